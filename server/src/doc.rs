@@ -1,0 +1,504 @@
+//! The document actor: one task owns each loaded document.
+//!
+//! The actor is the only code that touches its `yrs::Doc`, so there is no lock on the
+//! hot path. For every update a connection sends it:
+//! 1. applies it once (inside [`guard::contain`]: a panic discards the update and the
+//!    document is rebuilt from disk);
+//! 2. submits it to the [`Store`] for group commit;
+//! 3. only once it is durable, relays it to the other connections and acknowledges it
+//!    to the sender ("saved").
+//!
+//! Every outgoing frame that reveals document state is *gated* behind the store's
+//! progress, so nothing a client sees can be lost by a crash. Awareness (presence) is
+//! ephemeral and goes out at once.
+//!
+//! When the last connection leaves and every write is durable, the actor compacts its
+//! log if needed, unregisters itself and exits; its state is already on disk.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use minutebook_shared::protocol::{self, Awareness, AwarenessUpdate, Message, SyncMessage};
+use tokio::sync::{mpsc, oneshot};
+use yrs::block::ClientID;
+use yrs::updates::decoder::Decode;
+use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
+
+use crate::guard::{self, Panicked};
+use crate::outbox::{code, CloseReason, Outbox};
+use crate::registry::Registry;
+use crate::store::{Completion, Store, StoreError, StoredDoc, WriteOp, Written};
+
+/// Identifies one WebSocket connection for the lifetime of the process.
+pub type ConnId = u64;
+
+/// A message from a connection, decoded off the actor and checked for its type.
+pub enum Incoming {
+    SyncStep1(StateVector),
+    /// SyncStep2 or Update: a v1 update (not yet decoded: yrs's `Update` is not `Send`),
+    /// counted for "saved" acknowledgements.
+    Update(Vec<u8>),
+    Awareness(AwarenessUpdate),
+    QueryAwareness,
+}
+
+/// Messages to a document actor.
+pub enum ToDoc {
+    Join {
+        conn: ConnId,
+        outbox: Outbox,
+        acks: bool,
+        joined: oneshot::Sender<Result<(), JoinError>>,
+    },
+    Incoming { conn: ConnId, msg: Incoming },
+    Leave { conn: ConnId },
+}
+
+/// Why a connection could not join a document.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum JoinError {
+    #[error("document could not be loaded: {0}")]
+    Load(#[from] StoreError),
+    #[error("document is being unloaded; try again")]
+    Busy,
+}
+
+/// When the actor folds its update log into a snapshot.
+#[derive(Debug, Clone)]
+pub struct CompactionPolicy {
+    /// Compact once the log holds this many updates…
+    pub max_log_entries: usize,
+    /// …or once its bytes exceed both this and four times the snapshot's size.
+    pub min_log_bytes: usize,
+    /// On unload, compact if the log holds more than this many updates.
+    pub unload_log_entries: usize,
+}
+
+impl Default for CompactionPolicy {
+    fn default() -> Self {
+        CompactionPolicy { max_log_entries: 20_000, min_log_bytes: 1 << 20, unload_log_entries: 64 }
+    }
+}
+
+struct Peer {
+    outbox: Outbox,
+    acks: bool,
+    /// Update-carrying messages received on this connection.
+    received: u64,
+    /// Awareness client ids this connection announced; removed when it leaves.
+    awareness_ids: HashSet<ClientID>,
+}
+
+enum Effect {
+    To(ConnId, Bytes),
+    Relay { from: ConnId, frame: Bytes },
+    Saved(ConnId, u64),
+}
+
+pub(crate) struct DocActor {
+    name: Arc<str>,
+    store: Store,
+    policy: CompactionPolicy,
+    awareness: Awareness,
+    peers: HashMap<ConnId, Peer>,
+    /// Highest sequence number submitted to the store.
+    submitted: u64,
+    /// Highest sequence number known durable (the store completes in order).
+    durable: u64,
+    gated: VecDeque<(u64, Effect)>,
+    log_entries: usize,
+    log_bytes: usize,
+    snapshot_bytes: usize,
+    compacting: bool,
+    /// A store write failed: in-memory state may be ahead of disk, so drop everyone.
+    failed: bool,
+    written_tx: mpsc::UnboundedSender<Completion>,
+    written_rx: mpsc::UnboundedReceiver<Completion>,
+    /// Connections whose outbox overflowed during the current step.
+    dropped: Vec<ConnId>,
+}
+
+impl DocActor {
+    /// Loads the document from the store and runs the actor until it unloads.
+    pub(crate) async fn run(
+        name: Arc<str>,
+        store: Store,
+        policy: CompactionPolicy,
+        mut rx: mpsc::Receiver<ToDoc>,
+        registry: Registry,
+        generation: u64,
+    ) {
+        let mut actor = match Self::load(name.clone(), store, policy).await {
+            Ok(actor) => actor,
+            Err(e) => {
+                tracing::error!(doc = %name, error = %e, "loading document failed");
+                registry.unregister(&name, generation);
+                rx.close();
+                while let Ok(msg) = rx.try_recv() {
+                    if let ToDoc::Join { joined, .. } = msg {
+                        let _ = joined.send(Err(JoinError::Load(e.clone())));
+                    }
+                }
+                return;
+            }
+        };
+        loop {
+            tokio::select! {
+                biased;
+                Some(done) = actor.written_rx.recv() => actor.on_written(done),
+                msg = rx.recv() => match msg {
+                    Some(msg) => actor.handle(msg).await,
+                    None => break,
+                },
+            }
+            actor.reap();
+            if actor.peers.is_empty() && actor.ready_to_unload() {
+                if actor.maybe_compact(actor.policy.unload_log_entries) {
+                    continue; // wait for the compaction to be durable first
+                }
+                registry.unregister(&actor.name, generation);
+                rx.close();
+                // Joins that raced with the unload get no answer; their senders retry and
+                // load a fresh actor from disk, which already holds everything.
+                while rx.try_recv().is_ok() {}
+                break;
+            }
+        }
+        tracing::debug!(doc = %actor.name, "document unloaded");
+    }
+
+    async fn load(name: Arc<str>, store: Store, policy: CompactionPolicy) -> Result<Self, StoreError> {
+        let stored = load_stored(&store, &name).await?;
+        let doc = build_doc(&name, &stored);
+        let (written_tx, written_rx) = mpsc::unbounded_channel();
+        let last = stored.last_seq();
+        tracing::debug!(doc = %name, log = stored.log.len(), "document loaded");
+        Ok(DocActor {
+            snapshot_bytes: stored.snapshot.as_ref().map_or(0, |(_, s)| s.len()),
+            log_entries: stored.log.len(),
+            log_bytes: stored.log.iter().map(|(_, u)| u.len()).sum(),
+            name,
+            store,
+            policy,
+            awareness: Awareness::new(doc),
+            peers: HashMap::new(),
+            submitted: last,
+            durable: last,
+            gated: VecDeque::new(),
+            compacting: false,
+            failed: false,
+            written_tx,
+            written_rx,
+            dropped: Vec::new(),
+        })
+    }
+
+    fn doc(&self) -> &Doc {
+        self.awareness.doc()
+    }
+
+    fn ready_to_unload(&self) -> bool {
+        self.failed || (self.durable >= self.submitted && !self.compacting)
+    }
+
+    async fn handle(&mut self, msg: ToDoc) {
+        match msg {
+            ToDoc::Join { conn, outbox, acks, joined } => {
+                if self.failed {
+                    let _ = joined.send(Err(JoinError::Busy));
+                    return;
+                }
+                self.peers
+                    .insert(conn, Peer { outbox, acks, received: 0, awareness_ids: HashSet::new() });
+                let sv = self.doc().transact().state_vector();
+                self.emit(Effect::To(conn, frame(&Message::Sync(SyncMessage::SyncStep1(sv)))));
+                if let Some(states) = self.awareness_states() {
+                    self.send_now(conn, states);
+                }
+                let _ = joined.send(Ok(()));
+            }
+            ToDoc::Incoming { conn, msg } => {
+                if self.peers.contains_key(&conn) {
+                    self.on_incoming(conn, msg).await;
+                }
+            }
+            ToDoc::Leave { conn } => self.remove_peer(conn),
+        }
+    }
+
+    async fn on_incoming(&mut self, conn: ConnId, msg: Incoming) {
+        match msg {
+            Incoming::SyncStep1(sv) => {
+                let diff = self.doc().transact().encode_diff_v1(&sv);
+                self.emit(Effect::To(conn, frame(&Message::Sync(SyncMessage::SyncStep2(diff)))));
+            }
+            Incoming::Update(raw) => self.on_update(conn, raw).await,
+            Incoming::Awareness(update) => self.on_awareness(conn, update),
+            Incoming::QueryAwareness => {
+                if let Some(states) = self.awareness_states() {
+                    self.send_now(conn, states);
+                }
+            }
+        }
+    }
+
+    async fn on_update(&mut self, conn: ConnId, raw: Vec<u8>) {
+        let Some(peer) = self.peers.get_mut(&conn) else { return };
+        peer.received += 1;
+        let count = peer.received;
+        let acks = peer.acks;
+        match apply(self.doc(), &raw) {
+            Ok(Ok(true)) => {
+                self.submitted += 1;
+                let seq = self.submitted;
+                self.log_entries += 1;
+                self.log_bytes += raw.len();
+                let relay = frame(&Message::Sync(SyncMessage::Update(raw.clone())));
+                self.store
+                    .submit(WriteOp::Append { doc: self.name.clone(), seq, update: raw }, self.written_tx.clone());
+                self.emit(Effect::Relay { from: conn, frame: relay });
+                self.maybe_compact(self.policy.max_log_entries);
+            }
+            Ok(Ok(false)) => {} // nothing new; acknowledged below once what it duplicates is durable
+            Ok(Err(e)) => {
+                self.close_peer(conn, CloseReason::new(code::INVALID_PAYLOAD, format!("update rejected: {e}")));
+                return;
+            }
+            Err(Panicked(p)) => {
+                tracing::error!(doc = %self.name, conn, panic = %p, "applying an update panicked; discarding it");
+                self.close_peer(conn, CloseReason::new(code::INVALID_PAYLOAD, "update rejected: it crashed the decoder"));
+                self.rebuild().await;
+                return;
+            }
+        }
+        if acks {
+            self.emit(Effect::Saved(conn, count));
+        }
+    }
+
+    fn on_awareness(&mut self, conn: ConnId, update: AwarenessUpdate) {
+        if let Some(peer) = self.peers.get_mut(&conn) {
+            for (id, entry) in &update.clients {
+                if &*entry.json == "null" {
+                    peer.awareness_ids.remove(id);
+                } else {
+                    peer.awareness_ids.insert(*id);
+                }
+            }
+        }
+        let awareness = &mut self.awareness;
+        let summary = match guard::contain(|| awareness.apply_update_summary(update)) {
+            Ok(Ok(summary)) => summary,
+            Ok(Err(e)) => {
+                self.close_peer(conn, CloseReason::new(code::INVALID_PAYLOAD, format!("awareness rejected: {e}")));
+                return;
+            }
+            Err(Panicked(p)) => {
+                tracing::error!(doc = %self.name, conn, panic = %p, "awareness update panicked");
+                self.close_peer(conn, CloseReason::new(code::INVALID_PAYLOAD, "awareness rejected"));
+                return;
+            }
+        };
+        // Relay to everyone, the sender included: y-websocket clients rely on the echo.
+        if let Some(summary) = summary {
+            if let Ok(update) = self.awareness.update_with_clients(summary.all_changes()) {
+                let frame = frame(&Message::Awareness(update));
+                let conns: Vec<ConnId> = self.peers.keys().copied().collect();
+                for c in conns {
+                    self.send_now(c, frame.clone());
+                }
+            }
+        }
+    }
+
+    fn awareness_states(&self) -> Option<Bytes> {
+        let update = self.awareness.update().ok()?;
+        (!update.clients.is_empty()).then(|| frame(&Message::Awareness(update)))
+    }
+
+    /// Sends a state-revealing effect now, or queues it until the store catches up.
+    fn emit(&mut self, effect: Effect) {
+        if self.durable >= self.submitted {
+            self.perform(effect);
+        } else {
+            self.gated.push_back((self.submitted, effect));
+        }
+    }
+
+    fn perform(&mut self, effect: Effect) {
+        match effect {
+            Effect::To(conn, frame) => self.send_now(conn, frame),
+            Effect::Relay { from, frame } => {
+                let conns: Vec<ConnId> = self.peers.keys().copied().filter(|c| *c != from).collect();
+                for c in conns {
+                    self.send_now(c, frame.clone());
+                }
+            }
+            Effect::Saved(conn, count) => self.send_now(conn, frame(&protocol::saved(count))),
+        }
+    }
+
+    fn send_now(&mut self, conn: ConnId, frame: Bytes) {
+        if let Some(peer) = self.peers.get(&conn) {
+            if peer.outbox.send(frame).is_err() {
+                tracing::warn!(doc = %self.name, conn, "disconnecting a client that cannot keep up");
+                self.dropped.push(conn);
+            }
+        }
+    }
+
+    /// Removes connections that were closed while sending (may cascade through awareness).
+    fn reap(&mut self) {
+        while let Some(conn) = self.dropped.pop() {
+            self.remove_peer(conn);
+        }
+    }
+
+    fn close_peer(&mut self, conn: ConnId, reason: CloseReason) {
+        tracing::warn!(doc = %self.name, conn, code = reason.code, reason = %reason.reason, "closing connection");
+        if let Some(peer) = self.peers.get(&conn) {
+            peer.outbox.close(reason);
+        }
+        self.remove_peer(conn);
+    }
+
+    fn remove_peer(&mut self, conn: ConnId) {
+        let Some(peer) = self.peers.remove(&conn) else { return };
+        peer.outbox.close(CloseReason::new(code::NORMAL, "bye"));
+        let ids: Vec<ClientID> = peer.awareness_ids.into_iter().collect();
+        if ids.is_empty() {
+            return;
+        }
+        for id in &ids {
+            self.awareness.remove_state(*id);
+        }
+        if let Ok(update) = self.awareness.update_with_clients(ids) {
+            let frame = frame(&Message::Awareness(update));
+            let conns: Vec<ConnId> = self.peers.keys().copied().collect();
+            for c in conns {
+                self.send_now(c, frame.clone());
+            }
+        }
+    }
+
+    fn on_written(&mut self, done: Completion) {
+        match done {
+            Ok(Written::Appended(seq)) => self.durable = self.durable.max(seq),
+            Ok(Written::Compacted(_)) => self.compacting = false,
+            Err(e) => {
+                tracing::error!(doc = %self.name, error = %e, "storage failed; disconnecting everyone");
+                self.failed = true;
+                self.compacting = false;
+                self.gated.clear();
+                let conns: Vec<ConnId> = self.peers.keys().copied().collect();
+                for c in conns {
+                    self.close_peer(c, CloseReason::new(code::INTERNAL_ERROR, "storage failure; reconnect later"));
+                }
+                return;
+            }
+        }
+        while let Some((gate, _)) = self.gated.front() {
+            if *gate > self.durable {
+                break;
+            }
+            if let Some((_, effect)) = self.gated.pop_front() {
+                self.perform(effect);
+            }
+        }
+    }
+
+    /// Starts a compaction if the log is longer than `max_entries` (or too many bytes).
+    /// Returns whether one was started.
+    fn maybe_compact(&mut self, max_entries: usize) -> bool {
+        if self.compacting || self.failed || self.log_entries == 0 {
+            return false;
+        }
+        let too_many_bytes = self.log_bytes >= self.policy.min_log_bytes.max(4 * self.snapshot_bytes);
+        if self.log_entries <= max_entries && !too_many_bytes {
+            return false;
+        }
+        let snapshot = self.doc().transact().encode_state_as_update_v1(&StateVector::default());
+        self.snapshot_bytes = snapshot.len();
+        self.log_entries = 0;
+        self.log_bytes = 0;
+        self.compacting = true;
+        self.store.submit(
+            WriteOp::Compact { doc: self.name.clone(), upto: self.submitted, snapshot },
+            self.written_tx.clone(),
+        );
+        true
+    }
+
+    /// After a panic inside yrs the in-memory document is suspect: wait until everything
+    /// applied before it is durable, then reload from disk (which never saw the bad update).
+    async fn rebuild(&mut self) {
+        while self.durable < self.submitted && !self.failed {
+            match self.written_rx.recv().await {
+                Some(done) => self.on_written(done),
+                None => break,
+            }
+        }
+        let states = self.awareness.update().ok();
+        match load_stored(&self.store, &self.name).await {
+            Ok(stored) => {
+                let mut awareness = Awareness::new(build_doc(&self.name, &stored));
+                if let Some(states) = states {
+                    let _ = awareness.apply_update(states);
+                }
+                self.awareness = awareness;
+                tracing::info!(doc = %self.name, "document rebuilt from disk after a panic");
+            }
+            Err(e) => {
+                tracing::error!(doc = %self.name, error = %e, "rebuilding document failed");
+                self.on_written(Err(e));
+            }
+        }
+    }
+}
+
+fn frame(msg: &Message) -> Bytes {
+    Bytes::from(protocol::encode(msg))
+}
+
+/// Decodes and applies an update; `Ok(Ok(true))` when it added anything that must be stored.
+fn apply(doc: &Doc, raw: &[u8]) -> Result<Result<bool, String>, Panicked> {
+    guard::contain(|| {
+        let update = Update::decode_v1(raw).map_err(|e| format!("cannot decode: {e}"))?;
+        let update_sv = update.state_vector();
+        let carries_deletes = !update.delete_set().is_empty();
+        let mut txn = doc.transact_mut();
+        txn.apply_update(update).map_err(|e| e.to_string())?;
+        let after = txn.after_state();
+        // Content stashed as pending (missing its predecessors) must be stored too.
+        let pending = update_sv.iter().any(|(client, clock)| *clock > after.get(client));
+        Ok(txn.before_state() != after || !txn.delete_set().is_empty() || pending || carries_deletes)
+    })
+}
+
+async fn load_stored(store: &Store, name: &Arc<str>) -> Result<StoredDoc, StoreError> {
+    let (store, name) = (store.clone(), name.clone());
+    tokio::task::spawn_blocking(move || store.load(&name))
+        .await
+        .unwrap_or_else(|e| Err(StoreError::from_join(e)))
+}
+
+/// Rebuilds a document from its snapshot and log. Stored updates were validated before
+/// they were written; one that still fails is logged and skipped rather than blocking
+/// the whole document.
+fn build_doc(name: &str, stored: &StoredDoc) -> Doc {
+    let doc = Doc::new();
+    let parts = stored.snapshot.iter().map(|(s, u)| (*s, u)).chain(stored.log.iter().map(|(s, u)| (*s, u)));
+    for (seq, bytes) in parts {
+        let result = guard::contain(|| {
+            let update = Update::decode_v1(bytes).map_err(|e| e.to_string())?;
+            doc.transact_mut().apply_update(update).map_err(|e| e.to_string())
+        });
+        match result {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(doc = name, seq, error = %e, "stored update could not be applied"),
+            Err(p) => tracing::error!(doc = name, seq, error = %p, "stored update could not be applied"),
+        }
+    }
+    doc
+}

@@ -1,0 +1,123 @@
+//! Minutebook's sync server.
+//!
+//! Layout, from the outside in:
+//! - [`http`]: axum routes — `/healthz`, the WebSocket endpoint `/ws/{doc}`, static files;
+//! - [`connection`]: one WebSocket connection (decode, limits, keepalive, close reasons);
+//! - [`outbox`]: a connection's bounded outbound queue (slow clients are disconnected);
+//! - [`registry`] and [`doc`]: one actor task per loaded document;
+//! - [`store`]: redb storage with group commit, update log + snapshots;
+//! - [`guard`]: containment of panics raised by untrusted bytes;
+//! - [`config`]: flags and environment variables.
+//!
+//! [`start`] runs a server on a listener; [`RunningServer::shutdown`] stops it gracefully.
+
+pub mod config;
+pub mod connection;
+pub mod doc;
+pub mod guard;
+pub mod http;
+pub mod outbox;
+pub mod registry;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+pub use config::ServerConfig;
+
+/// Name of the database file inside the data directory.
+pub const DB_FILE: &str = "minutebook.redb";
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("cannot create data directory {path}: {source}")]
+    DataDir { path: String, source: std::io::Error },
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+}
+
+/// A server running in the background.
+pub struct RunningServer {
+    addr: SocketAddr,
+    shutdown: CancellationToken,
+    task: JoinHandle<Result<(), ServerError>>,
+}
+
+impl RunningServer {
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// A token that stops the server when cancelled.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    /// Stops accepting, closes every connection (1001), waits for every document to
+    /// flush and unload, and waits for the last commit.
+    pub async fn shutdown(self) -> Result<(), ServerError> {
+        self.shutdown.cancel();
+        self.wait().await
+    }
+
+    /// Waits until the server stops (after its shutdown token is cancelled).
+    pub async fn wait(self) -> Result<(), ServerError> {
+        match self.task.await {
+            Ok(result) => result,
+            Err(e) => Err(ServerError::Serve(std::io::Error::other(e))),
+        }
+    }
+}
+
+/// Opens the store, binds `config.listen` and serves in a background task.
+pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|source| ServerError::DataDir { path: config.data_dir.display().to_string(), source })?;
+    let db_path = config.data_dir.join(DB_FILE);
+    let (store, writer) = tokio::task::spawn_blocking(move || store::Store::open(&db_path))
+        .await
+        .map_err(|e| ServerError::Store(store::StoreError::from_join(e)))??;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| ServerError::Bind { addr: config.listen, source })?;
+    let addr = listener.local_addr().map_err(ServerError::Serve)?;
+    let shutdown = CancellationToken::new();
+    let registry = registry::Registry::new(store, config.compaction());
+    let state = http::AppState {
+        registry: registry.clone(),
+        limits: config.limits(),
+        shutdown: shutdown.clone(),
+        connections: TaskTracker::new(),
+    };
+    let connections = state.connections.clone();
+    let app = http::router(state, &config.web_dir);
+    let token = shutdown.clone();
+    tracing::info!(%addr, data_dir = %config.data_dir.display(), web_dir = %config.web_dir.display(), "serving");
+    let task = tokio::spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(async move { token.cancelled().await })
+            .await;
+        // Upgraded WebSockets outlive hyper's connections: wait for them to close (the
+        // shutdown token makes each one send 1001), then for the actors to flush.
+        connections.close();
+        if tokio::time::timeout(Duration::from_secs(10), connections.wait()).await.is_err() {
+            tracing::warn!("some connections did not close within 10 s");
+        }
+        registry.wait_unloaded().await;
+        drop(registry);
+        tokio::task::spawn_blocking(move || writer.join()).await.ok();
+        tracing::info!("server stopped; all writes flushed");
+        served.map_err(ServerError::Serve)
+    });
+    Ok(RunningServer { addr, shutdown, task })
+}

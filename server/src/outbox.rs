@@ -1,0 +1,187 @@
+//! A connection's bounded outbound queue, and how anyone holding it closes the connection.
+//!
+//! The document actor never waits on a client: it pushes frames with [`Outbox::send`],
+//! which fails at once when the queue is full (by count or by bytes). A client that
+//! cannot keep up is then **disconnected with a close reason** — it is never silently
+//! skipped while left connected, which is how clients silently diverge. On reconnect it
+//! resyncs and converges.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// WebSocket close codes used by the server.
+pub mod code {
+    /// Normal closure.
+    pub const NORMAL: u16 = 1000;
+    /// The server is going away (shutdown, idle timeout).
+    pub const GOING_AWAY: u16 = 1001;
+    /// The peer violated the protocol (malformed frame, unknown message type).
+    pub const PROTOCOL_ERROR: u16 = 1002;
+    /// The peer sent a data type we do not accept (text frames).
+    pub const UNSUPPORTED_DATA: u16 = 1003;
+    /// The message content was invalid (an update the CRDT rejected).
+    pub const INVALID_PAYLOAD: u16 = 1007;
+    /// The message was larger than the configured limit.
+    pub const MESSAGE_TOO_BIG: u16 = 1009;
+    /// The server hit an internal error (storage failure).
+    pub const INTERNAL_ERROR: u16 = 1011;
+    /// The client could not keep up; it should reconnect (and resync) later.
+    pub const TRY_AGAIN_LATER: u16 = 1013;
+}
+
+/// Why a connection was closed: a WebSocket close code and a human-readable reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloseReason {
+    pub code: u16,
+    pub reason: String,
+}
+
+impl CloseReason {
+    pub fn new(code: u16, reason: impl Into<String>) -> Self {
+        let mut reason = reason.into();
+        // A close frame's reason must fit in 123 bytes.
+        if reason.len() > 123 {
+            let mut cut = 120;
+            while !reason.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            reason.truncate(cut);
+            reason.push('…');
+        }
+        CloseReason { code, reason }
+    }
+}
+
+struct Shared {
+    queued_bytes: AtomicUsize,
+    max_bytes: usize,
+    close_reason: OnceLock<CloseReason>,
+    closed: CancellationToken,
+}
+
+/// The sending side, held by the document actor (and the connection itself).
+#[derive(Clone)]
+pub struct Outbox {
+    tx: mpsc::Sender<Bytes>,
+    shared: Arc<Shared>,
+}
+
+/// The receiving side, drained by the connection's writer task.
+pub struct OutboxReceiver {
+    rx: mpsc::Receiver<Bytes>,
+    shared: Arc<Shared>,
+}
+
+/// Creates a queue holding at most `max_frames` frames and `max_bytes` bytes.
+pub fn channel(max_frames: usize, max_bytes: usize) -> (Outbox, OutboxReceiver) {
+    let (tx, rx) = mpsc::channel(max_frames.max(1));
+    let shared = Arc::new(Shared {
+        queued_bytes: AtomicUsize::new(0),
+        max_bytes,
+        close_reason: OnceLock::new(),
+        closed: CancellationToken::new(),
+    });
+    (Outbox { tx, shared: shared.clone() }, OutboxReceiver { rx, shared })
+}
+
+/// The frame was not queued; the connection is (being) closed.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Closed;
+
+impl Outbox {
+    /// Queues a frame without waiting. If the queue is full the connection is closed with
+    /// [`code::TRY_AGAIN_LATER`] and `Err(Closed)` is returned.
+    pub fn send(&self, frame: Bytes) -> Result<(), Closed> {
+        if self.shared.closed.is_cancelled() {
+            return Err(Closed);
+        }
+        let len = frame.len();
+        let queued = self.shared.queued_bytes.fetch_add(len, Ordering::AcqRel) + len;
+        if queued > self.shared.max_bytes && queued != len {
+            self.shared.queued_bytes.fetch_sub(len, Ordering::AcqRel);
+            self.too_slow();
+            return Err(Closed);
+        }
+        match self.tx.try_send(frame) {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.shared.queued_bytes.fetch_sub(len, Ordering::AcqRel);
+                self.too_slow();
+                Err(Closed)
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(Closed),
+        }
+    }
+
+    fn too_slow(&self) {
+        self.close(CloseReason::new(
+            code::TRY_AGAIN_LATER,
+            "client too slow: outbound queue full; reconnect to resync",
+        ));
+    }
+
+    /// Asks the connection to close with `reason`. The first reason given wins.
+    pub fn close(&self, reason: CloseReason) {
+        let _ = self.shared.close_reason.set(reason);
+        self.shared.closed.cancel();
+    }
+
+    /// Resolves once [`Outbox::close`] was called.
+    pub async fn closed(&self) {
+        self.shared.closed.cancelled().await
+    }
+
+    /// Bytes currently queued (for tests and metrics).
+    pub fn queued_bytes(&self) -> usize {
+        self.shared.queued_bytes.load(Ordering::Acquire)
+    }
+}
+
+impl OutboxReceiver {
+    /// The next frame, or `None` once the connection is closing.
+    pub async fn recv(&mut self) -> Option<Bytes> {
+        tokio::select! {
+            biased;
+            _ = self.shared.closed.cancelled() => None,
+            frame = self.rx.recv() => {
+                let frame = frame?;
+                self.shared.queued_bytes.fetch_sub(frame.len(), Ordering::AcqRel);
+                Some(frame)
+            }
+        }
+    }
+
+    /// The reason the connection is closing, if one was given.
+    pub fn close_reason(&self) -> Option<CloseReason> {
+        self.shared.close_reason.get().cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn overflow_closes_with_a_reason_instead_of_dropping() {
+        let (outbox, mut rx) = channel(2, 1 << 20);
+        assert_eq!(outbox.send(Bytes::from_static(b"a")), Ok(()));
+        assert_eq!(outbox.send(Bytes::from_static(b"b")), Ok(()));
+        assert_eq!(outbox.send(Bytes::from_static(b"c")), Err(Closed));
+        assert_eq!(rx.close_reason().map(|r| r.code), Some(code::TRY_AGAIN_LATER));
+        assert_eq!(rx.recv().await, None, "a closed connection delivers nothing more");
+    }
+
+    #[tokio::test]
+    async fn byte_budget_is_enforced() {
+        let (outbox, mut rx) = channel(100, 10);
+        assert_eq!(outbox.send(Bytes::from(vec![0; 8])), Ok(()));
+        assert_eq!(rx.recv().await.map(|b| b.len()), Some(8));
+        assert_eq!(outbox.queued_bytes(), 0);
+        assert_eq!(outbox.send(Bytes::from(vec![0; 8])), Ok(()));
+        assert_eq!(outbox.send(Bytes::from(vec![0; 8])), Err(Closed));
+    }
+}

@@ -1,0 +1,130 @@
+//! The registry of loaded documents: finds a document's actor, spawning (and loading) it
+//! on first use. Only joining a document takes the registry's lock — never the
+//! per-update hot path, which goes straight from a connection to its actor's channel.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::task::TaskTracker;
+
+use crate::doc::{CompactionPolicy, ConnId, DocActor, Incoming, JoinError, ToDoc};
+use crate::outbox::Outbox;
+use crate::store::Store;
+
+/// Messages a document actor buffers before connections wait to send more.
+const ACTOR_QUEUE: usize = 1024;
+
+/// A connection's line to the actor of the document it joined.
+#[derive(Clone)]
+pub struct DocHandle {
+    conn: ConnId,
+    tx: mpsc::Sender<ToDoc>,
+}
+
+/// The actor is gone (its document failed and unloaded).
+#[derive(Debug)]
+pub struct ActorGone;
+
+impl DocHandle {
+    /// Sends a decoded message; waits if the actor is behind (backpressure on the reader).
+    pub async fn send(&self, msg: Incoming) -> Result<(), ActorGone> {
+        self.tx.send(ToDoc::Incoming { conn: self.conn, msg }).await.map_err(|_| ActorGone)
+    }
+
+    /// Tells the actor this connection has gone.
+    pub async fn leave(&self) {
+        let _ = self.tx.send(ToDoc::Leave { conn: self.conn }).await;
+    }
+}
+
+struct Entry {
+    generation: u64,
+    tx: mpsc::Sender<ToDoc>,
+}
+
+struct Inner {
+    docs: Mutex<HashMap<Arc<str>, Entry>>,
+    generations: AtomicU64,
+    store: Store,
+    policy: CompactionPolicy,
+    actors: TaskTracker,
+}
+
+/// Shared handle to the registry.
+#[derive(Clone)]
+pub struct Registry(Arc<Inner>);
+
+impl Registry {
+    pub fn new(store: Store, policy: CompactionPolicy) -> Self {
+        Registry(Arc::new(Inner {
+            docs: Mutex::new(HashMap::new()),
+            generations: AtomicU64::new(0),
+            store,
+            policy,
+            actors: TaskTracker::new(),
+        }))
+    }
+
+    /// Joins connection `conn` to document `name`; the actor then sends it the opening
+    /// sync messages through `outbox`.
+    pub async fn join(&self, name: &str, conn: ConnId, outbox: Outbox, acks: bool) -> Result<DocHandle, JoinError> {
+        // A join can race with the actor unloading; the retry then loads a fresh one.
+        for _ in 0..8 {
+            let tx = self.actor(name);
+            let (joined, answer) = oneshot::channel();
+            let join = ToDoc::Join { conn, outbox: outbox.clone(), acks, joined };
+            if tx.send(join).await.is_err() {
+                continue;
+            }
+            match answer.await {
+                Ok(Ok(())) => return Ok(DocHandle { conn, tx }),
+                Ok(Err(JoinError::Busy)) | Err(_) => continue,
+                Ok(Err(e)) => return Err(e),
+            }
+        }
+        Err(JoinError::Busy)
+    }
+
+    fn actor(&self, name: &str) -> mpsc::Sender<ToDoc> {
+        let mut docs = self.0.docs.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(entry) = docs.get(name) {
+            if !entry.tx.is_closed() {
+                return entry.tx.clone();
+            }
+        }
+        let name: Arc<str> = name.into();
+        let generation = self.0.generations.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = mpsc::channel(ACTOR_QUEUE);
+        docs.insert(name.clone(), Entry { generation, tx: tx.clone() });
+        self.0.actors.spawn(DocActor::run(
+            name,
+            self.0.store.clone(),
+            self.0.policy.clone(),
+            rx,
+            self.clone(),
+            generation,
+        ));
+        tx
+    }
+
+    /// Called by an actor as it unloads (only removes its own entry).
+    pub(crate) fn unregister(&self, name: &str, generation: u64) {
+        let mut docs = self.0.docs.lock().unwrap_or_else(|p| p.into_inner());
+        if docs.get(name).is_some_and(|e| e.generation == generation) {
+            docs.remove(name);
+        }
+    }
+
+    /// Number of documents currently loaded in memory.
+    pub fn loaded(&self) -> usize {
+        self.0.docs.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    /// Waits for every actor to finish (after all connections are gone).
+    pub async fn wait_unloaded(&self) {
+        self.0.actors.close();
+        self.0.actors.wait().await;
+    }
+}

@@ -1,0 +1,15 @@
+//! Code shared by the Minutebook server, the browser client and the tests.
+//!
+//! - [`protocol`]: the wire protocol — standard y-protocols messages (through
+//!   `yrs::sync`) plus Minutebook's one extension, the durable "saved" acknowledgement.
+//! - [`schema`]: the names of the shared document's root types, in one place.
+//! - [`client`] (feature `native-client`): a tokio sync client used by tests,
+//!   the benchmark and command-line tools.
+//!
+//! Everything except `client` compiles for both native targets and wasm32.
+
+pub mod protocol;
+pub mod schema;
+
+#[cfg(all(feature = "native-client", not(target_arch = "wasm32")))]
+pub mod client;

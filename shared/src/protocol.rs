@@ -1,0 +1,117 @@
+//! The wire protocol spoken on `/ws/{doc}`.
+//!
+//! Every WebSocket binary frame carries exactly one y-protocols message, encoded with
+//! lib0 v1 by [`yrs::sync::Message`] — the same bytes an unmodified `y-websocket` client
+//! sends and expects: sync step 1 / step 2 / update, awareness and query-awareness.
+//!
+//! Minutebook adds one message, [`MSG_SAVED`], which the server sends **only** to
+//! connections that negotiated the [`SUBPROTOCOL`] WebSocket subprotocol. It carries a
+//! count `n`: the first `n` update-carrying messages (see [`carries_update`]) that this
+//! connection sent are durable on the server's disk. Clients count their own sent
+//! update-carrying messages per connection and compare.
+
+use yrs::encoding::read::{Cursor, Read};
+use yrs::encoding::write::Write;
+use yrs::updates::decoder::{Decode, DecoderV1};
+use yrs::updates::encoder::Encode;
+pub use yrs::sync::{Awareness, AwarenessUpdate, Message, SyncMessage};
+
+/// WebSocket subprotocol that opts a connection in to [`MSG_SAVED`] acknowledgements.
+pub const SUBPROTOCOL: &str = "minutebook.v1";
+
+/// Message tag of the durable acknowledgement (outside the y-protocols range 0–3).
+pub const MSG_SAVED: u8 = 100;
+
+/// Default largest accepted WebSocket message, in bytes.
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 4 << 20;
+
+/// Why a frame could not be read as a protocol message.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ProtocolError {
+    /// The bytes are not a well-formed y-protocols message.
+    #[error("malformed message: {0}")]
+    Malformed(String),
+    /// The frame held more bytes after its one message.
+    #[error("malformed message: {0} trailing bytes after the message")]
+    Trailing(usize),
+    /// A saved acknowledgement whose payload is not a count.
+    #[error("malformed saved acknowledgement")]
+    BadSaved,
+}
+
+/// Encodes one message as the payload of one binary frame.
+pub fn encode(msg: &Message) -> Vec<u8> {
+    msg.encode_v1()
+}
+
+/// Decodes the payload of one binary frame, which must hold exactly one message.
+///
+/// This runs on untrusted bytes; callers that must survive a decoder panic wrap it in
+/// `std::panic::catch_unwind`.
+pub fn decode(frame: &[u8]) -> Result<Message, ProtocolError> {
+    let mut decoder = DecoderV1::new(Cursor::new(frame));
+    let msg = Message::decode(&mut decoder).map_err(|e| ProtocolError::Malformed(e.to_string()))?;
+    // Re-encoding tells how many bytes the message used; y-protocols encodings are canonical.
+    let used = encode(&msg).len();
+    if used < frame.len() {
+        return Err(ProtocolError::Trailing(frame.len() - used));
+    }
+    Ok(msg)
+}
+
+/// The acknowledgement "your first `count` update-carrying messages are durable".
+pub fn saved(count: u64) -> Message {
+    let mut payload = Vec::with_capacity(10);
+    payload.write_var(count);
+    Message::Custom(MSG_SAVED, payload)
+}
+
+/// Reads the count out of a [`saved`] message payload.
+pub fn parse_saved(payload: &[u8]) -> Result<u64, ProtocolError> {
+    let mut cursor = Cursor::new(payload);
+    let count: u64 = cursor.read_var().map_err(|_| ProtocolError::BadSaved)?;
+    if cursor.has_content() {
+        return Err(ProtocolError::BadSaved);
+    }
+    Ok(count)
+}
+
+/// Whether a message carries document content (and so is counted for acknowledgements).
+pub fn carries_update(msg: &Message) -> bool {
+    matches!(
+        msg,
+        Message::Sync(SyncMessage::SyncStep2(_)) | Message::Sync(SyncMessage::Update(_))
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use yrs::StateVector;
+
+    #[test]
+    fn saved_round_trips() {
+        for n in [0u64, 1, 127, 128, 1 << 40] {
+            let bytes = encode(&saved(n));
+            match decode(&bytes).unwrap() {
+                Message::Custom(MSG_SAVED, payload) => assert_eq!(parse_saved(&payload).unwrap(), n),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn sync_step1_matches_y_protocols_bytes() {
+        // y-protocols: [messageSync=0, messageYjsSyncStep1=0, varUint8Array(sv)]; empty sv = [0].
+        let bytes = encode(&Message::Sync(SyncMessage::SyncStep1(StateVector::default())));
+        assert_eq!(bytes, vec![0, 0, 1, 0]);
+    }
+
+    #[test]
+    fn garbage_and_trailing_bytes_are_errors() {
+        assert!(decode(&[]).is_err());
+        assert!(decode(&[0, 7]).is_err());
+        assert_eq!(decode(&[0, 0, 1, 0, 9]), Err(ProtocolError::Trailing(1)));
+        assert!(parse_saved(&[0x80]).is_err());
+    }
+}

@@ -1,0 +1,90 @@
+//! A bare WebSocket client that sends and receives protocol frames byte for byte, the
+//! way an unmodified y-websocket client (or a hostile one) would.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use minutebook_shared::protocol::{self, Message};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// What the server sent next.
+#[derive(Debug)]
+pub enum Received {
+    Message(Message),
+    /// Close frame: code and reason.
+    Closed(u16, String),
+    /// The stream ended without a close frame.
+    Ended,
+}
+
+pub struct RawClient {
+    pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+impl RawClient {
+    /// Connects like y-websocket (no subprotocol).
+    pub async fn connect(url: &str) -> RawClient {
+        Self::connect_with(url, None).await
+    }
+
+    /// Connects, optionally requesting a subprotocol.
+    pub async fn connect_with(url: &str, subprotocol: Option<&'static str>) -> RawClient {
+        let mut request = url.into_client_request().expect("request");
+        if let Some(p) = subprotocol {
+            request.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static(p));
+        }
+        let config = WebSocketConfig::default().max_message_size(None).max_frame_size(None);
+        let (ws, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), false)
+            .await
+            .expect("connect");
+        RawClient { ws }
+    }
+
+    pub async fn send(&mut self, msg: &Message) {
+        self.send_bytes(protocol::encode(msg)).await;
+    }
+
+    pub async fn send_bytes(&mut self, bytes: Vec<u8>) {
+        self.ws.send(WsMessage::Binary(bytes.into())).await.expect("send");
+    }
+
+    /// The next protocol message or close (pings/pongs skipped), within `timeout`.
+    pub async fn recv_within(&mut self, timeout: Duration) -> Option<Received> {
+        tokio::time::timeout(timeout, async {
+            loop {
+                return match self.ws.next().await {
+                    Some(Ok(WsMessage::Binary(b))) => {
+                        Received::Message(protocol::decode(&b).expect("server sends well-formed frames"))
+                    }
+                    Some(Ok(WsMessage::Close(Some(f)))) => Received::Closed(u16::from(f.code), f.reason.to_string()),
+                    Some(Ok(WsMessage::Close(None))) => Received::Closed(1005, String::new()),
+                    Some(Ok(_)) => continue,
+                    Some(Err(_)) | None => Received::Ended,
+                };
+            }
+        })
+        .await
+        .ok()
+    }
+
+    /// The next message or close, waiting up to the test patience.
+    pub async fn recv(&mut self) -> Received {
+        self.recv_within(crate::PATIENCE).await.expect("server answered in time")
+    }
+
+    /// Reads until a close frame arrives; returns its code and reason.
+    pub async fn expect_close(&mut self) -> (u16, String) {
+        loop {
+            match self.recv().await {
+                Received::Closed(code, reason) => return (code, reason),
+                Received::Ended => panic!("connection ended without a close frame"),
+                Received::Message(_) => continue,
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! Bad input never crashes the server: a malformed, oversized, unknown or rejected message
+//! closes only the offending connection, with a reason. Other clients keep syncing, and
+//! the server keeps serving new connections and keeps what it stored.
+
+use minutebook_shared::protocol::{Message, SyncMessage};
+use minutebook_shared::schema;
+use minutebook_tests::raw::RawClient;
+use minutebook_tests::{TestServer, PATIENCE};
+use yrs::{GetString, Text, Transact};
+
+/// Runs one bad-input case against a server that two healthy clients are using.
+async fn offending_connection_alone_is_closed(send_bad: impl AsyncFnOnce(&mut RawClient), expect_code: u16) -> String {
+    let server = TestServer::start_with(|c| c.max_message_bytes = 64 * 1024).await;
+    let doc = "bad-input";
+    let alice = server.client(doc);
+    let bob = server.client(doc);
+    alice.wait_synced(PATIENCE).await.unwrap();
+    bob.wait_synced(PATIENCE).await.unwrap();
+    {
+        let text = alice.doc().get_or_insert_text(schema::TEXT);
+        text.insert(&mut alice.doc().transact_mut(), 0, "before ");
+    }
+    alice.wait_saved(PATIENCE).await.unwrap();
+
+    let mut evil = RawClient::connect(&server.ws_url(doc)).await;
+    send_bad(&mut evil).await;
+    let (code, reason) = evil.expect_close().await;
+    assert_eq!(code, expect_code, "close code (reason: {reason})");
+    assert!(!reason.is_empty(), "a close reason is given");
+
+    // The healthy clients are still connected and still sync with each other.
+    {
+        let text = alice.doc().get_or_insert_text(schema::TEXT);
+        let len = text.len(&alice.doc().transact());
+        text.insert(&mut alice.doc().transact_mut(), len, "after");
+    }
+    let text = bob.doc().get_or_insert_text(schema::TEXT);
+    bob.wait_doc("bob sees alice's edit", PATIENCE, |d| text.get_string(&d.transact()) == "before after")
+        .await
+        .unwrap();
+    assert_eq!(alice.status().connections, 1, "alice was never disconnected");
+    assert_eq!(bob.status().connections, 1, "bob was never disconnected");
+
+    // New connections are served and see everything stored.
+    let carol = server.client(doc);
+    let text = carol.doc().get_or_insert_text(schema::TEXT);
+    carol
+        .wait_doc("a new client loads the document", PATIENCE, |d| text.get_string(&d.transact()) == "before after")
+        .await
+        .unwrap();
+    reason
+}
+
+#[tokio::test]
+async fn malformed_frame() {
+    let reason = offending_connection_alone_is_closed(async |c| c.send_bytes(vec![0, 1, 200, 1, 2]).await, 1002).await;
+    assert!(reason.contains("malformed"), "{reason}");
+}
+
+#[tokio::test]
+async fn unknown_message_type() {
+    let reason = offending_connection_alone_is_closed(async |c| c.send_bytes(vec![42, 1, 0]).await, 1002).await;
+    assert!(reason.contains("unknown message type 42"), "{reason}");
+}
+
+#[tokio::test]
+async fn garbage_update() {
+    let garbage = vec![3, 0xff, 0xfe, 0x12, 0x99, 0x01, 0x00, 0x7f];
+    let reason = offending_connection_alone_is_closed(
+        async |c| c.send(&Message::Sync(SyncMessage::Update(garbage))).await,
+        1007,
+    )
+    .await;
+    assert!(reason.contains("update"), "{reason}");
+}
+
+#[tokio::test]
+async fn oversized_frame() {
+    let big = vec![0u8; 256 * 1024];
+    let reason = offending_connection_alone_is_closed(
+        async |c| c.send(&Message::Sync(SyncMessage::Update(big))).await,
+        1009,
+    )
+    .await;
+    assert!(reason.contains("too big"), "{reason}");
+}
+
+#[tokio::test]
+async fn text_frame() {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message as WsMessage;
+    let reason = offending_connection_alone_is_closed(
+        async |c| c.ws.send(WsMessage::Text("hello".into())).await.unwrap(),
+        1003,
+    )
+    .await;
+    assert!(reason.contains("text"), "{reason}");
+}
