@@ -77,6 +77,9 @@ impl ServerConfig {
     }
 
     pub(crate) fn compaction(&self) -> CompactionPolicy {
-        CompactionPolicy { max_log_entries: self.compact_after, ..CompactionPolicy::default() }
+        CompactionPolicy {
+            max_log_entries: self.compact_after,
+            ..CompactionPolicy::default()
+        }
     }
 }

@@ -10,15 +10,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::doc::Incoming;
+use crate::guard;
+use crate::outbox::{self, code, CloseReason, OutboxReceiver};
+use crate::registry::{DocHandle, Registry};
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use minutebook_shared::protocol::{self, Message, SyncMessage};
 use tokio_util::sync::CancellationToken;
-use crate::doc::Incoming;
-use crate::guard;
-use crate::outbox::{self, code, CloseReason, OutboxReceiver};
-use crate::registry::{DocHandle, Registry};
 
 /// Limits and timers of one connection.
 #[derive(Debug, Clone)]
@@ -72,6 +72,16 @@ pub async fn serve(
     }
     handle.leave().await;
     let _ = writer.await;
+    // Close handshake: let the peer read our close frame and answer it before the TCP
+    // connection goes away (otherwise it may see a reset instead of the reason).
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        while let Some(Ok(msg)) = stream.next().await {
+            if matches!(msg, WsMessage::Close(_)) {
+                break;
+            }
+        }
+    })
+    .await;
     tracing::info!(conn, doc = %doc, "connection closed");
 }
 
@@ -85,7 +95,10 @@ async fn read_loop(
         let next = match tokio::time::timeout(limits.idle_timeout, stream.next()).await {
             Err(_) => {
                 let secs = limits.idle_timeout.as_secs_f32();
-                return Some(CloseReason::new(code::GOING_AWAY, format!("no traffic for {secs:.0} s")));
+                return Some(CloseReason::new(
+                    code::GOING_AWAY,
+                    format!("no traffic for {secs:.0} s"),
+                ));
             }
             Ok(None) => return None,
             Ok(Some(Err(e))) => return read_error(e, limits),
@@ -98,11 +111,17 @@ async fn read_loop(
                     Err(reason) => return Some(reason),
                 };
                 if handle.send(incoming).await.is_err() {
-                    return Some(CloseReason::new(code::INTERNAL_ERROR, "document closed; reconnect"));
+                    return Some(CloseReason::new(
+                        code::INTERNAL_ERROR,
+                        "document closed; reconnect",
+                    ));
                 }
             }
             WsMessage::Text(_) => {
-                return Some(CloseReason::new(code::UNSUPPORTED_DATA, "text frames are not supported; send binary y-protocols messages"))
+                return Some(CloseReason::new(
+                    code::UNSUPPORTED_DATA,
+                    "text frames are not supported; send binary y-protocols messages",
+                ))
             }
             WsMessage::Close(_) => return None,
             WsMessage::Ping(_) | WsMessage::Pong(_) => {}
@@ -130,18 +149,33 @@ fn classify(frame: &[u8]) -> Result<Incoming, CloseReason> {
         .map_err(|e| CloseReason::new(code::PROTOCOL_ERROR, e.to_string()))?;
     Ok(match msg {
         Message::Sync(SyncMessage::SyncStep1(sv)) => Incoming::SyncStep1(sv),
-        Message::Sync(SyncMessage::SyncStep2(raw)) | Message::Sync(SyncMessage::Update(raw)) => Incoming::Update(raw),
+        Message::Sync(SyncMessage::SyncStep2(raw)) | Message::Sync(SyncMessage::Update(raw)) => {
+            Incoming::Update(raw)
+        }
         Message::Awareness(update) => Incoming::Awareness(update),
         Message::AwarenessQuery => Incoming::QueryAwareness,
-        Message::Auth(_) => return Err(CloseReason::new(code::PROTOCOL_ERROR, "auth messages are not accepted from clients")),
+        Message::Auth(_) => {
+            return Err(CloseReason::new(
+                code::PROTOCOL_ERROR,
+                "auth messages are not accepted from clients",
+            ))
+        }
         Message::Custom(tag, _) => {
-            return Err(CloseReason::new(code::PROTOCOL_ERROR, format!("unknown message type {tag}")))
+            return Err(CloseReason::new(
+                code::PROTOCOL_ERROR,
+                format!("unknown message type {tag}"),
+            ))
         }
     })
 }
 
-async fn write_loop(mut sink: SplitSink<WebSocket, WsMessage>, mut outbox: OutboxReceiver, ping_interval: Duration) {
-    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + ping_interval, ping_interval);
+async fn write_loop(
+    mut sink: SplitSink<WebSocket, WsMessage>,
+    mut outbox: OutboxReceiver,
+    ping_interval: Duration,
+) {
+    let mut ping =
+        tokio::time::interval_at(tokio::time::Instant::now() + ping_interval, ping_interval);
     // A peer that does not read at all must not hold a writer forever.
     let write_timeout = ping_interval.max(Duration::from_secs(5));
     loop {
@@ -157,7 +191,12 @@ async fn write_loop(mut sink: SplitSink<WebSocket, WsMessage>, mut outbox: Outbo
             _ => return,
         }
     }
-    let reason = outbox.close_reason().unwrap_or_else(|| CloseReason::new(code::NORMAL, "bye"));
-    let close = WsMessage::Close(Some(CloseFrame { code: reason.code, reason: reason.reason.into() }));
+    let reason = outbox
+        .close_reason()
+        .unwrap_or_else(|| CloseReason::new(code::NORMAL, "bye"));
+    let close = WsMessage::Close(Some(CloseFrame {
+        code: reason.code,
+        reason: reason.reason.into(),
+    }));
     let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(close)).await;
 }

@@ -51,8 +51,13 @@ pub enum ToDoc {
         acks: bool,
         joined: oneshot::Sender<Result<(), JoinError>>,
     },
-    Incoming { conn: ConnId, msg: Incoming },
-    Leave { conn: ConnId },
+    Incoming {
+        conn: ConnId,
+        msg: Incoming,
+    },
+    Leave {
+        conn: ConnId,
+    },
 }
 
 /// Why a connection could not join a document.
@@ -77,7 +82,11 @@ pub struct CompactionPolicy {
 
 impl Default for CompactionPolicy {
     fn default() -> Self {
-        CompactionPolicy { max_log_entries: 20_000, min_log_bytes: 1 << 20, unload_log_entries: 64 }
+        CompactionPolicy {
+            max_log_entries: 20_000,
+            min_log_bytes: 1 << 20,
+            unload_log_entries: 64,
+        }
     }
 }
 
@@ -168,7 +177,11 @@ impl DocActor {
         tracing::debug!(doc = %actor.name, "document unloaded");
     }
 
-    async fn load(name: Arc<str>, store: Store, policy: CompactionPolicy) -> Result<Self, StoreError> {
+    async fn load(
+        name: Arc<str>,
+        store: Store,
+        policy: CompactionPolicy,
+    ) -> Result<Self, StoreError> {
         let stored = load_stored(&store, &name).await?;
         let doc = build_doc(&name, &stored);
         let (written_tx, written_rx) = mpsc::unbounded_channel();
@@ -204,15 +217,30 @@ impl DocActor {
 
     async fn handle(&mut self, msg: ToDoc) {
         match msg {
-            ToDoc::Join { conn, outbox, acks, joined } => {
+            ToDoc::Join {
+                conn,
+                outbox,
+                acks,
+                joined,
+            } => {
                 if self.failed {
                     let _ = joined.send(Err(JoinError::Busy));
                     return;
                 }
-                self.peers
-                    .insert(conn, Peer { outbox, acks, received: 0, awareness_ids: HashSet::new() });
+                self.peers.insert(
+                    conn,
+                    Peer {
+                        outbox,
+                        acks,
+                        received: 0,
+                        awareness_ids: HashSet::new(),
+                    },
+                );
                 let sv = self.doc().transact().state_vector();
-                self.emit(Effect::To(conn, frame(&Message::Sync(SyncMessage::SyncStep1(sv)))));
+                self.emit(Effect::To(
+                    conn,
+                    frame(&Message::Sync(SyncMessage::SyncStep1(sv))),
+                ));
                 if let Some(states) = self.awareness_states() {
                     self.send_now(conn, states);
                 }
@@ -231,7 +259,10 @@ impl DocActor {
         match msg {
             Incoming::SyncStep1(sv) => {
                 let diff = self.doc().transact().encode_diff_v1(&sv);
-                self.emit(Effect::To(conn, frame(&Message::Sync(SyncMessage::SyncStep2(diff)))));
+                self.emit(Effect::To(
+                    conn,
+                    frame(&Message::Sync(SyncMessage::SyncStep2(diff))),
+                ));
             }
             Incoming::Update(raw) => self.on_update(conn, raw).await,
             Incoming::Awareness(update) => self.on_awareness(conn, update),
@@ -244,7 +275,9 @@ impl DocActor {
     }
 
     async fn on_update(&mut self, conn: ConnId, raw: Vec<u8>) {
-        let Some(peer) = self.peers.get_mut(&conn) else { return };
+        let Some(peer) = self.peers.get_mut(&conn) else {
+            return;
+        };
         peer.received += 1;
         let count = peer.received;
         let acks = peer.acks;
@@ -255,19 +288,37 @@ impl DocActor {
                 self.log_entries += 1;
                 self.log_bytes += raw.len();
                 let relay = frame(&Message::Sync(SyncMessage::Update(raw.clone())));
-                self.store
-                    .submit(WriteOp::Append { doc: self.name.clone(), seq, update: raw }, self.written_tx.clone());
-                self.emit(Effect::Relay { from: conn, frame: relay });
+                self.store.submit(
+                    WriteOp::Append {
+                        doc: self.name.clone(),
+                        seq,
+                        update: raw,
+                    },
+                    self.written_tx.clone(),
+                );
+                self.emit(Effect::Relay {
+                    from: conn,
+                    frame: relay,
+                });
                 self.maybe_compact(self.policy.max_log_entries);
             }
             Ok(Ok(false)) => {} // nothing new; acknowledged below once what it duplicates is durable
             Ok(Err(e)) => {
-                self.close_peer(conn, CloseReason::new(code::INVALID_PAYLOAD, format!("update rejected: {e}")));
+                self.close_peer(
+                    conn,
+                    CloseReason::new(code::INVALID_PAYLOAD, format!("update rejected: {e}")),
+                );
                 return;
             }
             Err(Panicked(p)) => {
                 tracing::error!(doc = %self.name, conn, panic = %p, "applying an update panicked; discarding it");
-                self.close_peer(conn, CloseReason::new(code::INVALID_PAYLOAD, "update rejected: it crashed the decoder"));
+                self.close_peer(
+                    conn,
+                    CloseReason::new(
+                        code::INVALID_PAYLOAD,
+                        "update rejected: it crashed the decoder",
+                    ),
+                );
                 self.rebuild().await;
                 return;
             }
@@ -291,12 +342,18 @@ impl DocActor {
         let summary = match guard::contain(|| awareness.apply_update_summary(update)) {
             Ok(Ok(summary)) => summary,
             Ok(Err(e)) => {
-                self.close_peer(conn, CloseReason::new(code::INVALID_PAYLOAD, format!("awareness rejected: {e}")));
+                self.close_peer(
+                    conn,
+                    CloseReason::new(code::INVALID_PAYLOAD, format!("awareness rejected: {e}")),
+                );
                 return;
             }
             Err(Panicked(p)) => {
                 tracing::error!(doc = %self.name, conn, panic = %p, "awareness update panicked");
-                self.close_peer(conn, CloseReason::new(code::INVALID_PAYLOAD, "awareness rejected"));
+                self.close_peer(
+                    conn,
+                    CloseReason::new(code::INVALID_PAYLOAD, "awareness rejected"),
+                );
                 return;
             }
         };
@@ -330,7 +387,8 @@ impl DocActor {
         match effect {
             Effect::To(conn, frame) => self.send_now(conn, frame),
             Effect::Relay { from, frame } => {
-                let conns: Vec<ConnId> = self.peers.keys().copied().filter(|c| *c != from).collect();
+                let conns: Vec<ConnId> =
+                    self.peers.keys().copied().filter(|c| *c != from).collect();
                 for c in conns {
                     self.send_now(c, frame.clone());
                 }
@@ -364,7 +422,9 @@ impl DocActor {
     }
 
     fn remove_peer(&mut self, conn: ConnId) {
-        let Some(peer) = self.peers.remove(&conn) else { return };
+        let Some(peer) = self.peers.remove(&conn) else {
+            return;
+        };
         peer.outbox.close(CloseReason::new(code::NORMAL, "bye"));
         let ids: Vec<ClientID> = peer.awareness_ids.into_iter().collect();
         if ids.is_empty() {
@@ -393,7 +453,10 @@ impl DocActor {
                 self.gated.clear();
                 let conns: Vec<ConnId> = self.peers.keys().copied().collect();
                 for c in conns {
-                    self.close_peer(c, CloseReason::new(code::INTERNAL_ERROR, "storage failure; reconnect later"));
+                    self.close_peer(
+                        c,
+                        CloseReason::new(code::INTERNAL_ERROR, "storage failure; reconnect later"),
+                    );
                 }
                 return;
             }
@@ -414,17 +477,25 @@ impl DocActor {
         if self.compacting || self.failed || self.log_entries == 0 {
             return false;
         }
-        let too_many_bytes = self.log_bytes >= self.policy.min_log_bytes.max(4 * self.snapshot_bytes);
+        let too_many_bytes =
+            self.log_bytes >= self.policy.min_log_bytes.max(4 * self.snapshot_bytes);
         if self.log_entries <= max_entries && !too_many_bytes {
             return false;
         }
-        let snapshot = self.doc().transact().encode_state_as_update_v1(&StateVector::default());
+        let snapshot = self
+            .doc()
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default());
         self.snapshot_bytes = snapshot.len();
         self.log_entries = 0;
         self.log_bytes = 0;
         self.compacting = true;
         self.store.submit(
-            WriteOp::Compact { doc: self.name.clone(), upto: self.submitted, snapshot },
+            WriteOp::Compact {
+                doc: self.name.clone(),
+                upto: self.submitted,
+                snapshot,
+            },
             self.written_tx.clone(),
         );
         true
@@ -471,8 +542,13 @@ fn apply(doc: &Doc, raw: &[u8]) -> Result<Result<bool, String>, Panicked> {
         txn.apply_update(update).map_err(|e| e.to_string())?;
         let after = txn.after_state();
         // Content stashed as pending (missing its predecessors) must be stored too.
-        let pending = update_sv.iter().any(|(client, clock)| *clock > after.get(client));
-        Ok(txn.before_state() != after || !txn.delete_set().is_empty() || pending || carries_deletes)
+        let pending = update_sv
+            .iter()
+            .any(|(client, clock)| *clock > after.get(client));
+        Ok(txn.before_state() != after
+            || !txn.delete_set().is_empty()
+            || pending
+            || carries_deletes)
     })
 }
 
@@ -488,16 +564,26 @@ async fn load_stored(store: &Store, name: &Arc<str>) -> Result<StoredDoc, StoreE
 /// the whole document.
 fn build_doc(name: &str, stored: &StoredDoc) -> Doc {
     let doc = Doc::new();
-    let parts = stored.snapshot.iter().map(|(s, u)| (*s, u)).chain(stored.log.iter().map(|(s, u)| (*s, u)));
+    let parts = stored
+        .snapshot
+        .iter()
+        .map(|(s, u)| (*s, u))
+        .chain(stored.log.iter().map(|(s, u)| (*s, u)));
     for (seq, bytes) in parts {
         let result = guard::contain(|| {
             let update = Update::decode_v1(bytes).map_err(|e| e.to_string())?;
-            doc.transact_mut().apply_update(update).map_err(|e| e.to_string())
+            doc.transact_mut()
+                .apply_update(update)
+                .map_err(|e| e.to_string())
         });
         match result {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::error!(doc = name, seq, error = %e, "stored update could not be applied"),
-            Err(p) => tracing::error!(doc = name, seq, error = %p, "stored update could not be applied"),
+            Ok(Err(e)) => {
+                tracing::error!(doc = name, seq, error = %e, "stored update could not be applied")
+            }
+            Err(p) => {
+                tracing::error!(doc = name, seq, error = %p, "stored update could not be applied")
+            }
         }
     }
     doc

@@ -44,12 +44,22 @@ async fn healthz(State(state): State<AppState>) -> Json<serde_json::Value> {
 /// A document name: 1–128 characters from `[A-Za-z0-9._-]`.
 fn valid_doc_name(name: &str) -> bool {
     (1..=128).contains(&name.len())
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
-async fn websocket(ws: WebSocketUpgrade, Path(doc): Path<String>, State(state): State<AppState>) -> Response {
+async fn websocket(
+    ws: WebSocketUpgrade,
+    Path(doc): Path<String>,
+    State(state): State<AppState>,
+) -> Response {
     if !valid_doc_name(&doc) {
-        return (StatusCode::BAD_REQUEST, "document names are 1-128 characters of A-Z a-z 0-9 . _ -").into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            "document names are 1-128 characters of A-Z a-z 0-9 . _ -",
+        )
+            .into_response();
     }
     if state.shutdown.is_cancelled() {
         return (StatusCode::SERVICE_UNAVAILABLE, "server shutting down").into_response();
@@ -60,9 +70,18 @@ async fn websocket(ws: WebSocketUpgrade, Path(doc): Path<String>, State(state): 
         .max_message_size(max)
         .max_frame_size(max)
         .on_upgrade(move |socket| {
-            let acks = socket.protocol().is_some_and(|p| p.as_bytes() == SUBPROTOCOL.as_bytes());
+            let acks = socket
+                .protocol()
+                .is_some_and(|p| p.as_bytes() == SUBPROTOCOL.as_bytes());
             let tracker = state.connections.clone();
-            tracker.track_future(connection::serve(socket, doc, acks, state.registry, state.limits, state.shutdown))
+            tracker.track_future(connection::serve(
+                socket,
+                doc,
+                acks,
+                state.registry,
+                state.limits,
+                state.shutdown,
+            ))
         })
 }
 

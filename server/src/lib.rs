@@ -36,11 +36,17 @@ pub const DB_FILE: &str = "minutebook.redb";
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
     #[error("cannot create data directory {path}: {source}")]
-    DataDir { path: String, source: std::io::Error },
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Store(#[from] store::StoreError),
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("server error: {0}")]
     Serve(std::io::Error),
 }
@@ -81,15 +87,20 @@ impl RunningServer {
 
 /// Opens the store, binds `config.listen` and serves in a background task.
 pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
-    std::fs::create_dir_all(&config.data_dir)
-        .map_err(|source| ServerError::DataDir { path: config.data_dir.display().to_string(), source })?;
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| ServerError::DataDir {
+        path: config.data_dir.display().to_string(),
+        source,
+    })?;
     let db_path = config.data_dir.join(DB_FILE);
     let (store, writer) = tokio::task::spawn_blocking(move || store::Store::open(&db_path))
         .await
         .map_err(|e| ServerError::Store(store::StoreError::from_join(e)))??;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
-        .map_err(|source| ServerError::Bind { addr: config.listen, source })?;
+        .map_err(|source| ServerError::Bind {
+            addr: config.listen,
+            source,
+        })?;
     let addr = listener.local_addr().map_err(ServerError::Serve)?;
     let shutdown = CancellationToken::new();
     let registry = registry::Registry::new(store, config.compaction());
@@ -110,14 +121,23 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         // Upgraded WebSockets outlive hyper's connections: wait for them to close (the
         // shutdown token makes each one send 1001), then for the actors to flush.
         connections.close();
-        if tokio::time::timeout(Duration::from_secs(10), connections.wait()).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(10), connections.wait())
+            .await
+            .is_err()
+        {
             tracing::warn!("some connections did not close within 10 s");
         }
         registry.wait_unloaded().await;
         drop(registry);
-        tokio::task::spawn_blocking(move || writer.join()).await.ok();
+        tokio::task::spawn_blocking(move || writer.join())
+            .await
+            .ok();
         tracing::info!("server stopped; all writes flushed");
         served.map_err(ServerError::Serve)
     });
-    Ok(RunningServer { addr, shutdown, task })
+    Ok(RunningServer {
+        addr,
+        shutdown,
+        task,
+    })
 }

@@ -44,7 +44,9 @@ fn main() -> anyhow::Result<()> {
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("MINUTEBOOK_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
@@ -55,7 +57,9 @@ async fn serve(config: ServerConfig) -> anyhow::Result<()> {
     if !config.web_dir.join("index.html").exists() {
         tracing::warn!(web_dir = %config.web_dir.display(), "web client not built; run scripts/build-client.sh");
     }
-    let server = minutebook_server::start(config).await.context("starting the server")?;
+    let server = minutebook_server::start(config)
+        .await
+        .context("starting the server")?;
     println!("Minutebook is running at http://{}/", server.addr());
     let token = server.shutdown_token();
     tokio::spawn(async move {

@@ -85,7 +85,13 @@ pub fn channel(max_frames: usize, max_bytes: usize) -> (Outbox, OutboxReceiver) 
         close_reason: OnceLock::new(),
         closed: CancellationToken::new(),
     });
-    (Outbox { tx, shared: shared.clone() }, OutboxReceiver { rx, shared })
+    (
+        Outbox {
+            tx,
+            shared: shared.clone(),
+        },
+        OutboxReceiver { rx, shared },
+    )
 }
 
 /// The frame was not queued; the connection is (being) closed.
@@ -171,8 +177,15 @@ mod tests {
         assert_eq!(outbox.send(Bytes::from_static(b"a")), Ok(()));
         assert_eq!(outbox.send(Bytes::from_static(b"b")), Ok(()));
         assert_eq!(outbox.send(Bytes::from_static(b"c")), Err(Closed));
-        assert_eq!(rx.close_reason().map(|r| r.code), Some(code::TRY_AGAIN_LATER));
-        assert_eq!(rx.recv().await, None, "a closed connection delivers nothing more");
+        assert_eq!(
+            rx.close_reason().map(|r| r.code),
+            Some(code::TRY_AGAIN_LATER)
+        );
+        assert_eq!(
+            rx.recv().await,
+            None,
+            "a closed connection delivers nothing more"
+        );
     }
 
     #[tokio::test]

@@ -30,7 +30,13 @@ pub struct ActorGone;
 impl DocHandle {
     /// Sends a decoded message; waits if the actor is behind (backpressure on the reader).
     pub async fn send(&self, msg: Incoming) -> Result<(), ActorGone> {
-        self.tx.send(ToDoc::Incoming { conn: self.conn, msg }).await.map_err(|_| ActorGone)
+        self.tx
+            .send(ToDoc::Incoming {
+                conn: self.conn,
+                msg,
+            })
+            .await
+            .map_err(|_| ActorGone)
     }
 
     /// Tells the actor this connection has gone.
@@ -69,12 +75,23 @@ impl Registry {
 
     /// Joins connection `conn` to document `name`; the actor then sends it the opening
     /// sync messages through `outbox`.
-    pub async fn join(&self, name: &str, conn: ConnId, outbox: Outbox, acks: bool) -> Result<DocHandle, JoinError> {
+    pub async fn join(
+        &self,
+        name: &str,
+        conn: ConnId,
+        outbox: Outbox,
+        acks: bool,
+    ) -> Result<DocHandle, JoinError> {
         // A join can race with the actor unloading; the retry then loads a fresh one.
         for _ in 0..8 {
             let tx = self.actor(name);
             let (joined, answer) = oneshot::channel();
-            let join = ToDoc::Join { conn, outbox: outbox.clone(), acks, joined };
+            let join = ToDoc::Join {
+                conn,
+                outbox: outbox.clone(),
+                acks,
+                joined,
+            };
             if tx.send(join).await.is_err() {
                 continue;
             }
@@ -97,7 +114,13 @@ impl Registry {
         let name: Arc<str> = name.into();
         let generation = self.0.generations.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = mpsc::channel(ACTOR_QUEUE);
-        docs.insert(name.clone(), Entry { generation, tx: tx.clone() });
+        docs.insert(
+            name.clone(),
+            Entry {
+                generation,
+                tx: tx.clone(),
+            },
+        );
         self.0.actors.spawn(DocActor::run(
             name,
             self.0.store.clone(),

@@ -62,9 +62,17 @@ impl StoredDoc {
 /// A write for the writer thread.
 pub enum WriteOp {
     /// Append one update to a document's log.
-    Append { doc: Arc<str>, seq: u64, update: Vec<u8> },
+    Append {
+        doc: Arc<str>,
+        seq: u64,
+        update: Vec<u8>,
+    },
     /// Replace the snapshot and drop the log entries up to and including `upto`.
-    Compact { doc: Arc<str>, upto: u64, snapshot: Vec<u8> },
+    Compact {
+        doc: Arc<str>,
+        upto: u64,
+        snapshot: Vec<u8>,
+    },
 }
 
 /// What became durable.
@@ -126,7 +134,9 @@ impl Store {
     /// Queues a write; `reply` receives its [`Completion`] once it is durable (or failed).
     pub fn submit(&self, op: WriteOp, reply: mpsc::UnboundedSender<Completion>) {
         if let Err(std_mpsc::SendError(req)) = self.writer.send(WriteRequest { op, reply }) {
-            let _ = req.reply.send(Err(StoreError::new("storage writer has stopped")));
+            let _ = req
+                .reply
+                .send(Err(StoreError::new("storage writer has stopped")));
         }
     }
 
@@ -134,17 +144,17 @@ impl Store {
     pub fn load(&self, doc: &str) -> Result<StoredDoc, StoreError> {
         let txn = self.db.begin_read().map_err(StoreError::new)?;
         let snapshots = txn.open_table(SNAPSHOTS).map_err(StoreError::new)?;
-        let snapshot = snapshots
-            .get(doc)
-            .map_err(StoreError::new)?
-            .map(|v| {
-                let (seq, bytes) = v.value();
-                (seq, bytes.to_vec())
-            });
+        let snapshot = snapshots.get(doc).map_err(StoreError::new)?.map(|v| {
+            let (seq, bytes) = v.value();
+            (seq, bytes.to_vec())
+        });
         let after = snapshot.as_ref().map_or(0, |(s, _)| s + 1);
         let updates = txn.open_table(UPDATES).map_err(StoreError::new)?;
         let mut log = Vec::new();
-        for entry in updates.range((doc, after)..=(doc, u64::MAX)).map_err(StoreError::new)? {
+        for entry in updates
+            .range((doc, after)..=(doc, u64::MAX))
+            .map_err(StoreError::new)?
+        {
             let (key, value) = entry.map_err(StoreError::new)?;
             log.push((key.value().1, value.value().to_vec()));
         }
@@ -155,10 +165,20 @@ impl Store {
     pub fn list_docs(&self) -> Result<Vec<String>, StoreError> {
         let txn = self.db.begin_read().map_err(StoreError::new)?;
         let mut names = std::collections::BTreeSet::new();
-        for entry in txn.open_table(SNAPSHOTS).map_err(StoreError::new)?.iter().map_err(StoreError::new)? {
+        for entry in txn
+            .open_table(SNAPSHOTS)
+            .map_err(StoreError::new)?
+            .iter()
+            .map_err(StoreError::new)?
+        {
             names.insert(entry.map_err(StoreError::new)?.0.value().to_string());
         }
-        for entry in txn.open_table(UPDATES).map_err(StoreError::new)?.iter().map_err(StoreError::new)? {
+        for entry in txn
+            .open_table(UPDATES)
+            .map_err(StoreError::new)?
+            .iter()
+            .map_err(StoreError::new)?
+        {
             names.insert(entry.map_err(StoreError::new)?.0.value().0.to_string());
         }
         Ok(names.into_iter().collect())
@@ -191,17 +211,26 @@ fn writer_loop(db: &Database, rx: std_mpsc::Receiver<WriteRequest>) {
 
 fn commit_batch(db: &Database, batch: &[WriteRequest]) -> Result<(), StoreError> {
     let mut txn = db.begin_write().map_err(StoreError::new)?;
-    txn.set_durability(Durability::Immediate).map_err(StoreError::new)?;
+    txn.set_durability(Durability::Immediate)
+        .map_err(StoreError::new)?;
     {
         let mut updates = txn.open_table(UPDATES).map_err(StoreError::new)?;
         let mut snapshots = txn.open_table(SNAPSHOTS).map_err(StoreError::new)?;
         for req in batch {
             match &req.op {
                 WriteOp::Append { doc, seq, update } => {
-                    updates.insert((&**doc, *seq), update.as_slice()).map_err(StoreError::new)?;
+                    updates
+                        .insert((&**doc, *seq), update.as_slice())
+                        .map_err(StoreError::new)?;
                 }
-                WriteOp::Compact { doc, upto, snapshot } => {
-                    snapshots.insert(&**doc, (*upto, snapshot.as_slice())).map_err(StoreError::new)?;
+                WriteOp::Compact {
+                    doc,
+                    upto,
+                    snapshot,
+                } => {
+                    snapshots
+                        .insert(&**doc, (*upto, snapshot.as_slice()))
+                        .map_err(StoreError::new)?;
                     updates
                         .retain_in((&**doc, 0)..=(&**doc, *upto), |_, _| false)
                         .map_err(StoreError::new)?;
@@ -224,12 +253,26 @@ mod tests {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let doc: Arc<str> = "d".into();
         for seq in 1..=5 {
-            store.submit(WriteOp::Append { doc: doc.clone(), seq, update: vec![seq as u8] }, tx.clone());
+            store.submit(
+                WriteOp::Append {
+                    doc: doc.clone(),
+                    seq,
+                    update: vec![seq as u8],
+                },
+                tx.clone(),
+            );
         }
         for seq in 1..=5 {
             assert_eq!(rx.recv().await.unwrap().unwrap(), Written::Appended(seq));
         }
-        store.submit(WriteOp::Compact { doc: doc.clone(), upto: 3, snapshot: vec![42] }, tx.clone());
+        store.submit(
+            WriteOp::Compact {
+                doc: doc.clone(),
+                upto: 3,
+                snapshot: vec![42],
+            },
+            tx.clone(),
+        );
         assert_eq!(rx.recv().await.unwrap().unwrap(), Written::Compacted(3));
         let loaded = store.load("d").unwrap();
         assert_eq!(loaded.snapshot, Some((3, vec![42])));

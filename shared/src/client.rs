@@ -21,6 +21,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use yrs::updates::decoder::Decode;
@@ -72,7 +73,11 @@ pub struct ClientOptions {
 
 impl ClientOptions {
     pub fn new(url: impl Into<String>) -> Self {
-        ClientOptions { url: url.into(), min_backoff: Duration::from_millis(50), max_backoff: Duration::from_secs(2) }
+        ClientOptions {
+            url: url.into(),
+            min_backoff: Duration::from_millis(50),
+            max_backoff: Duration::from_secs(2),
+        }
     }
 }
 
@@ -113,13 +118,15 @@ impl SyncClient {
         let produced = Arc::new(AtomicU64::new(0));
         let counter = produced.clone();
         doc.observe_update_v1(OBSERVER, move |txn: &TransactionMut, event| {
-                let remote = txn.origin().is_some_and(|o| o.as_ref() == REMOTE.as_bytes());
-                if !remote {
-                    counter.fetch_add(1, Ordering::SeqCst);
-                    let _ = local_tx.send(event.update.clone());
-                }
-            })
-            .unwrap_or_else(|_| panic!("SyncClient needs a document with no open transaction"));
+            let remote = txn
+                .origin()
+                .is_some_and(|o| o.as_ref() == REMOTE.as_bytes());
+            if !remote {
+                counter.fetch_add(1, Ordering::SeqCst);
+                let _ = local_tx.send(event.update.clone());
+            }
+        })
+        .unwrap_or_else(|_| panic!("SyncClient needs a document with no open transaction"));
         let initial = Status {
             connection: Connection::Connecting,
             synced: false,
@@ -131,9 +138,22 @@ impl SyncClient {
         };
         let (status_tx, status) = watch::channel(initial);
         let (online, online_rx) = watch::channel(true);
-        let worker = Worker { options, doc: doc.clone(), status: status_tx, local_rx, online: online_rx, local: 0 };
+        let worker = Worker {
+            options,
+            doc: doc.clone(),
+            status: status_tx,
+            local_rx,
+            online: online_rx,
+            local: 0,
+        };
         let task = tokio::spawn(worker.run());
-        SyncClient { doc, status, online, produced, task }
+        SyncClient {
+            doc,
+            status,
+            online,
+            produced,
+            task,
+        }
     }
 
     /// The synced document. Edit it with `transact_mut()`; changes are sent automatically.
@@ -180,18 +200,24 @@ impl SyncClient {
                 rx.changed().await.map_err(|_| ClientError::Stopped)?;
             }
         };
-        tokio::time::timeout(timeout, wait).await.map_err(|_| ClientError::Timeout(timeout, what))?
+        tokio::time::timeout(timeout, wait)
+            .await
+            .map_err(|_| ClientError::Timeout(timeout, what))?
     }
 
     /// Waits until connected and the server's state has been received.
     pub async fn wait_synced(&self, timeout: Duration) -> Result<Status, ClientError> {
-        self.wait_for("sync", timeout, |s| s.connection == Connection::Online && s.synced).await
+        self.wait_for("sync", timeout, |s| {
+            s.connection == Connection::Online && s.synced
+        })
+        .await
     }
 
     /// Waits until every local change made so far is durable on the server.
     pub async fn wait_saved(&self, timeout: Duration) -> Result<Status, ClientError> {
         let target = self.local_changes();
-        self.wait_for("saved", timeout, move |s| s.saved >= target).await
+        self.wait_for("saved", timeout, move |s| s.saved >= target)
+            .await
     }
 
     /// Waits until `check` holds for the document, re-checking on every remote update.
@@ -202,7 +228,9 @@ impl SyncClient {
         mut check: impl FnMut(&Doc) -> bool,
     ) -> Result<(), ClientError> {
         let doc = self.doc.clone();
-        self.wait_for(what, timeout, move |_| check(&doc)).await.map(|_| ())
+        self.wait_for(what, timeout, move |_| check(&doc))
+            .await
+            .map(|_| ())
     }
 
     /// Stops the background task and closes the connection.
@@ -295,11 +323,18 @@ impl Worker {
 
     async fn open(&self) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
         let mut request = self.options.url.as_str().into_client_request()?;
-        request.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static(SUBPROTOCOL));
-        let (socket, _response) =
-            tokio::time::timeout(Duration::from_secs(10), tokio_tungstenite::connect_async(request))
-                .await
-                .map_err(|_| tokio_tungstenite::tungstenite::Error::Io(std::io::ErrorKind::TimedOut.into()))??;
+        request.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            HeaderValue::from_static(SUBPROTOCOL),
+        );
+        let (socket, _response) = tokio::time::timeout(
+            Duration::from_secs(10),
+            tokio_tungstenite::connect_async_with_config(request, Some(ws_config()), false),
+        )
+        .await
+        .map_err(|_| {
+            tokio_tungstenite::tungstenite::Error::Io(std::io::ErrorKind::TimedOut.into())
+        })??;
         Ok(socket)
     }
 
@@ -313,7 +348,10 @@ impl Worker {
         let mut unacked: VecDeque<(u64, u64)> = VecDeque::new();
         let mut sent: u64 = 0;
         let sv = self.doc.transact().state_vector();
-        if send(&mut socket, &Message::Sync(SyncMessage::SyncStep1(sv))).await.is_err() {
+        if send(&mut socket, &Message::Sync(SyncMessage::SyncStep1(sv)))
+            .await
+            .is_err()
+        {
             return End::Lost(None);
         }
         loop {
@@ -405,6 +443,18 @@ impl Worker {
     }
 }
 
-async fn send(socket: &mut Socket, msg: &Message) -> Result<(), tokio_tungstenite::tungstenite::Error> {
-    socket.send(WsMessage::Binary(protocol::encode(msg).into())).await
+/// The server may send a whole document in one SyncStep2; allow large ones.
+fn ws_config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .max_message_size(Some(1 << 30))
+        .max_frame_size(Some(1 << 30))
+}
+
+async fn send(
+    socket: &mut Socket,
+    msg: &Message,
+) -> Result<(), tokio_tungstenite::tungstenite::Error> {
+    socket
+        .send(WsMessage::Binary(protocol::encode(msg).into()))
+        .await
 }

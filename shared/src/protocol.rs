@@ -12,9 +12,9 @@
 
 use yrs::encoding::read::{Cursor, Read};
 use yrs::encoding::write::Write;
+pub use yrs::sync::{Awareness, AwarenessUpdate, Message, SyncMessage};
 use yrs::updates::decoder::{Decode, DecoderV1};
 use yrs::updates::encoder::Encode;
-pub use yrs::sync::{Awareness, AwarenessUpdate, Message, SyncMessage};
 
 /// WebSocket subprotocol that opts a connection in to [`MSG_SAVED`] acknowledgements.
 pub const SUBPROTOCOL: &str = "minutebook.v1";
@@ -94,7 +94,9 @@ mod tests {
         for n in [0u64, 1, 127, 128, 1 << 40] {
             let bytes = encode(&saved(n));
             match decode(&bytes).unwrap() {
-                Message::Custom(MSG_SAVED, payload) => assert_eq!(parse_saved(&payload).unwrap(), n),
+                Message::Custom(MSG_SAVED, payload) => {
+                    assert_eq!(parse_saved(&payload).unwrap(), n)
+                }
                 other => panic!("unexpected {other:?}"),
             }
         }
@@ -103,7 +105,9 @@ mod tests {
     #[test]
     fn sync_step1_matches_y_protocols_bytes() {
         // y-protocols: [messageSync=0, messageYjsSyncStep1=0, varUint8Array(sv)]; empty sv = [0].
-        let bytes = encode(&Message::Sync(SyncMessage::SyncStep1(StateVector::default())));
+        let bytes = encode(&Message::Sync(SyncMessage::SyncStep1(
+            StateVector::default(),
+        )));
         assert_eq!(bytes, vec![0, 0, 1, 0]);
     }
 

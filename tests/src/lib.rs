@@ -21,7 +21,10 @@ pub const PATIENCE: Duration = Duration::from_secs(20);
 
 /// The workspace root (parent of this crate).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 /// The built web client.
@@ -48,12 +51,21 @@ impl TestServer {
         let mut config = ServerConfig::new(loopback(), dir.path().to_path_buf());
         config.web_dir = web_dir();
         tweak(&mut config);
-        let server = minutebook_server::start(config.clone()).await.expect("server starts");
-        TestServer { config, server: Some(server), _dir: Some(dir) }
+        let server = minutebook_server::start(config.clone())
+            .await
+            .expect("server starts");
+        TestServer {
+            config,
+            server: Some(server),
+            _dir: Some(dir),
+        }
     }
 
     pub fn addr(&self) -> SocketAddr {
-        self.server.as_ref().map(RunningServer::addr).expect("server is running")
+        self.server
+            .as_ref()
+            .map(RunningServer::addr)
+            .expect("server is running")
     }
 
     /// `ws://…/ws/{doc}`
@@ -82,7 +94,11 @@ impl TestServer {
     pub async fn restart(&mut self) {
         self.stop().await;
         self.config.listen = loopback();
-        self.server = Some(minutebook_server::start(self.config.clone()).await.expect("server restarts"));
+        self.server = Some(
+            minutebook_server::start(self.config.clone())
+                .await
+                .expect("server restarts"),
+        );
     }
 }
 
@@ -94,7 +110,10 @@ fn loopback() -> SocketAddr {
 pub fn server_binary() -> PathBuf {
     // Test executables live in target/<profile>/deps; binaries in target/<profile>.
     let exe = std::env::current_exe().expect("current exe");
-    let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>");
     let bin = profile_dir.join(format!("minutebook{}", std::env::consts::EXE_SUFFIX));
     assert!(
         bin.exists(),

@@ -36,9 +36,13 @@ impl RawClient {
     pub async fn connect_with(url: &str, subprotocol: Option<&'static str>) -> RawClient {
         let mut request = url.into_client_request().expect("request");
         if let Some(p) = subprotocol {
-            request.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static(p));
+            request
+                .headers_mut()
+                .insert("Sec-WebSocket-Protocol", HeaderValue::from_static(p));
         }
-        let config = WebSocketConfig::default().max_message_size(None).max_frame_size(None);
+        let config = WebSocketConfig::default()
+            .max_message_size(None)
+            .max_frame_size(None);
         let (ws, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), false)
             .await
             .expect("connect");
@@ -50,7 +54,10 @@ impl RawClient {
     }
 
     pub async fn send_bytes(&mut self, bytes: Vec<u8>) {
-        self.ws.send(WsMessage::Binary(bytes.into())).await.expect("send");
+        self.ws
+            .send(WsMessage::Binary(bytes.into()))
+            .await
+            .expect("send");
     }
 
     /// The next protocol message or close (pings/pongs skipped), within `timeout`.
@@ -58,10 +65,12 @@ impl RawClient {
         tokio::time::timeout(timeout, async {
             loop {
                 return match self.ws.next().await {
-                    Some(Ok(WsMessage::Binary(b))) => {
-                        Received::Message(protocol::decode(&b).expect("server sends well-formed frames"))
+                    Some(Ok(WsMessage::Binary(b))) => Received::Message(
+                        protocol::decode(&b).expect("server sends well-formed frames"),
+                    ),
+                    Some(Ok(WsMessage::Close(Some(f)))) => {
+                        Received::Closed(u16::from(f.code), f.reason.to_string())
                     }
-                    Some(Ok(WsMessage::Close(Some(f)))) => Received::Closed(u16::from(f.code), f.reason.to_string()),
                     Some(Ok(WsMessage::Close(None))) => Received::Closed(1005, String::new()),
                     Some(Ok(_)) => continue,
                     Some(Err(_)) | None => Received::Ended,
@@ -74,7 +83,9 @@ impl RawClient {
 
     /// The next message or close, waiting up to the test patience.
     pub async fn recv(&mut self) -> Received {
-        self.recv_within(crate::PATIENCE).await.expect("server answered in time")
+        self.recv_within(crate::PATIENCE)
+            .await
+            .expect("server answered in time")
     }
 
     /// Reads until a close frame arrives; returns its code and reason.

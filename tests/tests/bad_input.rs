@@ -9,7 +9,10 @@ use minutebook_tests::{TestServer, PATIENCE};
 use yrs::{GetString, Text, Transact};
 
 /// Runs one bad-input case against a server that two healthy clients are using.
-async fn offending_connection_alone_is_closed(send_bad: impl AsyncFnOnce(&mut RawClient), expect_code: u16) -> String {
+async fn offending_connection_alone_is_closed(
+    send_bad: impl AsyncFnOnce(&mut RawClient),
+    expect_code: u16,
+) -> String {
     let server = TestServer::start_with(|c| c.max_message_bytes = 64 * 1024).await;
     let doc = "bad-input";
     let alice = server.client(doc);
@@ -35,17 +38,25 @@ async fn offending_connection_alone_is_closed(send_bad: impl AsyncFnOnce(&mut Ra
         text.insert(&mut alice.doc().transact_mut(), len, "after");
     }
     let text = bob.doc().get_or_insert_text(schema::TEXT);
-    bob.wait_doc("bob sees alice's edit", PATIENCE, |d| text.get_string(&d.transact()) == "before after")
-        .await
-        .unwrap();
-    assert_eq!(alice.status().connections, 1, "alice was never disconnected");
+    bob.wait_doc("bob sees alice's edit", PATIENCE, |d| {
+        text.get_string(&d.transact()) == "before after"
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        alice.status().connections,
+        1,
+        "alice was never disconnected"
+    );
     assert_eq!(bob.status().connections, 1, "bob was never disconnected");
 
     // New connections are served and see everything stored.
     let carol = server.client(doc);
     let text = carol.doc().get_or_insert_text(schema::TEXT);
     carol
-        .wait_doc("a new client loads the document", PATIENCE, |d| text.get_string(&d.transact()) == "before after")
+        .wait_doc("a new client loads the document", PATIENCE, |d| {
+            text.get_string(&d.transact()) == "before after"
+        })
         .await
         .unwrap();
     reason
@@ -53,13 +64,19 @@ async fn offending_connection_alone_is_closed(send_bad: impl AsyncFnOnce(&mut Ra
 
 #[tokio::test]
 async fn malformed_frame() {
-    let reason = offending_connection_alone_is_closed(async |c| c.send_bytes(vec![0, 1, 200, 1, 2]).await, 1002).await;
+    let reason = offending_connection_alone_is_closed(
+        async |c| c.send_bytes(vec![0, 1, 200, 1, 2]).await,
+        1002,
+    )
+    .await;
     assert!(reason.contains("malformed"), "{reason}");
 }
 
 #[tokio::test]
 async fn unknown_message_type() {
-    let reason = offending_connection_alone_is_closed(async |c| c.send_bytes(vec![42, 1, 0]).await, 1002).await;
+    let reason =
+        offending_connection_alone_is_closed(async |c| c.send_bytes(vec![42, 1, 0]).await, 1002)
+            .await;
     assert!(reason.contains("unknown message type 42"), "{reason}");
 }
 
@@ -95,4 +112,74 @@ async fn text_frame() {
     )
     .await;
     assert!(reason.contains("text"), "{reason}");
+}
+
+/// Hundreds of random and mutated updates, each on its own connection, against a document
+/// two clients are editing: whatever yrs makes of them (errors or panics), the server
+/// stays up, the honest clients keep converging, and a newcomer sees the same state.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_and_mutated_updates_never_take_the_server_down() {
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+    let seed: u64 = std::env::var("MINUTEBOOK_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(rand::random);
+    println!("seed = {seed}");
+    let mut rng = StdRng::seed_from_u64(seed);
+
+    let server = TestServer::start().await;
+    let doc = "fuzzed";
+    let alice = server.client(doc);
+    let bob = server.client(doc);
+    alice.wait_synced(PATIENCE).await.unwrap();
+    bob.wait_synced(PATIENCE).await.unwrap();
+
+    // A valid update to mutate.
+    let source = yrs::Doc::new();
+    let valid = {
+        let text = source.get_or_insert_text(schema::TEXT);
+        let mut txn = source.transact_mut();
+        text.insert(&mut txn, 0, "seed text for mutation");
+        text.remove_range(&mut txn, 2, 3);
+        txn.encode_update_v1()
+    };
+    for round in 0..200 {
+        let payload: Vec<u8> = if round % 2 == 0 {
+            (0..rng.random_range(0..64)).map(|_| rng.random()).collect()
+        } else {
+            let mut m = valid.clone();
+            for _ in 0..rng.random_range(1..4) {
+                let i = rng.random_range(0..m.len());
+                m[i] = rng.random();
+            }
+            m
+        };
+        let mut evil = RawClient::connect(&server.ws_url(doc)).await;
+        evil.send(&Message::Sync(SyncMessage::Update(payload)))
+            .await;
+        drop(evil);
+    }
+
+    let text = alice.doc().get_or_insert_text(schema::TEXT);
+    text.insert(&mut alice.doc().transact_mut(), 0, "still-alive ");
+    alice.wait_saved(PATIENCE).await.unwrap();
+    let btext = bob.doc().get_or_insert_text(schema::TEXT);
+    bob.wait_doc("bob gets alice's edit", PATIENCE, |d| {
+        btext.get_string(&d.transact()).contains("still-alive")
+    })
+    .await
+    .unwrap();
+    let newcomer = server.client(doc);
+    newcomer.wait_synced(PATIENCE).await.unwrap();
+    let ntext = newcomer.doc().get_or_insert_text(schema::TEXT);
+    let expected = text.get_string(&alice.doc().transact());
+    newcomer
+        .wait_doc("newcomer matches alice", PATIENCE, |d| {
+            ntext.get_string(&d.transact()) == expected
+        })
+        .await
+        .unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+    assert_eq!(alice.status().connections, 1);
+    assert_eq!(bob.status().connections, 1);
 }

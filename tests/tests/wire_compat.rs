@@ -7,14 +7,20 @@ use std::time::Duration;
 use minutebook_shared::protocol::{AwarenessUpdate, Message, SyncMessage, MSG_SAVED, SUBPROTOCOL};
 use minutebook_tests::raw::{RawClient, Received};
 use minutebook_tests::TestServer;
+use yrs::block::ClientID;
 use yrs::sync::awareness::AwarenessUpdateEntry;
 use yrs::updates::decoder::Decode;
-use yrs::block::ClientID;
 use yrs::{Doc, GetString, StateVector, Text, Transact, Update};
 
 fn awareness(client: u64, clock: u32, json: &str) -> Message {
     let mut clients = HashMap::new();
-    clients.insert(ClientID::new(client), AwarenessUpdateEntry { clock, json: json.into() });
+    clients.insert(
+        ClientID::new(client),
+        AwarenessUpdateEntry {
+            clock,
+            json: json.into(),
+        },
+    );
     Message::Awareness(AwarenessUpdate { clients })
 }
 
@@ -35,22 +41,38 @@ async fn y_websocket_frame_sequence() {
     let url = server.ws_url("compat");
 
     let mut a = RawClient::connect(&url).await;
-    assert_eq!(a.ws.get_ref().get_ref().peer_addr().ok().map(|p| p.ip().is_loopback()), Some(true));
+    assert_eq!(
+        a.ws.get_ref()
+            .get_ref()
+            .peer_addr()
+            .ok()
+            .map(|p| p.ip().is_loopback()),
+        Some(true)
+    );
     match next_message(&mut a).await {
         Message::Sync(SyncMessage::SyncStep1(sv)) => assert_eq!(sv, StateVector::default()),
         other => panic!("server must open with SyncStep1, got {other:?}"),
     }
-    a.send(&Message::Sync(SyncMessage::SyncStep1(StateVector::default()))).await;
+    a.send(&Message::Sync(SyncMessage::SyncStep1(
+        StateVector::default(),
+    )))
+    .await;
     match next_message(&mut a).await {
         Message::Sync(SyncMessage::SyncStep2(update)) => {
-            assert!(Update::decode_v1(&update).is_ok(), "SyncStep2 carries a v1 update");
+            assert!(
+                Update::decode_v1(&update).is_ok(),
+                "SyncStep2 carries a v1 update"
+            );
         }
         other => panic!("expected SyncStep2, got {other:?}"),
     }
 
     // An update from a is relayed to b.
     let mut b = RawClient::connect(&url).await;
-    assert!(matches!(next_message(&mut b).await, Message::Sync(SyncMessage::SyncStep1(_))));
+    assert!(matches!(
+        next_message(&mut b).await,
+        Message::Sync(SyncMessage::SyncStep1(_))
+    ));
     let doc = Doc::with_client_id(7);
     let text = doc.get_or_insert_text("text");
     let update = {
@@ -63,7 +85,10 @@ async fn y_websocket_frame_sequence() {
         Message::Sync(SyncMessage::Update(u)) => {
             let other = Doc::new();
             let t = other.get_or_insert_text("text");
-            other.transact_mut().apply_update(Update::decode_v1(&u).unwrap()).unwrap();
+            other
+                .transact_mut()
+                .apply_update(Update::decode_v1(&u).unwrap())
+                .unwrap();
             assert_eq!(t.get_string(&other.transact()), "hello");
         }
         other => panic!("expected the relayed Update, got {other:?}"),
@@ -74,7 +99,10 @@ async fn y_websocket_frame_sequence() {
     for client in [&mut a, &mut b] {
         match next_message(client).await {
             Message::Awareness(u) => {
-                assert_eq!(&*u.clients[&ClientID::new(7)].json, r#"{"user":{"name":"Ann"}}"#);
+                assert_eq!(
+                    &*u.clients[&ClientID::new(7)].json,
+                    r#"{"user":{"name":"Ann"}}"#
+                );
             }
             other => panic!("expected awareness, got {other:?}"),
         }
@@ -96,7 +124,10 @@ async fn y_websocket_frame_sequence() {
 
     // No Minutebook-only message reached the plain clients.
     while let Some(Received::Message(m)) = b.recv_within(Duration::from_millis(200)).await {
-        assert!(!matches!(m, Message::Custom(MSG_SAVED, _)), "plain clients must not get saved acks");
+        assert!(
+            !matches!(m, Message::Custom(MSG_SAVED, _)),
+            "plain clients must not get saved acks"
+        );
     }
 }
 
@@ -105,7 +136,10 @@ async fn y_websocket_frame_sequence() {
 async fn subprotocol_clients_get_saved_acks() {
     let server = TestServer::start().await;
     let mut c = RawClient::connect_with(&server.ws_url("acks"), Some(SUBPROTOCOL)).await;
-    assert!(matches!(next_message(&mut c).await, Message::Sync(SyncMessage::SyncStep1(_))));
+    assert!(matches!(
+        next_message(&mut c).await,
+        Message::Sync(SyncMessage::SyncStep1(_))
+    ));
     let doc = Doc::new();
     let text = doc.get_or_insert_text("text");
     for i in 0..3 {
@@ -121,7 +155,10 @@ async fn subprotocol_clients_get_saved_acks() {
         match next_message(&mut c).await {
             Message::Custom(MSG_SAVED, payload) => {
                 let n = minutebook_shared::protocol::parse_saved(&payload).unwrap();
-                assert!(n > acked && n <= 3, "acks are monotonic and never exceed what was sent");
+                assert!(
+                    n > acked && n <= 3,
+                    "acks are monotonic and never exceed what was sent"
+                );
                 acked = n;
             }
             other => panic!("unexpected {other:?}"),

@@ -1,0 +1,98 @@
+//! A client that stops reading cannot make the server buffer without bound: once its
+//! bounded outbound queue is full it is disconnected (close code 1013), while everyone
+//! else keeps syncing.
+
+use minutebook_shared::protocol::{Message, SyncMessage};
+use minutebook_shared::schema;
+use minutebook_tests::raw::{RawClient, Received};
+use minutebook_tests::{TestServer, PATIENCE};
+use yrs::{GetString, Text, Transact};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_reading_is_disconnected() {
+    const QUEUE_BYTES: usize = 1024 * 1024;
+    let server = TestServer::start_with(|c| {
+        c.outbound_bytes = QUEUE_BYTES;
+        c.outbound_frames = 256;
+    })
+    .await;
+    let doc = "backpressure";
+
+    // The slow client joins, syncs once, then never reads again.
+    let mut slow = RawClient::connect(&server.ws_url(doc)).await;
+    slow.send(&Message::Sync(SyncMessage::SyncStep1(Default::default())))
+        .await;
+
+    let writer = server.client(doc);
+    let reader = server.client(doc);
+    writer.wait_synced(PATIENCE).await.unwrap();
+    reader.wait_synced(PATIENCE).await.unwrap();
+
+    // 32 MiB of updates, far more than the queue plus the sockets' kernel buffers, in
+    // batches that a healthy client absorbs (each batch is half the queue).
+    let chunk = "x".repeat(32 * 1024);
+    let text = writer.doc().get_or_insert_text(schema::TEXT);
+    let rtext = reader.doc().get_or_insert_text(schema::TEXT);
+    let total_updates = 1024;
+    for batch in 0..total_updates / 16 {
+        for _ in 0..16 {
+            let mut txn = writer.doc().transact_mut();
+            text.insert(&mut txn, 0, &chunk);
+        }
+        writer.wait_saved(PATIENCE).await.unwrap();
+        let len = (chunk.len() * 16 * (batch + 1)) as u32;
+        reader
+            .wait_doc("reader keeps up", PATIENCE, |d| {
+                rtext.len(&d.transact()) == len
+            })
+            .await
+            .unwrap();
+    }
+    let expected_len = (chunk.len() * total_updates) as u32;
+
+    // The healthy reader got everything and was never disconnected.
+    reader
+        .wait_doc("reader has every update", PATIENCE, |d| {
+            rtext.len(&d.transact()) == expected_len
+        })
+        .await
+        .unwrap();
+    assert_eq!(reader.status().connections, 1);
+    assert_eq!(writer.status().connections, 1);
+
+    // The slow client now drains what was buffered for it: far less than was written,
+    // and then the connection ends (with 1013 if the close frame could still be sent).
+    let mut received_updates = 0usize;
+    let end = loop {
+        match slow.recv().await {
+            Received::Message(Message::Sync(SyncMessage::Update(_))) => received_updates += 1,
+            Received::Message(_) => {}
+            other => break other,
+        }
+    };
+    match end {
+        Received::Closed(code, reason) => {
+            assert_eq!(code, 1013, "{reason}");
+            assert!(reason.contains("too slow"), "{reason}");
+        }
+        Received::Ended => {}
+        Received::Message(_) => unreachable!(),
+    }
+    assert!(
+        received_updates < total_updates / 2,
+        "the slow client was cut off instead of being buffered for ({received_updates} of {total_updates} updates)"
+    );
+
+    // It can reconnect and resync to the full document.
+    let again = server.client(doc);
+    let atext = again.doc().get_or_insert_text(schema::TEXT);
+    again
+        .wait_doc("a reconnecting client converges", PATIENCE, |d| {
+            atext.len(&d.transact()) == expected_len
+        })
+        .await
+        .unwrap();
+    assert!(atext
+        .get_string(&again.doc().transact())
+        .starts_with("xxxx"));
+}
