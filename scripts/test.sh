@@ -5,6 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --browser
 scripts/build-client.sh
+# The JavaScript reference client (yjs + y-websocket) for the interop test.
+if [ ! -d tests/interop/node_modules/y-websocket ] || [ tests/interop/package-lock.json -nt tests/interop/node_modules ]; then
+  npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error
+fi
 
 echo "test: formatting and lints"
 cargo fmt --all -- --check

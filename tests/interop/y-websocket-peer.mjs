@@ -1,0 +1,44 @@
+// An unmodified y-websocket client (the JavaScript reference implementation) syncing with
+// the Minutebook server. Usage: node y-websocket-peer.mjs <ws://host:port> <doc> <expect>
+// Two providers join <doc>, each types a line, and both wait until their text holds both
+// lines and <expect> (written by the Rust test). Awareness from one must reach the other.
+// Prints one JSON line with the result; exits non-zero on timeout.
+import * as Y from 'yjs'
+import { WebsocketProvider } from 'y-websocket'
+import WebSocket from 'ws'
+
+const [server, room, expect] = process.argv.slice(2)
+const deadline = setTimeout(() => {
+  console.error(`timed out; texts: ${JSON.stringify(peers.map(p => p.text.toString()))}`)
+  process.exit(1)
+}, 20000)
+
+const peers = [1, 2].map(n => {
+  const doc = new Y.Doc()
+  const provider = new WebsocketProvider(`${server}/ws`, room, doc, { WebSocketPolyfill: WebSocket })
+  provider.awareness.setLocalStateField('user', { name: `js-${n}` })
+  return { n, doc, provider, text: doc.getText('text') }
+})
+
+const synced = p => new Promise(resolve => {
+  if (p.provider.synced) resolve()
+  else p.provider.once('sync', s => s && resolve())
+})
+await Promise.all(peers.map(synced))
+for (const p of peers) p.text.insert(p.text.length, `from-js-${p.n}\n`)
+
+const done = () => peers.every(p => {
+  const t = p.text.toString()
+  return t.includes('from-js-1') && t.includes('from-js-2') && t.includes(expect)
+}) && [...peers[1].provider.awareness.getStates().values()].some(s => s.user?.name === 'js-1')
+
+await new Promise(resolve => {
+  const check = () => done() && resolve()
+  for (const p of peers) p.doc.on('update', check)
+  peers[1].provider.awareness.on('change', check)
+  check()
+})
+clearTimeout(deadline)
+console.log(JSON.stringify({ text: peers[0].text.toString(), awareness: true }))
+for (const p of peers) p.provider.destroy()
+process.exit(0)
