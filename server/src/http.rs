@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use minutebook_shared::protocol::SUBPROTOCOL;
+use minutebook_shared::protocol::{valid_doc_name, SUBPROTOCOL};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower_http::services::{ServeDir, ServeFile};
@@ -39,14 +39,6 @@ pub fn router(state: AppState, web_dir: &std::path::Path) -> Router {
 
 async fn healthz(State(state): State<AppState>) -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok", "docs_loaded": state.registry.loaded() }))
-}
-
-/// A document name: 1–128 characters from `[A-Za-z0-9._-]`.
-fn valid_doc_name(name: &str) -> bool {
-    (1..=128).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 async fn websocket(
@@ -83,18 +75,4 @@ async fn websocket(
                 state.shutdown,
             ))
         })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::valid_doc_name;
-
-    #[test]
-    fn doc_names() {
-        assert!(valid_doc_name("welcome"));
-        assert!(valid_doc_name("2022-01.assurance_meeting"));
-        assert!(!valid_doc_name(""));
-        assert!(!valid_doc_name("../etc"));
-        assert!(!valid_doc_name(&"a".repeat(129)));
-    }
 }

@@ -25,6 +25,15 @@ pub const MSG_SAVED: u8 = 100;
 /// Default largest accepted WebSocket message, in bytes.
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 4 << 20;
 
+/// Whether `name` is a valid document name: 1–128 characters from `[A-Za-z0-9._-]`.
+/// The server refuses others before the WebSocket upgrade (HTTP 400).
+pub fn valid_doc_name(name: &str) -> bool {
+    (1..=128).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
 /// Why a frame could not be read as a protocol message.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ProtocolError {
@@ -109,6 +118,16 @@ mod tests {
             StateVector::default(),
         )));
         assert_eq!(bytes, vec![0, 0, 1, 0]);
+    }
+
+    #[test]
+    fn doc_names() {
+        assert!(valid_doc_name("welcome"));
+        assert!(valid_doc_name("2022-01.assurance_meeting"));
+        assert!(!valid_doc_name(""));
+        assert!(!valid_doc_name("../etc"));
+        assert!(!valid_doc_name("a b"));
+        assert!(!valid_doc_name(&"a".repeat(129)));
     }
 
     #[test]

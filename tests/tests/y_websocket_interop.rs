@@ -41,7 +41,9 @@ async fn y_websocket_clients_sync_with_the_server() {
         assert!(js_text.contains(line), "JS text lacks {line}: {js_text:?}");
     }
     // The Rust client converges on exactly the JavaScript clients' text.
-    rust.wait_doc("rust sees the JS edits", PATIENCE, |d| text.get_string(&d.transact()) == js_text)
-        .await
-        .unwrap();
+    rust.wait_doc("rust sees the JS edits", PATIENCE, |d| {
+        text.get_string(&d.transact()) == js_text
+    })
+    .await
+    .unwrap();
 }

@@ -1,0 +1,393 @@
+//! The real web client in real browsers: two headless Chromium sessions, driven through
+//! chromedriver (WebDriver), open one document on a real server and co-edit its textarea.
+//! Each sees the other's typing live (non-ASCII and emoji included), a local caret or
+//! selection stays next to the same characters while the other side types before it,
+//! the status indicator reaches "saved", turns "offline" when the server goes away, and
+//! edits typed offline reach the other browser once the server is back.
+//!
+//! Needs the built client (`scripts/build-client.sh`) and Debian's chromium +
+//! chromium-driver (`scripts/setup.sh --browser`). Everything waits by polling with a
+//! deadline ([`PATIENCE`]); no sleep is an assertion.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, ensure, Context};
+use fantoccini::key::Key;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use minutebook_tests::{web_dir, TestServer, PATIENCE};
+use serde_json::{json, Value};
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+const DOC: &str = "browser-e2e";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_browsers_co_edit_one_textarea() {
+    require_built_client();
+    require_browser();
+    let mut server = TestServer::start().await;
+    let driver = Driver::spawn();
+    let mut browsers = Vec::new();
+    let outcome = scenario(&mut server, &driver, &mut browsers).await;
+    for browser in browsers {
+        let _ = browser.client.close().await;
+    }
+    drop(driver);
+    server.stop().await;
+    if let Err(e) = outcome {
+        panic!("{e:#}");
+    }
+}
+
+async fn scenario(
+    server: &mut TestServer,
+    driver: &Driver,
+    browsers: &mut Vec<Browser>,
+) -> anyhow::Result<()> {
+    let url = format!("{}?doc={DOC}", server.http_url());
+    for _ in 0..2 {
+        let browser = Browser::open(driver).await?;
+        browser.client.goto(&url).await.context("open the page")?;
+        browsers.push(browser);
+    }
+    let (a, b) = (&browsers[0].client, &browsers[1].client);
+
+    // Both load, sync the empty document and report it saved, accessibly.
+    for (who, client) in [("A", a), ("B", b)] {
+        let seen = wait_for(client, who, "the first sync", |e| e.state == "saved").await?;
+        ensure!(
+            seen.value.is_empty(),
+            "{who}: a new document is empty, got {:?}",
+            seen.value
+        );
+        ensure!(
+            seen.label == "All changes saved",
+            "{who}: status text {:?}",
+            seen.label
+        );
+        let status = client.find(Locator::Css("#status")).await?;
+        ensure!(
+            status.attr("role").await?.as_deref() == Some("status"),
+            "{who}: #status role"
+        );
+        ensure!(
+            status.attr("aria-live").await?.as_deref() == Some("polite"),
+            "{who}: #status aria-live"
+        );
+        let label = client.find(Locator::Css("label[for=editor]")).await?;
+        ensure!(
+            label.text().await? == "Minutes",
+            "{who}: the textarea's label"
+        );
+    }
+    let editor_a = a.find(Locator::Css("#editor")).await?;
+    let editor_b = b.find(Locator::Css("#editor")).await?;
+
+    // A types; B sees it.
+    let first = "Hello from A, café 漢字";
+    editor_a.send_keys(first).await?;
+    wait_for(b, "B", "A's first line", |e| e.value == first).await?;
+
+    // B puts its caret at the end with the keyboard and leaves it there.
+    editor_b.click().await?;
+    editor_b.send_keys(&Key::End.to_string()).await?;
+    let end = utf16(first);
+    wait_for(b, "B", "its caret at the end", |e| {
+        e.focused && (e.start, e.end) == (end, end)
+    })
+    .await?;
+
+    // A types before B's caret: B's caret moves along with the text it was next to.
+    editor_a.send_keys(&Key::Home.to_string()).await?;
+    editor_a.send_keys("Minutes: ").await?;
+    let second = format!("Minutes: {first}");
+    let seen = wait_for(b, "B", "A's prefix", |e| e.value == second).await?;
+    let end = utf16(&second);
+    ensure!(
+        (seen.start, seen.end) == (end, end),
+        "B's caret moved off the end: {seen:?}"
+    );
+    ensure!(seen.focused, "B lost focus to a remote edit: {seen:?}");
+
+    // A pastes an emoji (two UTF-16 units) at the very start, the way an IME or the
+    // clipboard does: one input event inserting a surrogate pair.
+    a.execute(
+        "const el = document.getElementById('editor');
+         el.setRangeText(arguments[0], 0, 0, 'end');
+         el.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertFromPaste' }));",
+        vec![json!("👍 ")],
+    )
+    .await?;
+    let third = format!("👍 {second}");
+    let seen = wait_for(b, "B", "A's emoji", |e| e.value == third).await?;
+    let end = utf16(&third);
+    ensure!(
+        (seen.start, seen.end) == (end, end),
+        "B's caret after the emoji: {seen:?}"
+    );
+
+    // B types at its caret; A (caret right after the emoji) keeps its caret.
+    editor_b.send_keys(" — and B agrees").await?;
+    let fourth = format!("{third} — and B agrees");
+    let seen = wait_for(a, "A", "B's addition", |e| e.value == fourth).await?;
+    ensure!(
+        (seen.start, seen.end) == (3, 3),
+        "A's caret moved: {seen:?}"
+    );
+
+    // B selects "café"; A types before it: the selection still covers "café".
+    let cafe_start = utf16(&fourth[..fourth.find("café").context("café")?]);
+    let cafe = (cafe_start, cafe_start + utf16("café"));
+    b.execute(
+        "const el = document.getElementById('editor'); el.focus(); el.setSelectionRange(arguments[0], arguments[1]);",
+        vec![json!(cafe.0), json!(cafe.1)],
+    )
+    .await?;
+    editor_a.send_keys("[draft] ").await?;
+    let fifth = format!("👍 [draft] {}", &fourth["👍 ".len()..]);
+    let seen = wait_for(b, "B", "A's second insertion", |e| e.value == fifth).await?;
+    let shift = utf16("[draft] ");
+    ensure!(
+        (seen.start, seen.end) == (cafe.0 + shift, cafe.1 + shift),
+        "B's selection moved off café: {seen:?}"
+    );
+    let selected: String = fifth.encode_utf16().collect::<Vec<_>>()
+        [seen.start as usize..seen.end as usize]
+        .iter()
+        .map(|&u| char::from_u32(u32::from(u)).unwrap_or('?'))
+        .collect();
+    ensure!(selected == "café", "B's selection holds {selected:?}");
+
+    // Everything is durable, and both show the same text.
+    for (who, client) in [("A", a), ("B", b)] {
+        wait_for(client, who, "everything saved", |e| {
+            e.state == "saved" && e.value == fifth
+        })
+        .await?;
+    }
+
+    // The server goes away: both say so, and keep the text.
+    let addr = server.addr();
+    server.stop().await;
+    for (who, client) in [("A", a), ("B", b)] {
+        let seen = wait_for(client, who, "the offline state", |e| e.state == "offline").await?;
+        ensure!(
+            seen.value == fifth,
+            "{who} lost text going offline: {seen:?}"
+        );
+        ensure!(
+            seen.label.starts_with("Offline"),
+            "{who}: status text {:?}",
+            seen.label
+        );
+    }
+
+    // B keeps typing offline; the edit stays local.
+    editor_b.send_keys(&Key::End.to_string()).await?;
+    editor_b.send_keys(" (typed offline)").await?;
+    let sixth = format!("{fifth} (typed offline)");
+    wait_for(b, "B", "its offline edit", |e| {
+        e.value == sixth && e.state == "offline"
+    })
+    .await?;
+
+    // The server comes back at the same address over the same data: both reconnect on
+    // their own, B's offline edit reaches A, and everything is saved again.
+    let mut config = server.config.clone();
+    config.listen = addr;
+    let restarted = minutebook_server::start(config)
+        .await
+        .context("restart the server")?;
+    let result = async {
+        for (who, client) in [("A", a), ("B", b)] {
+            wait_for(
+                client,
+                who,
+                "the offline edit saved after reconnecting",
+                |e| e.state == "saved" && e.value == sixth,
+            )
+            .await?;
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    restarted
+        .shutdown()
+        .await
+        .context("stop the restarted server")?;
+    result
+}
+
+/// What a page shows: the textarea's value and selection, and the status indicator.
+#[derive(Debug, Clone)]
+struct Editor {
+    value: String,
+    start: u64,
+    end: u64,
+    focused: bool,
+    state: String,
+    label: String,
+}
+
+const SNAPSHOT_JS: &str = "
+    const el = document.getElementById('editor');
+    const status = document.getElementById('status');
+    if (!el || !status) return null;
+    return {
+        value: el.value, start: el.selectionStart, end: el.selectionEnd,
+        focused: document.activeElement === el,
+        state: status.dataset.state || '', label: status.textContent.trim(),
+    };";
+
+async fn snapshot(client: &Client) -> anyhow::Result<Option<Editor>> {
+    let v: Value = client.execute(SNAPSHOT_JS, vec![]).await?;
+    if v.is_null() {
+        return Ok(None);
+    }
+    let text = |k: &str| v[k].as_str().unwrap_or_default().to_owned();
+    Ok(Some(Editor {
+        value: text("value"),
+        start: v["start"].as_u64().unwrap_or(u64::MAX),
+        end: v["end"].as_u64().unwrap_or(u64::MAX),
+        focused: v["focused"].as_bool().unwrap_or(false),
+        state: text("state"),
+        label: text("label"),
+    }))
+}
+
+/// Polls the page until `done` holds, or fails after [`PATIENCE`] showing what it saw.
+async fn wait_for(
+    client: &Client,
+    who: &str,
+    what: &str,
+    done: impl Fn(&Editor) -> bool,
+) -> anyhow::Result<Editor> {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let seen = snapshot(client).await?;
+        if let Some(editor) = seen.as_ref().filter(|e| done(e)) {
+            return Ok(editor.clone());
+        }
+        if Instant::now() > deadline {
+            bail!("{who}: no {what} within {PATIENCE:?}; last seen {seen:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn utf16(s: &str) -> u64 {
+    s.encode_utf16().count() as u64
+}
+
+/// One headless Chromium session with its own fresh profile.
+struct Browser {
+    client: Client,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    async fn open(driver: &Driver) -> anyhow::Result<Browser> {
+        let profile = tempfile::tempdir()?;
+        let args = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+        ]
+        .map(String::from)
+        .into_iter()
+        .chain([format!("--user-data-dir={}", profile.path().display())])
+        .collect::<Vec<_>>();
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({ "binary": CHROMIUM, "args": args }),
+        );
+        // chromedriver needs a moment to listen after it starts.
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let attempt = ClientBuilder::new(HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&driver.url)
+                .await;
+            match attempt {
+                Ok(client) => {
+                    return Ok(Browser {
+                        client,
+                        _profile: profile,
+                    })
+                }
+                Err(e) if Instant::now() > deadline => {
+                    return Err(e).context(format!("start Chromium through {CHROMEDRIVER}"))
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+    }
+}
+
+/// A chromedriver process on a free port, killed on drop.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Driver {
+    fn spawn() -> Driver {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {CHROMEDRIVER}: {e}"));
+        Driver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn require_built_client() {
+    let dir = web_dir();
+    for file in [
+        "index.html",
+        "minutebook_client.js",
+        "minutebook_client_bg.wasm",
+    ] {
+        assert!(
+            dir.join(file).is_file(),
+            "the web client is not built ({} is missing): run scripts/build-client.sh",
+            dir.join(file).display()
+        );
+    }
+}
+
+fn require_browser() {
+    for bin in [CHROMIUM, CHROMEDRIVER] {
+        assert!(
+            Path::new(bin).exists(),
+            "{bin} is missing: run scripts/setup.sh --browser"
+        );
+    }
+}
