@@ -12,13 +12,11 @@ fi
 
 echo "test: formatting and lints"
 cargo fmt --all -- --check
-cargo clippy --locked -q --all-targets -- -D warnings
-cargo clippy --locked -q -p minutebook-client --all-targets -- -D warnings
+cargo clippy --locked -q --workspace --all-targets --all-features -- -D warnings
 
-echo "test: building the server binary (used by the kill -9 tests)"
-cargo build --locked -q -p minutebook-server
+echo "test: building the server binary (the kill -9 tests run it as a process)"
+cargo build --locked -q --workspace --all-features --bins
 
-echo "test: native unit, integration and browser tests"
-cargo test --locked -q -p minutebook-client
-cargo test --locked -p minutebook-shared -p minutebook-server -p minutebook-tests --all-features
+echo "test: unit, integration, interop and browser tests"
+cargo test --locked --workspace --all-features
 echo "test: all green"

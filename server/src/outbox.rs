@@ -63,6 +63,16 @@ struct Shared {
     closed: CancellationToken,
 }
 
+impl Shared {
+    /// The bytes a frame counts against the budget. A frame may be larger than the whole
+    /// budget (a big document's SyncStep2 to a client that just joined) and must still go
+    /// out, so each frame counts at most half the budget: the queue then never holds more
+    /// than two such frames plus `max_bytes` of ordinary ones.
+    fn accounted(&self, len: usize) -> usize {
+        len.min(self.max_bytes / 2)
+    }
+}
+
 /// The sending side, held by the document actor (and the connection itself).
 #[derive(Clone)]
 pub struct Outbox {
@@ -105,9 +115,9 @@ impl Outbox {
         if self.shared.closed.is_cancelled() {
             return Err(Closed);
         }
-        let len = frame.len();
-        let queued = self.shared.queued_bytes.fetch_add(len, Ordering::AcqRel) + len;
-        if queued > self.shared.max_bytes && queued != len {
+        let len = self.shared.accounted(frame.len());
+        let before = self.shared.queued_bytes.fetch_add(len, Ordering::AcqRel);
+        if before >= self.shared.max_bytes {
             self.shared.queued_bytes.fetch_sub(len, Ordering::AcqRel);
             self.too_slow();
             return Err(Closed);
@@ -155,7 +165,7 @@ impl OutboxReceiver {
             _ = self.shared.closed.cancelled() => None,
             frame = self.rx.recv() => {
                 let frame = frame?;
-                self.shared.queued_bytes.fetch_sub(frame.len(), Ordering::AcqRel);
+                self.shared.queued_bytes.fetch_sub(self.shared.accounted(frame.len()), Ordering::AcqRel);
                 Some(frame)
             }
         }
@@ -191,10 +201,21 @@ mod tests {
     #[tokio::test]
     async fn byte_budget_is_enforced() {
         let (outbox, mut rx) = channel(100, 10);
-        assert_eq!(outbox.send(Bytes::from(vec![0; 8])), Ok(()));
-        assert_eq!(rx.recv().await.map(|b| b.len()), Some(8));
+        assert_eq!(outbox.send(Bytes::from(vec![0; 4])), Ok(()));
+        assert_eq!(rx.recv().await.map(|b| b.len()), Some(4));
         assert_eq!(outbox.queued_bytes(), 0);
-        assert_eq!(outbox.send(Bytes::from(vec![0; 8])), Ok(()));
-        assert_eq!(outbox.send(Bytes::from(vec![0; 8])), Err(Closed));
+        // A frame bigger than the whole budget still goes out, with a small one behind it.
+        assert_eq!(outbox.send(Bytes::from(vec![0; 64])), Ok(()));
+        assert_eq!(outbox.send(Bytes::from(vec![0; 1])), Ok(()));
+        assert_eq!(
+            outbox.send(Bytes::from(vec![0; 4])),
+            Ok(()),
+            "under budget before adding"
+        );
+        assert_eq!(
+            outbox.send(Bytes::from(vec![0; 1])),
+            Err(Closed),
+            "5 + 1 + 4 bytes reach the budget of 10"
+        );
     }
 }

@@ -91,7 +91,7 @@ async fn a_client_that_stops_reading_is_disconnected() {
             atext.len(&d.transact()) == expected_len
         })
         .await
-        .unwrap();
+        .unwrap_or_else(|e| panic!("{e}: {:?}", again.status()));
     assert!(atext
         .get_string(&again.doc().transact())
         .starts_with("xxxx"));
