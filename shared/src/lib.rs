@@ -3,11 +3,13 @@
 //! - [`protocol`]: the wire protocol — standard y-protocols messages (through
 //!   `yrs::sync`) plus Minutebook's one extension, the durable "saved" acknowledgement.
 //! - [`schema`]: the names of the shared document's root types, in one place.
+//! - [`meeting`]: the meeting document model (typed API over yrs, views, import, export).
 //! - [`client`] (feature `native-client`): a tokio sync client used by tests,
 //!   the benchmark and command-line tools.
 //!
 //! Everything except `client` compiles for both native targets and wasm32.
 
+pub mod meeting;
 pub mod protocol;
 pub mod schema;
 

@@ -1,0 +1,463 @@
+//! The read side: [`MeetingView`], a plain snapshot of a meeting that the UI and the
+//! exporters render, computed deterministically from the document.
+//!
+//! - People, minute-takers: live entries in `(order, id)` order.
+//! - Items: the visible tree of [`super::tree`], flattened in pre-order with numbers.
+//! - Blocks: live blocks of visible items, in `(order, id)` order. A block whose item is
+//!   deleted (or unknown) is hidden with it — kept in the document, shown again if the item
+//!   is restored — so every live block of a visible item is shown exactly once.
+//! - Speakers and owners: only people still in the register; speakers only on statements.
+//! - Actions, in log order: by where they were raised (item in reading order; "start of
+//!   the item" before its first block, then after each block), then `(order, id)`; actions
+//!   not raised in a visible item come last. Where an action was raised is resolved as: its
+//!   block if that is visible (the block's item wins over the stored item), else its item if
+//!   visible, else nowhere.
+
+use super::document::{entity, read_bool, read_ids, read_str, read_text, Meeting};
+use super::model::{
+    children_at, ActionFields, ActionId, ActionStatus, Attendance, BlockId, BlockKind, Header,
+    ItemId, ItemPath, MeetingStatus, MinuteTaker, MinuteTakerId, Minutes, MinutesAction,
+    MinutesBlock, MinutesItem, MinutesPerson, NextMeeting, Person, PersonId, RaisedIn,
+};
+use super::tree;
+use crate::schema::{self, common};
+use std::collections::HashMap;
+use yrs::{Map, MapRef, Out, ReadTxn};
+
+/// A snapshot of a whole meeting.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct MeetingView {
+    /// Header.
+    pub header: HeaderView,
+    /// The attendance register, in order.
+    pub people: Vec<PersonView>,
+    /// Items in reading order (pre-order), each with its number and depth.
+    pub items: Vec<ItemView>,
+    /// The action log, in log order.
+    pub actions: Vec<ActionView>,
+}
+
+/// The header.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct HeaderView {
+    /// Plain fields.
+    pub fields: Header,
+    /// The chair, if set and still in the register.
+    pub chair: Option<PersonId>,
+    /// Minute-takers, in order.
+    pub minute_takers: Vec<MinuteTakerView>,
+}
+
+/// A minute-taker.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct MinuteTakerView {
+    /// Id.
+    pub id: MinuteTakerId,
+    /// Fields.
+    pub taker: MinuteTaker,
+}
+
+/// A person in the register.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct PersonView {
+    /// Id.
+    pub id: PersonId,
+    /// Register fields.
+    pub person: Person,
+    /// Attendance; a "joined for" item that is not visible shows as `JoinedFor(None)`.
+    pub attendance: Attendance<ItemId>,
+}
+
+/// An agenda item.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct ItemView {
+    /// Id.
+    pub id: ItemId,
+    /// Visible parent.
+    pub parent: Option<ItemId>,
+    /// Position in the tree.
+    pub path: ItemPath,
+    /// Number shown, e.g. "2.1".
+    pub number: String,
+    /// 0 for top-level items.
+    pub depth: usize,
+    /// Title.
+    pub title: String,
+    /// Blocks, in order.
+    pub blocks: Vec<BlockView>,
+}
+
+/// A block.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct BlockView {
+    /// Id.
+    pub id: BlockId,
+    /// Kind.
+    pub kind: BlockKind,
+    /// Text.
+    pub text: String,
+    /// Speakers (statements only).
+    pub speakers: Vec<PersonId>,
+}
+
+/// An action.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct ActionView {
+    /// Id.
+    pub id: ActionId,
+    /// Description, due date, status, reference.
+    pub fields: ActionFields,
+    /// Owners still in the register.
+    pub owners: Vec<PersonId>,
+    /// The visible item where it was raised.
+    pub item: Option<ItemId>,
+    /// The visible block after which it was raised.
+    pub block: Option<BlockId>,
+}
+
+impl MeetingView {
+    /// A person by id.
+    pub fn person(&self, id: &PersonId) -> Option<&PersonView> {
+        self.people.iter().find(|p| &p.id == id)
+    }
+
+    /// An item by id.
+    pub fn item(&self, id: &ItemId) -> Option<&ItemView> {
+        self.items.iter().find(|i| &i.id == id)
+    }
+
+    /// Actions raised at one place: at the start of `item` (`block == None`) or after `block`.
+    pub fn actions_at<'a>(
+        &'a self,
+        item: &'a ItemId,
+        block: Option<&'a BlockId>,
+    ) -> impl Iterator<Item = &'a ActionView> + 'a {
+        self.actions
+            .iter()
+            .filter(move |a| a.item.as_ref() == Some(item) && a.block.as_ref() == block)
+    }
+}
+
+impl Meeting {
+    /// A snapshot of the meeting (see the module docs for the rules).
+    pub fn view<T: ReadTxn>(&self, txn: &T) -> MeetingView {
+        let people: Vec<PersonView> = sorted_live(&self.people, txn, false)
+            .into_iter()
+            .map(|(id, m, _)| PersonView {
+                id: PersonId(id),
+                person: Person {
+                    name: read_str(&m, txn, schema::person::NAME),
+                    capacity: read_str(&m, txn, schema::person::CAPACITY),
+                    short: read_str(&m, txn, schema::person::SHORT),
+                    organisation: read_str(&m, txn, schema::person::ORGANISATION),
+                },
+                attendance: read_attendance(&m, txn),
+            })
+            .collect();
+        let person_ok = |id: &String| people.iter().any(|p| p.id.0 == *id);
+
+        let visible = tree::visible(&item_nodes(&self.items, txn));
+        let mut blocks_by_item: HashMap<String, Vec<(String, String, MapRef)>> = HashMap::new();
+        for (id, m, key) in sorted_live(&self.blocks, txn, false) {
+            let item = read_str(&m, txn, schema::block::ITEM);
+            blocks_by_item.entry(item).or_default().push((key, id, m));
+        }
+        let mut items = Vec::with_capacity(visible.len());
+        for v in &visible {
+            let Some(m) = entity(&self.items, txn, &v.id) else {
+                continue;
+            };
+            let mut blocks = blocks_by_item.remove(&v.id).unwrap_or_default();
+            blocks.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+            let blocks = blocks
+                .into_iter()
+                .map(|(_, id, b)| {
+                    let kind = BlockKind::parse(&read_str(&b, txn, schema::block::KIND))
+                        .unwrap_or_default();
+                    let speakers = if kind == BlockKind::Statement {
+                        read_ids(&b, txn, schema::block::SPEAKERS)
+                            .into_iter()
+                            .filter(person_ok)
+                            .map(PersonId)
+                            .collect()
+                    } else {
+                        Vec::new()
+                    };
+                    BlockView {
+                        id: BlockId(id),
+                        kind,
+                        text: read_text(&b, txn, schema::block::TEXT),
+                        speakers,
+                    }
+                })
+                .collect();
+            items.push(ItemView {
+                id: ItemId(v.id.clone()),
+                parent: v.parent.clone().map(ItemId),
+                number: ItemPath(v.path.clone()).number(),
+                path: ItemPath(v.path.clone()),
+                depth: v.path.len().saturating_sub(1),
+                title: read_text(&m, txn, schema::item::TITLE),
+                blocks,
+            });
+        }
+
+        let people: Vec<PersonView> = people
+            .into_iter()
+            .map(|mut p| {
+                if let Attendance::JoinedFor(Some(item)) = &p.attendance {
+                    if !items.iter().any(|i| &i.id == item) {
+                        p.attendance = Attendance::JoinedFor(None);
+                    }
+                }
+                p
+            })
+            .collect();
+        let person_ok = |id: &String| people.iter().any(|p| p.id.0 == *id);
+
+        // Anchor positions for the log order: (item index, 0 = start / 1 + block index).
+        let mut anchors: HashMap<&str, (usize, usize)> = HashMap::new();
+        let mut block_item: HashMap<&str, &ItemId> = HashMap::new();
+        for (ii, item) in items.iter().enumerate() {
+            anchors.insert(item.id.as_str(), (ii, 0));
+            for (bi, b) in item.blocks.iter().enumerate() {
+                anchors.insert(b.id.as_str(), (ii, bi + 1));
+                block_item.insert(b.id.as_str(), &item.id);
+            }
+        }
+        let mut actions: Vec<((usize, usize), String, ActionView)> =
+            sorted_live(&self.actions, txn, false)
+                .into_iter()
+                .map(|(id, m, key)| {
+                    let stored_item = read_str(&m, txn, schema::action::ITEM);
+                    let stored_block = read_str(&m, txn, schema::action::BLOCK);
+                    let (item, block) = if let Some(item) = block_item.get(stored_block.as_str()) {
+                        (Some((*item).clone()), Some(BlockId(stored_block)))
+                    } else if items.iter().any(|i| i.id.0 == stored_item) {
+                        (Some(ItemId(stored_item)), None)
+                    } else {
+                        (None, None)
+                    };
+                    let anchor = match (&block, &item) {
+                        (Some(b), _) => anchors.get(b.as_str()).copied(),
+                        (None, Some(i)) => anchors.get(i.as_str()).copied(),
+                        (None, None) => None,
+                    }
+                    .unwrap_or((usize::MAX, 0));
+                    let reference = read_str(&m, txn, schema::action::REFERENCE);
+                    let view = ActionView {
+                        id: ActionId(id),
+                        fields: ActionFields {
+                            description: read_text(&m, txn, schema::action::DESCRIPTION),
+                            due: read_str(&m, txn, schema::action::DUE),
+                            status: ActionStatus::parse(&read_str(&m, txn, schema::action::STATUS))
+                                .unwrap_or_default(),
+                            reference: (!reference.is_empty()).then_some(reference),
+                        },
+                        owners: read_ids(&m, txn, schema::action::OWNERS)
+                            .into_iter()
+                            .filter(person_ok)
+                            .map(PersonId)
+                            .collect(),
+                        item,
+                        block,
+                    };
+                    (anchor, key, view)
+                })
+                .collect();
+        actions.sort_by(|a, b| (a.0, &a.1, &a.2.id).cmp(&(b.0, &b.1, &b.2.id)));
+        let actions = actions.into_iter().map(|(_, _, a)| a).collect();
+
+        let h = &self.header;
+        use schema::header as f;
+        let chair = read_str(h, txn, f::CHAIR);
+        let header = HeaderView {
+            fields: Header {
+                title: read_str(h, txn, f::TITLE),
+                series: read_str(h, txn, f::SERIES),
+                date: read_str(h, txn, f::DATE),
+                start_time: read_str(h, txn, f::START_TIME),
+                venue: read_str(h, txn, f::VENUE),
+                status: MeetingStatus::parse(&read_str(h, txn, f::STATUS)).unwrap_or_default(),
+                next: NextMeeting {
+                    date: read_str(h, txn, f::NEXT_DATE),
+                    time: read_str(h, txn, f::NEXT_TIME),
+                    kind: read_str(h, txn, f::NEXT_TYPE),
+                    venue: read_str(h, txn, f::NEXT_VENUE),
+                },
+            },
+            chair: person_ok(&chair).then_some(PersonId(chair)),
+            minute_takers: sorted_live(&self.minute_takers, txn, false)
+                .into_iter()
+                .map(|(id, m, _)| MinuteTakerView {
+                    id: MinuteTakerId(id),
+                    taker: MinuteTaker {
+                        name: read_str(&m, txn, schema::minute_taker::NAME),
+                        capacity: read_str(&m, txn, schema::minute_taker::CAPACITY),
+                        organisation: read_str(&m, txn, schema::minute_taker::ORGANISATION),
+                    },
+                })
+                .collect(),
+        };
+        MeetingView {
+            header,
+            people,
+            items,
+            actions,
+        }
+    }
+}
+
+impl Minutes {
+    /// The id-free structure of a view: what importing its export must reproduce.
+    pub fn from_view(view: &MeetingView) -> Minutes {
+        let person_ix: HashMap<&PersonId, usize> = view
+            .people
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (&p.id, i))
+            .collect();
+        let people_of = |ids: &[PersonId]| -> Vec<usize> {
+            ids.iter()
+                .filter_map(|i| person_ix.get(i).copied())
+                .collect()
+        };
+        let path_of: HashMap<&ItemId, &ItemPath> =
+            view.items.iter().map(|i| (&i.id, &i.path)).collect();
+
+        // Rebuild the nested items from the pre-order list and the paths.
+        let mut roots: Vec<MinutesItem> = Vec::new();
+        for item in &view.items {
+            let minutes_item = MinutesItem {
+                title: item.title.clone(),
+                blocks: item
+                    .blocks
+                    .iter()
+                    .map(|b| MinutesBlock {
+                        kind: b.kind,
+                        text: b.text.clone(),
+                        speakers: people_of(&b.speakers),
+                    })
+                    .collect(),
+                children: Vec::new(),
+            };
+            let Some((_, parents)) = item.path.0.split_last() else {
+                continue;
+            };
+            if let Some(list) = children_at(&mut roots, parents) {
+                list.push(minutes_item);
+            }
+        }
+
+        let actions = view
+            .actions
+            .iter()
+            .map(|a| MinutesAction {
+                fields: a.fields.clone(),
+                owners: people_of(&a.owners),
+                raised_in: a.item.as_ref().and_then(|i| {
+                    let item = view.item(i)?;
+                    Some(RaisedIn {
+                        item: item.path.clone(),
+                        block: a
+                            .block
+                            .as_ref()
+                            .and_then(|b| item.blocks.iter().position(|x| &x.id == b)),
+                    })
+                }),
+            })
+            .collect();
+
+        Minutes {
+            header: view.header.fields.clone(),
+            chair: view
+                .header
+                .chair
+                .as_ref()
+                .and_then(|c| person_ix.get(c).copied()),
+            minute_takers: view
+                .header
+                .minute_takers
+                .iter()
+                .map(|t| t.taker.clone())
+                .collect(),
+            people: view
+                .people
+                .iter()
+                .map(|p| MinutesPerson {
+                    person: p.person.clone(),
+                    attendance: match &p.attendance {
+                        Attendance::Present => Attendance::Present,
+                        Attendance::Apologies => Attendance::Apologies,
+                        Attendance::Absent => Attendance::Absent,
+                        Attendance::JoinedFor(i) => Attendance::JoinedFor(
+                            i.as_ref()
+                                .and_then(|i| path_of.get(i).map(|p| (*p).clone())),
+                        ),
+                    },
+                })
+                .collect(),
+            items: roots,
+            actions,
+        }
+    }
+}
+
+fn read_attendance<T: ReadTxn>(m: &MapRef, txn: &T) -> Attendance<ItemId> {
+    use schema::attendance as v;
+    match read_str(m, txn, schema::person::ATTENDANCE).as_str() {
+        v::APOLOGIES => Attendance::Apologies,
+        v::ABSENT => Attendance::Absent,
+        v::JOINED => {
+            let item = read_str(m, txn, schema::person::JOINED_ITEM);
+            Attendance::JoinedFor((!item.is_empty()).then_some(ItemId(item)))
+        }
+        _ => Attendance::Present,
+    }
+}
+
+/// Every stored item as a [`tree::Node`].
+pub(crate) fn item_nodes<T: ReadTxn>(items: &MapRef, txn: &T) -> Vec<tree::Node> {
+    items
+        .iter(txn)
+        .filter_map(|(id, v)| match v {
+            Out::YMap(m) => Some(tree::Node {
+                id: id.to_owned(),
+                parent: read_str(&m, txn, schema::item::PARENT),
+                order: read_str(&m, txn, common::ORDER),
+                deleted: read_bool(&m, txn, common::DELETED),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Entities of a flat root map as `(id, map, order key)`, sorted by `(order, id)`;
+/// tombstoned ones only with `include_deleted`.
+pub(crate) fn sorted_live<T: ReadTxn>(
+    root: &MapRef,
+    txn: &T,
+    include_deleted: bool,
+) -> Vec<(String, MapRef, String)> {
+    let mut out: Vec<(String, MapRef, String)> = root
+        .iter(txn)
+        .filter_map(|(id, v)| match v {
+            Out::YMap(m) if include_deleted || !read_bool(&m, txn, common::DELETED) => {
+                let key = read_str(&m, txn, common::ORDER);
+                Some((id.to_owned(), m, key))
+            }
+            _ => None,
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.2, &a.0).cmp(&(&b.2, &b.0)));
+    out
+}
+
+/// Ids of the live blocks of one item, in order.
+pub(crate) fn item_block_ids<T: ReadTxn>(blocks: &MapRef, txn: &T, item: &str) -> Vec<String> {
+    sorted_live(blocks, txn, false)
+        .into_iter()
+        .filter(|(_, m, _)| read_str(m, txn, schema::block::ITEM) == item)
+        .map(|(id, _, _)| id)
+        .collect()
+}
