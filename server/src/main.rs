@@ -6,7 +6,7 @@ use minutebook_server::ServerConfig;
 
 /// Minutebook: collaborative, real-time minuting.
 #[derive(Parser)]
-#[command(version, about, long_about = None)]
+#[command(version, about = "Minutebook: collaborative, real-time minuting", long_about = None)]
 struct Cli {
     /// Log format.
     #[arg(long, env = "MINUTEBOOK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
