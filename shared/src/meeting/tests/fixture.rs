@@ -1,5 +1,6 @@
 //! Importing the published January 2022 assurance meeting minutes
-//! (`shared/fixtures/assurance-meeting-2022-01.txt`, beside the workspace).
+//! (`shared/fixtures/assurance-meeting-2022-01.txt`, a copy of the team's fixture kept in
+//! this crate so a clean clone has it).
 
 use crate::meeting::import::parse_minutes;
 use crate::meeting::{export, markdown, Attendance, BlockKind, Meeting, Minutes, MinutesItem};
@@ -7,8 +8,7 @@ use std::path::Path;
 use yrs::{Doc, Transact};
 
 pub(crate) fn fixture() -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/fixtures/assurance-meeting-2022-01.txt");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/assurance-meeting-2022-01.txt");
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
 
