@@ -29,8 +29,9 @@ pub struct ServerConfig {
     #[arg(long, env = "MINUTEBOOK_MAX_MESSAGE_BYTES", default_value_t = DEFAULT_MAX_MESSAGE_BYTES)]
     pub max_message_bytes: usize,
 
-    /// Frames queued for one client before it is disconnected as too slow.
-    #[arg(long, env = "MINUTEBOOK_OUTBOUND_FRAMES", default_value_t = 4096)]
+    /// Frames queued for one client before it is disconnected as too slow (the byte
+    /// budget is the main bound; this one caps per-frame overhead).
+    #[arg(long, env = "MINUTEBOOK_OUTBOUND_FRAMES", default_value_t = 65_536)]
     pub outbound_frames: usize,
 
     /// Bytes queued for one client before it is disconnected as too slow.
@@ -58,7 +59,7 @@ impl ServerConfig {
             data_dir,
             web_dir: PathBuf::from("client/dist"),
             max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
-            outbound_frames: 4096,
+            outbound_frames: 65_536,
             outbound_bytes: 16 << 20,
             ping_interval_ms: 15_000,
             idle_timeout_ms: 45_000,

@@ -461,12 +461,28 @@ impl DocActor {
                 return;
             }
         }
-        while let Some((gate, _)) = self.gated.front() {
-            if *gate > self.durable {
-                break;
+        let ready = self
+            .gated
+            .iter()
+            .take_while(|(gate, _)| *gate <= self.durable)
+            .count();
+        let released: Vec<Effect> = self
+            .gated
+            .drain(..ready)
+            .map(|(_, effect)| effect)
+            .collect();
+        // "Saved" counts are cumulative: per connection, only the last one released by
+        // this commit needs to go out (one frame per commit, not one per update).
+        let mut last_saved: HashMap<ConnId, u64> = HashMap::new();
+        for effect in &released {
+            if let Effect::Saved(conn, count) = effect {
+                last_saved.insert(*conn, *count);
             }
-            if let Some((_, effect)) = self.gated.pop_front() {
-                self.perform(effect);
+        }
+        for effect in released {
+            match effect {
+                Effect::Saved(conn, count) if last_saved.get(&conn) != Some(&count) => {}
+                effect => self.perform(effect),
             }
         }
     }

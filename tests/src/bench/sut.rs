@@ -1,0 +1,233 @@
+//! The system under test as a separate process, so its CPU time and memory can be read
+//! from `/proc`: either the real `minutebook serve` (redb in a temp dir, fsync on every
+//! group commit) or the bench's own bare relay (`bench relay-serve`, the baseline).
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, Command};
+
+use super::procfs::{self, ProcSample};
+
+/// Which server a measurement runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Kind {
+    /// The real server: `minutebook serve`.
+    Minutebook,
+    /// The baseline: a bare WebSocket relay (no CRDT, no storage), `bench relay-serve`.
+    Relay,
+    /// Diagnostic: the same relay leaving Nagle's algorithm on (no `TCP_NODELAY` on
+    /// accepted sockets), as `minutebook serve` does.
+    RelayNagle,
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Kind::Minutebook => "minutebook",
+            Kind::Relay => "bare relay",
+            Kind::RelayNagle => "bare relay, Nagle on",
+        })
+    }
+}
+
+/// Where the executables are.
+#[derive(Debug, Clone)]
+pub struct Bins {
+    pub server: PathBuf,
+    pub bench: PathBuf,
+}
+
+impl Bins {
+    /// `minutebook` next to this executable (both live in `target/<profile>/`) unless given.
+    pub fn locate(server: Option<PathBuf>) -> Result<Bins> {
+        let bench = std::env::current_exe().context("locating the bench executable")?;
+        let server = match server {
+            Some(s) => s,
+            None => bench
+                .parent()
+                .context("bench executable has no directory")?
+                .join(format!("minutebook{}", std::env::consts::EXE_SUFFIX)),
+        };
+        if !server.exists() {
+            bail!(
+                "{} is missing: build it with `cargo build --release -p minutebook-server` or pass --server-bin",
+                server.display()
+            );
+        }
+        Ok(Bins { server, bench })
+    }
+}
+
+/// A running server process.
+pub struct Sut {
+    pub kind: Kind,
+    pub addr: SocketAddr,
+    pub pid: u32,
+    child: Child,
+    log: PathBuf,
+    log_start: u64,
+}
+
+impl Sut {
+    /// Starts a server storing in `data_dir`, logging (warnings and errors) to `work_dir/server.log`.
+    pub async fn start(kind: Kind, bins: &Bins, data_dir: &Path, work_dir: &Path) -> Result<Sut> {
+        let log = work_dir.join("server.log");
+        let log_file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)?;
+        let log_start = log_file.metadata()?.len();
+        let mut cmd = match kind {
+            Kind::Minutebook => {
+                let web_dir = work_dir.join("web");
+                std::fs::create_dir_all(&web_dir)?;
+                std::fs::write(
+                    web_dir.join("index.html"),
+                    "<!doctype html><title>bench</title>",
+                )?;
+                let mut cmd = Command::new(&bins.server);
+                cmd.args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+                    .arg(data_dir)
+                    .arg("--web-dir")
+                    .arg(web_dir);
+                cmd
+            }
+            Kind::Relay | Kind::RelayNagle => {
+                let mut cmd = Command::new(&bins.bench);
+                cmd.args(["relay-serve", "--listen", "127.0.0.1:0"]);
+                if kind == Kind::RelayNagle {
+                    cmd.arg("--nagle");
+                }
+                cmd
+            }
+        };
+        let mut child = cmd
+            .env("MINUTEBOOK_LOG", "warn")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log_file))
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("spawning the {kind} server"))?;
+        let pid = child.id().context("server exited at once")?;
+        let stdout = child.stdout.take().context("server stdout")?;
+        let mut lines = BufReader::new(stdout).lines();
+        let addr = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Some((_, rest)) = line.split_once("is running at http://") {
+                    return rest.trim_end_matches('/').parse::<SocketAddr>().ok();
+                }
+            }
+            None
+        })
+        .await
+        .ok()
+        .flatten()
+        .with_context(|| {
+            format!(
+                "the {kind} server did not print its address (log: {})",
+                log.display()
+            )
+        })?;
+        // Keep draining stdout so the server never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Ok(Sut {
+            kind,
+            addr,
+            pid,
+            child,
+            log,
+            log_start,
+        })
+    }
+
+    /// `ws://…/ws/{doc}`
+    pub fn ws_url(&self, doc: &str) -> String {
+        format!("ws://{}/ws/{doc}", self.addr)
+    }
+
+    /// The server process's CPU time and memory now.
+    pub fn sample(&self) -> Result<ProcSample> {
+        procfs::sample(&self.pid.to_string())
+    }
+
+    /// Documents the server holds in memory, from `GET /healthz` (minutebook only).
+    pub async fn docs_loaded(&self) -> Result<u64> {
+        let mut stream = tokio::net::TcpStream::connect(self.addr).await?;
+        let request = format!(
+            "GET /healthz HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.addr
+        );
+        stream.write_all(request.as_bytes()).await?;
+        let mut response = String::new();
+        tokio::time::timeout(Duration::from_secs(5), stream.read_to_string(&mut response))
+            .await??;
+        let body = response
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b)
+            .context("malformed HTTP response")?;
+        let json: serde_json::Value =
+            serde_json::from_str(body.trim()).context("healthz is not JSON")?;
+        json.get("docs_loaded")
+            .and_then(serde_json::Value::as_u64)
+            .context("healthz has no docs_loaded")
+    }
+
+    /// Polls `/healthz` until no document is loaded; returns how long that took.
+    pub async fn wait_unloaded(&self, limit: Duration) -> Result<Duration> {
+        let start = std::time::Instant::now();
+        loop {
+            if self.docs_loaded().await? == 0 {
+                return Ok(start.elapsed());
+            }
+            if start.elapsed() > limit {
+                bail!("documents still loaded after {limit:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
+
+    /// Stops the server with SIGTERM (graceful: closes connections, flushes) and returns
+    /// what it logged (warnings and errors) while this process ran.
+    pub async fn stop(mut self) -> Result<Vec<String>> {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.pid.to_string()])
+            .status()
+            .await;
+        match tokio::time::timeout(Duration::from_secs(20), self.child.wait()).await {
+            Ok(status) => {
+                let status = status?;
+                if !status.success() {
+                    eprintln!("warning: the {} server exited with {status}", self.kind);
+                }
+            }
+            Err(_) => {
+                eprintln!(
+                    "warning: the {} server ignored SIGTERM for 20 s; killing it",
+                    self.kind
+                );
+                self.child.start_kill()?;
+                self.child.wait().await?;
+            }
+        }
+        self.logged()
+    }
+
+    /// Lines the server wrote to its log since it started.
+    pub fn logged(&self) -> Result<Vec<String>> {
+        let all = std::fs::read(&self.log)?;
+        let start = usize::try_from(self.log_start).unwrap_or(0).min(all.len());
+        Ok(String::from_utf8_lossy(&all[start..])
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(String::from)
+            .collect())
+    }
+}
