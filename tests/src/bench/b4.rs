@@ -217,12 +217,7 @@ pub async fn run(kind: Kind, bins: &Bins, work: &Workload, max_in_flight: u64) -
     let after: ProcSample = sut.sample()?;
     let (bench_after, machine_after) = (procfs::sample("self")?, procfs::machine_busy_s()?);
     let elapsed = start.elapsed().as_secs_f64();
-    problems.extend(
-        sut.stop()
-            .await?
-            .into_iter()
-            .map(|l| format!("server log: {l}")),
-    );
+    problems.extend(sut.stop().await?);
     Ok(Outcome {
         kind,
         converged,

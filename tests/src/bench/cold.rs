@@ -69,12 +69,7 @@ pub async fn run(mode: Mode, runs: usize, bins: &Bins, data_dir: &Path) -> Resul
     }
     for i in 0..runs {
         if mode == Mode::Restart {
-            problems.extend(
-                sut.stop()
-                    .await?
-                    .into_iter()
-                    .map(|l| format!("server log: {l}")),
-            );
+            problems.extend(sut.stop().await?);
             sut = Sut::start(Kind::Minutebook, bins, &data, dir.path()).await?;
         }
         if mode != Mode::Warm {
@@ -96,12 +91,7 @@ pub async fn run(mode: Mode, runs: usize, bins: &Bins, data_dir: &Path) -> Resul
     if let Some(mut ws) = holder {
         ws::close(&mut ws).await;
     }
-    problems.extend(
-        sut.stop()
-            .await?
-            .into_iter()
-            .map(|l| format!("server log: {l}")),
-    );
+    problems.extend(sut.stop().await?);
     Ok(Outcome {
         mode,
         load: loads.summary().context("no runs")?,

@@ -124,7 +124,6 @@ pub async fn run(kind: Kind, bins: &Bins, params: &Params) -> Result<Outcome> {
     let dir = tempfile::tempdir()?;
     let fsync = super::disk::fsync_probe(dir.path(), 200).await?;
     let sut = Sut::start(kind, bins, &dir.path().join("data"), dir.path()).await?;
-    let bench_start = procfs::sample("self")?;
 
     // Connect everyone (64 handshakes at a time) and wait for each initial sync.
     let mut sockets: Vec<(usize, usize, Ws)> = Vec::with_capacity(params.docs * params.clients);
@@ -198,13 +197,7 @@ pub async fn run(kind: Kind, bins: &Bins, params: &Params) -> Result<Outcome> {
     }
     let end = sut.sample()?;
     let mut problems = all.problems;
-    problems.extend(
-        sut.stop()
-            .await?
-            .into_iter()
-            .map(|l| format!("server log: {l}")),
-    );
-    let _ = bench_start;
+    problems.extend(sut.stop().await?);
 
     let delivered = all.deliveries.len() as u64;
     eprintln!(

@@ -195,7 +195,8 @@ impl Sut {
     }
 
     /// Stops the server with SIGTERM (graceful: closes connections, flushes) and returns
-    /// what it logged (warnings and errors) while this process ran.
+    /// what it logged (warnings and errors) while this process ran, each line prefixed
+    /// `server log: ` for a run's problem list.
     pub async fn stop(mut self) -> Result<Vec<String>> {
         let _ = Command::new("kill")
             .args(["-TERM", &self.pid.to_string()])
@@ -217,7 +218,11 @@ impl Sut {
                 self.child.wait().await?;
             }
         }
-        self.logged()
+        Ok(self
+            .logged()?
+            .into_iter()
+            .map(|l| format!("server log: {l}"))
+            .collect())
     }
 
     /// Lines the server wrote to its log since it started.
