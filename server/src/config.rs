@@ -49,6 +49,11 @@ pub struct ServerConfig {
     /// Compact a document's update log into a snapshot after this many updates.
     #[arg(long, env = "MINUTEBOOK_COMPACT_AFTER", default_value_t = 20_000)]
     pub compact_after: usize,
+
+    /// On start, if the store holds no documents, import the demo meeting
+    /// (`assurance-2022-01`, the January 2022 Monthly Assurance Meeting).
+    #[arg(long, env = "MINUTEBOOK_DEMO", value_parser = clap::builder::BoolishValueParser::new())]
+    pub demo: bool,
 }
 
 impl ServerConfig {
@@ -64,6 +69,7 @@ impl ServerConfig {
             ping_interval_ms: 15_000,
             idle_timeout_ms: 45_000,
             compact_after: 20_000,
+            demo: false,
         }
     }
 

@@ -14,21 +14,36 @@
 //!
 //! When the last connection leaves and every write is durable, the actor compacts its
 //! log if needed, unregisters itself and exits; its state is already on disk.
+//!
+//! The actor also keeps the meeting's side records ([`crate::records`]): after each
+//! applied update it reads the header summary (four fields) and, when it changed, writes
+//! the catalog entry in the same transaction as the update. When the action map grows it
+//! looks for actions without a reference, reserves the next numbers of the meeting's
+//! series on the store's single writer, and writes them with
+//! [`Meeting::assign_reference`] as a server change — stored and relayed like any update.
+//! The server API writes documents through the same path ([`ToDoc::Apply`]) and reads
+//! live state with [`ToDoc::Read`].
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use bytes::Bytes;
+use minutebook_shared::meeting::reference::ActionReference;
+use minutebook_shared::meeting::{ActionId, Meeting};
 use minutebook_shared::protocol::{self, Awareness, AwarenessUpdate, Message, SyncMessage};
 use tokio::sync::{mpsc, oneshot};
 use yrs::block::ClientID;
 use yrs::updates::decoder::Decode;
-use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
+use yrs::{Doc, ReadTxn, StateVector, Transact, TransactionMut, Update};
 
 use crate::guard::{self, Panicked};
 use crate::outbox::{code, CloseReason, Outbox};
+use crate::records::{Allocation, MeetingState, SideWrites};
 use crate::registry::Registry;
 use crate::store::{Completion, Store, StoreError, StoredDoc, WriteOp, Written};
+
+/// The connection id of changes made by the server itself (no connection has it).
+const SERVER: ConnId = 0;
 
 /// Identifies one WebSocket connection for the lifetime of the process.
 pub type ConnId = u64;
@@ -57,6 +72,16 @@ pub enum ToDoc {
     },
     Leave {
         conn: ConnId,
+    },
+    /// Apply a v1 update from the server itself (API, import, demo); `done` answers once
+    /// it is durable (and relayed to every connection).
+    Apply {
+        update: Vec<u8>,
+        done: oneshot::Sender<Result<(), String>>,
+    },
+    /// The document's whole state as a v1 update, answered once everything in it is durable.
+    Read {
+        state: oneshot::Sender<Vec<u8>>,
     },
 }
 
@@ -103,6 +128,8 @@ enum Effect {
     To(ConnId, Bytes),
     Relay { from: ConnId, frame: Bytes },
     Saved(ConnId, u64),
+    Applied(oneshot::Sender<Result<(), String>>),
+    State(oneshot::Sender<Vec<u8>>, Vec<u8>),
 }
 
 pub(crate) struct DocActor {
@@ -126,6 +153,7 @@ pub(crate) struct DocActor {
     written_rx: mpsc::UnboundedReceiver<Completion>,
     /// Connections whose outbox overflowed during the current step.
     dropped: Vec<ConnId>,
+    meeting: MeetingState,
 }
 
 impl DocActor {
@@ -187,7 +215,8 @@ impl DocActor {
         let (written_tx, written_rx) = mpsc::unbounded_channel();
         let last = stored.last_seq();
         tracing::debug!(doc = %name, log = stored.log.len(), "document loaded");
-        Ok(DocActor {
+        let meeting = MeetingState::new(&doc, stored.meeting.clone());
+        let mut actor = DocActor {
             snapshot_bytes: stored.snapshot.as_ref().map_or(0, |(_, s)| s.len()),
             log_entries: stored.log.len(),
             log_bytes: stored.log.iter().map(|(_, u)| u.len()).sum(),
@@ -204,7 +233,17 @@ impl DocActor {
             written_tx,
             written_rx,
             dropped: Vec::new(),
-        })
+            meeting,
+        };
+        // Documents stored before their side records existed get them now.
+        let side = actor.side_writes();
+        if !side.meta.is_empty() {
+            actor
+                .store
+                .submit(WriteOp::Meta(side.meta), actor.written_tx.clone());
+        }
+        actor.start_allocation(side.allocate);
+        Ok(actor)
     }
 
     fn doc(&self) -> &Doc {
@@ -212,7 +251,10 @@ impl DocActor {
     }
 
     fn ready_to_unload(&self) -> bool {
-        self.failed || (self.durable >= self.submitted && !self.compacting)
+        self.failed
+            || (self.durable >= self.submitted
+                && !self.compacting
+                && self.meeting.allocations.is_empty())
     }
 
     async fn handle(&mut self, msg: ToDoc) {
@@ -252,7 +294,122 @@ impl DocActor {
                 }
             }
             ToDoc::Leave { conn } => self.remove_peer(conn),
+            ToDoc::Apply { update, done } => {
+                if self.failed {
+                    let _ = done.send(Err("storage failure".into()));
+                    return;
+                }
+                match apply(self.doc(), &update) {
+                    Ok(Ok(true)) => {
+                        self.append(update, SERVER);
+                        self.emit(Effect::Applied(done));
+                    }
+                    Ok(Ok(false)) => self.emit(Effect::Applied(done)),
+                    Ok(Err(e)) => {
+                        let _ = done.send(Err(format!("update rejected: {e}")));
+                    }
+                    Err(Panicked(p)) => {
+                        let _ = done.send(Err(format!("update rejected: {p}")));
+                        self.rebuild().await;
+                    }
+                }
+            }
+            ToDoc::Read { state } => {
+                let bytes = self
+                    .doc()
+                    .transact()
+                    .encode_state_as_update_v1(&StateVector::default());
+                self.emit(Effect::State(state, bytes));
+            }
         }
+    }
+
+    /// Stores an update already applied to the document (with the side writes it causes),
+    /// relays it to every connection but `from` once durable, and starts any reference
+    /// allocation it calls for.
+    fn append(&mut self, raw: Vec<u8>, from: ConnId) {
+        self.submitted += 1;
+        let seq = self.submitted;
+        self.log_entries += 1;
+        self.log_bytes += raw.len();
+        let relay = frame(&Message::Sync(SyncMessage::Update(raw.clone())));
+        let side = self.side_writes();
+        self.store.submit(
+            WriteOp::Append {
+                doc: self.name.clone(),
+                seq,
+                update: raw,
+                meta: side.meta,
+            },
+            self.written_tx.clone(),
+        );
+        self.emit(Effect::Relay { from, frame: relay });
+        self.start_allocation(side.allocate);
+        self.maybe_compact(self.policy.max_log_entries);
+    }
+
+    /// Compares the header summary and the action map with what was last stored.
+    fn side_writes(&mut self) -> SideWrites {
+        let doc = self.awareness.doc().clone();
+        self.meeting.side_writes(&doc, &self.name)
+    }
+
+    fn start_allocation(&mut self, allocate: Option<(WriteOp, Allocation)>) {
+        if let Some((op, allocation)) = allocate {
+            self.meeting
+                .pending
+                .extend(allocation.actions.iter().cloned());
+            self.meeting.allocations.push_back(allocation);
+            self.store.submit(op, self.written_tx.clone());
+        }
+    }
+
+    /// Numbers were reserved: write them into their actions as one server change.
+    fn on_allocated(&mut self, first: u32, count: u32) {
+        let Some(allocation) = self.meeting.allocations.pop_front() else {
+            return;
+        };
+        for id in &allocation.actions {
+            self.meeting.pending.remove(id);
+        }
+        if self.failed {
+            return;
+        }
+        let assigned = self.server_change(|meeting, txn| {
+            let mut given = Vec::new();
+            for (i, id) in allocation.actions.iter().enumerate().take(count as usize) {
+                let reference = ActionReference {
+                    year: allocation.year,
+                    number: first.saturating_add(i as u32),
+                };
+                // A deleted action or one given a reference meanwhile leaves a gap, never a duplicate.
+                if meeting
+                    .assign_reference(txn, &ActionId(id.clone()), &reference.to_string())
+                    .is_ok()
+                {
+                    given.push(reference.to_string());
+                }
+            }
+            given
+        });
+        if !assigned.is_empty() {
+            tracing::info!(doc = %self.name, references = ?assigned, "action references assigned");
+        }
+    }
+
+    /// Makes a change as the server: applies `f` in one transaction, stores and relays it.
+    fn server_change<R>(&mut self, f: impl FnOnce(&Meeting, &mut TransactionMut) -> R) -> R {
+        let meeting = self.meeting.meeting.clone();
+        let (result, update) = {
+            let mut txn = meeting.doc().transact_mut();
+            let result = f(&meeting, &mut txn);
+            let changed = txn.before_state() != txn.after_state() || !txn.delete_set().is_empty();
+            (result, changed.then(|| txn.encode_update_v1()))
+        };
+        if let Some(update) = update {
+            self.append(update, SERVER);
+        }
+        result
     }
 
     async fn on_incoming(&mut self, conn: ConnId, msg: Incoming) {
@@ -282,26 +439,7 @@ impl DocActor {
         let count = peer.received;
         let acks = peer.acks;
         match apply(self.doc(), &raw) {
-            Ok(Ok(true)) => {
-                self.submitted += 1;
-                let seq = self.submitted;
-                self.log_entries += 1;
-                self.log_bytes += raw.len();
-                let relay = frame(&Message::Sync(SyncMessage::Update(raw.clone())));
-                self.store.submit(
-                    WriteOp::Append {
-                        doc: self.name.clone(),
-                        seq,
-                        update: raw,
-                    },
-                    self.written_tx.clone(),
-                );
-                self.emit(Effect::Relay {
-                    from: conn,
-                    frame: relay,
-                });
-                self.maybe_compact(self.policy.max_log_entries);
-            }
+            Ok(Ok(true)) => self.append(raw, conn),
             Ok(Ok(false)) => {} // nothing new; acknowledged below once what it duplicates is durable
             Ok(Err(e)) => {
                 self.close_peer(
@@ -394,6 +532,12 @@ impl DocActor {
                 }
             }
             Effect::Saved(conn, count) => self.send_now(conn, frame(&protocol::saved(count))),
+            Effect::Applied(done) => {
+                let _ = done.send(Ok(()));
+            }
+            Effect::State(reply, state) => {
+                let _ = reply.send(state);
+            }
         }
     }
 
@@ -446,11 +590,18 @@ impl DocActor {
         match done {
             Ok(Written::Appended(seq)) => self.durable = self.durable.max(seq),
             Ok(Written::Compacted(_)) => self.compacting = false,
+            Ok(Written::Meta) => return,
+            Ok(Written::Allocated { first, count }) => {
+                self.on_allocated(first, count);
+                return;
+            }
             Err(e) => {
                 tracing::error!(doc = %self.name, error = %e, "storage failed; disconnecting everyone");
                 self.failed = true;
                 self.compacting = false;
                 self.gated.clear();
+                self.meeting.allocations.clear();
+                self.meeting.pending.clear();
                 let conns: Vec<ConnId> = self.peers.keys().copied().collect();
                 for c in conns {
                     self.close_peer(
@@ -534,6 +685,8 @@ impl DocActor {
                     let _ = awareness.apply_update(states);
                 }
                 self.awareness = awareness;
+                let doc = self.awareness.doc().clone();
+                self.meeting.rebind(&doc);
                 tracing::info!(doc = %self.name, "document rebuilt from disk after a panic");
             }
             Err(e) => {
@@ -578,7 +731,7 @@ async fn load_stored(store: &Store, name: &Arc<str>) -> Result<StoredDoc, StoreE
 /// Rebuilds a document from its snapshot and log. Stored updates were validated before
 /// they were written; one that still fails is logged and skipped rather than blocking
 /// the whole document.
-fn build_doc(name: &str, stored: &StoredDoc) -> Doc {
+pub(crate) fn build_doc(name: &str, stored: &StoredDoc) -> Doc {
     let doc = Doc::new();
     let parts = stored
         .snapshot

@@ -1,5 +1,5 @@
-//! The HTTP surface: `/healthz`, the WebSocket endpoint `/ws/{doc}` and the web client's
-//! static files.
+//! The HTTP surface: `/healthz`, the WebSocket endpoint `/ws/{doc}`, the meetings API
+//! under `/api` ([`crate::api`]) and the web client's static files.
 
 use std::sync::Arc;
 
@@ -33,6 +33,7 @@ pub fn router(state: AppState, web_dir: &std::path::Path) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/ws/{doc}", get(websocket))
+        .merge(crate::api::routes(state.limits.max_message_bytes))
         .fallback_service(statics)
         .with_state(state)
 }

@@ -2,21 +2,30 @@
 //!
 //! Layout, from the outside in:
 //! - [`http`]: axum routes — `/healthz`, the WebSocket endpoint `/ws/{doc}`, static files;
+//! - [`api`] and [`meetings`]: the meetings API (list, create, import, export), also used
+//!   by the command line; [`catalog`]: catalog entries and reference inputs;
+//! - [`demo`]: the demo meeting loaded into an empty store (`serve --demo`);
 //! - [`connection`]: one WebSocket connection (decode, limits, keepalive, close reasons);
 //! - [`outbox`]: a connection's bounded outbound queue (slow clients are disconnected);
-//! - [`registry`] and [`doc`]: one actor task per loaded document;
+//! - [`registry`] and [`doc`]: one actor task per loaded document; [`records`]: the
+//!   catalog entry and action references each meeting's actor keeps;
 //! - [`store`]: redb storage with group commit, update log + snapshots;
 //! - [`guard`]: containment of panics raised by untrusted bytes;
 //! - [`config`]: flags and environment variables.
 //!
 //! [`start`] runs a server on a listener; [`RunningServer::shutdown`] stops it gracefully.
 
+pub mod api;
+pub mod catalog;
 pub mod config;
 pub mod connection;
+pub mod demo;
 pub mod doc;
 pub mod guard;
 pub mod http;
+pub mod meetings;
 pub mod outbox;
+pub mod records;
 pub mod registry;
 pub mod store;
 
@@ -49,6 +58,8 @@ pub enum ServerError {
     },
     #[error("server error: {0}")]
     Serve(std::io::Error),
+    #[error("cannot load the demo meeting: {0}")]
+    Demo(String),
 }
 
 /// A server running in the background.
@@ -104,6 +115,11 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let addr = listener.local_addr().map_err(ServerError::Serve)?;
     let shutdown = CancellationToken::new();
     let registry = registry::Registry::new(store, config.compaction());
+    if config.demo {
+        demo::load_if_empty(&registry)
+            .await
+            .map_err(|e| ServerError::Demo(e.to_string()))?;
+    }
     let state = http::AppState {
         registry: registry.clone(),
         limits: config.limits(),

@@ -1,4 +1,7 @@
-//! The `minutebook` command.
+//! The `minutebook` command: `serve`, and `import` / `export` of meetings straight from
+//! the store (see [`cli`]).
+
+mod cli;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -28,6 +31,10 @@ enum LogFormat {
 enum Command {
     /// Run the sync server and serve the web client.
     Serve(ServerConfig),
+    /// Import minutes from a file as a new meeting (the server must not be running).
+    Import(cli::ImportArgs),
+    /// Export a meeting as Markdown or HTML (the server must not be running).
+    Export(cli::ExportArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -37,6 +44,8 @@ fn main() -> anyhow::Result<()> {
     runtime.block_on(async {
         match cli.command {
             Command::Serve(config) => serve(config).await,
+            Command::Import(args) => cli::import(args).await,
+            Command::Export(args) => cli::export(args).await,
         }
     })
 }

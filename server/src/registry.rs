@@ -27,6 +27,11 @@ pub struct DocHandle {
 #[derive(Debug)]
 pub struct ActorGone;
 
+/// A server-side update could not be applied.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct ApplyError(pub String);
+
 impl DocHandle {
     /// Sends a decoded message; waits if the actor is behind (backpressure on the reader).
     pub async fn send(&self, msg: Incoming) -> Result<(), ActorGone> {
@@ -102,6 +107,54 @@ impl Registry {
             }
         }
         Err(JoinError::Busy)
+    }
+
+    /// Applies an update from the server itself to document `name` (loading it if needed);
+    /// returns once it is durable and relayed to the document's connections.
+    pub async fn apply(&self, name: &str, update: Vec<u8>) -> Result<(), ApplyError> {
+        for _ in 0..8 {
+            let tx = self.actor(name);
+            let (done, answer) = oneshot::channel();
+            let msg = ToDoc::Apply {
+                update: update.clone(),
+                done,
+            };
+            if tx.send(msg).await.is_err() {
+                continue;
+            }
+            match answer.await {
+                Ok(Ok(())) => return Ok(()),
+                Ok(Err(e)) => return Err(ApplyError(e)),
+                // The actor unloaded (or failed) without applying it: a fresh one will.
+                Err(_) => continue,
+            }
+        }
+        Err(ApplyError("document is busy; try again".into()))
+    }
+
+    /// The current state of document `name` if it is loaded (once everything in it is
+    /// durable); `None` when it is not loaded.
+    pub async fn read_loaded(&self, name: &str) -> Option<Vec<u8>> {
+        let tx = {
+            let docs = self.0.docs.lock().unwrap_or_else(|p| p.into_inner());
+            docs.get(name)
+                .filter(|e| !e.tx.is_closed())
+                .map(|e| e.tx.clone())?
+        };
+        let (state, answer) = oneshot::channel();
+        tx.send(ToDoc::Read { state }).await.ok()?;
+        answer.await.ok()
+    }
+
+    /// Whether document `name` is loaded.
+    pub fn is_loaded(&self, name: &str) -> bool {
+        let docs = self.0.docs.lock().unwrap_or_else(|p| p.into_inner());
+        docs.contains_key(name)
+    }
+
+    /// The store behind every document.
+    pub fn store(&self) -> &Store {
+        &self.0.store
     }
 
     fn actor(&self, name: &str) -> mpsc::Sender<ToDoc> {

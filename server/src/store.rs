@@ -9,6 +9,12 @@
 //! fsync latency. A request's completion is reported only after its transaction is
 //! durable. Compaction writes the snapshot and deletes the log entries it covers in one
 //! transaction, so there is no moment at which an update exists nowhere on disk.
+//!
+//! Two small tables sit beside the documents and are written in the same transactions:
+//! the **meeting catalog** (document → header summary, see [`crate::catalog`]), written
+//! with the update that changed a header, and the per-(series, year) **action reference
+//! counters**, advanced only here, on the single writer, so no two documents of a series
+//! can be given the same number.
 
 use std::path::Path;
 use std::sync::mpsc as std_mpsc;
@@ -18,22 +24,39 @@ use std::thread::JoinHandle;
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
 use tokio::sync::mpsc;
 
+use crate::catalog::CatalogEntry;
+
 /// Update log: (document, sequence number) → one v1 update.
 const UPDATES: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("updates");
 /// Snapshot: document → (last sequence number it covers, merged v1 update).
 const SNAPSHOTS: TableDefinition<&str, (u64, &[u8])> = TableDefinition::new("snapshots");
+/// Meeting catalog: document → its [`CatalogEntry`] as JSON.
+const MEETINGS: TableDefinition<&str, &str> = TableDefinition::new("meetings");
+/// Action reference counters: (series key, two-digit year) → highest number given.
+const REFERENCES: TableDefinition<(&str, u8), u32> = TableDefinition::new("references");
 
 /// Most write requests folded into one transaction.
 const MAX_BATCH: usize = 4096;
 
 /// A storage failure. Cloneable so one failed group commit can be reported to every waiter.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("storage error: {0}")]
-pub struct StoreError(Arc<str>);
+#[error("storage error: {message}")]
+pub struct StoreError {
+    message: Arc<str>,
+    in_use: bool,
+}
 
 impl StoreError {
     fn new(e: impl std::fmt::Display) -> Self {
-        StoreError(e.to_string().into())
+        StoreError {
+            message: e.to_string().into(),
+            in_use: false,
+        }
+    }
+
+    /// The database file is locked by another process (a running server).
+    pub fn is_in_use(&self) -> bool {
+        self.in_use
     }
 
     /// A blocking storage task that panicked or was cancelled.
@@ -49,6 +72,8 @@ pub struct StoredDoc {
     pub snapshot: Option<(u64, Vec<u8>)>,
     /// Updates after the snapshot, in sequence order.
     pub log: Vec<(u64, Vec<u8>)>,
+    /// The document's catalog entry, if it is a meeting.
+    pub meeting: Option<CatalogEntry>,
 }
 
 impl StoredDoc {
@@ -61,17 +86,42 @@ impl StoredDoc {
 
 /// A write for the writer thread.
 pub enum WriteOp {
-    /// Append one update to a document's log.
+    /// Append one update to a document's log, with the side writes it causes (committed
+    /// in the same transaction).
     Append {
         doc: Arc<str>,
         seq: u64,
         update: Vec<u8>,
+        meta: Vec<Meta>,
+    },
+    /// Side writes alone (e.g. counters bumped past references found on load).
+    Meta(Vec<Meta>),
+    /// Reserve `count` consecutive action numbers of (`series`, `year`): one more than
+    /// the larger of the counter and `floor`, onwards.
+    Allocate {
+        series: String,
+        year: u8,
+        floor: u32,
+        count: u32,
     },
     /// Replace the snapshot and drop the log entries up to and including `upto`.
     Compact {
         doc: Arc<str>,
         upto: u64,
         snapshot: Vec<u8>,
+    },
+}
+
+/// A write beside a document's updates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Meta {
+    /// Insert or replace a document's catalog entry.
+    Catalog { doc: Arc<str>, entry: CatalogEntry },
+    /// Raise the reference counter of (`series`, `year`) to at least `at_least`.
+    Bump {
+        series: String,
+        year: u8,
+        at_least: u32,
     },
 }
 
@@ -82,6 +132,10 @@ pub enum Written {
     Appended(u64),
     /// The snapshot covering sequence numbers up to this one is on disk.
     Compacted(u64),
+    /// Side writes are on disk.
+    Meta,
+    /// Numbers `first .. first + count` were reserved.
+    Allocated { first: u32, count: u32 },
 }
 
 /// Completion of a write, reported once it is durable (or failed).
@@ -115,11 +169,19 @@ impl WriterThread {
 impl Store {
     /// Opens (or creates) the database at `path` and starts the writer thread.
     pub fn open(path: &Path) -> Result<(Store, WriterThread), StoreError> {
-        let db = Database::create(path).map_err(StoreError::new)?;
+        let db = Database::create(path).map_err(|e| match e {
+            redb::DatabaseError::DatabaseAlreadyOpen => StoreError {
+                message: format!("{} is in use by another process", path.display()).into(),
+                in_use: true,
+            },
+            e => StoreError::new(e),
+        })?;
         // Create the tables so that readers never see "table does not exist".
         let txn = db.begin_write().map_err(StoreError::new)?;
         txn.open_table(UPDATES).map_err(StoreError::new)?;
         txn.open_table(SNAPSHOTS).map_err(StoreError::new)?;
+        txn.open_table(MEETINGS).map_err(StoreError::new)?;
+        txn.open_table(REFERENCES).map_err(StoreError::new)?;
         txn.commit().map_err(StoreError::new)?;
         let db = Arc::new(db);
         let (tx, rx) = std_mpsc::channel();
@@ -158,7 +220,54 @@ impl Store {
             let (key, value) = entry.map_err(StoreError::new)?;
             log.push((key.value().1, value.value().to_vec()));
         }
-        Ok(StoredDoc { snapshot, log })
+        let meetings = txn.open_table(MEETINGS).map_err(StoreError::new)?;
+        let meeting = match meetings.get(doc).map_err(StoreError::new)? {
+            Some(v) => CatalogEntry::from_json(v.value()),
+            None => None,
+        };
+        Ok(StoredDoc {
+            snapshot,
+            log,
+            meeting,
+        })
+    }
+
+    /// Whether anything is stored under `doc`. Blocking.
+    pub fn exists(&self, doc: &str) -> Result<bool, StoreError> {
+        let txn = self.db.begin_read().map_err(StoreError::new)?;
+        let snapshots = txn.open_table(SNAPSHOTS).map_err(StoreError::new)?;
+        if snapshots.get(doc).map_err(StoreError::new)?.is_some() {
+            return Ok(true);
+        }
+        let updates = txn.open_table(UPDATES).map_err(StoreError::new)?;
+        let mut range = updates
+            .range((doc, 0)..=(doc, u64::MAX))
+            .map_err(StoreError::new)?;
+        Ok(range.next().is_some())
+    }
+
+    /// Every meeting in the catalog, as (document, entry), in document-name order. Blocking.
+    pub fn meetings(&self) -> Result<Vec<(String, CatalogEntry)>, StoreError> {
+        let txn = self.db.begin_read().map_err(StoreError::new)?;
+        let table = txn.open_table(MEETINGS).map_err(StoreError::new)?;
+        let mut out = Vec::new();
+        for entry in table.iter().map_err(StoreError::new)? {
+            let (k, v) = entry.map_err(StoreError::new)?;
+            if let Some(e) = CatalogEntry::from_json(v.value()) {
+                out.push((k.value().to_string(), e));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The highest reference number given in (`series`, `year`), 0 if none. Blocking.
+    pub fn reference_counter(&self, series: &str, year: u8) -> Result<u32, StoreError> {
+        let txn = self.db.begin_read().map_err(StoreError::new)?;
+        let table = txn.open_table(REFERENCES).map_err(StoreError::new)?;
+        Ok(table
+            .get((series, year))
+            .map_err(StoreError::new)?
+            .map_or(0, |v| v.value()))
     }
 
     /// Names of all stored documents. Blocking.
@@ -198,30 +307,69 @@ fn writer_loop(db: &Database, rx: std_mpsc::Receiver<WriteRequest>) {
         if let Err(e) = &result {
             tracing::error!(error = %e, writes = batch.len(), "group commit failed");
         }
-        for req in batch {
-            let done = match (&result, &req.op) {
-                (Err(e), _) => Err(e.clone()),
-                (Ok(()), WriteOp::Append { seq, .. }) => Ok(Written::Appended(*seq)),
-                (Ok(()), WriteOp::Compact { upto, .. }) => Ok(Written::Compacted(*upto)),
-            };
-            let _ = req.reply.send(done);
+        match result {
+            Ok(written) => {
+                for (req, done) in batch.into_iter().zip(written) {
+                    let _ = req.reply.send(Ok(done));
+                }
+            }
+            Err(e) => {
+                for req in batch {
+                    let _ = req.reply.send(Err(e.clone()));
+                }
+            }
         }
     }
 }
 
-fn commit_batch(db: &Database, batch: &[WriteRequest]) -> Result<(), StoreError> {
+/// Commits a batch in one durable transaction; one [`Written`] per request, in order.
+fn commit_batch(db: &Database, batch: &[WriteRequest]) -> Result<Vec<Written>, StoreError> {
     let mut txn = db.begin_write().map_err(StoreError::new)?;
     txn.set_durability(Durability::Immediate)
         .map_err(StoreError::new)?;
+    let mut written = Vec::with_capacity(batch.len());
     {
         let mut updates = txn.open_table(UPDATES).map_err(StoreError::new)?;
         let mut snapshots = txn.open_table(SNAPSHOTS).map_err(StoreError::new)?;
+        let mut meetings = txn.open_table(MEETINGS).map_err(StoreError::new)?;
+        let mut references = txn.open_table(REFERENCES).map_err(StoreError::new)?;
         for req in batch {
             match &req.op {
-                WriteOp::Append { doc, seq, update } => {
+                WriteOp::Append {
+                    doc,
+                    seq,
+                    update,
+                    meta,
+                } => {
                     updates
                         .insert((&**doc, *seq), update.as_slice())
                         .map_err(StoreError::new)?;
+                    write_meta(&mut meetings, &mut references, meta)?;
+                    written.push(Written::Appended(*seq));
+                }
+                WriteOp::Meta(meta) => {
+                    write_meta(&mut meetings, &mut references, meta)?;
+                    written.push(Written::Meta);
+                }
+                WriteOp::Allocate {
+                    series,
+                    year,
+                    floor,
+                    count,
+                } => {
+                    let current = references
+                        .get((series.as_str(), *year))
+                        .map_err(StoreError::new)?
+                        .map_or(0, |v| v.value());
+                    let base = current.max(*floor);
+                    let last = base.saturating_add(*count);
+                    references
+                        .insert((series.as_str(), *year), last)
+                        .map_err(StoreError::new)?;
+                    written.push(Written::Allocated {
+                        first: base.saturating_add(1),
+                        count: last - base,
+                    });
                 }
                 WriteOp::Compact {
                     doc,
@@ -234,11 +382,45 @@ fn commit_batch(db: &Database, batch: &[WriteRequest]) -> Result<(), StoreError>
                     updates
                         .retain_in((&**doc, 0)..=(&**doc, *upto), |_, _| false)
                         .map_err(StoreError::new)?;
+                    written.push(Written::Compacted(*upto));
                 }
             }
         }
     }
-    txn.commit().map_err(StoreError::new)
+    txn.commit().map_err(StoreError::new)?;
+    Ok(written)
+}
+
+fn write_meta(
+    meetings: &mut redb::Table<&str, &str>,
+    references: &mut redb::Table<(&str, u8), u32>,
+    meta: &[Meta],
+) -> Result<(), StoreError> {
+    for m in meta {
+        match m {
+            Meta::Catalog { doc, entry } => {
+                meetings
+                    .insert(&**doc, entry.to_json().as_str())
+                    .map_err(StoreError::new)?;
+            }
+            Meta::Bump {
+                series,
+                year,
+                at_least,
+            } => {
+                let current = references
+                    .get((series.as_str(), *year))
+                    .map_err(StoreError::new)?
+                    .map_or(0, |v| v.value());
+                if *at_least > current {
+                    references
+                        .insert((series.as_str(), *year), *at_least)
+                        .map_err(StoreError::new)?;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -258,6 +440,7 @@ mod tests {
                     doc: doc.clone(),
                     seq,
                     update: vec![seq as u8],
+                    meta: Vec::new(),
                 },
                 tx.clone(),
             );
@@ -279,6 +462,33 @@ mod tests {
         assert_eq!(loaded.log, vec![(4, vec![4]), (5, vec![5])]);
         assert_eq!(loaded.last_seq(), 5);
         assert_eq!(store.list_docs().unwrap(), vec!["d".to_string()]);
+        assert!(store.exists("d").unwrap());
+        assert!(!store.exists("e").unwrap());
+        // Reference counters: bumps only raise, allocations never overlap.
+        let bump = |at_least| Meta::Bump {
+            series: "S".into(),
+            year: 23,
+            at_least,
+        };
+        store.submit(WriteOp::Meta(vec![bump(4), bump(2)]), tx.clone());
+        assert_eq!(rx.recv().await.unwrap().unwrap(), Written::Meta);
+        for (floor, first) in [(0, 5), (9, 10), (0, 12)] {
+            store.submit(
+                WriteOp::Allocate {
+                    series: "S".into(),
+                    year: 23,
+                    floor,
+                    count: 2,
+                },
+                tx.clone(),
+            );
+            assert_eq!(
+                rx.recv().await.unwrap().unwrap(),
+                Written::Allocated { first, count: 2 }
+            );
+        }
+        assert_eq!(store.reference_counter("S", 23).unwrap(), 13);
+        assert_eq!(store.reference_counter("S", 24).unwrap(), 0);
         drop(store);
         writer.join();
         // Reopen: still there.

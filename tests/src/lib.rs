@@ -4,7 +4,11 @@
 //! - [`ServerProcess`] runs the real `minutebook` binary as a child process, for tests
 //!   that must `kill -9` it.
 //! - [`raw`] is a bare WebSocket client for asserting on the protocol's bytes.
+//! - [`http`] is a minimal HTTP client for the meetings API.
+//! - [`browser`] drives headless Chromium through chromedriver.
 
+pub mod browser;
+pub mod http;
 pub mod raw;
 
 use std::net::SocketAddr;

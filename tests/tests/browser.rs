@@ -9,20 +9,15 @@
 //! chromium-driver (`scripts/setup.sh --browser`). Everything waits by polling with a
 //! deadline ([`PATIENCE`]); no sleep is an assertion.
 
-use std::net::TcpListener;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context};
 use fantoccini::key::Key;
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
-use minutebook_tests::{web_dir, TestServer, PATIENCE};
+use fantoccini::{Client, Locator};
+use minutebook_tests::browser::{require_browser, require_built_client, Browser, Driver};
+use minutebook_tests::{TestServer, PATIENCE};
 use serde_json::{json, Value};
 
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const CHROMIUM: &str = "/usr/bin/chromium";
 const DOC: &str = "browser-e2e";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -281,113 +276,4 @@ async fn wait_for(
 
 fn utf16(s: &str) -> u64 {
     s.encode_utf16().count() as u64
-}
-
-/// One headless Chromium session with its own fresh profile.
-struct Browser {
-    client: Client,
-    _profile: tempfile::TempDir,
-}
-
-impl Browser {
-    async fn open(driver: &Driver) -> anyhow::Result<Browser> {
-        let profile = tempfile::tempdir()?;
-        let args = [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-        ]
-        .map(String::from)
-        .into_iter()
-        .chain([format!("--user-data-dir={}", profile.path().display())])
-        .collect::<Vec<_>>();
-        let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({ "binary": CHROMIUM, "args": args }),
-        );
-        // chromedriver needs a moment to listen after it starts.
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            let attempt = ClientBuilder::new(HttpConnector::new())
-                .capabilities(caps.clone())
-                .connect(&driver.url)
-                .await;
-            match attempt {
-                Ok(client) => {
-                    return Ok(Browser {
-                        client,
-                        _profile: profile,
-                    })
-                }
-                Err(e) if Instant::now() > deadline => {
-                    return Err(e).context(format!("start Chromium through {CHROMEDRIVER}"))
-                }
-                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-            }
-        }
-    }
-}
-
-/// A chromedriver process on a free port, killed on drop.
-struct Driver {
-    child: Child,
-    url: String,
-}
-
-impl Driver {
-    fn spawn() -> Driver {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let child = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {CHROMEDRIVER}: {e}"));
-        Driver {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        }
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn require_built_client() {
-    let dir = web_dir();
-    for file in [
-        "index.html",
-        "minutebook_client.js",
-        "minutebook_client_bg.wasm",
-    ] {
-        assert!(
-            dir.join(file).is_file(),
-            "the web client is not built ({} is missing): run scripts/build-client.sh",
-            dir.join(file).display()
-        );
-    }
-}
-
-fn require_browser() {
-    for bin in [CHROMIUM, CHROMEDRIVER] {
-        assert!(
-            Path::new(bin).exists(),
-            "{bin} is missing: run scripts/setup.sh --browser"
-        );
-    }
 }

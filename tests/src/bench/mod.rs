@@ -5,6 +5,7 @@ pub mod b4;
 pub mod cold;
 pub mod disk;
 pub mod fanout;
+pub mod m2;
 pub mod procfs;
 pub mod relay;
 pub mod report;
@@ -193,4 +194,51 @@ pub async fn cold_load(
         })
         .collect();
     Ok((report::cold(&raw, runs, &outcomes), problems))
+}
+
+/// Runs the M2 browser benchmark `repeat` times per meeting scale.
+pub async fn m2(
+    quiet: &procfs::Quiet,
+    bins: &Bins,
+    web_dir: &Path,
+    params: &m2::Params,
+    repeat: usize,
+    scales: &[usize],
+) -> Result<(String, Vec<String>)> {
+    let bundle = m2::bundle(web_dir)?;
+    let mut runs = Vec::new();
+    for i in 0..repeat {
+        for &scale in scales {
+            eprintln!(
+                "m2 run {}/{repeat}, meeting {scale}× the fixture (load {})",
+                i + 1,
+                procfs::loadavg()
+            );
+            quiet.wait().await;
+            let r = m2::run(bins, web_dir, params, scale).await?;
+            eprintln!(
+                "  {} items, {} blocks | keystroke {} | first loads {:?} ms | reloads {:?} ms{}",
+                r.items,
+                r.blocks,
+                r.keystroke.map_or("–".into(), |s| s.to_string()),
+                r.first_loads.iter().map(|v| v.round()).collect::<Vec<_>>(),
+                r.reloads.iter().map(|v| v.round()).collect::<Vec<_>>(),
+                if r.problems.is_empty() {
+                    String::new()
+                } else {
+                    format!(" | problems: {}", r.problems.join("; "))
+                }
+            );
+            runs.push(r);
+        }
+    }
+    let problems = runs
+        .iter()
+        .flat_map(|r| {
+            r.problems
+                .iter()
+                .map(move |p| format!("m2 ({}×): {p}", r.scale))
+        })
+        .collect();
+    Ok((m2::report(params, &runs, &bundle), problems))
 }

@@ -77,6 +77,17 @@ pub struct Sut {
 impl Sut {
     /// Starts a server storing in `data_dir`, logging (warnings and errors) to `work_dir/server.log`.
     pub async fn start(kind: Kind, bins: &Bins, data_dir: &Path, work_dir: &Path) -> Result<Sut> {
+        Self::start_with_web(kind, bins, data_dir, work_dir, None).await
+    }
+
+    /// [`Sut::start`], serving the web client from `web_dir` (default: a placeholder page).
+    pub async fn start_with_web(
+        kind: Kind,
+        bins: &Bins,
+        data_dir: &Path,
+        work_dir: &Path,
+        web_dir: Option<&Path>,
+    ) -> Result<Sut> {
         let log = work_dir.join("server.log");
         let log_file = std::fs::OpenOptions::new()
             .create(true)
@@ -85,12 +96,18 @@ impl Sut {
         let log_start = log_file.metadata()?.len();
         let mut cmd = match kind {
             Kind::Minutebook => {
-                let web_dir = work_dir.join("web");
-                std::fs::create_dir_all(&web_dir)?;
-                std::fs::write(
-                    web_dir.join("index.html"),
-                    "<!doctype html><title>bench</title>",
-                )?;
+                let web_dir = match web_dir {
+                    Some(dir) => dir.to_path_buf(),
+                    None => {
+                        let dir = work_dir.join("web");
+                        std::fs::create_dir_all(&dir)?;
+                        std::fs::write(
+                            dir.join("index.html"),
+                            "<!doctype html><title>bench</title>",
+                        )?;
+                        dir
+                    }
+                };
                 let mut cmd = Command::new(&bins.server);
                 cmd.args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
                     .arg(data_dir)

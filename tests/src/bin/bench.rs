@@ -79,7 +79,23 @@ enum Command {
         #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Mode::Unload, Mode::Restart, Mode::Warm])]
         mode: Vec<Mode>,
     },
-    /// All three with default parameters, then a markdown summary on stdout.
+    /// The web client in headless Chromium: keystroke-to-display latency between
+    /// sessions, page load to editable, bundle size (needs scripts/build-client.sh and
+    /// scripts/setup.sh --browser).
+    M2 {
+        #[command(flatten)]
+        params: bench::m2::Params,
+        /// Meeting sizes, in copies of the fixture (comma-separated; the first is the baseline).
+        #[arg(long, value_delimiter = ',', default_values_t = [1, 10])]
+        scale: Vec<usize>,
+        /// Runs per scale (medians are reported).
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+        /// The built web client [default: <workspace>/client/dist].
+        #[arg(long)]
+        web_dir: Option<PathBuf>,
+    },
+    /// Fan-out, B4 stream and cold load with default parameters, then a markdown summary on stdout.
     All {
         /// Runs per target for fanout and b4-stream.
         #[arg(long, default_value_t = 3)]
@@ -135,6 +151,15 @@ fn main() -> Result<()> {
             } => add(bench::b4_stream(&quiet, &bins, &data_dir, repeat, target, &max_in_flight).await?),
             Command::ColdLoad { runs, mode } => {
                 add(bench::cold_load(&quiet, &bins, &data_dir, runs, &mode).await?)
+            }
+            Command::M2 {
+                params,
+                scale,
+                repeat,
+                web_dir,
+            } => {
+                let web_dir = web_dir.unwrap_or_else(minutebook_tests::web_dir);
+                add(bench::m2(&quiet, &bins, &web_dir, &params, repeat, &scale).await?)
             }
             Command::All { repeat, runs } => {
                 add(bench::fanout(&quiet, &bins, &default_fanout(), repeat, Targets::Both).await?);

@@ -1,0 +1,35 @@
+//! The demo meeting: `serve --demo` on an empty store imports the published minutes in
+//! `shared/fixtures/assurance-meeting-2022-01.txt` as meeting [`DEMO_NAME`], so a newcomer
+//! sees real minutes at once. A store holding any document is left alone.
+
+use crate::meetings::{self, ImportFormat, MeetingError};
+use crate::registry::Registry;
+use crate::store::StoreError;
+
+/// Name of the demo meeting.
+pub const DEMO_NAME: &str = "assurance-2022-01";
+
+/// The demo minutes (legacy text format).
+pub const DEMO_MINUTES: &str = include_str!("../../shared/fixtures/assurance-meeting-2022-01.txt");
+
+/// Imports the demo meeting if the store holds no document at all; returns its name if
+/// it did.
+pub async fn load_if_empty(registry: &Registry) -> Result<Option<String>, MeetingError> {
+    let store = registry.store().clone();
+    let docs = tokio::task::spawn_blocking(move || store.list_docs())
+        .await
+        .map_err(StoreError::from_join)??;
+    if !docs.is_empty() {
+        tracing::debug!(docs = docs.len(), "store not empty; no demo meeting");
+        return Ok(None);
+    }
+    let name = meetings::import(
+        registry,
+        DEMO_MINUTES,
+        ImportFormat::Legacy,
+        Some(DEMO_NAME),
+    )
+    .await?;
+    tracing::info!(doc = %name, "empty store: loaded the demo meeting");
+    Ok(Some(name))
+}

@@ -1,0 +1,382 @@
+//! Meeting operations shared by the HTTP API ([`crate::api`]), the command line and the
+//! demo loader: list, create (empty or from the previous meeting of a series), import,
+//! read and export.
+//!
+//! Every write goes through the document's actor ([`Registry::apply`]), the same durable
+//! path as WebSocket updates: it returns once the new state is fsynced, its catalog entry
+//! written and the change relayed to any connected client. Reads ask the loaded actor for
+//! its state, else read the store.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use minutebook_shared::meeting::{
+    self, export, Attendance, Header, MeetingStatus, MeetingView, Minutes, MinutesItem,
+};
+use minutebook_shared::meeting::{ActionStatus, Meeting};
+use minutebook_shared::protocol::valid_doc_name;
+use serde::Serialize;
+use yrs::updates::decoder::Decode;
+use yrs::{Doc, ReadTxn, StateVector, Transact};
+
+use crate::catalog;
+use crate::doc::build_doc;
+use crate::registry::{ApplyError, Registry};
+use crate::store::StoreError;
+
+/// Why a meeting operation failed; each maps to one HTTP status.
+#[derive(Debug, thiserror::Error)]
+pub enum MeetingError {
+    /// The request itself is wrong (400).
+    #[error("{0}")]
+    BadRequest(String),
+    /// The minutes could not be read ("line N: what") or written (422).
+    #[error("{0}")]
+    Unprocessable(String),
+    /// No meeting by that name (404).
+    #[error("no meeting named {0:?}")]
+    NotFound(String),
+    /// The name is taken (409).
+    #[error("a document named {0:?} already exists")]
+    Exists(String),
+    /// Storage failed (500).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The document actor refused the write (500).
+    #[error("could not write the meeting: {0}")]
+    Apply(#[from] ApplyError),
+}
+
+/// A meeting as listed by `GET /api/meetings`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Listed {
+    pub name: String,
+    pub title: String,
+    pub series: String,
+    pub date: String,
+    pub status: String,
+}
+
+/// Text formats minutes are imported from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportFormat {
+    /// Text extracted from published minutes ([`meeting::import::parse_minutes`]).
+    Legacy,
+    /// The canonical Markdown export ([`meeting::markdown::parse`]).
+    Markdown,
+}
+
+impl ImportFormat {
+    /// `legacy` or `markdown`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "legacy" => Some(ImportFormat::Legacy),
+            "markdown" | "md" => Some(ImportFormat::Markdown),
+            _ => None,
+        }
+    }
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Markdown,
+    Html,
+}
+
+/// Every meeting, sorted by series, then creation, then name.
+pub async fn list(registry: &Registry) -> Result<Vec<Listed>, MeetingError> {
+    let store = registry.store().clone();
+    let mut entries = tokio::task::spawn_blocking(move || store.meetings())
+        .await
+        .map_err(StoreError::from_join)??;
+    entries.sort_by(|(an, a), (bn, b)| (&a.series, a.created, an).cmp(&(&b.series, b.created, bn)));
+    Ok(entries
+        .into_iter()
+        .map(|(name, e)| Listed {
+            name,
+            title: e.title,
+            series: e.series,
+            date: e.date,
+            status: e.status,
+        })
+        .collect())
+}
+
+/// Creates a meeting, empty or started from the previous meeting `from` of its series
+/// (see [`carry_forward`]); returns its name.
+pub async fn create(
+    registry: &Registry,
+    title: &str,
+    series: &str,
+    from: Option<&str>,
+) -> Result<String, MeetingError> {
+    let title = title.trim();
+    let series = series.trim();
+    let minutes = match from {
+        Some(prev) => {
+            let view = read_view(registry, prev).await.map_err(|e| match e {
+                MeetingError::NotFound(n) => {
+                    MeetingError::BadRequest(format!("no previous meeting named {n:?}"))
+                }
+                e => e,
+            })?;
+            carry_forward(&view, title, series)
+        }
+        None => Minutes {
+            header: Header {
+                title: title.to_string(),
+                series: series.to_string(),
+                status: MeetingStatus::Draft,
+                ..Header::default()
+            },
+            ..Minutes::default()
+        },
+    };
+    let name = unique_name(registry, title).await?;
+    write_minutes(registry, &name, &minutes).await?;
+    tracing::info!(doc = %name, from, "meeting created");
+    Ok(name)
+}
+
+/// Imports minutes as a new meeting named `name` (or a name derived from the title);
+/// returns the name.
+pub async fn import(
+    registry: &Registry,
+    text: &str,
+    format: ImportFormat,
+    name: Option<&str>,
+) -> Result<String, MeetingError> {
+    let minutes = match format {
+        ImportFormat::Legacy => meeting::import::parse_minutes(text),
+        ImportFormat::Markdown => meeting::markdown::parse(text),
+    }
+    .map_err(|e| MeetingError::Unprocessable(e.to_string()))?;
+    let name = match name {
+        Some(n) => {
+            if !valid_doc_name(n) {
+                return Err(MeetingError::BadRequest(format!(
+                    "invalid name {n:?}: use 1-128 characters of A-Z a-z 0-9 . _ -"
+                )));
+            }
+            if exists(registry, n).await? {
+                return Err(MeetingError::Exists(n.to_string()));
+            }
+            n.to_string()
+        }
+        None => unique_name(registry, &minutes.header.title).await?,
+    };
+    write_minutes(registry, &name, &minutes).await?;
+    tracing::info!(doc = %name, people = minutes.people.len(), items = minutes.items.len(), "meeting imported");
+    Ok(name)
+}
+
+/// A meeting exported as Markdown or HTML.
+pub async fn export(
+    registry: &Registry,
+    name: &str,
+    format: ExportFormat,
+) -> Result<String, MeetingError> {
+    let view = read_view(registry, name).await?;
+    Ok(match format {
+        ExportFormat::Markdown => export::markdown(&view),
+        ExportFormat::Html => export::html(&view),
+    })
+}
+
+/// The current view of meeting `name` (live if loaded, else as stored).
+pub async fn read_view(registry: &Registry, name: &str) -> Result<MeetingView, MeetingError> {
+    let doc = read_doc(registry, name).await?;
+    let meeting = Meeting::new(doc);
+    // Root handles first: taking one opens a write transaction.
+    let header = catalog::header_map(meeting.doc());
+    let txn = meeting.doc().transact();
+    if catalog::summary(&header, &txn).is_none() {
+        return Err(MeetingError::NotFound(name.to_string()));
+    }
+    Ok(meeting.view(&txn))
+}
+
+/// The document `name`: its loaded actor's state, else what is stored.
+async fn read_doc(registry: &Registry, name: &str) -> Result<Doc, MeetingError> {
+    if !valid_doc_name(name) {
+        return Err(MeetingError::NotFound(name.to_string()));
+    }
+    if let Some(state) = registry.read_loaded(name).await {
+        let doc = Doc::new();
+        let applied = yrs::Update::decode_v1(&state)
+            .ok()
+            .and_then(|u| doc.transact_mut().apply_update(u).ok());
+        if applied.is_some() {
+            return Ok(doc);
+        }
+    }
+    let store = registry.store().clone();
+    let owned = name.to_string();
+    let stored = tokio::task::spawn_blocking(move || store.load(&owned))
+        .await
+        .map_err(StoreError::from_join)??;
+    Ok(build_doc(name, &stored))
+}
+
+/// Writes `minutes` into the new document `name` through its actor (durable on return).
+async fn write_minutes(
+    registry: &Registry,
+    name: &str,
+    minutes: &Minutes,
+) -> Result<(), MeetingError> {
+    let doc = Doc::new();
+    let meeting = Meeting::new(doc.clone());
+    {
+        let mut txn = doc.transact_mut();
+        meeting
+            .import_minutes(&mut txn, minutes)
+            .map_err(|e| MeetingError::Unprocessable(e.to_string()))?;
+    }
+    let update = doc
+        .transact()
+        .encode_state_as_update_v1(&StateVector::default());
+    registry.apply(name, update).await?;
+    Ok(())
+}
+
+/// The next meeting of a series, started from the previous one: same series (unless
+/// another is given), venue, chair, register (everyone present), minute-takers and
+/// top-level agenda item titles (standing items, no text); date, time and venue from the
+/// previous meeting's "next meeting"; its open actions carried forward with their
+/// references, so the series' action log continues.
+pub fn carry_forward(prev: &MeetingView, title: &str, series: &str) -> Minutes {
+    let base = Minutes::from_view(prev);
+    let old = &base.header;
+    let header = Header {
+        title: title.to_string(),
+        series: if series.is_empty() {
+            old.series.clone()
+        } else {
+            series.to_string()
+        },
+        date: old.next.date.clone(),
+        start_time: old.next.time.clone(),
+        venue: if old.next.venue.trim().is_empty() {
+            old.venue.clone()
+        } else {
+            old.next.venue.clone()
+        },
+        status: MeetingStatus::Draft,
+        next: Default::default(),
+    };
+    let people = base
+        .people
+        .iter()
+        .map(|p| meeting::MinutesPerson {
+            person: p.person.clone(),
+            attendance: Attendance::Present,
+        })
+        .collect();
+    let items = base
+        .items
+        .iter()
+        .map(|i| MinutesItem {
+            title: i.title.clone(),
+            ..MinutesItem::default()
+        })
+        .collect();
+    let actions = base
+        .actions
+        .iter()
+        .filter(|a| a.fields.status == ActionStatus::Open)
+        .map(|a| meeting::MinutesAction {
+            fields: a.fields.clone(),
+            owners: a.owners.clone(),
+            raised_in: None,
+        })
+        .collect();
+    Minutes {
+        header,
+        chair: base.chair,
+        minute_takers: base.minute_takers.clone(),
+        people,
+        items,
+        actions,
+    }
+}
+
+async fn exists(registry: &Registry, name: &str) -> Result<bool, MeetingError> {
+    if registry.is_loaded(name) {
+        return Ok(true);
+    }
+    let store = registry.store().clone();
+    let owned = name.to_string();
+    Ok(tokio::task::spawn_blocking(move || store.exists(&owned))
+        .await
+        .map_err(StoreError::from_join)??)
+}
+
+/// A free document name: the title's slug and a short random suffix.
+async fn unique_name(registry: &Registry, title: &str) -> Result<String, MeetingError> {
+    let slug = slug(title);
+    for _ in 0..16 {
+        let name = format!("{slug}-{}", suffix());
+        if !exists(registry, &name).await? {
+            return Ok(name);
+        }
+    }
+    Err(MeetingError::Exists(slug))
+}
+
+/// Lower-case ASCII letters and digits of `title`, other runs as one `-`; at most 60
+/// characters; "meeting" if nothing is left.
+pub fn slug(title: &str) -> String {
+    let mut out = String::new();
+    for c in title.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+        if out.len() >= 60 {
+            break;
+        }
+    }
+    let out = out.trim_end_matches('-');
+    if out.is_empty() {
+        "meeting".to_string()
+    } else {
+        out.to_string()
+    }
+}
+
+/// Six random base-36 characters.
+fn suffix() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut h = RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    h.write_u64(catalog::now_micros());
+    let mut n = h.finish();
+    let mut s = String::new();
+    for _ in 0..6 {
+        let d = (n % 36) as u32;
+        n /= 36;
+        s.push(char::from_digit(d, 36).unwrap_or('0'));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_valid_names() {
+        assert_eq!(
+            slug("Monthly Assurance Meeting January 2022 – Notes"),
+            "monthly-assurance-meeting-january-2022-notes"
+        );
+        assert_eq!(slug("  ***  "), "meeting");
+        assert!(slug(&"é".repeat(300)).len() <= 60);
+        let name = format!("{}-{}", slug(&"ab ".repeat(100)), suffix());
+        assert!(valid_doc_name(&name), "{name}");
+        assert_ne!(suffix(), suffix());
+    }
+}

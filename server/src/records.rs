@@ -1,0 +1,154 @@
+//! A meeting document's side records, kept by its actor ([`crate::doc`]): the catalog
+//! entry (header summary) and the action references.
+//!
+//! After each update the actor asks [`MeetingState::side_writes`] what to write beside
+//! it: the catalog entry when the header summary (four fields of one root map) changed,
+//! counter bumps past the references the meeting holds, and — when the action map grew and
+//! some live action has no reference — a reservation of the next numbers of the meeting's
+//! series and year ([`WriteOp::Allocate`], run on the store's single writer so two
+//! documents of one series never get the same number).
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+
+use minutebook_shared::meeting::reference::{next_reference, ActionReference};
+use minutebook_shared::meeting::Meeting;
+use minutebook_shared::schema;
+use yrs::{Any, Doc, Map, MapRef, Out, Transact};
+
+use crate::catalog::{self, CatalogEntry};
+use crate::store::{Meta, WriteOp};
+
+/// Actions waiting for reference numbers reserved by one [`WriteOp::Allocate`].
+pub(crate) struct Allocation {
+    pub(crate) year: u8,
+    pub(crate) actions: Vec<String>,
+}
+
+/// Side records of a meeting document (catalog entry, references).
+pub(crate) struct MeetingState {
+    pub(crate) meeting: Meeting,
+    header: MapRef,
+    actions: MapRef,
+    /// The catalog entry as last stored (or loaded).
+    catalog: Option<CatalogEntry>,
+    /// Size of the actions map at the last scan (entities are never removed from it).
+    actions_seen: u32,
+    /// Actions whose numbers are being reserved.
+    pub(crate) pending: HashSet<String>,
+    pub(crate) allocations: VecDeque<Allocation>,
+    /// Counters this actor already raised: (series key, year) → at least this.
+    bumped: HashMap<(String, u8), u32>,
+}
+
+impl MeetingState {
+    pub(crate) fn new(doc: &Doc, catalog: Option<CatalogEntry>) -> Self {
+        MeetingState {
+            meeting: Meeting::new(doc.clone()),
+            header: catalog::header_map(doc),
+            actions: catalog::actions_map(doc),
+            catalog,
+            actions_seen: 0,
+            pending: HashSet::new(),
+            allocations: VecDeque::new(),
+            bumped: HashMap::new(),
+        }
+    }
+
+    /// Rebinds to a rebuilt document, keeping what was stored.
+    pub(crate) fn rebind(&mut self, doc: &Doc) {
+        self.meeting = Meeting::new(doc.clone());
+        self.header = catalog::header_map(doc);
+        self.actions = catalog::actions_map(doc);
+        self.actions_seen = 0;
+    }
+
+    /// Compares the header summary and the action map with what was last stored.
+    pub(crate) fn side_writes(&mut self, doc: &Doc, name: &Arc<str>) -> SideWrites {
+        let mut out = SideWrites::default();
+        let txn = doc.transact();
+        let m = self;
+        let summary = catalog::summary(&m.header, &txn);
+        if let Some(mut entry) = summary.clone() {
+            let changed = m.catalog.as_ref().is_none_or(|c| !c.same_header(&entry));
+            if changed {
+                entry.created = m
+                    .catalog
+                    .as_ref()
+                    .map_or_else(catalog::now_micros, |c| c.created);
+                out.meta.push(Meta::Catalog {
+                    doc: name.clone(),
+                    entry: entry.clone(),
+                });
+                m.catalog = Some(entry);
+            }
+        }
+        let n = m.actions.len(&txn);
+        if n == m.actions_seen {
+            return out;
+        }
+        m.actions_seen = n;
+        let summary = summary.unwrap_or_default();
+        let series = catalog::series_key(&summary.series, name);
+        let mut references: Vec<String> = Vec::new();
+        let mut unassigned: Vec<(String, String)> = Vec::new();
+        for (id, value) in m.actions.iter(&txn) {
+            let Out::YMap(action) = value else { continue };
+            let reference = catalog::read_field(&action, &txn, schema::action::REFERENCE);
+            let deleted = matches!(
+                action.get(&txn, schema::common::DELETED),
+                Some(Out::Any(Any::Bool(true)))
+            );
+            if !reference.is_empty() {
+                references.push(reference);
+            } else if !deleted && !m.pending.contains(id) {
+                let order = catalog::read_field(&action, &txn, schema::common::ORDER);
+                unassigned.push((order, id.to_string()));
+            }
+        }
+        // Raise the series' counters past every reference this meeting holds.
+        let mut highest: BTreeMap<u8, u32> = BTreeMap::new();
+        for r in references.iter().filter_map(|r| ActionReference::parse(r)) {
+            let h = highest.entry(r.year).or_default();
+            *h = (*h).max(r.number);
+        }
+        for (year, at_least) in highest {
+            let known = m.bumped.entry((series.clone(), year)).or_default();
+            if at_least > *known {
+                *known = at_least;
+                out.meta.push(Meta::Bump {
+                    series: series.clone(),
+                    year,
+                    at_least,
+                });
+            }
+        }
+        if !unassigned.is_empty() {
+            unassigned.sort();
+            let year = catalog::reference_year(&summary.date, &summary.title);
+            let next = next_reference(references.iter().map(String::as_str), year);
+            let actions: Vec<String> = unassigned.into_iter().map(|(_, id)| id).collect();
+            let count = u32::try_from(actions.len()).unwrap_or(u32::MAX);
+            out.allocate = Some((
+                WriteOp::Allocate {
+                    series,
+                    year: next.year,
+                    floor: next.number.saturating_sub(1),
+                    count,
+                },
+                Allocation {
+                    year: next.year,
+                    actions,
+                },
+            ));
+        }
+        out
+    }
+}
+
+/// What the current state asks to be written beside it.
+#[derive(Default)]
+pub(crate) struct SideWrites {
+    pub(crate) meta: Vec<Meta>,
+    pub(crate) allocate: Option<(WriteOp, Allocation)>,
+}

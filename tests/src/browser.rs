@@ -1,0 +1,174 @@
+//! Real browsers for end-to-end tests and benchmarks: headless Chromium sessions driven
+//! through chromedriver (WebDriver) with `fantoccini`, each with a fresh profile.
+//!
+//! Needs Debian's `chromium` and `chromium-driver` (`scripts/setup.sh --browser`) and the
+//! built web client (`scripts/build-client.sh`).
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use fantoccini::{Client, ClientBuilder};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{json, Value};
+
+use crate::{web_dir, PATIENCE};
+
+/// Debian's chromedriver.
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// Debian's Chromium.
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// A chromedriver process on a free loopback port, killed on drop.
+pub struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Driver {
+    /// Starts chromedriver; panics with a hint when it is not installed.
+    pub fn spawn() -> Driver {
+        require_browser();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        // Without --allowed-ips chromedriver accepts local connections only.
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {CHROMEDRIVER}: {e}"));
+        Driver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One headless Chromium session with its own fresh profile.
+pub struct Browser {
+    pub client: Client,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// Opens a new session (retrying while chromedriver starts up).
+    pub async fn open(driver: &Driver) -> anyhow::Result<Browser> {
+        let profile = tempfile::tempdir()?;
+        let args = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            // Several sessions share the machine; none may be throttled as "hidden".
+            "--disable-background-timer-throttling",
+            "--disable-renderer-backgrounding",
+            "--disable-backgrounding-occluded-windows",
+            "--window-size=1280,900",
+        ]
+        .map(String::from)
+        .into_iter()
+        .chain([format!("--user-data-dir={}", profile.path().display())])
+        .collect::<Vec<_>>();
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({ "binary": CHROMIUM, "args": args }),
+        );
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let attempt = ClientBuilder::new(HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&driver.url)
+                .await;
+            match attempt {
+                Ok(client) => {
+                    return Ok(Browser {
+                        client,
+                        _profile: profile,
+                    })
+                }
+                Err(e) if Instant::now() > deadline => {
+                    return Err(e).context(format!("start Chromium through {CHROMEDRIVER}"))
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+    }
+
+    /// Runs `script` (a function body; `arguments` holds `args`) in the page.
+    pub async fn js(&self, script: &str, args: Vec<Value>) -> anyhow::Result<Value> {
+        Ok(self.client.execute(script, args).await?)
+    }
+
+    /// Polls `probe` (a script returning JSON) until `done` accepts its result, or fails
+    /// after [`PATIENCE`] saying what it waited for and what it saw last.
+    pub async fn wait_until(
+        &self,
+        who: &str,
+        what: &str,
+        probe: &str,
+        args: Vec<Value>,
+        done: impl Fn(&Value) -> bool,
+    ) -> anyhow::Result<Value> {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let seen = self.js(probe, args.clone()).await?;
+            if done(&seen) {
+                return Ok(seen);
+            }
+            if Instant::now() > deadline {
+                bail!("{who}: no {what} within {PATIENCE:?}; last seen {seen}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Closes the session (errors ignored: the test's outcome is already decided).
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+    }
+}
+
+/// Panics with a hint unless the web client has been built.
+pub fn require_built_client() {
+    let dir = web_dir();
+    for file in [
+        "index.html",
+        "minutebook_client.js",
+        "minutebook_client_bg.wasm",
+    ] {
+        assert!(
+            dir.join(file).is_file(),
+            "the web client is not built ({} is missing): run scripts/build-client.sh",
+            dir.join(file).display()
+        );
+    }
+}
+
+/// Panics with a hint unless Chromium and chromedriver are installed.
+pub fn require_browser() {
+    for bin in [CHROMIUM, CHROMEDRIVER] {
+        assert!(
+            Path::new(bin).exists(),
+            "{bin} is missing: run scripts/setup.sh --browser"
+        );
+    }
+}

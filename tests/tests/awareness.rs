@@ -1,0 +1,140 @@
+//! Presence through the server: the web client's awareness state (the JSON of
+//! `client/DOM.md`, with yrs sticky indices for the caret) reaches every client of the
+//! document verbatim, a late joiner receives it on join, a closed connection's state is
+//! broadcast as `null`, and a client that comes back announcing its state two clock steps
+//! on (as the web client's provider does) is accepted and relayed again.
+
+use std::collections::HashMap;
+
+use minutebook_shared::protocol::{AwarenessUpdate, Message, SyncMessage};
+use minutebook_tests::raw::{RawClient, Received};
+use minutebook_tests::TestServer;
+use yrs::block::ClientID;
+use yrs::sync::awareness::AwarenessUpdateEntry;
+use yrs::updates::decoder::Decode;
+use yrs::{Assoc, Doc, IndexedSequence, ReadTxn, StateVector, StickyIndex, Text, Transact, Update};
+
+const ALICE: u64 = 4242;
+
+fn awareness(client: u64, clock: u32, json: &str) -> Message {
+    let mut clients = HashMap::new();
+    clients.insert(
+        ClientID::new(client),
+        AwarenessUpdateEntry {
+            clock,
+            json: json.into(),
+        },
+    );
+    Message::Awareness(AwarenessUpdate { clients })
+}
+
+/// Connects and completes the sync handshake on an empty document.
+async fn join(url: &str) -> RawClient {
+    let mut c = RawClient::connect(url).await;
+    c.send(&Message::Sync(SyncMessage::SyncStep1(
+        StateVector::default(),
+    )))
+    .await;
+    c
+}
+
+/// The next awareness entry for `client`, skipping everything else.
+async fn next_entry(c: &mut RawClient, client: u64) -> AwarenessUpdateEntry {
+    loop {
+        match c.recv().await {
+            Received::Message(Message::Awareness(u)) => {
+                if let Some(e) = u.clients.get(&ClientID::new(client)) {
+                    return e.clone();
+                }
+            }
+            Received::Message(_) => continue,
+            other => panic!("expected awareness, got {other:?}"),
+        }
+    }
+}
+
+/// A document with some text, and Alice's state with a selection in it.
+fn alice_state() -> (Vec<u8>, String) {
+    let doc = Doc::with_client_id(ALICE);
+    let text = doc.get_or_insert_text("t");
+    text.insert(&mut doc.transact_mut(), 0, "Minutes of the meeting");
+    let txn = doc.transact();
+    let anchor = text.sticky_index(&txn, 3, Assoc::After).unwrap();
+    let head = text.sticky_index(&txn, 10, Assoc::After).unwrap();
+    let state = serde_json::json!({
+        "user": {"name": "Alice", "color": "#d81b60"},
+        "focus": {"item": "item-1", "block": "block-7", "anchor": anchor, "head": head},
+    });
+    (
+        txn.encode_state_as_update_v1(&StateVector::default()),
+        state.to_string(),
+    )
+}
+
+#[tokio::test]
+async fn presence_state_round_trips_through_the_server() {
+    let server = TestServer::start().await;
+    let url = server.ws_url("presence");
+    let (content, state) = alice_state();
+
+    let mut alice = join(&url).await;
+    let mut bob = join(&url).await;
+    alice.send(&awareness(ALICE, 1, &state)).await;
+
+    // Everyone, the sender included, gets the state byte for byte.
+    for c in [&mut alice, &mut bob] {
+        let entry = next_entry(c, ALICE).await;
+        assert_eq!(entry.clock, 1);
+        assert_eq!(&*entry.json, state);
+    }
+
+    // Bob reads the caret back: the sticky indices resolve in his copy of the text.
+    let value: serde_json::Value = serde_json::from_str(&state).unwrap();
+    let bob_doc = Doc::new();
+    let bob_text = bob_doc.get_or_insert_text("t");
+    bob_doc
+        .transact_mut()
+        .apply_update(Update::decode_v1(&content).unwrap())
+        .unwrap();
+    {
+        // Someone types before the selection: it moves with its characters.
+        bob_text.insert(&mut bob_doc.transact_mut(), 0, ">> ");
+    }
+    let txn = bob_doc.transact();
+    let resolve = |key: &str| {
+        let sticky: StickyIndex = serde_json::from_value(value["focus"][key].clone()).unwrap();
+        sticky.get_offset(&txn).unwrap().index
+    };
+    assert_eq!((resolve("anchor"), resolve("head")), (6, 13));
+    drop(txn);
+
+    // A late joiner receives the current state with the server's first messages.
+    let mut carol = RawClient::connect(&url).await;
+    let entry = next_entry(&mut carol, ALICE).await;
+    assert_eq!(&*entry.json, state);
+
+    // Alice's connection closes: the others learn that she is gone.
+    drop(alice);
+    for c in [&mut bob, &mut carol] {
+        let entry = next_entry(c, ALICE).await;
+        assert_eq!(&*entry.json, "null");
+        assert!(entry.clock >= 1);
+    }
+
+    // She comes back with her state two clock steps on (the server's removal took one):
+    // the server accepts it and relays it to everyone again.
+    let mut alice = join(&url).await;
+    alice.send(&awareness(ALICE, 3, &state)).await;
+    for c in [&mut alice, &mut bob, &mut carol] {
+        let entry = next_entry(c, ALICE).await;
+        assert_eq!(entry.clock, 3);
+        assert_eq!(&*entry.json, state);
+    }
+
+    // Leaving explicitly (the page's `pagehide`) is relayed as null as well.
+    alice.send(&awareness(ALICE, 4, "null")).await;
+    for c in [&mut bob, &mut carol] {
+        let entry = next_entry(c, ALICE).await;
+        assert_eq!((entry.clock, &*entry.json), (4, "null"));
+    }
+}
