@@ -574,10 +574,17 @@ impl DocActor {
         if ids.is_empty() {
             return;
         }
-        for id in &ids {
-            self.awareness.remove_state(*id);
-        }
-        if let Ok(update) = self.awareness.update_with_clients(ids) {
+        // As y-protocols' server does: a null state at the client's *current* clock.
+        // (`Awareness::remove_state` would also bump the clock, and a y-websocket client
+        // that reconnects re-announces its old clock, so peers would ignore it.)
+        if let Ok(mut update) = self.awareness.update_with_clients(ids) {
+            for entry in update.clients.values_mut() {
+                entry.json = "null".into();
+            }
+            let awareness = &mut self.awareness;
+            if let Err(e) = guard::contain(|| awareness.apply_update(update.clone())) {
+                tracing::error!(doc = %self.name, conn, panic = %e.0, "awareness removal panicked");
+            }
             let frame = frame(&Message::Awareness(update));
             let conns: Vec<ConnId> = self.peers.keys().copied().collect();
             for c in conns {
