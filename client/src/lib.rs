@@ -1,9 +1,32 @@
 //! Minutebook's browser client: a leptos (client-side rendered) app compiled to wasm32.
 //!
-//! The yrs document lives in the browser; [`sync`] keeps it in sync with the server over
-//! a WebSocket, [`binding`] ties it to the editor's textarea, and [`views`] draws the page.
+//! | module | what it is for |
+//! |---|---|
+//! | [`sync`] | keeps one yrs doc in sync with the server over a WebSocket |
+//! | [`binding`] | one textarea ↔ one Y.Text (the M1 page), and the diff/caret pieces |
+//! | [`bindings`] | many fields ↔ their Y.Texts at once (the meeting editor) |
+//! | [`store`] | the meeting page's doc, provider, bindings and reactive snapshot |
+//! | [`changes`] | which typed texts a change touched (the snapshot's fast path) |
+//! | [`snapshot`] | the computed meeting view with indices, memoised per entity |
+//! | [`route`], [`keys`], [`moves`], [`filters`] | pure logic: URL → page, shortcuts, outline moves, action filters |
+//! | [`progressive`] | mounting long lists a chunk per task |
+//! | [`api`] | the HTTP API of the meeting list (list, create, import) |
+//! | [`presence`] | who is where (awareness) |
+//! | [`views`] | the pages, one component per file |
 
+pub mod api;
 pub mod binding;
+pub mod bindings;
+pub mod changes;
+pub mod filters;
+pub mod focus;
+pub mod keys;
+pub mod moves;
+pub mod presence;
+pub mod progressive;
+pub mod route;
+pub mod snapshot;
+pub mod store;
 pub mod sync;
 pub mod views;
 
@@ -19,4 +42,18 @@ pub fn start() {
 /// Logs a warning to the browser console.
 pub(crate) fn warn(message: &str) {
     web_sys::console::warn_1(&message.into());
+}
+
+/// `ws(s)://<host>/ws/<name>` on the server that served the page.
+pub(crate) fn socket_url(name: &str) -> String {
+    let Some(location) = web_sys::window().map(|w| w.location()) else {
+        return String::new();
+    };
+    let scheme = match location.protocol().as_deref() {
+        Ok("https:") => "wss",
+        _ => "ws",
+    };
+    let host = location.host().unwrap_or_default();
+    let name = String::from(js_sys::encode_uri_component(name));
+    format!("{scheme}://{host}/ws/{name}")
 }

@@ -10,15 +10,26 @@
 //!
 //! No UI here: the provider reports a [`SaveState`] to a callback, and lets the editor
 //! wrap the application of remote updates ([`RemoteGuard`]) to keep its caret in place.
+//!
+//! It also carries the y-protocols awareness protocol (presence, [`awareness`]): the page
+//! sets its own state as JSON ([`SyncProvider::set_awareness`]); the provider sends it once
+//! the handshake is done, on change (throttled) and every 15 s, sends `null` when the page
+//! is hidden for good (`pagehide`), applies the peers' states and drops those not renewed
+//! for 30 s, and tells listeners ([`SyncProvider::on_awareness_change`]) when the set of
+//! peer states changes. [`crate::presence`] builds the user-facing API on top.
 
+pub mod awareness;
 mod backoff;
 mod save_state;
+mod throttle;
 
 pub use backoff::backoff_delay_ms;
 pub use save_state::{SaveState, SaveTracker};
+pub use throttle::{Step, Throttle};
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
+use std::sync::Arc;
 
 use minutebook_shared::protocol::{self, Message, SyncMessage};
 use send_wrapper::SendWrapper;
@@ -27,6 +38,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{BinaryType, CloseEvent, Event, MessageEvent, WebSocket};
 use yrs::updates::decoder::Decode;
 use yrs::{Doc, ReadTxn, Transact, Update};
+
+use awareness::{AwarenessHub, CHECK_INTERVAL_MS};
 
 /// Origin of transactions that apply updates received from the server.
 const REMOTE_ORIGIN: &str = "minutebook/remote";
@@ -41,6 +54,8 @@ pub type RemoteGuard = Rc<dyn Fn(&mut dyn FnMut())>;
 #[derive(Clone)]
 pub struct SyncProvider {
     inner: Rc<RefCell<Inner>>,
+    /// The synced document, reachable without borrowing `inner`.
+    doc: Doc,
 }
 
 struct Inner {
@@ -54,6 +69,44 @@ struct Inner {
     on_state: Rc<dyn Fn(SaveState)>,
     reported: Option<SaveState>,
     remote_guard: Option<RemoteGuard>,
+    awareness: AwarenessHub,
+    awareness_listeners: Vec<Rc<dyn Fn()>>,
+    hooks: Option<PageHooks>,
+}
+
+/// Page-level handlers of the awareness protocol: leaving on `pagehide`, coming back on
+/// `pageshow`, and the periodic renewal/timeout check.
+struct PageHooks {
+    on_pagehide: Closure<dyn FnMut(Event)>,
+    on_pageshow: Closure<dyn FnMut(web_sys::PageTransitionEvent)>,
+    _on_check: Closure<dyn FnMut()>,
+    interval: Option<i32>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if let Some(hooks) = self.hooks.take() {
+            if let Some(window) = web_sys::window() {
+                let _ = window.remove_event_listener_with_callback(
+                    "pagehide",
+                    hooks.on_pagehide.as_ref().unchecked_ref(),
+                );
+                let _ = window.remove_event_listener_with_callback(
+                    "pageshow",
+                    hooks.on_pageshow.as_ref().unchecked_ref(),
+                );
+                if let Some(id) = hooks.interval {
+                    window.clear_interval_with_handle(id);
+                }
+            }
+        }
+        if let Some(bye) = self.awareness.leave() {
+            send(self, &bye);
+        }
+        if let Some(conn) = self.conn.take() {
+            conn.shut();
+        }
+    }
 }
 
 /// One WebSocket and the event handlers attached to it.
@@ -95,6 +148,9 @@ impl SyncProvider {
             on_state: Rc::new(on_state),
             reported: None,
             remote_guard: None,
+            awareness: AwarenessHub::new(doc.clone(), now_ms),
+            awareness_listeners: Vec::new(),
+            hooks: None,
         }));
         let weak = SendWrapper::new(Rc::downgrade(&inner));
         let observed = doc.observe_update_v1(OBSERVER_KEY, move |txn, event| {
@@ -111,9 +167,42 @@ impl SyncProvider {
         if let Err(e) = observed {
             crate::warn(&format!("sync: cannot observe local changes: {e}"));
         }
+        install_page_hooks(&inner);
         report(&inner);
         connect(&inner);
-        SyncProvider { inner }
+        SyncProvider { inner, doc }
+    }
+
+    /// The document being synced.
+    pub fn doc(&self) -> Doc {
+        self.doc.clone()
+    }
+
+    /// This page's awareness client id (the doc's client id).
+    pub fn client_id(&self) -> u64 {
+        self.doc.client_id().get()
+    }
+
+    /// Sets this page's awareness state (a JSON object, see `client/DOM.md`). It is sent
+    /// at once, or within 50 ms when changes come faster; the latest is always sent.
+    pub fn set_awareness(&self, json: &str) {
+        set_awareness(&self.inner, json.to_owned());
+    }
+
+    /// Every awareness state known, this page's included, as `(client id, JSON)`.
+    pub fn awareness_states(&self) -> Vec<(u64, Arc<str>)> {
+        self.inner
+            .try_borrow()
+            .map(|inner| inner.awareness.states())
+            .unwrap_or_default()
+    }
+
+    /// Calls `listener` whenever a peer's awareness state appears, changes or goes.
+    pub fn on_awareness_change(&self, listener: impl Fn() + 'static) {
+        match self.inner.try_borrow_mut() {
+            Ok(mut inner) => inner.awareness_listeners.push(Rc::new(listener)),
+            Err(_) => crate::warn("presence: provider busy; awareness listener not added"),
+        }
     }
 
     /// Whether closing the page now could lose local changes (see
@@ -257,7 +346,33 @@ fn on_message(inner_rc: &Rc<RefCell<Inner>>, ev: &MessageEvent) {
                 let mut inner = inner_rc.borrow_mut();
                 inner.tracker.synced();
                 inner.attempt = 0;
+                // Handshake done: announce ourselves.
+                if let Some(hello) = inner.awareness.hello_message() {
+                    send(&mut inner, &hello);
+                }
             })
+        }
+        Message::Awareness(update) => {
+            let applied = {
+                let mut inner = inner_rc.borrow_mut();
+                let applied = inner.awareness.apply_remote(update);
+                if let Ok((_, Some(answer))) = &applied {
+                    send(&mut inner, answer);
+                }
+                applied
+            };
+            applied.map(|(changed, _)| {
+                if changed {
+                    notify_awareness(inner_rc);
+                }
+            })
+        }
+        Message::AwarenessQuery => {
+            let mut inner = inner_rc.borrow_mut();
+            if let Some(state) = inner.awareness.local_message() {
+                send(&mut inner, &state);
+            }
+            Ok(())
         }
         Message::Sync(SyncMessage::Update(update)) => apply_remote(inner_rc, &update),
         Message::Custom(protocol::MSG_SAVED, payload) => protocol::parse_saved(&payload)
@@ -265,7 +380,7 @@ fn on_message(inner_rc: &Rc<RefCell<Inner>>, ev: &MessageEvent) {
             .and_then(|count| inner_rc.borrow_mut().tracker.acked(count))
             .map_err(|e| format!("protocol error: {e}")),
         Message::Auth(Some(reason)) => Err(format!("permission denied: {reason}")),
-        // Awareness (presence) is not shown yet; unknown custom messages are ignored.
+        // Unknown custom messages are ignored.
         _ => Ok(()),
     };
     if let Err(why) = outcome {
@@ -337,16 +452,19 @@ fn send(inner: &mut Inner, msg: &Message) -> bool {
 /// Ends the current connection (logging `why`) and schedules a reconnect.
 fn drop_connection(inner_rc: &Rc<RefCell<Inner>>, why: &str) {
     crate::warn(&format!("sync: connection {why}; reconnecting"));
-    let old = {
+    let (old, had_peers) = {
         let mut inner = inner_rc.borrow_mut();
         inner.tracker.closed();
-        inner.conn.take()
+        (inner.conn.take(), inner.awareness.forget_peers())
     };
     if let Some(conn) = &old {
         conn.shut();
     }
     schedule_reconnect(inner_rc, old);
     report(inner_rc);
+    if had_peers {
+        notify_awareness(inner_rc);
+    }
 }
 
 /// Reconnects after the backoff delay. `old` (whose handler may be running right now)
@@ -391,4 +509,166 @@ fn report(inner_rc: &Rc<RefCell<Inner>>) {
         (inner.on_state.clone(), state)
     };
     on_state(state);
+}
+
+/// Milliseconds since the Unix epoch (the awareness clock).
+fn now_ms() -> u64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        js_sys::Date::now() as u64
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64)
+    }
+}
+
+/// Runs `f` in a later task (used when the provider is busy right now).
+fn later(delay_ms: u64, f: impl FnOnce() + 'static) -> bool {
+    let callback = Closure::once_into_js(f);
+    let scheduled = web_sys::window().map(|w| {
+        w.set_timeout_with_callback_and_timeout_and_arguments_0(
+            callback.unchecked_ref(),
+            i32::try_from(delay_ms).unwrap_or(i32::MAX),
+        )
+    });
+    matches!(scheduled, Some(Ok(_)))
+}
+
+fn set_awareness(inner_rc: &Rc<RefCell<Inner>>, json: String) {
+    let Ok(mut inner) = inner_rc.try_borrow_mut() else {
+        // Called from inside a provider callback: retry once that has returned.
+        let weak = Rc::downgrade(inner_rc);
+        if !later(0, move || {
+            if let Some(inner) = weak.upgrade() {
+                set_awareness(&inner, json);
+            }
+        }) {
+            crate::warn("presence: cannot schedule the awareness update");
+        }
+        return;
+    };
+    match inner.awareness.set_local(&json) {
+        Step::SendNow => {
+            if let Some(msg) = inner.awareness.local_message() {
+                send(&mut inner, &msg);
+            }
+        }
+        Step::ArmTimer(delay) => {
+            let weak = Rc::downgrade(inner_rc);
+            let armed = later(delay, move || {
+                let Some(inner_rc) = weak.upgrade() else {
+                    return;
+                };
+                let Ok(mut inner) = inner_rc.try_borrow_mut() else {
+                    return;
+                };
+                if inner.awareness.on_throttle_timer() {
+                    if let Some(msg) = inner.awareness.local_message() {
+                        send(&mut inner, &msg);
+                    }
+                }
+            });
+            if !armed {
+                crate::warn("presence: cannot schedule the awareness update");
+            }
+        }
+        Step::Wait => {}
+    }
+}
+
+/// Tells the awareness listeners that the states changed.
+fn notify_awareness(inner_rc: &Rc<RefCell<Inner>>) {
+    let listeners = match inner_rc.try_borrow() {
+        Ok(inner) => inner.awareness_listeners.clone(),
+        Err(_) => return,
+    };
+    for listener in listeners {
+        listener();
+    }
+}
+
+/// Hooks the page's lifecycle and the periodic awareness check (see [`PageHooks`]).
+fn install_page_hooks(inner_rc: &Rc<RefCell<Inner>>) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let weak = Rc::downgrade(inner_rc);
+    let on_pagehide = Closure::<dyn FnMut(Event)>::new({
+        let weak = weak.clone();
+        move |_: Event| {
+            let Some(inner_rc) = weak.upgrade() else {
+                return;
+            };
+            let Ok(mut inner) = inner_rc.try_borrow_mut() else {
+                return;
+            };
+            if let Some(bye) = inner.awareness.leave() {
+                send(&mut inner, &bye);
+            }
+        }
+    });
+    let on_pageshow = Closure::<dyn FnMut(web_sys::PageTransitionEvent)>::new({
+        let weak = weak.clone();
+        move |ev: web_sys::PageTransitionEvent| {
+            if !ev.persisted() {
+                return;
+            }
+            let Some(inner_rc) = weak.upgrade() else {
+                return;
+            };
+            let Ok(mut inner) = inner_rc.try_borrow_mut() else {
+                return;
+            };
+            if let Some(back) = inner.awareness.rejoin() {
+                send(&mut inner, &back);
+            }
+        }
+    });
+    let on_check = Closure::<dyn FnMut()>::new(move || {
+        let Some(inner_rc) = weak.upgrade() else {
+            return;
+        };
+        let peers_changed = {
+            let Ok(mut inner) = inner_rc.try_borrow_mut() else {
+                return;
+            };
+            let outcome = inner.awareness.check();
+            if outcome.renew {
+                if let Some(msg) = inner.awareness.renew_message() {
+                    send(&mut inner, &msg);
+                }
+            }
+            outcome.peers_changed
+        };
+        if peers_changed {
+            notify_awareness(&inner_rc);
+        }
+    });
+    let hooked = window
+        .add_event_listener_with_callback("pagehide", on_pagehide.as_ref().unchecked_ref())
+        .and_then(|()| {
+            window
+                .add_event_listener_with_callback("pageshow", on_pageshow.as_ref().unchecked_ref())
+        });
+    if hooked.is_err() {
+        crate::warn("presence: cannot watch the page's lifecycle");
+    }
+    let interval = window
+        .set_interval_with_callback_and_timeout_and_arguments_0(
+            on_check.as_ref().unchecked_ref(),
+            i32::try_from(CHECK_INTERVAL_MS).unwrap_or(i32::MAX),
+        )
+        .ok();
+    if interval.is_none() {
+        crate::warn("presence: cannot schedule the awareness check");
+    }
+    inner_rc.borrow_mut().hooks = Some(PageHooks {
+        on_pagehide,
+        on_pageshow,
+        _on_check: on_check,
+        interval,
+    });
 }

@@ -1,0 +1,137 @@
+//! Keyboard shortcuts as pure data: which key press means which command, so the mapping
+//! is unit-tested natively and documented in one place (see `client/DOM.md`).
+
+/// The parts of a `KeyboardEvent` the shortcuts look at.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KeyPress<'a> {
+    /// `KeyboardEvent.key`, e.g. "ArrowUp", "a", "å".
+    pub key: &'a str,
+    /// `KeyboardEvent.code`, e.g. "KeyA" (layout-independent).
+    pub code: &'a str,
+    /// Alt / Option held.
+    pub alt: bool,
+    /// Control held.
+    pub ctrl: bool,
+    /// Shift held.
+    pub shift: bool,
+    /// Meta / Command held.
+    pub meta: bool,
+}
+
+/// Commands on a focused outline entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutlineCommand {
+    /// Alt+ArrowUp: swap with the previous sibling.
+    MoveUp,
+    /// Alt+ArrowDown: swap with the next sibling.
+    MoveDown,
+    /// Alt+ArrowRight: become the last sub-item of the previous sibling.
+    Indent,
+    /// Alt+ArrowLeft: move to just after the parent.
+    Outdent,
+}
+
+/// Commands in a block's textarea.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockCommand {
+    /// Ctrl+Enter (or Cmd+Enter): add a paragraph after this block.
+    AddBlockAfter,
+    /// Alt+A: flag an action raised at this block.
+    FlagAction,
+}
+
+/// The outline command for `k`, if any.
+pub fn outline_command(k: &KeyPress<'_>) -> Option<OutlineCommand> {
+    if !k.alt || k.ctrl || k.meta || k.shift {
+        return None;
+    }
+    match k.key {
+        "ArrowUp" => Some(OutlineCommand::MoveUp),
+        "ArrowDown" => Some(OutlineCommand::MoveDown),
+        "ArrowRight" => Some(OutlineCommand::Indent),
+        "ArrowLeft" => Some(OutlineCommand::Outdent),
+        _ => None,
+    }
+}
+
+/// The block command for `k`, if any.
+pub fn block_command(k: &KeyPress<'_>) -> Option<BlockCommand> {
+    if k.key == "Enter" && (k.ctrl || k.meta) && !k.alt && !k.shift {
+        return Some(BlockCommand::AddBlockAfter);
+    }
+    // With Alt, macOS layouts report "å" as the key: the physical key decides then.
+    let is_a = k.key.eq_ignore_ascii_case("a") || k.code == "KeyA";
+    if k.alt && is_a && !k.ctrl && !k.meta {
+        return Some(BlockCommand::FlagAction);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn press(key: &'static str, alt: bool, ctrl: bool) -> KeyPress<'static> {
+        KeyPress {
+            key,
+            alt,
+            ctrl,
+            ..KeyPress::default()
+        }
+    }
+
+    #[test]
+    fn outline_needs_alt_and_an_arrow() {
+        assert_eq!(
+            outline_command(&press("ArrowUp", true, false)),
+            Some(OutlineCommand::MoveUp)
+        );
+        assert_eq!(
+            outline_command(&press("ArrowDown", true, false)),
+            Some(OutlineCommand::MoveDown)
+        );
+        assert_eq!(
+            outline_command(&press("ArrowRight", true, false)),
+            Some(OutlineCommand::Indent)
+        );
+        assert_eq!(
+            outline_command(&press("ArrowLeft", true, false)),
+            Some(OutlineCommand::Outdent)
+        );
+        assert_eq!(outline_command(&press("ArrowUp", false, false)), None);
+        assert_eq!(outline_command(&press("ArrowUp", true, true)), None);
+        assert_eq!(outline_command(&press("x", true, false)), None);
+    }
+
+    #[test]
+    fn block_shortcuts() {
+        assert_eq!(
+            block_command(&press("Enter", false, true)),
+            Some(BlockCommand::AddBlockAfter)
+        );
+        let cmd_enter = KeyPress {
+            key: "Enter",
+            meta: true,
+            ..KeyPress::default()
+        };
+        assert_eq!(block_command(&cmd_enter), Some(BlockCommand::AddBlockAfter));
+        assert_eq!(block_command(&press("Enter", false, false)), None);
+        assert_eq!(
+            block_command(&press("a", true, false)),
+            Some(BlockCommand::FlagAction)
+        );
+        assert_eq!(
+            block_command(&press("A", true, false)),
+            Some(BlockCommand::FlagAction)
+        );
+        let mac = KeyPress {
+            key: "å",
+            code: "KeyA",
+            alt: true,
+            ..KeyPress::default()
+        };
+        assert_eq!(block_command(&mac), Some(BlockCommand::FlagAction));
+        assert_eq!(block_command(&press("a", false, false)), None);
+        assert_eq!(block_command(&press("a", true, true)), None);
+    }
+}

@@ -1,0 +1,375 @@
+//! The meeting page's reactive store: the yrs doc (UTF-16 offsets), its [`Meeting`]
+//! handle, the [`SyncProvider`], the text [`Bindings`], and the current [`Snapshot`]
+//! (a [`MeetingView`] with indices).
+//!
+//! Every change of the doc, local or remote, schedules one recomputation of the snapshot
+//! in a microtask, so a burst of changes within one browser task costs one view; when
+//! only typed texts changed, the snapshot's texts are patched instead ([`crate::changes`]). The
+//! snapshot is then pushed into *fine-grained signals*, each set only when its part
+//! changed: the register, the item list, the header, the actions, and one signal per
+//! mounted item heading, item block list and block ([`Store::watch_block`] …). A keystroke
+//! in one block thus wakes that block's components and nothing else, however big the
+//! meeting (a single snapshot signal read by every component would wake them all).
+//!
+//! Views write through [`Store::write`]: one transaction of `Meeting` operations per user
+//! action. [`Store`] is `Copy` (arena handles), so event handlers capture it freely; it is
+//! provided to the page's views as context ([`use_store`]).
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use minutebook_shared::meeting::{
+    ActionView, BlockId, HeaderView, ItemId, Meeting, MeetingView, OpError, PersonView,
+};
+use yrs::{Doc, OffsetKind, Options, TextRef, Transact, TransactionMut};
+
+use crate::bindings::{Binding, Bindings, Field};
+use crate::changes::Changes;
+use crate::snapshot::{BlockInfo, ItemHead, Snapshot};
+use crate::sync::{SaveState, SyncProvider};
+
+/// Where the action form was opened from (see `views::action_form`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionTarget {
+    /// The item.
+    pub item: ItemId,
+    /// The block.
+    pub block: BlockId,
+}
+
+/// Handle on the open meeting; cheap to copy.
+#[derive(Clone, Copy)]
+pub struct Store {
+    /// The block the action form is open for, if it is open.
+    pub action_target: RwSignal<Option<ActionTarget>>,
+    /// The register, in order.
+    pub people: RwSignal<Vec<PersonView>>,
+    /// Visible items in reading order with their numbers.
+    pub items: RwSignal<Vec<(ItemId, String)>>,
+    /// The header.
+    pub header: RwSignal<HeaderView>,
+    /// The action log.
+    pub actions: RwSignal<Vec<ActionView>>,
+    inner: StoredValue<Rc<Inner>, LocalStorage>,
+}
+
+struct Inner {
+    name: String,
+    doc: Doc,
+    meeting: Meeting,
+    provider: SyncProvider,
+    bindings: Bindings,
+    snapshot: RefCell<Rc<Snapshot>>,
+    watchers: RefCell<Watchers>,
+    changes: Changes,
+}
+
+/// Signals of mounted components, by registration number (one id may be mounted twice
+/// for a moment while a keyed list moves it).
+#[derive(Default)]
+struct Watchers {
+    next: u64,
+    heads: Watched<ItemId, ItemHead>,
+    item_blocks: Watched<ItemId, Vec<BlockId>>,
+    blocks: Watched<BlockId, BlockInfo>,
+}
+
+/// Registration number → (what is watched, its signal).
+type Watched<K, V> = HashMap<u64, (K, RwSignal<V>)>;
+
+/// Sets `signal` to `value` unless it already holds an equal value.
+fn set_if_changed<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, value: T) {
+    if signal.try_with_untracked(|old| *old != value) == Some(true) {
+        signal.set(value);
+    }
+}
+
+impl Store {
+    /// Opens meeting document `name`: creates the doc and starts syncing it; `on_state`
+    /// hears the save state.
+    pub fn open(name: &str, on_state: impl Fn(SaveState) + 'static) -> Store {
+        let doc = Doc::with_options(Options {
+            offset_kind: OffsetKind::Utf16,
+            ..Options::default()
+        });
+        let meeting = Meeting::new(doc.clone());
+        let snapshot = Snapshot::new(view_of(&meeting));
+        let bindings = Bindings::new(doc.clone());
+        let changes = Changes::default();
+        let provider = SyncProvider::start(doc.clone(), crate::socket_url(name), on_state);
+        provider.set_remote_guard({
+            let bindings = bindings.clone();
+            Rc::new(move |apply| bindings.around_remote(apply))
+        });
+        let store = Store {
+            action_target: RwSignal::new(None),
+            people: RwSignal::new(snapshot.view.people.clone()),
+            items: RwSignal::new(item_numbers(&snapshot.view)),
+            header: RwSignal::new(snapshot.view.header.clone()),
+            actions: RwSignal::new(snapshot.view.actions.clone()),
+            inner: StoredValue::new_local(Rc::new(Inner {
+                name: name.to_owned(),
+                doc: doc.clone(),
+                meeting,
+                provider,
+                bindings,
+                snapshot: RefCell::new(Rc::new(snapshot)),
+                watchers: RefCell::default(),
+                changes: changes.clone(),
+            })),
+        };
+
+        let scheduled = Rc::new(Cell::new(false));
+        changes.observe(&doc, move || {
+            if scheduled.replace(true) {
+                return;
+            }
+            let scheduled = scheduled.clone();
+            queue_microtask(move || {
+                scheduled.set(false);
+                store.refresh();
+            });
+        });
+        store
+    }
+
+    /// Recomputes the snapshot and updates every signal whose part changed.
+    fn refresh(&self) {
+        let Some(inner) = self.inner() else { return };
+        let focus = inner.bindings.remember_focus();
+        let pending = inner.changes.take();
+        let snap = if pending.full {
+            Rc::new(Snapshot::new(view_of(&inner.meeting)))
+        } else {
+            // Only typed texts changed: patch them instead of recomputing the view.
+            // Taken out of the cell, the snapshot is usually not shared: no copy is made.
+            let mut snap = std::mem::take(&mut *inner.snapshot.borrow_mut());
+            let contents = match inner.doc.try_transact() {
+                Ok(txn) => pending.contents(&txn),
+                Err(_) => Vec::new(),
+            };
+            let patched = Rc::make_mut(&mut snap);
+            for (target, text) in contents {
+                patched.patch_text(&target, text);
+            }
+            snap
+        };
+        *inner.snapshot.borrow_mut() = snap.clone();
+        let v = &snap.view;
+        set_if_changed(self.people, v.people.clone());
+        if self
+            .items
+            .try_with_untracked(|old| {
+                old.len() != v.items.len()
+                    || old
+                        .iter()
+                        .zip(&v.items)
+                        .any(|((id, n), i)| *id != i.id || *n != i.number)
+            })
+            .unwrap_or(false)
+        {
+            self.items.set(item_numbers(v));
+        }
+        set_if_changed(self.header, v.header.clone());
+        set_if_changed(self.actions, v.actions.clone());
+
+        // Collect first, set after: setting may run code that registers watchers.
+        let mut heads = Vec::new();
+        let mut lists = Vec::new();
+        let mut blocks = Vec::new();
+        {
+            let w = inner.watchers.borrow();
+            for (id, sig) in w.heads.values() {
+                if let Some(h) = snap.item_head(id) {
+                    if sig.try_with_untracked(|old| old != h) == Some(true) {
+                        heads.push((*sig, h.clone()));
+                    }
+                }
+            }
+            for (id, sig) in w.item_blocks.values() {
+                let Some(item) = snap.item(id) else { continue };
+                let same = sig.try_with_untracked(|old| {
+                    old.len() == item.blocks.len()
+                        && old.iter().zip(&item.blocks).all(|(a, b)| *a == b.id)
+                });
+                if same == Some(false) {
+                    lists.push((*sig, snap.block_ids(id)));
+                }
+            }
+            for (id, sig) in w.blocks.values() {
+                let Some((item, pos, block)) = snap.block_ref(id) else {
+                    continue;
+                };
+                if sig.try_with_untracked(|old| !old.is(item, pos, block)) == Some(true) {
+                    if let Some(info) = snap.block(id) {
+                        blocks.push((*sig, info));
+                    }
+                }
+            }
+        }
+        for (sig, h) in heads {
+            sig.set(h);
+        }
+        for (sig, l) in lists {
+            sig.set(l);
+        }
+        for (sig, b) in blocks {
+            sig.set(b);
+        }
+        // The re-render runs after this; if it moved the focused field's node, give the
+        // focus back.
+        if let Some(focus) = focus {
+            set_timeout(move || focus.restore(), std::time::Duration::ZERO);
+        }
+    }
+
+    fn inner(&self) -> Option<Rc<Inner>> {
+        self.inner.try_get_value()
+    }
+
+    /// The document name.
+    pub fn name(&self) -> String {
+        self.inner().map(|i| i.name.clone()).unwrap_or_default()
+    }
+
+    /// The yrs document.
+    pub fn doc(&self) -> Option<Doc> {
+        self.inner().map(|i| i.doc.clone())
+    }
+
+    /// The sync provider.
+    pub fn provider(&self) -> Option<SyncProvider> {
+        self.inner().map(|i| i.provider.clone())
+    }
+
+    /// Reads the current snapshot (not reactive: for event handlers; views watch the
+    /// signals).
+    pub fn with_untracked<R>(&self, f: impl FnOnce(&Snapshot) -> R) -> R {
+        let snap = self
+            .inner()
+            .map(|i| i.snapshot.borrow().clone())
+            .unwrap_or_default();
+        f(&snap)
+    }
+
+    fn register<K: 'static, V: Send + Sync + 'static>(
+        &self,
+        pick: fn(&mut Watchers) -> &mut Watched<K, V>,
+        key: K,
+        initial: V,
+    ) -> ReadSignal<V> {
+        let sig = RwSignal::new(initial);
+        if let Some(inner) = self.inner() {
+            let n = {
+                let mut w = inner.watchers.borrow_mut();
+                w.next += 1;
+                let n = w.next;
+                pick(&mut w).insert(n, (key, sig));
+                n
+            };
+            let store = *self;
+            on_cleanup(move || {
+                if let Some(inner) = store.inner() {
+                    if let Ok(mut w) = inner.watchers.try_borrow_mut() {
+                        pick(&mut w).remove(&n);
+                    }
+                }
+            });
+        }
+        sig.read_only()
+    }
+
+    /// A signal with block `id` and where it is (for the calling component's lifetime).
+    pub fn watch_block(&self, id: &BlockId) -> ReadSignal<BlockInfo> {
+        let initial = self.with_untracked(|s| s.block(id)).unwrap_or_default();
+        self.register(|w| &mut w.blocks, id.clone(), initial)
+    }
+
+    /// A signal with item `id`'s heading data.
+    pub fn watch_item_head(&self, id: &ItemId) -> ReadSignal<ItemHead> {
+        let initial = self
+            .with_untracked(|s| s.item_head(id).cloned())
+            .unwrap_or_default();
+        self.register(|w| &mut w.heads, id.clone(), initial)
+    }
+
+    /// A signal with the ids of item `id`'s blocks.
+    pub fn watch_item_blocks(&self, id: &ItemId) -> ReadSignal<Vec<BlockId>> {
+        let initial = self.with_untracked(|s| s.block_ids(id));
+        self.register(|w| &mut w.item_blocks, id.clone(), initial)
+    }
+
+    /// Runs `f` in one transaction (one update to the server). A refused operation is
+    /// logged and yields `None`.
+    pub fn write<T>(
+        &self,
+        what: &str,
+        f: impl FnOnce(&Meeting, &mut TransactionMut) -> Result<T, OpError>,
+    ) -> Option<T> {
+        let inner = self.inner()?;
+        let result = {
+            let mut txn = match inner.doc.try_transact_mut() {
+                Ok(txn) => txn,
+                Err(e) => {
+                    crate::warn(&format!("{what}: cannot write the document: {e}"));
+                    return None;
+                }
+            };
+            f(&inner.meeting, &mut txn)
+        };
+        result
+            .map_err(|e| crate::warn(&format!("{what}: {e}")))
+            .ok()
+    }
+
+    /// A block's Y.Text (for presence carets).
+    pub fn block_text(&self, id: &BlockId) -> Option<TextRef> {
+        let inner = self.inner()?;
+        let txn = inner.doc.try_transact_mut().ok()?;
+        inner.meeting.block_text(&txn, id)
+    }
+
+    /// Binds `field` to a block's Y.Text.
+    pub fn bind_block(&self, id: &BlockId, field: Field) -> Option<Binding> {
+        let inner = self.inner()?;
+        let text = {
+            let txn = inner.doc.try_transact_mut().ok()?;
+            inner.meeting.block_text(&txn, id)?
+        };
+        Some(inner.bindings.bind(text, field))
+    }
+
+    /// Binds `field` to an item title's Y.Text.
+    pub fn bind_title(&self, id: &ItemId, field: Field) -> Option<Binding> {
+        let inner = self.inner()?;
+        let text = {
+            let txn = inner.doc.try_transact_mut().ok()?;
+            inner.meeting.item_title_text(&txn, id)?
+        };
+        Some(inner.bindings.bind(text, field))
+    }
+}
+
+fn item_numbers(view: &MeetingView) -> Vec<(ItemId, String)> {
+    view.items
+        .iter()
+        .map(|i| (i.id.clone(), i.number.clone()))
+        .collect()
+}
+
+fn view_of(meeting: &Meeting) -> MeetingView {
+    match meeting.doc().try_transact() {
+        Ok(txn) => meeting.view(&txn),
+        Err(e) => {
+            crate::warn(&format!("meeting: cannot read the document: {e}"));
+            MeetingView::default()
+        }
+    }
+}
+
+/// The page's store (provided by the meeting page).
+pub fn use_store() -> Store {
+    expect_context::<Store>()
+}

@@ -1,0 +1,100 @@
+//! The action-flagging dialog (`form#action-form`): what, owner (from the register), due
+//! date. Opened from a block (button or Alt+A); submitting adds the action raised at that
+//! block (`Meeting::add_action`), Escape or Cancel closes it; either way the focus goes
+//! back to the block's text.
+
+use leptos::html::{Input, Select, Textarea};
+use leptos::prelude::*;
+use minutebook_shared::meeting::{ActionFields, NewAction, PersonId};
+
+use crate::focus::{focus_later, quoted};
+use crate::store::{use_store, ActionTarget};
+use crate::views::header_form::person_option;
+
+/// The dialog; renders nothing while no block asked for it.
+#[component]
+pub fn ActionForm() -> impl IntoView {
+    let store = use_store();
+    let desc = NodeRef::<Textarea>::new();
+    let owner = NodeRef::<Select>::new();
+    let due = NodeRef::<Input>::new();
+
+    let close = move |target: Option<ActionTarget>| {
+        store.action_target.set(None);
+        if let Some(t) = target {
+            focus_later(format!(
+                "div.block[data-block={}] textarea.block-text",
+                quoted(t.block.as_str())
+            ));
+        }
+    };
+    let cancel = move || close(store.action_target.get_untracked());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(target) = store.action_target.get_untracked() else {
+            return;
+        };
+        let description = desc.get_untracked().map(|e| e.value()).unwrap_or_default();
+        let owner = owner
+            .get_untracked()
+            .map(|e| e.value())
+            .filter(|v| !v.is_empty());
+        let due = due.get_untracked().map(|e| e.value()).unwrap_or_default();
+        let action = NewAction {
+            fields: ActionFields {
+                description: description.trim().to_owned(),
+                due: due.trim().to_owned(),
+                ..ActionFields::default()
+            },
+            owners: owner.into_iter().map(PersonId).collect(),
+            item: Some(target.item.clone()),
+            block: Some(target.block.clone()),
+        };
+        store.write("flag action", |m, txn| m.add_action(txn, &action));
+        close(Some(target));
+    };
+    let place = move || {
+        store.action_target.with(|t| {
+            t.as_ref()
+                .and_then(|t| store.with_untracked(|s| s.block(&t.block)))
+                .map(|i| format!("Raised at block {} in item {}", i.position, i.item_number))
+                .unwrap_or_default()
+        })
+    };
+
+    view! {
+        <Show when=move || store.action_target.with(Option::is_some)>
+            <div class="dialog-backdrop">
+                <form id="action-form" class="dialog" role="dialog" aria-modal="true"
+                    aria-labelledby="action-form-title" on:submit=submit
+                    on:keydown=move |ev: web_sys::KeyboardEvent| {
+                        if ev.key() == "Escape" {
+                            ev.prevent_default();
+                            cancel();
+                        }
+                    }>
+                    <h2 id="action-form-title">"Flag an action"</h2>
+                    <p class="hint">{place}</p>
+                    <label for="action-desc">"What is to be done"</label>
+                    <textarea id="action-desc" node_ref=desc rows="3"></textarea>
+                    <label for="action-owner">"Owner"</label>
+                    <select id="action-owner" node_ref=owner>
+                        <option value="">"(not assigned)"</option>
+                        <For each=move || store.people.get() key=|p| (p.id.clone(), p.person.clone())
+                            children=|p| view! {
+                                <option value=p.id.0.clone()>{person_option(&p.person)}</option>
+                            } />
+                    </select>
+                    <label for="action-due">"Due"</label>
+                    <input id="action-due" node_ref=due type="text" autocomplete="off"
+                        placeholder="e.g. 2022-03-11 or next meeting" />
+                    <div class="dialog-buttons">
+                        <button type="submit" class="primary">"Flag action"</button>
+                        <button type="button" on:click=move |_| cancel()>"Cancel"</button>
+                    </div>
+                </form>
+            </div>
+            {focus_later("#action-desc".to_owned())}
+        </Show>
+    }
+}

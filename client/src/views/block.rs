@@ -1,0 +1,235 @@
+//! One block of an item (`div.block`): its kind, its text (a textarea bound to the block's
+//! Y.Text, caret kept under remote edits), speaker chips and picker, speaker suggestions,
+//! and the "flag action" button. Ctrl+Enter adds a paragraph after it, Alt+A flags an
+//! action (see [`crate::keys`]).
+//!
+//! The component reads only its own memo ([`BlockInfo`]), so typing elsewhere never
+//! re-renders it, and the textarea is created once per block id.
+
+use leptos::html::Textarea;
+use leptos::prelude::*;
+use minutebook_shared::meeting::suggest::suggest_speakers;
+use minutebook_shared::meeting::{BlockId, BlockKind, MeetingView};
+use web_sys::KeyboardEvent;
+
+use crate::bindings::{Binding, Field};
+use crate::focus::{focus_later, quoted};
+use crate::keys::{block_command, BlockCommand, KeyPress};
+use crate::presence::use_presence;
+use crate::snapshot::BlockInfo;
+use crate::store::{use_store, ActionTarget};
+use crate::views::presence::{BlockPresence, RemoteCarets};
+use crate::views::speakers::Speakers;
+use crate::views::suggestion::Suggestions;
+
+/// Human label of a block kind.
+pub fn kind_label(k: BlockKind) -> &'static str {
+    match k {
+        BlockKind::Paragraph => "Paragraph",
+        BlockKind::SubHeading => "Sub-heading",
+        BlockKind::Statement => "Statement",
+        BlockKind::Decision => "Decision",
+    }
+}
+
+/// The block `id`.
+#[component]
+pub fn Block(id: BlockId) -> impl IntoView {
+    let store = use_store();
+    let presence = use_presence();
+    let info = store.watch_block(&id);
+    // Suggestions scan the text for every attendee: only for blocks someone works in
+    // here (computing them for a whole big meeting at load would be slow).
+    let engaged = RwSignal::new(false);
+    let suggestions = Memo::new(move |_| {
+        if !engaged.get() {
+            return Vec::new();
+        }
+        let block = info.with(|i| i.block.clone());
+        store.people.with(|people| {
+            let view = MeetingView {
+                people: people.clone(),
+                ..MeetingView::default()
+            };
+            suggest_speakers(&view, &block)
+        })
+    });
+    let where_ = move || {
+        info.with(|i: &BlockInfo| format!("block {} in item {}", i.position, i.item_number))
+    };
+    let kind = move || info.with(|i| i.block.kind);
+
+    let area = NodeRef::<Textarea>::new();
+    let binding = StoredValue::new_local(None::<Binding>);
+    {
+        let id = id.clone();
+        area.on_load(move |el| binding.set_value(store.bind_block(&id, Field::Area(el))));
+    }
+    let text = store.block_text(&id);
+    let report = {
+        let (id, text) = (id.clone(), text.clone());
+        move || {
+            let (Some(p), Some(text), Some(el)) = (presence, text.as_ref(), area.get_untracked())
+            else {
+                return;
+            };
+            let item = info.with_untracked(|i| i.item.clone());
+            p.focus_textarea(&item, Some(&id), text, &el);
+        }
+    };
+    let on_input = {
+        let report = report.clone();
+        move |_| {
+            binding.with_value(|b| b.as_ref().map(Binding::on_input));
+            report();
+        }
+    };
+    let on_focus = {
+        let report = report.clone();
+        move |_| {
+            binding.with_value(|b| b.as_ref().map(Binding::on_focus));
+            engaged.set(true);
+            report();
+        }
+    };
+    let on_blur = move |_| {
+        binding.with_value(|b| b.as_ref().map(Binding::on_blur));
+        if let Some(p) = presence {
+            p.clear_focus();
+        }
+    };
+    let flag = {
+        let id = id.clone();
+        move || {
+            let item = info.with_untracked(|i| i.item.clone());
+            store.action_target.set(Some(ActionTarget {
+                item,
+                block: id.clone(),
+            }));
+        }
+    };
+    let on_key = {
+        let flag = flag.clone();
+        move |ev: KeyboardEvent| {
+            let (key, code) = (ev.key(), ev.code());
+            let press = KeyPress {
+                key: &key,
+                code: &code,
+                alt: ev.alt_key(),
+                ctrl: ev.ctrl_key(),
+                shift: ev.shift_key(),
+                meta: ev.meta_key(),
+            };
+            match block_command(&press) {
+                Some(BlockCommand::AddBlockAfter) => {
+                    ev.prevent_default();
+                    let (item, position) = info.with_untracked(|i| (i.item.clone(), i.position));
+                    let new = store.write("add block", |m, txn| {
+                        m.insert_block(txn, &item, position, BlockKind::Paragraph, "")
+                    });
+                    if let Some(b) = new {
+                        focus_later(format!(
+                            "div.block[data-block={}] textarea.block-text",
+                            quoted(b.as_str())
+                        ));
+                    }
+                }
+                Some(BlockCommand::FlagAction) => {
+                    ev.prevent_default();
+                    flag();
+                }
+                None => {}
+            }
+        }
+    };
+    let on_kind = {
+        let id = id.clone();
+        move |ev: leptos::ev::Event| {
+            if let Some(k) = BlockKind::parse(&event_target_value(&ev)) {
+                store.write("block kind", |m, txn| m.set_block_kind(txn, &id, k));
+            }
+        }
+    };
+    let delete = {
+        let id = id.clone();
+        move |_| {
+            store.write("delete block", |m, txn| m.delete_block(txn, &id));
+        }
+    };
+    // The presence overlays exist only while a peer is in this block: mounting them for
+    // every block of a big meeting would cost more than the rest of the block.
+    let peers_here = {
+        let id = id.clone();
+        Memo::new(move |_| {
+            presence.is_some_and(|p| {
+                p.peers().iter().any(|peer| {
+                    !peer.is_self
+                        && peer.focus.as_ref().and_then(|f| f.block.as_deref()) == Some(id.as_str())
+                })
+            })
+        })
+    };
+    let carets = {
+        let id = id.clone();
+        move || {
+            text.clone().filter(|_| peers_here.get()).map(|t| {
+                view! { <RemoteCarets text=t block=id.clone() textarea=area /> }
+            })
+        }
+    };
+    let badges = {
+        let id = id.clone();
+        move || {
+            peers_here.get().then(|| {
+                let item = info.with_untracked(|i| i.item.clone());
+                view! { <BlockPresence item=item block=id.clone() /> }
+            })
+        }
+    };
+    let placeholder = move || match kind() {
+        BlockKind::SubHeading => "Sub-heading",
+        BlockKind::Decision => "Decision",
+        BlockKind::Statement => "What was said",
+        BlockKind::Paragraph => "Minutes text (Ctrl+Enter adds a paragraph, Alt+A flags an action)",
+    };
+
+    view! {
+        <div class="block" data-block=id.0.clone() data-kind=move || kind().as_str()>
+            <div class="block-bar">
+                <select class="block-kind" on:change=on_kind
+                    aria-label=move || format!("Kind of {}", where_())>
+                    {BlockKind::ALL.iter().map(|k| {
+                        let k = *k;
+                        view! {
+                            <option value=k.as_str() prop:selected=move || kind() == k>
+                                {kind_label(k)}
+                            </option>
+                        }
+                    }).collect_view()}
+                </select>
+                <Speakers id=id.clone() info=info />
+                {badges}
+                <span class="block-buttons">
+                    <button type="button" class="flag-action"
+                        aria-label=move || format!("Flag an action at {}", where_())
+                        title="Flag an action (Alt+A)"
+                        on:click=move |_| flag()>"Flag action"</button>
+                    <button type="button" class="icon delete-block"
+                        aria-label=move || format!("Delete {}", where_())
+                        title="Delete block"
+                        on:click=delete>"✕"</button>
+                </span>
+            </div>
+            <div class="block-text-wrap">
+                <textarea class="block-text" node_ref=area rows="2" spellcheck="true"
+                    placeholder=placeholder
+                    aria-label=move || format!("Text of {}", where_())
+                    on:input=on_input on:focus=on_focus on:blur=on_blur on:keydown=on_key
+                    on:keyup={ let r = report.clone(); move |_| r() } on:mouseup={ let r = report.clone(); move |_| r() }
+                    on:select={ let r = report.clone(); move |_| r() }></textarea>
+                {carets}
+            </div>
+            <Suggestions id=id.clone() info=info suggestions=suggestions />
+        </div>
+    }
+}

@@ -1,0 +1,129 @@
+//! The agenda items in the main column: one `section.item` per visible item (flat, in
+//! reading order, indented by depth) with its number, its title (an input bound to the
+//! title's Y.Text) and its blocks.
+
+use leptos::html::Input;
+use leptos::prelude::*;
+use leptos::tachys::html::attribute::custom::custom_attribute;
+use minutebook_shared::meeting::{BlockKind, ItemId};
+
+use crate::bindings::{Binding, Field};
+use crate::focus::{focus_later, quoted};
+use crate::presence::use_presence;
+use crate::progressive::progressive_limit;
+use crate::store::use_store;
+use crate::views::block::Block;
+use crate::views::outline::add_item;
+use crate::views::presence::BlockPresence;
+
+/// Items mounted in the first render.
+const FIRST_ITEMS: usize = 12;
+/// Items mounted per later task.
+const MORE_ITEMS: usize = 12;
+
+/// All items, keyed by id (a remote change never recreates another item's section).
+#[component]
+pub fn Items() -> impl IntoView {
+    let store = use_store();
+    // A big meeting is mounted a few items per task, so the first items are editable at
+    // once and the page never freezes while the rest is built.
+    let limit = progressive_limit(move || store.items.with(Vec::len), FIRST_ITEMS, MORE_ITEMS);
+    let ids = Memo::new(move |_| {
+        let n = limit.get();
+        store.items.with(|i| {
+            i.iter()
+                .take(n)
+                .map(|(id, _)| id.clone())
+                .collect::<Vec<_>>()
+        })
+    });
+    view! {
+        <div class="items">
+            <Show when=move || ids.with(Vec::is_empty)>
+                <p class="empty">"This meeting has no items yet."</p>
+            </Show>
+            <For each=move || ids.get() key=|id| id.clone()
+                children=|id| view! { <ItemSection id=id /> } />
+            <button type="button" class="add-item-main" on:click=move |_| add_item(store)>
+                "Add item"
+            </button>
+        </div>
+    }
+}
+
+/// One item's section.
+#[component]
+fn ItemSection(id: ItemId) -> impl IntoView {
+    let store = use_store();
+    let presence = use_presence();
+    let head = store.watch_item_head(&id);
+    let blocks = store.watch_item_blocks(&id);
+    let number = move || head.with(|h| h.number.clone());
+
+    let title = NodeRef::<Input>::new();
+    let binding = StoredValue::new_local(None::<Binding>);
+    {
+        let id = id.clone();
+        title.on_load(move |el| binding.set_value(store.bind_title(&id, Field::Input(el))));
+    }
+    let on_focus = {
+        let id = id.clone();
+        move |_| {
+            binding.with_value(|b| b.as_ref().map(Binding::on_focus));
+            if let Some(p) = presence {
+                p.set_focus(&id, None, None);
+            }
+        }
+    };
+    let on_blur = move |_| {
+        binding.with_value(|b| b.as_ref().map(Binding::on_blur));
+        if let Some(p) = presence {
+            p.clear_focus();
+        }
+    };
+    let add_block = {
+        let id = id.clone();
+        move |_| {
+            let new = store.write("add block", |m, txn| {
+                m.insert_block(txn, &id, usize::MAX, BlockKind::Paragraph, "")
+            });
+            if let Some(b) = new {
+                focus_later(format!(
+                    "div.block[data-block={}] textarea.block-text",
+                    quoted(b.as_str())
+                ));
+            }
+        }
+    };
+
+    let heading = view! {
+        <div class="item-head" role="heading">
+            <span class="num">{number}</span>
+            <input class="item-title" type="text" node_ref=title autocomplete="off"
+                placeholder="Item title"
+                aria-label=move || format!("Title of item {}", number())
+                on:input=move |_| { binding.with_value(|b| b.as_ref().map(Binding::on_input)); }
+                on:focus=on_focus on:blur=on_blur />
+            <BlockPresence item=id.clone() />
+        </div>
+    }
+    .add_any_attr(custom_attribute("aria-level", move || {
+        (head.with(|h| h.depth) + 2).min(6).to_string()
+    }));
+
+    view! {
+        <section class="item" id=format!("item-{}", id.as_str()) data-item=id.0.clone()
+            data-number=number
+            style=move || format!("--depth: {}", head.with(|h| h.depth))>
+            {heading}
+            <div class="blocks">
+                <For each=move || blocks.get() key=|b| b.clone()
+                    children=|b| view! { <Block id=b /> } />
+            </div>
+            <button type="button" class="add-block" on:click=add_block
+                aria-label=move || format!("Add a paragraph to item {}", number())>
+                "+ Paragraph"
+            </button>
+        </section>
+    }
+}
