@@ -217,12 +217,12 @@ pub async fn m2(
             quiet.wait().await;
             let r = m2::run(bins, web_dir, params, scale).await?;
             eprintln!(
-                "  {} items, {} blocks | keystroke {} | first loads {:?} ms | reloads {:?} ms{}",
+                "  {} items, {} blocks | keystroke {} | first loads (editable, all) {:?} ms | reloads {:?} ms{}",
                 r.items,
                 r.blocks,
                 r.keystroke.map_or("–".into(), |s| s.to_string()),
-                r.first_loads.iter().map(|v| v.round()).collect::<Vec<_>>(),
-                r.reloads.iter().map(|v| v.round()).collect::<Vec<_>>(),
+                r.first_loads.iter().map(|l| (l.editable.round(), l.complete.round())).collect::<Vec<_>>(),
+                r.reloads.iter().map(|l| (l.editable.round(), l.complete.round())).collect::<Vec<_>>(),
                 if r.problems.is_empty() {
                     String::new()
                 } else {
