@@ -1,16 +1,29 @@
 //! A bare WebSocket client that sends and receives protocol frames byte for byte, the
 //! way an unmodified y-websocket client (or a hostile one) would.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use minutebook_shared::protocol::{self, Message};
+use minutebook_shared::protocol::{self, AwarenessUpdate, Message};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use yrs::block::ClientID;
+use yrs::sync::awareness::AwarenessUpdateEntry;
+
+/// An awareness message announcing one client's state (`"null"` removes it).
+pub fn awareness(client: u64, clock: u32, json: &str) -> Message {
+    let entry = AwarenessUpdateEntry {
+        clock,
+        json: json.into(),
+    };
+    let clients = HashMap::from([(ClientID::new(client), entry)]);
+    Message::Awareness(AwarenessUpdate { clients })
+}
 
 /// What the server sent next.
 #[derive(Debug)]

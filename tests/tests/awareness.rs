@@ -4,10 +4,8 @@
 //! broadcast as `null` at the client's own clock (as y-protocols does), and a client that comes back announcing its state two clock steps
 //! on (as the web client's provider does) is accepted and relayed again.
 
-use std::collections::HashMap;
-
-use minutebook_shared::protocol::{AwarenessUpdate, Message, SyncMessage};
-use minutebook_tests::raw::{RawClient, Received};
+use minutebook_shared::protocol::{Message, SyncMessage};
+use minutebook_tests::raw::{awareness, RawClient, Received};
 use minutebook_tests::TestServer;
 use yrs::block::ClientID;
 use yrs::sync::awareness::AwarenessUpdateEntry;
@@ -15,18 +13,6 @@ use yrs::updates::decoder::Decode;
 use yrs::{Assoc, Doc, IndexedSequence, ReadTxn, StateVector, StickyIndex, Text, Transact, Update};
 
 const ALICE: u64 = 4242;
-
-fn awareness(client: u64, clock: u32, json: &str) -> Message {
-    let mut clients = HashMap::new();
-    clients.insert(
-        ClientID::new(client),
-        AwarenessUpdateEntry {
-            clock,
-            json: json.into(),
-        },
-    );
-    Message::Awareness(AwarenessUpdate { clients })
-}
 
 /// Connects and completes the sync handshake on an empty document.
 async fn join(url: &str) -> RawClient {

@@ -1,28 +1,14 @@
 //! Wire compatibility with unmodified y-websocket clients: the exact frame sequence they
 //! send and expect, one y-protocols message per binary frame.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
-use minutebook_shared::protocol::{AwarenessUpdate, Message, SyncMessage, MSG_SAVED, SUBPROTOCOL};
-use minutebook_tests::raw::{RawClient, Received};
+use minutebook_shared::protocol::{Message, SyncMessage, MSG_SAVED, SUBPROTOCOL};
+use minutebook_tests::raw::{awareness, RawClient, Received};
 use minutebook_tests::TestServer;
 use yrs::block::ClientID;
-use yrs::sync::awareness::AwarenessUpdateEntry;
 use yrs::updates::decoder::Decode;
 use yrs::{Doc, GetString, StateVector, Text, Transact, Update};
-
-fn awareness(client: u64, clock: u32, json: &str) -> Message {
-    let mut clients = HashMap::new();
-    clients.insert(
-        ClientID::new(client),
-        AwarenessUpdateEntry {
-            clock,
-            json: json.into(),
-        },
-    );
-    Message::Awareness(AwarenessUpdate { clients })
-}
 
 async fn next_message(c: &mut RawClient) -> Message {
     match c.recv().await {

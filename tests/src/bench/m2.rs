@@ -322,10 +322,22 @@ pub fn report(params: &Params, runs: &[Outcome], bundle: &[(String, u64, u64)]) 
         let p50 = median(ks.iter().map(|s| s.p50));
         let p99 = median(ks.iter().map(|s| s.p99));
         let max = median(ks.iter().map(|s| s.max));
-        let first = median(of.iter().map(|r| median(r.first_loads.iter().map(|l| l.editable))));
-        let first_all = median(of.iter().map(|r| median(r.first_loads.iter().map(|l| l.complete))));
-        let reload = median(of.iter().map(|r| median(r.reloads.iter().map(|l| l.editable))));
-        let reload_all = median(of.iter().map(|r| median(r.reloads.iter().map(|l| l.complete))));
+        let first = median(
+            of.iter()
+                .map(|r| median(r.first_loads.iter().map(|l| l.editable))),
+        );
+        let first_all = median(
+            of.iter()
+                .map(|r| median(r.first_loads.iter().map(|l| l.complete))),
+        );
+        let reload = median(
+            of.iter()
+                .map(|r| median(r.reloads.iter().map(|l| l.editable))),
+        );
+        let reload_all = median(
+            of.iter()
+                .map(|r| median(r.reloads.iter().map(|l| l.complete))),
+        );
         let keys: usize = of.iter().map(|r| r.keystrokes).sum();
         let (items, blocks) = of.first().map_or((0, 0), |r| (r.items, r.blocks));
         out.push_str(&format!(
