@@ -147,6 +147,11 @@ impl Presence {
         self.peers.get()
     }
 
+    /// Whether some peer matches `f` (reactive; copies nothing).
+    pub fn any_peer(&self, f: impl Fn(&Peer) -> bool) -> bool {
+        self.peers.with(|peers| peers.iter().any(f))
+    }
+
     /// The peers (not this page) focused in `item` / `block` (reactive).
     pub fn peers_in(&self, item: &ItemId, block: Option<&BlockId>) -> Vec<Peer> {
         self.peers.with(|peers| {

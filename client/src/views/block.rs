@@ -11,6 +11,7 @@ use leptos::prelude::*;
 use minutebook_shared::meeting::suggest::suggest_speakers;
 use minutebook_shared::meeting::{BlockId, BlockKind, MeetingView};
 use web_sys::KeyboardEvent;
+use yrs::TextRef;
 
 use crate::bindings::{Binding, Field};
 use crate::focus::{focus_later, quoted};
@@ -58,6 +59,7 @@ pub fn Block(id: BlockId) -> impl IntoView {
         info.with(|i: &BlockInfo| format!("block {} in item {}", i.position, i.item_number))
     };
     let kind = move || info.with(|i| i.block.kind);
+    let initial_kind = info.with_untracked(|i| i.block.kind);
 
     let area = NodeRef::<Textarea>::new();
     let binding = StoredValue::new_local(None::<Binding>);
@@ -65,16 +67,26 @@ pub fn Block(id: BlockId) -> impl IntoView {
         let id = id.clone();
         area.on_load(move |el| binding.set_value(store.bind_block(&id, Field::Area(el))));
     }
-    let text = store.block_text(&id);
+    // The block's Y.Text, looked up on first use (a lookup opens a transaction: not
+    // worth doing at mount for every block of a big meeting).
+    let text_ref = StoredValue::new_local(None::<TextRef>);
+    let text = {
+        let id = id.clone();
+        move || {
+            if text_ref.with_value(Option::is_none) {
+                text_ref.set_value(store.block_text(&id));
+            }
+            text_ref.get_value()
+        }
+    };
     let report = {
         let (id, text) = (id.clone(), text.clone());
         move || {
-            let (Some(p), Some(text), Some(el)) = (presence, text.as_ref(), area.get_untracked())
-            else {
+            let (Some(p), Some(text), Some(el)) = (presence, text(), area.get_untracked()) else {
                 return;
             };
             let item = info.with_untracked(|i| i.item.clone());
-            p.focus_textarea(&item, Some(&id), text, &el);
+            p.focus_textarea(&item, Some(&id), &text, &el);
         }
     };
     let on_input = {
@@ -162,7 +174,7 @@ pub fn Block(id: BlockId) -> impl IntoView {
         let id = id.clone();
         Memo::new(move |_| {
             presence.is_some_and(|p| {
-                p.peers().iter().any(|peer| {
+                p.any_peer(|peer| {
                     !peer.is_self
                         && peer.focus.as_ref().and_then(|f| f.block.as_deref()) == Some(id.as_str())
                 })
@@ -172,7 +184,7 @@ pub fn Block(id: BlockId) -> impl IntoView {
     let carets = {
         let id = id.clone();
         move || {
-            text.clone().filter(|_| peers_here.get()).map(|t| {
+            peers_here.get().then(&text).flatten().map(|t| {
                 view! { <RemoteCarets text=t block=id.clone() textarea=area /> }
             })
         }
@@ -193,16 +205,27 @@ pub fn Block(id: BlockId) -> impl IntoView {
         BlockKind::Paragraph => "Minutes text (Ctrl+Enter adds a paragraph, Alt+A flags an action)",
     };
 
+    // Mounted only once the block has had the focus (see `engaged`).
+    let suggestions_view = {
+        let id = id.clone();
+        move || {
+            engaged.get().then(|| {
+                view! { <Suggestions id=id.clone() info=info suggestions=suggestions /> }
+            })
+        }
+    };
+
     view! {
         <div class="block" data-block=id.0.clone() data-kind=move || kind().as_str()>
             <div class="block-bar">
-                <select class="block-kind" on:change=on_kind
+                <select class="block-kind" on:change=on_kind prop:value=move || kind().as_str()
                     aria-label=move || format!("Kind of {}", where_())>
+                    // Static options (the initial kind by attribute): one effect per
+                    // select, not one per option, keeps mounting a big meeting cheap.
                     {BlockKind::ALL.iter().map(|k| {
-                        let k = *k;
                         view! {
-                            <option value=k.as_str() prop:selected=move || kind() == k>
-                                {kind_label(k)}
+                            <option value=k.as_str() selected=initial_kind == *k>
+                                {kind_label(*k)}
                             </option>
                         }
                     }).collect_view()}
@@ -229,7 +252,7 @@ pub fn Block(id: BlockId) -> impl IntoView {
                     on:select={ let r = report.clone(); move |_| r() }></textarea>
                 {carets}
             </div>
-            <Suggestions id=id.clone() info=info suggestions=suggestions />
+            {suggestions_view}
         </div>
     }
 }

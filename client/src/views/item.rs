@@ -17,9 +17,9 @@ use crate::views::outline::add_item;
 use crate::views::presence::BlockPresence;
 
 /// Items mounted in the first render.
-const FIRST_ITEMS: usize = 12;
+const FIRST_ITEMS: usize = 4;
 /// Items mounted per later task.
-const MORE_ITEMS: usize = 12;
+const MORE_ITEMS: usize = 25;
 
 /// All items, keyed by id (a remote change never recreates another item's section).
 #[component]
@@ -27,7 +27,8 @@ pub fn Items() -> impl IntoView {
     let store = use_store();
     // A big meeting is mounted a few items per task, so the first items are editable at
     // once and the page never freezes while the rest is built.
-    let limit = progressive_limit(move || store.items.with(Vec::len), FIRST_ITEMS, MORE_ITEMS);
+    let total = move || store.items.with(Vec::len);
+    let limit = progressive_limit(total, FIRST_ITEMS, MORE_ITEMS);
     let ids = Memo::new(move |_| {
         let n = limit.get();
         store.items.with(|i| {
@@ -38,7 +39,7 @@ pub fn Items() -> impl IntoView {
         })
     });
     view! {
-        <div class="items">
+        <div class="items" data-mounting=move || (limit.get() < total()).then_some("")>
             <Show when=move || ids.with(Vec::is_empty)>
                 <p class="empty">"This meeting has no items yet."</p>
             </Show>
