@@ -57,3 +57,12 @@ pub(crate) fn socket_url(name: &str) -> String {
     let name = String::from(js_sys::encode_uri_component(name));
     format!("{scheme}://{host}/ws/{name}")
 }
+
+/// Asks the user to confirm something that cannot be undone from the page (the browser's
+/// own dialog: modal, keyboard-operable and read by screen readers). `false` when no
+/// dialog can be shown.
+pub(crate) fn confirm(message: &str) -> bool {
+    web_sys::window()
+        .and_then(|w| w.confirm_with_message(message).ok())
+        .unwrap_or(false)
+}

@@ -432,6 +432,36 @@ async fn scenario(
             && action.fields.reference == reference,
         "stored action {action:?}"
     );
+
+    // C deletes the new item (confirming the browser's dialog): everyone renumbers back.
+    c.client
+        .find(Locator::Css(&format!(
+            "#outline li[data-item=\"{new_id}\"] button.delete"
+        )))
+        .await?
+        .click()
+        .await?;
+    let question = c
+        .client
+        .get_alert_text()
+        .await
+        .context("the confirmation dialog")?;
+    ensure!(
+        question.contains("Urgent business"),
+        "the dialog names the item: {question:?}"
+    );
+    c.client.accept_alert().await?;
+    for (who, browser) in &all {
+        browser
+            .wait_until(
+                who,
+                "the numbering after the deletion",
+                OUTLINE_JS,
+                vec![],
+                |v| numbers_of(v) == numbers && !ids_of(v).contains(&new_id),
+            )
+            .await?;
+    }
     Ok(())
 }
 

@@ -165,7 +165,11 @@ pub fn Block(id: BlockId) -> impl IntoView {
     let delete = {
         let id = id.clone();
         move |_| {
-            store.write("delete block", |m, txn| m.delete_block(txn, &id));
+            // An empty block goes at once; one with text only after confirmation.
+            let has_text = info.with_untracked(|i| !i.block.text.trim().is_empty());
+            if !has_text || crate::confirm("Delete this block and its text?") {
+                store.write("delete block", |m, txn| m.delete_block(txn, &id));
+            }
         }
     };
     // The presence overlays exist only while a peer is in this block: mounting them for

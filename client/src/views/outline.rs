@@ -138,7 +138,14 @@ fn OutlineEntry(id: ItemId, dragged: RwSignal<Option<ItemId>>) -> impl IntoView 
     let delete = {
         let id = id.clone();
         move |_| {
-            store.write("delete item", |m, txn| m.delete_item(txn, &id));
+            let (number, title) =
+                head.with_untracked(|h: &ItemHead| (h.number.clone(), h.title.clone()));
+            let question = format!(
+                "Delete item {number} “{title}” with its sub-items and everything written in them?"
+            );
+            if crate::confirm(&question) {
+                store.write("delete item", |m, txn| m.delete_item(txn, &id));
+            }
         }
     };
     let on_drag_start = {
