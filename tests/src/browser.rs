@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
-use fantoccini::{Client, ClientBuilder};
+use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
 
@@ -139,6 +139,33 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// Fills and submits the open action form of the meeting page (`client/DOM.md`):
+    /// waits for `#action-desc`, types `description`, picks owner `owner` (a person id)
+    /// and types `due`.
+    pub async fn submit_action_form(
+        &self,
+        description: &str,
+        owner: &str,
+        due: &str,
+    ) -> anyhow::Result<()> {
+        let find = |css: &'static str| async move {
+            self.client
+                .wait()
+                .at_most(PATIENCE)
+                .for_element(Locator::Css(css))
+                .await
+                .with_context(|| format!("the action form's {css}"))
+        };
+        find("#action-form #action-desc")
+            .await?
+            .send_keys(description)
+            .await?;
+        find("#action-owner").await?.select_by_value(owner).await?;
+        find("#action-due").await?.send_keys(due).await?;
+        find("#action-form [type=submit]").await?.click().await?;
+        Ok(())
     }
 
     /// Closes the session (errors ignored: the test's outcome is already decided).

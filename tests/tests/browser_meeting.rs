@@ -244,26 +244,12 @@ async fn scenario(
     let ta4 = block_area(c, in4).await?;
     ta4.click().await?;
     ta4.send_keys(&format!("{}a", Key::Alt)).await?;
-    let desc = c.client.find(Locator::Css("#action-desc")).await?;
-    desc.send_keys("Circulate the revised homicide action plan")
-        .await?;
-    c.client
-        .find(Locator::Css(&format!(
-            "#action-owner option[value=\"{dcc}\"]"
-        )))
-        .await?
-        .click()
-        .await?;
-    c.client
-        .find(Locator::Css("#action-due"))
-        .await?
-        .send_keys("2022-03-11")
-        .await?;
-    c.client
-        .find(Locator::Css("#action-form [type=submit]"))
-        .await?
-        .click()
-        .await?;
+    c.submit_action_form(
+        "Circulate the revised homicide action plan",
+        &dcc,
+        "2022-03-11",
+    )
+    .await?;
     let mut reference = None::<String>;
     for (who, browser) in &all {
         let v = browser

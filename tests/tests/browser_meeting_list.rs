@@ -110,29 +110,7 @@ async fn scenario(
         .context("a block in item 3 with its flag-action button")?
         .click()
         .await?;
-    let desc = b
-        .client
-        .wait()
-        .at_most(PATIENCE)
-        .for_element(Locator::Css("#action-form #action-desc"))
-        .await
-        .context("the action form opens")?;
-    desc.send_keys(ACTION).await?;
-    b.client
-        .find(Locator::Css("#action-owner"))
-        .await?
-        .select_by_value(&dcc)
-        .await?;
-    b.client
-        .find(Locator::Css("#action-due"))
-        .await?
-        .send_keys("next meeting")
-        .await?;
-    b.client
-        .find(Locator::Css("#action-form [type=submit]"))
-        .await?
-        .click()
-        .await?;
+    b.submit_action_form(ACTION, &dcc, "next meeting").await?;
     let flagged = wait_action(b, "imported").await?;
     let reference = flagged["reference"].as_str().unwrap_or_default().to_owned();
     ensure!(
