@@ -18,6 +18,21 @@ pub struct KeyPress<'a> {
     pub meta: bool,
 }
 
+impl KeyPress<'_> {
+    /// Runs `f` on the parts of a browser keyboard event the shortcuts look at.
+    pub fn of<R>(ev: &web_sys::KeyboardEvent, f: impl FnOnce(&KeyPress<'_>) -> R) -> R {
+        let (key, code) = (ev.key(), ev.code());
+        f(&KeyPress {
+            key: &key,
+            code: &code,
+            alt: ev.alt_key(),
+            ctrl: ev.ctrl_key(),
+            shift: ev.shift_key(),
+            meta: ev.meta_key(),
+        })
+    }
+}
+
 /// Commands on a focused outline entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OutlineCommand {

@@ -14,7 +14,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
 
-use crate::{web_dir, PATIENCE};
+use crate::{web_dir, TestServer, PATIENCE};
 
 /// Debian's chromedriver.
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -171,6 +171,24 @@ impl Browser {
     /// Closes the session (errors ignored: the test's outcome is already decided).
     pub async fn close(self) {
         let _ = self.client.close().await;
+    }
+}
+
+/// Ends a browser test: closes every session, stops chromedriver and the server, then
+/// fails the test with the scenario's error, if any (so nothing is left running).
+pub async fn finish(
+    browsers: Vec<Browser>,
+    driver: Driver,
+    server: &mut TestServer,
+    outcome: anyhow::Result<()>,
+) {
+    for browser in browsers {
+        browser.close().await;
+    }
+    drop(driver);
+    server.stop().await;
+    if let Err(e) = outcome {
+        panic!("{e:#}");
     }
 }
 

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, ensure, Context};
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
-use minutebook_tests::browser::{require_browser, require_built_client, Browser, Driver};
+use minutebook_tests::browser::{finish, require_browser, require_built_client, Browser, Driver};
 use minutebook_tests::{TestServer, PATIENCE};
 use serde_json::{json, Value};
 
@@ -28,14 +28,7 @@ async fn two_browsers_co_edit_one_textarea() {
     let driver = Driver::spawn();
     let mut browsers = Vec::new();
     let outcome = scenario(&mut server, &driver, &mut browsers).await;
-    for browser in browsers {
-        let _ = browser.client.close().await;
-    }
-    drop(driver);
-    server.stop().await;
-    if let Err(e) = outcome {
-        panic!("{e:#}");
-    }
+    finish(browsers, driver, &mut server, outcome).await;
 }
 
 async fn scenario(

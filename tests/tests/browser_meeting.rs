@@ -13,7 +13,7 @@ use anyhow::{ensure, Context};
 use fantoccini::key::Key;
 use fantoccini::Locator;
 use minutebook_shared::meeting::{import::parse_minutes, BlockKind, Meeting, MeetingView};
-use minutebook_tests::browser::{require_built_client, Browser, Driver};
+use minutebook_tests::browser::{finish, require_built_client, Browser, Driver};
 use minutebook_tests::{workspace_root, TestServer, PATIENCE};
 use serde_json::{json, Value};
 use yrs::Transact;
@@ -29,14 +29,7 @@ async fn three_minute_takers_co_write_a_meeting() {
     let driver = Driver::spawn();
     let mut browsers = Vec::new();
     let outcome = scenario(&server, &seeded, &driver, &mut browsers).await;
-    for browser in browsers {
-        browser.close().await;
-    }
-    drop(driver);
-    server.stop().await;
-    if let Err(e) = outcome {
-        panic!("{e:#}");
-    }
+    finish(browsers, driver, &mut server, outcome).await;
 }
 
 /// Imports the fixture minutes through a native client, durably; returns the view.

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context};
 use fantoccini::Locator;
-use minutebook_tests::browser::{require_built_client, Browser, Driver};
+use minutebook_tests::browser::{finish, require_built_client, Browser, Driver};
 use minutebook_tests::http;
 use minutebook_tests::{workspace_root, TestServer, PATIENCE};
 use serde_json::{json, Value};
@@ -31,14 +31,7 @@ async fn meeting_list_imports_creates_and_exports() {
     let scratch = tempfile::tempdir().expect("temp dir");
     let mut browsers = Vec::new();
     let outcome = scenario(&server, &driver, scratch.path(), &mut browsers).await;
-    for browser in browsers {
-        browser.close().await;
-    }
-    drop(driver);
-    server.stop().await;
-    if let Err(e) = outcome {
-        panic!("{e:#}");
-    }
+    finish(browsers, driver, &mut server, outcome).await;
 }
 
 async fn scenario(

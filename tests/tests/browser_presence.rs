@@ -10,7 +10,7 @@
 use anyhow::{ensure, Context};
 use fantoccini::Locator;
 use minutebook_shared::meeting::{BlockId, BlockKind, Meeting};
-use minutebook_tests::browser::{require_built_client, Browser, Driver};
+use minutebook_tests::browser::{finish, require_built_client, Browser, Driver};
 use minutebook_tests::{TestServer, PATIENCE};
 use serde_json::{json, Value};
 use yrs::{Text, Transact};
@@ -25,14 +25,7 @@ async fn two_sessions_see_each_other() {
     let driver = Driver::spawn();
     let mut browsers = Vec::new();
     let outcome = scenario(&server, &driver, &mut browsers).await;
-    for browser in browsers {
-        browser.close().await;
-    }
-    drop(driver);
-    server.stop().await;
-    if let Err(e) = outcome {
-        panic!("{e:#}");
-    }
+    finish(browsers, driver, &mut server, outcome).await;
 }
 
 const PEERS: &str = "return Array.from(document.querySelectorAll('#presence li.peer')).map(li => \

@@ -122,36 +122,25 @@ pub fn Block(id: BlockId) -> impl IntoView {
     };
     let on_key = {
         let flag = flag.clone();
-        move |ev: KeyboardEvent| {
-            let (key, code) = (ev.key(), ev.code());
-            let press = KeyPress {
-                key: &key,
-                code: &code,
-                alt: ev.alt_key(),
-                ctrl: ev.ctrl_key(),
-                shift: ev.shift_key(),
-                meta: ev.meta_key(),
-            };
-            match block_command(&press) {
-                Some(BlockCommand::AddBlockAfter) => {
-                    ev.prevent_default();
-                    let (item, position) = info.with_untracked(|i| (i.item.clone(), i.position));
-                    let new = store.write("add block", |m, txn| {
-                        m.insert_block(txn, &item, position, BlockKind::Paragraph, "")
-                    });
-                    if let Some(b) = new {
-                        focus_later(format!(
-                            "div.block[data-block={}] textarea.block-text",
-                            quoted(b.as_str())
-                        ));
-                    }
+        move |ev: KeyboardEvent| match KeyPress::of(&ev, block_command) {
+            Some(BlockCommand::AddBlockAfter) => {
+                ev.prevent_default();
+                let (item, position) = info.with_untracked(|i| (i.item.clone(), i.position));
+                let new = store.write("add block", |m, txn| {
+                    m.insert_block(txn, &item, position, BlockKind::Paragraph, "")
+                });
+                if let Some(b) = new {
+                    focus_later(format!(
+                        "div.block[data-block={}] textarea.block-text",
+                        quoted(b.as_str())
+                    ));
                 }
-                Some(BlockCommand::FlagAction) => {
-                    ev.prevent_default();
-                    flag();
-                }
-                None => {}
             }
+            Some(BlockCommand::FlagAction) => {
+                ev.prevent_default();
+                flag();
+            }
+            None => {}
         }
     };
     let on_kind = {

@@ -95,16 +95,7 @@ fn OutlineEntry(id: ItemId, dragged: RwSignal<Option<ItemId>>) -> impl IntoView 
             if !on_entry {
                 return;
             }
-            let (key, code) = (ev.key(), ev.code());
-            let press = KeyPress {
-                key: &key,
-                code: &code,
-                alt: ev.alt_key(),
-                ctrl: ev.ctrl_key(),
-                shift: ev.shift_key(),
-                meta: ev.meta_key(),
-            };
-            if let Some(cmd) = outline_command(&press) {
+            if let Some(cmd) = KeyPress::of(&ev, outline_command) {
                 ev.prevent_default();
                 run(store, &id, cmd, selector.clone());
             }
