@@ -6,7 +6,9 @@
 //!   422 `{"error": "line N: what"}`
 //! - `GET  /api/meetings/{name}/export.md` and `/export.html` (downloads)
 //!
-//! Writes answer only once durable (see [`crate::meetings`]).
+//! Writes answer only once durable (see [`crate::meetings`]). Listing shows the meetings
+//! the caller may open; creating and importing are for administrators; exporting needs
+//! access to the meeting.
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, JsonRejection};
@@ -17,6 +19,8 @@ use axum::routing::{any, get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
+use crate::access::{require, require_admin, ApiError};
+use crate::auth::Caller;
 use crate::http::AppState;
 use crate::meetings::{self, ExportFormat, ImportFormat, MeetingError};
 
@@ -56,8 +60,25 @@ async fn unknown() -> Response {
     error(StatusCode::NOT_FOUND, "no such API endpoint")
 }
 
-async fn list(State(state): State<AppState>) -> Result<Response, MeetingError> {
-    Ok(Json(meetings::list(&state.registry).await?).into_response())
+/// The meetings the caller may open (administrators: all).
+async fn list(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+    if !caller.signed_in() {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "sign in with your invitation link first",
+        ));
+    }
+    let all = meetings::list(&state.registry).await.map_err(api_error)?;
+    let visible: Vec<_> = all
+        .into_iter()
+        .filter(|m| caller.access(&m.name).is_some())
+        .collect();
+    Ok(Json(visible).into_response())
+}
+
+fn api_error(e: MeetingError) -> ApiError {
+    tracing::error!(error = %e, "listing meetings failed");
+    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
 }
 
 #[derive(Deserialize)]
@@ -80,6 +101,19 @@ fn created(name: String) -> Response {
 
 async fn create(
     State(state): State<AppState>,
+    caller: Caller,
+    body: Result<Json<CreateRequest>, JsonRejection>,
+) -> Result<Response, Response> {
+    require_admin(&state, &caller, "", "create a meeting")
+        .await
+        .map_err(IntoResponse::into_response)?;
+    create_meeting(state, body)
+        .await
+        .map_err(IntoResponse::into_response)
+}
+
+async fn create_meeting(
+    state: AppState,
     body: Result<Json<CreateRequest>, JsonRejection>,
 ) -> Result<Response, MeetingError> {
     let Json(req) = body.map_err(|e| MeetingError::BadRequest(e.body_text()))?;
@@ -95,6 +129,20 @@ struct ImportQuery {
 
 async fn import(
     State(state): State<AppState>,
+    caller: Caller,
+    query: Query<ImportQuery>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Response> {
+    require_admin(&state, &caller, "", "import a meeting")
+        .await
+        .map_err(IntoResponse::into_response)?;
+    import_meeting(state, query, body)
+        .await
+        .map_err(IntoResponse::into_response)
+}
+
+async fn import_meeting(
+    state: AppState,
     Query(query): Query<ImportQuery>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, MeetingError> {
@@ -116,16 +164,28 @@ async fn import(
 
 async fn export_md(
     State(state): State<AppState>,
+    caller: Caller,
     Path(name): Path<String>,
-) -> Result<Response, MeetingError> {
-    download(&state, &name, ExportFormat::Markdown).await
+) -> Result<Response, Response> {
+    require(&state, &caller, &name, "export the minutes")
+        .await
+        .map_err(IntoResponse::into_response)?;
+    download(&state, &name, ExportFormat::Markdown)
+        .await
+        .map_err(IntoResponse::into_response)
 }
 
 async fn export_html(
     State(state): State<AppState>,
+    caller: Caller,
     Path(name): Path<String>,
-) -> Result<Response, MeetingError> {
-    download(&state, &name, ExportFormat::Html).await
+) -> Result<Response, Response> {
+    require(&state, &caller, &name, "export the minutes")
+        .await
+        .map_err(IntoResponse::into_response)?;
+    download(&state, &name, ExportFormat::Html)
+        .await
+        .map_err(IntoResponse::into_response)
 }
 
 async fn download(

@@ -3,16 +3,25 @@
 //! so they then stop with a message pointing at the HTTP API — and write through the same
 //! document actors and group-commit writer as the server, so an import is durable, is
 //! catalogued and gets its action references exactly as over the API.
+//!
+//! `minutebook admin setup-link` prints a new one-time administrator setup link.
+//!
+//! `minutebook verify FILE` checks an exported signed version against the SHA-256 its
+//! sign-off block carries and against the version the store holds — read from the
+//! database, or asked of a running server (`--server`, `POST /api/verify`) — and exits 0
+//! only when both match (1: does not match, 2: usage or I/O error).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use clap::ValueEnum;
+use minutebook_server::auth::Auth;
 use minutebook_server::doc::CompactionPolicy;
 use minutebook_server::meetings::{self, ExportFormat, ImportFormat};
 use minutebook_server::registry::Registry;
 use minutebook_server::store::{Store, WriterThread};
 use minutebook_server::DB_FILE;
+use minutebook_shared::signoff::{self, SignOff, Stored, StoredFacts, Verdict};
 
 /// Formats `import` reads.
 #[derive(Clone, Copy, ValueEnum)]
@@ -68,6 +77,218 @@ pub struct ExportArgs {
 
     /// The meeting's document name.
     name: String,
+}
+
+/// Settings of `minutebook verify`.
+#[derive(clap::Args)]
+pub struct VerifyArgs {
+    /// Directory holding the redb database (`minutebook.redb`); read when `--server` is
+    /// not given (the server must then be stopped).
+    #[arg(long, env = "MINUTEBOOK_DATA_DIR", default_value = "data")]
+    data_dir: PathBuf,
+
+    /// Ask the running server at this URL (`http://HOST:PORT`) for the stored version
+    /// instead of opening the database (takes precedence over `--data-dir`).
+    #[arg(long, env = "MINUTEBOOK_SERVER")]
+    server: Option<String>,
+
+    /// Bearer token to send to `--server`, if it asks for credentials.
+    #[arg(long, env = "MINUTEBOOK_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+
+    /// The exported file (a signed version's Markdown, with its sign-off block).
+    file: PathBuf,
+}
+
+/// Exit status of `verify` when the file does not match.
+const EXIT_MISMATCH: i32 = 1;
+/// Exit status of `verify` on usage and I/O errors.
+const EXIT_ERROR: i32 = 2;
+
+/// Verifies an exported file; prints `VERIFIED: …` or `DOES NOT MATCH: …` and exits with
+/// 0 (verified), 1 (does not match) or 2 (could not be checked).
+pub async fn verify(args: VerifyArgs) -> anyhow::Result<()> {
+    let code = match check_file(&args).await {
+        Ok(verdict) if verdict.verified() => {
+            println!("{verdict}");
+            0
+        }
+        Ok(verdict) => {
+            println!("{verdict}");
+            if verdict.mismatch() {
+                EXIT_MISMATCH
+            } else {
+                EXIT_ERROR
+            }
+        }
+        Err(NoVerdict::Mismatch(line)) => {
+            println!("DOES NOT MATCH: {line}");
+            EXIT_MISMATCH
+        }
+        Err(NoVerdict::Lookup(verdict, e)) => {
+            println!("{verdict}");
+            eprintln!("error: {e:#}");
+            EXIT_ERROR
+        }
+        Err(NoVerdict::Error(e)) => {
+            eprintln!("error: {e:#}");
+            EXIT_ERROR
+        }
+    };
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    if code != 0 {
+        std::process::exit(code);
+    }
+    Ok(())
+}
+
+/// Why `verify` has no verdict from the store.
+#[derive(Debug)]
+enum NoVerdict {
+    /// The file is not text, so not an unaltered export.
+    Mismatch(String),
+    /// The file matches its own hash, but the store could not be asked.
+    Lookup(Verdict, anyhow::Error),
+    /// The file could not be read.
+    Error(anyhow::Error),
+}
+
+async fn check_file(args: &VerifyArgs) -> Result<Verdict, NoVerdict> {
+    let shown = args.file.display();
+    let bytes = std::fs::read(&args.file)
+        .with_context(|| format!("reading {shown}"))
+        .map_err(NoVerdict::Error)?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        NoVerdict::Mismatch(format!(
+            "{shown} is not UTF-8 text (invalid byte at offset {}), so it is not an \
+             unaltered Minutebook export",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    // A file without a block, or altered against its own hash, fails without the store.
+    let facts = match signoff::check(&text, None) {
+        Verdict::SelfConsistent(facts) => facts,
+        verdict => return Ok(verdict),
+    };
+    let stored = match &args.server {
+        Some(url) => ask_server(url, args.token.as_deref(), text.as_bytes()).await,
+        None => read_store(&args.data_dir, &facts).await,
+    };
+    match stored {
+        Ok(Some(stored)) => Ok(signoff::check_with(&text, Stored::Found(&stored))),
+        Ok(None) => Ok(signoff::check_with(&text, Stored::NotFound)),
+        Err(e) => Err(NoVerdict::Lookup(Verdict::SelfConsistent(facts), e)),
+    }
+}
+
+/// The stored facts of the version `facts` names, read from the database in `data_dir`.
+async fn read_store(data_dir: &Path, facts: &SignOff) -> anyhow::Result<Option<StoredFacts>> {
+    let path = data_dir.join(DB_FILE);
+    let shown = path.display().to_string();
+    if !path.exists() {
+        bail!(
+            "no database at {shown}; pass --data-dir DIR, or --server URL to ask a running \
+             server"
+        );
+    }
+    let opened = tokio::task::spawn_blocking(move || Store::open(&path))
+        .await
+        .context("opening the database")?;
+    let (store, writer) = match opened {
+        Ok(opened) => opened,
+        Err(e) if e.is_in_use() => bail!(
+            "the database {shown} is in use by a running server; pass --server URL (or set \
+             MINUTEBOOK_SERVER), e.g. --server http://127.0.0.1:8080, to ask it instead"
+        ),
+        Err(e) => return Err(e).with_context(|| format!("opening {shown}")),
+    };
+    let (meeting, version) = (facts.meeting.clone(), facts.version);
+    let found = tokio::task::spawn_blocking(move || {
+        let found = store.version(&meeting, version);
+        drop(store);
+        writer.join();
+        found.map(|v| v.map(|v| signoff::stored_facts(&v.info, &meeting)))
+    })
+    .await
+    .context("reading the database")?;
+    found.with_context(|| format!("reading version {version} of `{}`", facts.meeting))
+}
+
+/// The answer of `POST /api/verify`.
+#[derive(serde::Deserialize)]
+struct VerifyAnswer {
+    stored: Option<StoredFacts>,
+}
+
+/// Asks the server at `url` what it stores for the version the file names.
+async fn ask_server(
+    url: &str,
+    token: Option<&str>,
+    file: &[u8],
+) -> anyhow::Result<Option<StoredFacts>> {
+    let response = post::post(url, "/api/verify", file, token).await?;
+    let message = || {
+        serde_json::from_slice::<serde_json::Value>(&response.body)
+            .ok()
+            .and_then(|v| v.get("error")?.as_str().map(str::to_string))
+            .unwrap_or_else(|| {
+                String::from_utf8_lossy(&response.body)
+                    .chars()
+                    .take(200)
+                    .collect()
+            })
+    };
+    match response.status {
+        200 => {
+            let answer: VerifyAnswer =
+                serde_json::from_slice(&response.body).with_context(|| {
+                    format!("{url} did not answer /api/verify as a Minutebook server does")
+                })?;
+            Ok(answer.stored)
+        }
+        404 => Ok(None),
+        401 | 403 => bail!(
+            "{url} refused (HTTP {}): {}; pass --token TOKEN (or set MINUTEBOOK_TOKEN)",
+            response.status,
+            message()
+        ),
+        status => bail!("{url} answered HTTP {status}: {}", message()),
+    }
+}
+
+/// Settings of `minutebook admin setup-link`.
+#[derive(clap::Args)]
+pub struct AdminLinkArgs {
+    /// Directory holding the redb database (`minutebook.redb`); created if missing.
+    #[arg(long, env = "MINUTEBOOK_DATA_DIR", default_value = "data")]
+    data_dir: PathBuf,
+
+    /// The address people use to reach the server (the link starts with it).
+    #[arg(
+        long,
+        env = "MINUTEBOOK_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    public_url: String,
+}
+
+/// Prints a new one-time administrator setup link (valid 24 h): for the first
+/// administrator, another one, or one who lost their session.
+pub async fn admin_setup_link(args: AdminLinkArgs) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&args.data_dir)
+        .with_context(|| format!("creating {}", args.data_dir.display()))?;
+    let (registry, writer) = open(&args.data_dir).await?;
+    let link = async {
+        let auth = Auth::open(registry.store().clone(), &args.public_url).await?;
+        auth.setup_link().await
+    }
+    .await;
+    close(registry, writer).await;
+    let link = link.context("creating the setup link")?;
+    println!("Open this one-time link to set up an administrator (valid 24 h):");
+    println!("{link}");
+    Ok(())
 }
 
 /// Imports a file and prints the new meeting's name.
@@ -140,4 +361,456 @@ async fn close(registry: Registry, writer: WriterThread) {
     registry.wait_unloaded().await;
     drop(registry);
     let _ = tokio::task::spawn_blocking(move || writer.join()).await;
+}
+
+/// A minimal HTTP/1.1 client (plain `http://` only) for `verify --server`: one POST over a
+/// tokio `TcpStream`, `Connection: close`, the whole answer read with a time and size limit.
+mod post {
+    use std::time::Duration;
+
+    use anyhow::{bail, Context};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+
+    /// Longest a request may take, connecting included.
+    const TIMEOUT: Duration = Duration::from_secs(30);
+    /// Largest answer read.
+    const MAX_RESPONSE: u64 = 4 << 20;
+
+    /// Where a base URL points.
+    #[derive(Debug, PartialEq)]
+    pub struct Target {
+        /// As written in the URL (for the `Host` header).
+        pub authority: String,
+        pub host: String,
+        pub port: u16,
+        /// The URL's path without a trailing `/` ("" for the root).
+        pub prefix: String,
+    }
+
+    /// A status and a (de-chunked) body.
+    #[derive(Debug)]
+    pub struct Response {
+        pub status: u16,
+        pub body: Vec<u8>,
+    }
+
+    /// Parses `http://HOST[:PORT][/PREFIX]` (the scheme may be left out).
+    pub fn target(url: &str) -> anyhow::Result<Target> {
+        let url = url.trim();
+        let lower = url.to_ascii_lowercase();
+        let rest = if lower.starts_with("http://") {
+            &url["http://".len()..]
+        } else if lower.starts_with("https://") {
+            bail!("{url}: https is not supported here; give the server's plain http:// address");
+        } else if lower.contains("://") {
+            bail!("{url}: only http:// URLs are supported");
+        } else {
+            url
+        };
+        let (authority, path) = match rest.find(['/', '?', '#']) {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, ""),
+        };
+        if path.contains(['?', '#']) {
+            bail!("{url}: give the server's base URL, without a query or fragment");
+        }
+        if authority.contains('@') {
+            bail!("{url}: credentials in the URL are not supported; use --token");
+        }
+        let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+            let (host, after) = v6
+                .split_once(']')
+                .with_context(|| format!("{url}: unclosed `[` in the host"))?;
+            match after.strip_prefix(':') {
+                Some(port) => (host, Some(port)),
+                None if after.is_empty() => (host, None),
+                None => bail!("{url}: unexpected text after the host"),
+            }
+        } else {
+            match authority.rsplit_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (authority, None),
+            }
+        };
+        if host.is_empty() {
+            bail!("{url}: no host");
+        }
+        let port = match port {
+            Some(p) => p
+                .parse::<u16>()
+                .with_context(|| format!("{url}: bad port {p:?}"))?,
+            None => 80,
+        };
+        Ok(Target {
+            authority: authority.to_string(),
+            host: host.to_string(),
+            port,
+            prefix: path.trim_end_matches('/').to_string(),
+        })
+    }
+
+    /// POSTs `body` to `path` under the base URL `url`.
+    pub async fn post(
+        url: &str,
+        path: &str,
+        body: &[u8],
+        token: Option<&str>,
+    ) -> anyhow::Result<Response> {
+        let target = target(url)?;
+        let exchange = async {
+            let mut stream = TcpStream::connect((target.host.as_str(), target.port)).await?;
+            let mut head = format!(
+                "POST {}{path} HTTP/1.1\r\nHost: {}\r\nContent-Type: text/markdown; \
+                 charset=utf-8\r\nContent-Length: {}\r\nAccept: application/json\r\n\
+                 Connection: close\r\n",
+                target.prefix,
+                target.authority,
+                body.len()
+            );
+            if let Some(token) = token {
+                if token.contains(['\r', '\n']) {
+                    bail!("the token contains a line break");
+                }
+                head.push_str(&format!("Authorization: Bearer {token}\r\n"));
+            }
+            head.push_str("\r\n");
+            stream.write_all(head.as_bytes()).await?;
+            stream.write_all(body).await?;
+            stream.flush().await?;
+            let mut raw = Vec::new();
+            (&mut stream)
+                .take(MAX_RESPONSE + 1)
+                .read_to_end(&mut raw)
+                .await?;
+            if raw.len() as u64 > MAX_RESPONSE {
+                bail!("the answer is larger than {MAX_RESPONSE} bytes");
+            }
+            Ok(raw)
+        };
+        let raw = tokio::time::timeout(TIMEOUT, exchange)
+            .await
+            .map_err(|_| anyhow::anyhow!("{url} did not answer within {TIMEOUT:?}"))?
+            .with_context(|| format!("talking to {url}"))?;
+        parse(&raw).with_context(|| format!("reading the answer of {url}"))
+    }
+
+    /// Parses a whole HTTP/1.x response.
+    pub fn parse(raw: &[u8]) -> anyhow::Result<Response> {
+        let end = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .context("no end of the response headers")?;
+        let head = std::str::from_utf8(&raw[..end]).context("response headers are not text")?;
+        let rest = &raw[end + 4..];
+        let mut lines = head.split("\r\n");
+        let status_line = lines.next().unwrap_or_default();
+        let status = status_line
+            .strip_prefix("HTTP/1.")
+            .and_then(|s| s.get(2..5))
+            .and_then(|s| s.parse::<u16>().ok())
+            .with_context(|| format!("not an HTTP status line: {status_line:?}"))?;
+        let mut length = None;
+        let mut chunked = false;
+        for line in lines {
+            let Some((name, value)) = line.split_once(':') else {
+                continue;
+            };
+            let value = value.trim();
+            if name.eq_ignore_ascii_case("content-length") {
+                length = Some(value.parse::<usize>().context("bad Content-Length")?);
+            } else if name.eq_ignore_ascii_case("transfer-encoding") {
+                chunked = value.to_ascii_lowercase().contains("chunked");
+            }
+        }
+        let body = if chunked {
+            dechunk(rest)?
+        } else if let Some(length) = length {
+            rest.get(..length)
+                .context("the answer ended before its Content-Length")?
+                .to_vec()
+        } else {
+            rest.to_vec()
+        };
+        Ok(Response { status, body })
+    }
+
+    /// Decodes a `Transfer-Encoding: chunked` body.
+    fn dechunk(mut rest: &[u8]) -> anyhow::Result<Vec<u8>> {
+        let mut body = Vec::new();
+        loop {
+            let eol = rest
+                .windows(2)
+                .position(|w| w == b"\r\n")
+                .context("truncated chunk header")?;
+            let size = std::str::from_utf8(&rest[..eol])
+                .ok()
+                .and_then(|s| usize::from_str_radix(s.split(';').next()?.trim(), 16).ok())
+                .context("bad chunk size")?;
+            rest = &rest[eol + 2..];
+            if size == 0 {
+                return Ok(body);
+            }
+            let chunk = rest.get(..size).context("truncated chunk")?;
+            body.extend_from_slice(chunk);
+            rest = rest.get(size + 2..).context("truncated chunk")?;
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn targets() {
+            let t = target("http://127.0.0.1:8080/").expect("parses");
+            assert_eq!(
+                t,
+                Target {
+                    authority: "127.0.0.1:8080".into(),
+                    host: "127.0.0.1".into(),
+                    port: 8080,
+                    prefix: String::new(),
+                }
+            );
+            let t = target("localhost/minutes/").expect("parses");
+            assert_eq!(
+                (t.host.as_str(), t.port, t.prefix.as_str()),
+                ("localhost", 80, "/minutes")
+            );
+            let t = target("HTTP://[::1]:9000").expect("parses");
+            assert_eq!((t.host.as_str(), t.port), ("::1", 9000));
+            for bad in [
+                "https://x",
+                "ftp://x",
+                "http://:80",
+                "http://x:port",
+                "http://u@x",
+                "http://x/?q",
+            ] {
+                assert!(target(bad).is_err(), "{bad}");
+            }
+        }
+
+        #[test]
+        fn responses() {
+            let r = parse(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}").expect("parses");
+            assert_eq!((r.status, r.body.as_slice()), (200, &b"{}"[..]));
+            let r = parse(b"HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n")
+                .expect("parses");
+            assert_eq!((r.status, r.body.as_slice()), (404, &b"abcde"[..]));
+            assert!(parse(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n{}").is_err());
+            assert!(parse(b"garbage").is_err());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use minutebook_shared::signoff::render_markdown;
+    use minutebook_shared::trust::sha256_hex;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+
+    fn facts(body: &str) -> SignOff {
+        SignOff {
+            meeting: "board-2026-11".into(),
+            version: 2,
+            signer: "Jane Chair".into(),
+            signed_at: 1_795_687_445_123,
+            sha256: sha256_hex(body.as_bytes()),
+        }
+    }
+
+    /// A one-shot server answering `answer` to the first request, returning what it got.
+    async fn fake_server(answer: String) -> (String, tokio::task::JoinHandle<Vec<u8>>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binds");
+        let url = format!("http://{}", listener.local_addr().expect("has an address"));
+        let task = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.expect("accepts");
+            let mut request = Vec::new();
+            let mut buf = [0u8; 4096];
+            // Read the head and the announced body.
+            loop {
+                let n = socket.read(&mut buf).await.expect("reads");
+                request.extend_from_slice(&buf[..n]);
+                let text = String::from_utf8_lossy(&request);
+                if let Some(end) = text.find("\r\n\r\n") {
+                    let length: usize = text
+                        .lines()
+                        .find_map(|l| l.strip_prefix("Content-Length: "))
+                        .and_then(|v| v.trim().parse().ok())
+                        .unwrap_or(0);
+                    if request.len() >= end + 4 + length || n == 0 {
+                        break;
+                    }
+                }
+            }
+            socket.write_all(answer.as_bytes()).await.expect("writes");
+            socket.shutdown().await.expect("closes");
+            request
+        });
+        (url, task)
+    }
+
+    fn json_answer(status: &str, body: &str) -> String {
+        format!(
+            "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    }
+
+    #[tokio::test]
+    async fn asks_a_server() {
+        let body = "# Minutes\n";
+        let s = facts(body);
+        let file = render_markdown(body, &s);
+        let answer = serde_json::json!({ "stored": &s }).to_string();
+        let (url, server) = fake_server(json_answer("200 OK", &answer)).await;
+        let stored = ask_server(&url, Some("secret"), file.as_bytes())
+            .await
+            .expect("answers");
+        assert_eq!(stored.as_ref(), Some(&s));
+        let request = String::from_utf8(server.await.expect("served")).expect("text");
+        assert!(
+            request.starts_with("POST /api/verify HTTP/1.1\r\n"),
+            "{request}"
+        );
+        assert!(
+            request.contains("Authorization: Bearer secret\r\n"),
+            "{request}"
+        );
+        assert!(request.ends_with(&file), "{request}");
+
+        let (url, _server) = fake_server(json_answer("200 OK", r#"{"stored":null}"#)).await;
+        assert_eq!(ask_server(&url, None, b"x").await.expect("answers"), None);
+        let (url, _server) = fake_server(json_answer(
+            "404 Not Found",
+            r#"{"error":"no such meeting"}"#,
+        ))
+        .await;
+        assert_eq!(ask_server(&url, None, b"x").await.expect("answers"), None);
+        let (url, _server) =
+            fake_server(json_answer("401 Unauthorized", r#"{"error":"sign in"}"#)).await;
+        let e = ask_server(&url, None, b"x").await.expect_err("refused");
+        assert!(format!("{e:#}").contains("--token"), "{e:#}");
+    }
+
+    #[tokio::test]
+    async fn reads_an_empty_store() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let s = facts("# Minutes\n");
+        let e = read_store(dir.path(), &s).await.expect_err("no database");
+        assert!(e.to_string().contains("no database"), "{e}");
+        let (store, writer) = Store::open(&dir.path().join(DB_FILE)).expect("opens");
+        // While another handle holds the database, the error points at --server.
+        let e = read_store(dir.path(), &s).await.expect_err("in use");
+        assert!(e.to_string().contains("--server"), "{e}");
+        drop(store);
+        writer.join();
+        assert_eq!(read_store(dir.path(), &s).await.expect("reads"), None);
+    }
+
+    /// Freezes version 2 of `board-2026-11` with `body` in a fresh store in `dir`.
+    async fn store_version(dir: &Path, body: &str) -> SignOff {
+        use minutebook_server::store::{SignedVersion, WriteOp};
+        use minutebook_shared::trust::{Readiness, Stamp, VersionInfo};
+        let s = facts(body);
+        let (store, writer) = Store::open(&dir.join(DB_FILE)).expect("opens");
+        let info = VersionInfo {
+            version: s.version,
+            signed: Stamp {
+                by: s.signer.clone(),
+                person: None,
+                at: s.signed_at,
+            },
+            sha256: s.sha256.clone(),
+            override_reason: String::new(),
+            readiness: Readiness::default(),
+        };
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        store.submit(
+            WriteOp::Ledger {
+                doc: s.meeting.as_str().into(),
+                seq: 1,
+                ledger: Box::default(),
+                version: Some(Box::new(SignedVersion {
+                    info,
+                    markdown: body.to_string(),
+                    state: Vec::new(),
+                })),
+                audit: Vec::new(),
+            },
+            tx,
+        );
+        rx.recv().await.expect("completes").expect("written");
+        drop(store);
+        writer.join();
+        s
+    }
+
+    fn args(dir: &Path, file: PathBuf) -> VerifyArgs {
+        VerifyArgs {
+            data_dir: dir.to_path_buf(),
+            server: None,
+            token: None,
+            file,
+        }
+    }
+
+    #[tokio::test]
+    async fn verifies_against_the_store() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let body = "# Minutes\n\n## 1. Welcome\n\nHello.\n";
+        let s = store_version(dir.path(), body).await;
+        let file = dir.path().join("v2.md");
+        let check = |text: String| {
+            std::fs::write(&file, text).expect("writes");
+            let args = args(dir.path(), file.clone());
+            async move { check_file(&args).await }
+        };
+        let verdict = check(render_markdown(body, &s)).await.expect("verdict");
+        assert!(verdict.verified(), "{verdict}");
+        assert!(verdict.to_string().starts_with("VERIFIED: "), "{verdict}");
+        // One changed byte.
+        let altered = render_markdown(body, &s).replace("Hello.", "Hello!");
+        let verdict = check(altered).await.expect("verdict");
+        assert!(matches!(verdict, Verdict::Altered { .. }), "{verdict}");
+        // Consistent with itself, but another signer than the stored one.
+        let mut forged = s.clone();
+        forged.signer = "Mallory".into();
+        let verdict = check(render_markdown(body, &forged))
+            .await
+            .expect("verdict");
+        assert!(
+            matches!(
+                verdict,
+                Verdict::NotAsStored {
+                    stored: Some(_),
+                    ..
+                }
+            ),
+            "{verdict}"
+        );
+        // A version that was never signed.
+        let mut unknown = s.clone();
+        unknown.version = 3;
+        let verdict = check(render_markdown(body, &unknown))
+            .await
+            .expect("verdict");
+        assert!(
+            matches!(verdict, Verdict::NotAsStored { stored: None, .. }),
+            "{verdict}"
+        );
+        assert!(
+            verdict.to_string().starts_with("DOES NOT MATCH: "),
+            "{verdict}"
+        );
+        // No block at all.
+        let verdict = check(body.to_string()).await.expect("verdict");
+        assert!(matches!(verdict, Verdict::NoSignOff(_)), "{verdict}");
+    }
 }

@@ -54,6 +54,11 @@ pub struct ServerConfig {
     /// (`assurance-2022-01`, the January 2022 Monthly Assurance Meeting).
     #[arg(long, env = "MINUTEBOOK_DEMO", value_parser = clap::builder::BoolishValueParser::new())]
     pub demo: bool,
+
+    /// The address people use to reach this server, for the links it prints and hands
+    /// out (setup and invitation links). Default: `http://` + the listening address.
+    #[arg(long, env = "MINUTEBOOK_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 impl ServerConfig {
@@ -70,6 +75,7 @@ impl ServerConfig {
             idle_timeout_ms: 45_000,
             compact_after: 20_000,
             demo: false,
+            public_url: None,
         }
     }
 

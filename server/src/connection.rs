@@ -37,6 +37,7 @@ pub async fn serve(
     socket: WebSocket,
     doc: Arc<str>,
     acks: bool,
+    access: crate::auth::Access,
     registry: Registry,
     limits: ConnectionLimits,
     shutdown: CancellationToken,
@@ -45,9 +46,12 @@ pub async fn serve(
     let (outbox, outbox_rx) = outbox::channel(limits.outbound_frames, limits.outbound_bytes);
     let (sink, mut stream) = socket.split();
     let writer = tokio::spawn(write_loop(sink, outbox_rx, limits.ping_interval));
-    tracing::info!(conn, doc = %doc, acks, "connection opened");
+    tracing::info!(conn, doc = %doc, acks, user = %access.name, role = ?access.role, "connection opened");
 
-    let handle = match registry.join(&doc, conn, outbox.clone(), acks).await {
+    let handle = match registry
+        .join(&doc, conn, outbox.clone(), acks, access)
+        .await
+    {
         Ok(handle) => handle,
         Err(e) => {
             tracing::error!(conn, doc = %doc, error = %e, "join failed");

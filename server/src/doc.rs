@@ -23,6 +23,15 @@
 //! [`Meeting::assign_reference`] as a server change — stored and relayed like any update.
 //! The server API writes documents through the same path ([`ToDoc::Apply`]) and reads
 //! live state with [`ToDoc::Read`].
+//!
+//! Trust: each connection joins with its [`Access`]. Only editors (chair, minute-takers,
+//! administrators) may change the minutes, and nobody may once they are signed off; any
+//! other update that would change the document is refused *before* it is applied
+//! ([`protocol::MSG_REJECTED`] to the sender, an audit entry, and a 1008 close after
+//! repeated attempts). The actor owns the meeting's [`Ledger`]: ledger commands
+//! ([`ToDoc::Command`]) are decided by [`crate::ledger::decide`] against the live
+//! document, written (with a signed version, when signing) in the document's ordered
+//! write stream, and broadcast to every connection once durable.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -36,11 +45,23 @@ use yrs::block::ClientID;
 use yrs::updates::decoder::Decode;
 use yrs::{Doc, ReadTxn, StateVector, Transact, TransactionMut, Update};
 
+use minutebook_shared::meeting::export;
+use minutebook_shared::protocol::Rejected;
+use minutebook_shared::trust::{self, Ledger, VersionInfo};
+
+use crate::audit;
+use crate::auth::Access;
 use crate::guard::{self, Panicked};
+use crate::ledger::{Command, Decision, Refusal};
 use crate::outbox::{code, CloseReason, Outbox};
 use crate::records::{Allocation, MeetingState, SideWrites};
 use crate::registry::Registry;
-use crate::store::{Completion, Store, StoreError, StoredDoc, WriteOp, Written};
+use crate::store::{
+    Completion, Record, SignedVersion, Store, StoreError, StoredDoc, WriteOp, Written,
+};
+
+/// Refused writes after which a connection is closed (1008).
+const MAX_REJECTIONS: u32 = 16;
 
 /// The connection id of changes made by the server itself (no connection has it).
 const SERVER: ConnId = 0;
@@ -64,7 +85,24 @@ pub enum ToDoc {
         conn: ConnId,
         outbox: Outbox,
         acks: bool,
+        access: Access,
         joined: oneshot::Sender<Result<(), JoinError>>,
+    },
+    /// A ledger command from the HTTP API; answered once durable.
+    Command {
+        access: Access,
+        cmd: Command,
+        reply: oneshot::Sender<Result<CommandOk, Refusal>>,
+    },
+    /// The current ledger and readiness (once durable).
+    Ledger {
+        reply: oneshot::Sender<(Ledger, trust::Readiness)>,
+    },
+    /// Close every connection that joined through invitation `invite`.
+    Disconnect {
+        invite: u64,
+        code: u16,
+        reason: String,
     },
     Incoming {
         conn: ConnId,
@@ -83,6 +121,13 @@ pub enum ToDoc {
     Read {
         state: oneshot::Sender<Vec<u8>>,
     },
+}
+
+/// What an accepted ledger command produced.
+#[derive(Debug, Clone)]
+pub enum CommandOk {
+    Ledger(Ledger),
+    Version(VersionInfo),
 }
 
 /// Why a connection could not join a document.
@@ -122,14 +167,28 @@ struct Peer {
     received: u64,
     /// Awareness client ids this connection announced; removed when it leaves.
     awareness_ids: HashSet<ClientID>,
+    access: Access,
+    rejections: u32,
 }
 
 enum Effect {
     To(ConnId, Bytes),
-    Relay { from: ConnId, frame: Bytes },
+    Relay {
+        from: ConnId,
+        frame: Bytes,
+    },
     Saved(ConnId, u64),
     Applied(oneshot::Sender<Result<(), String>>),
     State(oneshot::Sender<Vec<u8>>, Vec<u8>),
+    /// The ledger to every connection that speaks the Minutebook subprotocol.
+    Ledger(Bytes),
+    Reply(oneshot::Sender<Result<CommandOk, Refusal>>, CommandOk),
+    Refused(oneshot::Sender<Result<CommandOk, Refusal>>, Refusal),
+    LedgerState(
+        oneshot::Sender<(Ledger, trust::Readiness)>,
+        Ledger,
+        trust::Readiness,
+    ),
 }
 
 pub(crate) struct DocActor {
@@ -154,6 +213,7 @@ pub(crate) struct DocActor {
     /// Connections whose outbox overflowed during the current step.
     dropped: Vec<ConnId>,
     meeting: MeetingState,
+    ledger: Ledger,
 }
 
 impl DocActor {
@@ -211,6 +271,12 @@ impl DocActor {
         policy: CompactionPolicy,
     ) -> Result<Self, StoreError> {
         let stored = load_stored(&store, &name).await?;
+        let ledger = {
+            let (store, name) = (store.clone(), name.clone());
+            tokio::task::spawn_blocking(move || store.ledger(&name))
+                .await
+                .unwrap_or_else(|e| Err(StoreError::from_join(e)))?
+        };
         let doc = build_doc(&name, &stored);
         let (written_tx, written_rx) = mpsc::unbounded_channel();
         let last = stored.last_seq();
@@ -234,7 +300,10 @@ impl DocActor {
             written_rx,
             dropped: Vec::new(),
             meeting,
+            ledger,
         };
+        let doc = actor.awareness.doc().clone();
+        actor.meeting.status_changes(&doc);
         // Documents stored before their side records existed get them now.
         let side = actor.side_writes();
         if !side.meta.is_empty() {
@@ -263,12 +332,25 @@ impl DocActor {
                 conn,
                 outbox,
                 acks,
+                access,
                 joined,
             } => {
                 if self.failed {
                     let _ = joined.send(Err(JoinError::Busy));
                     return;
                 }
+                let audit = audit::entry(
+                    &self.store,
+                    &self.name,
+                    &access.name,
+                    access.role,
+                    "join",
+                    format!("connected (connection {conn})"),
+                );
+                self.store.submit(
+                    WriteOp::Records(vec![Record::Audit(audit)]),
+                    self.written_tx.clone(),
+                );
                 self.peers.insert(
                     conn,
                     Peer {
@@ -276,8 +358,14 @@ impl DocActor {
                         acks,
                         received: 0,
                         awareness_ids: HashSet::new(),
+                        access,
+                        rejections: 0,
                     },
                 );
+                if acks {
+                    let ledger = frame(&protocol::ledger(&self.ledger));
+                    self.emit(Effect::To(conn, ledger));
+                }
                 let sv = self.doc().transact().state_vector();
                 self.emit(Effect::To(
                     conn,
@@ -299,6 +387,10 @@ impl DocActor {
                     let _ = done.send(Err("storage failure".into()));
                     return;
                 }
+                if self.ledger.signed() {
+                    let _ = done.send(Err("the minutes are signed off and read-only".into()));
+                    return;
+                }
                 match apply(self.doc(), &update) {
                     Ok(Ok(true)) => {
                         self.append(update, SERVER);
@@ -312,6 +404,27 @@ impl DocActor {
                         let _ = done.send(Err(format!("update rejected: {p}")));
                         self.rebuild().await;
                     }
+                }
+            }
+            ToDoc::Command { access, cmd, reply } => self.on_command(access, cmd, reply),
+            ToDoc::Ledger { reply } => {
+                let view = self.meeting.meeting.view(&self.doc().transact());
+                let readiness = trust::readiness(&view, &self.ledger);
+                self.emit(Effect::LedgerState(reply, self.ledger.clone(), readiness));
+            }
+            ToDoc::Disconnect {
+                invite,
+                code,
+                reason,
+            } => {
+                let conns: Vec<ConnId> = self
+                    .peers
+                    .iter()
+                    .filter(|(_, p)| p.access.invite == Some(invite))
+                    .map(|(c, _)| *c)
+                    .collect();
+                for c in conns {
+                    self.close_peer(c, CloseReason::new(code, reason.clone()));
                 }
             }
             ToDoc::Read { state } => {
@@ -344,8 +457,40 @@ impl DocActor {
             self.written_tx.clone(),
         );
         self.emit(Effect::Relay { from, frame: relay });
+        self.record_status_changes(from);
         self.start_allocation(side.allocate);
         self.maybe_compact(self.policy.max_log_entries);
+    }
+
+    /// Audits action status changes made by connection `from` (who and when), for the
+    /// series' action log.
+    fn record_status_changes(&mut self, from: ConnId) {
+        let doc = self.awareness.doc().clone();
+        let changes = self.meeting.status_changes(&doc);
+        let Some(peer) = self.peers.get(&from) else {
+            return;
+        };
+        if changes.is_empty() {
+            return;
+        }
+        let access = peer.access.clone();
+        let entries = changes
+            .into_iter()
+            .map(|c| {
+                audit::entry(
+                    &self.store,
+                    &self.name,
+                    &access.name,
+                    access.role,
+                    "action-status",
+                    format!("action {} {}: {} → {}", c.action, c.reference, c.from, c.to),
+                )
+            })
+            .collect::<Vec<_>>();
+        self.store.submit(
+            WriteOp::Records(entries.into_iter().map(Record::Audit).collect()),
+            self.written_tx.clone(),
+        );
     }
 
     /// Compares the header summary and the action map with what was last stored.
@@ -438,6 +583,41 @@ impl DocActor {
         peer.received += 1;
         let count = peer.received;
         let acks = peer.acks;
+        let refusal = if self.ledger.signed() {
+            Some("the minutes are signed off and read-only")
+        } else if !peer.access.edits() {
+            Some("your role may not change the minutes")
+        } else {
+            None
+        };
+        if let Some(reason) = refusal {
+            match changes_anything(self.doc(), &raw) {
+                Ok(Ok(false)) => {} // nothing new (e.g. a read-only client's sync step 2)
+                Ok(Ok(true)) => return self.reject(conn, count, reason),
+                Ok(Err(e)) => {
+                    self.close_peer(
+                        conn,
+                        CloseReason::new(code::INVALID_PAYLOAD, format!("update rejected: {e}")),
+                    );
+                    return;
+                }
+                Err(Panicked(p)) => {
+                    tracing::error!(doc = %self.name, conn, panic = %p, "decoding an update panicked");
+                    self.close_peer(
+                        conn,
+                        CloseReason::new(
+                            code::INVALID_PAYLOAD,
+                            "update rejected: it crashed the decoder",
+                        ),
+                    );
+                    return;
+                }
+            }
+            if acks {
+                self.emit(Effect::Saved(conn, count));
+            }
+            return;
+        }
         match apply(self.doc(), &raw) {
             Ok(Ok(true)) => self.append(raw, conn),
             Ok(Ok(false)) => {} // nothing new; acknowledged below once what it duplicates is durable
@@ -464,6 +644,161 @@ impl DocActor {
         if acks {
             self.emit(Effect::Saved(conn, count));
         }
+    }
+
+    /// Refuses a write: tells the sender why, audits it, and closes a persistent offender.
+    fn reject(&mut self, conn: ConnId, count: u64, reason: &str) {
+        let Some(peer) = self.peers.get_mut(&conn) else {
+            return;
+        };
+        peer.rejections += 1;
+        let rejections = peer.rejections;
+        let access = peer.access.clone();
+        let audit = audit::entry(
+            &self.store,
+            &self.name,
+            &access.name,
+            access.role,
+            "rejected",
+            format!("write to the minutes refused: {reason}"),
+        );
+        tracing::warn!(doc = %self.name, conn, actor = %access.name, reason, "write refused");
+        self.audit_ordered(audit);
+        let msg = protocol::rejected(&Rejected {
+            count,
+            reason: reason.to_string(),
+        });
+        self.emit(Effect::To(conn, frame(&msg)));
+        if rejections >= MAX_REJECTIONS {
+            self.close_peer(
+                conn,
+                CloseReason::new(
+                    code::POLICY_VIOLATION,
+                    format!("too many refused writes: {reason}"),
+                ),
+            );
+        }
+    }
+
+    /// Stores audit entries in the document's ordered write stream, so what is emitted
+    /// after them is released only once they are durable.
+    fn audit_ordered(&mut self, entry: trust::AuditEntry) {
+        self.submitted += 1;
+        self.store.submit(
+            WriteOp::Audit {
+                seq: self.submitted,
+                entries: vec![entry],
+            },
+            self.written_tx.clone(),
+        );
+    }
+
+    /// Decides a ledger command and carries it out as one durable step.
+    fn on_command(
+        &mut self,
+        access: Access,
+        cmd: Command,
+        reply: oneshot::Sender<Result<CommandOk, Refusal>>,
+    ) {
+        if self.failed {
+            let _ = reply.send(Err(Refusal::Unavailable(
+                "storage failure; try again".into(),
+            )));
+            return;
+        }
+        let now = audit::now_ms();
+        let view = self.meeting.meeting.view(&self.doc().transact());
+        let decision = match crate::ledger::decide(&self.ledger, &view, &access, &cmd, now) {
+            Ok(decision) => decision,
+            Err(refusal) => {
+                let audit = audit::entry(
+                    &self.store,
+                    &self.name,
+                    &access.name,
+                    access.role,
+                    "rejected",
+                    format!("{} refused: {refusal}", cmd.event()),
+                );
+                tracing::warn!(doc = %self.name, actor = %access.name, event = cmd.event(), %refusal, "command refused");
+                self.audit_ordered(audit);
+                self.emit(Effect::Refused(reply, refusal));
+                return;
+            }
+        };
+        let Decision {
+            mut ledger,
+            detail,
+            set_text,
+            sign,
+        } = decision;
+        if let Some((block, text)) = set_text {
+            self.server_change(|meeting, txn| {
+                let _ = meeting.set_block_text(
+                    txn,
+                    &minutebook_shared::meeting::model::BlockId(block),
+                    &text,
+                );
+            });
+        }
+        let mut version = None;
+        if let Some(number) = sign {
+            let view = self.meeting.meeting.view(&self.doc().transact());
+            let markdown = export::markdown(&view);
+            let readiness = trust::readiness(&view, &self.ledger);
+            let info = VersionInfo {
+                version: number,
+                signed: trust::Stamp {
+                    by: access.name.clone(),
+                    person: access.person.clone(),
+                    at: now,
+                },
+                sha256: trust::sha256_hex(markdown.as_bytes()),
+                override_reason: match &cmd {
+                    Command::SignOff { override_reason } if !readiness.complete() => {
+                        override_reason.clone()
+                    }
+                    _ => String::new(),
+                },
+                readiness,
+            };
+            ledger.versions.push(info.clone());
+            let state = self
+                .doc()
+                .transact()
+                .encode_state_as_update_v1(&StateVector::default());
+            version = Some(SignedVersion {
+                info,
+                markdown,
+                state,
+            });
+        }
+        let audit = audit::entry(
+            &self.store,
+            &self.name,
+            &access.name,
+            access.role,
+            cmd.event(),
+            detail,
+        );
+        self.ledger = ledger.clone();
+        self.submitted += 1;
+        let answer = match &version {
+            Some(v) => CommandOk::Version(v.info.clone()),
+            None => CommandOk::Ledger(ledger.clone()),
+        };
+        let broadcast = frame(&protocol::ledger(&ledger));
+        self.store.submit(
+            WriteOp::Ledger {
+                doc: self.name.clone(),
+                seq: self.submitted,
+                ledger: Box::new(ledger),
+                version: version.map(Box::new),
+                audit: vec![audit],
+            },
+            self.written_tx.clone(),
+        );
+        self.emit(Effect::Ledger(broadcast));
+        self.emit(Effect::Reply(reply, answer));
     }
 
     fn on_awareness(&mut self, conn: ConnId, update: AwarenessUpdate) {
@@ -537,6 +872,26 @@ impl DocActor {
             }
             Effect::State(reply, state) => {
                 let _ = reply.send(state);
+            }
+            Effect::Ledger(frame) => {
+                let conns: Vec<ConnId> = self
+                    .peers
+                    .iter()
+                    .filter(|(_, p)| p.acks)
+                    .map(|(c, _)| *c)
+                    .collect();
+                for c in conns {
+                    self.send_now(c, frame.clone());
+                }
+            }
+            Effect::Reply(reply, answer) => {
+                let _ = reply.send(Ok(answer));
+            }
+            Effect::Refused(reply, refusal) => {
+                let _ = reply.send(Err(refusal));
+            }
+            Effect::LedgerState(reply, ledger, readiness) => {
+                let _ = reply.send((ledger, readiness));
             }
         }
     }
@@ -706,6 +1061,27 @@ impl DocActor {
 
 fn frame(msg: &Message) -> Bytes {
     Bytes::from(protocol::encode(msg))
+}
+
+/// Whether an update would change the document, decided without applying it: it carries
+/// structs beyond the document's state, or deletions the document does not have.
+fn changes_anything(doc: &Doc, raw: &[u8]) -> Result<Result<bool, String>, Panicked> {
+    guard::contain(|| {
+        let update = Update::decode_v1(raw).map_err(|e| format!("cannot decode: {e}"))?;
+        let txn = doc.transact();
+        if update.extends(&txn.state_vector()) {
+            return Ok(true);
+        }
+        if update.delete_set().is_empty() {
+            return Ok(false);
+        }
+        // Deletions the document already has change nothing.
+        let mut extra = update.delete_set().clone();
+        extra.diff_with(&txn.snapshot().delete_set);
+        Ok(extra
+            .iter()
+            .any(|(_, ranges)| ranges.iter().any(|r| !r.is_empty())))
+    })
 }
 
 /// Decodes and applies an update; `Ok(Ok(true))` when it added anything that must be stored.

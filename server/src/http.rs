@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, State, WebSocketUpgrade};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -13,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower_http::services::{ServeDir, ServeFile};
 
+use crate::auth::Auth;
 use crate::connection::{self, ConnectionLimits};
 use crate::registry::Registry;
 
@@ -20,6 +22,7 @@ use crate::registry::Registry;
 #[derive(Clone)]
 pub struct AppState {
     pub registry: Registry,
+    pub auth: Auth,
     pub limits: ConnectionLimits,
     pub shutdown: CancellationToken,
     /// Tracks live WebSocket connections so shutdown can wait for them.
@@ -33,6 +36,9 @@ pub fn router(state: AppState, web_dir: &std::path::Path) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/ws/{doc}", get(websocket))
+        .merge(crate::session_api::routes())
+        .merge(crate::ledger_api::routes())
+        .merge(crate::action_log::routes())
         .merge(crate::api::routes(state.limits.max_message_bytes))
         .fallback_service(statics)
         .with_state(state)
@@ -46,6 +52,7 @@ async fn websocket(
     ws: WebSocketUpgrade,
     Path(doc): Path<String>,
     State(state): State<AppState>,
+    headers: HeaderMap,
 ) -> Response {
     if !valid_doc_name(&doc) {
         return (
@@ -57,6 +64,43 @@ async fn websocket(
     if state.shutdown.is_cancelled() {
         return (StatusCode::SERVICE_UNAVAILABLE, "server shutting down").into_response();
     }
+    // Authenticate before upgrading: a refused upgrade is an HTTP answer, not a close
+    // (which would make Yjs clients reconnect in a tight loop).
+    let caller = match state.auth.caller(&headers) {
+        Ok(caller) => caller,
+        Err(e) => {
+            tracing::error!(error = %e, "resolving credentials failed");
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "could not check credentials",
+            )
+                .into_response();
+        }
+    };
+    if !caller.signed_in() {
+        crate::access::refuse(
+            &state,
+            &caller,
+            &doc,
+            "WebSocket upgrade without credentials",
+        )
+        .await;
+        return (
+            StatusCode::UNAUTHORIZED,
+            "sign in with your invitation link first",
+        )
+            .into_response();
+    }
+    let Some(access) = caller.access(&doc) else {
+        crate::access::refuse(
+            &state,
+            &caller,
+            &doc,
+            "WebSocket upgrade without access to the meeting",
+        )
+        .await;
+        return (StatusCode::FORBIDDEN, "you have no access to this meeting").into_response();
+    };
     let max = state.limits.max_message_bytes;
     let doc: Arc<str> = doc.into();
     ws.protocols([SUBPROTOCOL])
@@ -71,6 +115,7 @@ async fn websocket(
                 socket,
                 doc,
                 acks,
+                access,
                 state.registry,
                 state.limits,
                 state.shutdown,

@@ -5,6 +5,11 @@
 //! - [`api`] and [`meetings`]: the meetings API (list, create, import, export), also used
 //!   by the command line; [`catalog`]: catalog entries and reference inputs;
 //! - [`demo`]: the demo meeting loaded into an empty store (`serve --demo`);
+//! - [`auth`], [`access`] and [`session_api`]: identity (server secret, setup and
+//!   invitation links, sessions) and per-meeting access, checked before every upgrade and
+//!   request; [`audit`]: the audit log;
+//! - [`ledger`] and [`ledger_api`]: confirmations, corrections, sign-off, signed versions;
+//!   [`action_log`]: the actions of a whole series;
 //! - [`connection`]: one WebSocket connection (decode, limits, keepalive, close reasons);
 //! - [`outbox`]: a connection's bounded outbound queue (slow clients are disconnected);
 //! - [`registry`] and [`doc`]: one actor task per loaded document; [`records`]: the
@@ -15,7 +20,11 @@
 //!
 //! [`start`] runs a server on a listener; [`RunningServer::shutdown`] stops it gracefully.
 
+pub mod access;
+pub mod action_log;
 pub mod api;
+pub mod audit;
+pub mod auth;
 pub mod catalog;
 pub mod config;
 pub mod connection;
@@ -23,10 +32,13 @@ pub mod demo;
 pub mod doc;
 pub mod guard;
 pub mod http;
+pub mod ledger;
+pub mod ledger_api;
 pub mod meetings;
 pub mod outbox;
 pub mod records;
 pub mod registry;
+pub mod session_api;
 pub mod store;
 
 use std::net::SocketAddr;
@@ -60,11 +72,14 @@ pub enum ServerError {
     Serve(std::io::Error),
     #[error("cannot load the demo meeting: {0}")]
     Demo(String),
+    #[error("cannot set up identity: {0}")]
+    Auth(#[from] auth::AuthError),
 }
 
 /// A server running in the background.
 pub struct RunningServer {
     addr: SocketAddr,
+    setup_link: Option<String>,
     shutdown: CancellationToken,
     task: JoinHandle<Result<(), ServerError>>,
 }
@@ -73,6 +88,12 @@ impl RunningServer {
     /// The address the server listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The one-time administrator setup link, printed at start while no administrator
+    /// exists.
+    pub fn setup_link(&self) -> Option<&str> {
+        self.setup_link.as_deref()
     }
 
     /// A token that stops the server when cancelled.
@@ -114,6 +135,16 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         })?;
     let addr = listener.local_addr().map_err(ServerError::Serve)?;
     let shutdown = CancellationToken::new();
+    let public_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let auth = auth::Auth::open(store.clone(), &public_url).await?;
+    let setup_link = if auth.has_admin()? {
+        None
+    } else {
+        Some(auth.setup_link().await?)
+    };
     let registry = registry::Registry::new(store, config.compaction());
     if config.demo {
         demo::load_if_empty(&registry)
@@ -122,6 +153,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     }
     let state = http::AppState {
         registry: registry.clone(),
+        auth,
         limits: config.limits(),
         shutdown: shutdown.clone(),
         connections: TaskTracker::new(),
@@ -153,6 +185,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     });
     Ok(RunningServer {
         addr,
+        setup_link,
         shutdown,
         task,
     })

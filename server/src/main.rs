@@ -35,6 +35,17 @@ enum Command {
     Import(cli::ImportArgs),
     /// Export a meeting as Markdown or HTML (the server must not be running).
     Export(cli::ExportArgs),
+    /// Check an exported signed version against its SHA-256 and the stored version.
+    Verify(cli::VerifyArgs),
+    /// Administrators (the server must not be running).
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Print a new one-time link that sets up an administrator (valid 24 h).
+    SetupLink(cli::AdminLinkArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -46,6 +57,8 @@ fn main() -> anyhow::Result<()> {
             Command::Serve(config) => serve(config).await,
             Command::Import(args) => cli::import(args).await,
             Command::Export(args) => cli::export(args).await,
+            Command::Verify(args) => cli::verify(args).await,
+            Command::Admin(AdminCommand::SetupLink(args)) => cli::admin_setup_link(args).await,
         }
     })
 }
@@ -70,6 +83,10 @@ async fn serve(config: ServerConfig) -> anyhow::Result<()> {
         .await
         .context("starting the server")?;
     println!("Minutebook is running at http://{}/", server.addr());
+    if let Some(link) = server.setup_link() {
+        println!("No administrator yet. Open this one-time link to become the administrator (valid 24 h):");
+        println!("Set up Minutebook: {link}");
+    }
     let token = server.shutdown_token();
     tokio::spawn(async move {
         shutdown_signal().await;

@@ -241,11 +241,14 @@ async fn write_minutes(
     Ok(())
 }
 
+/// Title of the item open actions are carried into when the agenda has none.
+pub const MATTERS_ARISING: &str = "Matters arising";
+
 /// The next meeting of a series, started from the previous one: same series (unless
 /// another is given), venue, chair, register (everyone present), minute-takers and
 /// top-level agenda item titles (standing items, no text); date, time and venue from the
 /// previous meeting's "next meeting"; its open actions carried forward with their
-/// references, so the series' action log continues.
+/// references into the "Matters arising" item, so the series' action log continues.
 pub fn carry_forward(prev: &MeetingView, title: &str, series: &str) -> Minutes {
     let base = Minutes::from_view(prev);
     let old = &base.header;
@@ -274,7 +277,7 @@ pub fn carry_forward(prev: &MeetingView, title: &str, series: &str) -> Minutes {
             attendance: Attendance::Present,
         })
         .collect();
-    let items = base
+    let mut items: Vec<MinutesItem> = base
         .items
         .iter()
         .map(|i| MinutesItem {
@@ -282,14 +285,45 @@ pub fn carry_forward(prev: &MeetingView, title: &str, series: &str) -> Minutes {
             ..MinutesItem::default()
         })
         .collect();
-    let actions = base
+    let open: Vec<_> = base
         .actions
         .iter()
         .filter(|a| a.fields.status == ActionStatus::Open)
+        .collect();
+    // Open actions are reviewed under "Matters arising": the standing item of that name,
+    // or a new one after the first item (apologies, usually).
+    let arising = if open.is_empty() {
+        None
+    } else {
+        Some(
+            match items
+                .iter()
+                .position(|i| i.title.to_lowercase().contains("matters arising"))
+            {
+                Some(at) => at,
+                None => {
+                    let at = items.len().min(1);
+                    items.insert(
+                        at,
+                        MinutesItem {
+                            title: MATTERS_ARISING.into(),
+                            ..MinutesItem::default()
+                        },
+                    );
+                    at
+                }
+            },
+        )
+    };
+    let actions = open
+        .into_iter()
         .map(|a| meeting::MinutesAction {
             fields: a.fields.clone(),
             owners: a.owners.clone(),
-            raised_in: None,
+            raised_in: arising.map(|at| meeting::RaisedIn {
+                item: meeting::ItemPath(vec![at]),
+                block: None,
+            }),
         })
         .collect();
     Minutes {

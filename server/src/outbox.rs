@@ -25,10 +25,14 @@ pub mod code {
     pub const UNSUPPORTED_DATA: u16 = 1003;
     /// The message content was invalid (an update the CRDT rejected).
     pub const INVALID_PAYLOAD: u16 = 1007;
+    /// Policy violation: access revoked, or too many refused writes. Do not reconnect.
+    pub const POLICY_VIOLATION: u16 = 1008;
     /// The message was larger than the configured limit.
     pub const MESSAGE_TOO_BIG: u16 = 1009;
     /// The server hit an internal error (storage failure).
     pub const INTERNAL_ERROR: u16 = 1011;
+    /// The server restarts the connection (e.g. the user's role changed): reconnect.
+    pub const SERVICE_RESTART: u16 = 1012;
     /// The client could not keep up; it should reconnect (and resync) later.
     pub const TRY_AGAIN_LATER: u16 = 1013;
 }

@@ -39,6 +39,17 @@ pub(crate) struct MeetingState {
     pub(crate) allocations: VecDeque<Allocation>,
     /// Counters this actor already raised: (series key, year) → at least this.
     bumped: HashMap<(String, u8), u32>,
+    /// Action id → (reference, status) as last seen, to record who changed a status.
+    statuses: HashMap<String, (String, String)>,
+}
+
+/// An action whose status changed in one update.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StatusChange {
+    pub(crate) action: String,
+    pub(crate) reference: String,
+    pub(crate) from: String,
+    pub(crate) to: String,
 }
 
 impl MeetingState {
@@ -52,7 +63,34 @@ impl MeetingState {
             pending: HashSet::new(),
             allocations: VecDeque::new(),
             bumped: HashMap::new(),
+            statuses: HashMap::new(),
         }
+    }
+
+    /// Actions whose status differs from the last call (the first call only records).
+    pub(crate) fn status_changes(&mut self, doc: &Doc) -> Vec<StatusChange> {
+        let txn = doc.transact();
+        let first = self.statuses.is_empty();
+        let mut changes = Vec::new();
+        for (id, value) in self.actions.iter(&txn) {
+            let Out::YMap(action) = value else { continue };
+            let status = catalog::read_field(&action, &txn, schema::action::STATUS);
+            let reference = catalog::read_field(&action, &txn, schema::action::REFERENCE);
+            let previous = self
+                .statuses
+                .insert(id.to_string(), (reference.clone(), status.clone()));
+            if let Some((_, old)) = previous {
+                if old != status && !first {
+                    changes.push(StatusChange {
+                        action: id.to_string(),
+                        reference,
+                        from: old,
+                        to: status,
+                    });
+                }
+            }
+        }
+        changes
     }
 
     /// Rebinds to a rebuilt document, keeping what was stored.

@@ -9,9 +9,12 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::task::TaskTracker;
 
-use crate::doc::{CompactionPolicy, ConnId, DocActor, Incoming, JoinError, ToDoc};
+use crate::auth::Access;
+use crate::doc::{CommandOk, CompactionPolicy, ConnId, DocActor, Incoming, JoinError, ToDoc};
+use crate::ledger::{Command, Refusal};
 use crate::outbox::Outbox;
 use crate::store::Store;
+use minutebook_shared::trust::{Ledger, Readiness};
 
 /// Messages a document actor buffers before connections wait to send more.
 const ACTOR_QUEUE: usize = 1024;
@@ -86,6 +89,7 @@ impl Registry {
         conn: ConnId,
         outbox: Outbox,
         acks: bool,
+        access: Access,
     ) -> Result<DocHandle, JoinError> {
         // A join can race with the actor unloading; the retry then loads a fresh one.
         for _ in 0..8 {
@@ -95,6 +99,7 @@ impl Registry {
                 conn,
                 outbox: outbox.clone(),
                 acks,
+                access: access.clone(),
                 joined,
             };
             if tx.send(join).await.is_err() {
@@ -130,6 +135,66 @@ impl Registry {
             }
         }
         Err(ApplyError("document is busy; try again".into()))
+    }
+
+    /// Runs a ledger command on meeting `name` (loading it if needed); answers once durable.
+    pub async fn command(
+        &self,
+        name: &str,
+        access: &Access,
+        cmd: Command,
+    ) -> Result<CommandOk, Refusal> {
+        for _ in 0..8 {
+            let tx = self.actor(name);
+            let (reply, answer) = oneshot::channel();
+            let msg = ToDoc::Command {
+                access: access.clone(),
+                cmd: cmd.clone(),
+                reply,
+            };
+            if tx.send(msg).await.is_err() {
+                continue;
+            }
+            match answer.await {
+                Ok(result) => return result,
+                Err(_) => continue,
+            }
+        }
+        Err(Refusal::Unavailable(
+            "the meeting is busy; try again".into(),
+        ))
+    }
+
+    /// The ledger of meeting `name` and its readiness, from its actor (loading it).
+    pub async fn ledger(&self, name: &str) -> Option<(Ledger, Readiness)> {
+        for _ in 0..8 {
+            let tx = self.actor(name);
+            let (reply, answer) = oneshot::channel();
+            if tx.send(ToDoc::Ledger { reply }).await.is_err() {
+                continue;
+            }
+            if let Ok(found) = answer.await {
+                return Some(found);
+            }
+        }
+        None
+    }
+
+    /// Closes the connections to `name` that joined through invitation `invite`.
+    pub async fn disconnect(&self, name: &str, invite: u64, code: u16, reason: &str) {
+        let tx = {
+            let docs = self.0.docs.lock().unwrap_or_else(|p| p.into_inner());
+            docs.get(name).map(|e| e.tx.clone())
+        };
+        if let Some(tx) = tx {
+            let _ = tx
+                .send(ToDoc::Disconnect {
+                    invite,
+                    code,
+                    reason: reason.to_string(),
+                })
+                .await;
+        }
     }
 
     /// The current state of document `name` if it is loaded (once everything in it is

@@ -24,6 +24,8 @@ use std::thread::JoinHandle;
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
 use tokio::sync::mpsc;
 
+use minutebook_shared::trust::{AuditEntry, Ledger, VersionInfo};
+
 use crate::catalog::CatalogEntry;
 
 /// Update log: (document, sequence number) → one v1 update.
@@ -34,6 +36,18 @@ const SNAPSHOTS: TableDefinition<&str, (u64, &[u8])> = TableDefinition::new("sna
 const MEETINGS: TableDefinition<&str, &str> = TableDefinition::new("meetings");
 /// Action reference counters: (series key, two-digit year) → highest number given.
 const REFERENCES: TableDefinition<(&str, u8), u32> = TableDefinition::new("references");
+
+/// Trust records (see [`crate::auth`]): kind → key → JSON. Kinds: `secret`, `admin`,
+/// `invite`, `session`, `setup`.
+const RECORDS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("records");
+/// Ledger of each meeting: document → [`Ledger`] as JSON (written only by the server).
+const LEDGERS: TableDefinition<&str, &[u8]> = TableDefinition::new("ledgers");
+/// Signed versions: (document, version) → [`SignedVersion`] without its state, as JSON.
+const VERSIONS: TableDefinition<(&str, u32), &[u8]> = TableDefinition::new("versions");
+/// Signed versions' full document state: (document, version) → v1 update.
+const VERSION_STATES: TableDefinition<(&str, u32), &[u8]> = TableDefinition::new("version_states");
+/// Audit log: (document or "", sequence) → [`AuditEntry`] as JSON.
+const AUDIT: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("audit");
 
 /// Most write requests folded into one transaction.
 const MAX_BATCH: usize = 4096;
@@ -104,6 +118,22 @@ pub enum WriteOp {
         floor: u32,
         count: u32,
     },
+    /// A meeting's ledger change, ordered with its updates: written at sequence `seq` of
+    /// the document's write stream (no update is stored under it) and reported as
+    /// [`Written::Appended`]. Optionally freezes a signed version in the same transaction.
+    Ledger {
+        doc: Arc<str>,
+        seq: u64,
+        ledger: Box<Ledger>,
+        version: Option<Box<SignedVersion>>,
+        audit: Vec<AuditEntry>,
+    },
+    /// Audit entries ordered in a document's write stream at `seq` (nothing is stored
+    /// under it), reported as [`Written::Appended`]: what is gated behind it is told only
+    /// once the entries are durable.
+    Audit { seq: u64, entries: Vec<AuditEntry> },
+    /// Trust records and audit entries ([`crate::auth`]); reported as [`Written::Meta`].
+    Records(Vec<Record>),
     /// Replace the snapshot and drop the log entries up to and including `upto`.
     Compact {
         doc: Arc<str>,
@@ -123,6 +153,32 @@ pub enum Meta {
         year: u8,
         at_least: u32,
     },
+}
+
+/// A write to the trust records.
+#[derive(Debug, Clone)]
+pub enum Record {
+    /// Insert or replace `kind`/`key` with a JSON value.
+    Put {
+        kind: &'static str,
+        key: String,
+        json: Vec<u8>,
+    },
+    /// Remove `kind`/`key`.
+    Delete { kind: &'static str, key: String },
+    /// Append an audit entry (its `seq` is already assigned by [`Store::audit_seq`]).
+    Audit(AuditEntry),
+}
+
+/// A signed, immutable version of a meeting.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct SignedVersion {
+    pub info: VersionInfo,
+    /// The canonical Markdown rendering whose SHA-256 is `info.sha256`.
+    pub markdown: String,
+    /// The full document state as a v1 update (stored in its own table).
+    #[serde(skip)]
+    pub state: Vec<u8>,
 }
 
 /// What became durable.
@@ -151,6 +207,8 @@ struct WriteRequest {
 pub struct Store {
     db: Arc<Database>,
     writer: std_mpsc::Sender<WriteRequest>,
+    /// Next audit sequence number (this process owns the database file exclusively).
+    audit_next: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// Owns the writer thread; dropping every [`Store`] clone and then calling
@@ -182,7 +240,13 @@ impl Store {
         txn.open_table(SNAPSHOTS).map_err(StoreError::new)?;
         txn.open_table(MEETINGS).map_err(StoreError::new)?;
         txn.open_table(REFERENCES).map_err(StoreError::new)?;
+        txn.open_table(RECORDS).map_err(StoreError::new)?;
+        txn.open_table(LEDGERS).map_err(StoreError::new)?;
+        txn.open_table(VERSIONS).map_err(StoreError::new)?;
+        txn.open_table(VERSION_STATES).map_err(StoreError::new)?;
+        txn.open_table(AUDIT).map_err(StoreError::new)?;
         txn.commit().map_err(StoreError::new)?;
+        let audit_next = last_audit_seq(&db)? + 1;
         let db = Arc::new(db);
         let (tx, rx) = std_mpsc::channel();
         let writer_db = db.clone();
@@ -190,7 +254,12 @@ impl Store {
             .name("redb-writer".into())
             .spawn(move || writer_loop(&writer_db, rx))
             .map_err(StoreError::new)?;
-        Ok((Store { db, writer: tx }, WriterThread(handle)))
+        let store = Store {
+            db,
+            writer: tx,
+            audit_next: Arc::new(audit_next.into()),
+        };
+        Ok((store, WriterThread(handle)))
     }
 
     /// Queues a write; `reply` receives its [`Completion`] once it is durable (or failed).
@@ -200,6 +269,104 @@ impl Store {
                 .reply
                 .send(Err(StoreError::new("storage writer has stopped")));
         }
+    }
+
+    /// Queues a write and waits until it is durable.
+    pub async fn write(&self, op: WriteOp) -> Result<Written, StoreError> {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        self.submit(op, tx);
+        rx.recv()
+            .await
+            .unwrap_or_else(|| Err(StoreError::new("storage writer has stopped")))
+    }
+
+    /// Assigns the next audit sequence number.
+    pub fn audit_seq(&self) -> u64 {
+        self.audit_next
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// A trust record's JSON. Blocking (a point read; fine on async threads).
+    pub fn record(&self, kind: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let txn = self.db.begin_read().map_err(StoreError::new)?;
+        let table = txn.open_table(RECORDS).map_err(StoreError::new)?;
+        Ok(table
+            .get((kind, key))
+            .map_err(StoreError::new)?
+            .map(|v| v.value().to_vec()))
+    }
+
+    /// Every record of `kind` as (key, JSON). Blocking.
+    pub fn records(&self, kind: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        let txn = self.db.begin_read().map_err(StoreError::new)?;
+        let table = txn.open_table(RECORDS).map_err(StoreError::new)?;
+        let mut out = Vec::new();
+        for entry in table.range((kind, "")..).map_err(StoreError::new)? {
+            let (k, v) = entry.map_err(StoreError::new)?;
+            let (k_kind, key) = k.value();
+            if k_kind != kind {
+                break;
+            }
+            out.push((key.to_string(), v.value().to_vec()));
+        }
+        Ok(out)
+    }
+
+    /// A meeting's ledger (the default when none is stored). Blocking.
+    pub fn ledger(&self, doc: &str) -> Result<Ledger, StoreError> {
+        let txn = self.db.begin_read().map_err(StoreError::new)?;
+        let table = txn.open_table(LEDGERS).map_err(StoreError::new)?;
+        match table.get(doc).map_err(StoreError::new)? {
+            Some(v) => serde_json::from_slice(v.value())
+                .map_err(|e| StoreError::new(format!("ledger of {doc} is unreadable: {e}"))),
+            None => Ok(Ledger::default()),
+        }
+    }
+
+    /// A signed version with its state. Blocking.
+    pub fn version(&self, doc: &str, version: u32) -> Result<Option<SignedVersion>, StoreError> {
+        let txn = self.db.begin_read().map_err(StoreError::new)?;
+        let table = txn.open_table(VERSIONS).map_err(StoreError::new)?;
+        let Some(v) = table.get((doc, version)).map_err(StoreError::new)? else {
+            return Ok(None);
+        };
+        let mut signed: SignedVersion = serde_json::from_slice(v.value()).map_err(|e| {
+            StoreError::new(format!("version {version} of {doc} is unreadable: {e}"))
+        })?;
+        let states = txn.open_table(VERSION_STATES).map_err(StoreError::new)?;
+        if let Some(state) = states.get((doc, version)).map_err(StoreError::new)? {
+            signed.state = state.value().to_vec();
+        }
+        Ok(Some(signed))
+    }
+
+    /// A meeting's audit entries in order (or every entry when `doc` is `None`). Blocking.
+    pub fn audit(&self, doc: Option<&str>) -> Result<Vec<AuditEntry>, StoreError> {
+        let txn = self.db.begin_read().map_err(StoreError::new)?;
+        let table = txn.open_table(AUDIT).map_err(StoreError::new)?;
+        let mut out = Vec::new();
+        let mut push = |v: &[u8]| {
+            if let Ok(entry) = serde_json::from_slice::<AuditEntry>(v) {
+                out.push(entry);
+            }
+        };
+        match doc {
+            Some(doc) => {
+                for entry in table
+                    .range((doc, 0)..=(doc, u64::MAX))
+                    .map_err(StoreError::new)?
+                {
+                    push(entry.map_err(StoreError::new)?.1.value());
+                }
+            }
+            None => {
+                for entry in table.iter().map_err(StoreError::new)? {
+                    push(entry.map_err(StoreError::new)?.1.value());
+                }
+                out.sort_by_key(|e| e.seq);
+            }
+        }
+        Ok(out)
     }
 
     /// Reads a document's snapshot and log. Blocking: call from `spawn_blocking`.
@@ -294,6 +461,16 @@ impl Store {
     }
 }
 
+fn last_audit_seq(db: &Database) -> Result<u64, StoreError> {
+    let txn = db.begin_read().map_err(StoreError::new)?;
+    let table = txn.open_table(AUDIT).map_err(StoreError::new)?;
+    let mut last = 0;
+    for entry in table.iter().map_err(StoreError::new)? {
+        last = last.max(entry.map_err(StoreError::new)?.0.value().1);
+    }
+    Ok(last)
+}
+
 fn writer_loop(db: &Database, rx: std_mpsc::Receiver<WriteRequest>) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
@@ -333,6 +510,11 @@ fn commit_batch(db: &Database, batch: &[WriteRequest]) -> Result<Vec<Written>, S
         let mut snapshots = txn.open_table(SNAPSHOTS).map_err(StoreError::new)?;
         let mut meetings = txn.open_table(MEETINGS).map_err(StoreError::new)?;
         let mut references = txn.open_table(REFERENCES).map_err(StoreError::new)?;
+        let mut records = txn.open_table(RECORDS).map_err(StoreError::new)?;
+        let mut ledgers = txn.open_table(LEDGERS).map_err(StoreError::new)?;
+        let mut versions = txn.open_table(VERSIONS).map_err(StoreError::new)?;
+        let mut version_states = txn.open_table(VERSION_STATES).map_err(StoreError::new)?;
+        let mut audit = txn.open_table(AUDIT).map_err(StoreError::new)?;
         for req in batch {
             match &req.op {
                 WriteOp::Append {
@@ -371,6 +553,63 @@ fn commit_batch(db: &Database, batch: &[WriteRequest]) -> Result<Vec<Written>, S
                         count: last - base,
                     });
                 }
+                WriteOp::Ledger {
+                    doc,
+                    seq,
+                    ledger,
+                    version,
+                    audit: entries,
+                } => {
+                    let json = serde_json::to_vec(&**ledger).map_err(StoreError::new)?;
+                    ledgers
+                        .insert(&**doc, json.as_slice())
+                        .map_err(StoreError::new)?;
+                    if let Some(v) = version {
+                        let key = (&**doc, v.info.version);
+                        // Versions are immutable: never overwrite one.
+                        if versions.get(key).map_err(StoreError::new)?.is_some() {
+                            return Err(StoreError::new(format!(
+                                "version {} of {doc} already exists",
+                                v.info.version
+                            )));
+                        }
+                        let json = serde_json::to_vec(&**v).map_err(StoreError::new)?;
+                        versions
+                            .insert(key, json.as_slice())
+                            .map_err(StoreError::new)?;
+                        version_states
+                            .insert(key, v.state.as_slice())
+                            .map_err(StoreError::new)?;
+                    }
+                    for entry in entries {
+                        write_audit(&mut audit, entry)?;
+                    }
+                    written.push(Written::Appended(*seq));
+                }
+                WriteOp::Audit { seq, entries } => {
+                    for entry in entries {
+                        write_audit(&mut audit, entry)?;
+                    }
+                    written.push(Written::Appended(*seq));
+                }
+                WriteOp::Records(list) => {
+                    for record in list {
+                        match record {
+                            Record::Put { kind, key, json } => {
+                                records
+                                    .insert((*kind, key.as_str()), json.as_slice())
+                                    .map_err(StoreError::new)?;
+                            }
+                            Record::Delete { kind, key } => {
+                                records
+                                    .remove((*kind, key.as_str()))
+                                    .map_err(StoreError::new)?;
+                            }
+                            Record::Audit(entry) => write_audit(&mut audit, entry)?,
+                        }
+                    }
+                    written.push(Written::Meta);
+                }
                 WriteOp::Compact {
                     doc,
                     upto,
@@ -389,6 +628,17 @@ fn commit_batch(db: &Database, batch: &[WriteRequest]) -> Result<Vec<Written>, S
     }
     txn.commit().map_err(StoreError::new)?;
     Ok(written)
+}
+
+fn write_audit(
+    audit: &mut redb::Table<(&str, u64), &[u8]>,
+    entry: &AuditEntry,
+) -> Result<(), StoreError> {
+    let json = serde_json::to_vec(entry).map_err(StoreError::new)?;
+    audit
+        .insert((entry.meeting.as_str(), entry.seq), json.as_slice())
+        .map_err(StoreError::new)?;
+    Ok(())
 }
 
 fn write_meta(

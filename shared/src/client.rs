@@ -27,7 +27,9 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use yrs::updates::decoder::Decode;
 use yrs::{Doc, ReadTxn, Transact, TransactionMut, Update};
 
-use crate::protocol::{self, Message, SyncMessage, MSG_SAVED, SUBPROTOCOL};
+use crate::protocol::{
+    self, Message, SyncMessage, MSG_LEDGER, MSG_REJECTED, MSG_SAVED, SUBPROTOCOL,
+};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -60,6 +62,11 @@ pub struct Status {
     pub connections: u64,
     /// The close reason of the last connection, if the server gave one.
     pub last_close: Option<(u16, String)>,
+    /// The meeting's ledger, as last sent by the server.
+    pub ledger: Option<crate::trust::Ledger>,
+    /// Writes the server refused, and the reason for the last one.
+    pub rejected: u64,
+    pub last_rejection: Option<String>,
 }
 
 /// Options for [`SyncClient::connect`].
@@ -69,6 +76,8 @@ pub struct ClientOptions {
     pub url: String,
     pub min_backoff: Duration,
     pub max_backoff: Duration,
+    /// Session token sent as `Authorization: Bearer …` with the upgrade.
+    pub bearer: Option<String>,
 }
 
 impl ClientOptions {
@@ -77,7 +86,14 @@ impl ClientOptions {
             url: url.into(),
             min_backoff: Duration::from_millis(50),
             max_backoff: Duration::from_secs(2),
+            bearer: None,
         }
+    }
+
+    /// Authenticates the connection with a session token.
+    pub fn with_bearer(mut self, token: impl Into<String>) -> Self {
+        self.bearer = Some(token.into());
+        self
     }
 }
 
@@ -135,6 +151,9 @@ impl SyncClient {
             remote: 0,
             connections: 0,
             last_close: None,
+            ledger: None,
+            rejected: 0,
+            last_rejection: None,
         };
         let (status_tx, status) = watch::channel(initial);
         let (online, online_rx) = watch::channel(true);
@@ -327,6 +346,11 @@ impl Worker {
             "Sec-WebSocket-Protocol",
             HeaderValue::from_static(SUBPROTOCOL),
         );
+        if let Some(token) = &self.options.bearer {
+            if let Ok(value) = HeaderValue::from_str(&format!("Bearer {token}")) {
+                request.headers_mut().insert("Authorization", value);
+            }
+        }
         let (socket, _response) = tokio::time::timeout(
             Duration::from_secs(10),
             tokio_tungstenite::connect_async_with_config(request, Some(ws_config()), false),
@@ -402,6 +426,20 @@ impl Worker {
                                     self.set(|s| s.saved = s.saved.max(saved));
                                 }
                             }
+                        }
+                        Message::Custom(MSG_LEDGER, payload) => {
+                            if let Ok(ledger) = serde_json::from_slice::<crate::trust::Ledger>(&payload) {
+                                self.set(|s| s.ledger = Some(ledger));
+                            }
+                        }
+                        Message::Custom(MSG_REJECTED, payload) => {
+                            let reason = serde_json::from_slice::<protocol::Rejected>(&payload)
+                                .map(|r| r.reason)
+                                .unwrap_or_else(|_| "refused".into());
+                            self.set(|s| {
+                                s.rejected += 1;
+                                s.last_rejection = Some(reason);
+                            });
                         }
                         _ => {}
                     }

@@ -3,15 +3,22 @@
 //! - [`protocol`]: the wire protocol — standard y-protocols messages (through
 //!   `yrs::sync`) plus Minutebook's one extension, the durable "saved" acknowledgement.
 //! - [`schema`]: the names of the shared document's root types, in one place.
+//! - [`trust`]: roles, sessions and the server-written ledger (confirmations,
+//!   corrections, sign-off, versions).
 //! - [`meeting`]: the meeting document model (typed API over yrs, views, import, export).
+//! - [`signoff`]: the sign-off block of a signed version's export, and checking a file.
+//! - [`diff`]: line-by-line differences (a signed version → the current draft).
 //! - [`client`] (feature `native-client`): a tokio sync client used by tests,
 //!   the benchmark and command-line tools.
 //!
 //! Everything except `client` compiles for both native targets and wasm32.
 
+pub mod diff;
 pub mod meeting;
 pub mod protocol;
 pub mod schema;
+pub mod signoff;
+pub mod trust;
 
 #[cfg(all(feature = "native-client", not(target_arch = "wasm32")))]
 pub mod client;

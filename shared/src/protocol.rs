@@ -22,6 +22,23 @@ pub const SUBPROTOCOL: &str = "minutebook.v1";
 /// Message tag of the durable acknowledgement (outside the y-protocols range 0–3).
 pub const MSG_SAVED: u8 = 100;
 
+/// Message tag of the meeting's ledger ([`crate::trust::Ledger`] as JSON), which the
+/// server sends to `SUBPROTOCOL` connections when they join and after every change.
+pub const MSG_LEDGER: u8 = 101;
+
+/// Message tag of a refused write: JSON [`Rejected`]. The update was not applied and
+/// will never be acknowledged.
+pub const MSG_REJECTED: u8 = 102;
+
+/// Why the server refused an update-carrying message (payload of [`MSG_REJECTED`]).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Rejected {
+    /// The connection's update-carrying message count that was refused.
+    pub count: u64,
+    /// What the user is told ("the minutes are signed off and read-only").
+    pub reason: String,
+}
+
 /// Default largest accepted WebSocket message, in bytes.
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 4 << 20;
 
@@ -73,6 +90,19 @@ pub fn saved(count: u64) -> Message {
     let mut payload = Vec::with_capacity(10);
     payload.write_var(count);
     Message::Custom(MSG_SAVED, payload)
+}
+
+/// The ledger message.
+pub fn ledger(ledger: &crate::trust::Ledger) -> Message {
+    Message::Custom(MSG_LEDGER, serde_json::to_vec(ledger).unwrap_or_default())
+}
+
+/// The refusal message.
+pub fn rejected(rejected: &Rejected) -> Message {
+    Message::Custom(
+        MSG_REJECTED,
+        serde_json::to_vec(rejected).unwrap_or_default(),
+    )
 }
 
 /// Reads the count out of a [`saved`] message payload.

@@ -44,11 +44,26 @@ pub async fn request(
     content_type: Option<&str>,
     body: &[u8],
 ) -> Response {
+    request_as(addr, None, method, path, content_type, body).await
+}
+
+/// Sends one request with an optional session token (`Authorization: Bearer`).
+pub async fn request_as(
+    addr: SocketAddr,
+    token: Option<&str>,
+    method: &str,
+    path: &str,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Response {
     let mut stream = TcpStream::connect(addr).await.expect("connect");
     let mut head = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
     );
+    if let Some(token) = token {
+        head.push_str(&format!("Authorization: Bearer {token}\r\n"));
+    }
     if let Some(ct) = content_type {
         head.push_str(&format!("Content-Type: {ct}\r\n"));
     }
@@ -81,6 +96,56 @@ pub async fn post_text(addr: SocketAddr, path: &str, body: &str) -> Response {
         body.as_bytes(),
     )
     .await
+}
+
+/// An HTTP client for one server, signed in as one session (or anonymous).
+#[derive(Clone, Debug)]
+pub struct Client {
+    pub addr: SocketAddr,
+    pub token: Option<String>,
+}
+
+impl Client {
+    pub fn new(addr: SocketAddr, token: Option<String>) -> Client {
+        Client { addr, token }
+    }
+
+    /// `GET path`.
+    pub async fn get(&self, path: &str) -> Response {
+        request_as(self.addr, self.token.as_deref(), "GET", path, None, &[]).await
+    }
+
+    /// `DELETE path`.
+    pub async fn delete(&self, path: &str) -> Response {
+        request_as(self.addr, self.token.as_deref(), "DELETE", path, None, &[]).await
+    }
+
+    /// `POST path` with a JSON body.
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> Response {
+        let bytes = serde_json::to_vec(body).expect("json");
+        request_as(
+            self.addr,
+            self.token.as_deref(),
+            "POST",
+            path,
+            Some("application/json"),
+            &bytes,
+        )
+        .await
+    }
+
+    /// `POST path` with a text body.
+    pub async fn post_text(&self, path: &str, body: &str) -> Response {
+        request_as(
+            self.addr,
+            self.token.as_deref(),
+            "POST",
+            path,
+            Some("text/plain; charset=utf-8"),
+            body.as_bytes(),
+        )
+        .await
+    }
 }
 
 fn parse(raw: &[u8]) -> Response {

@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use minutebook_server::{RunningServer, ServerConfig};
 use minutebook_shared::client::{ClientOptions, SyncClient};
+use minutebook_shared::trust::Role;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// Generous deadline for anything a test waits on (never a performance assertion).
@@ -36,11 +37,85 @@ pub fn web_dir() -> PathBuf {
     workspace_root().join("client").join("dist")
 }
 
-/// A server running in this process on a temp data dir.
+/// A server running in this process on a temp data dir, with an administrator session
+/// (set up through the one-time setup link, as a new user would).
 pub struct TestServer {
     pub config: ServerConfig,
     server: Option<RunningServer>,
+    /// The administrator's session token.
+    pub admin: String,
     _dir: Option<tempfile::TempDir>,
+}
+
+/// Uses a one-time setup link (`…/?setup=TOKEN`): creates an administrator named `name`
+/// and returns their session token.
+pub async fn setup_admin(addr: SocketAddr, link: &str, name: &str) -> String {
+    let token = link.split("setup=").nth(1).expect("setup link has a token");
+    let response = http::post_json(
+        addr,
+        "/api/setup",
+        &serde_json::json!({ "token": token, "name": name }),
+    )
+    .await;
+    assert_eq!(response.status, 200, "setup: {}", response.text());
+    response.json()["token"]
+        .as_str()
+        .expect("session token")
+        .to_string()
+}
+
+/// The token inside an invitation link (`…/?invite=TOKEN`).
+pub fn invite_token(link: &str) -> &str {
+    link.split("invite=").nth(1).unwrap_or(link)
+}
+
+/// Invites `name` (speaking for register `person`) to `meeting` as `role` with the
+/// administrator token `admin`; returns the invitation (JSON, with its `link`).
+pub async fn invite(
+    addr: SocketAddr,
+    admin: &str,
+    meeting: &str,
+    name: &str,
+    person: Option<&str>,
+    role: Role,
+) -> serde_json::Value {
+    let response = http::Client::new(addr, Some(admin.to_string()))
+        .post_json(
+            &format!("/api/meetings/{meeting}/invites"),
+            &serde_json::json!({ "name": name, "person": person, "role": role }),
+        )
+        .await;
+    assert_eq!(response.status, 201, "invite: {}", response.text());
+    response.json()
+}
+
+/// Redeems an invitation link; returns the new session token.
+pub async fn redeem(addr: SocketAddr, link: &str) -> String {
+    let response = http::post_json(
+        addr,
+        "/api/session",
+        &serde_json::json!({ "invite": invite_token(link) }),
+    )
+    .await;
+    assert_eq!(response.status, 200, "redeem: {}", response.text());
+    response.json()["token"]
+        .as_str()
+        .expect("session token")
+        .to_string()
+}
+
+/// A session token for `name` as `role` in `meeting` (invited by `admin`, redeemed).
+pub async fn member(
+    addr: SocketAddr,
+    admin: &str,
+    meeting: &str,
+    name: &str,
+    person: Option<&str>,
+    role: Role,
+) -> String {
+    let invitation = invite(addr, admin, meeting, name, person, role).await;
+    let link = invitation["link"].as_str().expect("link").to_string();
+    redeem(addr, &link).await
 }
 
 impl TestServer {
@@ -58,11 +133,48 @@ impl TestServer {
         let server = minutebook_server::start(config.clone())
             .await
             .expect("server starts");
+        let link = server
+            .setup_link()
+            .expect("a new server prints a setup link")
+            .to_string();
+        let admin = setup_admin(server.addr(), &link, "Test Administrator").await;
         TestServer {
             config,
             server: Some(server),
+            admin,
             _dir: Some(dir),
         }
+    }
+
+    /// An HTTP client signed in as the administrator.
+    pub fn http(&self) -> http::Client {
+        http::Client::new(self.addr(), Some(self.admin.clone()))
+    }
+
+    /// An anonymous HTTP client.
+    pub fn anonymous(&self) -> http::Client {
+        http::Client::new(self.addr(), None)
+    }
+
+    /// A session token for `name` as `role` in `meeting`.
+    pub async fn member(
+        &self,
+        meeting: &str,
+        name: &str,
+        person: Option<&str>,
+        role: Role,
+    ) -> String {
+        member(self.addr(), &self.admin, meeting, name, person, role).await
+    }
+
+    /// A raw WebSocket client on `doc`, signed in as the administrator (no subprotocol).
+    pub async fn raw(&self, doc: &str) -> raw::RawClient {
+        raw::RawClient::connect_as(&self.ws_url(doc), None, Some(&self.admin)).await
+    }
+
+    /// A raw WebSocket client on `doc` as the administrator, requesting `subprotocol`.
+    pub async fn raw_with(&self, doc: &str, subprotocol: Option<&'static str>) -> raw::RawClient {
+        raw::RawClient::connect_as(&self.ws_url(doc), subprotocol, Some(&self.admin)).await
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -82,9 +194,14 @@ impl TestServer {
         format!("http://{}/", self.addr())
     }
 
-    /// A native client syncing `doc`.
+    /// A native client syncing `doc`, signed in as the administrator.
     pub fn client(&self, doc: &str) -> SyncClient {
-        SyncClient::connect(ClientOptions::new(self.ws_url(doc)))
+        self.client_as(doc, &self.admin)
+    }
+
+    /// A native client syncing `doc` with session `token`.
+    pub fn client_as(&self, doc: &str, token: &str) -> SyncClient {
+        SyncClient::connect(ClientOptions::new(self.ws_url(doc)).with_bearer(token))
     }
 
     /// Gracefully stops the server (keeping its data dir).
@@ -131,6 +248,8 @@ pub fn server_binary() -> PathBuf {
 pub struct ServerProcess {
     pub child: tokio::process::Child,
     pub addr: SocketAddr,
+    /// The setup link it printed (on a data dir without an administrator).
+    pub setup_link: Option<String>,
 }
 
 impl ServerProcess {
@@ -161,7 +280,34 @@ impl ServerProcess {
         .ok()
         .flatten()
         .expect("server printed its address");
-        ServerProcess { child, addr }
+        // The setup link follows at once when there is no administrator yet.
+        let setup_link = tokio::time::timeout(Duration::from_millis(500), async {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Some(link) = line.strip_prefix("Set up Minutebook: ") {
+                    return Some(link.trim().to_string());
+                }
+            }
+            None
+        })
+        .await
+        .ok()
+        .flatten();
+        // Keep draining stdout so the child never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        ServerProcess {
+            child,
+            addr,
+            setup_link,
+        }
+    }
+
+    /// Sets up the administrator through the printed link; returns their token.
+    pub async fn setup_admin(&self) -> String {
+        let link = self
+            .setup_link
+            .as_deref()
+            .expect("the server printed a setup link");
+        setup_admin(self.addr, link, "Test Administrator").await
     }
 
     pub fn ws_url(&self, doc: &str) -> String {

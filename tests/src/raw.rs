@@ -45,9 +45,34 @@ impl RawClient {
         Self::connect_with(url, None).await
     }
 
-    /// Connects, optionally requesting a subprotocol.
+    /// Connects, optionally requesting a subprotocol (no credentials).
     pub async fn connect_with(url: &str, subprotocol: Option<&'static str>) -> RawClient {
-        let mut request = url.into_client_request().expect("request");
+        Self::connect_as(url, subprotocol, None).await
+    }
+
+    /// Connects with a session token (`Authorization: Bearer`), optionally requesting a
+    /// subprotocol. Panics if the upgrade is refused (see [`RawClient::try_connect_as`]).
+    pub async fn connect_as(
+        url: &str,
+        subprotocol: Option<&'static str>,
+        token: Option<&str>,
+    ) -> RawClient {
+        Self::try_connect_as(url, subprotocol, token)
+            .await
+            .expect("connect")
+    }
+
+    /// Like [`RawClient::connect_as`], but returns the refusal (e.g. HTTP 401/403).
+    pub async fn try_connect_as(
+        url: &str,
+        subprotocol: Option<&'static str>,
+        token: Option<&str>,
+    ) -> Result<RawClient, tokio_tungstenite::tungstenite::Error> {
+        let mut request = url.into_client_request()?;
+        if let Some(token) = token {
+            let value = HeaderValue::from_str(&format!("Bearer {token}")).expect("header");
+            request.headers_mut().insert("Authorization", value);
+        }
         if let Some(p) = subprotocol {
             request
                 .headers_mut()
@@ -56,10 +81,9 @@ impl RawClient {
         let config = WebSocketConfig::default()
             .max_message_size(None)
             .max_frame_size(None);
-        let (ws, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), false)
-            .await
-            .expect("connect");
-        RawClient { ws }
+        let (ws, _) =
+            tokio_tungstenite::connect_async_with_config(request, Some(config), false).await?;
+        Ok(RawClient { ws })
     }
 
     pub async fn send(&mut self, msg: &Message) {

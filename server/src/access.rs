@@ -1,0 +1,152 @@
+//! Access checks at the HTTP edge: the [`Caller`] extractor, the API's error type, and
+//! [`require`]/[`require_admin`], which refuse (401/403) and audit the refusal.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+use crate::audit;
+use crate::auth::{Access, AuthError, Caller};
+use crate::http::AppState;
+
+/// An API error: a status and a message (`{"error": ...}`), plus optional extra fields.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+    pub extra: Option<(&'static str, serde_json::Value)>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            message: message.into(),
+            extra: None,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = serde_json::json!({ "error": self.message });
+        if let (Some((key, value)), Some(map)) = (self.extra, body.as_object_mut()) {
+            map.insert(key.to_string(), value);
+        }
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        let status = match &e {
+            AuthError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AuthError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AuthError::InvalidLink(_) => StatusCode::UNAUTHORIZED,
+            AuthError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AuthError::NotFound => StatusCode::NOT_FOUND,
+            AuthError::Store(_) | AuthError::Random => {
+                tracing::error!(error = %e, "identity request failed");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        ApiError::new(status, e.to_string())
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Ok(state.auth.caller(&parts.headers)?)
+    }
+}
+
+/// The caller's access to `meeting`, or 401/403 (audited).
+pub async fn require(
+    state: &AppState,
+    caller: &Caller,
+    meeting: &str,
+    doing: &str,
+) -> Result<Access, ApiError> {
+    if !caller.signed_in() {
+        refuse(
+            state,
+            caller,
+            meeting,
+            &format!("{doing} without credentials"),
+        )
+        .await;
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "sign in with your invitation link first",
+        ));
+    }
+    match caller.access(meeting) {
+        Some(access) => Ok(access),
+        None => {
+            refuse(
+                state,
+                caller,
+                meeting,
+                &format!("{doing} without access to the meeting"),
+            )
+            .await;
+            Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "you have no access to this meeting",
+            ))
+        }
+    }
+}
+
+/// 401/403 unless the caller is an administrator (audited).
+pub async fn require_admin(
+    state: &AppState,
+    caller: &Caller,
+    meeting: &str,
+    doing: &str,
+) -> Result<String, ApiError> {
+    if !caller.signed_in() {
+        refuse(
+            state,
+            caller,
+            meeting,
+            &format!("{doing} without credentials"),
+        )
+        .await;
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "sign in first"));
+    }
+    match &caller.admin {
+        Some(name) => Ok(name.clone()),
+        None => {
+            refuse(
+                state,
+                caller,
+                meeting,
+                &format!("{doing}: not an administrator"),
+            )
+            .await;
+            Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "only administrators may do this",
+            ))
+        }
+    }
+}
+
+/// Audits a refused attempt.
+pub async fn refuse(state: &AppState, caller: &Caller, meeting: &str, what: &str) {
+    let role = caller.access(meeting).and_then(|a| a.role);
+    let entry = audit::entry(
+        state.auth.store(),
+        meeting,
+        &caller.name(),
+        role,
+        "rejected",
+        what,
+    );
+    audit::record(state.auth.store(), vec![entry]).await;
+}

@@ -1,0 +1,622 @@
+//! Identity and access: the server secret, one-time administrator setup links, personal
+//! invitation links, sessions, and what a caller may do in a meeting.
+//!
+//! - The **secret** (32 random bytes) is generated on first start and kept in the store.
+//! - **Setup links** (`/?setup=TOKEN`) create an administrator; one is printed at start
+//!   while no administrator exists, and `minutebook admin create` prints another.
+//! - **Invitation links** (`/?invite=TOKEN`) are HMAC-SHA256-signed claims (invitation,
+//!   meeting, generation, expiry). Redeeming one starts (or extends) a **session**: a
+//!   random bearer token sent back as an HttpOnly, SameSite=Strict, Secure cookie.
+//! - The store keeps only SHA-256 hashes of setup, invitation and session tokens.
+//! - A session's grant is valid while its invitation is not revoked and has not been
+//!   re-issued since; so revoking or re-issuing voids every session made from the link.
+
+pub mod records;
+pub mod token;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use axum::http::HeaderMap;
+use minutebook_shared::trust::{Grant, InviteInfo, Role, SessionInfo};
+use serde::de::DeserializeOwned;
+
+use crate::audit::{self, now_ms};
+use crate::store::{Record, Store, StoreError, WriteOp};
+use records::{kind, AdminRecord, InviteRecord, SessionGrant, SessionRecord, SetupRecord};
+
+/// Name of the session cookie.
+pub const COOKIE: &str = "minutebook_session";
+/// How long a session lasts.
+pub const SESSION_MS: u64 = 30 * 24 * 3600 * 1000;
+/// How long a setup link lasts.
+pub const SETUP_MS: u64 = 24 * 3600 * 1000;
+/// Default lifetime of an invitation link.
+pub const INVITE_HOURS: u64 = 7 * 24;
+
+/// Why an identity operation failed; each maps to an HTTP status.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("not signed in")]
+    Unauthenticated,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    InvalidLink(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("no such invitation")]
+    NotFound,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the system's random number generator failed")]
+    Random,
+}
+
+/// What a caller may do in one meeting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Access {
+    /// Display name.
+    pub name: String,
+    /// The meeting role, when invited (administrators without an invitation have none).
+    pub role: Option<Role>,
+    pub admin: bool,
+    /// Register person the caller speaks for.
+    pub person: Option<String>,
+    /// The invitation the access comes from.
+    pub invite: Option<u64>,
+}
+
+impl Access {
+    /// Whether the caller may change the minutes while they are a draft.
+    pub fn edits(&self) -> bool {
+        self.admin || self.role.is_some_and(Role::edits_minutes)
+    }
+
+    /// Whether the caller may decide on corrections.
+    pub fn moderates(&self) -> bool {
+        self.role.is_some_and(Role::moderates)
+    }
+
+    /// Whether the caller may read the audit log.
+    pub fn audits(&self) -> bool {
+        self.admin || self.moderates()
+    }
+}
+
+/// Who is calling, resolved from the request's credentials.
+#[derive(Debug, Clone, Default)]
+pub struct Caller {
+    /// SHA-256 of the session token, when one was presented and is valid.
+    pub session: Option<String>,
+    pub admin: Option<String>,
+    pub grants: Vec<(Grant, InviteRecord)>,
+}
+
+impl Caller {
+    pub fn signed_in(&self) -> bool {
+        self.session.is_some()
+    }
+
+    /// A display name for the audit log.
+    pub fn name(&self) -> String {
+        self.admin
+            .clone()
+            .or_else(|| self.grants.first().map(|(g, _)| g.name.clone()))
+            .unwrap_or_else(|| "anonymous".into())
+    }
+
+    /// What the caller may do in `meeting`, if anything.
+    pub fn access(&self, meeting: &str) -> Option<Access> {
+        let grant = self.grants.iter().find(|(g, _)| g.meeting == meeting);
+        match (grant, &self.admin) {
+            (Some((g, _)), admin) => Some(Access {
+                name: g.name.clone(),
+                role: Some(g.role),
+                admin: admin.is_some(),
+                person: g.person.clone(),
+                invite: Some(g.invite),
+            }),
+            (None, Some(name)) => Some(Access {
+                name: name.clone(),
+                role: None,
+                admin: true,
+                person: None,
+                invite: None,
+            }),
+            (None, None) => None,
+        }
+    }
+
+    pub fn info(&self) -> SessionInfo {
+        SessionInfo {
+            name: self.name(),
+            admin: self.admin.is_some(),
+            grants: self.grants.iter().map(|(g, _)| g.clone()).collect(),
+            token: None,
+        }
+    }
+}
+
+/// The identity service. Cheap to clone.
+#[derive(Clone)]
+pub struct Auth {
+    store: Store,
+    secret: Arc<[u8]>,
+    public_url: Arc<str>,
+    next_invite: Arc<AtomicU64>,
+}
+
+impl Auth {
+    /// Loads (or on first start creates) the server secret.
+    pub async fn open(store: Store, public_url: &str) -> Result<Auth, AuthError> {
+        let secret = match store.record(kind::SECRET, "hmac")? {
+            Some(secret) if secret.len() == token::TOKEN_BYTES => secret,
+            _ => {
+                let secret = token::random_bytes()
+                    .map_err(|_| AuthError::Random)?
+                    .to_vec();
+                store
+                    .write(WriteOp::Records(vec![Record::Put {
+                        kind: kind::SECRET,
+                        key: "hmac".into(),
+                        json: secret.clone(),
+                    }]))
+                    .await?;
+                tracing::info!("generated the server secret");
+                secret
+            }
+        };
+        let last_invite = store
+            .records(kind::INVITE)?
+            .iter()
+            .filter_map(|(k, _)| k.parse::<u64>().ok())
+            .max()
+            .unwrap_or(0);
+        Ok(Auth {
+            store,
+            secret: secret.into(),
+            public_url: public_url.trim_end_matches('/').into(),
+            next_invite: Arc::new(AtomicU64::new(last_invite + 1)),
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Whether an administrator has been set up.
+    pub fn has_admin(&self) -> Result<bool, AuthError> {
+        Ok(!self.store.records(kind::ADMIN)?.is_empty())
+    }
+
+    /// A new one-time administrator setup link.
+    pub async fn setup_link(&self) -> Result<String, AuthError> {
+        let token = token::random_token().map_err(|_| AuthError::Random)?;
+        let now = now_ms();
+        let record = SetupRecord {
+            created_at: now,
+            expires_at: now + SETUP_MS,
+        };
+        self.put(kind::SETUP, token::hash(&token), &record).await?;
+        Ok(format!("{}/?setup={token}", self.public_url))
+    }
+
+    /// Uses a setup link: creates the administrator `name` and a session for them.
+    pub async fn setup(
+        &self,
+        setup_token: &str,
+        name: &str,
+    ) -> Result<(SessionInfo, String), AuthError> {
+        let name = clean_name(name)?;
+        let key = token::hash(setup_token);
+        let record: SetupRecord = self.get(kind::SETUP, &key)?.ok_or_else(|| {
+            AuthError::InvalidLink("this setup link is not valid (or was already used)".into())
+        })?;
+        if record.expires_at < now_ms() {
+            return Err(AuthError::InvalidLink("this setup link has expired".into()));
+        }
+        let session = SessionRecord {
+            admin: Some(name.clone()),
+            grants: Vec::new(),
+            created_at: now_ms(),
+            expires_at: now_ms() + SESSION_MS,
+        };
+        let bearer = token::random_token().map_err(|_| AuthError::Random)?;
+        let audit = audit::entry(
+            &self.store,
+            "",
+            &name,
+            None,
+            "setup",
+            "administrator created",
+        );
+        self.store
+            .write(WriteOp::Records(vec![
+                Record::Delete {
+                    kind: kind::SETUP,
+                    key,
+                },
+                put(kind::SESSION, token::hash(&bearer), &session),
+                put(
+                    kind::ADMIN,
+                    name.clone(),
+                    &AdminRecord {
+                        name: name.clone(),
+                        created_at: now_ms(),
+                    },
+                ),
+                Record::Audit(audit),
+            ]))
+            .await?;
+        let caller = self.resolve(&token::hash(&bearer))?;
+        Ok((caller.info(), bearer))
+    }
+
+    /// Resolves the request's credentials (cookie or bearer token).
+    pub fn caller(&self, headers: &HeaderMap) -> Result<Caller, AuthError> {
+        match presented_token(headers) {
+            Some(token) => self.resolve(&token::hash(&token)),
+            None => Ok(Caller::default()),
+        }
+    }
+
+    fn resolve(&self, session_hash: &str) -> Result<Caller, AuthError> {
+        let Some(session) = self.get::<SessionRecord>(kind::SESSION, session_hash)? else {
+            return Ok(Caller::default());
+        };
+        if session.expires_at < now_ms() {
+            return Ok(Caller::default());
+        }
+        let mut grants = Vec::new();
+        for held in &session.grants {
+            let Some(invite) = self.invite(held.invite)? else {
+                continue;
+            };
+            if invite.revoked_at.is_some() || invite.generation != held.generation {
+                continue;
+            }
+            grants.push((
+                Grant {
+                    meeting: invite.meeting.clone(),
+                    role: invite.role,
+                    person: invite.person.clone(),
+                    name: invite.name.clone(),
+                    invite: invite.id,
+                },
+                invite,
+            ));
+        }
+        Ok(Caller {
+            session: Some(session_hash.to_string()),
+            admin: session.admin,
+            grants,
+        })
+    }
+
+    /// Redeems an invitation link, adding its grant to `current` (a session token) when
+    /// that is a valid session, else starting a new one. Returns the session and its token.
+    pub async fn redeem(
+        &self,
+        link_token: &str,
+        current: Option<String>,
+    ) -> Result<(SessionInfo, String, InviteRecord), AuthError> {
+        let claims = token::verify(&self.secret, link_token)
+            .map_err(|e| AuthError::InvalidLink(format!("invitation refused: {e}")))?;
+        let invite = self
+            .invite(claims.i)?
+            .filter(|i| i.meeting == claims.m)
+            .ok_or_else(|| {
+                AuthError::InvalidLink("invitation refused: no such invitation".into())
+            })?;
+        if invite.revoked_at.is_some() {
+            return Err(AuthError::InvalidLink(
+                "invitation refused: it was revoked".into(),
+            ));
+        }
+        if invite.generation != claims.g || invite.token_hash != token::hash(link_token) {
+            return Err(AuthError::InvalidLink(
+                "invitation refused: this link was replaced by a newer one".into(),
+            ));
+        }
+        if claims.e < now_ms() || invite.expires_at < now_ms() {
+            return Err(AuthError::InvalidLink(
+                "invitation refused: the link has expired".into(),
+            ));
+        }
+        let now = now_ms();
+        let existing = match &current {
+            Some(t) => self
+                .get::<SessionRecord>(kind::SESSION, &token::hash(t))?
+                .filter(|s| s.expires_at >= now)
+                .map(|s| (t.clone(), s)),
+            None => None,
+        };
+        let (bearer, mut session) = match existing {
+            Some(found) => found,
+            None => (
+                token::random_token().map_err(|_| AuthError::Random)?,
+                SessionRecord {
+                    admin: None,
+                    grants: Vec::new(),
+                    created_at: now,
+                    expires_at: now + SESSION_MS,
+                },
+            ),
+        };
+        // One grant per meeting: a newer invitation to the same meeting replaces the old.
+        let meeting_invites: Vec<u64> = session
+            .grants
+            .iter()
+            .filter_map(|g| {
+                self.invite(g.invite)
+                    .ok()
+                    .flatten()
+                    .filter(|i| i.meeting == invite.meeting)
+                    .map(|i| i.id)
+            })
+            .collect();
+        session
+            .grants
+            .retain(|g| !meeting_invites.contains(&g.invite));
+        session.grants.push(SessionGrant {
+            invite: invite.id,
+            generation: invite.generation,
+        });
+        let mut redeemed = invite.clone();
+        redeemed.redeemed = true;
+        let audit = audit::entry(
+            &self.store,
+            &invite.meeting,
+            &invite.name,
+            Some(invite.role),
+            "sign-in",
+            format!(
+                "opened invitation #{} as {}",
+                invite.id,
+                invite.role.as_str()
+            ),
+        );
+        self.store
+            .write(WriteOp::Records(vec![
+                put(kind::SESSION, token::hash(&bearer), &session),
+                put(kind::INVITE, InviteRecord::key(invite.id), &redeemed),
+                Record::Audit(audit),
+            ]))
+            .await?;
+        let caller = self.resolve(&token::hash(&bearer))?;
+        Ok((caller.info(), bearer, redeemed))
+    }
+
+    /// Ends the session behind `caller`.
+    pub async fn sign_out(&self, caller: &Caller) -> Result<(), AuthError> {
+        if let Some(hash) = &caller.session {
+            self.store
+                .write(WriteOp::Records(vec![Record::Delete {
+                    kind: kind::SESSION,
+                    key: hash.clone(),
+                }]))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// An invitation by id.
+    pub fn invite(&self, id: u64) -> Result<Option<InviteRecord>, AuthError> {
+        self.get(kind::INVITE, &InviteRecord::key(id))
+    }
+
+    /// Every invitation to `meeting`, oldest first.
+    pub fn invites(&self, meeting: &str) -> Result<Vec<InviteRecord>, AuthError> {
+        Ok(self
+            .store
+            .records(kind::INVITE)?
+            .iter()
+            .filter_map(|(_, json)| serde_json::from_slice::<InviteRecord>(json).ok())
+            .filter(|i| i.meeting == meeting)
+            .collect())
+    }
+
+    /// Invites `name` to `meeting` as `role`; answers with the link.
+    pub async fn create_invite(
+        &self,
+        by: &str,
+        meeting: &str,
+        name: &str,
+        person: Option<String>,
+        role: Role,
+        seconds: u64,
+    ) -> Result<InviteInfo, AuthError> {
+        let name = clean_name(name)?;
+        let seconds = seconds.clamp(1, 365 * 24 * 3600);
+        let now = now_ms();
+        let mut invite = InviteRecord {
+            id: self.next_invite.fetch_add(1, Ordering::Relaxed),
+            meeting: meeting.to_string(),
+            name,
+            person,
+            role,
+            created_at: now,
+            expires_at: now + seconds * 1000,
+            revoked_at: None,
+            generation: 1,
+            token_hash: String::new(),
+            redeemed: false,
+            created_by: by.to_string(),
+        };
+        let link = self.link(&mut invite)?;
+        let detail = format!(
+            "invited {} as {} (invitation #{}, link valid for {} h)",
+            invite.name,
+            role.as_str(),
+            invite.id,
+            seconds.div_ceil(3600)
+        );
+        self.save_invite(&invite, by, None, "invite", detail)
+            .await?;
+        let mut info = invite.info();
+        info.link = Some(link);
+        Ok(info)
+    }
+
+    /// Issues a new link for an invitation; the old link and its sessions stop working.
+    pub async fn reissue(&self, by: &str, meeting: &str, id: u64) -> Result<InviteInfo, AuthError> {
+        let mut invite = self.meeting_invite(meeting, id)?;
+        invite.generation += 1;
+        invite.revoked_at = None;
+        invite.redeemed = false;
+        let now = now_ms();
+        let lifetime = invite
+            .expires_at
+            .saturating_sub(invite.created_at)
+            .max(3600 * 1000);
+        invite.created_at = now;
+        invite.expires_at = now + lifetime;
+        let link = self.link(&mut invite)?;
+        let detail = format!("re-issued invitation #{} for {}", invite.id, invite.name);
+        self.save_invite(&invite, by, None, "reissue", detail)
+            .await?;
+        let mut info = invite.info();
+        info.link = Some(link);
+        Ok(info)
+    }
+
+    /// Revokes an invitation (and every session made from it).
+    pub async fn revoke(&self, by: &str, meeting: &str, id: u64) -> Result<InviteInfo, AuthError> {
+        let mut invite = self.meeting_invite(meeting, id)?;
+        invite.revoked_at = Some(now_ms());
+        let detail = format!("revoked invitation #{} of {}", invite.id, invite.name);
+        self.save_invite(&invite, by, None, "revoke", detail)
+            .await?;
+        Ok(invite.info())
+    }
+
+    /// Changes an invitation's role.
+    pub async fn set_role(
+        &self,
+        by: &str,
+        meeting: &str,
+        id: u64,
+        role: Role,
+    ) -> Result<InviteInfo, AuthError> {
+        let mut invite = self.meeting_invite(meeting, id)?;
+        let detail = format!(
+            "changed {}'s role from {} to {}",
+            invite.name,
+            invite.role.as_str(),
+            role.as_str()
+        );
+        invite.role = role;
+        self.save_invite(&invite, by, None, "role-change", detail)
+            .await?;
+        Ok(invite.info())
+    }
+
+    fn meeting_invite(&self, meeting: &str, id: u64) -> Result<InviteRecord, AuthError> {
+        self.invite(id)?
+            .filter(|i| i.meeting == meeting)
+            .ok_or(AuthError::NotFound)
+    }
+
+    fn link(&self, invite: &mut InviteRecord) -> Result<String, AuthError> {
+        let claims = token::InviteClaims {
+            i: invite.id,
+            m: invite.meeting.clone(),
+            g: invite.generation,
+            e: invite.expires_at,
+            n: token::random_token().map_err(|_| AuthError::Random)?,
+        };
+        let token = token::sign(&self.secret, &claims);
+        invite.token_hash = token::hash(&token);
+        Ok(format!("{}/?invite={token}", self.public_url))
+    }
+
+    async fn save_invite(
+        &self,
+        invite: &InviteRecord,
+        by: &str,
+        role: Option<Role>,
+        event: &str,
+        detail: String,
+    ) -> Result<(), AuthError> {
+        let audit = audit::entry(&self.store, &invite.meeting, by, role, event, detail);
+        tracing::info!(meeting = %invite.meeting, invite = invite.id, event, "invitation changed");
+        self.store
+            .write(WriteOp::Records(vec![
+                put(kind::INVITE, InviteRecord::key(invite.id), invite),
+                Record::Audit(audit),
+            ]))
+            .await?;
+        Ok(())
+    }
+
+    fn get<T: DeserializeOwned>(&self, kind: &str, key: &str) -> Result<Option<T>, AuthError> {
+        Ok(self
+            .store
+            .record(kind, key)?
+            .and_then(|json| serde_json::from_slice(&json).ok()))
+    }
+
+    async fn put<T: serde::Serialize>(
+        &self,
+        kind: &'static str,
+        key: String,
+        value: &T,
+    ) -> Result<(), AuthError> {
+        self.store
+            .write(WriteOp::Records(vec![put(kind, key, value)]))
+            .await?;
+        Ok(())
+    }
+}
+
+fn put<T: serde::Serialize>(kind: &'static str, key: String, value: &T) -> Record {
+    Record::Put {
+        kind,
+        key,
+        json: serde_json::to_vec(value).unwrap_or_default(),
+    }
+}
+
+fn clean_name(name: &str) -> Result<String, AuthError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AuthError::BadRequest(
+            "give a name of 1 to 100 characters".into(),
+        ));
+    }
+    Ok(name.to_string())
+}
+
+/// The session token presented with a request: `Authorization: Bearer …`, else the cookie.
+pub fn presented_token(headers: &HeaderMap) -> Option<String> {
+    if let Some(value) = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        if let Some(token) = value.strip_prefix("Bearer ") {
+            return Some(token.trim().to_string());
+        }
+    }
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == COOKIE)
+        .map(|(_, v)| v.to_string())
+}
+
+/// `Set-Cookie` value for a session token.
+pub fn session_cookie(token: &str) -> String {
+    format!(
+        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Secure; Max-Age={}",
+        SESSION_MS / 1000
+    )
+}
+
+/// `Set-Cookie` value that clears the session cookie.
+pub fn clear_cookie() -> String {
+    format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Secure; Max-Age=0")
+}

@@ -1,0 +1,90 @@
+//! What the store keeps about people and sessions (never a secret itself: tokens are
+//! stored as their SHA-256).
+
+use minutebook_shared::trust::{InviteInfo, Role};
+use serde::{Deserialize, Serialize};
+
+/// Record kinds in the store's `records` table.
+pub mod kind {
+    /// `hmac` → the server secret (raw bytes).
+    pub const SECRET: &str = "secret";
+    /// token hash → [`super::SetupRecord`]: a one-time administrator setup link.
+    pub const SETUP: &str = "setup";
+    /// invite id (zero-padded) → [`super::InviteRecord`].
+    pub const INVITE: &str = "invite";
+    /// administrator name → [`super::AdminRecord`].
+    pub const ADMIN: &str = "admin";
+    /// token hash → [`super::SessionRecord`].
+    pub const SESSION: &str = "session";
+}
+
+/// A pending one-time setup link.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SetupRecord {
+    pub created_at: u64,
+    pub expires_at: u64,
+}
+
+/// An administrator.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AdminRecord {
+    pub name: String,
+    pub created_at: u64,
+}
+
+/// An invitation to one meeting.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InviteRecord {
+    pub id: u64,
+    pub meeting: String,
+    pub name: String,
+    pub person: Option<String>,
+    pub role: Role,
+    pub created_at: u64,
+    pub expires_at: u64,
+    pub revoked_at: Option<u64>,
+    /// Bumped by every re-issue; links and sessions of older generations are void.
+    pub generation: u32,
+    /// SHA-256 of the current link's token.
+    pub token_hash: String,
+    pub redeemed: bool,
+    pub created_by: String,
+}
+
+impl InviteRecord {
+    pub fn key(id: u64) -> String {
+        format!("{id:020}")
+    }
+
+    pub fn info(&self) -> InviteInfo {
+        InviteInfo {
+            id: self.id,
+            meeting: self.meeting.clone(),
+            name: self.name.clone(),
+            person: self.person.clone(),
+            role: self.role,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            revoked_at: self.revoked_at,
+            redeemed: self.redeemed,
+            link: None,
+        }
+    }
+}
+
+/// A grant held by a session: valid while the invitation is live at this generation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionGrant {
+    pub invite: u64,
+    pub generation: u32,
+}
+
+/// A signed-in browser or API client.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SessionRecord {
+    /// The administrator's name, for administrator sessions.
+    pub admin: Option<String>,
+    pub grants: Vec<SessionGrant>,
+    pub created_at: u64,
+    pub expires_at: u64,
+}

@@ -1,0 +1,419 @@
+//! Ledger endpoints: confirmations, correction proposals and decisions, sign-off,
+//! reopening, signed versions (list, export, diff), the audit log and verification.
+//! See `server/API.md`. Every change goes through the meeting's document actor
+//! ([`crate::registry::Registry::command`]), which decides it and makes it durable.
+
+use axum::body::Bytes;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use minutebook_shared::meeting::{export, Meeting};
+use minutebook_shared::signoff::{self, SignOff};
+use minutebook_shared::trust::{Ledger, Readiness, VersionInfo};
+use serde::Deserialize;
+use yrs::updates::decoder::Decode;
+use yrs::{Doc, Transact, Update};
+
+use crate::access::{require, ApiError};
+use crate::auth::Caller;
+use crate::doc::CommandOk;
+use crate::http::AppState;
+use crate::ledger::{Command, Refusal};
+use crate::session_api::body;
+use crate::store::SignedVersion;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/meetings/{name}/ledger", get(ledger))
+        .route("/api/meetings/{name}/readiness", get(readiness))
+        .route(
+            "/api/meetings/{name}/statements/{block}/confirm",
+            post(confirm),
+        )
+        .route(
+            "/api/meetings/{name}/statements/{block}/corrections",
+            post(propose),
+        )
+        .route("/api/meetings/{name}/corrections/{id}/accept", post(accept))
+        .route(
+            "/api/meetings/{name}/corrections/{id}/decline",
+            post(decline),
+        )
+        .route("/api/meetings/{name}/sign-off", post(sign_off))
+        .route("/api/meetings/{name}/reopen", post(reopen))
+        .route("/api/meetings/{name}/versions", get(versions))
+        .route(
+            "/api/meetings/{name}/versions/{n}/export.md",
+            get(version_md),
+        )
+        .route(
+            "/api/meetings/{name}/versions/{n}/export.html",
+            get(version_html),
+        )
+        .route("/api/meetings/{name}/versions/{n}/diff", get(diff))
+        .route("/api/meetings/{name}/audit", get(audit_log))
+        .route("/api/verify", post(verify))
+}
+
+impl From<Refusal> for ApiError {
+    fn from(r: Refusal) -> Self {
+        let status = match &r {
+            Refusal::Forbidden(_) => StatusCode::FORBIDDEN,
+            Refusal::NotFound(_) => StatusCode::NOT_FOUND,
+            Refusal::Conflict(_) | Refusal::NotReady(..) => StatusCode::CONFLICT,
+            Refusal::Locked => StatusCode::LOCKED,
+            Refusal::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Refusal::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        };
+        let mut error = ApiError::new(status, r.to_string());
+        if let Refusal::NotReady(_, readiness) = r {
+            error.extra = Some((
+                "readiness",
+                serde_json::to_value(*readiness).unwrap_or_default(),
+            ));
+        }
+        error
+    }
+}
+
+/// 404 unless `name` is a stored meeting.
+async fn existing(state: &AppState, name: &str) -> Result<(), ApiError> {
+    let store = state.registry.store().clone();
+    let key = name.to_string();
+    let found = tokio::task::spawn_blocking(move || store.exists(&key))
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    if found || state.registry.is_loaded(name) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("no meeting {name}"),
+        ))
+    }
+}
+
+async fn run(
+    state: &AppState,
+    caller: &Caller,
+    name: &str,
+    cmd: Command,
+) -> Result<CommandOk, ApiError> {
+    let access = require(state, caller, name, cmd.event()).await?;
+    existing(state, name).await?;
+    Ok(state.registry.command(name, &access, cmd).await?)
+}
+
+fn ledger_answer(ok: CommandOk) -> Response {
+    match ok {
+        CommandOk::Ledger(l) => Json(l).into_response(),
+        CommandOk::Version(v) => Json(v).into_response(),
+    }
+}
+
+async fn current(
+    state: &AppState,
+    caller: &Caller,
+    name: &str,
+) -> Result<(Ledger, Readiness), ApiError> {
+    require(state, caller, name, "read the ledger").await?;
+    existing(state, name).await?;
+    state.registry.ledger(name).await.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the meeting is busy; try again",
+        )
+    })
+}
+
+async fn ledger(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> Result<Json<Ledger>, ApiError> {
+    Ok(Json(current(&state, &caller, &name).await?.0))
+}
+
+async fn readiness(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> Result<Json<Readiness>, ApiError> {
+    Ok(Json(current(&state, &caller, &name).await?.1))
+}
+
+#[derive(Deserialize)]
+struct ConfirmRequest {
+    sha256: String,
+}
+
+async fn confirm(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((name, block)): Path<(String, String)>,
+    req: Result<Json<ConfirmRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let req = body(req)?;
+    let cmd = Command::Confirm {
+        block,
+        sha256: req.sha256,
+    };
+    Ok(ledger_answer(run(&state, &caller, &name, cmd).await?))
+}
+
+#[derive(Deserialize)]
+struct ProposeRequest {
+    text: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn propose(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((name, block)): Path<(String, String)>,
+    req: Result<Json<ProposeRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let req = body(req)?;
+    let cmd = Command::Propose {
+        block,
+        text: req.text,
+        note: req.note,
+    };
+    let ok = run(&state, &caller, &name, cmd).await?;
+    Ok((StatusCode::CREATED, ledger_answer(ok)).into_response())
+}
+
+async fn accept(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((name, id)): Path<(String, u64)>,
+) -> Result<Response, ApiError> {
+    Ok(ledger_answer(
+        run(&state, &caller, &name, Command::Accept { id }).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct ReasonRequest {
+    #[serde(default)]
+    reason: String,
+}
+
+async fn decline(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((name, id)): Path<(String, u64)>,
+    req: Result<Json<ReasonRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let reason = body(req)?.reason;
+    Ok(ledger_answer(
+        run(&state, &caller, &name, Command::Decline { id, reason }).await?,
+    ))
+}
+
+#[derive(Deserialize, Default)]
+struct SignOffRequest {
+    #[serde(default)]
+    override_reason: String,
+}
+
+async fn sign_off(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+    req: Result<Json<SignOffRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let override_reason = body(req)?.override_reason;
+    Ok(ledger_answer(
+        run(&state, &caller, &name, Command::SignOff { override_reason }).await?,
+    ))
+}
+
+async fn reopen(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+    req: Result<Json<ReasonRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let reason = body(req)?.reason;
+    Ok(ledger_answer(
+        run(&state, &caller, &name, Command::Reopen { reason }).await?,
+    ))
+}
+
+async fn versions(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> Result<Json<Vec<VersionInfo>>, ApiError> {
+    Ok(Json(current(&state, &caller, &name).await?.0.versions))
+}
+
+/// A stored version, for a caller with access to the meeting.
+async fn stored_version(
+    state: &AppState,
+    caller: &Caller,
+    name: &str,
+    n: u32,
+) -> Result<SignedVersion, ApiError> {
+    require(state, caller, name, "read a signed version").await?;
+    let store = state.registry.store().clone();
+    let key = name.to_string();
+    tokio::task::spawn_blocking(move || store.version(&key, n))
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no version {n} of {name}")))
+}
+
+fn sign_off_of(name: &str, v: &SignedVersion) -> SignOff {
+    SignOff {
+        meeting: name.to_string(),
+        version: v.info.version,
+        signer: v.info.signed.by.clone(),
+        signed_at: v.info.signed.at,
+        sha256: v.info.sha256.clone(),
+    }
+}
+
+fn download(body: String, mime: &str, filename: String) -> Response {
+    // `filename` is built from a valid document name and a number: safe inside quotes.
+    (
+        [
+            (header::CONTENT_TYPE, mime.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn version_md(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((name, n)): Path<(String, u32)>,
+) -> Result<Response, ApiError> {
+    let v = stored_version(&state, &caller, &name, n).await?;
+    let text = signoff::render_markdown(&v.markdown, &sign_off_of(&name, &v));
+    Ok(download(
+        text,
+        "text/markdown; charset=utf-8",
+        format!("{name}-v{n}.md"),
+    ))
+}
+
+async fn version_html(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((name, n)): Path<(String, u32)>,
+) -> Result<Response, ApiError> {
+    let v = stored_version(&state, &caller, &name, n).await?;
+    let doc = Doc::new();
+    let decoded = crate::guard::contain(|| {
+        let update = Update::decode_v1(&v.state).map_err(|e| e.to_string())?;
+        doc.transact_mut()
+            .apply_update(update)
+            .map_err(|e| e.to_string())
+    });
+    if !matches!(decoded, Ok(Ok(()))) {
+        return Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the stored version could not be read",
+        ));
+    }
+    let meeting = Meeting::new(doc);
+    let html = export::html(&meeting.view(&meeting.doc().transact()));
+    let footer = signoff::render_html_footer(&sign_off_of(&name, &v));
+    let html = match html.rfind("</body>") {
+        Some(at) => format!("{}{footer}\n{}", &html[..at], &html[at..]),
+        None => format!("{html}\n{footer}"),
+    };
+    Ok(download(
+        html,
+        "text/html; charset=utf-8",
+        format!("{name}-v{n}.html"),
+    ))
+}
+
+async fn diff(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((name, n)): Path<(String, u32)>,
+) -> Result<Response, ApiError> {
+    let v = stored_version(&state, &caller, &name, n).await?;
+    let draft = crate::meetings::export(
+        &state.registry,
+        &name,
+        crate::meetings::ExportFormat::Markdown,
+    )
+    .await
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let lines = minutebook_shared::diff::lines(&v.markdown, &draft);
+    Ok(Json(serde_json::json!({ "version": n, "lines": lines })).into_response())
+}
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    format: Option<String>,
+}
+
+async fn audit_log(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+    Query(query): Query<AuditQuery>,
+) -> Result<Response, ApiError> {
+    let access = require(&state, &caller, &name, "read the audit log").await?;
+    if !access.audits() {
+        crate::access::refuse(
+            &state,
+            &caller,
+            &name,
+            "read the audit log: not chair or minute-taker",
+        )
+        .await;
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "only the chair, minute-takers and administrators may read the audit log",
+        ));
+    }
+    let store = state.registry.store().clone();
+    let key = name.clone();
+    let entries = tokio::task::spawn_blocking(move || store.audit(Some(&key)))
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    if query.format.as_deref() == Some("csv") {
+        return Ok(download(
+            crate::audit::csv(&entries),
+            "text/csv; charset=utf-8",
+            format!("{name}-audit.csv"),
+        ));
+    }
+    Ok(Json(entries).into_response())
+}
+
+/// Public: what the store holds for the version an exported file names (anyone holding a
+/// signed export may check it).
+async fn verify(State(state): State<AppState>, file: Bytes) -> Result<Response, ApiError> {
+    let text = std::str::from_utf8(&file)
+        .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "the file is not UTF-8 text"))?;
+    let (_, block) = signoff::parse(text)
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
+    let store = state.registry.store().clone();
+    let (meeting, version) = (block.meeting.clone(), block.version);
+    let found = tokio::task::spawn_blocking(move || store.version(&meeting, version))
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let stored = found.map(|v| signoff::stored_facts(&v.info, &block.meeting));
+    Ok(Json(serde_json::json!({ "stored": stored })).into_response())
+}

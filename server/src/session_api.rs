@@ -1,0 +1,218 @@
+//! Identity endpoints: administrator setup, sessions (from invitation links) and the
+//! management of invitations. See `server/API.md`.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use minutebook_shared::protocol::valid_doc_name;
+use minutebook_shared::trust::{InviteInfo, Role, SessionInfo};
+use serde::Deserialize;
+
+use crate::access::{require_admin, ApiError};
+use crate::auth::{self, Caller};
+use crate::http::AppState;
+use crate::outbox::code;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/setup", post(setup))
+        .route("/api/session", get(session).post(sign_in).delete(sign_out))
+        .route("/api/meetings/{name}/invites", get(invites).post(invite))
+        .route("/api/meetings/{name}/invites/{id}/reissue", post(reissue))
+        .route("/api/meetings/{name}/invites/{id}/revoke", post(revoke))
+        .route("/api/meetings/{name}/invites/{id}/role", post(set_role))
+}
+
+/// Parses a JSON body, answering 400 with serde's message otherwise.
+pub fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+    body.map(|Json(t)| t)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.body_text()))
+}
+
+fn with_cookie(info: SessionInfo, token: String) -> Response {
+    let cookie = auth::session_cookie(&token);
+    let info = SessionInfo {
+        token: Some(token),
+        ..info
+    };
+    ([(header::SET_COOKIE, cookie)], Json(info)).into_response()
+}
+
+#[derive(Deserialize)]
+struct SetupRequest {
+    token: String,
+    name: String,
+}
+
+async fn setup(
+    State(state): State<AppState>,
+    req: Result<Json<SetupRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let req = body(req)?;
+    let (info, token) = state.auth.setup(&req.token, &req.name).await?;
+    Ok(with_cookie(info, token))
+}
+
+async fn session(caller: Caller) -> Result<Json<SessionInfo>, ApiError> {
+    if !caller.signed_in() {
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "not signed in"));
+    }
+    Ok(Json(caller.info()))
+}
+
+#[derive(Deserialize)]
+struct SignInRequest {
+    invite: String,
+}
+
+async fn sign_in(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    req: Result<Json<SignInRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let req = body(req)?;
+    let current = auth::presented_token(&headers);
+    match state.auth.redeem(&req.invite, current).await {
+        Ok((info, token, _)) => Ok(with_cookie(info, token)),
+        Err(e) => {
+            let entry = crate::audit::entry(
+                state.auth.store(),
+                "",
+                "anonymous",
+                None,
+                "rejected",
+                format!("sign-in refused: {e}"),
+            );
+            crate::audit::record(state.auth.store(), vec![entry]).await;
+            Err(e.into())
+        }
+    }
+}
+
+async fn sign_out(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+    state.auth.sign_out(&caller).await?;
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, auth::clear_cookie())],
+    )
+        .into_response())
+}
+
+fn meeting_name(name: &str) -> Result<(), ApiError> {
+    if valid_doc_name(name) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid meeting name",
+        ))
+    }
+}
+
+async fn invites(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> Result<Json<Vec<InviteInfo>>, ApiError> {
+    meeting_name(&name)?;
+    require_admin(&state, &caller, &name, "list invitations").await?;
+    let list = state.auth.invites(&name)?;
+    Ok(Json(list.iter().map(|i| i.info()).collect()))
+}
+
+#[derive(Deserialize)]
+struct InviteRequest {
+    name: String,
+    #[serde(default)]
+    person: Option<String>,
+    role: Role,
+    #[serde(default)]
+    expires_in_hours: Option<u64>,
+    /// Finer than hours (takes precedence), at least 1.
+    #[serde(default)]
+    expires_in_seconds: Option<u64>,
+}
+
+async fn invite(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+    req: Result<Json<InviteRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    meeting_name(&name)?;
+    let by = require_admin(&state, &caller, &name, "invite someone").await?;
+    let req = body(req)?;
+    let person = req.person.filter(|p| !p.is_empty());
+    let seconds = match (req.expires_in_seconds, req.expires_in_hours) {
+        (Some(s), _) => s,
+        (None, Some(h)) => h.saturating_mul(3600),
+        (None, None) => auth::INVITE_HOURS * 3600,
+    };
+    let info = state
+        .auth
+        .create_invite(&by, &name, &req.name, person, req.role, seconds)
+        .await?;
+    Ok((StatusCode::CREATED, Json(info)).into_response())
+}
+
+async fn reissue(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((name, id)): Path<(String, u64)>,
+) -> Result<Json<InviteInfo>, ApiError> {
+    let by = require_admin(&state, &caller, &name, "re-issue an invitation").await?;
+    let info = state.auth.reissue(&by, &name, id).await?;
+    state
+        .registry
+        .disconnect(
+            &name,
+            id,
+            code::POLICY_VIOLATION,
+            "access revoked: the invitation was re-issued",
+        )
+        .await;
+    Ok(Json(info))
+}
+
+async fn revoke(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((name, id)): Path<(String, u64)>,
+) -> Result<Json<InviteInfo>, ApiError> {
+    let by = require_admin(&state, &caller, &name, "revoke an invitation").await?;
+    let info = state.auth.revoke(&by, &name, id).await?;
+    state
+        .registry
+        .disconnect(&name, id, code::POLICY_VIOLATION, "access revoked")
+        .await;
+    Ok(Json(info))
+}
+
+#[derive(Deserialize)]
+struct RoleRequest {
+    role: Role,
+}
+
+async fn set_role(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((name, id)): Path<(String, u64)>,
+    req: Result<Json<RoleRequest>, JsonRejection>,
+) -> Result<Json<InviteInfo>, ApiError> {
+    let by = require_admin(&state, &caller, &name, "change a role").await?;
+    let req = body(req)?;
+    let info = state.auth.set_role(&by, &name, id, req.role).await?;
+    state
+        .registry
+        .disconnect(
+            &name,
+            id,
+            code::SERVICE_RESTART,
+            "your role changed; reconnecting",
+        )
+        .await;
+    Ok(Json(info))
+}
