@@ -2,12 +2,22 @@
 // the Minutebook server. Usage: node y-websocket-peer.mjs <ws://host:port> <doc> <expect>
 // Two providers join <doc>, each types a line, and both wait until their text holds both
 // lines and <expect> (written by the Rust test). Awareness from one must reach the other.
-// Prints one JSON line with the result; exits non-zero on timeout.
+// Prints one JSON line with the result; exits non-zero on timeout. With a session token in
+// $MINUTEBOOK_SESSION every WebSocket upgrade carries `Authorization: Bearer <token>`: y-websocket
+// constructs its WebSocketPolyfill as `new WS(url, protocols)`, so a subclass of `ws`'s
+// WebSocket adds the header (the `ws` package takes request headers as an option).
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import WebSocket from 'ws'
 
 const [server, room, expect] = process.argv.slice(2)
+const token = process.env.MINUTEBOOK_SESSION
+
+class AuthenticatedWebSocket extends WebSocket {
+  constructor (url, protocols) {
+    super(url, protocols, token ? { headers: { Authorization: `Bearer ${token}` } } : {})
+  }
+}
 const deadline = setTimeout(() => {
   console.error(`timed out; texts: ${JSON.stringify(peers.map(p => p.text.toString()))}`)
   process.exit(1)
@@ -15,7 +25,7 @@ const deadline = setTimeout(() => {
 
 const peers = [1, 2].map(n => {
   const doc = new Y.Doc()
-  const provider = new WebsocketProvider(`${server}/ws`, room, doc, { WebSocketPolyfill: WebSocket })
+  const provider = new WebsocketProvider(`${server}/ws`, room, doc, { WebSocketPolyfill: AuthenticatedWebSocket })
   provider.awareness.setLocalStateField('user', { name: `js-${n}` })
   return { n, doc, provider, text: doc.getText('text') }
 })

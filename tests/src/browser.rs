@@ -9,7 +9,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context};
+use anyhow::{bail, ensure, Context};
+use fantoccini::cookies::Cookie;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
@@ -20,6 +21,8 @@ use crate::{web_dir, TestServer, PATIENCE};
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// Debian's Chromium.
 pub const CHROMIUM: &str = "/usr/bin/chromium";
+/// The server's session cookie.
+pub const SESSION_COOKIE: &str = "minutebook_session";
 
 /// A chromedriver process on a free loopback port, killed on drop.
 pub struct Driver {
@@ -110,6 +113,88 @@ impl Browser {
                 }
                 Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
             }
+        }
+    }
+
+    /// Signs this browser in to the server at `origin` (`http://ADDR/`) with session
+    /// `token`, as if the server had set its cookie: opens `/healthz` (a page of the
+    /// server's origin that does not start the app) and stores the `minutebook_session`
+    /// cookie with the attributes the server gives it (`Path=/; HttpOnly;
+    /// SameSite=Strict; Secure` — Chromium treats `http://127.0.0.1` as a secure
+    /// context, so it keeps and sends the `Secure` cookie there, WebSocket upgrades
+    /// included). Open the page to test afterwards.
+    pub async fn sign_in(&self, origin: &str, token: &str) -> anyhow::Result<()> {
+        let base = origin.trim_end_matches('/');
+        // chromedriver refuses a cookie without a domain as fantoccini sends it (null).
+        let host = base
+            .split("://")
+            .nth(1)
+            .and_then(|h| h.rsplit_once(':').map(|(host, _port)| host))
+            .with_context(|| format!("no host:port in {origin}"))?;
+        self.client
+            .goto(&format!("{base}/healthz"))
+            .await
+            .with_context(|| format!("open {base}/healthz to sign in"))?;
+        let cookie = Cookie::parse(format!(
+            "{SESSION_COOKIE}={token}; Domain={host}; Path=/; HttpOnly; SameSite=Strict; Secure"
+        ))
+        .context("the session cookie")?;
+        self.client
+            .add_cookie(cookie)
+            .await
+            .context("store the session cookie")?;
+        let stored = self
+            .client
+            .get_named_cookie(SESSION_COOKIE)
+            .await
+            .context("the browser kept no session cookie")?;
+        ensure!(
+            stored.value() == token,
+            "the browser holds another session cookie"
+        );
+        Ok(())
+    }
+
+    /// Opens invitation `link` (`http://ADDR/?invite=TOKEN`, optionally with `&name=`
+    /// `display_name`) the way the invited person would: the web client redeems it
+    /// (`POST /api/session`, whose answer sets the session cookie) and replaces the address
+    /// with the meeting's. Waits until the token has left the address and the browser
+    /// holds the session cookie.
+    pub async fn accept_invitation(
+        &self,
+        link: &str,
+        display_name: Option<&str>,
+    ) -> anyhow::Result<()> {
+        let url = match display_name {
+            Some(name) => format!("{link}&name={name}"),
+            None => link.to_owned(),
+        };
+        self.client
+            .goto(&url)
+            .await
+            .context("open the invitation link")?;
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let address = self.client.current_url().await?;
+            let redeemed = !address.as_str().contains("invite=");
+            if redeemed && self.client.get_named_cookie(SESSION_COOKIE).await.is_ok() {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                let alert = self
+                    .js(
+                        "const e = document.getElementById('invite-error'); \
+                         return e ? e.textContent : null;",
+                        vec![],
+                    )
+                    .await
+                    .unwrap_or(Value::Null);
+                bail!(
+                    "the invitation was not redeemed within {PATIENCE:?}: address {address}, \
+                     error shown: {alert}"
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 

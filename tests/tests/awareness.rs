@@ -14,9 +14,9 @@ use yrs::{Assoc, Doc, IndexedSequence, ReadTxn, StateVector, StickyIndex, Text, 
 
 const ALICE: u64 = 4242;
 
-/// Connects and completes the sync handshake on an empty document.
-async fn join(url: &str) -> RawClient {
-    let mut c = RawClient::connect(url).await;
+/// Connects (as the administrator) and completes the sync handshake on an empty document.
+async fn join(server: &TestServer, doc: &str) -> RawClient {
+    let mut c = server.raw(doc).await;
     c.send(&Message::Sync(SyncMessage::SyncStep1(
         StateVector::default(),
     )))
@@ -60,11 +60,11 @@ fn alice_state() -> (Vec<u8>, String) {
 #[tokio::test]
 async fn presence_state_round_trips_through_the_server() {
     let server = TestServer::start().await;
-    let url = server.ws_url("presence");
+    let doc = "presence";
     let (content, state) = alice_state();
 
-    let mut alice = join(&url).await;
-    let mut bob = join(&url).await;
+    let mut alice = join(&server, doc).await;
+    let mut bob = join(&server, doc).await;
     alice.send(&awareness(ALICE, 1, &state)).await;
 
     // Everyone, the sender included, gets the state byte for byte.
@@ -95,7 +95,7 @@ async fn presence_state_round_trips_through_the_server() {
     drop(txn);
 
     // A late joiner receives the current state with the server's first messages.
-    let mut carol = RawClient::connect(&url).await;
+    let mut carol = server.raw(doc).await;
     let entry = next_entry(&mut carol, ALICE).await;
     assert_eq!(&*entry.json, state);
 
@@ -110,7 +110,7 @@ async fn presence_state_round_trips_through_the_server() {
     // She comes back with a newer clock (the web client announces two steps on, which
     // also suits servers that do advance it): the server accepts it and relays it to
     // everyone again.
-    let mut alice = join(&url).await;
+    let mut alice = join(&server, doc).await;
     alice.send(&awareness(ALICE, 3, &state)).await;
     for c in [&mut alice, &mut bob, &mut carol] {
         let entry = next_entry(c, ALICE).await;

@@ -4,7 +4,7 @@
 
 use minutebook_shared::protocol::{Message, SyncMessage};
 use minutebook_shared::schema;
-use minutebook_tests::raw::{RawClient, Received};
+use minutebook_tests::raw::Received;
 use minutebook_tests::{TestServer, PATIENCE};
 use yrs::{GetString, Text, Transact};
 
@@ -19,7 +19,7 @@ async fn a_client_that_stops_reading_is_disconnected() {
     let doc = "backpressure";
 
     // The slow client joins, syncs once, then never reads again.
-    let mut slow = RawClient::connect(&server.ws_url(doc)).await;
+    let mut slow = server.raw(doc).await;
     slow.send(&Message::Sync(SyncMessage::SyncStep1(Default::default())))
         .await;
 

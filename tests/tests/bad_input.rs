@@ -25,7 +25,7 @@ async fn offending_connection_alone_is_closed(
     }
     alice.wait_saved(PATIENCE).await.unwrap();
 
-    let mut evil = RawClient::connect(&server.ws_url(doc)).await;
+    let mut evil = server.raw(doc).await;
     send_bad(&mut evil).await;
     let (code, reason) = evil.expect_close().await;
     assert_eq!(code, expect_code, "close code (reason: {reason})");
@@ -155,7 +155,7 @@ async fn random_and_mutated_updates_never_take_the_server_down() {
             }
             m
         };
-        let mut evil = RawClient::connect(&server.ws_url(doc)).await;
+        let mut evil = server.raw(doc).await;
         evil.send(&Message::Sync(SyncMessage::Update(payload)))
             .await;
         drop(evil);

@@ -39,6 +39,7 @@ async fn scenario(
     let url = format!("{}?doc={DOC}", server.http_url());
     for _ in 0..2 {
         let browser = Browser::open(driver).await?;
+        browser.sign_in(&server.http_url(), &server.admin).await?;
         browser.client.goto(&url).await.context("open the page")?;
         browsers.push(browser);
     }

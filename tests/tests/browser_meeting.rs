@@ -6,15 +6,17 @@
 //! speaker suggestion is accepted with one click. Finally a fresh native client reads the
 //! stored document and finds all of it.
 //!
-//! The page hooks used here are listed in `client/DOM.md`. Everything waits by polling
+//! Each minute-taker signs in through their own invitation link. The page hooks used
+//! here are listed in `client/DOM.md`. Everything waits by polling
 //! with a deadline ([`PATIENCE`]); no sleep is an assertion.
 
 use anyhow::{ensure, Context};
 use fantoccini::key::Key;
 use fantoccini::Locator;
 use minutebook_shared::meeting::{import::parse_minutes, BlockKind, Meeting, MeetingView};
+use minutebook_shared::trust::Role;
 use minutebook_tests::browser::{finish, require_built_client, Browser, Driver};
-use minutebook_tests::{workspace_root, TestServer, PATIENCE};
+use minutebook_tests::{invite, workspace_root, TestServer, PATIENCE};
 use serde_json::{json, Value};
 use yrs::Transact;
 
@@ -72,14 +74,24 @@ async fn scenario(
     driver: &Driver,
     browsers: &mut Vec<Browser>,
 ) -> anyhow::Result<()> {
+    // Each is invited as a minute-taker and opens the meeting through their invitation
+    // link, which leaves the page on `?meeting=…&name=…`.
     for name in NAMES {
+        let invitation = invite(
+            server.addr(),
+            &server.admin,
+            MEETING,
+            name,
+            None,
+            Role::MinuteTaker,
+        )
+        .await;
+        let link = invitation["link"].as_str().context("an invitation link")?;
         let browser = Browser::open(driver).await?;
-        let url = format!("{}?meeting={MEETING}&name={name}", server.http_url());
         browser
-            .client
-            .goto(&url)
+            .accept_invitation(link, Some(name))
             .await
-            .context("open the meeting")?;
+            .with_context(|| format!("{name} opens the meeting"))?;
         browsers.push(browser);
     }
     let all: Vec<(&str, &Browser)> = NAMES.iter().copied().zip(browsers.iter()).collect();

@@ -1,5 +1,6 @@
-//! The meeting list page (`/`) in a headless Chromium session on a real server: a
-//! minute-taker imports published minutes from a file, finds the meeting in the list,
+//! The meeting list page (`/`) in a headless Chromium session on a real server: the
+//! administrator (creating and importing meetings is theirs) imports published minutes
+//! from a file, finds the meeting in the list,
 //! flags an action in it, starts the next meeting of the series from it (same register,
 //! all present; the standing items' titles without text; the date from "next meeting";
 //! the open action carried forward with its reference), creates an empty meeting, gets a
@@ -14,7 +15,6 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, ensure, Context};
 use fantoccini::Locator;
 use minutebook_tests::browser::{finish, require_built_client, Browser, Driver};
-use minutebook_tests::http;
 use minutebook_tests::{workspace_root, TestServer, PATIENCE};
 use serde_json::{json, Value};
 
@@ -45,6 +45,7 @@ async fn scenario(
     let home = format!("{}?name=Alice", server.http_url());
 
     // 1. Import the published minutes through the list page's form.
+    b.sign_in(&server.http_url(), &server.admin).await?;
     b.client.goto(&home).await.context("open the list")?;
     let fixture = workspace_root().join(FIXTURE);
     import_file(b, &fixture, "legacy").await?;
@@ -250,7 +251,7 @@ async fn scenario(
         !url.query().unwrap_or_default().contains("meeting="),
         "the page left the list after a failed import: {url}"
     );
-    let api = http::get(server.addr(), "/api/meetings").await;
+    let api = server.http().get("/api/meetings").await;
     ensure!(
         api.status == 200 && api.json().as_array().is_some_and(|m| m.len() == 3),
         "meetings after the failed import: {}",
@@ -259,7 +260,8 @@ async fn scenario(
     b.client.refresh().await?;
     wait_list(b, "still three meetings", |rows| rows.len() == 3).await?;
 
-    // 6. The export links of the imported meeting, fetched as a download would.
+    // 6. The export links of the imported meeting, fetched as a download would (with the
+    // same session).
     b.client
         .goto(&format!("{}?meeting={first}", server.http_url()))
         .await?;
@@ -273,7 +275,7 @@ async fn scenario(
         html_href == format!("/api/meetings/{first}/export.html"),
         "#export-html href {html_href}"
     );
-    let md = http::get(server.addr(), &md_href).await;
+    let md = server.http().get(&md_href).await;
     ensure!(
         md.status == 200
             && md
@@ -289,7 +291,7 @@ async fn scenario(
         "Markdown export starts {:?}",
         md.chars().take(200).collect::<String>()
     );
-    let html = http::get(server.addr(), &html_href).await;
+    let html = server.http().get(&html_href).await;
     ensure!(
         html.status == 200
             && html

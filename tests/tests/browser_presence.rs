@@ -10,8 +10,9 @@
 use anyhow::{ensure, Context};
 use fantoccini::Locator;
 use minutebook_shared::meeting::{BlockId, BlockKind, Meeting};
+use minutebook_shared::trust::Role;
 use minutebook_tests::browser::{finish, require_built_client, Browser, Driver};
-use minutebook_tests::{TestServer, PATIENCE};
+use minutebook_tests::{invite, TestServer, PATIENCE};
 use serde_json::{json, Value};
 use yrs::{Text, Transact};
 
@@ -66,10 +67,24 @@ async fn scenario(
     };
     native.wait_saved(PATIENCE).await?;
 
+    // Each is invited to the meeting and opens it through their invitation link, which
+    // leaves the page on `?meeting=…&name=…`.
     for name in ["Alice", "Bob"] {
+        let invitation = invite(
+            server.addr(),
+            &server.admin,
+            MEETING,
+            name,
+            None,
+            Role::MinuteTaker,
+        )
+        .await;
+        let link = invitation["link"].as_str().context("an invitation link")?;
         let browser = Browser::open(driver).await?;
-        let url = format!("{}/?meeting={MEETING}&name={name}", server.http_url());
-        browser.client.goto(&url).await?;
+        browser
+            .accept_invitation(link, Some(name))
+            .await
+            .with_context(|| format!("{name} opens the meeting"))?;
         browsers.push(browser);
     }
     let (alice, bob) = (&browsers[0], &browsers[1]);

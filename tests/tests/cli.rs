@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Output;
 
 use minutebook_shared::meeting::markdown;
-use minutebook_tests::http::get;
+use minutebook_tests::http;
 use minutebook_tests::{server_binary, ServerProcess};
 
 const FIXTURE: &str = "shared/fixtures/assurance-meeting-2022-01.txt";
@@ -94,9 +94,11 @@ async fn import_then_serve_then_export() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("line 2:"), "{}", stderr(&out));
 
-    // The server sees what the CLI imported.
+    // The server sees what the CLI imported (the store has no administrator yet: one is
+    // set up through the link the server prints).
     let server = ServerProcess::start(dir.path()).await;
-    let r = get(server.addr, "/api/meetings").await;
+    let admin = http::Client::new(server.addr, Some(server.setup_admin().await));
+    let r = admin.get("/api/meetings").await;
     assert_eq!(r.status, 200);
     let names: Vec<String> = r
         .json()
@@ -107,7 +109,7 @@ async fn import_then_serve_then_export() {
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
     assert!(names.contains(&"jan".to_string()));
-    let served = get(server.addr, "/api/meetings/jan/export.md").await.text();
+    let served = admin.get("/api/meetings/jan/export.md").await.text();
 
     // While the server runs, the CLI refuses clearly (and does not panic).
     let out = run(&["export", "jan"], dir.path()).await;

@@ -40,9 +40,11 @@ async fn every_acknowledged_update_survives_kill_9() {
     let dir = tempfile::tempdir().unwrap();
     let server = ServerProcess::start(dir.path()).await;
     let url = server.ws_url("kill9");
+    // Sessions are stored: the administrator's token still works after the restart.
+    let admin = server.setup_admin().await;
 
     let writers: Vec<SyncClient> = (0..3)
-        .map(|_| SyncClient::connect(ClientOptions::new(url.clone())))
+        .map(|_| SyncClient::connect(ClientOptions::new(url.clone()).with_bearer(&admin)))
         .collect();
     for w in &writers {
         w.wait_synced(PATIENCE).await.unwrap();
@@ -87,7 +89,8 @@ async fn every_acknowledged_update_survives_kill_9() {
     println!("acknowledged before kill -9: {acked:?}");
 
     let server = ServerProcess::start(dir.path()).await;
-    let reader = SyncClient::connect(ClientOptions::new(server.ws_url("kill9")));
+    let reader =
+        SyncClient::connect(ClientOptions::new(server.ws_url("kill9")).with_bearer(&admin));
     reader.wait_synced(PATIENCE).await.unwrap();
     let items = reader.doc().get_or_insert_array(ITEMS);
     let present: HashSet<String> = items

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use minutebook_shared::schema;
-use minutebook_tests::raw::{RawClient, Received};
+use minutebook_tests::raw::Received;
 use minutebook_tests::{TestServer, PATIENCE};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use yrs::{GetString, Text, Transact};
@@ -67,14 +67,14 @@ async fn silent_connections_are_dropped() {
     })
     .await;
     // tungstenite answers pings only while we poll it; a client that never reads looks dead.
-    let mut silent = RawClient::connect(&server.ws_url("idle")).await;
+    let mut silent = server.raw("idle").await;
     tokio::time::sleep(Duration::from_millis(800)).await;
     let (code, reason) = silent.expect_close().await;
     assert_eq!(code, 1001, "{reason}");
     assert!(reason.contains("no traffic"), "{reason}");
 
     // A client that keeps answering pings stays connected well past the idle timeout.
-    let mut live = RawClient::connect(&server.ws_url("idle")).await;
+    let mut live = server.raw("idle").await;
     let until = tokio::time::Instant::now() + Duration::from_millis(900);
     while tokio::time::Instant::now() < until {
         if let Some(Received::Closed(code, reason)) =
@@ -93,7 +93,7 @@ async fn graceful_shutdown_closes_clients_and_keeps_their_work() {
     let text = client.doc().get_or_insert_text(schema::TEXT);
     text.insert(&mut client.doc().transact_mut(), 0, "kept across shutdown");
     client.wait_saved(PATIENCE).await.unwrap();
-    let mut raw = RawClient::connect(&server.ws_url("shutdown")).await;
+    let mut raw = server.raw("shutdown").await;
 
     tokio::time::timeout(PATIENCE, server.stop())
         .await

@@ -7,7 +7,6 @@ use minutebook_shared::meeting::{
     markdown, ActionFields, ActionStatus, Attendance, Header, Meeting, MeetingView, Minutes,
     MinutesAction, MinutesItem, MinutesPerson, NewAction, NextMeeting, Person,
 };
-use minutebook_tests::http::{get, post_json, post_text};
 use minutebook_tests::{TestServer, PATIENCE};
 use serde_json::{json, Value};
 use yrs::{Doc, Text, Transact};
@@ -34,30 +33,31 @@ No.\tItem
 ";
 
 async fn create(server: &TestServer, body: Value) -> String {
-    let r = post_json(server.addr(), "/api/meetings", &body).await;
+    let r = server.http().post_json("/api/meetings", &body).await;
     assert_eq!(r.status, 201, "{}", r.text());
     r.json()["name"].as_str().expect("name").to_string()
 }
 
 async fn import(server: &TestServer, format: &str, text: &str) -> String {
-    let r = post_text(
-        server.addr(),
-        &format!("/api/meetings/import?format={format}"),
-        text,
-    )
-    .await;
+    let r = server
+        .http()
+        .post_text(&format!("/api/meetings/import?format={format}"), text)
+        .await;
     assert_eq!(r.status, 201, "{}", r.text());
     r.json()["name"].as_str().expect("name").to_string()
 }
 
 async fn list(server: &TestServer) -> Vec<Value> {
-    let r = get(server.addr(), "/api/meetings").await;
+    let r = server.http().get("/api/meetings").await;
     assert_eq!(r.status, 200, "{}", r.text());
     r.json().as_array().expect("array").clone()
 }
 
 async fn export_md(server: &TestServer, name: &str) -> String {
-    let r = get(server.addr(), &format!("/api/meetings/{name}/export.md")).await;
+    let r = server
+        .http()
+        .get(&format!("/api/meetings/{name}/export.md"))
+        .await;
     assert_eq!(r.status, 200, "{}", r.text());
     r.text()
 }
@@ -124,6 +124,10 @@ fn heading_numbers(md: &str) -> Vec<String> {
 async fn create_list_and_export() {
     let server = TestServer::start().await;
     assert!(list(&server).await.is_empty());
+    // Signed out, there is nothing to list.
+    let r = server.anonymous().get("/api/meetings").await;
+    assert_eq!(r.status, 401, "{}", r.text());
+    assert!(r.json()["error"].is_string());
     let name = create(
         &server,
         json!({"title": "Finance Committee 3 March 2023", "series": "Finance", "from": null}),
@@ -146,7 +150,10 @@ async fn create_list_and_export() {
                "date": "", "status": "draft"})
     );
 
-    let r = get(server.addr(), &format!("/api/meetings/{name}/export.md")).await;
+    let r = server
+        .http()
+        .get(&format!("/api/meetings/{name}/export.md"))
+        .await;
     assert_eq!(r.status, 200);
     assert_eq!(
         r.header("content-type"),
@@ -157,7 +164,10 @@ async fn create_list_and_export() {
         Some(format!("attachment; filename=\"{name}.md\"").as_str())
     );
     assert!(r.text().starts_with("# Finance Committee 3 March 2023"));
-    let r = get(server.addr(), &format!("/api/meetings/{name}/export.html")).await;
+    let r = server
+        .http()
+        .get(&format!("/api/meetings/{name}/export.html"))
+        .await;
     assert_eq!(r.status, 200);
     assert!(r
         .header("content-type")
@@ -173,12 +183,13 @@ async fn create_list_and_export() {
         "/api/meetings/nope/export.md",
         "/api/meetings/nope/export.html",
     ] {
-        let r = get(server.addr(), path).await;
+        let r = server.http().get(path).await;
         assert_eq!(r.status, 404, "{path}");
         assert!(r.json()["error"].is_string());
     }
-    let r = minutebook_tests::http::request(
+    let r = minutebook_tests::http::request_as(
         server.addr(),
+        Some(&server.admin),
         "POST",
         "/api/meetings",
         Some("application/json"),
@@ -187,18 +198,22 @@ async fn create_list_and_export() {
     .await;
     assert_eq!(r.status, 400);
     assert!(r.json()["error"].is_string());
-    let r = post_json(
-        server.addr(),
-        "/api/meetings",
-        &json!({"title": "X", "series": "", "from": "missing-meeting"}),
-    )
-    .await;
+    let r = server
+        .http()
+        .post_json(
+            "/api/meetings",
+            &json!({"title": "X", "series": "", "from": "missing-meeting"}),
+        )
+        .await;
     assert!((400..500).contains(&r.status), "{}", r.status);
     assert!(r.json()["error"]
         .as_str()
         .unwrap()
         .contains("missing-meeting"));
-    let r = post_text(server.addr(), "/api/meetings/import?format=docx", "x").await;
+    let r = server
+        .http()
+        .post_text("/api/meetings/import?format=docx", "x")
+        .await;
     assert_eq!(r.status, 400);
     assert!(r.json()["error"].is_string());
 }
@@ -239,23 +254,22 @@ async fn import_fixture_and_round_trip_markdown() {
 #[tokio::test]
 async fn malformed_import_is_422_with_the_line() {
     let server = TestServer::start().await;
-    let r = post_text(
-        server.addr(),
-        "/api/meetings/import?format=legacy",
-        "Title\nWhatever this is\n",
-    )
-    .await;
+    let r = server
+        .http()
+        .post_text(
+            "/api/meetings/import?format=legacy",
+            "Title\nWhatever this is\n",
+        )
+        .await;
     assert_eq!(r.status, 422);
     let error = r.json()["error"].as_str().unwrap().to_string();
     assert!(error.starts_with("line 2: "), "{error}");
     assert!(error.contains("unrecognised header line"), "{error}");
 
-    let r = post_text(
-        server.addr(),
-        "/api/meetings/import?format=markdown",
-        "no heading here\n",
-    )
-    .await;
+    let r = server
+        .http()
+        .post_text("/api/meetings/import?format=markdown", "no heading here\n")
+        .await;
     assert_eq!(r.status, 422);
     assert!(r.json()["error"].as_str().unwrap().starts_with("line 1"));
     assert!(list(&server).await.is_empty(), "nothing was created");
@@ -598,7 +612,10 @@ async fn demo_meeting_loads_once_and_only_into_an_empty_store() {
     server.config.demo = true;
     server.restart().await;
     assert!(list(&server).await.is_empty());
-    let r = get(server.addr(), "/api/meetings/assurance-2022-01/export.md").await;
+    let r = server
+        .http()
+        .get("/api/meetings/assurance-2022-01/export.md")
+        .await;
     assert_eq!(r.status, 404);
 }
 
@@ -606,7 +623,10 @@ async fn demo_meeting_loads_once_and_only_into_an_empty_store() {
 async fn import_bodies_are_limited_by_the_message_size() {
     let server = TestServer::start_with(|c| c.max_message_bytes = 2048).await;
     let big = format!("{FIXTURE}{}", " ".repeat(4096));
-    let r = post_text(server.addr(), "/api/meetings/import?format=legacy", &big).await;
+    let r = server
+        .http()
+        .post_text("/api/meetings/import?format=legacy", &big)
+        .await;
     assert_eq!(r.status, 413, "{}", r.text());
     assert!(r.json()["error"].is_string());
     assert!(list(&server).await.is_empty());

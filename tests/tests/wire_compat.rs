@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use minutebook_shared::protocol::{Message, SyncMessage, MSG_SAVED, SUBPROTOCOL};
+use minutebook_shared::protocol::{Message, SyncMessage, MSG_LEDGER, MSG_SAVED, SUBPROTOCOL};
+use minutebook_shared::trust::Ledger;
 use minutebook_tests::raw::{awareness, RawClient, Received};
 use minutebook_tests::TestServer;
 use yrs::block::ClientID;
@@ -24,9 +25,8 @@ async fn next_message(c: &mut RawClient) -> Message {
 #[tokio::test]
 async fn y_websocket_frame_sequence() {
     let server = TestServer::start().await;
-    let url = server.ws_url("compat");
 
-    let mut a = RawClient::connect(&url).await;
+    let mut a = server.raw("compat").await;
     assert_eq!(
         a.ws.get_ref()
             .get_ref()
@@ -54,7 +54,7 @@ async fn y_websocket_frame_sequence() {
     }
 
     // An update from a is relayed to b.
-    let mut b = RawClient::connect(&url).await;
+    let mut b = server.raw("compat").await;
     assert!(matches!(
         next_message(&mut b).await,
         Message::Sync(SyncMessage::SyncStep1(_))
@@ -114,14 +114,26 @@ async fn y_websocket_frame_sequence() {
             !matches!(m, Message::Custom(MSG_SAVED, _)),
             "plain clients must not get saved acks"
         );
+        assert!(
+            !matches!(m, Message::Custom(MSG_LEDGER, _)),
+            "plain clients must not get the ledger"
+        );
     }
 }
 
-/// Opting in with the subprotocol yields "saved" acknowledgements counting our updates.
+/// Opting in with the subprotocol yields the meeting's ledger on join, then "saved"
+/// acknowledgements counting our updates.
 #[tokio::test]
 async fn subprotocol_clients_get_saved_acks() {
     let server = TestServer::start().await;
-    let mut c = RawClient::connect_with(&server.ws_url("acks"), Some(SUBPROTOCOL)).await;
+    let mut c = server.raw_with("acks", Some(SUBPROTOCOL)).await;
+    match next_message(&mut c).await {
+        Message::Custom(MSG_LEDGER, payload) => {
+            let ledger: Ledger = serde_json::from_slice(&payload).expect("the ledger is JSON");
+            assert!(!ledger.signed(), "a new document is a draft");
+        }
+        other => panic!("subprotocol clients get the ledger on join, got {other:?}"),
+    }
     assert!(matches!(
         next_message(&mut c).await,
         Message::Sync(SyncMessage::SyncStep1(_))

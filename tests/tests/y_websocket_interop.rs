@@ -26,6 +26,8 @@ async fn y_websocket_clients_sync_with_the_server() {
         .arg(format!("ws://{}", server.addr()))
         .arg("interop")
         .arg("from-rust")
+        // The upgrade needs a session: the peers send it as `Authorization: Bearer`.
+        .env("MINUTEBOOK_SESSION", &server.admin)
         .output()
         .await
         .expect("node runs");

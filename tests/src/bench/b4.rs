@@ -67,12 +67,11 @@ pub struct Outcome {
 pub async fn run(kind: Kind, bins: &Bins, work: &Workload, max_in_flight: u64) -> Result<Outcome> {
     let dir = tempfile::tempdir()?;
     let sut = Sut::start(kind, bins, &dir.path().join("data"), dir.path()).await?;
-    let url = sut.ws_url("b4");
     let total = work.frames.len() as u64;
 
-    let mut reader = ws::connect(&url, false).await?;
+    let mut reader = sut.connect("b4", false).await?;
     ws::handshake(&mut reader, Duration::from_secs(10)).await?;
-    let mut writer = ws::connect(&url, true).await?;
+    let mut writer = sut.connect("b4", true).await?;
     ws::handshake(&mut writer, Duration::from_secs(10)).await?;
     let before = sut.sample()?;
     let (bench_before, machine_before) = (procfs::sample("self")?, procfs::machine_busy_s()?);

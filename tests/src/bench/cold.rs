@@ -63,14 +63,15 @@ pub async fn run(mode: Mode, runs: usize, bins: &Bins, data_dir: &Path) -> Resul
 
     let mut holder = None;
     if mode == Mode::Warm {
-        let mut ws = ws::connect(&sut.ws_url(DOC), false).await?;
+        let mut ws = sut.connect(DOC, false).await?;
         ws::handshake(&mut ws, Duration::from_secs(10)).await?;
         holder = Some(ws);
     }
     for i in 0..runs {
         if mode == Mode::Restart {
+            let token = sut.token.clone();
             problems.extend(sut.stop().await?);
-            sut = Sut::start(Kind::Minutebook, bins, &data, dir.path()).await?;
+            sut = Sut::restart(Kind::Minutebook, bins, &data, dir.path(), token).await?;
         }
         if mode != Mode::Warm {
             ensure!(
@@ -78,7 +79,7 @@ pub async fn run(mode: Mode, runs: usize, bins: &Bins, data_dir: &Path) -> Resul
                 "run {i}: the document is still loaded"
             );
         }
-        let (elapsed, step2) = measure(&sut.ws_url(DOC)).await?;
+        let (elapsed, step2) = measure(&sut).await?;
         loads.push(elapsed);
         if i == 0 {
             let got = trace::text_of_updates(&[step2])?;
@@ -106,7 +107,7 @@ pub async fn run(mode: Mode, runs: usize, bins: &Bins, data_dir: &Path) -> Resul
 
 /// Sends the whole document as one update and waits until it is durable.
 async fn seed(sut: &Sut, update: Vec<u8>) -> Result<()> {
-    let mut ws = ws::connect(&sut.ws_url(DOC), true).await?;
+    let mut ws = sut.connect(DOC, true).await?;
     ws::handshake(&mut ws, Duration::from_secs(10)).await?;
     ws.send(WsMessage::Binary(ws::update(update))).await?;
     tokio::time::timeout(Duration::from_secs(30), async {
@@ -129,10 +130,11 @@ async fn seed(sut: &Sut, update: Vec<u8>) -> Result<()> {
     Ok(())
 }
 
-/// Connect → SyncStep1 sent → first SyncStep2 received; returns the time and its update.
-async fn measure(url: &str) -> Result<(Duration, Vec<u8>)> {
+/// Connect (the session checked before the upgrade) → SyncStep1 sent → first SyncStep2
+/// received; returns the time and its update.
+async fn measure(sut: &Sut) -> Result<(Duration, Vec<u8>)> {
     let start = Instant::now();
-    let mut ws = ws::connect(url, false).await?;
+    let mut ws = sut.connect(DOC, false).await?;
     let step2 = ws::handshake(&mut ws, Duration::from_secs(30)).await?;
     let elapsed = start.elapsed();
     ws::close(&mut ws).await;

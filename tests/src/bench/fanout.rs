@@ -134,10 +134,11 @@ pub async fn run(kind: Kind, bins: &Bins, params: &Params) -> Result<Outcome> {
         let mut pending: FuturesUnordered<_> = chunk
             .iter()
             .map(|&(d, c)| {
-                let url = sut.ws_url(&format!("fanout-{d}"));
+                let doc = format!("fanout-{d}");
                 let writer = c < params.writers;
+                let sut = &sut;
                 async move {
-                    let mut ws = ws::connect(&url, writer).await?;
+                    let mut ws = sut.connect(&doc, writer).await?;
                     ws::handshake(&mut ws, Duration::from_secs(30)).await?;
                     anyhow::Ok((d, c, ws))
                 }

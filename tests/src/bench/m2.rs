@@ -97,6 +97,13 @@ async fn measure(sut: &Sut, params: &Params, scale: usize) -> Result<Outcome> {
         let mut first_loads = Vec::new();
         for i in 0..params.sessions {
             let browser = Browser::open(&driver).await?;
+            // Signed in first (the administrator's session cookie, set on the server's
+            // origin from `/healthz`); the first load still starts with an empty cache.
+            if let Some(token) = &sut.token {
+                browser
+                    .sign_in(&format!("http://{}/", sut.addr), token)
+                    .await?;
+            }
             first_loads
                 .push(load(&browser.client, &format!("{url}&name=S{i}"), blocks.len()).await?);
             browsers.push(browser);
@@ -176,7 +183,11 @@ async fn measure(sut: &Sut, params: &Params, scale: usize) -> Result<Outcome> {
 async fn seed(sut: &Sut, scale: usize) -> Result<(usize, Vec<String>)> {
     let text = include_str!("../../../shared/fixtures/assurance-meeting-2022-01.txt");
     let minutes = parse_minutes(text).context("the fixture")?;
-    let client = SyncClient::connect(ClientOptions::new(sut.ws_url(MEETING)));
+    let mut options = ClientOptions::new(sut.ws_url(MEETING));
+    if let Some(token) = &sut.token {
+        options = options.with_bearer(token);
+    }
+    let client = SyncClient::connect(options);
     let patience = Duration::from_secs(60);
     client.wait_synced(patience).await?;
     let meeting = Meeting::new(client.doc().clone());

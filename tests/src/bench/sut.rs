@@ -1,6 +1,12 @@
 //! The system under test as a separate process, so its CPU time and memory can be read
 //! from `/proc`: either the real `minutebook serve` (redb in a temp dir, fsync on every
 //! group commit) or the bench's own bare relay (`bench relay-serve`, the baseline).
+//!
+//! The real server requires a session on every WebSocket upgrade: on a fresh data dir
+//! [`Sut::start`] sets up an administrator through the one-time setup link the server
+//! prints, and every connection the benchmarks open carries that session's token
+//! (`Authorization: Bearer`, checked once per connection before the upgrade). The relay
+//! has no sessions; its connections carry no token.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -13,6 +19,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command};
 
 use super::procfs::{self, ProcSample};
+use super::ws::{self, Ws};
 
 /// Which server a measurement runs against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -69,6 +76,8 @@ pub struct Sut {
     pub kind: Kind,
     pub addr: SocketAddr,
     pub pid: u32,
+    /// The administrator's session token (minutebook only).
+    pub token: Option<String>,
     child: Child,
     log: PathBuf,
     log_start: u64,
@@ -87,6 +96,32 @@ impl Sut {
         data_dir: &Path,
         work_dir: &Path,
         web_dir: Option<&Path>,
+    ) -> Result<Sut> {
+        Self::start_with(kind, bins, data_dir, work_dir, web_dir, None).await
+    }
+
+    /// Starts the server again on a `data_dir` it has used before, keeping the
+    /// administrator's session `token` from the first start (sessions are stored; the
+    /// setup link is printed only once).
+    pub async fn restart(
+        kind: Kind,
+        bins: &Bins,
+        data_dir: &Path,
+        work_dir: &Path,
+        token: Option<String>,
+    ) -> Result<Sut> {
+        Self::start_with(kind, bins, data_dir, work_dir, None, token).await
+    }
+
+    /// Starts a server; for minutebook without a `token`, sets up the administrator
+    /// through the setup link it prints (a fresh data dir).
+    async fn start_with(
+        kind: Kind,
+        bins: &Bins,
+        data_dir: &Path,
+        work_dir: &Path,
+        web_dir: Option<&Path>,
+        token: Option<String>,
     ) -> Result<Sut> {
         let log = work_dir.join("server.log");
         let log_file = std::fs::OpenOptions::new()
@@ -153,16 +188,50 @@ impl Sut {
                 log.display()
             )
         })?;
+        // A fresh data dir: the setup link follows the address at once.
+        let setup_link = match (kind, &token) {
+            (Kind::Minutebook, None) => {
+                let link = tokio::time::timeout(Duration::from_secs(10), async {
+                    while let Ok(Some(line)) = lines.next_line().await {
+                        if let Some(link) = line.strip_prefix("Set up Minutebook: ") {
+                            return Some(link.trim().to_string());
+                        }
+                    }
+                    None
+                })
+                .await
+                .ok()
+                .flatten()
+                .with_context(|| {
+                    format!(
+                        "the {kind} server printed no setup link (an administrator exists: pass the token; log: {})",
+                        log.display()
+                    )
+                })?;
+                Some(link)
+            }
+            _ => None,
+        };
         // Keep draining stdout so the server never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let token = match setup_link {
+            Some(link) => Some(setup_admin(addr, &link).await?),
+            None => token,
+        };
         Ok(Sut {
             kind,
             addr,
             pid,
+            token,
             child,
             log,
             log_start,
         })
+    }
+
+    /// A protocol connection to `doc` with this server's session (see [`ws::connect`]).
+    pub async fn connect(&self, doc: &str, acks: bool) -> Result<Ws> {
+        ws::connect(&self.ws_url(doc), acks, self.token.as_deref()).await
     }
 
     /// `ws://…/ws/{doc}`
@@ -252,4 +321,40 @@ impl Sut {
             .map(String::from)
             .collect())
     }
+}
+
+/// Creates the administrator through the one-time setup `link` (`…/?setup=TOKEN`) with
+/// `POST /api/setup`; returns their session token.
+async fn setup_admin(addr: SocketAddr, link: &str) -> Result<String> {
+    let setup = link
+        .split("setup=")
+        .nth(1)
+        .with_context(|| format!("no token in the setup link {link}"))?;
+    let body = serde_json::json!({ "token": setup, "name": "Benchmark Administrator" }).to_string();
+    let mut stream = tokio::net::TcpStream::connect(addr).await?;
+    let request = format!(
+        "POST /api/setup HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await?;
+    let mut response = String::new();
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        stream.read_to_string(&mut response),
+    )
+    .await
+    .context("no answer to POST /api/setup")??;
+    let (head, body) = response
+        .split_once("\r\n\r\n")
+        .context("malformed HTTP response")?;
+    let status = head.lines().next().unwrap_or_default();
+    if !status.contains(" 200 ") {
+        bail!("POST /api/setup: {status}: {body}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(body.trim()).context("the setup answer is not JSON")?;
+    json.get("token")
+        .and_then(serde_json::Value::as_str)
+        .map(String::from)
+        .context("the setup answer has no session token")
 }

@@ -21,9 +21,15 @@ use yrs::StateVector;
 pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// Connects to `url` with `TCP_NODELAY`, requesting the acknowledgement subprotocol when
-/// `acks` is set (and checking the server granted it).
-pub async fn connect(url: &str, acks: bool) -> Result<Ws> {
+/// `acks` is set (and checking the server granted it), with session `token` as
+/// `Authorization: Bearer` when given.
+pub async fn connect(url: &str, acks: bool, token: Option<&str>) -> Result<Ws> {
     let mut request = url.into_client_request().context("bad WebSocket URL")?;
+    if let Some(token) = token {
+        let value = HeaderValue::from_str(&format!("Bearer {token}"))
+            .context("the session token is not a valid header value")?;
+        request.headers_mut().insert("Authorization", value);
+    }
     if acks {
         request.headers_mut().insert(
             "Sec-WebSocket-Protocol",
