@@ -1,9 +1,13 @@
-//! The action log of a series: every action of every meeting of the series the caller may
-//! open, with its latest status change (who and when, from the audit log).
+//! The action log of a series: every action of the meetings of the series the caller may
+//! open, once each, with its latest status change (who and when, from the audit log).
+//!
+//! Open actions are carried into the next meeting with their reference, so one action
+//! can appear in several meetings. The log shows it once, as the latest meeting that
+//! holds it has it (that is its current status), and lists every meeting it appears in.
 //!
 //! `GET /api/meetings/{name}/series-actions` → `[ActionLogEntry]` for the series of
-//! meeting `name`, oldest meeting first. Filtering (owner, status, meeting) is the
-//! client's; the list is small (tens to hundreds of actions).
+//! meeting `name`, by reference. Filtering (owner, status, meeting) is the client's; the
+//! list is small (tens to hundreds of actions).
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -25,7 +29,10 @@ pub fn routes() -> Router<AppState> {
 /// One action in the series' log.
 #[derive(Debug, Clone, Serialize)]
 pub struct ActionLogEntry {
+    /// The latest meeting that holds the action (its status is this meeting's).
     pub meeting: String,
+    /// Every meeting it appears in, oldest first (the first is where it was raised).
+    pub meetings: Vec<String>,
     pub meeting_title: String,
     pub meeting_date: String,
     pub action: String,
@@ -91,8 +98,19 @@ async fn series_actions(
                     person: None,
                     at: e.at,
                 });
+            // A carried action (same reference) replaces its earlier copy.
+            let earlier = action.fields.reference.as_ref().and_then(|r| {
+                out.iter()
+                    .position(|e: &ActionLogEntry| e.reference.as_ref() == Some(r))
+            });
+            let mut meetings = match earlier {
+                Some(at) => out.remove(at).meetings,
+                None => Vec::new(),
+            };
+            meetings.push(meeting.clone());
             out.push(ActionLogEntry {
                 meeting: meeting.clone(),
+                meetings,
                 meeting_title: entry.title.clone(),
                 meeting_date: entry.date.clone(),
                 action: action.id.0.clone(),
@@ -109,5 +127,16 @@ async fn series_actions(
             });
         }
     }
+    out.sort_by(|a, b| {
+        reference_key(a.reference.as_deref()).cmp(&reference_key(b.reference.as_deref()))
+    });
     Ok(Json(out))
+}
+
+/// Orders "06/23" by year, then number; actions without a reference last.
+fn reference_key(reference: Option<&str>) -> (u8, u32, u32) {
+    match reference.and_then(minutebook_shared::meeting::reference::ActionReference::parse) {
+        Some(r) => (0, u32::from(r.year), r.number),
+        None => (1, 0, 0),
+    }
 }

@@ -392,7 +392,15 @@ async fn create_from_previous_meeting_copies_register_and_carries_open_actions()
         .iter()
         .map(|i| (i.number.as_str(), i.title.as_str(), i.blocks.len()))
         .collect();
-    assert_eq!(items, [("1", "Finance", 0), ("2", "AOB", 0)]);
+    assert_eq!(
+        items,
+        [
+            ("1", "Finance", 0),
+            ("2", "Matters arising", 0),
+            ("3", "AOB", 0)
+        ],
+        "open actions are reviewed under a new Matters arising item"
+    );
     assert_eq!(
         v.actions.len(),
         1,
@@ -406,9 +414,83 @@ async fn create_from_previous_meeting_copies_register_and_carries_open_actions()
         "Bob Day",
         "owners carried with the register"
     );
+    assert_eq!(
+        a.item.as_ref(),
+        Some(&v.items[1].id),
+        "the carried action appears in Matters arising"
+    );
     // The action log continues in the new meeting.
     let id = add_action(&m2, "New one", ActionStatus::Open);
     assert_eq!(reference_of(&client2, &m2, &id).await, "03/23");
+
+    // A minute-taker closes the carried action: the series' action log lists every
+    // meeting's actions with who changed the status, and when.
+    let taker = server
+        .member(
+            &next,
+            "Tess Taker",
+            None,
+            minutebook_shared::trust::Role::MinuteTaker,
+        )
+        .await;
+    let as_taker = server.client_as(&next, &taker);
+    as_taker.wait_synced(PATIENCE).await.unwrap();
+    {
+        let m = Meeting::new(as_taker.doc().clone());
+        let carried = view(&m).actions[0].id.clone();
+        let mut txn = m.doc().transact_mut();
+        m.set_action_status(&mut txn, &carried, ActionStatus::Done)
+            .unwrap();
+    }
+    as_taker.wait_saved(PATIENCE).await.unwrap();
+    let r = server
+        .http()
+        .get(&format!("/api/meetings/{next}/series-actions"))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let log = r.json();
+    let rows: Vec<(String, String, String, String)> = log
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|e| {
+            (
+                e["meeting"].as_str().unwrap_or("").to_string(),
+                e["reference"].as_str().unwrap_or("").to_string(),
+                e["status"].as_str().unwrap_or("").to_string(),
+                e["changed"]["by"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (prev.clone(), "01/23".into(), "done".into(), String::new()),
+            (
+                next.clone(),
+                "02/23".into(),
+                "done".into(),
+                "Tess Taker".into()
+            ),
+            (next.clone(), "03/23".into(), "open".into(), String::new()),
+        ],
+        "each action once, as its latest meeting has it"
+    );
+    assert_eq!(log[1]["meetings"], json!([prev, next]), "02/23 was carried");
+    // The change is in the meeting's audit log with who and when.
+    let audit = server
+        .http()
+        .get(&format!("/api/meetings/{next}/audit"))
+        .await
+        .json();
+    assert!(audit.as_array().expect("array").iter().any(|e| {
+        e["event"] == "action-status"
+            && e["actor"] == "Tess Taker"
+            && e["detail"]
+                .as_str()
+                .is_some_and(|d| d.ends_with("open → done"))
+    }));
+    as_taker.close().await;
     client.close().await;
     client2.close().await;
 }
