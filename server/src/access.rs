@@ -10,6 +10,7 @@ use axum::Json;
 use crate::audit;
 use crate::auth::{Access, AuthError, Caller};
 use crate::http::AppState;
+use crate::store::{Store, StoreError};
 
 /// An API error: a status and a message (`{"error": ...}`), plus optional extra fields.
 #[derive(Debug)]
@@ -71,6 +72,49 @@ pub async fn require(
     meeting: &str,
     doing: &str,
 ) -> Result<Access, ApiError> {
+    let access = caller.access(meeting);
+    let denied = access.is_none().then_some("without access to the meeting");
+    check(
+        state,
+        caller,
+        meeting,
+        doing,
+        denied,
+        "you have no access to this meeting",
+    )
+    .await?;
+    access.ok_or_else(|| ApiError::new(StatusCode::FORBIDDEN, "you have no access to this meeting"))
+}
+
+/// 401/403 unless the caller is an administrator (audited); returns their name.
+pub async fn require_admin(
+    state: &AppState,
+    caller: &Caller,
+    meeting: &str,
+    doing: &str,
+) -> Result<String, ApiError> {
+    let denied = caller.admin.is_none().then_some("not an administrator");
+    check(
+        state,
+        caller,
+        meeting,
+        doing,
+        denied,
+        "only administrators may do this",
+    )
+    .await?;
+    Ok(caller.admin.clone().unwrap_or_default())
+}
+
+/// 401 when signed out, 403 with `message` when `denied` says why; both audited.
+async fn check(
+    state: &AppState,
+    caller: &Caller,
+    meeting: &str,
+    doing: &str,
+    denied: Option<&str>,
+    message: &str,
+) -> Result<(), ApiError> {
     if !caller.signed_in() {
         refuse(
             state,
@@ -84,57 +128,27 @@ pub async fn require(
             "sign in with your invitation link first",
         ));
     }
-    match caller.access(meeting) {
-        Some(access) => Ok(access),
-        None => {
-            refuse(
-                state,
-                caller,
-                meeting,
-                &format!("{doing} without access to the meeting"),
-            )
-            .await;
-            Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "you have no access to this meeting",
-            ))
-        }
+    if let Some(why) = denied {
+        refuse(state, caller, meeting, &format!("{doing} {why}")).await;
+        return Err(ApiError::new(StatusCode::FORBIDDEN, message));
     }
+    Ok(())
 }
 
-/// 401/403 unless the caller is an administrator (audited).
-pub async fn require_admin(
+/// Runs a blocking store read off the async threads; failures are 500s.
+pub async fn read_store<T: Send + 'static>(
     state: &AppState,
-    caller: &Caller,
-    meeting: &str,
-    doing: &str,
-) -> Result<String, ApiError> {
-    if !caller.signed_in() {
-        refuse(
-            state,
-            caller,
-            meeting,
-            &format!("{doing} without credentials"),
-        )
-        .await;
-        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "sign in first"));
-    }
-    match &caller.admin {
-        Some(name) => Ok(name.clone()),
-        None => {
-            refuse(
-                state,
-                caller,
-                meeting,
-                &format!("{doing}: not an administrator"),
-            )
-            .await;
-            Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "only administrators may do this",
-            ))
-        }
-    }
+    read: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let store = state.registry.store().clone();
+    let internal = |e: String| {
+        tracing::error!(error = %e, "store read failed");
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e)
+    };
+    tokio::task::spawn_blocking(move || read(&store))
+        .await
+        .map_err(|e| internal(e.to_string()))?
+        .map_err(|e| internal(e.to_string()))
 }
 
 /// Audits a refused attempt.

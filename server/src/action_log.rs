@@ -16,7 +16,7 @@ use axum::{Json, Router};
 use minutebook_shared::trust::Stamp;
 use serde::Serialize;
 
-use crate::access::{require, ApiError};
+use crate::access::{read_store, require, ApiError};
 use crate::auth::Caller;
 use crate::catalog;
 use crate::http::AppState;
@@ -45,21 +45,13 @@ pub struct ActionLogEntry {
     pub changed: Option<Stamp>,
 }
 
-fn internal(e: impl std::fmt::Display) -> ApiError {
-    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
-}
-
 async fn series_actions(
     State(state): State<AppState>,
     caller: Caller,
     Path(name): Path<String>,
 ) -> Result<Json<Vec<ActionLogEntry>>, ApiError> {
     require(&state, &caller, &name, "read the action log").await?;
-    let store = state.registry.store().clone();
-    let listed = tokio::task::spawn_blocking(move || store.meetings())
-        .await
-        .map_err(internal)?
-        .map_err(internal)?;
+    let listed = read_store(&state, |store| store.meetings()).await?;
     let Some((_, this)) = listed.iter().find(|(n, _)| *n == name) else {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -81,12 +73,8 @@ async fn series_actions(
                 continue;
             }
         };
-        let store = state.registry.store().clone();
         let m = meeting.clone();
-        let audit = tokio::task::spawn_blocking(move || store.audit(Some(&m)))
-            .await
-            .map_err(internal)?
-            .map_err(internal)?;
+        let audit = read_store(&state, move |store| store.audit(Some(&m))).await?;
         for action in &view.actions {
             let prefix = format!("action {} ", action.id.0);
             let changed = audit

@@ -590,37 +590,13 @@ impl DocActor {
         } else {
             None
         };
-        if let Some(reason) = refusal {
-            match changes_anything(self.doc(), &raw) {
-                Ok(Ok(false)) => {} // nothing new (e.g. a read-only client's sync step 2)
-                Ok(Ok(true)) => return self.reject(conn, count, reason),
-                Ok(Err(e)) => {
-                    self.close_peer(
-                        conn,
-                        CloseReason::new(code::INVALID_PAYLOAD, format!("update rejected: {e}")),
-                    );
-                    return;
-                }
-                Err(Panicked(p)) => {
-                    tracing::error!(doc = %self.name, conn, panic = %p, "decoding an update panicked");
-                    self.close_peer(
-                        conn,
-                        CloseReason::new(
-                            code::INVALID_PAYLOAD,
-                            "update rejected: it crashed the decoder",
-                        ),
-                    );
-                    return;
-                }
-            }
-            if acks {
-                self.emit(Effect::Saved(conn, count));
-            }
-            return;
-        }
-        match apply(self.doc(), &raw) {
-            Ok(Ok(true)) => self.append(raw, conn),
-            Ok(Ok(false)) => {} // nothing new; acknowledged below once what it duplicates is durable
+        // A refused role's update is only inspected, never applied.
+        let outcome = match refusal {
+            Some(_) => changes_anything(self.doc(), &raw),
+            None => apply(self.doc(), &raw),
+        };
+        let changed = match outcome {
+            Ok(Ok(changed)) => changed,
             Ok(Err(e)) => {
                 self.close_peer(
                     conn,
@@ -629,7 +605,7 @@ impl DocActor {
                 return;
             }
             Err(Panicked(p)) => {
-                tracing::error!(doc = %self.name, conn, panic = %p, "applying an update panicked; discarding it");
+                tracing::error!(doc = %self.name, conn, panic = %p, "decoding or applying an update panicked; discarding it");
                 self.close_peer(
                     conn,
                     CloseReason::new(
@@ -637,9 +613,18 @@ impl DocActor {
                         "update rejected: it crashed the decoder",
                     ),
                 );
-                self.rebuild().await;
+                if refusal.is_none() {
+                    self.rebuild().await;
+                }
                 return;
             }
+        };
+        match (refusal, changed) {
+            (Some(reason), true) => return self.reject(conn, count, reason),
+            (None, true) => self.append(raw, conn),
+            // Nothing new (e.g. a read-only client's sync step 2): acknowledged below once
+            // what it duplicates is durable.
+            (_, false) => {}
         }
         if acks {
             self.emit(Effect::Saved(conn, count));

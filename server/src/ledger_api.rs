@@ -17,7 +17,7 @@ use serde::Deserialize;
 use yrs::updates::decoder::Decode;
 use yrs::{Doc, Transact, Update};
 
-use crate::access::{require, ApiError};
+use crate::access::{read_store, require, ApiError};
 use crate::auth::Caller;
 use crate::doc::CommandOk;
 use crate::http::AppState;
@@ -81,12 +81,8 @@ impl From<Refusal> for ApiError {
 
 /// 404 unless `name` is a stored meeting.
 async fn existing(state: &AppState, name: &str) -> Result<(), ApiError> {
-    let store = state.registry.store().clone();
     let key = name.to_string();
-    let found = tokio::task::spawn_blocking(move || store.exists(&key))
-        .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let found = read_store(state, move |store| store.exists(&key)).await?;
     if found || state.registry.is_loaded(name) {
         Ok(())
     } else {
@@ -262,12 +258,9 @@ async fn stored_version(
     n: u32,
 ) -> Result<SignedVersion, ApiError> {
     require(state, caller, name, "read a signed version").await?;
-    let store = state.registry.store().clone();
     let key = name.to_string();
-    tokio::task::spawn_blocking(move || store.version(&key, n))
-        .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+    read_store(state, move |store| store.version(&key, n))
+        .await?
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no version {n} of {name}")))
 }
 
@@ -385,12 +378,8 @@ async fn audit_log(
             "only the chair, minute-takers and administrators may read the audit log",
         ));
     }
-    let store = state.registry.store().clone();
     let key = name.clone();
-    let entries = tokio::task::spawn_blocking(move || store.audit(Some(&key)))
-        .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let entries = read_store(&state, move |store| store.audit(Some(&key))).await?;
     if query.format.as_deref() == Some("csv") {
         return Ok(download(
             crate::audit::csv(&entries),
@@ -408,12 +397,8 @@ async fn verify(State(state): State<AppState>, file: Bytes) -> Result<Response, 
         .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "the file is not UTF-8 text"))?;
     let (_, block) = signoff::parse(text)
         .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
-    let store = state.registry.store().clone();
     let (meeting, version) = (block.meeting.clone(), block.version);
-    let found = tokio::task::spawn_blocking(move || store.version(&meeting, version))
-        .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let found = read_store(&state, move |store| store.version(&meeting, version)).await?;
     let stored = found.map(|v| signoff::stored_facts(&v.info, &block.meeting));
     Ok(Json(serde_json::json!({ "stored": stored })).into_response())
 }
