@@ -32,8 +32,8 @@ struct Named {
 }
 
 #[derive(Deserialize)]
-struct Failure {
-    error: String,
+pub(crate) struct Failure {
+    pub(crate) error: String,
 }
 
 /// Parses the list response.
@@ -94,7 +94,9 @@ fn js_err(what: &str, e: JsValue) -> String {
     )
 }
 
-async fn fetch(
+/// Sends one request (same origin: the session cookie goes along) and reads the whole
+/// answer as text: `(status, body)`. `body` is `(content type, text)`.
+pub(crate) async fn fetch(
     method: &str,
     url: &str,
     body: Option<(&str, String)>,

@@ -11,9 +11,14 @@
 //! | [`route`], [`keys`], [`moves`], [`filters`] | pure logic: URL → page, shortcuts, outline moves, action filters |
 //! | [`progressive`] | mounting long lists a chunk per task |
 //! | [`api`] | the HTTP API of the meeting list (list, create, import) |
+//! | [`trust_api`] | the M3 HTTP API: session, ledger commands, versions, invitations, audit |
+//! | [`session`] | the signed-in session (context) |
+//! | [`access`] | pure trust logic: roles → permissions, read-only notices, formatting |
+//! | [`meeting_trust`] | the open meeting's access, live ledger and alerts (context) |
 //! | [`presence`] | who is where (awareness) |
 //! | [`views`] | the pages, one component per file |
 
+pub mod access;
 pub mod api;
 pub mod binding;
 pub mod bindings;
@@ -21,13 +26,16 @@ pub mod changes;
 pub mod filters;
 pub mod focus;
 pub mod keys;
+pub mod meeting_trust;
 pub mod moves;
 pub mod presence;
 pub mod progressive;
 pub mod route;
+pub mod session;
 pub mod snapshot;
 pub mod store;
 pub mod sync;
+pub mod trust_api;
 pub mod views;
 
 use wasm_bindgen::prelude::wasm_bindgen;

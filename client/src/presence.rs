@@ -5,8 +5,9 @@
 //! (item, block, caret/selection as yrs sticky indices) in the JSON format of
 //! `client/DOM.md`, and exposes everyone's state as a reactive list of [`Peer`]s.
 //!
-//! The display name comes from `?name=`, else `localStorage["minutebook.name"]`, else
-//! "Guest NNN"; a name from the URL or the name input is remembered in `localStorage`.
+//! The display name comes from `?name=`, else `localStorage["minutebook.name"]` when this
+//! signed-in user chose it, else the session's name, else "Guest NNN"; a name from the
+//! URL or the name input is remembered in `localStorage` (see [`name`]).
 //! The colour is picked from a fixed, accessible palette by client id ([`colour_for`]).
 //!
 //! # Usage
@@ -15,7 +16,7 @@
 //!
 //! ```ignore
 //! let provider = SyncProvider::start(doc.clone(), url, move |s| state.set(s));
-//! let presence = Presence::start(&provider); // also provide_context(presence)
+//! let presence = Presence::start(&provider, Some("Ann")); // also provide_context(presence)
 //! ```
 //!
 //! In views ([`crate::views::presence`] has ready-made ones):
@@ -93,16 +94,25 @@ pub struct Presence {
     colour: RwSignal<String>,
     focus: StoredValue<Option<Focus>, LocalStorage>,
     peers: RwSignal<Vec<Peer>, LocalStorage>,
+    /// The signed-in name a chosen display name is remembered under.
+    session_name: StoredValue<Option<String>>,
 }
 
 impl Presence {
-    /// Starts presence over `provider`: picks the display name, announces it, follows the
-    /// peers' states, and provides the handle as leptos context ([`use_presence`]).
-    pub fn start(provider: &SyncProvider) -> Presence {
+    /// Starts presence over `provider`: picks the display name (`session_name` is the
+    /// signed-in user's, the default when the URL names nobody), announces it, follows
+    /// the peers' states, and provides the handle as leptos context ([`use_presence`]).
+    pub fn start(provider: &SyncProvider, session_name: Option<&str>) -> Presence {
         let client_id = provider.client_id();
-        let url = name::remember_url_name();
-        let stored = name::stored_name();
-        let chosen = name::choose_name(url.as_deref(), stored.as_deref(), client_id);
+        let url = name::remember_url_name(session_name);
+        let (stored, stored_for) = name::stored_name();
+        let chosen = name::choose_name(
+            url.as_deref(),
+            session_name,
+            stored.as_deref(),
+            stored_for.as_deref(),
+            client_id,
+        );
         let presence = Presence {
             provider: StoredValue::new_local(provider.clone()),
             client_id,
@@ -110,6 +120,7 @@ impl Presence {
             colour: RwSignal::new(colour_for(client_id).to_owned()),
             focus: StoredValue::new_local(None),
             peers: RwSignal::new_local(Vec::new()),
+            session_name: StoredValue::new(session_name.map(str::to_owned)),
         };
         provider.on_awareness_change(move || presence.refresh_peers());
         presence.announce();
@@ -168,7 +179,8 @@ impl Presence {
         let Some(name) = name::clean_name(name) else {
             return;
         };
-        name::store_name(&name);
+        let session = self.session_name.try_get_value().flatten();
+        name::store_name(&name, session.as_deref());
         self.name.set(name);
         self.announce();
     }

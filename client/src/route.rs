@@ -13,6 +13,10 @@ pub enum Route {
     Doc(String),
     /// A `meeting` or `doc` parameter the server would refuse.
     BadName(String),
+    /// `?setup=TOKEN`: create the first administrator with the one-time setup token.
+    Setup(String),
+    /// `?invite=TOKEN`: redeem a personal invitation link.
+    Invite(String),
 }
 
 fn clean(s: Option<&str>) -> Option<&str> {
@@ -33,14 +37,76 @@ pub fn route(meeting: Option<&str>, doc: Option<&str>) -> Route {
     }
 }
 
+/// The route for all query parameters the app reads: a setup or invitation token wins
+/// over everything else (those links carry nothing else), then [`route`].
+pub fn route_all(get: impl Fn(&str) -> Option<String>) -> Route {
+    if let Some(token) = clean(get("setup").as_deref()) {
+        return Route::Setup(token.to_owned());
+    }
+    if let Some(token) = clean(get("invite").as_deref()) {
+        return Route::Invite(token.to_owned());
+    }
+    route(get("meeting").as_deref(), get("doc").as_deref())
+}
+
+/// The address of meeting `name`'s page, keeping a display name from the old URL
+/// (`/?meeting=NAME&name=Alice`); what an invitation link's URL is replaced with.
+pub fn meeting_href(name: &str, display_name: Option<&str>) -> String {
+    let enc = |s: &str| {
+        let mut out = String::with_capacity(s.len());
+        for b in s.bytes() {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+                out.push(b as char);
+            } else {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+        out
+    };
+    match clean(display_name) {
+        Some(n) => format!("/?meeting={}&name={}", enc(name), enc(n)),
+        None => format!("/?meeting={}", enc(name)),
+    }
+}
+
+/// The current page's query parameter `key`.
+pub fn param(key: &str) -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    web_sys::UrlSearchParams::new_with_str(&search)
+        .ok()?
+        .get(key)
+}
+
 /// The route of the current page's URL.
 pub fn current() -> Route {
     let search = web_sys::window()
         .and_then(|w| w.location().search().ok())
         .unwrap_or_default();
     let params = web_sys::UrlSearchParams::new_with_str(&search).ok();
-    let get = |k: &str| params.as_ref().and_then(|p| p.get(k));
-    route(get("meeting").as_deref(), get("doc").as_deref())
+    route_all(|k| params.as_ref().and_then(|p| p.get(k)))
+}
+
+/// Replaces the page's URL without loading it (`history.replaceState`), so that a
+/// one-time token does not stay in the address bar or the history.
+pub fn replace_url(href: &str) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let replaced = window
+        .history()
+        .and_then(|h| h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(href)));
+    if let Err(e) = replaced {
+        crate::warn(&format!("cannot replace the address with {href}: {e:?}"));
+    }
+}
+
+/// Loads `href` in place of the current page (no history entry).
+pub fn go(href: &str) {
+    if let Some(w) = web_sys::window() {
+        if let Err(e) = w.location().replace(href) {
+            crate::warn(&format!("cannot open {href}: {e:?}"));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -56,5 +122,37 @@ mod tests {
         assert_eq!(route(Some("m"), Some("d")), Route::Meeting("m".into()));
         assert_eq!(route(Some("a b"), None), Route::BadName("a b".into()));
         assert_eq!(route(None, Some("x/y")), Route::BadName("x/y".into()));
+    }
+
+    #[test]
+    fn tokens_win() {
+        let q = |pairs: &'static [(&'static str, &'static str)]| {
+            route_all(move |k| {
+                pairs
+                    .iter()
+                    .find(|(key, _)| *key == k)
+                    .map(|(_, v)| (*v).to_owned())
+            })
+        };
+        assert_eq!(q(&[("setup", "abc")]), Route::Setup("abc".into()));
+        assert_eq!(
+            q(&[("invite", " t1 "), ("meeting", "m")]),
+            Route::Invite("t1".into())
+        );
+        assert_eq!(
+            q(&[("invite", ""), ("meeting", "m")]),
+            Route::Meeting("m".into())
+        );
+        assert_eq!(q(&[]), Route::List);
+    }
+
+    #[test]
+    fn meeting_hrefs_keep_the_name() {
+        assert_eq!(meeting_href("m-1", None), "/?meeting=m-1");
+        assert_eq!(meeting_href("m-1", Some(" ")), "/?meeting=m-1");
+        assert_eq!(
+            meeting_href("m-1", Some("Ann Lee&co")),
+            "/?meeting=m-1&name=Ann%20Lee%26co"
+        );
     }
 }

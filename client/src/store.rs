@@ -12,7 +12,9 @@
 //! meeting (a single snapshot signal read by every component would wake them all).
 //!
 //! Views write through [`Store::write`]: one transaction of `Meeting` operations per user
-//! action. [`Store`] is `Copy` (arena handles), so event handlers capture it freely; it is
+//! action, refused while [`Store::editable`] is false (the role is read-only or the
+//! minutes are signed off: controls are hidden or disabled then, and this makes every
+//! remaining path, e.g. a keyboard shortcut, inert). [`Store`] is `Copy` (arena handles), so event handlers capture it freely; it is
 //! provided to the page's views as context ([`use_store`]).
 
 use std::cell::{Cell, RefCell};
@@ -52,6 +54,11 @@ pub struct Store {
     pub header: RwSignal<HeaderView>,
     /// The action log.
     pub actions: RwSignal<Vec<ActionView>>,
+    /// Whether this page may change the minutes now (kept by `crate::meeting_trust`).
+    pub editable: RwSignal<bool>,
+    /// Counts snapshot recomputations: views that derive from the whole meeting (the
+    /// statements panels) track it and memoise what they need.
+    pub revision: RwSignal<u64>,
     inner: StoredValue<Rc<Inner>, LocalStorage>,
 }
 
@@ -109,6 +116,8 @@ impl Store {
             items: RwSignal::new(item_numbers(&snapshot.view)),
             header: RwSignal::new(snapshot.view.header.clone()),
             actions: RwSignal::new(snapshot.view.actions.clone()),
+            editable: RwSignal::new(false),
+            revision: RwSignal::new(0),
             inner: StoredValue::new_local(Rc::new(Inner {
                 name: name.to_owned(),
                 doc: doc.clone(),
@@ -174,6 +183,7 @@ impl Store {
         }
         set_if_changed(self.header, v.header.clone());
         set_if_changed(self.actions, v.actions.clone());
+        self.revision.update(|r| *r += 1);
 
         // Collect first, set after: setting may run code that registers watchers.
         let mut heads = Vec::new();
@@ -302,12 +312,16 @@ impl Store {
     }
 
     /// Runs `f` in one transaction (one update to the server). A refused operation is
-    /// logged and yields `None`.
+    /// logged and yields `None`; so does any write while the page is read-only.
     pub fn write<T>(
         &self,
         what: &str,
         f: impl FnOnce(&Meeting, &mut TransactionMut) -> Result<T, OpError>,
     ) -> Option<T> {
+        if !self.editable.get_untracked() {
+            crate::warn(&format!("{what}: the minutes are read-only here"));
+            return None;
+        }
         let inner = self.inner()?;
         let result = {
             let mut txn = match inner.doc.try_transact_mut() {
@@ -322,6 +336,11 @@ impl Store {
         result
             .map_err(|e| crate::warn(&format!("{what}: {e}")))
             .ok()
+    }
+
+    /// Whether this page may change the minutes now (reactive).
+    pub fn is_editable(&self) -> bool {
+        self.editable.get()
     }
 
     /// A block's Y.Text (for presence carets).

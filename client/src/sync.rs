@@ -17,6 +17,13 @@
 //! is hidden for good (`pagehide`), applies the peers' states and drops those not renewed
 //! for 30 s, and tells listeners ([`SyncProvider::on_awareness_change`]) when the set of
 //! peer states changes. [`crate::presence`] builds the user-facing API on top.
+//!
+//! Minutebook's own messages beyond `MSG_SAVED` reach the page as [`SyncEvent`]s
+//! ([`SyncProvider::on_event`]): the meeting's ledger (`MSG_LEDGER`), a refused write
+//! (`MSG_REJECTED`, which also turns the save state to "not saved"), and every close.
+//! A close with code 1008 (policy violation: access revoked) stops reconnecting until
+//! the page calls [`SyncProvider::resume`]; the page can also stop it
+//! ([`SyncProvider::halt`]).
 
 pub mod awareness;
 mod backoff;
@@ -31,7 +38,8 @@ use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use std::sync::Arc;
 
-use minutebook_shared::protocol::{self, Message, SyncMessage};
+use minutebook_shared::protocol::{self, Message, Rejected, SyncMessage};
+use minutebook_shared::trust::Ledger;
 use send_wrapper::SendWrapper;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -45,6 +53,31 @@ use awareness::{AwarenessHub, CHECK_INTERVAL_MS};
 const REMOTE_ORIGIN: &str = "minutebook/remote";
 /// Key of the provider's update observer on the doc.
 const OBSERVER_KEY: &str = "minutebook/sync";
+
+/// WebSocket close code of a policy violation: the server closed the connection because
+/// the caller's access was revoked (or changed).
+pub const CLOSE_POLICY: u16 = 1008;
+
+/// What the provider tells the page beyond the save state.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SyncEvent {
+    /// The meeting's ledger (`MSG_LEDGER`), on join and after every change.
+    Ledger(Ledger),
+    /// The server refused one of this page's writes (`MSG_REJECTED`).
+    Rejected(Rejected),
+    /// A connection (or an attempt to make one) ended.
+    Closed {
+        /// The close code (1006 when the socket never opened, e.g. an upgrade refused
+        /// with HTTP 401/403: browsers do not reveal the status).
+        code: u16,
+        /// Whether the socket had opened.
+        opened: bool,
+        /// Consecutive attempts that ended before opening (0 after an opened one).
+        failures: u32,
+        /// Whether the provider stopped reconnecting (code 1008, or [`SyncProvider::halt`]).
+        halted: bool,
+    },
+}
 
 /// Wraps the application of a remote update: it must call the given closure exactly once.
 /// The editor uses it to capture the caret before and restore it after.
@@ -72,6 +105,11 @@ struct Inner {
     awareness: AwarenessHub,
     awareness_listeners: Vec<Rc<dyn Fn()>>,
     hooks: Option<PageHooks>,
+    on_event: Option<Rc<dyn Fn(SyncEvent)>>,
+    /// No reconnecting until [`SyncProvider::resume`].
+    halted: bool,
+    /// Consecutive connection attempts that closed before opening.
+    failures: u32,
 }
 
 /// Page-level handlers of the awareness protocol: leaving on `pagehide`, coming back on
@@ -151,6 +189,9 @@ impl SyncProvider {
             awareness: AwarenessHub::new(doc.clone(), now_ms),
             awareness_listeners: Vec::new(),
             hooks: None,
+            on_event: None,
+            halted: false,
+            failures: 0,
         }));
         let weak = SendWrapper::new(Rc::downgrade(&inner));
         let observed = doc.observe_update_v1(OBSERVER_KEY, move |txn, event| {
@@ -213,6 +254,62 @@ impl SyncProvider {
             .map_or(true, |inner| inner.tracker.has_unsaved())
     }
 
+    /// Sets the listener of [`SyncEvent`]s (call it right after [`SyncProvider::start`]:
+    /// socket events only arrive in later tasks).
+    pub fn on_event(&self, listener: impl Fn(SyncEvent) + 'static) {
+        match self.inner.try_borrow_mut() {
+            Ok(mut inner) => inner.on_event = Some(Rc::new(listener)),
+            Err(_) => crate::warn("sync: provider busy; event listener not set"),
+        }
+    }
+
+    /// Closes the connection and stops reconnecting (access is gone); the save state
+    /// shows "stopped". Local changes stay in the doc.
+    pub fn halt(&self) {
+        let old = {
+            let Ok(mut inner) = self.inner.try_borrow_mut() else {
+                crate::warn("sync: provider busy; not halted");
+                return;
+            };
+            inner.halted = true;
+            inner.tracker.closed();
+            inner.tracker.stopped();
+            inner.conn.take()
+        };
+        if let Some(conn) = old {
+            conn.shut();
+            // Its handlers may be running right now: drop them in a later task.
+            later(0, move || drop(conn));
+        }
+        report(&self.inner);
+    }
+
+    /// Whether the provider stopped reconnecting.
+    pub fn halted(&self) -> bool {
+        self.inner.try_borrow().is_ok_and(|i| i.halted)
+    }
+
+    /// Reconnects after [`SyncProvider::halt`] or a close with code 1008 (e.g. the role
+    /// changed and the session still grants access).
+    pub fn resume(&self) {
+        let reconnect = {
+            let Ok(mut inner) = self.inner.try_borrow_mut() else {
+                return;
+            };
+            if !inner.halted {
+                return;
+            }
+            inner.halted = false;
+            inner.attempt = 0;
+            inner.failures = 0;
+            inner.conn.is_none()
+        };
+        if reconnect {
+            connect(&self.inner);
+        }
+        report(&self.inner);
+    }
+
     /// Installs the wrapper through which remote updates are applied.
     pub fn set_remote_guard(&self, guard: RemoteGuard) {
         self.inner.borrow_mut().remote_guard = Some(guard);
@@ -265,10 +362,7 @@ fn connect(inner_rc: &Rc<RefCell<Inner>>) {
     let onclose = Closure::<dyn FnMut(CloseEvent)>::new({
         let weak = weak.clone();
         move |ev: CloseEvent| {
-            if_current(&weak, id, |inner| {
-                let why = format!("closed (code {}, reason {:?})", ev.code(), ev.reason());
-                drop_connection(inner, &why);
-            })
+            if_current(&weak, id, |inner| on_close(inner, ev.code(), &ev.reason()))
         }
     });
     let onerror = Closure::<dyn FnMut(Event)>::new(move |_: Event| {
@@ -298,6 +392,7 @@ fn on_open(inner_rc: &Rc<RefCell<Inner>>) {
         };
         conn.open = true;
         let acks = conn.ws.protocol() == protocol::SUBPROTOCOL;
+        inner.failures = 0;
         inner.tracker.opened(acks);
         let state_vector = inner.doc.try_transact().map(|txn| txn.state_vector());
         state_vector
@@ -326,6 +421,7 @@ fn on_message(inner_rc: &Rc<RefCell<Inner>>, ev: &MessageEvent) {
             return;
         }
     };
+    let mut event = None;
     let outcome = match msg {
         Message::Sync(SyncMessage::SyncStep1(state_vector)) => {
             let mut inner = inner_rc.borrow_mut();
@@ -379,6 +475,33 @@ fn on_message(inner_rc: &Rc<RefCell<Inner>>, ev: &MessageEvent) {
             .map_err(|e| e.to_string())
             .and_then(|count| inner_rc.borrow_mut().tracker.acked(count))
             .map_err(|e| format!("protocol error: {e}")),
+        Message::Custom(protocol::MSG_LEDGER, payload) => {
+            // `from_str`, as for every HTTP answer: one deserializer per type in the bundle.
+            match std::str::from_utf8(&payload)
+                .map_err(|e| e.to_string())
+                .and_then(|s| serde_json::from_str::<Ledger>(s).map_err(|e| e.to_string()))
+            {
+                Ok(ledger) => event = Some(SyncEvent::Ledger(ledger)),
+                // A ledger this client cannot read must not cut the minutes off.
+                Err(e) => crate::warn(&format!("sync: unreadable ledger message: {e}")),
+            }
+            Ok(())
+        }
+        Message::Custom(protocol::MSG_REJECTED, payload) => {
+            let rejected = std::str::from_utf8(&payload)
+                .map_err(|e| e.to_string())
+                .and_then(|s| serde_json::from_str::<Rejected>(s).map_err(|e| e.to_string()))
+                .unwrap_or_else(|e| {
+                    crate::warn(&format!("sync: unreadable refusal message: {e}"));
+                    Rejected {
+                        count: 0,
+                        reason: "the server refused a change".to_owned(),
+                    }
+                });
+            inner_rc.borrow_mut().tracker.rejected();
+            event = Some(SyncEvent::Rejected(rejected));
+            Ok(())
+        }
         Message::Auth(Some(reason)) => Err(format!("permission denied: {reason}")),
         // Unknown custom messages are ignored.
         _ => Ok(()),
@@ -388,6 +511,47 @@ fn on_message(inner_rc: &Rc<RefCell<Inner>>, ev: &MessageEvent) {
         return;
     }
     report(inner_rc);
+    if let Some(event) = event {
+        emit(inner_rc, event);
+    }
+}
+
+/// Tells the page's listener about `event` (outside any borrow of the provider).
+fn emit(inner_rc: &Rc<RefCell<Inner>>, event: SyncEvent) {
+    let listener = inner_rc.try_borrow().ok().and_then(|i| i.on_event.clone());
+    if let Some(listener) = listener {
+        listener(event);
+    }
+}
+
+/// The current socket closed with `code`.
+fn on_close(inner_rc: &Rc<RefCell<Inner>>, code: u16, reason: &str) {
+    let (opened, failures, halted) = {
+        let mut inner = inner_rc.borrow_mut();
+        let opened = inner.conn.as_ref().is_some_and(|c| c.open);
+        if opened {
+            inner.failures = 0;
+        } else {
+            inner.failures = inner.failures.saturating_add(1);
+        }
+        if code == CLOSE_POLICY {
+            inner.halted = true;
+        }
+        (opened, inner.failures, inner.halted)
+    };
+    drop_connection(
+        inner_rc,
+        &format!("closed (code {code}, reason {reason:?})"),
+    );
+    emit(
+        inner_rc,
+        SyncEvent::Closed {
+            code,
+            opened,
+            failures,
+            halted,
+        },
+    );
 }
 
 /// Decodes and applies a remote update, through the editor's guard when there is one.
@@ -451,16 +615,30 @@ fn send(inner: &mut Inner, msg: &Message) -> bool {
 
 /// Ends the current connection (logging `why`) and schedules a reconnect.
 fn drop_connection(inner_rc: &Rc<RefCell<Inner>>, why: &str) {
-    crate::warn(&format!("sync: connection {why}; reconnecting"));
-    let (old, had_peers) = {
+    let (old, had_peers, halted) = {
         let mut inner = inner_rc.borrow_mut();
         inner.tracker.closed();
-        (inner.conn.take(), inner.awareness.forget_peers())
+        if inner.halted {
+            inner.tracker.stopped();
+        }
+        (
+            inner.conn.take(),
+            inner.awareness.forget_peers(),
+            inner.halted,
+        )
     };
     if let Some(conn) = &old {
         conn.shut();
     }
-    schedule_reconnect(inner_rc, old);
+    if halted {
+        crate::warn(&format!("sync: connection {why}; not reconnecting"));
+        if let Some(conn) = old {
+            later(0, move || drop(conn));
+        }
+    } else {
+        crate::warn(&format!("sync: connection {why}; reconnecting"));
+        schedule_reconnect(inner_rc, old);
+    }
     report(inner_rc);
     if had_peers {
         notify_awareness(inner_rc);
@@ -480,8 +658,14 @@ fn schedule_reconnect(inner_rc: &Rc<RefCell<Inner>>, old: Option<Connection>) {
     let retry = Closure::once_into_js(move || {
         drop(old);
         if let Some(inner) = weak.upgrade() {
-            connect(&inner);
-            report(&inner);
+            // Not after a halt, nor when a resume already reconnected.
+            let wanted = inner
+                .try_borrow()
+                .is_ok_and(|i| !i.halted && i.conn.is_none());
+            if wanted {
+                connect(&inner);
+                report(&inner);
+            }
         }
     });
     let scheduled = web_sys::window().map(|w| {

@@ -18,6 +18,11 @@ pub enum SaveState {
     Saving,
     /// Connected and synced; every change is on the server's disk.
     Saved,
+    /// The server refused a change (`MSG_REJECTED`): it will never be saved. Stays until
+    /// the page is reloaded (the refused change is still in this page's copy).
+    NotSaved,
+    /// Not connected, and not reconnecting (access to the meeting was revoked or expired).
+    Stopped,
 }
 
 impl SaveState {
@@ -29,6 +34,8 @@ impl SaveState {
             SaveState::Offline => "offline",
             SaveState::Saving => "saving",
             SaveState::Saved => "saved",
+            SaveState::NotSaved => "not-saved",
+            SaveState::Stopped => "stopped",
         }
     }
 
@@ -40,6 +47,8 @@ impl SaveState {
             SaveState::Offline => "Offline — changes kept locally, reconnecting",
             SaveState::Saving => "Saving…",
             SaveState::Saved => "All changes saved",
+            SaveState::NotSaved => "Not saved — the server refused a change",
+            SaveState::Stopped => "Disconnected",
         }
     }
 }
@@ -62,12 +71,17 @@ pub struct SaveTracker {
     unsaved: bool,
     /// The sent-count of the sync step 2 carrying `unsaved` changes on this connection.
     flush_at: Option<u64>,
+    /// The server refused a change: it will never be acknowledged.
+    rejected: bool,
+    /// The provider stopped reconnecting.
+    stopped: bool,
 }
 
 impl SaveTracker {
     /// A connection opened; `acks` tells whether it negotiated `MSG_SAVED`.
     pub fn opened(&mut self, acks: bool) {
         self.open = true;
+        self.stopped = false;
         self.acks = acks;
         self.synced = false;
         self.sent = 0;
@@ -111,6 +125,16 @@ impl SaveTracker {
         }
     }
 
+    /// The server refused one of this page's changes (`MSG_REJECTED`).
+    pub fn rejected(&mut self) {
+        self.rejected = true;
+    }
+
+    /// The provider stopped reconnecting (after [`Self::closed`]).
+    pub fn stopped(&mut self) {
+        self.stopped = true;
+    }
+
     /// The server's sync step 2 arrived: the local doc has everything the server had.
     pub fn synced(&mut self) {
         self.synced = true;
@@ -134,15 +158,21 @@ impl SaveTracker {
     }
 
     /// Whether some local change is not known to be durable (closing the page now
-    /// could lose it). Unknowable without acknowledgements, so then false.
+    /// could lose it). Unknowable without acknowledgements, so then false. After a
+    /// refusal nothing more can be saved from this page, so false as well.
     pub fn has_unsaved(&self) -> bool {
-        self.unsaved || (self.open && self.acks && self.sent > self.acked)
+        !self.rejected && (self.unsaved || (self.open && self.acks && self.sent > self.acked))
     }
 
     /// What to tell the user now.
     pub fn state(&self) -> SaveState {
+        if self.rejected {
+            return SaveState::NotSaved;
+        }
         if !self.open {
-            return if self.ever_closed {
+            return if self.stopped {
+                SaveState::Stopped
+            } else if self.ever_closed {
                 SaveState::Offline
             } else {
                 SaveState::Connecting
@@ -285,9 +315,37 @@ mod tests {
             SaveState::Offline,
             SaveState::Saving,
             SaveState::Saved,
+            SaveState::NotSaved,
+            SaveState::Stopped,
         ];
         let attrs: std::collections::HashSet<_> = all.iter().map(|s| s.as_str()).collect();
         let labels: std::collections::HashSet<_> = all.iter().map(|s| s.label()).collect();
-        assert_eq!((attrs.len(), labels.len()), (5, 5));
+        assert_eq!((attrs.len(), labels.len()), (7, 7));
+    }
+
+    #[test]
+    fn a_refusal_sticks_and_stopping_shows() {
+        let mut t = SaveTracker::default();
+        t.opened(true);
+        t.sent(&step2());
+        t.synced();
+        t.acked(1).unwrap();
+        t.sent(&update());
+        t.rejected();
+        assert_eq!(t.state(), SaveState::NotSaved);
+        assert!(
+            !t.has_unsaved(),
+            "a refused change cannot be saved by staying"
+        );
+        t.closed();
+        assert_eq!(t.state(), SaveState::NotSaved);
+
+        let mut t = SaveTracker::default();
+        t.opened(true);
+        t.closed();
+        t.stopped();
+        assert_eq!(t.state(), SaveState::Stopped);
+        t.opened(true);
+        assert_eq!(t.state(), SaveState::Online);
     }
 }

@@ -1,7 +1,7 @@
 //! The action-flagging dialog (`form#action-form`): what, owner (from the register), due
 //! date. Opened from a block (button or Alt+A); submitting adds the action raised at that
 //! block (`Meeting::add_action`), Escape or Cancel closes it; either way the focus goes
-//! back to the block's text.
+//! back to the block's text. It closes when the page turns read-only.
 
 use leptos::html::{Input, Select, Textarea};
 use leptos::prelude::*;
@@ -29,6 +29,11 @@ pub fn ActionForm() -> impl IntoView {
         }
     };
     let cancel = move || close(store.action_target.get_untracked());
+    Effect::new(move |_| {
+        if !store.editable.get() && store.action_target.with_untracked(Option::is_some) {
+            store.action_target.set(None);
+        }
+    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Some(target) = store.action_target.get_untracked() else {

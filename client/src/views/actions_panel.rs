@@ -1,6 +1,7 @@
 //! The actions panel (`section#actions-panel`): every action of the meeting, live, with
 //! filters by owner and status; each row's status select writes the action's status. The
-//! reference shows once the server has assigned it ("pending" before).
+//! reference shows once the server has assigned it ("pending" before). The status select
+//! is disabled while the page is read-only.
 
 use leptos::prelude::*;
 use minutebook_shared::meeting::{ActionId, ActionStatus, ActionView};
@@ -146,7 +147,7 @@ fn ActionRow(id: ActionId) -> impl IntoView {
             <td class="a-owner">{move || row.with(|r| r.as_ref().map(|r| r.1.clone()).unwrap_or_default())}</td>
             <td class="a-due">{move || action().fields.due}</td>
             <td>
-                <select class="a-status" on:change=on_status
+                <select class="a-status" on:change=on_status disabled=move || !store.editable.get()
                     aria-label=move || format!("Status of action {}", name())>
                     {ActionStatus::ALL.iter().map(|s| {
                         let s = *s;

@@ -1,7 +1,11 @@
 //! One block of an item (`div.block`): its kind, its text (a textarea bound to the block's
 //! Y.Text, caret kept under remote edits), speaker chips and picker, speaker suggestions,
 //! and the "flag action" button. Ctrl+Enter adds a paragraph after it, Alt+A flags an
-//! action (see [`crate::keys`]).
+//! action (see [`crate::keys`]). A statement shows its confirmation status
+//! ([`StatementStatusChip`]) and, to the chair and minute-takers, its open correction
+//! proposals ([`BlockCorrections`]). While the page is read-only ([`crate::store::Store::editable`])
+//! the text is `readonly`, the kind select disabled, the add/flag/delete controls and
+//! speaker picker gone and the shortcuts inert.
 //!
 //! The component reads only its own memo ([`BlockInfo`]), so typing elsewhere never
 //! re-renders it, and the textarea is created once per block id.
@@ -16,11 +20,14 @@ use yrs::TextRef;
 use crate::bindings::{Binding, Field};
 use crate::focus::{focus_later, quoted};
 use crate::keys::{block_command, BlockCommand, KeyPress};
+use crate::meeting_trust::Trust;
 use crate::presence::use_presence;
 use crate::snapshot::BlockInfo;
 use crate::store::{use_store, ActionTarget};
+use crate::views::corrections::BlockCorrections;
 use crate::views::presence::{BlockPresence, RemoteCarets};
 use crate::views::speakers::Speakers;
+use crate::views::statement_status::StatementStatusChip;
 use crate::views::suggestion::Suggestions;
 
 /// Human label of a block kind.
@@ -39,6 +46,7 @@ pub fn Block(id: BlockId) -> impl IntoView {
     let store = use_store();
     let presence = use_presence();
     let info = store.watch_block(&id);
+    let editable = move || store.editable.get();
     // Suggestions scan the text for every attendee: only for blocks someone works in
     // here (computing them for a whole big meeting at load would be slow).
     let engaged = RwSignal::new(false);
@@ -100,7 +108,9 @@ pub fn Block(id: BlockId) -> impl IntoView {
         let report = report.clone();
         move |_| {
             binding.with_value(|b| b.as_ref().map(Binding::on_focus));
-            engaged.set(true);
+            if store.editable.get_untracked() {
+                engaged.set(true);
+            }
             report();
         }
     };
@@ -113,6 +123,9 @@ pub fn Block(id: BlockId) -> impl IntoView {
     let flag = {
         let id = id.clone();
         move || {
+            if !store.editable.get_untracked() {
+                return;
+            }
             let item = info.with_untracked(|i| i.item.clone());
             store.action_target.set(Some(ActionTarget {
                 item,
@@ -122,7 +135,9 @@ pub fn Block(id: BlockId) -> impl IntoView {
     };
     let on_key = {
         let flag = flag.clone();
-        move |ev: KeyboardEvent| match KeyPress::of(&ev, block_command) {
+        move |ev: KeyboardEvent| match KeyPress::of(&ev, block_command)
+            .filter(|_| store.editable.get_untracked())
+        {
             Some(BlockCommand::AddBlockAfter) => {
                 ev.prevent_default();
                 let (item, position) = info.with_untracked(|i| (i.item.clone(), i.position));
@@ -192,17 +207,31 @@ pub fn Block(id: BlockId) -> impl IntoView {
         }
     };
     let placeholder = move || match kind() {
+        _ if !editable() => "",
         BlockKind::SubHeading => "Sub-heading",
         BlockKind::Decision => "Decision",
         BlockKind::Statement => "What was said",
         BlockKind::Paragraph => "Minutes text (Ctrl+Enter adds a paragraph, Alt+A flags an action)",
     };
 
+    // Open correction proposals: mounted only for those who decide on them.
+    let moderates = use_context::<Trust>()
+        .map(|t| t.access)
+        .map(|a| Signal::derive(move || a.with(|a| a.as_ref().is_some_and(|a| a.moderates()))));
+    let corrections = {
+        let id = id.clone();
+        move || {
+            moderates
+                .is_some_and(|m| m.get())
+                .then(|| view! { <BlockCorrections id=id.clone() info=info /> })
+        }
+    };
+
     // Mounted only once the block has had the focus (see `engaged`).
     let suggestions_view = {
         let id = id.clone();
         move || {
-            engaged.get().then(|| {
+            (engaged.get() && editable()).then(|| {
                 view! { <Suggestions id=id.clone() info=info suggestions=suggestions /> }
             })
         }
@@ -212,6 +241,7 @@ pub fn Block(id: BlockId) -> impl IntoView {
         <div class="block" data-block=id.0.clone() data-kind=move || kind().as_str()>
             <div class="block-bar">
                 <select class="block-kind" on:change=on_kind prop:value=move || kind().as_str()
+                    disabled=move || !editable()
                     aria-label=move || format!("Kind of {}", where_())>
                     // Static options (the initial kind by attribute): one effect per
                     // select, not one per option, keeps mounting a big meeting cheap.
@@ -224,21 +254,24 @@ pub fn Block(id: BlockId) -> impl IntoView {
                     }).collect_view()}
                 </select>
                 <Speakers id=id.clone() info=info />
+                <StatementStatusChip id=id.clone() info=info />
                 {badges}
+                <Show when=editable>
                 <span class="block-buttons">
                     <button type="button" class="flag-action"
                         aria-label=move || format!("Flag an action at {}", where_())
                         title="Flag an action (Alt+A)"
-                        on:click=move |_| flag()>"Flag action"</button>
+                        on:click={ let flag = flag.clone(); move |_| flag() }>"Flag action"</button>
                     <button type="button" class="icon delete-block"
                         aria-label=move || format!("Delete {}", where_())
                         title="Delete block"
-                        on:click=delete>"✕"</button>
+                        on:click=delete.clone()>"✕"</button>
                 </span>
+                </Show>
             </div>
             <div class="block-text-wrap">
                 <textarea class="block-text" node_ref=area rows="2" spellcheck="true"
-                    placeholder=placeholder
+                    placeholder=placeholder readonly=move || !editable()
                     aria-label=move || format!("Text of {}", where_())
                     on:input=on_input on:focus=on_focus on:blur=on_blur on:keydown=on_key
                     on:keyup={ let r = report.clone(); move |_| r() } on:mouseup={ let r = report.clone(); move |_| r() }
@@ -246,6 +279,7 @@ pub fn Block(id: BlockId) -> impl IntoView {
                 {carets}
             </div>
             {suggestions_view}
+            {corrections}
         </div>
     }
 }

@@ -2,6 +2,7 @@
 //! status, next meeting, and the minute-takers (`#minute-takers`).
 //!
 //! Plain fields are last-writer-wins: every input writes just the field it edits.
+//! Read-only pages get `readonly` inputs, disabled selects and no add/remove buttons.
 
 use leptos::prelude::*;
 use minutebook_shared::meeting::{
@@ -69,6 +70,7 @@ pub fn status_label(s: MeetingStatus) -> &'static str {
 pub fn HeaderForm() -> impl IntoView {
     let store = use_store();
     let header = store.header;
+    let locked = move || !store.editable.get();
     let field = move |id: &'static str, label: &'static str, f: F| {
         let on_input = move |ev: leptos::ev::Event| {
             let value = event_target_value(&ev);
@@ -82,7 +84,7 @@ pub fn HeaderForm() -> impl IntoView {
         view! {
             <div class="field">
                 <label for=id>{label}</label>
-                <input id=id type="text" autocomplete="off"
+                <input id=id type="text" autocomplete="off" readonly=locked
                     prop:value=move || header.with(|h: &HeaderView| f.get(&h.fields).to_owned())
                     on:input=on_input />
             </div>
@@ -114,7 +116,7 @@ pub fn HeaderForm() -> impl IntoView {
                 {field("h-venue", "Venue", F::Venue)}
                 <div class="field">
                     <label for="h-chair">"Chair"</label>
-                    <select id="h-chair" on:change=on_chair>
+                    <select id="h-chair" on:change=on_chair disabled=locked>
                         <option value="" prop:selected=move || header.with(|h| h.chair.is_none())>
                             "(none)"
                         </option>
@@ -132,7 +134,7 @@ pub fn HeaderForm() -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for="h-status">"Status"</label>
-                    <select id="h-status" on:change=on_status>
+                    <select id="h-status" on:change=on_status disabled=locked>
                         {MeetingStatus::ALL.iter().map(|s| {
                             let s = *s;
                             view! {
@@ -179,6 +181,7 @@ pub fn person_option(p: &minutebook_shared::meeting::Person) -> String {
 fn MinuteTakers() -> impl IntoView {
     let store = use_store();
     let takers = Memo::new(move |_| store.header.with(|h| h.minute_takers.clone()));
+    let locked = move || !store.editable.get();
     let add = move |_| {
         store.write("add minute-taker", |m, txn| {
             Ok(m.add_minute_taker(txn, &MinuteTaker::default()))
@@ -211,14 +214,14 @@ fn MinuteTakers() -> impl IntoView {
                         });
                         view! {
                             <li data-taker=t.id.0.clone()>
-                                <input class="mt-name" type="text" aria-label="Minute-taker's name"
+                                <input class="mt-name" type="text" aria-label="Minute-taker's name" readonly=locked
                                     prop:value=move || current.get().name
                                     on:input=move |ev| update(id1.clone(), |t, v| t.name = v, event_target_value(&ev)) />
-                                <input class="mt-capacity" type="text" aria-label="Minute-taker's role"
+                                <input class="mt-capacity" type="text" aria-label="Minute-taker's role" readonly=locked
                                     placeholder="Role"
                                     prop:value=move || current.get().capacity
                                     on:input=move |ev| update(id2.clone(), |t, v| t.capacity = v, event_target_value(&ev)) />
-                                <button type="button" class="icon"
+                                <button type="button" class="icon" hidden=locked
                                     aria-label=move || format!("Remove minute-taker {}", current.get().name)
                                     on:click=move |_| {
                                         let id = id3.clone();
@@ -228,7 +231,7 @@ fn MinuteTakers() -> impl IntoView {
                         }
                     } />
             </ul>
-            <button type="button" on:click=add>"Add minute-taker"</button>
+            <button type="button" on:click=add hidden=locked>"Add minute-taker"</button>
         </fieldset>
     }
 }

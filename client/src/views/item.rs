@@ -1,6 +1,7 @@
 //! The agenda items in the main column: one `section.item` per visible item (flat, in
 //! reading order, indented by depth) with its number, its title (an input bound to the
-//! title's Y.Text) and its blocks.
+//! title's Y.Text) and its blocks. Read-only pages get a `readonly` title and no add
+//! buttons.
 
 use leptos::html::Input;
 use leptos::prelude::*;
@@ -45,9 +46,11 @@ pub fn Items() -> impl IntoView {
             </Show>
             <For each=move || ids.get() key=|id| id.clone()
                 children=|id| view! { <ItemSection id=id /> } />
-            <button type="button" class="add-item-main" on:click=move |_| add_item(store)>
-                "Add item"
-            </button>
+            <Show when=move || store.editable.get()>
+                <button type="button" class="add-item-main" on:click=move |_| add_item(store)>
+                    "Add item"
+                </button>
+            </Show>
         </div>
     }
 }
@@ -101,6 +104,7 @@ fn ItemSection(id: ItemId) -> impl IntoView {
         <div class="item-head" role="heading">
             <span class="num">{number}</span>
             <input class="item-title" type="text" node_ref=title autocomplete="off"
+                readonly=move || !store.editable.get()
                 placeholder="Item title"
                 aria-label=move || format!("Title of item {}", number())
                 on:input=move |_| { binding.with_value(|b| b.as_ref().map(Binding::on_input)); }
@@ -121,10 +125,12 @@ fn ItemSection(id: ItemId) -> impl IntoView {
                 <For each=move || blocks.get() key=|b| b.clone()
                     children=|b| view! { <Block id=b /> } />
             </div>
-            <button type="button" class="add-block" on:click=add_block
-                aria-label=move || format!("Add a paragraph to item {}", number())>
-                "+ Paragraph"
-            </button>
+            <Show when=move || store.editable.get()>
+                <button type="button" class="add-block" on:click=add_block.clone()
+                    aria-label=move || format!("Add a paragraph to item {}", number())>
+                    "+ Paragraph"
+                </button>
+            </Show>
         </section>
     }
 }

@@ -1,21 +1,37 @@
 //! The meeting editor page (`?meeting=NAME`): a sticky header bar (save state, meeting
-//! status, display name, who is here, export links), the main column (header form and
-//! the items with their blocks) and the side column (outline, register, actions).
+//! status, who is signed in and their role, display name, who is here, export links),
+//! the trust notices (read-only banner, refused writes, lost access), the main column
+//! (the user's own statements, header form and the items with their blocks) and the side
+//! column (sign-off, signed versions, outline, register, actions, invitations, audit log).
+//!
+//! What the user may do comes from the session's grant and the ledger
+//! ([`crate::meeting_trust`]): attendees and observers, and everyone once the minutes are
+//! signed off, get a read-only page.
 
 use leptos::prelude::*;
+use minutebook_shared::meeting::MeetingStatus;
 
+use crate::meeting_trust::Trust;
 use crate::presence::Presence;
+use crate::session::use_session;
 use crate::store::Store;
 use crate::sync::SaveState;
 use crate::views::action_form::ActionForm;
 use crate::views::actions_panel::ActionsPanel;
 use crate::views::app::warn_before_unload;
+use crate::views::audit_log::AuditLog;
 use crate::views::header_form::HeaderForm;
+use crate::views::invites::Invites;
 use crate::views::item::Items;
+use crate::views::my_statements::MyStatements;
 use crate::views::outline::Outline;
 use crate::views::presence::{DisplayNameInput, PresenceList};
 use crate::views::register::Register;
+use crate::views::session_bar::SessionBar;
+use crate::views::sign_off::SignOff;
 use crate::views::status::Status;
+use crate::views::trust_banner::TrustBanner;
+use crate::views::versions::Versions;
 
 /// The editor for meeting document `name` (a valid document name).
 #[component]
@@ -23,12 +39,23 @@ pub fn MeetingPage(name: String) -> impl IntoView {
     let state = RwSignal::new(SaveState::Connecting);
     let store = Store::open(&name, move |s| state.set(s));
     provide_context(store);
+    let session =
+        use_session().unwrap_or_else(|| crate::session::Session::provide(Default::default()));
+    let trust = Trust::start(&name, session, store);
     if let Some(provider) = store.provider() {
-        Presence::start(&provider);
+        let default_name = trust.access_untracked().map(|a| a.name);
+        Presence::start(&provider, default_name.as_deref());
         warn_before_unload(provider);
     }
     let title = Memo::new(move |_| store.header.with(|h| h.fields.title.clone()));
-    let status = Memo::new(move |_| store.header.with(|h| h.fields.status));
+    // The header's status, unless the ledger says the minutes are signed off.
+    let status = Memo::new(move |_| {
+        if trust.ledger.with(|l| l.signed()) {
+            MeetingStatus::SignedOff
+        } else {
+            store.header.with(|h| h.fields.status)
+        }
+    });
     let shown_title = {
         let name = name.clone();
         move || {
@@ -50,6 +77,7 @@ pub fn MeetingPage(name: String) -> impl IntoView {
                 {move || status.get().as_str()}
             </p>
             <Status state=state.into() />
+            <SessionBar />
             <DisplayNameInput />
             <PresenceList />
             <nav class="exports" aria-label="Export">
@@ -57,15 +85,21 @@ pub fn MeetingPage(name: String) -> impl IntoView {
                 <a id="export-html" href=export("html") target="_blank">"HTML"</a>
             </nav>
         </header>
-        <div class="layout">
+        <TrustBanner />
+        <div class="layout" class:read-only=move || !store.editable.get()>
             <main class="items-col">
+                <MyStatements />
                 <HeaderForm />
                 <Items />
             </main>
-            <aside class="side-col" aria-label="Agenda, register and actions">
+            <aside class="side-col" aria-label="Sign-off, agenda, register and actions">
+                <SignOff />
+                <Versions />
                 <Outline />
                 <Register />
                 <ActionsPanel />
+                <Invites />
+                <AuditLog />
             </aside>
         </div>
         <ActionForm />

@@ -1,12 +1,15 @@
-//! The meeting list (`/`): every meeting with its series, date and status; a form to
-//! create a meeting (empty, or from a previous meeting of the series) and one to import
-//! minutes (legacy text or canonical Markdown).
+//! The meeting list (`/`): every meeting the user may open (the server filters the list
+//! by the session's grants) with its series, date, status and the user's role in it; for
+//! administrators only, a form to create a meeting (empty, or from a previous meeting of
+//! the series) and one to import minutes (legacy text or canonical Markdown).
 
 use leptos::html::{Input, Select};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::{self, MeetingSummary};
+use crate::session::use_session;
+use crate::views::session_bar::SessionBar;
 
 fn go_to(name: &str) {
     let href = format!(
@@ -23,6 +26,13 @@ fn go_to(name: &str) {
 /// The list page.
 #[component]
 pub fn MeetingList() -> impl IntoView {
+    let session = use_session();
+    let admin = move || session.is_some_and(|s| s.info.with(|i| i.admin));
+    let role_in = move |name: &str| {
+        session
+            .and_then(|s| s.info.with(|i| i.grant(name).map(|g| g.role.label())))
+            .unwrap_or("")
+    };
     let meetings = RwSignal::new(None::<Result<Vec<MeetingSummary>, String>>);
     spawn_local(async move { meetings.set(Some(api::list().await)) });
     let all = move || {
@@ -36,6 +46,7 @@ pub fn MeetingList() -> impl IntoView {
         <header class="bar">
             <h1>"Minutebook"</h1>
             <p class="doc">"Meetings"</p>
+            <SessionBar />
         </header>
         <main class="list-page">
             <section aria-labelledby="meetings-heading">
@@ -45,13 +56,19 @@ pub fn MeetingList() -> impl IntoView {
                     Some(Err(e)) => view! {
                         <p role="alert">"Cannot list the meetings: " {e.clone()}</p>
                     }.into_any(),
-                    Some(Ok(list)) if list.is_empty() => view! {
+                    Some(Ok(list)) if list.is_empty() && admin() => view! {
                         <p class="hint">"No meetings yet: create or import one below."</p>
+                    }.into_any(),
+                    Some(Ok(list)) if list.is_empty() => view! {
+                        <p class="hint">
+                            "You have no meetings yet: open the invitation link you were sent "
+                            "for a meeting, or ask an administrator for one."
+                        </p>
                     }.into_any(),
                     Some(Ok(_)) => ().into_any(),
                 })}
                 <ul id="meetings">
-                    <For each=all key=|m| m.clone() children=|m| view! {
+                    <For each=all key=|m| m.clone() children=move |m| view! {
                         <li data-meeting=m.name.clone()>
                             <a href=format!("?meeting={}", m.name)>
                                 {if m.title.trim().is_empty() { m.name.clone() } else { m.title.clone() }}
@@ -59,12 +76,15 @@ pub fn MeetingList() -> impl IntoView {
                             <span class="series">{m.series.clone()}</span>
                             <span class="date">{m.date.clone()}</span>
                             <span class="m-status" data-status=m.status.clone()>{m.status.clone()}</span>
+                            <span class="m-role">{role_in(&m.name)}</span>
                         </li>
                     } />
                 </ul>
             </section>
-            <NewMeeting meetings=Signal::derive(all) />
-            <ImportMeeting />
+            <Show when=admin>
+                <NewMeeting meetings=Signal::derive(all) />
+                <ImportMeeting />
+            </Show>
         </main>
     }
 }

@@ -1,7 +1,7 @@
 //! The agenda outline (`ol#outline`): every item with its computed number, and controls to
 //! add, reorder, indent, outdent and delete items — by buttons, by keyboard on a focused
 //! entry (Alt+Arrow keys, see [`crate::keys`]) and by HTML5 drag and drop (drop an entry
-//! onto another to move it before that one).
+//! onto another to move it before that one). None of these while the page is read-only.
 
 use leptos::prelude::*;
 use minutebook_shared::meeting::ItemId;
@@ -63,14 +63,16 @@ pub fn Outline() -> impl IntoView {
     view! {
         <nav class="panel outline" aria-labelledby="outline-heading">
             <h2 id="outline-heading">"Agenda"</h2>
-            <p class="hint" id="outline-hint">
+            <p class="hint" id="outline-hint" hidden=move || !store.editable.get()>
                 "Alt+↑/↓ moves the focused item, Alt+→/← indents or outdents it; or drag it onto another."
             </p>
             <ol id="outline" aria-describedby="outline-hint">
                 <For each=move || ids.get() key=|id| id.clone()
                     children=move |id| view! { <OutlineEntry id=id dragged=dragged /> } />
             </ol>
-            <button type="button" id="add-item" on:click=move |_| add_item(store)>"Add item"</button>
+            <Show when=move || store.editable.get()>
+                <button type="button" id="add-item" on:click=move |_| add_item(store)>"Add item"</button>
+            </Show>
         </nav>
     }
 }
@@ -92,7 +94,7 @@ fn OutlineEntry(id: ItemId, dragged: RwSignal<Option<ItemId>>) -> impl IntoView 
                 .target()
                 .zip(ev.current_target())
                 .is_some_and(|(t, c)| t == c);
-            if !on_entry {
+            if !on_entry || !store.editable.get_untracked() {
                 return;
             }
             if let Some(cmd) = KeyPress::of(&ev, outline_command) {
@@ -169,7 +171,8 @@ fn OutlineEntry(id: ItemId, dragged: RwSignal<Option<ItemId>>) -> impl IntoView 
     };
 
     view! {
-        <li data-item=id.0.clone() data-number=number tabindex="0" draggable="true"
+        <li data-item=id.0.clone() data-number=number tabindex="0"
+            draggable=move || if store.editable.get() { "true" } else { "false" }
             class:drop-target=move || over.get()
             style=move || format!("--depth: {}", head.with(|h| h.depth))
             aria-label=move || head.with(|h| format!("Item {}: {}", h.number, h.title))
@@ -178,11 +181,12 @@ fn OutlineEntry(id: ItemId, dragged: RwSignal<Option<ItemId>>) -> impl IntoView 
             on:dragend=move |_| { dragged.set(None); over.set(false); }
             on:dragover=move |ev: DragEvent| { ev.prevent_default(); over.set(true); }
             on:dragleave=move |_| over.set(false)
-            on:drop=on_drop>
+            on:drop=move |ev: DragEvent| if store.editable.get_untracked() { on_drop(ev) }>
             <span class="num">{number}</span>
             <a class="o-title" href=format!("#item-{}", id.as_str()) tabindex="-1">
                 {move || head.with(|h| if h.title.trim().is_empty() { "(untitled)".to_owned() } else { h.title.clone() })}
             </a>
+            <Show when=move || store.editable.get()>
             <span class="o-buttons">
                 {button("up", "↑", "Move up", OutlineCommand::MoveUp)}
                 {button("down", "↓", "Move down", OutlineCommand::MoveDown)}
@@ -190,8 +194,9 @@ fn OutlineEntry(id: ItemId, dragged: RwSignal<Option<ItemId>>) -> impl IntoView 
                 {button("outdent", "←", "Outdent", OutlineCommand::Outdent)}
                 <button type="button" class="icon delete" title="Delete"
                     aria-label=move || format!("Delete item {}", number())
-                    on:click=delete>"✕"</button>
+                    on:click=delete.clone()>"✕"</button>
             </span>
+            </Show>
         </li>
     }
 }

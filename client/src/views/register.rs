@@ -1,5 +1,6 @@
 //! The attendance register (`table#register`): one row per person with name, capacity,
-//! short form, organisation and attendance; `button#add-person` adds a row.
+//! short form, organisation and attendance; `button#add-person` adds a row. Read-only
+//! pages get `readonly` inputs, disabled selects and no add/remove buttons.
 
 use leptos::prelude::*;
 use minutebook_shared::meeting::{Attendance, ItemId, Person, PersonId};
@@ -76,7 +77,9 @@ pub fn Register() -> impl IntoView {
                     </tbody>
                 </table>
             </div>
-            <button type="button" id="add-person" on:click=add>"Add person"</button>
+            <Show when=move || store.editable.get()>
+                <button type="button" id="add-person" on:click=add>"Add person"</button>
+            </Show>
         </section>
     }
 }
@@ -97,6 +100,7 @@ fn PersonRow(id: PersonId) -> impl IntoView {
                 .unwrap_or_default()
         })
     };
+    let locked = move || !store.editable.get();
     let label = move || {
         let p = person.get().person;
         if p.name.is_empty() {
@@ -111,7 +115,7 @@ fn PersonRow(id: PersonId) -> impl IntoView {
             let id = id.clone();
             view! {
                 <td>
-                    <input class=class type="text" autocomplete="off"
+                    <input class=class type="text" autocomplete="off" readonly=locked
                         aria-label=move || format!("{what} of {}", label())
                         prop:value=move || read(&person.get().person)
                         on:input=move |ev| {
@@ -158,7 +162,7 @@ fn PersonRow(id: PersonId) -> impl IntoView {
             {input("p-short", "Short form", |p| p.short.clone(), |p, v| p.short = v)}
             {input("p-org", "Organisation", |p| p.organisation.clone(), |p, v| p.organisation = v)}
             <td>
-                <select class="p-attendance" on:change=on_attendance
+                <select class="p-attendance" on:change=on_attendance disabled=locked
                     aria-label=move || format!("Attendance of {}", label())>
                     {[("present", "Present"), ("apologies", "Apologies"), ("absent", "Absent"),
                       ("joined", "Joined for item…")].into_iter().map(|(v, text)| view! {
@@ -168,7 +172,7 @@ fn PersonRow(id: PersonId) -> impl IntoView {
                 {move || joined_item().map(|chosen| {
                     let chosen = StoredValue::new(chosen);
                     view! {
-                        <select class="p-joined" on:change=on_joined.clone()
+                        <select class="p-joined" on:change=on_joined.clone() disabled=locked
                             aria-label=move || format!("Item {} joined for", label())>
                             <option value="" prop:selected=move || chosen.with_value(Option::is_none)>"(item)"</option>
                             <For each=move || store.items.get() key=|i| i.clone()
@@ -188,7 +192,7 @@ fn PersonRow(id: PersonId) -> impl IntoView {
                 })}
             </td>
             <td>
-                <button type="button" class="icon" on:click=remove
+                <button type="button" class="icon" on:click=remove hidden=locked
                     aria-label=move || format!("Remove {} from the register", label())>"✕"</button>
             </td>
         </tr>

@@ -1,6 +1,7 @@
 //! A block's speakers: initials chips (`span.speaker-chip`, short form shown, full name in
 //! the title) and a picker (`button.speakers` opens checkboxes `input.speaker-option`).
-//! Choosing a speaker makes a paragraph a statement (`Meeting::set_speakers`).
+//! Choosing a speaker makes a paragraph a statement (`Meeting::set_speakers`). The picker
+//! is not offered while the page is read-only.
 
 use leptos::prelude::*;
 use minutebook_shared::meeting::{BlockId, PersonId};
@@ -21,6 +22,7 @@ pub fn Speakers(id: BlockId, info: ReadSignal<BlockInfo>) -> impl IntoView {
     let speakers = Memo::new(move |_| info.with(|i| i.block.speakers.clone()));
     let where_ = move || info.with(|i| format!("block {} in item {}", i.position, i.item_number));
     let picker_id = format!("speakers-{}", id.as_str());
+    let controls = picker_id.clone();
 
     let chips = move || {
         let ids = speakers.get();
@@ -47,12 +49,14 @@ pub fn Speakers(id: BlockId, info: ReadSignal<BlockInfo>) -> impl IntoView {
     view! {
         <span class="speakers-wrap">
             <span class="chips">{chips}</span>
+            <Show when=move || store.editable.get()>
             <button type="button" class="speakers" aria-haspopup="true"
                 aria-expanded=move || open.get().to_string()
-                aria-controls=picker_id.clone()
+                aria-controls=controls.clone()
                 aria-label=move || format!("Speakers of {}", where_())
                 on:click=move |_| open.update(|o| *o = !*o)>"Speakers"</button>
-            <Show when=move || open.get()>
+            </Show>
+            <Show when=move || open.get() && store.editable.get()>
                 <fieldset class="speaker-picker" id=picker_id.clone()
                     on:keydown=move |ev: web_sys::KeyboardEvent| {
                         if ev.key() == "Escape" { open.set(false); }

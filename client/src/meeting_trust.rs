@@ -1,0 +1,218 @@
+//! The open meeting's trust state ([`Trust`], leptos context for the meeting page's
+//! views): the caller's standing ([`MeetingAccess`]), the live [`Ledger`], whether the
+//! minutes are editable here and why not, and the alerts for refused writes and lost
+//! access.
+//!
+//! The ledger comes from `GET …/ledger` at load and then from the WebSocket
+//! (`MSG_LEDGER`, on join and after every change). A command's HTTP answer is applied
+//! only when no pushed ledger can overtake it: at once while the socket is down, else
+//! after a second without a push (the push normally arrives first and says the same).
+//!
+//! Access is re-checked (`GET /api/session`) when a connection closes — after 1008
+//! (access revoked or changed), after every third attempt that could not even open
+//! (browsers hide the HTTP 401/403 of a refused upgrade), and after any other close, so
+//! a changed role shows at once. No access left → the provider stops and the page says
+//! so; access left → it reconnects.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use minutebook_shared::trust::Ledger;
+
+use crate::access::{self, MeetingAccess};
+use crate::session::Session;
+use crate::store::Store;
+use crate::sync::{SyncEvent, SyncProvider};
+use crate::trust_api::{self, ApiError};
+
+/// How long a command's answer waits for the pushed ledger before it is applied itself.
+const PUSH_GRACE: Duration = Duration::from_millis(1000);
+
+/// The meeting page's trust state; `Copy`.
+#[derive(Clone, Copy)]
+pub struct Trust {
+    /// The meeting (document) name.
+    pub meeting: StoredValue<String>,
+    /// The session.
+    pub session: Session,
+    /// The caller's standing here (`None`: no access).
+    pub access: Memo<Option<MeetingAccess>>,
+    /// The meeting's ledger.
+    pub ledger: RwSignal<Ledger>,
+    /// Whether the minutes may be edited on this page now.
+    pub editable: Memo<bool>,
+    /// The read-only banner's text, when read-only.
+    pub notice: Memo<Option<String>>,
+    /// The latest refused write's reason.
+    pub rejected: RwSignal<Option<String>>,
+    /// Access to the meeting was revoked or has expired.
+    pub revoked: RwSignal<bool>,
+    /// Ledger messages received on the socket so far.
+    pushes: RwSignal<u64>,
+    /// Whether the current connection has delivered the ledger.
+    live: RwSignal<bool>,
+    provider: StoredValue<Option<SyncProvider>, LocalStorage>,
+}
+
+impl Trust {
+    /// The trust state of meeting `name` for `session`, feeding `store.editable`; starts
+    /// fetching the ledger and listens to `store`'s provider. Provided as context.
+    pub fn start(name: &str, session: Session, store: Store) -> Trust {
+        let meeting = StoredValue::new(name.to_owned());
+        let access = Memo::new(move |_| {
+            session
+                .info
+                .with(|s| meeting.with_value(|m| MeetingAccess::of(s, m)))
+        });
+        let ledger = RwSignal::new(Ledger::default());
+        let editable =
+            Memo::new(move |_| access.with(|a| ledger.with(|l| access::editable(a.as_ref(), l))));
+        let notice = Memo::new(move |_| {
+            access.with(|a| ledger.with(|l| access::read_only_notice(a.as_ref(), l)))
+        });
+        let trust = Trust {
+            meeting,
+            session,
+            access,
+            ledger,
+            editable,
+            notice,
+            rejected: RwSignal::new(None),
+            revoked: RwSignal::new(false),
+            pushes: RwSignal::new(0),
+            live: RwSignal::new(false),
+            provider: StoredValue::new_local(store.provider()),
+        };
+        store.editable.set(editable.get_untracked());
+        Effect::new(move |_| store.editable.set(editable.get()));
+        if let Some(provider) = store.provider() {
+            provider.on_event(move |ev| trust.on_sync_event(ev));
+        }
+        provide_context(trust);
+        let name = name.to_owned();
+        spawn_local(async move {
+            match trust_api::ledger(&name).await {
+                // A pushed ledger is at least as new.
+                Ok(l) => {
+                    if trust.pushes.try_get_untracked() == Some(0) {
+                        trust.ledger.try_set(l);
+                    }
+                }
+                Err(e) if matches!(e.status, 401 | 403) => trust.check_access(true),
+                Err(e) => crate::warn(&format!("ledger: {e}")),
+            }
+        });
+        trust
+    }
+
+    /// The meeting name.
+    pub fn name(&self) -> String {
+        self.meeting.get_value()
+    }
+
+    /// The caller's standing, untracked.
+    pub fn access_untracked(&self) -> Option<MeetingAccess> {
+        self.access.get_untracked()
+    }
+
+    fn on_sync_event(&self, ev: SyncEvent) {
+        match ev {
+            SyncEvent::Ledger(l) => {
+                self.ledger.try_set(l);
+                self.pushes.try_update(|n| *n += 1);
+                self.live.try_set(true);
+            }
+            SyncEvent::Rejected(r) => {
+                self.rejected.try_set(Some(r.reason));
+            }
+            SyncEvent::Closed {
+                opened,
+                failures,
+                halted,
+                ..
+            } => {
+                self.live.try_set(false);
+                if halted {
+                    self.check_access(true);
+                } else if opened || (failures > 0 && failures % 3 == 0) {
+                    self.check_access(false);
+                }
+            }
+        }
+    }
+
+    /// Asks the server who we are now. No access → stop and say so; access → reconnect
+    /// if stopped. `strict`: the server said access was revoked, so a failed check counts
+    /// as revoked too.
+    pub fn check_access(&self, strict: bool) {
+        let trust = *self;
+        spawn_local(async move {
+            let outcome = trust.session.refresh().await;
+            let gone = match &outcome {
+                Ok(info) => trust
+                    .meeting
+                    .try_with_value(|m| MeetingAccess::of(info, m).is_none())
+                    .unwrap_or(false),
+                Err(e) if e.status == 401 => true,
+                Err(_) => strict,
+            };
+            let provider = trust.provider.try_get_value().flatten();
+            if gone {
+                trust.revoked.try_set(true);
+                if let Some(p) = provider {
+                    p.halt();
+                }
+            } else if let Some(p) = provider {
+                if p.halted() {
+                    p.resume();
+                }
+            }
+        });
+    }
+
+    /// Takes what a command answered: a ledger (or, with `None`, a fresh fetch) unless a
+    /// pushed ledger says the same first.
+    pub fn after_command(&self, answer: Option<Ledger>) {
+        let trust = *self;
+        let apply = move |answer: Option<Ledger>| match answer {
+            Some(l) => {
+                trust.ledger.try_set(l);
+            }
+            None => {
+                let name = trust.name();
+                spawn_local(async move {
+                    if let Ok(l) = trust_api::ledger(&name).await {
+                        trust.ledger.try_set(l);
+                    }
+                });
+            }
+        };
+        if !self.live.get_untracked() {
+            apply(answer);
+            return;
+        }
+        let seen = self.pushes.get_untracked();
+        set_timeout(
+            move || {
+                if trust.pushes.try_get_untracked() == Some(seen) {
+                    apply(answer);
+                }
+            },
+            PUSH_GRACE,
+        );
+    }
+
+    /// What a failed command tells the user; also re-checks access on 401/403.
+    pub fn explain(&self, what: &str, e: &ApiError) -> String {
+        if matches!(e.status, 401 | 403) {
+            self.check_access(false);
+        }
+        format!("{what}: {}", e.message)
+    }
+}
+
+/// The meeting page's trust state.
+pub fn use_trust() -> Trust {
+    expect_context::<Trust>()
+}

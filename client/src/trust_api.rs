@@ -1,0 +1,371 @@
+//! The M3 ("trust") HTTP API of `server/API.md`: the session (setup, invitations, sign
+//! out), the ledger's commands (confirm, propose, accept, decline, sign off, reopen),
+//! versions and their diffs, invitations and the audit log. Same origin, so the session
+//! cookie goes along by itself. Answers are parsed into `minutebook_shared::trust` types;
+//! request bodies and answer parsing are pure and unit-tested natively.
+
+use std::fmt;
+
+use minutebook_shared::trust::{AuditEntry, InviteInfo, Ledger, Role, SessionInfo, VersionInfo};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::json;
+#[cfg(test)]
+use serde_json::Value;
+
+use crate::api::{fetch, Failure};
+
+/// A failed call: the HTTP status (0 when the server could not be reached) and what the
+/// server (or the browser) said.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiError {
+    /// HTTP status, 0 for a network failure.
+    pub status: u16,
+    /// The server's `error`, else a description.
+    pub message: String,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl ApiError {
+    fn network(message: String) -> ApiError {
+        ApiError { status: 0, message }
+    }
+}
+
+/// One line of a version's diff against the current draft.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct DiffLine {
+    /// `equal`, `insert` or `delete`.
+    pub op: String,
+    /// The line.
+    #[serde(default)]
+    pub text: String,
+}
+
+/// `GET …/versions/{n}/diff`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct VersionDiff {
+    /// The signed version compared.
+    pub version: u32,
+    /// Signed version → current draft, line by line.
+    pub lines: Vec<DiffLine>,
+}
+
+/// Reads an answer: `T` on a 2xx status, else the server's `{"error"}`.
+pub fn parse<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ApiError> {
+    if (200..300).contains(&status) {
+        return serde_json::from_str(body).map_err(|e| ApiError {
+            status,
+            message: format!("unexpected answer from the server: {e}"),
+        });
+    }
+    Err(error_of(status, body))
+}
+
+/// The error of a failed answer.
+pub fn error_of(status: u16, body: &str) -> ApiError {
+    let message = match serde_json::from_str::<Failure>(body) {
+        Ok(f) if !f.error.trim().is_empty() => f.error,
+        _ if body.trim().is_empty() || body.trim_start().starts_with('<') => {
+            format!("the server answered {status}")
+        }
+        _ => format!("the server answered {status}: {}", body.trim()),
+    };
+    ApiError { status, message }
+}
+
+/// Reads an answer without a body of interest (`DELETE /api/session` → 204).
+pub fn parse_empty(status: u16, body: &str) -> Result<(), ApiError> {
+    if (200..300).contains(&status) {
+        Ok(())
+    } else {
+        Err(error_of(status, body))
+    }
+}
+
+/// `/api/meetings/{name}` with `name` escaped, followed by `rest`.
+pub fn meeting_url(name: &str, rest: &str) -> String {
+    format!("/api/meetings/{}{rest}", escape(name))
+}
+
+/// Percent-escapes a path segment.
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Where a signed version's rendering downloads from (`ext` = `md` or `html`).
+pub fn version_export_url(meeting: &str, version: u32, ext: &str) -> String {
+    meeting_url(meeting, &format!("/versions/{version}/export.{ext}"))
+}
+
+/// Where the audit log downloads as CSV.
+pub fn audit_csv_url(meeting: &str) -> String {
+    meeting_url(meeting, "/audit?format=csv")
+}
+
+/// The body of `POST /api/meetings/{name}/invites`.
+pub fn invite_body(name: &str, person: Option<&str>, role: Role, hours: Option<u32>) -> String {
+    let mut v = json!({ "name": name, "role": role.as_str() });
+    if let Some(p) = person.filter(|p| !p.is_empty()) {
+        v["person"] = json!(p);
+    }
+    if let Some(h) = hours {
+        v["expires_in_hours"] = json!(h);
+    }
+    v.to_string()
+}
+
+/// The body of `POST …/sign-off`: an override reason only when one is given.
+pub fn sign_off_body(override_reason: &str) -> String {
+    let reason = override_reason.trim();
+    if reason.is_empty() {
+        "{}".to_owned()
+    } else {
+        json!({ "override_reason": reason }).to_string()
+    }
+}
+
+/// The meeting named by a `POST /api/session` answer, when the server says it.
+pub fn answered_meeting(body: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Named {
+        meeting: Option<String>,
+    }
+    serde_json::from_str::<Named>(body).ok()?.meeting
+}
+
+async fn call(method: &str, url: &str, body: Option<String>) -> Result<(u16, String), ApiError> {
+    let body = body.map(|b| ("application/json", b));
+    fetch(method, url, body).await.map_err(ApiError::network)
+}
+
+async fn get<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
+    let (status, body) = call("GET", url, None).await?;
+    parse(status, &body)
+}
+
+/// POSTs a JSON body (a `serde_json::Value` or a ready string).
+async fn post<T: DeserializeOwned>(url: &str, body: impl fmt::Display) -> Result<T, ApiError> {
+    let (status, text) = call("POST", url, Some(body.to_string())).await?;
+    parse(status, &text)
+}
+
+/// `GET /api/session`: who the caller is (401 when signed out).
+pub async fn session() -> Result<SessionInfo, ApiError> {
+    get("/api/session").await
+}
+
+/// `POST /api/setup`: creates the first administrator.
+pub async fn setup(token: &str, name: &str) -> Result<SessionInfo, ApiError> {
+    post("/api/setup", json!({ "token": token, "name": name })).await
+}
+
+/// `POST /api/session`: redeems an invitation link; the session and, when the server
+/// says it, the meeting the invitation is for.
+pub async fn redeem(invite: &str) -> Result<(SessionInfo, Option<String>), ApiError> {
+    let request = json!({ "invite": invite }).to_string();
+    let (status, body) = call("POST", "/api/session", Some(request)).await?;
+    let session = parse(status, &body)?;
+    Ok((session, answered_meeting(&body)))
+}
+
+/// `DELETE /api/session`: signs out.
+pub async fn sign_out() -> Result<(), ApiError> {
+    let (status, body) = call("DELETE", "/api/session", None).await?;
+    parse_empty(status, &body)
+}
+
+/// `GET …/ledger`.
+pub async fn ledger(meeting: &str) -> Result<Ledger, ApiError> {
+    get(&meeting_url(meeting, "/ledger")).await
+}
+
+/// `POST …/statements/{block}/confirm` with the hash of the text the user saw.
+pub async fn confirm(meeting: &str, block: &str, sha256: &str) -> Result<Ledger, ApiError> {
+    let url = meeting_url(meeting, &format!("/statements/{}/confirm", escape(block)));
+    post(&url, json!({ "sha256": sha256 })).await
+}
+
+/// `POST …/statements/{block}/corrections`.
+pub async fn propose(
+    meeting: &str,
+    block: &str,
+    text: &str,
+    note: &str,
+) -> Result<Ledger, ApiError> {
+    let url = meeting_url(
+        meeting,
+        &format!("/statements/{}/corrections", escape(block)),
+    );
+    post(&url, json!({ "text": text, "note": note })).await
+}
+
+/// `POST …/corrections/{id}/accept`.
+pub async fn accept(meeting: &str, id: u64) -> Result<Ledger, ApiError> {
+    post(
+        &meeting_url(meeting, &format!("/corrections/{id}/accept")),
+        json!({}),
+    )
+    .await
+}
+
+/// `POST …/corrections/{id}/decline`.
+pub async fn decline(meeting: &str, id: u64, reason: &str) -> Result<Ledger, ApiError> {
+    let url = meeting_url(meeting, &format!("/corrections/{id}/decline"));
+    post(&url, json!({ "reason": reason })).await
+}
+
+/// `POST …/sign-off`.
+pub async fn sign_off(meeting: &str, override_reason: &str) -> Result<VersionInfo, ApiError> {
+    post(
+        &meeting_url(meeting, "/sign-off"),
+        sign_off_body(override_reason),
+    )
+    .await
+}
+
+/// `POST …/reopen`.
+pub async fn reopen(meeting: &str, reason: &str) -> Result<Ledger, ApiError> {
+    post(
+        &meeting_url(meeting, "/reopen"),
+        json!({ "reason": reason }),
+    )
+    .await
+}
+
+/// `GET …/versions/{n}/diff`.
+pub async fn diff(meeting: &str, version: u32) -> Result<VersionDiff, ApiError> {
+    get(&meeting_url(meeting, &format!("/versions/{version}/diff"))).await
+}
+
+/// `GET …/invites`.
+pub async fn invites(meeting: &str) -> Result<Vec<InviteInfo>, ApiError> {
+    get(&meeting_url(meeting, "/invites")).await
+}
+
+/// `POST …/invites`: the new invitation, with its link.
+pub async fn create_invite(
+    meeting: &str,
+    name: &str,
+    person: Option<&str>,
+    role: Role,
+    hours: Option<u32>,
+) -> Result<InviteInfo, ApiError> {
+    let body = invite_body(name, person, role, hours);
+    post(&meeting_url(meeting, "/invites"), body).await
+}
+
+/// `POST …/invites/{id}/reissue`: a new link (the old one stops working).
+pub async fn reissue(meeting: &str, id: u64) -> Result<InviteInfo, ApiError> {
+    post(
+        &meeting_url(meeting, &format!("/invites/{id}/reissue")),
+        json!({}),
+    )
+    .await
+}
+
+/// `POST …/invites/{id}/revoke`.
+pub async fn revoke(meeting: &str, id: u64) -> Result<InviteInfo, ApiError> {
+    post(
+        &meeting_url(meeting, &format!("/invites/{id}/revoke")),
+        json!({}),
+    )
+    .await
+}
+
+/// `POST …/invites/{id}/role`.
+pub async fn set_role(meeting: &str, id: u64, role: Role) -> Result<InviteInfo, ApiError> {
+    let url = meeting_url(meeting, &format!("/invites/{id}/role"));
+    post(&url, json!({ "role": role.as_str() })).await
+}
+
+/// `GET …/audit`.
+pub async fn audit(meeting: &str) -> Result<Vec<AuditEntry>, ApiError> {
+    get(&meeting_url(meeting, "/audit")).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_answers_and_errors() {
+        let s: SessionInfo = parse(200, r#"{"name":"Ann","admin":false,"grants":[]}"#).unwrap();
+        assert_eq!(s.name, "Ann");
+        let e = parse::<SessionInfo>(401, r#"{"error":"not signed in"}"#).unwrap_err();
+        assert_eq!((e.status, e.message.as_str()), (401, "not signed in"));
+        let e = parse::<Ledger>(409, r#"{"error":"changed","readiness":{}}"#).unwrap_err();
+        assert_eq!(e.message, "changed");
+        assert_eq!(
+            parse::<Ledger>(502, "").unwrap_err().message,
+            "the server answered 502"
+        );
+        assert_eq!(
+            parse::<Ledger>(500, "<html>oops</html>")
+                .unwrap_err()
+                .message,
+            "the server answered 500"
+        );
+        assert!(parse::<Ledger>(200, "{").is_err());
+        assert_eq!(parse_empty(204, ""), Ok(()));
+        assert_eq!(parse_empty(401, "").unwrap_err().status, 401);
+    }
+
+    #[test]
+    fn urls_are_escaped() {
+        assert_eq!(meeting_url("m-1", "/ledger"), "/api/meetings/m-1/ledger");
+        assert_eq!(meeting_url("a b", ""), "/api/meetings/a%20b");
+        assert_eq!(
+            version_export_url("m", 2, "html"),
+            "/api/meetings/m/versions/2/export.html"
+        );
+        assert_eq!(audit_csv_url("m"), "/api/meetings/m/audit?format=csv");
+    }
+
+    #[test]
+    fn bodies() {
+        let v: Value =
+            serde_json::from_str(&invite_body("Ann", Some("p1"), Role::MinuteTaker, Some(24)))
+                .unwrap();
+        assert_eq!(
+            v,
+            json!({"name":"Ann","person":"p1","role":"minute-taker","expires_in_hours":24})
+        );
+        let v: Value =
+            serde_json::from_str(&invite_body("Bo", Some(""), Role::Observer, None)).unwrap();
+        assert_eq!(v, json!({"name":"Bo","role":"observer"}));
+        assert_eq!(sign_off_body("  "), "{}");
+        let v: Value = serde_json::from_str(&sign_off_body(" late ")).unwrap();
+        assert_eq!(v, json!({"override_reason":"late"}));
+        assert_eq!(
+            answered_meeting(r#"{"meeting":"m1","name":"x"}"#).as_deref(),
+            Some("m1")
+        );
+        assert_eq!(answered_meeting(r#"{"name":"x"}"#), None);
+    }
+
+    #[test]
+    fn diffs_parse() {
+        let d: VersionDiff = parse(
+            200,
+            r#"{"version":2,"lines":[{"op":"equal","text":"a"},{"op":"insert","text":"b"},{"op":"delete"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(d.version, 2);
+        assert_eq!(d.lines[2].op, "delete");
+        assert_eq!(d.lines[2].text, "");
+    }
+}

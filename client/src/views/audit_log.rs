@@ -1,0 +1,102 @@
+//! The audit log (`section#audit-panel`), for the chair, minute-takers and
+//! administrators: `button#show-audit` shows `table#audit-log` (time, who, role, event,
+//! detail; `tr[data-seq][data-event]`), refreshed on `button#refresh-audit` and whenever
+//! the ledger changes while it is shown; `a#audit-csv` downloads it as CSV.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use minutebook_shared::trust::AuditEntry;
+
+use crate::access::{iso_time, local_time};
+use crate::meeting_trust::use_trust;
+use crate::trust_api;
+
+/// The panel (nothing for attendees and observers).
+#[component]
+pub fn AuditLog() -> impl IntoView {
+    let trust = use_trust();
+    view! {
+        <Show when=move || trust.access.with(|a| a.as_ref().is_some_and(|a| a.audits()))>
+            <AuditPanel />
+        </Show>
+    }
+}
+
+#[component]
+fn AuditPanel() -> impl IntoView {
+    let trust = use_trust();
+    let shown = RwSignal::new(false);
+    let entries = RwSignal::new(None::<Result<Vec<AuditEntry>, String>>);
+    let load = move || {
+        let name = trust.name();
+        spawn_local(async move {
+            let got = trust_api::audit(&name)
+                .await
+                .map_err(|e| trust.explain("Cannot read the audit log", &e));
+            entries.try_set(Some(got));
+        });
+    };
+    // Every ledger change is an audited event: follow it while shown.
+    Effect::new(move |_| {
+        trust.ledger.track();
+        if shown.get() {
+            load();
+        }
+    });
+    let csv = trust_api::audit_csv_url(&trust.name());
+    view! {
+        <section id="audit-panel" class="panel trust-panel" aria-labelledby="audit-heading">
+            <h2 id="audit-heading">"Audit log"</h2>
+            <p class="audit-controls">
+                <button type="button" id="show-audit" aria-expanded=move || shown.get().to_string()
+                    aria-controls="audit-log"
+                    on:click=move |_| shown.update(|s| *s = !*s)>
+                    {move || if shown.get() { "Hide the audit log" } else { "Show the audit log" }}
+                </button>
+                " "
+                <Show when=move || shown.get()>
+                    <button type="button" id="refresh-audit" on:click=move |_| load()>"Refresh"</button>
+                </Show>
+                " "
+                <a id="audit-csv" href=csv download="">"Download CSV"</a>
+            </p>
+            <Show when=move || shown.get()>
+                {move || entries.with(|e| match e {
+                    None => view! { <p class="hint" role="status">"Loading…"</p> }.into_any(),
+                    Some(Err(e)) => view! { <p id="audit-error" class="error" role="alert">{e.clone()}</p> }.into_any(),
+                    Some(Ok(_)) => ().into_any(),
+                })}
+                <div class="table-wrap">
+                    <table id="audit-log">
+                        <caption class="sr-only">"Audit log of this meeting, newest last"</caption>
+                        <thead>
+                            <tr>
+                                <th scope="col">"Time"</th>
+                                <th scope="col">"Who"</th>
+                                <th scope="col">"Role"</th>
+                                <th scope="col">"Event"</th>
+                                <th scope="col">"Detail"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            <For each=move || entries.with(|e| match e {
+                                    Some(Ok(list)) => list.clone(),
+                                    _ => Vec::new(),
+                                })
+                                key=|e| e.seq
+                                children=|e| view! {
+                                    <tr data-seq=e.seq.to_string() data-event=e.event.clone()>
+                                        <td><time datetime=iso_time(e.at)>{local_time(e.at)}</time></td>
+                                        <td class="au-actor">{e.actor.clone()}</td>
+                                        <td class="au-role">{e.role.map(|r| r.label()).unwrap_or("")}</td>
+                                        <td class="au-event">{e.event.clone()}</td>
+                                        <td class="au-detail">{e.detail.clone()}</td>
+                                    </tr>
+                                } />
+                        </tbody>
+                    </table>
+                </div>
+            </Show>
+        </section>
+    }
+}

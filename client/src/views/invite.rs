@@ -1,0 +1,84 @@
+//! Redeeming a personal invitation link (`/?invite=TOKEN`): `POST /api/session`, then the
+//! address becomes `/?meeting=NAME` (keeping any `&name=`, without the token) and the
+//! meeting opens. An expired, revoked or forged link shows `#invite-error` (role=alert).
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use minutebook_shared::trust::SessionInfo;
+
+use crate::access::new_grant;
+use crate::route::{self, Route};
+use crate::trust_api;
+use crate::views::app::SignedIn;
+
+/// Where the redemption stands.
+#[derive(Clone, Debug, PartialEq)]
+enum Redeem {
+    Working,
+    Done(String, SessionInfo),
+    Failed(String),
+}
+
+/// The invitation page for `token`.
+#[component]
+pub fn InvitePage(token: String) -> impl IntoView {
+    let state = RwSignal::new(Redeem::Working);
+    spawn_local(async move {
+        // The server adds the invitation's grant last (and names no meeting in its
+        // answer so far): no need to ask for the session before.
+        let outcome = match trust_api::redeem(&token).await {
+            Ok((session, meeting)) => {
+                let meeting =
+                    meeting.or_else(|| new_grant(None, &session).map(|g| g.meeting.clone()));
+                match meeting {
+                    Some(m) => {
+                        route::replace_url(&route::meeting_href(
+                            &m,
+                            route::param("name").as_deref(),
+                        ));
+                        Redeem::Done(m, session)
+                    }
+                    None => {
+                        route::replace_url("/");
+                        Redeem::Failed("the invitation did not name a meeting".to_owned())
+                    }
+                }
+            }
+            Err(e) => {
+                // Drop the token from the address: it is of no further use.
+                route::replace_url("/");
+                let why = match e.status {
+                    0 => format!("the server cannot be reached ({e})"),
+                    _ => e.message,
+                };
+                Redeem::Failed(why)
+            }
+        };
+        state.try_set(outcome);
+    });
+    move || match state.get() {
+        Redeem::Working => view! {
+            <header class="bar"><h1>"Minutebook"</h1></header>
+            <main><p class="hint" role="status">"Opening your invitation…"</p></main>
+        }
+        .into_any(),
+        Redeem::Done(meeting, session) => {
+            view! { <SignedIn route=Route::Meeting(meeting) known=Some(session) /> }.into_any()
+        }
+        Redeem::Failed(why) => view! {
+            <header class="bar"><h1>"Minutebook"</h1></header>
+            <main class="list-page">
+                <section class="panel">
+                    <h2>"This invitation link cannot be used"</h2>
+                    <p role="alert" id="invite-error">
+                        "This invitation link cannot be used: " {why} ". "
+                        "It may have expired or been revoked (a re-issued invitation has a new "
+                        "link), or it was copied incompletely. Ask an administrator for a new one."
+                    </p>
+                    <p><a href="/">"Go to your meetings"</a></p>
+                </section>
+            </main>
+        }
+        .into_any(),
+    }
+}

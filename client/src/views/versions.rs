@@ -1,0 +1,225 @@
+//! Signed versions, for everyone (`section#versions`): `ol#version-list >
+//! li.version[data-version=N]` with the signer (`.v-signer`), the time (`.v-time`), the
+//! SHA-256 of the signed rendering (`.v-sha`), an override reason when it was signed with
+//! unconfirmed statements (`.v-override`), downloads (`a.v-export-md`, `a.v-export-html`)
+//! and `button.v-compare` ("Compare with current draft"), which shows
+//! `#version-diff[data-version=N]`: `li.diff-line[data-op=insert|delete|equal]`, inserted
+//! lines in `<ins>` and deleted ones in `<del>`, each with a visible "+"/"−" marker and a
+//! screen-reader prefix ("Added:", "Removed:"); long unchanged runs fold into
+//! `li.diff-skip`. Reopenings are listed in `ul#reopenings`.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::access::{iso_time, local_time};
+use crate::meeting_trust::use_trust;
+use crate::trust_api::{self, DiffLine, VersionDiff};
+
+/// Unchanged lines kept around each change when a diff is shown.
+const CONTEXT: usize = 2;
+
+/// A line of a shown diff: a line, or a run of unchanged lines folded away.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Shown {
+    /// A line with its op (`equal`, `insert`, `delete`).
+    Line(String, String),
+    /// This many unchanged lines, not shown.
+    Skipped(usize),
+}
+
+/// Folds runs of unchanged lines longer than `2 × context` (keeping `context` lines next
+/// to each change).
+pub fn fold(lines: &[DiffLine], context: usize) -> Vec<Shown> {
+    let changed: Vec<bool> = lines.iter().map(|l| l.op != "equal").collect();
+    let near = |i: usize| {
+        let lo = i.saturating_sub(context);
+        let hi = (i + context).min(lines.len().saturating_sub(1));
+        (lo..=hi).any(|j| changed[j])
+    };
+    let mut out = Vec::new();
+    let mut skipped = 0;
+    for (i, line) in lines.iter().enumerate() {
+        if changed[i] || near(i) {
+            if skipped > 0 {
+                out.push(Shown::Skipped(skipped));
+                skipped = 0;
+            }
+            out.push(Shown::Line(line.op.clone(), line.text.clone()));
+        } else {
+            skipped += 1;
+        }
+    }
+    if skipped > 0 {
+        out.push(Shown::Skipped(skipped));
+    }
+    out
+}
+
+/// The versions panel.
+#[component]
+pub fn Versions() -> impl IntoView {
+    let trust = use_trust();
+    let versions = Memo::new(move |_| trust.ledger.with(|l| l.versions.clone()));
+    let reopenings = Memo::new(move |_| trust.ledger.with(|l| l.reopenings.clone()));
+    let compared = RwSignal::new(None::<u32>);
+    let diff = RwSignal::new(None::<Result<VersionDiff, String>>);
+    let load = move |n: u32| {
+        compared.set(Some(n));
+        diff.set(None);
+        let name = trust.name();
+        spawn_local(async move {
+            let d = trust_api::diff(&name, n).await.map_err(|e| e.message);
+            if compared.try_get_untracked() == Some(Some(n)) {
+                diff.try_set(Some(d));
+            }
+        });
+    };
+    view! {
+        <section id="versions" class="panel trust-panel" aria-labelledby="versions-heading">
+            <h2 id="versions-heading">"Signed versions"</h2>
+            <Show when=move || versions.with(Vec::is_empty)>
+                <p class="hint">"Not signed off yet."</p>
+            </Show>
+            <ol id="version-list">
+                <For each=move || versions.get() key=|v| (v.version, v.sha256.clone())
+                    children=move |v| {
+                        let n = v.version;
+                        let name = trust.name();
+                        let open = move || compared.get() == Some(n);
+                        view! {
+                            <li class="version" data-version=n.to_string()>
+                                <p>
+                                    <strong>{format!("Version {n}")}</strong>
+                                    ", signed by " <span class="v-signer">{v.signed.by.clone()}</span>
+                                    " on " <time class="v-time" datetime=iso_time(v.signed.at)>{local_time(v.signed.at)}</time>
+                                </p>
+                                <p class="v-hash">"SHA-256 " <code class="v-sha">{v.sha256.clone()}</code></p>
+                                {(!v.override_reason.trim().is_empty()).then(|| view! {
+                                    <p class="v-override">
+                                        {format!("Signed with {} unconfirmed statement(s) and {} open correction(s); reason: ",
+                                            v.readiness.pending + v.readiness.changed, v.readiness.corrections_open)}
+                                        {v.override_reason.clone()}
+                                    </p>
+                                })}
+                                <p class="v-links">
+                                    <a class="v-export-md" href=trust_api::version_export_url(&name, n, "md") download="">
+                                        {format!("Version {n} (Markdown)")}
+                                    </a>
+                                    " "
+                                    <a class="v-export-html" href=trust_api::version_export_url(&name, n, "html") target="_blank">
+                                        {format!("Version {n} (HTML)")}
+                                    </a>
+                                    " "
+                                    <button type="button" class="v-compare"
+                                        aria-expanded=move || open().to_string()
+                                        aria-controls="version-diff"
+                                        on:click=move |_| if open() { compared.set(None) } else { load(n) }>
+                                        {move || if open() { "Hide comparison" } else { "Compare with current draft" }}
+                                    </button>
+                                </p>
+                            </li>
+                        }
+                    } />
+            </ol>
+            <Show when=move || compared.with(Option::is_some)>
+                <div id="version-diff" data-version=move || compared.get().map(|n| n.to_string()).unwrap_or_default()>
+                    <h3>{move || format!("Changes from version {} to the current draft", compared.get().unwrap_or_default())}</h3>
+                    <button type="button" id="refresh-diff"
+                        on:click=move |_| if let Some(n) = compared.get_untracked() { load(n) }>"Refresh"</button>
+                    {move || diff.with(|d| match d {
+                        None => view! { <p class="hint" role="status">"Comparing…"</p> }.into_any(),
+                        Some(Err(e)) => view! { <p class="error" role="alert">"Cannot compare: " {e.clone()}</p> }.into_any(),
+                        Some(Ok(d)) => diff_view(d).into_any(),
+                    })}
+                </div>
+            </Show>
+            <Show when=move || reopenings.with(|r| !r.is_empty())>
+                <h3>"Reopenings"</h3>
+                <ul id="reopenings">
+                    <For each=move || reopenings.get() key=|r| (r.version, r.stamp.at)
+                        children=|r| view! {
+                            <li>
+                                {format!("Version {} reopened by {} on {}: ", r.version, r.stamp.by, local_time(r.stamp.at))}
+                                {r.reason.clone()}
+                            </li>
+                        } />
+                </ul>
+            </Show>
+        </section>
+    }
+}
+
+/// The lines of a diff.
+fn diff_view(d: &VersionDiff) -> impl IntoView {
+    let added = d.lines.iter().filter(|l| l.op == "insert").count();
+    let removed = d.lines.iter().filter(|l| l.op == "delete").count();
+    let summary = if added + removed == 0 {
+        "No changes since this version was signed.".to_owned()
+    } else {
+        format!("{added} line(s) added, {removed} line(s) removed.")
+    };
+    let lines = fold(&d.lines, CONTEXT)
+        .into_iter()
+        .map(|s| match s {
+            Shown::Line(op, text) => {
+                let body = match op.as_str() {
+                    "insert" => view! {
+                        <span class="marker" aria-hidden="true">"+ "</span>
+                        <ins><span class="sr-only">"Added: "</span>{text}</ins>
+                    }
+                    .into_any(),
+                    "delete" => view! {
+                        <span class="marker" aria-hidden="true">"− "</span>
+                        <del><span class="sr-only">"Removed: "</span>{text}</del>
+                    }
+                    .into_any(),
+                    _ => view! {
+                        <span class="marker" aria-hidden="true">"  "</span>
+                        <span>{text}</span>
+                    }
+                    .into_any(),
+                };
+                view! { <li class="diff-line" data-op=op>{body}</li> }.into_any()
+            }
+            Shown::Skipped(n) => view! {
+                <li class="diff-skip">{format!("… {n} unchanged line(s) …")}</li>
+            }
+            .into_any(),
+        })
+        .collect_view();
+    view! {
+        <p class="hint" role="status">{summary}</p>
+        <ol class="diff">{lines}</ol>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn l(op: &str, text: &str) -> DiffLine {
+        DiffLine {
+            op: op.into(),
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn folds_long_unchanged_runs() {
+        let mut lines: Vec<DiffLine> = (0..10).map(|i| l("equal", &i.to_string())).collect();
+        lines.insert(5, l("insert", "new"));
+        lines.push(l("delete", "old"));
+        let shown = fold(&lines, 2);
+        assert_eq!(shown[0], Shown::Skipped(3));
+        assert_eq!(shown[1], Shown::Line("equal".into(), "3".into()));
+        assert_eq!(shown[3], Shown::Line("insert".into(), "new".into()));
+        assert_eq!(shown[5], Shown::Line("equal".into(), "6".into()));
+        assert_eq!(shown[6], Shown::Skipped(1));
+        assert_eq!(
+            shown.last(),
+            Some(&Shown::Line("delete".into(), "old".into()))
+        );
+        assert_eq!(fold(&[l("equal", "a")], 2), vec![Shown::Skipped(1)]);
+        assert!(fold(&[], 2).is_empty());
+    }
+}
