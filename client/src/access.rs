@@ -269,6 +269,7 @@ mod tests {
             admin,
             grants,
             token: None,
+            meeting: None,
         }
     }
 

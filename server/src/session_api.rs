@@ -76,7 +76,13 @@ async fn sign_in(
     let req = body(req)?;
     let current = auth::presented_token(&headers);
     match state.auth.redeem(&req.invite, current).await {
-        Ok((info, token, _)) => Ok(with_cookie(info, token)),
+        Ok((info, token, invite)) => Ok(with_cookie(
+            SessionInfo {
+                meeting: Some(invite.meeting),
+                ..info
+            },
+            token,
+        )),
         Err(e) => {
             let entry = crate::audit::entry(
                 state.auth.store(),

@@ -104,6 +104,9 @@ pub struct SessionInfo {
     /// Bearer token, present only in the answer that created the session (for API use).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// The meeting of the invitation just redeemed (only in that answer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meeting: Option<String>,
 }
 
 impl SessionInfo {

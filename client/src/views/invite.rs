@@ -24,8 +24,8 @@ enum Redeem {
 pub fn InvitePage(token: String) -> impl IntoView {
     let state = RwSignal::new(Redeem::Working);
     spawn_local(async move {
-        // The server adds the invitation's grant last (and names no meeting in its
-        // answer so far): no need to ask for the session before.
+        // The server names the invitation's meeting in its answer; without it, the grant
+        // it added last is the new one.
         let outcome = match trust_api::redeem(&token).await {
             Ok((session, meeting)) => {
                 let meeting =

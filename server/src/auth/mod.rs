@@ -134,6 +134,7 @@ impl Caller {
             admin: self.admin.is_some(),
             grants: self.grants.iter().map(|(g, _)| g.clone()).collect(),
             token: None,
+            meeting: None,
         }
     }
 }
