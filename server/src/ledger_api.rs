@@ -55,6 +55,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/meetings/{name}/versions/{n}/diff", get(diff))
         .route("/api/meetings/{name}/audit", get(audit_log))
+        .route("/api/audit", get(global_audit_log))
         .route("/api/verify", post(verify))
 }
 
@@ -385,6 +386,25 @@ async fn audit_log(
             crate::audit::csv(&entries),
             "text/csv; charset=utf-8",
             format!("{name}-audit.csv"),
+        ));
+    }
+    Ok(Json(entries).into_response())
+}
+
+/// Administrators: the whole audit log, every meeting's and the events outside any
+/// meeting (setup, refused sign-ins).
+async fn global_audit_log(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<AuditQuery>,
+) -> Result<Response, ApiError> {
+    crate::access::require_admin(&state, &caller, "", "read the whole audit log").await?;
+    let entries = read_store(&state, |store| store.audit(None)).await?;
+    if query.format.as_deref() == Some("csv") {
+        return Ok(download(
+            crate::audit::csv(&entries),
+            "text/csv; charset=utf-8",
+            "minutebook-audit.csv".into(),
         ));
     }
     Ok(Json(entries).into_response())

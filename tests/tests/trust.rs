@@ -633,6 +633,21 @@ async fn forged_expired_and_revoked_invitation_links_are_refused() {
             "no {event} in {log:#?}"
         );
     }
+    // Refused sign-ins (forged, expired, revoked, replaced links) are in the global log.
+    let global: Vec<AuditEntry> =
+        serde_json::from_str(&w.server.http().get("/api/audit").await.text()).expect("audit JSON");
+    let refused: Vec<&str> = global
+        .iter()
+        .filter(|e| e.event == "rejected" && e.detail.starts_with("sign-in refused"))
+        .map(|e| e.detail.as_str())
+        .collect();
+    for why in ["signature", "expired", "revoked", "replaced"] {
+        assert!(
+            refused.iter().any(|d| d.contains(why)),
+            "no refused sign-in ({why}) in {refused:#?}"
+        );
+    }
+    assert_eq!(w.as_(&w.chair).get("/api/audit").await.status, 403);
 }
 
 #[tokio::test]
