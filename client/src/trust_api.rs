@@ -1,12 +1,15 @@
 //! The M3 ("trust") HTTP API of `server/API.md`: the session (setup, invitations, sign
 //! out), the ledger's commands (confirm, propose, accept, decline, sign off, reopen),
-//! versions and their diffs, invitations and the audit log. Same origin, so the session
+//! versions and their diffs, invitations, the audit log and the action log of a series.
+//! Same origin, so the session
 //! cookie goes along by itself. Answers are parsed into `minutebook_shared::trust` types;
 //! request bodies and answer parsing are pure and unit-tested natively.
 
 use std::fmt;
 
-use minutebook_shared::trust::{AuditEntry, InviteInfo, Ledger, Role, SessionInfo, VersionInfo};
+use minutebook_shared::trust::{
+    AuditEntry, InviteInfo, Ledger, Role, SessionInfo, Stamp, VersionInfo,
+};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::json;
@@ -54,6 +57,42 @@ pub struct VersionDiff {
     pub version: u32,
     /// Signed version → current draft, line by line.
     pub lines: Vec<DiffLine>,
+}
+
+/// One action of a series' action log (`GET …/series-actions`): each action once, as the
+/// latest meeting that holds it has it.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct SeriesAction {
+    /// The latest meeting that holds the action (its status is this meeting's).
+    pub meeting: String,
+    /// Every meeting it appears in, oldest first.
+    #[serde(default)]
+    pub meetings: Vec<String>,
+    /// Title of `meeting`.
+    #[serde(default)]
+    pub meeting_title: String,
+    /// Date of `meeting`, as written.
+    #[serde(default)]
+    pub meeting_date: String,
+    /// The action's id in `meeting`.
+    pub action: String,
+    /// "06/23", once assigned.
+    #[serde(default)]
+    pub reference: Option<String>,
+    /// What is to be done.
+    #[serde(default)]
+    pub description: String,
+    /// Owners' names.
+    #[serde(default)]
+    pub owners: Vec<String>,
+    /// Due, as written.
+    #[serde(default)]
+    pub due: String,
+    /// `open`, `done` or `dropped`.
+    pub status: String,
+    /// The latest recorded status change.
+    #[serde(default)]
+    pub changed: Option<Stamp>,
 }
 
 /// Reads an answer: `T` on a 2xx status, else the server's `{"error"}`.
@@ -297,6 +336,11 @@ pub async fn audit(meeting: &str) -> Result<Vec<AuditEntry>, ApiError> {
     get(&meeting_url(meeting, "/audit")).await
 }
 
+/// `GET …/series-actions`: the action log of the meeting's series.
+pub async fn series_actions(meeting: &str) -> Result<Vec<SeriesAction>, ApiError> {
+    get(&meeting_url(meeting, "/series-actions")).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -367,5 +411,22 @@ mod tests {
         assert_eq!(d.version, 2);
         assert_eq!(d.lines[2].op, "delete");
         assert_eq!(d.lines[2].text, "");
+    }
+
+    #[test]
+    fn series_actions_parse() {
+        let log: Vec<SeriesAction> = parse(
+            200,
+            r#"[{"meeting":"m2","meetings":["m1","m2"],"meeting_title":"Board 2","meeting_date":"2 May 2024",
+                "action":"a1","reference":"01/24","description":"Write it","owners":["Ann Lee"],"due":"June",
+                "status":"done","changed":{"by":"Bo","at":1714650000000}},
+               {"meeting":"m1","meetings":["m1"],"meeting_title":"Board 1","meeting_date":"","action":"a2",
+                "reference":null,"description":"","owners":[],"due":"","status":"open","changed":null}]"#,
+        )
+        .unwrap();
+        assert_eq!(log[0].meetings, ["m1", "m2"]);
+        assert_eq!(log[0].changed.as_ref().map(|c| c.by.as_str()), Some("Bo"));
+        assert_eq!(log[1].reference, None);
+        assert_eq!(log[1].changed, None);
     }
 }

@@ -179,6 +179,31 @@ async fn scenario(
         "carried action {carried_action}, flagged with reference {reference}"
     );
     wait_state(b, "next", "saved").await?;
+    // The series' action log lists the carried action once, in both meetings.
+    b.client
+        .find(Locator::Css("#show-action-log"))
+        .await?
+        .click()
+        .await?;
+    let log = b
+        .wait_until(
+            "next",
+            "the series' action log",
+            ACTION_LOG_JS,
+            vec![],
+            |v| v.as_array().is_some_and(|rows| !rows.is_empty()),
+        )
+        .await?;
+    ensure!(
+        log.as_array().is_some_and(|rows| rows.len() == 1
+            && rows[0]["reference"] == reference.as_str()
+            && rows[0]["meeting"] == next.as_str()
+            && rows[0]["status"] == "open"
+            && rows[0]["meetings"]
+                .as_str()
+                .is_some_and(|m| m.contains("(this meeting)"))),
+        "action log {log}"
+    );
 
     // 4. An empty meeting: no items, and items can be added.
     b.client.goto(&home).await?;
@@ -528,3 +553,9 @@ const ACTIONS_JS: &str = "
 const IMPORT_ERROR_JS: &str = "
     const e = document.querySelector('form#import-meeting [role=alert]');
     return e ? e.textContent : null;";
+
+const ACTION_LOG_JS: &str = "
+    return Array.from(document.querySelectorAll('#action-log-table tbody tr[data-action]'))
+        .map(r => ({ reference: (r.querySelector('.l-ref') || {}).textContent.trim(),
+                     meeting: r.dataset.meeting, status: r.dataset.status,
+                     meetings: (r.querySelector('.l-meetings') || {}).textContent }));";

@@ -2,7 +2,8 @@
 //! status, who is signed in and their role, display name, who is here, export links),
 //! the trust notices (read-only banner, refused writes, lost access), the main column
 //! (the user's own statements, header form and the items with their blocks) and the side
-//! column (sign-off, signed versions, outline, register, actions, invitations, audit log).
+//! column (sign-off, signed versions, outline, register, actions, the series' action log,
+//! invitations, audit log).
 //!
 //! What the user may do comes from the session's grant and the ledger
 //! ([`crate::meeting_trust`]): attendees and observers, and everyone once the minutes are
@@ -17,6 +18,7 @@ use crate::session::use_session;
 use crate::store::Store;
 use crate::sync::SaveState;
 use crate::views::action_form::ActionForm;
+use crate::views::action_log::ActionLog;
 use crate::views::actions_panel::ActionsPanel;
 use crate::views::app::warn_before_unload;
 use crate::views::audit_log::AuditLog;
@@ -98,6 +100,7 @@ pub fn MeetingPage(name: String) -> impl IntoView {
                 <Outline />
                 <Register />
                 <ActionsPanel />
+                <ActionLog />
                 <Invites />
                 <AuditLog />
             </aside>

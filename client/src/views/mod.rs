@@ -1,6 +1,7 @@
 //! The page's views, one component per file.
 
 pub mod action_form;
+pub mod action_log;
 pub mod actions_panel;
 pub mod app;
 pub mod audit_log;
