@@ -52,21 +52,23 @@ pub fn route_all(get: impl Fn(&str) -> Option<String>) -> Route {
 /// The address of meeting `name`'s page, keeping a display name from the old URL
 /// (`/?meeting=NAME&name=Alice`); what an invitation link's URL is replaced with.
 pub fn meeting_href(name: &str, display_name: Option<&str>) -> String {
-    let enc = |s: &str| {
-        let mut out = String::with_capacity(s.len());
-        for b in s.bytes() {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-                out.push(b as char);
-            } else {
-                out.push_str(&format!("%{b:02X}"));
-            }
-        }
-        out
-    };
     match clean(display_name) {
-        Some(n) => format!("/?meeting={}&name={}", enc(name), enc(n)),
-        None => format!("/?meeting={}", enc(name)),
+        Some(n) => format!("/?meeting={}&name={}", escape(name), escape(n)),
+        None => format!("/?meeting={}", escape(name)),
     }
+}
+
+/// Percent-escapes a URL path segment or query value (unreserved characters stay).
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// The current page's query parameter `key`.

@@ -17,6 +17,7 @@ use serde_json::json;
 use serde_json::Value;
 
 use crate::api::{fetch, Failure};
+use crate::route::escape;
 
 /// A failed call: the HTTP status (0 when the server could not be reached) and what the
 /// server (or the browser) said.
@@ -130,19 +131,6 @@ pub fn parse_empty(status: u16, body: &str) -> Result<(), ApiError> {
 /// `/api/meetings/{name}` with `name` escaped, followed by `rest`.
 pub fn meeting_url(name: &str, rest: &str) -> String {
     format!("/api/meetings/{}{rest}", escape(name))
-}
-
-/// Percent-escapes a path segment.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// Where a signed version's rendering downloads from (`ext` = `md` or `html`).

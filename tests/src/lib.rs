@@ -57,7 +57,12 @@ pub async fn setup_admin(addr: SocketAddr, link: &str, name: &str) -> String {
         &serde_json::json!({ "token": token, "name": name }),
     )
     .await;
-    assert_eq!(response.status, 200, "setup: {}", response.text());
+    session_token(&response, "setup")
+}
+
+/// The session token in a successful `/api/setup` or `/api/session` answer.
+fn session_token(response: &http::Response, what: &str) -> String {
+    assert_eq!(response.status, 200, "{what}: {}", response.text());
     response.json()["token"]
         .as_str()
         .expect("session token")
@@ -97,11 +102,7 @@ pub async fn redeem(addr: SocketAddr, link: &str) -> String {
         &serde_json::json!({ "invite": invite_token(link) }),
     )
     .await;
-    assert_eq!(response.status, 200, "redeem: {}", response.text());
-    response.json()["token"]
-        .as_str()
-        .expect("session token")
-        .to_string()
+    session_token(&response, "redeem")
 }
 
 /// A session token for `name` as `role` in `meeting` (invited by `admin`, redeemed).
@@ -244,6 +245,41 @@ pub fn server_binary() -> PathBuf {
     bin
 }
 
+/// Reads `lines` (a server's standard output) until `find` recognises one, for at most
+/// `within`.
+pub async fn printed<R, T>(
+    lines: &mut tokio::io::Lines<R>,
+    within: Duration,
+    find: impl Fn(&str) -> Option<T>,
+) -> Option<T>
+where
+    R: tokio::io::AsyncBufRead + Unpin,
+{
+    tokio::time::timeout(within, async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Some(found) = find(&line) {
+                return Some(found);
+            }
+        }
+        None
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+/// The address in "… is running at http://ADDR/".
+pub fn printed_address(line: &str) -> Option<SocketAddr> {
+    let (_, rest) = line.split_once("is running at http://")?;
+    rest.trim_end_matches('/').parse().ok()
+}
+
+/// The link in "Set up Minutebook: LINK".
+pub fn printed_setup_link(line: &str) -> Option<String> {
+    line.strip_prefix("Set up Minutebook: ")
+        .map(|link| link.trim().to_string())
+}
+
 /// The real server binary as a child process.
 pub struct ServerProcess {
     pub child: tokio::process::Child,
@@ -268,30 +304,11 @@ impl ServerProcess {
             .expect("spawn minutebook");
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = BufReader::new(stdout).lines();
-        let addr = tokio::time::timeout(PATIENCE, async {
-            while let Ok(Some(line)) = lines.next_line().await {
-                if let Some(rest) = line.strip_prefix("Minutebook is running at http://") {
-                    return rest.trim_end_matches('/').parse::<SocketAddr>().ok();
-                }
-            }
-            None
-        })
-        .await
-        .ok()
-        .flatten()
-        .expect("server printed its address");
+        let addr = printed(&mut lines, PATIENCE, printed_address)
+            .await
+            .expect("server printed its address");
         // The setup link follows at once when there is no administrator yet.
-        let setup_link = tokio::time::timeout(Duration::from_millis(500), async {
-            while let Ok(Some(line)) = lines.next_line().await {
-                if let Some(link) = line.strip_prefix("Set up Minutebook: ") {
-                    return Some(link.trim().to_string());
-                }
-            }
-            None
-        })
-        .await
-        .ok()
-        .flatten();
+        let setup_link = printed(&mut lines, Duration::from_millis(500), printed_setup_link).await;
         // Keep draining stdout so the child never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         ServerProcess {

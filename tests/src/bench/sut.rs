@@ -171,17 +171,12 @@ impl Sut {
         let pid = child.id().context("server exited at once")?;
         let stdout = child.stdout.take().context("server stdout")?;
         let mut lines = BufReader::new(stdout).lines();
-        let addr = tokio::time::timeout(Duration::from_secs(30), async {
-            while let Ok(Some(line)) = lines.next_line().await {
-                if let Some((_, rest)) = line.split_once("is running at http://") {
-                    return rest.trim_end_matches('/').parse::<SocketAddr>().ok();
-                }
-            }
-            None
-        })
+        let addr = minutebook_tests::printed(
+            &mut lines,
+            Duration::from_secs(30),
+            minutebook_tests::printed_address,
+        )
         .await
-        .ok()
-        .flatten()
         .with_context(|| {
             format!(
                 "the {kind} server did not print its address (log: {})",
@@ -191,17 +186,12 @@ impl Sut {
         // A fresh data dir: the setup link follows the address at once.
         let setup_link = match (kind, &token) {
             (Kind::Minutebook, None) => {
-                let link = tokio::time::timeout(Duration::from_secs(10), async {
-                    while let Ok(Some(line)) = lines.next_line().await {
-                        if let Some(link) = line.strip_prefix("Set up Minutebook: ") {
-                            return Some(link.trim().to_string());
-                        }
-                    }
-                    None
-                })
+                let link = minutebook_tests::printed(
+                    &mut lines,
+                    Duration::from_secs(10),
+                    minutebook_tests::printed_setup_link,
+                )
                 .await
-                .ok()
-                .flatten()
                 .with_context(|| {
                     format!(
                         "the {kind} server printed no setup link (an administrator exists: pass the token; log: {})",
