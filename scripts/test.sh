@@ -3,6 +3,9 @@
 # end-to-end tests in headless Chromium. Installs whatever is missing first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# A whole-suite run builds everything once; incremental caches would only add gigabytes.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+echo "test: free disk space before building: $(df -h --output=avail . | tail -1 | tr -d ' ')"
 scripts/setup.sh --browser
 scripts/build-client.sh
 # The JavaScript reference client (yjs + y-websocket) for the interop test.
@@ -19,4 +22,5 @@ cargo build --locked -q --workspace --all-features --bins
 
 echo "test: unit, integration, interop and browser tests"
 cargo test --locked --workspace --all-features
+echo "test: free disk space after building: $(df -h --output=avail . | tail -1 | tr -d ' ')"
 echo "test: all green"
