@@ -87,11 +87,19 @@ pub async fn import(format: &str, text: String) -> Result<String, String> {
     parse_created(status, &body)
 }
 
+/// `what`, then the browser's own one-line message: an `Error`'s `message`, never its
+/// debug form (which carries a stack trace nobody should read in an alert).
 fn js_err(what: &str, e: JsValue) -> String {
-    format!(
-        "{what}: {}",
-        e.as_string().unwrap_or_else(|| format!("{e:?}"))
-    )
+    let detail = e
+        .dyn_ref::<js_sys::Error>()
+        .and_then(|e| e.message().as_string())
+        .or_else(|| e.as_string())
+        .unwrap_or_default();
+    if detail.is_empty() {
+        what.to_owned()
+    } else {
+        format!("{what} ({detail})")
+    }
 }
 
 /// Sends one request (same origin: the session cookie goes along) and reads the whole
@@ -116,7 +124,9 @@ pub(crate) async fn fetch(
     }
     let response = JsFuture::from(window.fetch_with_request(&request))
         .await
-        .map_err(|e| js_err("cannot reach the server", e))?;
+        .map_err(|_| {
+            "the server cannot be reached — check the connection and try again".to_owned()
+        })?;
     let response: Response = response
         .dyn_into()
         .map_err(|e| js_err("unexpected response", e))?;

@@ -117,6 +117,21 @@ impl RunningServer {
     }
 }
 
+/// Deletes expired sessions and setup links now and then every hour, until shutdown.
+async fn sweep_expired(auth: auth::Auth, shutdown: CancellationToken) {
+    let mut every = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = every.tick() => match auth.sweep(audit::now_ms()).await {
+                Ok(0) => {}
+                Ok(deleted) => tracing::info!(deleted, "deleted expired sessions and setup links"),
+                Err(e) => tracing::warn!(error = %e, "could not delete expired sessions"),
+            },
+        }
+    }
+}
+
 /// Opens the store, binds `config.listen` and serves in a background task.
 pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     std::fs::create_dir_all(&config.data_dir).map_err(|source| ServerError::DataDir {
@@ -159,6 +174,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         connections: TaskTracker::new(),
     };
     let connections = state.connections.clone();
+    let sweeper = tokio::spawn(sweep_expired(state.auth.clone(), shutdown.clone()));
     let app = http::router(state, &config.web_dir);
     let token = shutdown.clone();
     tracing::info!(%addr, data_dir = %config.data_dir.display(), web_dir = %config.web_dir.display(), "serving");
@@ -177,6 +193,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         }
         registry.wait_unloaded().await;
         drop(registry);
+        sweeper.await.ok();
         tokio::task::spawn_blocking(move || writer.join())
             .await
             .ok();

@@ -205,15 +205,7 @@ pub fn ActionLog() -> impl IntoView {
                 let rows = match got {
                     Ok(rows) => rows,
                     Err(e) => {
-                        // A network failure's message is the browser's (long); say it plainly.
-                        let message = if e.status == 0 {
-                            "Cannot read the action log: the server cannot be reached — try \
-                             Refresh."
-                                .to_owned()
-                        } else {
-                            trust.explain("Cannot read the action log", &e)
-                        };
-                        error.try_set(Some(message));
+                        error.try_set(Some(trust.explain("Cannot read the action log", &e)));
                         return;
                     }
                 };

@@ -75,7 +75,7 @@ pub fn SignedIn(route: Route, known: Option<SessionInfo>) -> impl IntoView {
         Boot::Failed(e) => view! {
             <header class="bar"><h1>"Minutebook"</h1></header>
             <main>
-                <p role="alert" id="session-error">"Cannot reach the server: " {e}</p>
+                <p role="alert" id="session-error">"Cannot load your session: " {e}</p>
                 <button type="button" on:click=move |_| load()>"Try again"</button>
             </main>
         }

@@ -47,11 +47,7 @@ pub fn InvitePage(token: String) -> impl IntoView {
             Err(e) => {
                 // Drop the token from the address: it is of no further use.
                 route::replace_url("/");
-                let why = match e.status {
-                    0 => format!("the server cannot be reached ({e})"),
-                    _ => e.message,
-                };
-                Redeem::Failed(why)
+                Redeem::Failed(e.message)
             }
         };
         state.try_set(outcome);

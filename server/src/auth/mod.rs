@@ -3,13 +3,15 @@
 //!
 //! - The **secret** (32 random bytes) is generated on first start and kept in the store.
 //! - **Setup links** (`/?setup=TOKEN`) create an administrator; one is printed at start
-//!   while no administrator exists, and `minutebook admin create` prints another.
+//!   while no administrator exists, and `minutebook admin setup-link` prints another.
 //! - **Invitation links** (`/?invite=TOKEN`) are HMAC-SHA256-signed claims (invitation,
 //!   meeting, generation, expiry). Redeeming one starts (or extends) a **session**: a
 //!   random bearer token sent back as an HttpOnly, SameSite=Strict, Secure cookie.
 //! - The store keeps only SHA-256 hashes of setup, invitation and session tokens.
 //! - A session's grant is valid while its invitation is not revoked and has not been
 //!   re-issued since; so revoking or re-issuing voids every session made from the link.
+//! - Expired sessions and setup links are deleted at start and then every hour
+//!   ([`Auth::sweep`]), so the store does not grow with every sign-in.
 
 pub mod records;
 pub mod token;
@@ -551,6 +553,30 @@ impl Auth {
         Ok(())
     }
 
+    /// Deletes the sessions and setup links that expired before `now` (ms), and any such
+    /// record that no longer parses. Returns how many were deleted.
+    pub async fn sweep(&self, now: u64) -> Result<usize, AuthError> {
+        #[derive(serde::Deserialize)]
+        struct Expiring {
+            expires_at: u64,
+        }
+        let mut gone = Vec::new();
+        for kind in [kind::SESSION, kind::SETUP] {
+            for (key, json) in self.store.records(kind)? {
+                let live =
+                    serde_json::from_slice::<Expiring>(&json).is_ok_and(|r| r.expires_at >= now);
+                if !live {
+                    gone.push(Record::Delete { kind, key });
+                }
+            }
+        }
+        let count = gone.len();
+        if count > 0 {
+            self.store.write(WriteOp::Records(gone)).await?;
+        }
+        Ok(count)
+    }
+
     fn get<T: DeserializeOwned>(&self, kind: &str, key: &str) -> Result<Option<T>, AuthError> {
         Ok(self
             .store
@@ -620,4 +646,43 @@ pub fn session_cookie(token: &str) -> String {
 /// `Set-Cookie` value that clears the session cookie.
 pub fn clear_cookie() -> String {
     format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Secure; Max-Age=0")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn sweep_deletes_only_expired_sessions_and_setup_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, writer) = Store::open(&dir.path().join("sweep.redb")).unwrap();
+        let auth = Auth::open(store.clone(), "http://127.0.0.1:1")
+            .await
+            .unwrap();
+        let first = auth.setup_link().await.unwrap();
+        let token = first.rsplit('=').next().unwrap();
+        let (_, bearer) = auth.setup(token, "Ada").await.unwrap();
+        auth.setup_link().await.unwrap();
+        let bearer_hash = token::hash(&bearer);
+
+        // Nothing has expired yet: nothing goes, and the session still signs Ada in.
+        assert_eq!(auth.sweep(now_ms()).await.unwrap(), 0);
+        assert_eq!(
+            auth.resolve(&bearer_hash).unwrap().admin.as_deref(),
+            Some("Ada")
+        );
+
+        // A day on, the unused setup link has expired; the 30-day session has not.
+        let day_on = now_ms() + SETUP_MS + 1;
+        assert_eq!(auth.sweep(day_on).await.unwrap(), 1);
+        assert!(store.records(kind::SETUP).unwrap().is_empty());
+        assert_eq!(store.records(kind::SESSION).unwrap().len(), 1);
+
+        // After the session's lifetime it is deleted too; the administrator stays.
+        assert_eq!(auth.sweep(now_ms() + SESSION_MS + 1).await.unwrap(), 1);
+        assert!(store.records(kind::SESSION).unwrap().is_empty());
+        assert!(auth.has_admin().unwrap());
+        drop((auth, store));
+        writer.join();
+    }
 }
