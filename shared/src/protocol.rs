@@ -7,8 +7,10 @@
 //! Minutebook adds one message, [`MSG_SAVED`], which the server sends **only** to
 //! connections that negotiated the [`SUBPROTOCOL`] WebSocket subprotocol. It carries a
 //! count `n`: the first `n` update-carrying messages (see [`carries_update`]) that this
-//! connection sent are durable on the server's disk. Clients count their own sent
-//! update-carrying messages per connection and compare.
+//! connection sent are settled: each is durable on the server's disk, except those the
+//! server refused with [`MSG_REJECTED`] (sent before the count that covers them), which
+//! were never applied. Clients count their own sent update-carrying messages per
+//! connection and compare; a client that was refused anything is not fully saved.
 
 use yrs::encoding::read::{Cursor, Read};
 use yrs::encoding::write::Write;
