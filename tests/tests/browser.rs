@@ -3,7 +3,8 @@
 //! Each sees the other's typing live (non-ASCII and emoji included), a local caret or
 //! selection stays next to the same characters while the other side types before it,
 //! the status indicator reaches "saved", turns "offline" when the server goes away, and
-//! edits typed offline reach the other browser once the server is back.
+//! edits typed offline reach the other browser once the server is back. Screen readers
+//! hear the connection loss and the reconnect, not every saving/saved flip.
 //!
 //! Needs the built client (`scripts/build-client.sh`) and Debian's chromium +
 //! chromium-driver (`scripts/setup.sh --browser`). Everything waits by polling with a
@@ -58,14 +59,23 @@ async fn scenario(
             "{who}: status text {:?}",
             seen.label
         );
+        // The visible indicator is not a live region (it flips on every keystroke); the
+        // announcer is, and has said nothing on a plain first connect.
         let status = client.find(Locator::Css("#status")).await?;
         ensure!(
-            status.attr("role").await?.as_deref() == Some("status"),
-            "{who}: #status role"
+            status.attr("aria-live").await?.as_deref() == Some("off"),
+            "{who}: #status aria-live"
+        );
+        let announcer = client.find(Locator::Css("#status-announcer")).await?;
+        ensure!(
+            announcer.attr("role").await?.as_deref() == Some("status")
+                && announcer.attr("aria-live").await?.as_deref() == Some("polite"),
+            "{who}: #status-announcer is a polite status region"
         );
         ensure!(
-            status.attr("aria-live").await?.as_deref() == Some("polite"),
-            "{who}: #status aria-live"
+            seen.announced.is_empty(),
+            "{who}: announced {:?} on connecting",
+            seen.announced
         );
         let label = client.find(Locator::Css("label[for=editor]")).await?;
         ensure!(
@@ -153,10 +163,15 @@ async fn scenario(
 
     // Everything is durable, and both show the same text.
     for (who, client) in [("A", a), ("B", b)] {
-        wait_for(client, who, "everything saved", |e| {
+        let seen = wait_for(client, who, "everything saved", |e| {
             e.state == "saved" && e.value == fifth
         })
         .await?;
+        ensure!(
+            seen.announced.is_empty(),
+            "{who}: typing and saving were announced: {:?}",
+            seen.announced
+        );
     }
 
     // The server goes away: both say so, and keep the text.
@@ -172,6 +187,11 @@ async fn scenario(
             seen.label.starts_with("Offline"),
             "{who}: status text {:?}",
             seen.label
+        );
+        ensure!(
+            seen.announced.starts_with("Connection lost."),
+            "{who}: screen readers were told {:?}",
+            seen.announced
         );
     }
 
@@ -193,13 +213,18 @@ async fn scenario(
         .context("restart the server")?;
     let result = async {
         for (who, client) in [("A", a), ("B", b)] {
-            wait_for(
+            let seen = wait_for(
                 client,
                 who,
                 "the offline edit saved after reconnecting",
                 |e| e.state == "saved" && e.value == sixth,
             )
             .await?;
+            ensure!(
+                seen.announced == "Reconnected.",
+                "{who}: screen readers were told {:?}",
+                seen.announced
+            );
         }
         anyhow::Ok(())
     }
@@ -220,16 +245,20 @@ struct Editor {
     focused: bool,
     state: String,
     label: String,
+    /// What the screen-reader announcer holds.
+    announced: String,
 }
 
 const SNAPSHOT_JS: &str = "
     const el = document.getElementById('editor');
     const status = document.getElementById('status');
-    if (!el || !status) return null;
+    const announcer = document.getElementById('status-announcer');
+    if (!el || !status || !announcer) return null;
     return {
         value: el.value, start: el.selectionStart, end: el.selectionEnd,
         focused: document.activeElement === el,
         state: status.dataset.state || '', label: status.textContent.trim(),
+        announced: announcer.textContent.trim(),
     };";
 
 async fn snapshot(client: &Client) -> anyhow::Result<Option<Editor>> {
@@ -245,6 +274,7 @@ async fn snapshot(client: &Client) -> anyhow::Result<Option<Editor>> {
         focused: v["focused"].as_bool().unwrap_or(false),
         state: text("state"),
         label: text("label"),
+        announced: text("announced"),
     }))
 }
 

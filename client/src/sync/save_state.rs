@@ -51,6 +51,26 @@ impl SaveState {
             SaveState::Stopped => "Disconnected",
         }
     }
+
+    /// What a screen reader is told when the state goes from `self` to `next`, if
+    /// anything. Only what needs the user's attention is announced: losing or regaining
+    /// the connection, a refused change, access ending. The saving/saved flip of every
+    /// keystroke is not (it stays visible in the indicator).
+    pub fn announcement(self, next: SaveState) -> Option<&'static str> {
+        use SaveState::*;
+        if self == next {
+            return None;
+        }
+        match (self, next) {
+            (_, Offline) => {
+                Some("Connection lost. Your changes are kept on this page and will be saved when it reconnects.")
+            }
+            (Offline, Online | Saving | Saved) => Some("Reconnected."),
+            (_, NotSaved) => Some("Not saved: the server refused a change. Reload the page."),
+            (_, Stopped) => Some("Disconnected: you no longer have access to this meeting."),
+            _ => None,
+        }
+    }
 }
 
 /// Bookkeeping behind [`SaveState`]: connection state and per-connection counts of
@@ -194,6 +214,37 @@ impl SaveTracker {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_connection_changes_and_refusals_are_announced() {
+        use SaveState::*;
+        // Typing flips saving/saved on every keystroke: silent, as is the first connect.
+        for (from, to) in [
+            (Saved, Saving),
+            (Saving, Saved),
+            (Connecting, Online),
+            (Online, Saved),
+        ] {
+            assert_eq!(from.announcement(to), None, "{from:?} → {to:?}");
+        }
+        assert!(Saved
+            .announcement(Offline)
+            .unwrap()
+            .starts_with("Connection lost"));
+        assert!(Saving.announcement(Offline).is_some());
+        assert_eq!(Offline.announcement(Offline), None);
+        for to in [Online, Saving, Saved] {
+            assert_eq!(Offline.announcement(to), Some("Reconnected."));
+        }
+        assert!(Saving
+            .announcement(NotSaved)
+            .unwrap()
+            .starts_with("Not saved"));
+        assert!(Saved
+            .announcement(Stopped)
+            .unwrap()
+            .starts_with("Disconnected"));
+    }
     use minutebook_shared::protocol::SyncMessage;
     use yrs::StateVector;
 
