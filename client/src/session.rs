@@ -44,8 +44,11 @@ pub fn use_session() -> Option<Session> {
 pub fn sign_out(error: impl Fn(String) + 'static) {
     spawn_local(async move {
         match trust_api::sign_out().await {
-            Ok(()) => crate::route::go("/"),
-            Err(e) if e.status == 401 => crate::route::go("/"),
+            Ok(()) | Err(trust_api::ApiError { status: 401, .. }) => {
+                // Nothing of the minutes stays in this browser after signing out.
+                crate::sync::local_copy::clear_all();
+                crate::route::go("/");
+            }
             Err(e) => error(format!("Cannot sign out: {e}")),
         }
     });

@@ -6,7 +6,9 @@
 //! updates. It counts the update-carrying messages it sent on each connection and
 //! compares them with the server's `MSG_SAVED` acknowledgements to tell when everything
 //! is durable ([`SaveTracker`]). It reconnects with exponential backoff; edits made
-//! while offline stay in the doc and reach the server through the next handshake.
+//! while offline stay in the doc and reach the server through the next handshake. While
+//! any change is unsaved, the document is also kept in `localStorage` ([`local_copy`]),
+//! so closing the page offline loses nothing: the next page applies it and sends it.
 //!
 //! No UI here: the provider reports a [`SaveState`] to a callback, and lets the editor
 //! wrap the application of remote updates ([`RemoteGuard`]) to keep its caret in place.
@@ -27,6 +29,7 @@
 
 pub mod awareness;
 mod backoff;
+pub mod local_copy;
 mod save_state;
 mod throttle;
 
@@ -48,6 +51,7 @@ use yrs::updates::decoder::Decode;
 use yrs::{Doc, ReadTxn, Transact, Update};
 
 use awareness::{AwarenessHub, CHECK_INTERVAL_MS};
+use local_copy::LocalCopy;
 
 /// Origin of transactions that apply updates received from the server.
 const REMOTE_ORIGIN: &str = "minutebook/remote";
@@ -110,6 +114,10 @@ struct Inner {
     halted: bool,
     /// Consecutive connection attempts that closed before opening.
     failures: u32,
+    /// Where unsaved changes are kept across page loads.
+    local_copy: LocalCopy,
+    /// Whether `local_copy` holds a copy this page stored.
+    copy_stored: bool,
 }
 
 /// Page-level handlers of the awareness protocol: leaving on `pagehide`, coming back on
@@ -176,6 +184,8 @@ impl SyncProvider {
     /// Starts syncing `doc` over the WebSocket at `url`; `on_state` hears every change
     /// of [`SaveState`] (and the initial one, synchronously).
     pub fn start(doc: Doc, url: String, on_state: impl Fn(SaveState) + 'static) -> Self {
+        let local_copy = LocalCopy::for_url(&url);
+        let earlier_copy = LocalCopy::for_url(&url);
         let inner = Rc::new(RefCell::new(Inner {
             doc: doc.clone(),
             url,
@@ -192,6 +202,8 @@ impl SyncProvider {
             on_event: None,
             halted: false,
             failures: 0,
+            local_copy,
+            copy_stored: false,
         }));
         let weak = SendWrapper::new(Rc::downgrade(&inner));
         let observed = doc.observe_update_v1(OBSERVER_KEY, move |txn, event| {
@@ -209,6 +221,14 @@ impl SyncProvider {
             crate::warn(&format!("sync: cannot observe local changes: {e}"));
         }
         install_page_hooks(&inner);
+        // Unsaved changes an earlier page left behind: applied as local edits (so they
+        // count as unsaved) before the socket opens, so the handshake sends them.
+        // (No borrow of `inner` here: the observer above records the restored edits.)
+        let restored = earlier_copy.restore(&doc);
+        if restored {
+            inner.borrow_mut().copy_stored = true;
+            crate::warn("sync: applied unsaved changes kept from an earlier visit");
+        }
         report(&inner);
         connect(&inner);
         SyncProvider { inner, doc }
@@ -587,13 +607,22 @@ fn on_local_update(inner_rc: &Rc<RefCell<Inner>>, update: Vec<u8>) {
             return;
         };
         inner.tracker.local_edit();
-        if inner.conn.as_ref().is_some_and(|c| c.open)
-            && !send(&mut inner, &Message::Sync(SyncMessage::Update(update)))
-        {
+        let open = inner.conn.as_ref().is_some_and(|c| c.open);
+        if open && !send(&mut inner, &Message::Sync(SyncMessage::Update(update))) {
             inner.tracker.send_failed();
+        }
+        if !open {
+            keep_copy(&mut inner);
         }
     }
     report(inner_rc);
+}
+
+/// Stores the document in `localStorage` when some change is unsaved.
+fn keep_copy(inner: &mut Inner) {
+    if inner.tracker.has_unsaved() {
+        inner.copy_stored = inner.local_copy.store(&inner.doc) || inner.copy_stored;
+    }
 }
 
 /// Sends `msg` on the open connection and counts it; false if it was not sent.
@@ -617,9 +646,14 @@ fn send(inner: &mut Inner, msg: &Message) -> bool {
 fn drop_connection(inner_rc: &Rc<RefCell<Inner>>, why: &str) {
     let (old, had_peers, halted) = {
         let mut inner = inner_rc.borrow_mut();
+        let was_open = inner.conn.as_ref().is_some_and(|c| c.open);
         inner.tracker.closed();
         if inner.halted {
             inner.tracker.stopped();
+        }
+        if was_open {
+            // Changes sent but not acknowledged on it are unsaved now.
+            keep_copy(&mut inner);
         }
         (
             inner.conn.take(),
@@ -685,6 +719,10 @@ fn report(inner_rc: &Rc<RefCell<Inner>>) {
         let Ok(mut inner) = inner_rc.try_borrow_mut() else {
             return;
         };
+        if inner.copy_stored && !inner.tracker.has_unsaved() {
+            inner.local_copy.clear();
+            inner.copy_stored = false;
+        }
         let state = inner.tracker.state();
         if inner.reported == Some(state) {
             return;
@@ -792,6 +830,7 @@ fn install_page_hooks(inner_rc: &Rc<RefCell<Inner>>) {
             if let Some(bye) = inner.awareness.leave() {
                 send(&mut inner, &bye);
             }
+            keep_copy(&mut inner);
         }
     });
     let on_pageshow = Closure::<dyn FnMut(web_sys::PageTransitionEvent)>::new({

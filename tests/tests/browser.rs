@@ -3,7 +3,8 @@
 //! Each sees the other's typing live (non-ASCII and emoji included), a local caret or
 //! selection stays next to the same characters while the other side types before it,
 //! the status indicator reaches "saved", turns "offline" when the server goes away, and
-//! edits typed offline reach the other browser once the server is back. Screen readers
+//! edits typed offline reach the other browser once the server is back, even when the
+//! page was closed before it came back (kept in `localStorage`). Screen readers
 //! hear the connection loss and the reconnect, not every saving/saved flip.
 //!
 //! Needs the built client (`scripts/build-client.sh`) and Debian's chromium +
@@ -208,7 +209,7 @@ async fn scenario(
     // their own, B's offline edit reaches A, and everything is saved again.
     let mut config = server.config.clone();
     config.listen = addr;
-    let restarted = minutebook_server::start(config)
+    let restarted = minutebook_server::start(config.clone())
         .await
         .context("restart the server")?;
     let result = async {
@@ -226,6 +227,42 @@ async fn scenario(
                 seen.announced
             );
         }
+        anyhow::Ok(())
+    }
+    .await;
+    restarted
+        .shutdown()
+        .await
+        .context("stop the restarted server")?;
+    result?;
+
+    // Offline again, B types and then leaves the page before the server is back: the
+    // browser kept the edit, and the next visit sends it.
+    wait_for(b, "B", "the offline state again", |e| e.state == "offline").await?;
+    editor_b.send_keys(&Key::End.to_string()).await?;
+    editor_b.send_keys(" (page closed offline)").await?;
+    let seventh = format!("{sixth} (page closed offline)");
+    wait_for(b, "B", "its second offline edit", |e| e.value == seventh).await?;
+    b.goto("about:blank").await.context("leave the page")?;
+    let restarted = minutebook_server::start(config)
+        .await
+        .context("restart the server again")?;
+    let result = async {
+        b.goto(&url).await.context("open the page again")?;
+        for (who, client) in [("A", a), ("B", b)] {
+            wait_for(client, who, "the edit kept in B's browser, saved", |e| {
+                e.state == "saved" && e.value == seventh
+            })
+            .await?;
+        }
+        // Once saved, nothing of it stays in B's browser.
+        let left: Value = b
+            .execute(
+                "return Object.keys(localStorage).filter(k => k.startsWith('minutebook.unsaved:'))",
+                vec![],
+            )
+            .await?;
+        ensure!(left == json!([]), "B's browser still keeps {left}");
         anyhow::Ok(())
     }
     .await;

@@ -1,0 +1,120 @@
+//! The browser's copy of a document's unsaved changes, in `localStorage`.
+//!
+//! While some local change is not acknowledged as durable (offline, or sent on a
+//! connection that closed first), the provider keeps the whole document state here, so
+//! that closing or reloading the page loses nothing: the next page to open the document
+//! applies the copy before it connects, and the handshake sends whatever the server
+//! lacks (Yjs updates are idempotent). The copy is deleted as soon as everything is
+//! saved, when the server refuses a change (it would be refused again), and on sign-out.
+
+use yrs::updates::decoder::Decode;
+use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
+
+/// Prefix of every key this module writes.
+const PREFIX: &str = "minutebook.unsaved:";
+
+/// One document's slot in `localStorage`.
+pub struct LocalCopy {
+    key: String,
+}
+
+impl LocalCopy {
+    /// The slot of the document synced over `url` (one per server and document).
+    pub fn for_url(url: &str) -> Self {
+        LocalCopy {
+            key: format!("{PREFIX}{url}"),
+        }
+    }
+
+    /// Applies a stored copy to `doc`, if there is one that decodes. Returns whether it
+    /// did. The copy is deleted before it is decoded (a corrupt copy that crashed the
+    /// page would otherwise crash every later load) and stored again once applied.
+    pub fn restore(&self, doc: &Doc) -> bool {
+        let Some(storage) = storage() else {
+            return false;
+        };
+        let Ok(Some(text)) = storage.get_item(&self.key) else {
+            return false;
+        };
+        self.clear();
+        let update = from_base64(&text).and_then(|bytes| Update::decode_v1(&bytes).ok());
+        let Some(update) = update else {
+            crate::warn("sync: the stored unsaved copy is unreadable; deleted");
+            return false;
+        };
+        let applied = doc
+            .try_transact_mut()
+            .map_err(|e| e.to_string())
+            .and_then(|mut txn| txn.apply_update(update).map_err(|e| e.to_string()));
+        match applied {
+            Ok(()) => self.store(doc),
+            Err(e) => {
+                crate::warn(&format!("sync: cannot apply the stored unsaved copy: {e}"));
+                false
+            }
+        }
+    }
+
+    /// Stores `doc`'s whole state. Returns whether it was stored (quota, private mode).
+    pub fn store(&self, doc: &Doc) -> bool {
+        let Some(storage) = storage() else {
+            return false;
+        };
+        let Ok(txn) = doc.try_transact() else {
+            return false;
+        };
+        let state = txn.encode_state_as_update_v1(&StateVector::default());
+        drop(txn);
+        let Some(text) = to_base64(&state) else {
+            return false;
+        };
+        match storage.set_item(&self.key, &text) {
+            Ok(()) => true,
+            Err(_) => {
+                crate::warn("sync: cannot keep unsaved changes in this browser (storage full?)");
+                false
+            }
+        }
+    }
+
+    /// Deletes the copy.
+    pub fn clear(&self) {
+        if let Some(storage) = storage() {
+            let _ = storage.remove_item(&self.key);
+        }
+    }
+}
+
+/// Deletes every document's copy (on sign-out: nothing of the minutes stays behind).
+pub fn clear_all() {
+    let Some(storage) = storage() else {
+        return;
+    };
+    let len = storage.length().unwrap_or(0);
+    let keys: Vec<String> = (0..len)
+        .filter_map(|i| storage.key(i).ok().flatten())
+        .filter(|k| k.starts_with(PREFIX))
+        .collect();
+    for key in keys {
+        let _ = storage.remove_item(&key);
+    }
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// Bytes → base64 through the browser's `btoa` (each byte as one Latin-1 character).
+fn to_base64(bytes: &[u8]) -> Option<String> {
+    let latin1: String = bytes.iter().map(|&b| char::from(b)).collect();
+    web_sys::window()?.btoa(&latin1).ok()
+}
+
+/// The inverse of [`to_base64`]; `None` for anything that is not base64 of bytes.
+fn from_base64(text: &str) -> Option<Vec<u8>> {
+    let latin1 = web_sys::window()?.atob(text).ok()?;
+    latin1
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).ok())
+        .collect()
+}
