@@ -41,6 +41,10 @@ pub fn router(state: AppState, web_dir: &std::path::Path) -> Router {
         .merge(crate::action_log::routes())
         .merge(crate::api::routes(state.limits.max_message_bytes))
         .fallback_service(statics)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::origin::refuse_cross_site,
+        ))
         .with_state(state)
 }
 

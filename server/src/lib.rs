@@ -35,6 +35,7 @@ pub mod http;
 pub mod ledger;
 pub mod ledger_api;
 pub mod meetings;
+pub mod origin;
 pub mod outbox;
 pub mod records;
 pub mod registry;

@@ -56,6 +56,19 @@ pub async fn request_as(
     content_type: Option<&str>,
     body: &[u8],
 ) -> Response {
+    request_from(addr, token, None, method, path, content_type, body).await
+}
+
+/// Like [`request_as`], sending `Origin: origin` as a browser page would.
+pub async fn request_from(
+    addr: SocketAddr,
+    token: Option<&str>,
+    origin: Option<&str>,
+    method: &str,
+    path: &str,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Response {
     let mut stream = TcpStream::connect(addr).await.expect("connect");
     let mut head = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
@@ -63,6 +76,9 @@ pub async fn request_as(
     );
     if let Some(token) = token {
         head.push_str(&format!("Authorization: Bearer {token}\r\n"));
+    }
+    if let Some(origin) = origin {
+        head.push_str(&format!("Origin: {origin}\r\n"));
     }
     if let Some(ct) = content_type {
         head.push_str(&format!("Content-Type: {ct}\r\n"));

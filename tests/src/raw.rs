@@ -68,7 +68,22 @@ impl RawClient {
         subprotocol: Option<&'static str>,
         token: Option<&str>,
     ) -> Result<RawClient, tokio_tungstenite::tungstenite::Error> {
+        Self::try_connect_from(url, subprotocol, token, None).await
+    }
+
+    /// Like [`RawClient::try_connect_as`], sending `Origin: origin` as a browser page
+    /// would.
+    pub async fn try_connect_from(
+        url: &str,
+        subprotocol: Option<&'static str>,
+        token: Option<&str>,
+        origin: Option<&str>,
+    ) -> Result<RawClient, tokio_tungstenite::tungstenite::Error> {
         let mut request = url.into_client_request()?;
+        if let Some(origin) = origin {
+            let value = HeaderValue::from_str(origin).expect("origin header");
+            request.headers_mut().insert("Origin", value);
+        }
         if let Some(token) = token {
             let value = HeaderValue::from_str(&format!("Bearer {token}")).expect("header");
             request.headers_mut().insert("Authorization", value);

@@ -518,6 +518,62 @@ async fn websocket_upgrade_needs_valid_credentials_for_that_meeting() {
 }
 
 #[tokio::test]
+async fn requests_from_another_sites_pages_are_refused() {
+    let w = World::new().await;
+    let url = w.server.ws_url(&w.meeting);
+    let own = format!("http://{}", w.server.addr());
+    let evil = "https://evil.example";
+    // A page on another site opens the meeting's WebSocket with Alice's credentials (as
+    // a browser would send her cookie): refused before the upgrade, and audited.
+    match RawClient::try_connect_from(&url, None, Some(&w.alice), Some(evil)).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status().as_u16(), 403)
+        }
+        Err(e) => panic!("expected an HTTP refusal, got {e}"),
+        Ok(_) => panic!("a cross-site upgrade was accepted"),
+    }
+    w.assert_audited("Alice", "cross-site request from https://evil.example")
+        .await;
+    // The same for a confirmation posted from that page: refused, nothing recorded.
+    let before = w.state().await;
+    let block = w.alice_statement.clone();
+    let sha = trust::statement_hash(&w.statement_text(&block).await);
+    let body = serde_json::to_vec(&json!({ "sha256": sha })).expect("json");
+    let path = format!("/api/meetings/{}/statements/{block}/confirm", w.meeting);
+    let post = |origin: String| {
+        let (addr, token, path, body) =
+            (w.server.addr(), w.alice.clone(), path.clone(), body.clone());
+        async move {
+            let (token, ct) = (Some(token.as_str()), Some("application/json"));
+            minutebook_tests::http::request_from(
+                addr,
+                token,
+                Some(&origin),
+                "POST",
+                &path,
+                ct,
+                &body,
+            )
+            .await
+        }
+    };
+    let r = post(evil.to_string()).await;
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert_eq!(
+        w.state().await,
+        before,
+        "a cross-site request changed something"
+    );
+    // Reading is not a cross-site risk the server can see (the browser keeps the answer
+    // from the other site's page); the server's own pages and non-browser clients pass.
+    let r = post(own.clone()).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    RawClient::try_connect_from(&url, None, Some(&w.alice), Some(&own))
+        .await
+        .expect("the server's own page may connect");
+}
+
+#[tokio::test]
 async fn forged_expired_and_revoked_invitation_links_are_refused() {
     let w = World::new().await;
     let server = &w.server;

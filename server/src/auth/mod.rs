@@ -188,6 +188,11 @@ impl Auth {
         &self.store
     }
 
+    /// The address people open (`--public-url`, else the listening address).
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
     /// Whether an administrator has been set up.
     pub fn has_admin(&self) -> Result<bool, AuthError> {
         Ok(!self.store.records(kind::ADMIN)?.is_empty())
