@@ -6,10 +6,11 @@
 //!
 //! `minutebook admin setup-link` prints a new one-time administrator setup link.
 //!
-//! `minutebook verify FILE` checks an exported signed version against the SHA-256 its
-//! sign-off block carries and against the version the store holds — read from the
-//! database, or asked of a running server (`--server`, `POST /api/verify`) — and exits 0
-//! only when both match (1: does not match, 2: usage or I/O error).
+//! `minutebook verify FILE` checks an exported signed version against the version the
+//! store holds — read from the database, or asked of a running server (`--server`,
+//! `POST /api/verify`) — and a Markdown export also against the SHA-256 its sign-off
+//! block carries (an HTML export must be byte for byte the one frozen at sign-off). It
+//! exits 0 only when all match (1: does not match, 2: usage or I/O error, or unchecked).
 
 use std::path::{Path, PathBuf};
 
@@ -96,7 +97,8 @@ pub struct VerifyArgs {
     #[arg(long, env = "MINUTEBOOK_TOKEN", hide_env_values = true)]
     token: Option<String>,
 
-    /// The exported file (a signed version's Markdown, with its sign-off block).
+    /// The exported file: a signed version's Markdown (with its sign-off block) or HTML
+    /// (with its sign-off footer).
     file: PathBuf,
 }
 
@@ -166,24 +168,48 @@ async fn check_file(args: &VerifyArgs) -> Result<Verdict, NoVerdict> {
             e.utf8_error().valid_up_to()
         ))
     })?;
-    // A file without a block, or altered against its own hash, fails without the store.
-    let facts = match signoff::check(&text, None) {
-        Verdict::SelfConsistent(facts) => facts,
-        verdict => return Ok(verdict),
+    // An HTML export carries the Markdown's hash, so only the store can vouch for it; a
+    // Markdown file without a block, or altered against its own hash, fails at once.
+    let html = signoff::is_html_export(&text);
+    let (facts, unchecked) = if html {
+        match signoff::parse_html(&text) {
+            Ok(facts) => (facts.clone(), Verdict::HtmlUnchecked(facts)),
+            Err(e) => return Ok(Verdict::NoSignOff(e)),
+        }
+    } else {
+        match signoff::check(&text, None) {
+            Verdict::SelfConsistent(facts) => (facts.clone(), Verdict::SelfConsistent(facts)),
+            verdict => return Ok(verdict),
+        }
     };
-    let stored = match &args.server {
+    let found = match &args.server {
         Some(url) => ask_server(url, args.token.as_deref(), text.as_bytes()).await,
         None => read_store(&args.data_dir, &facts).await,
     };
-    match stored {
-        Ok(Some(stored)) => Ok(signoff::check_with(&text, Stored::Found(&stored))),
-        Ok(None) => Ok(signoff::check_with(&text, Stored::NotFound)),
-        Err(e) => Err(NoVerdict::Lookup(Verdict::SelfConsistent(facts), e)),
-    }
+    let found = found.map_err(|e| NoVerdict::Lookup(unchecked, e))?;
+    let stored = found
+        .stored
+        .as_ref()
+        .map_or(Stored::NotFound, Stored::Found);
+    Ok(if html {
+        signoff::check_html(&text, stored, found.html_sha256.as_deref())
+    } else {
+        signoff::check_with(&text, stored)
+    })
 }
 
-/// The stored facts of the version `facts` names, read from the database in `data_dir`.
-async fn read_store(data_dir: &Path, facts: &SignOff) -> anyhow::Result<Option<StoredFacts>> {
+/// What the store holds for the version a file names (the answer of `POST /api/verify`).
+#[derive(Debug, Default, serde::Deserialize)]
+struct Found {
+    /// The version's facts; `None` when no such version is stored.
+    stored: Option<StoredFacts>,
+    /// SHA-256 of the version's HTML export.
+    #[serde(default)]
+    html_sha256: Option<String>,
+}
+
+/// What the database in `data_dir` stores for the version `facts` names.
+async fn read_store(data_dir: &Path, facts: &SignOff) -> anyhow::Result<Found> {
     let path = data_dir.join(DB_FILE);
     let shown = path.display().to_string();
     if !path.exists() {
@@ -208,25 +234,22 @@ async fn read_store(data_dir: &Path, facts: &SignOff) -> anyhow::Result<Option<S
         let found = store.version(&meeting, version);
         drop(store);
         writer.join();
-        found.map(|v| v.map(|v| signoff::stored_facts(&v.info, &meeting)))
+        found.map(|v| match v {
+            Some(v) => Found {
+                stored: Some(signoff::stored_facts(&v.info, &meeting)),
+                html_sha256: minutebook_server::version_export::html(&meeting, &v)
+                    .map(|page| minutebook_shared::trust::sha256_hex(page.as_bytes())),
+            },
+            None => Found::default(),
+        })
     })
     .await
     .context("reading the database")?;
     found.with_context(|| format!("reading version {version} of `{}`", facts.meeting))
 }
 
-/// The answer of `POST /api/verify`.
-#[derive(serde::Deserialize)]
-struct VerifyAnswer {
-    stored: Option<StoredFacts>,
-}
-
 /// Asks the server at `url` what it stores for the version the file names.
-async fn ask_server(
-    url: &str,
-    token: Option<&str>,
-    file: &[u8],
-) -> anyhow::Result<Option<StoredFacts>> {
+async fn ask_server(url: &str, token: Option<&str>, file: &[u8]) -> anyhow::Result<Found> {
     let response = post::post(url, "/api/verify", file, token).await?;
     let message = || {
         serde_json::from_slice::<serde_json::Value>(&response.body)
@@ -240,14 +263,10 @@ async fn ask_server(
             })
     };
     match response.status {
-        200 => {
-            let answer: VerifyAnswer =
-                serde_json::from_slice(&response.body).with_context(|| {
-                    format!("{url} did not answer /api/verify as a Minutebook server does")
-                })?;
-            Ok(answer.stored)
-        }
-        404 => Ok(None),
+        200 => serde_json::from_slice(&response.body).with_context(|| {
+            format!("{url} did not answer /api/verify as a Minutebook server does")
+        }),
+        404 => Ok(Found::default()),
         401 | 403 => bail!(
             "{url} refused (HTTP {}): {}; pass --token TOKEN (or set MINUTEBOOK_TOKEN)",
             response.status,
@@ -673,7 +692,7 @@ mod tests {
         let stored = ask_server(&url, Some("secret"), file.as_bytes())
             .await
             .expect("answers");
-        assert_eq!(stored.as_ref(), Some(&s));
+        assert_eq!(stored.stored.as_ref(), Some(&s));
         let request = String::from_utf8(server.await.expect("served")).expect("text");
         assert!(
             request.starts_with("POST /api/verify HTTP/1.1\r\n"),
@@ -686,13 +705,19 @@ mod tests {
         assert!(request.ends_with(&file), "{request}");
 
         let (url, _server) = fake_server(json_answer("200 OK", r#"{"stored":null}"#)).await;
-        assert_eq!(ask_server(&url, None, b"x").await.expect("answers"), None);
+        assert_eq!(
+            ask_server(&url, None, b"x").await.expect("answers").stored,
+            None
+        );
         let (url, _server) = fake_server(json_answer(
             "404 Not Found",
             r#"{"error":"no such meeting"}"#,
         ))
         .await;
-        assert_eq!(ask_server(&url, None, b"x").await.expect("answers"), None);
+        assert_eq!(
+            ask_server(&url, None, b"x").await.expect("answers").stored,
+            None
+        );
         let (url, _server) =
             fake_server(json_answer("401 Unauthorized", r#"{"error":"sign in"}"#)).await;
         let e = ask_server(&url, None, b"x").await.expect_err("refused");
@@ -711,7 +736,10 @@ mod tests {
         assert!(e.to_string().contains("--server"), "{e}");
         drop(store);
         writer.join();
-        assert_eq!(read_store(dir.path(), &s).await.expect("reads"), None);
+        assert_eq!(
+            read_store(dir.path(), &s).await.expect("reads").stored,
+            None
+        );
     }
 
     /// Freezes version 2 of `board-2026-11` with `body` in a fresh store in `dir`.
@@ -741,6 +769,7 @@ mod tests {
                     info,
                     markdown: body.to_string(),
                     state: Vec::new(),
+                    html: None,
                 })),
                 audit: Vec::new(),
             },

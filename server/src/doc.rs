@@ -59,6 +59,7 @@ use crate::registry::Registry;
 use crate::store::{
     Completion, Record, SignedVersion, Store, StoreError, StoredDoc, WriteOp, Written,
 };
+use crate::version_export;
 
 /// Refused writes after which a connection is closed (1008).
 const MAX_REJECTIONS: u32 = 16;
@@ -751,10 +752,15 @@ impl DocActor {
                 .doc()
                 .transact()
                 .encode_state_as_update_v1(&StateVector::default());
+            let html = version_export::render_html(
+                &view,
+                &minutebook_shared::signoff::SignOff::of_version(&info, &self.name),
+            );
             version = Some(SignedVersion {
                 info,
                 markdown,
                 state,
+                html: Some(html),
             });
         }
         let audit = audit::entry(

@@ -10,12 +10,9 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use minutebook_shared::meeting::{export, Meeting};
-use minutebook_shared::signoff::{self, SignOff};
+use minutebook_shared::signoff;
 use minutebook_shared::trust::{Ledger, Readiness, VersionInfo};
 use serde::Deserialize;
-use yrs::updates::decoder::Decode;
-use yrs::{Doc, Transact, Update};
 
 use crate::access::{read_store, require, ApiError};
 use crate::auth::Caller;
@@ -24,6 +21,7 @@ use crate::http::AppState;
 use crate::ledger::{Command, Refusal};
 use crate::session_api::body;
 use crate::store::SignedVersion;
+use crate::version_export;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -265,16 +263,6 @@ async fn stored_version(
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no version {n} of {name}")))
 }
 
-fn sign_off_of(name: &str, v: &SignedVersion) -> SignOff {
-    SignOff {
-        meeting: name.to_string(),
-        version: v.info.version,
-        signer: v.info.signed.by.clone(),
-        signed_at: v.info.signed.at,
-        sha256: v.info.sha256.clone(),
-    }
-}
-
 fn download(body: String, mime: &str, filename: String) -> Response {
     // `filename` is built from a valid document name and a number: safe inside quotes.
     (
@@ -296,7 +284,7 @@ async fn version_md(
     Path((name, n)): Path<(String, u32)>,
 ) -> Result<Response, ApiError> {
     let v = stored_version(&state, &caller, &name, n).await?;
-    let text = signoff::render_markdown(&v.markdown, &sign_off_of(&name, &v));
+    let text = version_export::markdown(&name, &v);
     Ok(download(
         text,
         "text/markdown; charset=utf-8",
@@ -310,26 +298,12 @@ async fn version_html(
     Path((name, n)): Path<(String, u32)>,
 ) -> Result<Response, ApiError> {
     let v = stored_version(&state, &caller, &name, n).await?;
-    let doc = Doc::new();
-    let decoded = crate::guard::contain(|| {
-        let update = Update::decode_v1(&v.state).map_err(|e| e.to_string())?;
-        doc.transact_mut()
-            .apply_update(update)
-            .map_err(|e| e.to_string())
-    });
-    if !matches!(decoded, Ok(Ok(()))) {
-        return Err(ApiError::new(
+    let html = version_export::html(&name, &v).ok_or_else(|| {
+        ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "the stored version could not be read",
-        ));
-    }
-    let meeting = Meeting::new(doc);
-    let html = export::html(&meeting.view(&meeting.doc().transact()));
-    let footer = signoff::render_html_footer(&sign_off_of(&name, &v));
-    let html = match html.rfind("</body>") {
-        Some(at) => format!("{}{footer}\n{}", &html[..at], &html[at..]),
-        None => format!("{html}\n{footer}"),
-    };
+        )
+    })?;
     Ok(download(
         html,
         "text/html; charset=utf-8",
@@ -415,10 +389,22 @@ async fn global_audit_log(
 async fn verify(State(state): State<AppState>, file: Bytes) -> Result<Response, ApiError> {
     let text = std::str::from_utf8(&file)
         .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "the file is not UTF-8 text"))?;
-    let (_, block) = signoff::parse(text)
-        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
+    let html = signoff::is_html_export(text);
+    let block = if html {
+        signoff::parse_html(text)
+    } else {
+        signoff::parse(text).map(|(_, block)| block)
+    }
+    .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
     let (meeting, version) = (block.meeting.clone(), block.version);
     let found = read_store(&state, move |store| store.version(&meeting, version)).await?;
-    let stored = found.map(|v| signoff::stored_facts(&v.info, &block.meeting));
-    Ok(Json(serde_json::json!({ "stored": stored })).into_response())
+    let stored = found
+        .as_ref()
+        .map(|v| signoff::stored_facts(&v.info, &block.meeting));
+    // For an HTML export: the SHA-256 of that version's HTML export, to compare bytes.
+    let html_sha256 = found
+        .filter(|_| html)
+        .and_then(|v| version_export::html(&block.meeting, &v))
+        .map(|page| minutebook_shared::trust::sha256_hex(page.as_bytes()));
+    Ok(Json(serde_json::json!({ "stored": stored, "html_sha256": html_sha256 })).into_response())
 }

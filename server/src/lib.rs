@@ -41,6 +41,7 @@ pub mod records;
 pub mod registry;
 pub mod session_api;
 pub mod store;
+pub mod version_export;
 
 use std::net::SocketAddr;
 use std::time::Duration;

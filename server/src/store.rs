@@ -179,6 +179,10 @@ pub struct SignedVersion {
     /// The full document state as a v1 update (stored in its own table).
     #[serde(skip)]
     pub state: Vec<u8>,
+    /// The HTML export, sign-off footer included, frozen at sign-off (`None` for
+    /// versions signed before it was kept: see [`crate::version_export::html`]).
+    #[serde(default)]
+    pub html: Option<String>,
 }
 
 /// What became durable.

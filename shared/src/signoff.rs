@@ -30,8 +30,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::meeting::html::esc;
 use crate::trust::{sha256_hex, VersionInfo};
+
+mod html;
+pub use html::{check_html, is_html_export, parse_html, render_html_footer, with_html_footer};
 
 /// The line that starts a sign-off block.
 pub const MARKER: &str = "<!-- minutebook:sign-off -->";
@@ -231,7 +233,7 @@ fn parse_version(v: &str, line: &str) -> Result<(u32, String), SignOffError> {
     Ok((number, unescape(name, FIELD, line)?))
 }
 
-fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('\n', "\\n")
         .replace('\r', "\\r")
@@ -259,24 +261,6 @@ fn unescape(s: &str, field: &'static str, line: &str) -> Result<String, SignOffE
         }
     }
     Ok(out)
-}
-
-/// The HTML export's sign-off footer for `s` (every value escaped).
-pub fn render_html_footer(s: &SignOff) -> String {
-    format!(
-        "<footer class=\"sign-off\" data-minutebook=\"sign-off\">\n\
-         <p>Signed off by <strong>{signer}</strong> at \
-         <time datetime=\"{iso}\">{shown}</time>.</p>\n\
-         <p>Version {version} of meeting <code>{meeting}</code>.</p>\n\
-         <p>SHA-256 of the canonical Markdown: <code>{sha}</code></p>\n\
-         </footer>\n",
-        signer = esc(&s.signer),
-        iso = iso_utc(s.signed_at),
-        shown = format_utc(s.signed_at),
-        version = s.version,
-        meeting = esc(&s.meeting),
-        sha = esc(&s.sha256),
-    )
 }
 
 /// What the server's store said about the version a file names.
@@ -312,6 +296,15 @@ pub enum Verdict {
     SelfConsistent(SignOff),
     /// (e) The file matches its hash and the stored version.
     Verified(SignOff),
+    /// An HTML export whose facts match the stored version but whose bytes are not that
+    /// version's HTML export: the file was altered.
+    HtmlAltered {
+        carried: SignOff,
+        actual_sha256: String,
+        expected_sha256: String,
+    },
+    /// An HTML export, not checked: only the stored version can vouch for its bytes.
+    HtmlUnchecked(SignOff),
 }
 
 impl Verdict {
@@ -324,7 +317,10 @@ impl Verdict {
     pub fn mismatch(&self) -> bool {
         matches!(
             self,
-            Verdict::NoSignOff(_) | Verdict::Altered { .. } | Verdict::NotAsStored { .. }
+            Verdict::NoSignOff(_)
+                | Verdict::Altered { .. }
+                | Verdict::NotAsStored { .. }
+                | Verdict::HtmlAltered { .. }
         )
     }
 
@@ -332,10 +328,12 @@ impl Verdict {
     pub fn carried(&self) -> Option<&SignOff> {
         match self {
             Verdict::NoSignOff(_) => None,
-            Verdict::Altered { carried, .. } | Verdict::NotAsStored { carried, .. } => {
-                Some(carried)
+            Verdict::Altered { carried, .. }
+            | Verdict::NotAsStored { carried, .. }
+            | Verdict::HtmlAltered { carried, .. } => Some(carried),
+            Verdict::SelfConsistent(s) | Verdict::Verified(s) | Verdict::HtmlUnchecked(s) => {
+                Some(s)
             }
-            Verdict::SelfConsistent(s) | Verdict::Verified(s) => Some(s),
         }
     }
 }
@@ -384,6 +382,26 @@ impl fmt::Display for Verdict {
                  checked against the stored version {} of meeting `{}`",
                 s.sha256, s.version, s.meeting
             ),
+            Verdict::HtmlAltered {
+                carried,
+                actual_sha256,
+                expected_sha256,
+            } => write!(
+                f,
+                "DOES NOT MATCH: the file was altered after sign-off: it is not the HTML export \
+                 of the stored version {} of meeting `{}` (its SHA-256 is {actual_sha256}, the \
+                 export's is {expected_sha256})",
+                carried.version,
+                escape(&carried.meeting)
+            ),
+            Verdict::HtmlUnchecked(s) => write!(
+                f,
+                "NOT VERIFIED: an HTML export can only be checked against the stored version \
+                 {} of meeting `{}`: pass --data-dir DIR or --server URL (or verify the \
+                 Markdown export, which carries its own hash)",
+                s.version,
+                escape(&s.meeting)
+            ),
             Verdict::Verified(s) => write!(
                 f,
                 "VERIFIED: version {} of meeting `{}`, signed off by {} at {}, SHA-256 {}",
@@ -398,7 +416,7 @@ impl fmt::Display for Verdict {
 }
 
 /// The fields in which the carried facts differ from the stored ones, in words.
-fn differences(carried: &SignOff, stored: &StoredFacts) -> Vec<String> {
+pub(crate) fn differences(carried: &SignOff, stored: &StoredFacts) -> Vec<String> {
     let mut out = Vec::new();
     if carried.meeting != stored.meeting {
         out.push(format!(
@@ -490,7 +508,7 @@ pub fn format_utc(ms: u64) -> String {
 }
 
 /// Unix milliseconds as ISO 8601 (`2026-11-26T10:04:05.123Z`), for `<time datetime>`.
-fn iso_utc(ms: u64) -> String {
+pub(crate) fn iso_utc(ms: u64) -> String {
     let shown = format_utc(ms);
     let core = shown.strip_suffix(" UTC").unwrap_or(&shown);
     format!("{}Z", core.replacen(' ', "T", 1))

@@ -843,7 +843,28 @@ async fn signed_versions_export_with_their_hash_and_verify() {
         ))
         .await;
     assert_eq!(html.status, 200);
-    assert!(html.text().contains(&sha));
+    let html = html.text();
+    assert!(html.contains(&sha));
+    // It verifies against the stored version (it was frozen at sign-off); one changed
+    // byte of the minutes, or a footer naming another signer, does not.
+    let (code, out) = verify(&w.server, &html).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("VERIFIED: version 1"), "{out}");
+    let altered = html.replacen("<h1>", "<h1>X", 1);
+    assert_ne!(altered, html, "the HTML export has a heading");
+    let (code, out) = verify(&w.server, &altered).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("DOES NOT MATCH: the file was altered"),
+        "{out}"
+    );
+    let forged = html.replace(
+        "Signed off by <strong>Chair<",
+        "Signed off by <strong>Mallory<",
+    );
+    let (code, out) = verify(&w.server, &forged).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("Mallory"), "{out}");
     let diff = w
         .as_(&w.alice)
         .get(&format!("/api/meetings/{}/versions/1/diff", w.meeting))

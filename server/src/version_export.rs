@@ -1,0 +1,46 @@
+//! The exports of a signed version, each ending in its sign-off block: the Markdown (the
+//! canonical rendering the chair signed, plus the block) and the HTML page (frozen at
+//! sign-off, so that later changes to the renderer never change a signed export).
+
+use minutebook_shared::meeting::{export, Meeting, MeetingView};
+use minutebook_shared::signoff::{self, SignOff};
+use yrs::updates::decoder::Decode;
+use yrs::{Doc, Transact, Update};
+
+use crate::store::SignedVersion;
+
+/// The sign-off facts of version `v` of meeting `name`.
+pub fn facts(name: &str, v: &SignedVersion) -> SignOff {
+    SignOff::of_version(&v.info, name)
+}
+
+/// The Markdown export of `v`.
+pub fn markdown(name: &str, v: &SignedVersion) -> String {
+    signoff::render_markdown(&v.markdown, &facts(name, v))
+}
+
+/// The HTML export of the minutes `view`, signed as `facts` (what is frozen at sign-off).
+pub fn render_html(view: &MeetingView, facts: &SignOff) -> String {
+    signoff::with_html_footer(&export::html(view), facts)
+}
+
+/// The HTML export of `v`: as frozen at sign-off, or (for versions signed before HTML
+/// exports were frozen) rendered from the stored state. `None` if that state is unreadable.
+pub fn html(name: &str, v: &SignedVersion) -> Option<String> {
+    if let Some(html) = &v.html {
+        return Some(html.clone());
+    }
+    let doc = Doc::new();
+    let decoded = crate::guard::contain(|| {
+        let update = Update::decode_v1(&v.state).map_err(|e| e.to_string())?;
+        doc.transact_mut()
+            .apply_update(update)
+            .map_err(|e| e.to_string())
+    });
+    if !matches!(decoded, Ok(Ok(()))) {
+        return None;
+    }
+    let meeting = Meeting::new(doc);
+    let view = meeting.view(&meeting.doc().transact());
+    Some(render_html(&view, &facts(name, v)))
+}
