@@ -10,7 +10,8 @@
 //! the SyncStep1/SyncStep2 exchange on reconnect. [`SyncClient::set_online`] simulates
 //! losing the network (used by tests).
 
-use std::collections::VecDeque;
+mod watermark;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,6 +27,8 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use yrs::updates::decoder::Decode;
 use yrs::{Doc, ReadTxn, Transact, TransactionMut, Update};
+
+use watermark::Watermark;
 
 use crate::protocol::{
     self, Message, SyncMessage, MSG_LEDGER, MSG_REJECTED, MSG_SAVED, SUBPROTOCOL,
@@ -54,7 +57,8 @@ pub struct Status {
     pub synced: bool,
     /// Local changes made so far (1-based sequence over the client's lifetime).
     pub local: u64,
-    /// Every local change with a sequence number ≤ `saved` is durable on the server.
+    /// Every local change with a sequence number ≤ `saved` is durable on the server. It
+    /// never reaches a change the server refused (see [`Status::rejected`]).
     pub saved: u64,
     /// Remote updates applied so far.
     pub remote: u64,
@@ -64,7 +68,8 @@ pub struct Status {
     pub last_close: Option<(u16, String)>,
     /// The meeting's ledger, as last sent by the server.
     pub ledger: Option<crate::trust::Ledger>,
-    /// Writes the server refused, and the reason for the last one.
+    /// Writes the server refused, and the reason for the last one. Once one is refused,
+    /// `saved` stays below it for the client's lifetime.
     pub rejected: u64,
     pub last_rejection: Option<String>,
 }
@@ -164,6 +169,7 @@ impl SyncClient {
             local_rx,
             online: online_rx,
             local: 0,
+            saved_cap: None,
         };
         let task = tokio::spawn(worker.run());
         SyncClient {
@@ -266,6 +272,8 @@ struct Worker {
     online: watch::Receiver<bool>,
     /// Local changes taken from the observer so far.
     local: u64,
+    /// The last local change that may be called saved, once the server refused one.
+    saved_cap: Option<u64>,
 }
 
 /// How a session ended.
@@ -368,9 +376,7 @@ impl Worker {
             s.synced = false;
             s.connections += 1;
         });
-        // (message number on this connection, local changes it covers)
-        let mut unacked: VecDeque<(u64, u64)> = VecDeque::new();
-        let mut sent: u64 = 0;
+        let mut acks = Watermark::default();
         let sv = self.doc.transact().state_vector();
         if send(&mut socket, &Message::Sync(SyncMessage::SyncStep1(sv)))
             .await
@@ -402,8 +408,7 @@ impl Worker {
                             if send(&mut socket, &Message::Sync(SyncMessage::SyncStep2(diff))).await.is_err() {
                                 return End::Lost(None);
                             }
-                            sent += 1;
-                            unacked.push_back((sent, self.local_pending()));
+                            acks.sent(self.local_pending());
                         }
                         Message::Sync(SyncMessage::SyncStep2(ref update)) | Message::Sync(SyncMessage::Update(ref update)) => {
                             let step2 = matches!(msg, Message::Sync(SyncMessage::SyncStep2(_)));
@@ -417,14 +422,9 @@ impl Worker {
                             });
                         }
                         Message::Custom(MSG_SAVED, payload) => {
-                            if let Ok(count) = protocol::parse_saved(&payload) {
-                                let mut saved = None;
-                                while unacked.front().is_some_and(|(n, _)| *n <= count) {
-                                    saved = unacked.pop_front().map(|(_, local)| local);
-                                }
-                                if let Some(saved) = saved {
-                                    self.set(|s| s.saved = s.saved.max(saved));
-                                }
+                            if let Some(covered) = protocol::parse_saved(&payload).ok().and_then(|count| acks.acked(count)) {
+                                let saved = covered.min(self.saved_cap.unwrap_or(u64::MAX));
+                                self.set(|s| s.saved = s.saved.max(saved));
                             }
                         }
                         Message::Custom(MSG_LEDGER, payload) => {
@@ -433,9 +433,11 @@ impl Worker {
                             }
                         }
                         Message::Custom(MSG_REJECTED, payload) => {
-                            let reason = serde_json::from_slice::<protocol::Rejected>(&payload)
-                                .map(|r| r.reason)
-                                .unwrap_or_else(|_| "refused".into());
+                            let rejected = serde_json::from_slice::<protocol::Rejected>(&payload).ok();
+                            // Unreadable: assume the worst, nothing more is saved.
+                            let cap = rejected.as_ref().map_or(0, |r| acks.refused(r.count));
+                            self.saved_cap = Some(self.saved_cap.map_or(cap, |c| c.min(cap)));
+                            let reason = rejected.map_or_else(|| "refused".into(), |r| r.reason);
                             self.set(|s| {
                                 s.rejected += 1;
                                 s.last_rejection = Some(reason);
@@ -450,8 +452,7 @@ impl Worker {
                     if send(&mut socket, &Message::Sync(SyncMessage::Update(update))).await.is_err() {
                         return End::Lost(None);
                     }
-                    sent += 1;
-                    unacked.push_back((sent, self.local));
+                    acks.sent(self.local);
                 }
                 changed = self.online.changed() => {
                     if changed.is_err() { return End::Stopped; }
