@@ -209,10 +209,7 @@ async fn scenario(
     // their own, B's offline edit reaches A, and everything is saved again.
     let mut config = server.config.clone();
     config.listen = addr;
-    let restarted = minutebook_server::start(config.clone())
-        .await
-        .context("restart the server")?;
-    let result = async {
+    let reconnected = async {
         for (who, client) in [("A", a), ("B", b)] {
             let seen = wait_for(
                 client,
@@ -228,13 +225,8 @@ async fn scenario(
             );
         }
         anyhow::Ok(())
-    }
-    .await;
-    restarted
-        .shutdown()
-        .await
-        .context("stop the restarted server")?;
-    result?;
+    };
+    while_serving(config.clone(), reconnected).await?;
 
     // Offline again, B types and then leaves the page before the server is back: the
     // browser kept the edit, and the next visit sends it.
@@ -244,10 +236,7 @@ async fn scenario(
     let seventh = format!("{sixth} (page closed offline)");
     wait_for(b, "B", "its second offline edit", |e| e.value == seventh).await?;
     b.goto("about:blank").await.context("leave the page")?;
-    let restarted = minutebook_server::start(config)
-        .await
-        .context("restart the server again")?;
-    let result = async {
+    let reopened = async {
         b.goto(&url).await.context("open the page again")?;
         for (who, client) in [("A", a), ("B", b)] {
             wait_for(client, who, "the edit kept in B's browser, saved", |e| {
@@ -264,8 +253,20 @@ async fn scenario(
             .await?;
         ensure!(left == json!([]), "B's browser still keeps {left}");
         anyhow::Ok(())
-    }
-    .await;
+    };
+    while_serving(config, reopened).await
+}
+
+/// Restarts the server over `config`, runs `steps` against it, then stops it (flushing)
+/// whatever `steps` gave.
+async fn while_serving(
+    config: minutebook_server::config::ServerConfig,
+    steps: impl std::future::Future<Output = anyhow::Result<()>>,
+) -> anyhow::Result<()> {
+    let restarted = minutebook_server::start(config)
+        .await
+        .context("restart the server")?;
+    let result = steps.await;
     restarted
         .shutdown()
         .await
