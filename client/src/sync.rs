@@ -221,12 +221,10 @@ impl SyncProvider {
             crate::warn(&format!("sync: cannot observe local changes: {e}"));
         }
         install_page_hooks(&inner);
-        // Unsaved changes an earlier page left behind: applied as local edits (so they
-        // count as unsaved) before the socket opens, so the handshake sends them.
-        // (No borrow of `inner` here: the observer above records the restored edits.)
-        let restored = earlier_copy.restore(&doc);
-        if restored {
-            inner.borrow_mut().copy_stored = true;
+        // Unsaved changes an earlier page left behind: applied as local edits before the
+        // socket opens, so the observer above counts them as unsaved and keeps them in a
+        // new copy, and the handshake sends them. (No borrow of `inner` here.)
+        if earlier_copy.restore(&doc) {
             crate::warn("sync: applied unsaved changes kept from an earlier visit");
         }
         report(&inner);

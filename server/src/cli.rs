@@ -22,7 +22,7 @@ use minutebook_server::meetings::{self, ExportFormat, ImportFormat};
 use minutebook_server::registry::Registry;
 use minutebook_server::store::{Store, WriterThread};
 use minutebook_server::DB_FILE;
-use minutebook_shared::signoff::{self, SignOff, Stored, StoredFacts, Verdict};
+use minutebook_shared::signoff::{self, SignOff, Stored, Verdict, VerifyAnswer};
 
 /// Formats `import` reads.
 #[derive(Clone, Copy, ValueEnum)]
@@ -184,7 +184,7 @@ async fn check_file(args: &VerifyArgs) -> Result<Verdict, NoVerdict> {
     };
     let found = match &args.server {
         Some(url) => ask_server(url, args.token.as_deref(), text.as_bytes()).await,
-        None => read_store(&args.data_dir, &facts).await,
+        None => read_store(&args.data_dir, &facts, html).await,
     };
     let found = found.map_err(|e| NoVerdict::Lookup(unchecked, e))?;
     let stored = found
@@ -198,18 +198,9 @@ async fn check_file(args: &VerifyArgs) -> Result<Verdict, NoVerdict> {
     })
 }
 
-/// What the store holds for the version a file names (the answer of `POST /api/verify`).
-#[derive(Debug, Default, serde::Deserialize)]
-struct Found {
-    /// The version's facts; `None` when no such version is stored.
-    stored: Option<StoredFacts>,
-    /// SHA-256 of the version's HTML export.
-    #[serde(default)]
-    html_sha256: Option<String>,
-}
-
-/// What the database in `data_dir` stores for the version `facts` names.
-async fn read_store(data_dir: &Path, facts: &SignOff) -> anyhow::Result<Found> {
+/// What the database in `data_dir` stores for the version `facts` names (`html`: the
+/// file is an HTML export).
+async fn read_store(data_dir: &Path, facts: &SignOff, html: bool) -> anyhow::Result<VerifyAnswer> {
     let path = data_dir.join(DB_FILE);
     let shown = path.display().to_string();
     if !path.exists() {
@@ -234,14 +225,7 @@ async fn read_store(data_dir: &Path, facts: &SignOff) -> anyhow::Result<Found> {
         let found = store.version(&meeting, version);
         drop(store);
         writer.join();
-        found.map(|v| match v {
-            Some(v) => Found {
-                stored: Some(signoff::stored_facts(&v.info, &meeting)),
-                html_sha256: minutebook_server::version_export::html(&meeting, &v)
-                    .map(|page| minutebook_shared::trust::sha256_hex(page.as_bytes())),
-            },
-            None => Found::default(),
-        })
+        found.map(|v| minutebook_server::version_export::verify_answer(&meeting, v.as_ref(), html))
     })
     .await
     .context("reading the database")?;
@@ -249,7 +233,7 @@ async fn read_store(data_dir: &Path, facts: &SignOff) -> anyhow::Result<Found> {
 }
 
 /// Asks the server at `url` what it stores for the version the file names.
-async fn ask_server(url: &str, token: Option<&str>, file: &[u8]) -> anyhow::Result<Found> {
+async fn ask_server(url: &str, token: Option<&str>, file: &[u8]) -> anyhow::Result<VerifyAnswer> {
     let response = post::post(url, "/api/verify", file, token).await?;
     let message = || {
         serde_json::from_slice::<serde_json::Value>(&response.body)
@@ -266,7 +250,7 @@ async fn ask_server(url: &str, token: Option<&str>, file: &[u8]) -> anyhow::Resu
         200 => serde_json::from_slice(&response.body).with_context(|| {
             format!("{url} did not answer /api/verify as a Minutebook server does")
         }),
-        404 => Ok(Found::default()),
+        404 => Ok(VerifyAnswer::default()),
         401 | 403 => bail!(
             "{url} refused (HTTP {}): {}; pass --token TOKEN (or set MINUTEBOOK_TOKEN)",
             response.status,
@@ -728,16 +712,21 @@ mod tests {
     async fn reads_an_empty_store() {
         let dir = tempfile::tempdir().expect("temp dir");
         let s = facts("# Minutes\n");
-        let e = read_store(dir.path(), &s).await.expect_err("no database");
+        let e = read_store(dir.path(), &s, false)
+            .await
+            .expect_err("no database");
         assert!(e.to_string().contains("no database"), "{e}");
         let (store, writer) = Store::open(&dir.path().join(DB_FILE)).expect("opens");
         // While another handle holds the database, the error points at --server.
-        let e = read_store(dir.path(), &s).await.expect_err("in use");
+        let e = read_store(dir.path(), &s, false).await.expect_err("in use");
         assert!(e.to_string().contains("--server"), "{e}");
         drop(store);
         writer.join();
         assert_eq!(
-            read_store(dir.path(), &s).await.expect("reads").stored,
+            read_store(dir.path(), &s, false)
+                .await
+                .expect("reads")
+                .stored,
             None
         );
     }

@@ -398,13 +398,6 @@ async fn verify(State(state): State<AppState>, file: Bytes) -> Result<Response, 
     .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
     let (meeting, version) = (block.meeting.clone(), block.version);
     let found = read_store(&state, move |store| store.version(&meeting, version)).await?;
-    let stored = found
-        .as_ref()
-        .map(|v| signoff::stored_facts(&v.info, &block.meeting));
-    // For an HTML export: the SHA-256 of that version's HTML export, to compare bytes.
-    let html_sha256 = found
-        .filter(|_| html)
-        .and_then(|v| version_export::html(&block.meeting, &v))
-        .map(|page| minutebook_shared::trust::sha256_hex(page.as_bytes()));
-    Ok(Json(serde_json::json!({ "stored": stored, "html_sha256": html_sha256 })).into_response())
+    let answer = version_export::verify_answer(&block.meeting, found.as_ref(), html);
+    Ok(Json(answer).into_response())
 }

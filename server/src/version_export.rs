@@ -3,7 +3,8 @@
 //! sign-off, so that later changes to the renderer never change a signed export).
 
 use minutebook_shared::meeting::{export, Meeting, MeetingView};
-use minutebook_shared::signoff::{self, SignOff};
+use minutebook_shared::signoff::{self, SignOff, VerifyAnswer};
+use minutebook_shared::trust::sha256_hex;
 use yrs::updates::decoder::Decode;
 use yrs::{Doc, Transact, Update};
 
@@ -22,6 +23,21 @@ pub fn markdown(name: &str, v: &SignedVersion) -> String {
 /// The HTML export of the minutes `view`, signed as `facts` (what is frozen at sign-off).
 pub fn render_html(view: &MeetingView, facts: &SignOff) -> String {
     signoff::with_html_footer(&export::html(view), facts)
+}
+
+/// What `minutebook verify` needs of the stored version `v` of `name` (if stored): its
+/// facts, and for an HTML file (`html`) the SHA-256 of its HTML export.
+pub fn verify_answer(name: &str, v: Option<&SignedVersion>, html: bool) -> VerifyAnswer {
+    let Some(v) = v else {
+        return VerifyAnswer::default();
+    };
+    VerifyAnswer {
+        stored: Some(signoff::stored_facts(&v.info, name)),
+        html_sha256: html
+            .then(|| self::html(name, v))
+            .flatten()
+            .map(|page| sha256_hex(page.as_bytes())),
+    }
 }
 
 /// The HTML export of `v`: as frozen at sign-off, or (for versions signed before HTML

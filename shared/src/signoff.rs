@@ -78,6 +78,17 @@ impl SignOff {
 /// (`POST /api/verify` answers `{"stored": StoredFacts | null}`).
 pub type StoredFacts = SignOff;
 
+/// What the store holds for the version a file names: the answer of `POST /api/verify`,
+/// and what `minutebook verify --data-dir` reads itself.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyAnswer {
+    /// The version's facts; `None` when no such version is stored.
+    pub stored: Option<StoredFacts>,
+    /// For an HTML file: the SHA-256 of that version's HTML export.
+    #[serde(default)]
+    pub html_sha256: Option<String>,
+}
+
 /// The facts the store holds for version `info` of `meeting` (for `/api/verify`).
 pub fn stored_facts(info: &VersionInfo, meeting: &str) -> StoredFacts {
     SignOff::of_version(info, meeting)

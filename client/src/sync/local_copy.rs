@@ -28,7 +28,8 @@ impl LocalCopy {
 
     /// Applies a stored copy to `doc`, if there is one that decodes. Returns whether it
     /// did. The copy is deleted before it is decoded (a corrupt copy that crashed the
-    /// page would otherwise crash every later load) and stored again once applied.
+    /// page would otherwise crash every later load); the provider stores the document
+    /// again when the applied changes count as unsaved.
     pub fn restore(&self, doc: &Doc) -> bool {
         let Some(storage) = storage() else {
             return false;
@@ -47,7 +48,7 @@ impl LocalCopy {
             .map_err(|e| e.to_string())
             .and_then(|mut txn| txn.apply_update(update).map_err(|e| e.to_string()));
         match applied {
-            Ok(()) => self.store(doc),
+            Ok(()) => true,
             Err(e) => {
                 crate::warn(&format!("sync: cannot apply the stored unsaved copy: {e}"));
                 false
