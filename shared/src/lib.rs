@@ -1,5 +1,6 @@
 //! Code shared by the Minutebook server, the browser client and the tests.
 //!
+//! - [`depth`]: nesting limits checked before any recursive decoder runs.
 //! - [`protocol`]: the wire protocol — standard y-protocols messages (through
 //!   `yrs::sync`) plus Minutebook's one extension, the durable "saved" acknowledgement.
 //! - [`schema`]: the names of the shared document's root types, in one place.
@@ -13,6 +14,7 @@
 //!
 //! Everything except `client` compiles for both native targets and wasm32.
 
+pub mod depth;
 pub mod diff;
 pub mod meeting;
 pub mod protocol;
