@@ -42,8 +42,7 @@ use minutebook_shared::meeting::{ActionId, Meeting};
 use minutebook_shared::protocol::{self, Awareness, AwarenessUpdate, Message, SyncMessage};
 use tokio::sync::{mpsc, oneshot};
 use yrs::block::ClientID;
-use yrs::updates::decoder::Decode;
-use yrs::{Doc, ReadTxn, StateVector, Transact, TransactionMut, Update};
+use yrs::{Doc, ReadTxn, StateVector, Transact, TransactionMut};
 
 use minutebook_shared::meeting::export;
 use minutebook_shared::protocol::Rejected;
@@ -51,6 +50,7 @@ use minutebook_shared::trust::{self, Ledger, VersionInfo};
 
 use crate::audit;
 use crate::auth::Access;
+use crate::docs::updates::{self, build_doc};
 use crate::guard::{self, Panicked};
 use crate::ledger::{Command, Decision, Refusal};
 use crate::outbox::{code, CloseReason, Outbox};
@@ -392,18 +392,17 @@ impl DocActor {
                     let _ = done.send(Err("the minutes are signed off and read-only".into()));
                     return;
                 }
-                match apply(self.doc(), &update) {
-                    Ok(Ok(true)) => {
+                match updates::apply(self.doc(), &update) {
+                    Ok(true) => {
                         self.append(update, SERVER);
                         self.emit(Effect::Applied(done));
                     }
-                    Ok(Ok(false)) => self.emit(Effect::Applied(done)),
-                    Ok(Err(e)) => {
+                    Ok(false) => self.emit(Effect::Applied(done)),
+                    Err(e) => {
                         let _ = done.send(Err(format!("update rejected: {e}")));
-                    }
-                    Err(Panicked(p)) => {
-                        let _ = done.send(Err(format!("update rejected: {p}")));
-                        self.rebuild().await;
+                        if e.poisoned() {
+                            self.rebuild().await;
+                        }
                     }
                 }
             }
@@ -591,30 +590,25 @@ impl DocActor {
         } else {
             None
         };
-        // A refused role's update is only inspected, never applied.
+        // A refused role's update is only inspected (without yrs decoding it), never
+        // applied.
         let outcome = match refusal {
-            Some(_) => changes_anything(self.doc(), &raw),
-            None => apply(self.doc(), &raw),
+            Some(_) => updates::would_change(self.doc(), &raw),
+            None => updates::apply(self.doc(), &raw),
         };
         let changed = match outcome {
-            Ok(Ok(changed)) => changed,
-            Ok(Err(e)) => {
+            Ok(changed) => changed,
+            Err(e) => {
+                if e.poisoned() {
+                    tracing::error!(doc = %self.name, conn, error = %e, "decoding or applying an update panicked; discarding it");
+                } else {
+                    tracing::warn!(doc = %self.name, conn, error = %e, "update refused as invalid");
+                }
                 self.close_peer(
                     conn,
                     CloseReason::new(code::INVALID_PAYLOAD, format!("update rejected: {e}")),
                 );
-                return;
-            }
-            Err(Panicked(p)) => {
-                tracing::error!(doc = %self.name, conn, panic = %p, "decoding or applying an update panicked; discarding it");
-                self.close_peer(
-                    conn,
-                    CloseReason::new(
-                        code::INVALID_PAYLOAD,
-                        "update rejected: it crashed the decoder",
-                    ),
-                );
-                if refusal.is_none() {
+                if e.poisoned() && refusal.is_none() {
                     self.rebuild().await;
                 }
                 return;
@@ -1054,80 +1048,9 @@ fn frame(msg: &Message) -> Bytes {
     Bytes::from(protocol::encode(msg))
 }
 
-/// Whether an update would change the document, decided without applying it: it carries
-/// structs beyond the document's state, or deletions the document does not have.
-fn changes_anything(doc: &Doc, raw: &[u8]) -> Result<Result<bool, String>, Panicked> {
-    guard::contain(|| {
-        let update = Update::decode_v1(raw).map_err(|e| format!("cannot decode: {e}"))?;
-        let txn = doc.transact();
-        if update.extends(&txn.state_vector()) {
-            return Ok(true);
-        }
-        if update.delete_set().is_empty() {
-            return Ok(false);
-        }
-        // Deletions the document already has change nothing.
-        let mut extra = update.delete_set().clone();
-        extra.diff_with(&txn.snapshot().delete_set);
-        Ok(extra
-            .iter()
-            .any(|(_, ranges)| ranges.iter().any(|r| !r.is_empty())))
-    })
-}
-
-/// Decodes and applies an update; `Ok(Ok(true))` when it added anything that must be stored.
-fn apply(doc: &Doc, raw: &[u8]) -> Result<Result<bool, String>, Panicked> {
-    guard::contain(|| {
-        let update = Update::decode_v1(raw).map_err(|e| format!("cannot decode: {e}"))?;
-        let update_sv = update.state_vector();
-        let carries_deletes = !update.delete_set().is_empty();
-        let mut txn = doc.transact_mut();
-        txn.apply_update(update).map_err(|e| e.to_string())?;
-        let after = txn.after_state();
-        // Content stashed as pending (missing its predecessors) must be stored too.
-        let pending = update_sv
-            .iter()
-            .any(|(client, clock)| *clock > after.get(client));
-        Ok(txn.before_state() != after
-            || !txn.delete_set().is_empty()
-            || pending
-            || carries_deletes)
-    })
-}
-
 async fn load_stored(store: &Store, name: &Arc<str>) -> Result<StoredDoc, StoreError> {
     let (store, name) = (store.clone(), name.clone());
     tokio::task::spawn_blocking(move || store.load(&name))
         .await
         .unwrap_or_else(|e| Err(StoreError::from_join(e)))
-}
-
-/// Rebuilds a document from its snapshot and log. Stored updates were validated before
-/// they were written; one that still fails is logged and skipped rather than blocking
-/// the whole document.
-pub(crate) fn build_doc(name: &str, stored: &StoredDoc) -> Doc {
-    let doc = Doc::new();
-    let parts = stored
-        .snapshot
-        .iter()
-        .map(|(s, u)| (*s, u))
-        .chain(stored.log.iter().map(|(s, u)| (*s, u)));
-    for (seq, bytes) in parts {
-        let result = guard::contain(|| {
-            let update = Update::decode_v1(bytes).map_err(|e| e.to_string())?;
-            doc.transact_mut()
-                .apply_update(update)
-                .map_err(|e| e.to_string())
-        });
-        match result {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => {
-                tracing::error!(doc = name, seq, error = %e, "stored update could not be applied")
-            }
-            Err(p) => {
-                tracing::error!(doc = name, seq, error = %p, "stored update could not be applied")
-            }
-        }
-    }
-    doc
 }

@@ -12,7 +12,8 @@
 //!   [`action_log`]: the actions of a whole series;
 //! - [`connection`]: one WebSocket connection (decode, limits, keepalive, close reasons);
 //! - [`outbox`]: a connection's bounded outbound queue (slow clients are disconnected);
-//! - [`registry`] and [`doc`]: one actor task per loaded document; [`records`]: the
+//! - [`registry`] and [`doc`]: one actor task per loaded document; [`docs`]: the
+//!   pre-scan and application of untrusted updates; [`records`]: the
 //!   catalog entry and action references each meeting's actor keeps;
 //! - [`store`]: redb storage with group commit, update log + snapshots;
 //! - [`guard`]: containment of panics raised by untrusted bytes;
@@ -30,6 +31,7 @@ pub mod config;
 pub mod connection;
 pub mod demo;
 pub mod doc;
+pub mod docs;
 pub mod guard;
 pub mod http;
 pub mod ledger;

@@ -21,7 +21,7 @@ use yrs::updates::decoder::Decode;
 use yrs::{Doc, ReadTxn, StateVector, Transact};
 
 use crate::catalog;
-use crate::doc::build_doc;
+use crate::docs::updates::build_doc;
 use crate::registry::{ApplyError, Registry};
 use crate::store::StoreError;
 

@@ -1,6 +1,7 @@
 //! Code shared by the Minutebook server, the browser client and the tests.
 //!
 //! - [`depth`]: nesting limits checked before any recursive decoder runs.
+//! - [`prescan`]: a non-recursive validating scan of Yjs updates, run before yrs decodes.
 //! - [`protocol`]: the wire protocol — standard y-protocols messages (through
 //!   `yrs::sync`) plus Minutebook's one extension, the durable "saved" acknowledgement.
 //! - [`schema`]: the names of the shared document's root types, in one place.
@@ -17,6 +18,7 @@
 pub mod depth;
 pub mod diff;
 pub mod meeting;
+pub mod prescan;
 pub mod protocol;
 pub mod schema;
 pub mod signoff;

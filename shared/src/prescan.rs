@@ -1,0 +1,525 @@
+//! A validating pre-scan of Yjs v1 update bytes, run before yrs decodes anything.
+//!
+//! yrs decodes `Any` values (and parses embedded JSON) recursively, one stack frame per
+//! level, so a ~10 KB update holding an array nested 5,000 deep overflows the stack and
+//! aborts the whole process; `catch_unwind` cannot contain that. This scan walks the same
+//! encoding **without recursion** (an explicit stack for `Any`, a bracket counter for
+//! JSON strings) and refuses:
+//! - nesting deeper than [`MAX_NESTING`];
+//! - content Minutebook never uses and yrs would decode into something more dangerous
+//!   (sub-documents, weak links);
+//! - counts larger than the bytes that could hold them, truncation and trailing bytes.
+//!
+//! It follows yrs 0.28's v1 decoder field by field (`Update::decode`,
+//! `ItemContent::decode`, `Any::decode`, `IdSet::decode`), so that whatever it accepts is
+//! parsed by yrs the same way. It also returns what a read-only role's update carries —
+//! the number of structs and the delete set — so the server can decide on such an update
+//! without ever handing it to yrs.
+
+use crate::depth::{json_within_depth, MAX_NESTING};
+
+/// Why an update was refused by the pre-scan.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScanError {
+    /// The bytes end in the middle of a field.
+    #[error("truncated update")]
+    Truncated,
+    /// Values nest deeper than the limit.
+    #[error("update nests values deeper than {MAX_NESTING} levels")]
+    TooDeep,
+    /// A field holds a value the encoding does not allow.
+    #[error("malformed update: {0}")]
+    Malformed(&'static str),
+    /// Valid Yjs content that Minutebook does not accept.
+    #[error("unsupported update content: {0}")]
+    Unsupported(&'static str),
+}
+
+/// One deleted range of a delete set: `len` clocks of `client` from `clock`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeletedRange {
+    pub client: u64,
+    pub clock: u32,
+    pub len: u32,
+}
+
+/// What an accepted update carries.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scanned {
+    /// Structs (items, GC and skip ranges) across all clients.
+    pub structs: u64,
+    /// The clocks each client group covers: `(client, first clock, end clock)`.
+    pub clocks: Vec<(u64, u32, u64)>,
+    /// The delete set, range by range, as encoded.
+    pub deletes: Vec<DeletedRange>,
+}
+
+impl Scanned {
+    /// Whether the delete set deletes anything (a range of non-zero length).
+    pub fn deletes_anything(&self) -> bool {
+        self.deletes.iter().any(|r| r.len > 0)
+    }
+}
+
+// Struct and content reference numbers of the v1 encoding (yrs `block.rs`).
+const GC: u8 = 0;
+const SKIP: u8 = 10;
+const HAS_ORIGIN: u8 = 0b1000_0000;
+const HAS_RIGHT_ORIGIN: u8 = 0b0100_0000;
+const HAS_PARENT_SUB: u8 = 0b0010_0000;
+const CONTENT_DELETED: u8 = 1;
+const CONTENT_JSON: u8 = 2;
+const CONTENT_BINARY: u8 = 3;
+const CONTENT_STRING: u8 = 4;
+const CONTENT_EMBED: u8 = 5;
+const CONTENT_FORMAT: u8 = 6;
+const CONTENT_TYPE: u8 = 7;
+const CONTENT_ANY: u8 = 8;
+const CONTENT_DOC: u8 = 9;
+// Type references (yrs `types/mod.rs`).
+const TYPE_XML_ELEMENT: u8 = 3;
+const TYPE_WEAK: u8 = 7;
+const TYPE_DOC: u8 = 9;
+const TYPE_UNDEFINED: u8 = 15;
+
+/// Scans a v1 update (the payload of sync step 2 or an update message).
+pub fn scan_update_v1(bytes: &[u8]) -> Result<Scanned, ScanError> {
+    let mut r = Reader { bytes, pos: 0 };
+    let mut scanned = Scanned::default();
+    let groups = r.var_u32()?;
+    r.fits(groups)?;
+    for _ in 0..groups {
+        let structs = r.var_u32()?;
+        r.fits(structs)?;
+        let client = r.var_u64()?;
+        let first = r.var_u32()?;
+        let mut end = u64::from(first);
+        for _ in 0..structs {
+            end += scan_struct(&mut r)?;
+            scanned.structs += 1;
+        }
+        if structs > 0 {
+            scanned.clocks.push((client, first, end));
+        }
+    }
+    let clients = r.var_u32()?;
+    r.fits(clients)?;
+    for _ in 0..clients {
+        let client = r.var_u64()?;
+        let ranges = r.var_u32()?;
+        r.fits(ranges)?;
+        for _ in 0..ranges {
+            let clock = r.var_u32()?;
+            let len = r.var_u32()?;
+            scanned.deletes.push(DeletedRange { client, clock, len });
+        }
+    }
+    if r.pos != bytes.len() {
+        return Err(ScanError::Malformed("trailing bytes after the delete set"));
+    }
+    Ok(scanned)
+}
+
+/// Scans one struct and returns its length in clocks.
+fn scan_struct(r: &mut Reader) -> Result<u64, ScanError> {
+    let info = r.u8()?;
+    if let SKIP | GC = info {
+        let len = r.var_u32()?;
+        if len == 0 {
+            return Err(ScanError::Malformed("empty struct"));
+        }
+        return Ok(u64::from(len));
+    }
+    let cant_copy_parent_info = info & (HAS_ORIGIN | HAS_RIGHT_ORIGIN) == 0;
+    if info & HAS_ORIGIN != 0 {
+        r.id()?;
+    }
+    if info & HAS_RIGHT_ORIGIN != 0 {
+        r.id()?;
+    }
+    if cant_copy_parent_info {
+        if r.var_u32()? == 1 {
+            r.string()?;
+        } else {
+            r.id()?;
+        }
+        if info & HAS_PARENT_SUB != 0 {
+            r.string()?;
+        }
+    }
+    let len = match info & 0b1111 {
+        CONTENT_DELETED => u64::from(r.var_u32()?),
+        CONTENT_JSON => {
+            // yrs reads `len + 1` strings here (and fails on a negative `len as i32`).
+            let len = r.var_u32()?;
+            if len > i32::MAX as u32 {
+                return Err(ScanError::Malformed("JSON content length"));
+            }
+            r.fits(len)?;
+            for _ in 0..=len {
+                r.json()?;
+            }
+            u64::from(len) + 1
+        }
+        CONTENT_BINARY => {
+            r.buf()?;
+            1
+        }
+        // Strings count UTF-16 code units, as in Yjs.
+        CONTENT_STRING => r.string()?.encode_utf16().count() as u64,
+        CONTENT_EMBED => {
+            r.json()?;
+            1
+        }
+        CONTENT_FORMAT => {
+            r.string()?;
+            r.json()?;
+            1
+        }
+        CONTENT_TYPE => {
+            match r.u8()? {
+                TYPE_XML_ELEMENT => {
+                    r.string()?;
+                }
+                TYPE_WEAK => return Err(ScanError::Unsupported("weak links")),
+                TYPE_DOC => return Err(ScanError::Unsupported("sub-documents")),
+                0..=6 | TYPE_UNDEFINED => {}
+                _ => return Err(ScanError::Malformed("unknown type reference")),
+            }
+            1
+        }
+        CONTENT_ANY => {
+            let len = r.var_u32()?;
+            r.fits(len)?;
+            for _ in 0..len {
+                skip_any(r)?;
+            }
+            u64::from(len)
+        }
+        CONTENT_DOC => return Err(ScanError::Unsupported("sub-documents")),
+        _ => return Err(ScanError::Malformed("unknown content reference")),
+    };
+    Ok(len)
+}
+
+/// Skips one lib0 `Any` value, nesting at most [`MAX_NESTING`] arrays and maps deep.
+fn skip_any(r: &mut Reader) -> Result<(), ScanError> {
+    // Open arrays and maps: (values still to read, whether each value has a key).
+    let mut open: Vec<(u64, bool)> = Vec::new();
+    let mut started = false;
+    loop {
+        match open.last_mut() {
+            None if started => return Ok(()),
+            None => started = true,
+            Some((0, _)) => {
+                open.pop();
+                continue;
+            }
+            Some((left, keyed)) => {
+                *left -= 1;
+                if *keyed {
+                    r.string()?;
+                }
+            }
+        }
+        match r.u8()? {
+            127 | 126 | 121 | 120 => {}
+            125 => r.var_int()?,
+            124 => {
+                r.skip(4)?;
+            }
+            123 | 122 => {
+                r.skip(8)?;
+            }
+            119 => {
+                r.string()?;
+            }
+            116 => {
+                r.buf()?;
+            }
+            tag @ (117 | 118) => {
+                let len = r.var_u64()?;
+                r.fits_u64(len)?;
+                if open.len() >= MAX_NESTING {
+                    return Err(ScanError::TooDeep);
+                }
+                open.push((len, tag == 118));
+            }
+            _ => return Err(ScanError::Malformed("unknown value tag")),
+        }
+    }
+}
+
+/// A cursor over lib0 v1 primitives.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn left(&self) -> usize {
+        self.bytes.len() - self.pos
+    }
+
+    /// Refuses a count of items that cannot fit in the remaining bytes (each takes at
+    /// least one), before anything loops over or allocates for it.
+    fn fits(&self, count: u32) -> Result<(), ScanError> {
+        self.fits_u64(u64::from(count))
+    }
+
+    fn fits_u64(&self, count: u64) -> Result<(), ScanError> {
+        if count > self.left() as u64 {
+            return Err(ScanError::Truncated);
+        }
+        Ok(())
+    }
+
+    fn u8(&mut self) -> Result<u8, ScanError> {
+        let b = *self.bytes.get(self.pos).ok_or(ScanError::Truncated)?;
+        self.pos += 1;
+        Ok(b)
+    }
+
+    fn skip(&mut self, n: usize) -> Result<&'a [u8], ScanError> {
+        if n > self.left() {
+            return Err(ScanError::Truncated);
+        }
+        let out = &self.bytes[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(out)
+    }
+
+    fn var_u64(&mut self) -> Result<u64, ScanError> {
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.u8()?;
+            value |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Ok(value);
+            }
+        }
+        Err(ScanError::Malformed("variable-length integer too long"))
+    }
+
+    fn var_u32(&mut self) -> Result<u32, ScanError> {
+        u32::try_from(self.var_u64()?).map_err(|_| ScanError::Malformed("integer out of range"))
+    }
+
+    /// A signed lib0 varint (its length rule is the unsigned one's).
+    fn var_int(&mut self) -> Result<(), ScanError> {
+        self.var_u64().map(|_| ())
+    }
+
+    fn id(&mut self) -> Result<(), ScanError> {
+        self.var_u64()?;
+        self.var_u32()?;
+        Ok(())
+    }
+
+    fn buf(&mut self) -> Result<&'a [u8], ScanError> {
+        let len = self.var_u32()?;
+        self.skip(len as usize)
+    }
+
+    fn string(&mut self) -> Result<&'a str, ScanError> {
+        std::str::from_utf8(self.buf()?).map_err(|_| ScanError::Malformed("invalid UTF-8"))
+    }
+
+    /// A string that yrs parses as JSON: its nesting is checked here.
+    fn json(&mut self) -> Result<(), ScanError> {
+        if json_within_depth(self.string()?, MAX_NESTING) {
+            Ok(())
+        } else {
+            Err(ScanError::TooDeep)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use yrs::types::ToJson;
+    use yrs::updates::decoder::Decode;
+    use yrs::updates::encoder::Encode;
+    use yrs::{Any, Array, Doc, GetString, Map, ReadTxn, Text, Transact, Update};
+
+    /// A real update with text, maps, arrays, `Any` values, formatting and deletions.
+    fn rich_update() -> Vec<u8> {
+        let doc = Doc::with_client_id(7);
+        let text = doc.get_or_insert_text("t");
+        let map = doc.get_or_insert_map("m");
+        let array = doc.get_or_insert_array("a");
+        {
+            let mut txn = doc.transact_mut();
+            text.insert(&mut txn, 0, "hello world");
+            text.remove_range(&mut txn, 0, 6);
+            let attrs = yrs::types::Attrs::from([("bold".into(), Any::Bool(true))]);
+            text.format(&mut txn, 0, 3, attrs);
+            map.insert(&mut txn, "n", 1.5);
+            map.insert(&mut txn, "s", "x");
+            map.insert(&mut txn, "nested", yrs::MapPrelim::default());
+            array.insert(
+                &mut txn,
+                0,
+                Any::from(vec![
+                    Any::from(1),
+                    Any::from(vec![Any::Null, Any::from("y")]),
+                ]),
+            );
+            array.insert(&mut txn, 1, vec![1u8, 2, 3]);
+        }
+        let update = doc
+            .transact()
+            .encode_state_as_update_v1(&yrs::StateVector::default());
+        update
+    }
+
+    /// An update whose single item is an `Any` array nested `depth` deep, under a new
+    /// root type: the shape of the reported stack overflow.
+    fn nested_any(depth: usize) -> Vec<u8> {
+        let mut out = vec![1, 1]; // one client group with one struct
+        push_var(&mut out, 987_654); // client
+        out.push(0); // clock
+        out.push(CONTENT_ANY); // info: no origins, so parent info follows
+        out.push(1); // parent is a root type, by name
+        push_var(&mut out, 4);
+        out.extend_from_slice(b"evil");
+        out.push(1); // one value
+        for _ in 0..depth {
+            out.extend_from_slice(&[117, 1]); // array of one
+        }
+        out.push(126); // null
+        out.extend_from_slice(&[0]); // empty delete set
+        out
+    }
+
+    fn push_var(out: &mut Vec<u8>, mut v: u64) {
+        while v >= 0x80 {
+            out.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        out.push(v as u8);
+    }
+
+    #[test]
+    fn real_updates_pass_and_are_counted() {
+        let update = rich_update();
+        let scanned = scan_update_v1(&update).unwrap();
+        assert!(scanned.structs >= 5, "{scanned:?}");
+        assert!(scanned.deletes_anything());
+        // The clocks it covers are the document's state vector, as yrs computes it.
+        let sv = Update::decode_v1(&update).unwrap().state_vector();
+        for (client, _, end) in &scanned.clocks {
+            assert_eq!(u64::from(sv.get(&yrs::block::ClientID::new(*client))), *end);
+        }
+        // And yrs agrees it is a valid update.
+        let doc = Doc::new();
+        doc.transact_mut()
+            .apply_update(Update::decode_v1(&update).unwrap())
+            .unwrap();
+        assert_eq!(
+            doc.get_or_insert_text("t").get_string(&doc.transact()),
+            "world"
+        );
+        let _ = doc.get_or_insert_map("m").to_json(&doc.transact());
+    }
+
+    #[test]
+    fn the_empty_update_passes() {
+        let empty = Update::new().encode_v1();
+        assert_eq!(scan_update_v1(&empty).unwrap(), Scanned::default());
+    }
+
+    #[test]
+    fn deep_any_nesting_is_refused_before_yrs_sees_it() {
+        // At the limit it is accepted, and yrs decodes it (so the scan follows yrs).
+        let ok = nested_any(MAX_NESTING);
+        scan_update_v1(&ok).unwrap();
+        Update::decode_v1(&ok).unwrap();
+        assert_eq!(
+            scan_update_v1(&nested_any(MAX_NESTING + 1)),
+            Err(ScanError::TooDeep)
+        );
+        assert_eq!(scan_update_v1(&nested_any(5_000)), Err(ScanError::TooDeep));
+        assert_eq!(
+            scan_update_v1(&nested_any(1_000_000)),
+            Err(ScanError::TooDeep)
+        );
+    }
+
+    #[test]
+    fn deep_json_in_embeds_and_formats_is_refused() {
+        let deep = "[".repeat(MAX_NESTING + 1) + &"]".repeat(MAX_NESTING + 1);
+        let mut out = vec![1, 1, 1, 0, CONTENT_EMBED, 1, 1, b't'];
+        push_var(&mut out, deep.len() as u64);
+        out.extend_from_slice(deep.as_bytes());
+        out.push(0);
+        assert_eq!(scan_update_v1(&out), Err(ScanError::TooDeep));
+    }
+
+    #[test]
+    fn truncations_trailing_bytes_and_huge_counts_are_refused() {
+        let update = rich_update();
+        for cut in 0..update.len() {
+            assert!(
+                scan_update_v1(&update[..cut]).is_err(),
+                "prefix of {cut} bytes"
+            );
+        }
+        let mut trailing = update.clone();
+        trailing.push(0);
+        assert!(scan_update_v1(&trailing).is_err());
+        // "4 billion client groups" in five bytes.
+        assert_eq!(
+            scan_update_v1(&[0xff, 0xff, 0xff, 0xff, 0x0f]),
+            Err(ScanError::Truncated)
+        );
+    }
+
+    #[test]
+    fn sub_documents_are_unsupported() {
+        let doc = Doc::with_client_id(3);
+        let map = doc.get_or_insert_map("m");
+        map.insert(&mut doc.transact_mut(), "sub", Doc::new());
+        let update = doc
+            .transact()
+            .encode_state_as_update_v1(&yrs::StateVector::default());
+        assert!(matches!(
+            scan_update_v1(&update),
+            Err(ScanError::Unsupported(_))
+        ));
+    }
+
+    #[test]
+    fn a_delete_only_update_reports_its_ranges() {
+        let doc = Doc::with_client_id(9);
+        let text = doc.get_or_insert_text("t");
+        text.insert(&mut doc.transact_mut(), 0, "abcdef");
+        let sv = doc.transact().state_vector();
+        text.remove_range(&mut doc.transact_mut(), 1, 3);
+        let update = doc.transact().encode_diff_v1(&sv);
+        let scanned = scan_update_v1(&update).unwrap();
+        assert_eq!(scanned.structs, 0);
+        assert_eq!(
+            scanned.deletes,
+            vec![DeletedRange {
+                client: 9,
+                clock: 1,
+                len: 3
+            }]
+        );
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic() {
+        // A cheap sweep; the fuzz target goes much further.
+        let update = rich_update();
+        for i in 0..update.len() {
+            for b in [0u8, 1, 0x7f, 0x80, 0xff, 117, 118] {
+                let mut m = update.clone();
+                m[i] = b;
+                let _ = scan_update_v1(&m);
+            }
+        }
+    }
+}
