@@ -48,6 +48,8 @@ pub struct DeletedRange {
 pub struct Scanned {
     /// Structs (items, GC and skip ranges) across all clients.
     pub structs: u64,
+    /// Items whose content is a shared type (a new map, array, text, …).
+    pub types: u64,
     /// The clocks each client group covers: `(client, first clock, end clock)`.
     pub clocks: Vec<(u64, u32, u64)>,
     /// The delete set, range by range, as encoded.
@@ -86,6 +88,7 @@ const TYPE_UNDEFINED: u8 = 15;
 pub fn scan_update_v1(bytes: &[u8]) -> Result<Scanned, ScanError> {
     let mut r = Reader { bytes, pos: 0 };
     let mut scanned = Scanned::default();
+    let mut items = Items::default();
     let groups = r.var_u32()?;
     r.fits(groups)?;
     for _ in 0..groups {
@@ -95,8 +98,14 @@ pub fn scan_update_v1(bytes: &[u8]) -> Result<Scanned, ScanError> {
         let first = r.var_u32()?;
         let mut end = u64::from(first);
         for _ in 0..structs {
-            end += scan_struct(&mut r)?;
+            let clock = u32::try_from(end).map_err(|_| ScanError::Malformed("clock overflow"))?;
+            let scanned_struct = scan_struct(&mut r)?;
+            end += scanned_struct.len;
             scanned.structs += 1;
+            if let Some((parent, is_type)) = scanned_struct.item {
+                scanned.types += u64::from(is_type);
+                items.push(client, clock, scanned_struct.len, parent, is_type);
+            }
         }
         if structs > 0 {
             scanned.clocks.push((client, first, end));
@@ -117,36 +126,145 @@ pub fn scan_update_v1(bytes: &[u8]) -> Result<Scanned, ScanError> {
     if r.pos != bytes.len() {
         return Err(ScanError::Malformed("trailing bytes after the delete set"));
     }
+    if scanned.types > 0 && items.deepest_type() > MAX_NESTING {
+        return Err(ScanError::TooDeep);
+    }
     Ok(scanned)
 }
 
-/// Scans one struct and returns its length in clocks.
-fn scan_struct(r: &mut Reader) -> Result<u64, ScanError> {
+/// Where an item's parent is, as encoded.
+#[derive(Debug, Clone, Copy)]
+enum Parent {
+    /// A root type, by name.
+    Root,
+    /// The type created by the item with this id.
+    Type(u64, u32),
+    /// The parent of the item with this id (the item's left or right origin).
+    SameAs(u64, u32),
+}
+
+/// One item of a struct: its length and, for items (not GC or skip ranges), where its
+/// parent is and whether it creates a shared type.
+struct Struct {
+    len: u64,
+    item: Option<(Parent, bool)>,
+}
+
+/// The items of one update, to bound how deep the shared types it creates nest within
+/// it: yrs deletes (and garbage-collects) a type's children recursively, so a chain of
+/// nested maps in one update, deleted in that same update, would overflow the stack.
+/// Chains that reach into types the document already holds are bounded by the server
+/// after applying (each accepted update keeps the document within the limit).
+#[derive(Default)]
+struct Items {
+    /// (client, first clock, length, parent, creates a type)
+    list: Vec<(u64, u32, u64, Parent, bool)>,
+}
+
+impl Items {
+    fn push(&mut self, client: u64, clock: u32, len: u64, parent: Parent, is_type: bool) {
+        self.list.push((client, clock, len, parent, is_type));
+    }
+
+    /// The deepest nesting of the types created here, counting a type whose parent is
+    /// outside this update as depth 1. Iterative, with cycles (possible in hostile
+    /// input) cut.
+    fn deepest_type(&mut self) -> usize {
+        self.list
+            .sort_by_key(|&(client, clock, ..)| (client, clock));
+        let n = self.list.len();
+        // The nesting depth of each item's parent, once known; `ON_STACK` while resolving.
+        const ON_STACK: usize = usize::MAX;
+        let mut parent_depth: Vec<Option<usize>> = vec![None; n];
+        let mut deepest = 0;
+        for start in 0..n {
+            let mut stack = vec![start];
+            while let Some(&top) = stack.last() {
+                if matches!(parent_depth[top], Some(d) if d != ON_STACK) {
+                    stack.pop();
+                    continue;
+                }
+                let (dependency, plus) = match self.list[top].3 {
+                    Parent::Root => (None, 0),
+                    Parent::Type(c, k) => (self.find(c, k).filter(|&j| self.list[j].4), 1),
+                    Parent::SameAs(c, k) => (self.find(c, k), 0),
+                };
+                let resolved = match dependency {
+                    None => Ok(plus),
+                    Some(j) => match parent_depth[j] {
+                        // A cycle: the encoding cannot place these items anywhere.
+                        Some(ON_STACK) => Ok(plus),
+                        Some(d) => Ok(d + plus),
+                        None => Err(j),
+                    },
+                };
+                match resolved {
+                    Ok(d) => {
+                        parent_depth[top] = Some(d);
+                        stack.pop();
+                    }
+                    Err(j) => {
+                        parent_depth[top] = Some(ON_STACK);
+                        stack.push(j);
+                    }
+                }
+            }
+        }
+        for (i, item) in self.list.iter().enumerate() {
+            if item.4 {
+                deepest = deepest.max(parent_depth[i].unwrap_or(0) + 1);
+            }
+        }
+        deepest
+    }
+
+    /// The item covering clock `clock` of `client`.
+    fn find(&self, client: u64, clock: u32) -> Option<usize> {
+        let at = self
+            .list
+            .partition_point(|&(c, k, ..)| (c, k) <= (client, clock));
+        let i = at.checked_sub(1)?;
+        let (c, k, len, ..) = self.list[i];
+        (c == client && u64::from(clock) < u64::from(k) + len).then_some(i)
+    }
+}
+
+/// Scans one struct.
+fn scan_struct(r: &mut Reader) -> Result<Struct, ScanError> {
     let info = r.u8()?;
     if let SKIP | GC = info {
         let len = r.var_u32()?;
         if len == 0 {
             return Err(ScanError::Malformed("empty struct"));
         }
-        return Ok(u64::from(len));
+        return Ok(Struct {
+            len: u64::from(len),
+            item: None,
+        });
     }
-    let cant_copy_parent_info = info & (HAS_ORIGIN | HAS_RIGHT_ORIGIN) == 0;
+    let mut parent = Parent::Root;
     if info & HAS_ORIGIN != 0 {
-        r.id()?;
+        let (c, k) = r.id()?;
+        parent = Parent::SameAs(c, k);
     }
     if info & HAS_RIGHT_ORIGIN != 0 {
-        r.id()?;
+        let (c, k) = r.id()?;
+        if info & HAS_ORIGIN == 0 {
+            parent = Parent::SameAs(c, k);
+        }
     }
-    if cant_copy_parent_info {
+    if info & (HAS_ORIGIN | HAS_RIGHT_ORIGIN) == 0 {
         if r.var_u32()? == 1 {
             r.string()?;
         } else {
-            r.id()?;
+            let (c, k) = r.id()?;
+            parent = Parent::Type(c, k);
         }
         if info & HAS_PARENT_SUB != 0 {
             r.string()?;
         }
     }
+    let is_type = info & 0b1111 == CONTENT_TYPE;
     let len = match info & 0b1111 {
         CONTENT_DELETED => u64::from(r.var_u32()?),
         CONTENT_JSON => {
@@ -199,7 +317,10 @@ fn scan_struct(r: &mut Reader) -> Result<u64, ScanError> {
         CONTENT_DOC => return Err(ScanError::Unsupported("sub-documents")),
         _ => return Err(ScanError::Malformed("unknown content reference")),
     };
-    Ok(len)
+    Ok(Struct {
+        len,
+        item: Some((parent, is_type)),
+    })
 }
 
 /// Skips one lib0 `Any` value, nesting at most [`MAX_NESTING`] arrays and maps deep.
@@ -310,10 +431,8 @@ impl<'a> Reader<'a> {
         self.var_u64().map(|_| ())
     }
 
-    fn id(&mut self) -> Result<(), ScanError> {
-        self.var_u64()?;
-        self.var_u32()?;
-        Ok(())
+    fn id(&mut self) -> Result<(u64, u32), ScanError> {
+        Ok((self.var_u64()?, self.var_u32()?))
     }
 
     fn buf(&mut self) -> Result<&'a [u8], ScanError> {
@@ -474,6 +593,72 @@ mod tests {
             scan_update_v1(&[0xff, 0xff, 0xff, 0xff, 0x0f]),
             Err(ScanError::Truncated)
         );
+    }
+
+    /// An update creating a chain of `n` nested maps under root `r` and, with `delete`,
+    /// deleting the whole chain in the same update.
+    fn nested_maps(n: usize, delete: bool) -> Vec<u8> {
+        use yrs::{MapPrelim, MapRef};
+        let doc = Doc::with_client_id(5);
+        let root = doc.get_or_insert_map("r");
+        {
+            let mut txn = doc.transact_mut();
+            let mut cur: MapRef = root.insert(&mut txn, "k", MapPrelim::default());
+            for i in 1..n {
+                // A sibling and alternating keys, so that origins are exercised too.
+                cur.insert(&mut txn, "s", "x");
+                let key = if i % 2 == 0 { "k" } else { "j" };
+                cur = cur.insert(&mut txn, key, MapPrelim::default());
+            }
+        }
+        let chain = doc
+            .transact()
+            .encode_state_as_update_v1(&yrs::StateVector::default());
+        if !delete {
+            return chain;
+        }
+        let sv = doc.transact().state_vector();
+        root.remove(&mut doc.transact_mut(), "k");
+        let deletion = doc.transact().encode_diff_v1(&sv);
+        yrs::merge_updates_v1([chain, deletion]).unwrap()
+    }
+
+    #[test]
+    fn types_nested_deeper_than_the_limit_in_one_update_are_refused() {
+        let ok = scan_update_v1(&nested_maps(MAX_NESTING, false)).unwrap();
+        assert_eq!(ok.types, MAX_NESTING as u64);
+        assert_eq!(
+            scan_update_v1(&nested_maps(MAX_NESTING + 1, false)),
+            Err(ScanError::TooDeep)
+        );
+        // The shape that overflows yrs's recursive delete (at about 20,000 levels with a
+        // 2 MiB stack; building a deeper one here would overflow this test's own stack).
+        assert_eq!(
+            scan_update_v1(&nested_maps(2_000, true)),
+            Err(ScanError::TooDeep)
+        );
+    }
+
+    #[test]
+    fn a_type_chain_through_origins_is_followed() {
+        // Items with an origin carry no parent: it is their origin's. Make every map in
+        // the chain the second child of its parent, so its parent is known only through
+        // its left origin (the sibling inserted before it).
+        use yrs::{ArrayPrelim, ArrayRef};
+        let doc = Doc::with_client_id(6);
+        let root = doc.get_or_insert_array("a");
+        {
+            let mut txn = doc.transact_mut();
+            let mut cur: ArrayRef = root.insert(&mut txn, 0, ArrayPrelim::default());
+            for _ in 0..MAX_NESTING {
+                cur.insert(&mut txn, 0, "first");
+                cur = cur.insert(&mut txn, 1, ArrayPrelim::default());
+            }
+        }
+        let update = doc
+            .transact()
+            .encode_state_as_update_v1(&yrs::StateVector::default());
+        assert_eq!(scan_update_v1(&update), Err(ScanError::TooDeep));
     }
 
     #[test]

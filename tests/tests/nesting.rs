@@ -187,3 +187,50 @@ async fn a_read_only_sync_step_2_is_judged_without_decoding() {
 
     everyone_else_is_fine(&server, &meeting, &editor).await;
 }
+
+/// One update that creates 20,000 nested maps and deletes them: yrs deletes (and
+/// garbage-collects) nested types recursively, which overflowed the stack at this depth.
+fn nested_maps_created_and_deleted(levels: usize) -> Vec<u8> {
+    use yrs::{Map, MapPrelim, MapRef};
+    let doc = yrs::Doc::with_client_id(31_337);
+    let root = doc.get_or_insert_map("evil-maps");
+    {
+        let mut txn = doc.transact_mut();
+        let mut cur: MapRef = root.insert(&mut txn, "k", MapPrelim::default());
+        for _ in 1..levels {
+            cur = cur.insert(&mut txn, "k", MapPrelim::default());
+        }
+    }
+    let chain = doc
+        .transact()
+        .encode_state_as_update_v1(&yrs::StateVector::default());
+    let len = doc
+        .transact()
+        .state_vector()
+        .get(&yrs::block::ClientID::new(31_337));
+    // A delete-only update for every clock of the chain, written by hand (deleting it
+    // here would overflow this test's own stack).
+    let mut deletion = vec![0, 1];
+    for mut v in [31_337u64, 1, 0, u64::from(len)] {
+        while v >= 0x80 {
+            deletion.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        deletion.push(v as u8);
+    }
+    yrs::merge_updates_v1([chain, deletion]).expect("merges")
+}
+
+#[tokio::test]
+async fn an_editor_nesting_types_20000_deep_is_closed_alone() {
+    let server = TestServer::start().await;
+    let (meeting, editor) = meeting_with_text(&server).await;
+    let mut evil = server.raw(&meeting).await;
+    evil.send(&Message::Sync(SyncMessage::Update(
+        nested_maps_created_and_deleted(20_000),
+    )))
+    .await;
+    let reason = expect_closed_1007(&mut evil).await;
+    assert!(reason.contains("deeper than 64"), "{reason}");
+    everyone_else_is_fine(&server, &meeting, &editor).await;
+}

@@ -6,14 +6,24 @@
 //! refuses content Minutebook never uses. Only then is it decoded and applied by yrs,
 //! inside [`guard::contain`] for whatever else yrs might panic on.
 //!
+//! yrs also deletes and garbage-collects nested shared types recursively, so type
+//! nesting is bounded too: within one update by the pre-scan, and across updates by
+//! [`deepest_type`] after applying one that creates types.
+//!
 //! An update from a role that may not write is never decoded by yrs at all: the scan's
 //! struct count and delete set (parsed without recursion) are enough to tell whether it
 //! would change anything.
 
+use minutebook_shared::depth::MAX_NESTING;
 use minutebook_shared::prescan::{self, ScanError, Scanned};
 use yrs::block::ClientID;
+use yrs::branch::{Branch, BranchPtr};
+use yrs::types::text::YChange;
+use yrs::types::TypeRef;
 use yrs::updates::decoder::Decode;
-use yrs::{Doc, IdSet, ReadTxn, Transact, Update, ID};
+use yrs::{
+    Array, ArrayRef, Doc, IdSet, Map, MapRef, Out, ReadTxn, Text, TextRef, Transact, Update, ID,
+};
 
 use crate::guard::{self, Panicked};
 use crate::store::StoredDoc;
@@ -29,12 +39,16 @@ pub enum UpdateError {
     Apply(String),
     #[error("it crashed the decoder")]
     Panicked(#[from] Panicked),
+    #[error("it nests shared types deeper than {MAX_NESTING} levels")]
+    TypesTooDeep,
 }
 
 impl UpdateError {
-    /// Whether yrs panicked part-way, so the document must be rebuilt from disk.
+    /// Whether the document holds part or all of the refused update (yrs panicked
+    /// part-way, or it was applied before being found too deep), so it must be rebuilt
+    /// from disk.
     pub fn poisoned(&self) -> bool {
-        matches!(self, UpdateError::Panicked(_))
+        matches!(self, UpdateError::Panicked(_) | UpdateError::TypesTooDeep)
     }
 }
 
@@ -74,9 +88,15 @@ fn deletes_something_new(doc: &Doc, scanned: &Scanned) -> bool {
 
 /// Scans, decodes and applies an update; `Ok(true)` when it added anything that must be
 /// stored.
+///
+/// An update that creates shared types is checked once applied: if the document's types
+/// now nest deeper than [`MAX_NESTING`], it is refused with
+/// [`UpdateError::TypesTooDeep`] (and the caller rebuilds the document from disk). With
+/// the pre-scan bounding chains inside one update, yrs's recursive delete and garbage
+/// collection never go deeper than twice the limit.
 pub fn apply(doc: &Doc, raw: &[u8]) -> Result<bool, UpdateError> {
-    prescan::scan_update_v1(raw)?;
-    guard::contain(|| {
+    let scanned = prescan::scan_update_v1(raw)?;
+    let changed = guard::contain(|| {
         let update = Update::decode_v1(raw).map_err(|e| UpdateError::Decode(e.to_string()))?;
         let update_sv = update.state_vector();
         let carries_deletes = !update.delete_set().is_empty();
@@ -88,11 +108,70 @@ pub fn apply(doc: &Doc, raw: &[u8]) -> Result<bool, UpdateError> {
         let pending = update_sv
             .iter()
             .any(|(client, clock)| *clock > after.get(client));
-        Ok(txn.before_state() != after
-            || !txn.delete_set().is_empty()
-            || pending
-            || carries_deletes)
-    })?
+        Ok::<bool, UpdateError>(
+            txn.before_state() != after
+                || !txn.delete_set().is_empty()
+                || pending
+                || carries_deletes,
+        )
+    })??;
+    if scanned.types > 0 && deepest_type(doc) > MAX_NESTING {
+        return Err(UpdateError::TypesTooDeep);
+    }
+    Ok(changed)
+}
+
+/// How deep the document's live shared types nest below its root types (a type in a
+/// root is depth 1, as the pre-scan counts), found without recursion; stops counting
+/// past the limit.
+pub fn deepest_type(doc: &Doc) -> usize {
+    let txn = doc.transact();
+    let mut open: Vec<(BranchPtr, usize)> = txn
+        .root_refs()
+        .filter_map(|(_, out)| branch(&out))
+        .map(|b| (b, 0))
+        .collect();
+    let mut deepest = 0;
+    while let Some((b, depth)) = open.pop() {
+        deepest = deepest.max(depth);
+        if depth > MAX_NESTING {
+            break;
+        }
+        let children: Vec<Out> = match b.type_ref() {
+            // Texts hold their (rare) embedded types among their chunks.
+            TypeRef::Text | TypeRef::XmlText => TextRef::from(b)
+                .diff(&txn, YChange::identity)
+                .into_iter()
+                .map(|d| d.insert)
+                .collect(),
+            // Any other branch may hold children in its sequence and in its map.
+            _ => ArrayRef::from(b)
+                .iter(&txn)
+                .chain(MapRef::from(b).iter(&txn).map(|(_, v)| v))
+                .collect(),
+        };
+        open.extend(
+            children
+                .iter()
+                .filter_map(branch)
+                .map(|child| (child, depth + 1)),
+        );
+    }
+    deepest
+}
+
+fn branch(out: &Out) -> Option<BranchPtr> {
+    let b: &Branch = match out {
+        Out::YText(t) => t.as_ref(),
+        Out::YArray(a) => a.as_ref(),
+        Out::YMap(m) => m.as_ref(),
+        Out::YXmlElement(x) => x.as_ref(),
+        Out::YXmlFragment(x) => x.as_ref(),
+        Out::YXmlText(x) => x.as_ref(),
+        Out::UndefinedRef(b) => return Some(*b),
+        Out::Any(_) | Out::YDoc(_) => return None,
+    };
+    Some(BranchPtr::from(b))
 }
 
 /// Rebuilds a document from its snapshot and log. Stored updates were validated before
@@ -129,4 +208,49 @@ pub fn build_doc(name: &str, stored: &StoredDoc) -> Doc {
         }
     }
     doc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use yrs::MapPrelim;
+
+    /// Nests one more map under the deepest one, as a separate update each time.
+    fn deepen(source: &Doc, target: &Doc, levels: usize) -> Result<(), UpdateError> {
+        let root = source.get_or_insert_map("r");
+        let mut cur = root;
+        loop {
+            let next = match cur.get(&source.transact(), "k") {
+                Some(Out::YMap(m)) => m,
+                _ => break,
+            };
+            cur = next;
+        }
+        for _ in 0..levels {
+            let sv = source.transact().state_vector();
+            cur = cur.insert(&mut source.transact_mut(), "k", MapPrelim::default());
+            let update = source.transact().encode_diff_v1(&sv);
+            apply(target, &update)?;
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn types_nested_across_updates_stop_at_the_limit() {
+        let source = Doc::with_client_id(1);
+        let target = Doc::new();
+        deepen(&source, &target, MAX_NESTING).expect("within the limit");
+        assert_eq!(deepest_type(&target), MAX_NESTING);
+        let err = deepen(&source, &target, 1).expect_err("one level too deep");
+        assert!(matches!(err, UpdateError::TypesTooDeep), "{err}");
+        assert!(err.poisoned(), "the caller rebuilds the document");
+    }
+
+    #[test]
+    fn a_meeting_is_shallow() {
+        let doc = Doc::new();
+        let text = doc.get_or_insert_text("t");
+        text.insert(&mut doc.transact_mut(), 0, "plain text");
+        assert_eq!(deepest_type(&doc), 0);
+    }
 }

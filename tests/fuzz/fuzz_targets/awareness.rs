@@ -1,0 +1,7 @@
+//! Fuzz target `awareness`: see `checks::awareness`.
+#![no_main]
+
+#[path = "../checks.rs"]
+mod checks;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::awareness(data));
