@@ -47,7 +47,7 @@ async fn scenario(
                 vec![],
             )
             .await?;
-        if state == Value::from("saved") {
+        if state == "saved" {
             break;
         }
         ensure!(
@@ -79,7 +79,7 @@ async fn scenario(
         )
         .await?;
     ensure!(
-        styled[0] == Value::from("0px"),
+        styled[0] == "0px",
         "the inline stylesheet did not apply: body margin {}",
         styled[0]
     );

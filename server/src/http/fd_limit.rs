@@ -21,7 +21,7 @@ pub fn raise() -> Option<u64> {
         Ok(()) => getrlimit(Resource::Nofile),
         Err(e) => {
             tracing::warn!(error = %e, "could not raise the open-file limit");
-            before.clone()
+            before
         }
     };
     tracing::info!(
