@@ -76,6 +76,7 @@ pub async fn serve(
         limits,
         security,
         caps,
+        refusals: RefusalLog::default(),
     });
     loop {
         let (stream, peer) = tokio::select! {
@@ -91,7 +92,8 @@ pub async fn serve(
         let peer_ip = client_addr::canonical(peer.ip());
         let proxy = edge.is_trusted(peer_ip);
         let Some(total) = edge.caps.try_total() else {
-            tracing::warn!(%peer, "refused a connection: too many connections");
+            edge.refusals
+                .note(peer.ip(), "the server has too many connections");
             refuse(
                 stream,
                 "the server has too many connections; try again later",
@@ -106,7 +108,8 @@ pub async fn serve(
             match edge.caps.try_address(ClientAddr(peer_ip).key()) {
                 Some(slot) => Some(slot),
                 None => {
-                    tracing::warn!(%peer, "refused a connection: too many connections from its address");
+                    edge.refusals
+                        .note(peer.ip(), "too many connections from one address");
                     refuse(
                         stream,
                         "too many connections from your address; close some and try again",
@@ -190,6 +193,31 @@ struct Edge {
     limits: EdgeLimits,
     security: SecurityHeaders,
     caps: Caps,
+    refusals: RefusalLog,
+}
+
+/// Logs refusals at most once a second, with how many there were, so that a flood of
+/// connections cannot flood the log.
+#[derive(Default)]
+struct RefusalLog(Mutex<Option<(Instant, u64)>>);
+
+impl RefusalLog {
+    fn note(&self, client: IpAddr, why: &'static str) {
+        let Ok(mut last) = self.0.lock() else {
+            return;
+        };
+        let now = Instant::now();
+        match &mut *last {
+            Some((at, count)) if now.saturating_duration_since(*at) < Duration::from_secs(1) => {
+                *count += 1;
+            }
+            _ => {
+                let earlier = last.map_or(0, |(_, count)| count);
+                tracing::warn!(%client, why, not_logged_since_last = earlier, "refused a connection over a cap");
+                *last = Some((now, 0));
+            }
+        }
+    }
 }
 
 impl Edge {
@@ -267,7 +295,8 @@ impl Edge {
             match self.caps.try_address(client.key()) {
                 Some(slot) => Some(slot),
                 None => {
-                    tracing::warn!(%client, "refused a request: too many connections from its address");
+                    self.refusals
+                        .note(client.0, "too many connections from one address");
                     let mut response =
                         busy("too many connections from your address; close some and try again");
                     self.security.apply(host.as_ref(), response.headers_mut());
