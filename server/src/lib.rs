@@ -183,6 +183,14 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     };
     let mut edge = config.edge();
     edge.max_connections = http::fd_limit::fit(edge.max_connections, http::fd_limit::raise());
+    tracing::info!(
+        max_connections = edge.max_connections,
+        per_address = edge.max_per_address,
+        keepalive_ms = edge.keepalive_timeout.as_millis() as u64,
+        header_ms = edge.header_timeout.as_millis() as u64,
+        trusted_proxies = ?edge.trusted_proxies,
+        "connection limits"
+    );
     let security = http::headers::SecurityHeaders::new(&config.web_dir, &public_url);
     let connections = state.connections.clone();
     let sweeper = tokio::spawn(sweep_expired(state.auth.clone(), shutdown.clone()));
