@@ -9,6 +9,10 @@ use minutebook_shared::protocol::DEFAULT_MAX_MESSAGE_BYTES;
 
 use crate::connection::ConnectionLimits;
 use crate::doc::CompactionPolicy;
+use crate::http::accept::EdgeLimits;
+use crate::http::client_addr::ProxyNet;
+use crate::http::sign_in_limit::SignInPolicy;
+use crate::store::faults::FaultSwitch;
 
 /// Settings of `minutebook serve`.
 #[derive(Debug, Clone, clap::Args)]
@@ -59,6 +63,62 @@ pub struct ServerConfig {
     /// out (setup and invitation links). Default: `http://` + the listening address.
     #[arg(long, env = "MINUTEBOOK_PUBLIC_URL")]
     pub public_url: Option<String>,
+
+    /// Milliseconds an HTTP connection may wait for a request (its first, or the next one
+    /// on a kept-alive connection) before it is closed; a client that stops reading a
+    /// response this long is disconnected too.
+    #[arg(
+        long,
+        env = "MINUTEBOOK_KEEPALIVE_TIMEOUT_MS",
+        default_value_t = 30_000
+    )]
+    pub keepalive_timeout_ms: u64,
+
+    /// Milliseconds a request's head (request line and headers) may take to arrive once
+    /// its first byte has; a slower one is closed.
+    #[arg(long, env = "MINUTEBOOK_HEADER_TIMEOUT_MS", default_value_t = 10_000)]
+    pub header_timeout_ms: u64,
+
+    /// Open connections (HTTP and WebSocket) in all; more are answered 503 and closed.
+    /// Lowered at start to fit the open-file limit.
+    #[arg(long, env = "MINUTEBOOK_MAX_CONNECTIONS", default_value_t = 8_192)]
+    pub max_connections: usize,
+
+    /// Open connections (HTTP and WebSocket) from one client address (an IPv6 client's
+    /// /64); more are answered 503 and closed.
+    #[arg(
+        long,
+        env = "MINUTEBOOK_MAX_CONNECTIONS_PER_ADDRESS",
+        default_value_t = 512
+    )]
+    pub max_connections_per_address: usize,
+
+    /// A reverse proxy whose `X-Forwarded-For` header names the client (an address or a
+    /// CIDR network; repeat the flag, or separate with commas in the variable).
+    #[arg(
+        long = "trusted-proxy",
+        env = "MINUTEBOOK_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<ProxyNet>,
+
+    /// Sign-in attempts (setup and invitation links) one client address may make at once;
+    /// then they are refused (429) until the budget refills.
+    #[arg(long, env = "MINUTEBOOK_SIGN_IN_BURST", default_value_t = 20)]
+    pub sign_in_burst: u32,
+
+    /// Sign-in attempts per minute that refill one client address's budget.
+    #[arg(long, env = "MINUTEBOOK_SIGN_IN_PER_MINUTE", default_value_t = 10)]
+    pub sign_in_per_minute: u32,
+
+    /// Client addresses the sign-in limiter remembers; beyond it, new addresses share
+    /// one budget.
+    #[arg(long, env = "MINUTEBOOK_SIGN_IN_ADDRESSES", default_value_t = 10_000)]
+    pub sign_in_addresses: usize,
+
+    /// Test hook (not a flag): a switch that makes the store's disk writes fail.
+    #[arg(skip)]
+    pub storage_faults: Option<FaultSwitch>,
 }
 
 impl ServerConfig {
@@ -76,6 +136,15 @@ impl ServerConfig {
             compact_after: 20_000,
             demo: false,
             public_url: None,
+            keepalive_timeout_ms: 30_000,
+            header_timeout_ms: 10_000,
+            max_connections: 8_192,
+            max_connections_per_address: 512,
+            trusted_proxies: Vec::new(),
+            sign_in_burst: 20,
+            sign_in_per_minute: 10,
+            sign_in_addresses: 10_000,
+            storage_faults: None,
         }
     }
 
@@ -86,6 +155,24 @@ impl ServerConfig {
             outbound_bytes: self.outbound_bytes,
             ping_interval: Duration::from_millis(self.ping_interval_ms.max(1)),
             idle_timeout: Duration::from_millis(self.idle_timeout_ms.max(1)),
+        }
+    }
+
+    pub(crate) fn edge(&self) -> EdgeLimits {
+        EdgeLimits {
+            keepalive_timeout: Duration::from_millis(self.keepalive_timeout_ms.max(1)),
+            header_timeout: Duration::from_millis(self.header_timeout_ms.max(1)),
+            max_connections: self.max_connections.max(1),
+            max_per_address: self.max_connections_per_address.max(1),
+            trusted_proxies: self.trusted_proxies.clone().into(),
+        }
+    }
+
+    pub(crate) fn sign_in(&self) -> SignInPolicy {
+        SignInPolicy {
+            burst: self.sign_in_burst.max(1),
+            per_minute: self.sign_in_per_minute.max(1),
+            max_addresses: self.sign_in_addresses.max(1),
         }
     }
 

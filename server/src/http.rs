@@ -1,5 +1,16 @@
 //! The HTTP surface: `/healthz`, the WebSocket endpoint `/ws/{doc}`, the meetings API
 //! under `/api` ([`crate::api`]) and the web client's static files.
+//!
+//! Around the router: [`accept`] (the accept loop: connection caps and timeouts),
+//! [`caps`], [`client_addr`] (who is calling, `--trusted-proxy`), [`sign_in_limit`],
+//! [`headers`] (security headers on every response) and [`fd_limit`].
+
+pub mod accept;
+pub mod caps;
+pub mod client_addr;
+pub mod fd_limit;
+pub mod headers;
+pub mod sign_in_limit;
 
 use std::sync::Arc;
 
@@ -27,6 +38,8 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     /// Tracks live WebSocket connections so shutdown can wait for them.
     pub connections: TaskTracker,
+    /// The per-address sign-in rate limit.
+    pub sign_in: sign_in_limit::SignInLimiter,
 }
 
 /// Builds the router; `web_dir` holds the built web client (index.html + wasm).
@@ -44,6 +57,10 @@ pub fn router(state: AppState, web_dir: &std::path::Path) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::origin::refuse_cross_site,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            sign_in_limit::limit,
         ))
         .with_state(state)
 }

@@ -2,6 +2,8 @@
 //!
 //! Layout, from the outside in:
 //! - [`http`]: axum routes — `/healthz`, the WebSocket endpoint `/ws/{doc}`, static files;
+//!   its accept loop with connection caps and timeouts, client addresses, the sign-in
+//!   rate limit and the security headers;
 //! - [`api`] and [`meetings`]: the meetings API (list, create, import, export), also used
 //!   by the command line; [`catalog`]: catalog entries and reference inputs;
 //! - [`demo`]: the demo meeting loaded into an empty store (`serve --demo`);
@@ -15,7 +17,8 @@
 //! - [`registry`] and [`doc`]: one actor task per loaded document; [`docs`]: the
 //!   pre-scan and application of untrusted updates; [`records`]: the
 //!   catalog entry and action references each meeting's actor keeps;
-//! - [`store`]: redb storage with group commit, update log + snapshots;
+//! - [`store`]: redb storage with group commit, update log + snapshots (and
+//!   [`store::faults`], storage fault injection for tests);
 //! - [`guard`]: containment of panics raised by untrusted bytes;
 //! - [`config`]: flags and environment variables.
 //!
@@ -143,9 +146,11 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         source,
     })?;
     let db_path = config.data_dir.join(DB_FILE);
-    let (store, writer) = tokio::task::spawn_blocking(move || store::Store::open(&db_path))
-        .await
-        .map_err(|e| ServerError::Store(store::StoreError::from_join(e)))??;
+    let faults = config.storage_faults.clone();
+    let (store, writer) =
+        tokio::task::spawn_blocking(move || store::Store::open_with(&db_path, faults.as_ref()))
+            .await
+            .map_err(|e| ServerError::Store(store::StoreError::from_join(e)))??;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| ServerError::Bind {
@@ -176,16 +181,26 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         limits: config.limits(),
         shutdown: shutdown.clone(),
         connections: TaskTracker::new(),
+        sign_in: http::sign_in_limit::SignInLimiter::new(config.sign_in()),
     };
+    let mut edge = config.edge();
+    edge.max_connections = http::fd_limit::fit(edge.max_connections, http::fd_limit::raise());
+    tracing::info!(
+        max_connections = edge.max_connections,
+        per_address = edge.max_per_address,
+        keepalive_ms = edge.keepalive_timeout.as_millis() as u64,
+        header_ms = edge.header_timeout.as_millis() as u64,
+        trusted_proxies = ?edge.trusted_proxies,
+        "connection limits"
+    );
+    let security = http::headers::SecurityHeaders::new(&config.web_dir, &public_url);
     let connections = state.connections.clone();
     let sweeper = tokio::spawn(sweep_expired(state.auth.clone(), shutdown.clone()));
     let app = http::router(state, &config.web_dir);
     let token = shutdown.clone();
     tracing::info!(%addr, data_dir = %config.data_dir.display(), web_dir = %config.web_dir.display(), "serving");
     let task = tokio::spawn(async move {
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(async move { token.cancelled().await })
-            .await;
+        http::accept::serve(listener, app, edge, security, token).await;
         // Upgraded WebSockets outlive hyper's connections: wait for them to close (the
         // shutdown token makes each one send 1001), then for the actors to flush.
         connections.close();
@@ -202,7 +217,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
             .await
             .ok();
         tracing::info!("server stopped; all writes flushed");
-        served.map_err(ServerError::Serve)
+        Ok(())
     });
     Ok(RunningServer {
         addr,

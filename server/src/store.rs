@@ -16,6 +16,8 @@
 //! counters**, advanced only here, on the single writer, so no two documents of a series
 //! can be given the same number.
 
+pub mod faults;
+
 use std::path::Path;
 use std::sync::mpsc as std_mpsc;
 use std::sync::Arc;
@@ -231,7 +233,19 @@ impl WriterThread {
 impl Store {
     /// Opens (or creates) the database at `path` and starts the writer thread.
     pub fn open(path: &Path) -> Result<(Store, WriterThread), StoreError> {
-        let db = Database::create(path).map_err(|e| match e {
+        Self::open_with(path, None)
+    }
+
+    /// Like [`Store::open`], with disk writes that fail while `faults` is on (tests).
+    pub fn open_with(
+        path: &Path,
+        faults: Option<&faults::FaultSwitch>,
+    ) -> Result<(Store, WriterThread), StoreError> {
+        let db = match faults {
+            None => Database::create(path),
+            Some(switch) => faults::create(path, switch),
+        };
+        let db = db.map_err(|e| match e {
             redb::DatabaseError::DatabaseAlreadyOpen => StoreError {
                 message: format!("{} is in use by another process", path.display()).into(),
                 in_use: true,

@@ -147,7 +147,11 @@ impl Sut {
                 cmd.args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
                     .arg(data_dir)
                     .arg("--web-dir")
-                    .arg(web_dir);
+                    .arg(web_dir)
+                    // Every benchmark client comes from 127.0.0.1: lift the per-address
+                    // cap (the global one is fitted under the open-file limit anyway).
+                    .args(["--max-connections", "1000000"])
+                    .args(["--max-connections-per-address", "1000000"]);
                 cmd
             }
             Kind::Relay | Kind::RelayNagle => {

@@ -1,0 +1,180 @@
+//! Promises the README makes that had no test: a used setup link is refused, a client
+//! that keeps sending refused writes is closed with 1008, and a storage failure closes
+//! the document's connections with 1011 (injected for real: the store's disk writes start
+//! failing underneath redb) while the server stays up and nothing unsaved is
+//! acknowledged.
+
+use std::net::SocketAddr;
+
+use minutebook_server::store::faults::FaultSwitch;
+use minutebook_server::ServerConfig;
+use minutebook_shared::protocol::{Message, SyncMessage, MSG_REJECTED, MSG_SAVED, SUBPROTOCOL};
+use minutebook_shared::trust::Role;
+use minutebook_tests::raw::{RawClient, Received};
+use minutebook_tests::{http, web_dir, TestServer};
+use yrs::updates::decoder::Decode;
+use yrs::{Doc, GetString, Text, Transact, Update};
+
+/// A v1 update inserting `text` at the start of the root text "text" by `client`.
+fn insert(client: u64, text: &str) -> Vec<u8> {
+    let doc = Doc::with_client_id(client);
+    let root = doc.get_or_insert_text("text");
+    let mut txn = doc.transact_mut();
+    root.insert(&mut txn, 0, text);
+    txn.encode_update_v1()
+}
+
+/// The next message that is not a sync step or awareness (those the server sends on
+/// its own), or the close.
+async fn next_reply(c: &mut RawClient) -> Received {
+    loop {
+        match c.recv().await {
+            Received::Message(Message::Sync(SyncMessage::SyncStep1(_)))
+            | Received::Message(Message::Sync(SyncMessage::SyncStep2(_)))
+            | Received::Message(Message::Awareness(_)) => continue,
+            Received::Message(Message::Custom(tag, _))
+                if tag != MSG_REJECTED && tag != MSG_SAVED =>
+            {
+                continue
+            }
+            other => return other,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_used_setup_link_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = ServerConfig::new(SocketAddr::from(([127, 0, 0, 1], 0)), dir.path().into());
+    config.web_dir = web_dir();
+    let server = minutebook_server::start(config).await.expect("starts");
+    let link = server.setup_link().expect("a setup link").to_string();
+    let token = link.split("setup=").nth(1).expect("token").to_string();
+    let first = http::post_json(
+        server.addr(),
+        "/api/setup",
+        &serde_json::json!({ "token": token, "name": "First" }),
+    )
+    .await;
+    assert_eq!(first.status, 200, "{}", first.text());
+    let again = http::post_json(
+        server.addr(),
+        "/api/setup",
+        &serde_json::json!({ "token": token, "name": "Second" }),
+    )
+    .await;
+    assert_eq!(again.status, 401, "{}", again.text());
+    assert!(again.text().contains("already used"), "{}", again.text());
+    assert!(
+        again.header("set-cookie").is_none(),
+        "no session for a used link"
+    );
+    server.shutdown().await.expect("stops");
+}
+
+/// An observer's writes are refused one by one (a rejection message each); the
+/// sixteenth closes the connection with 1008 and a reason.
+#[tokio::test]
+async fn repeated_refused_writes_close_with_1008() {
+    let server = TestServer::start().await;
+    let created = server
+        .http()
+        .post_json(
+            "/api/meetings",
+            &serde_json::json!({ "title": "Refusals", "series": "Refusals", "from": null }),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    let meeting = created.json()["name"].as_str().expect("name").to_string();
+    let observer = server.member(&meeting, "Olive", None, Role::Observer).await;
+    let mut c =
+        RawClient::connect_as(&server.ws_url(&meeting), Some(SUBPROTOCOL), Some(&observer)).await;
+    for attempt in 1..=16u64 {
+        c.send(&Message::Sync(SyncMessage::Update(insert(
+            900 + attempt,
+            "mine now",
+        ))))
+        .await;
+        match next_reply(&mut c).await {
+            Received::Message(Message::Custom(MSG_REJECTED, _)) if attempt < 16 => {}
+            Received::Message(Message::Custom(MSG_REJECTED, _)) => {
+                let (code, reason) = c.expect_close().await;
+                assert_eq!(code, 1008, "{reason}");
+                assert!(reason.contains("too many refused writes"), "{reason}");
+                return;
+            }
+            Received::Closed(code, reason) => {
+                assert_eq!(attempt, 16, "closed early ({code} {reason})");
+                assert_eq!(code, 1008, "{reason}");
+                assert!(reason.contains("too many refused writes"), "{reason}");
+                return;
+            }
+            other => panic!("attempt {attempt}: expected a refusal, got {other:?}"),
+        }
+    }
+    panic!("sixteen refused writes did not close the connection");
+}
+
+/// The disk starts failing: the writer's update is not acknowledged, every connection
+/// on the document is closed with 1011, nobody receives the unsaved update, the server
+/// keeps serving, and after a restart on a healthy disk what was acknowledged is there.
+#[tokio::test]
+async fn a_storage_failure_closes_with_1011_and_acknowledges_nothing_unsaved() {
+    let faults = FaultSwitch::default();
+    let switch = faults.clone();
+    let mut server = TestServer::start_with(move |c| c.storage_faults = Some(switch)).await;
+    let mut writer = server.raw_with("faulty", Some(SUBPROTOCOL)).await;
+    let mut watcher = server.raw_with("faulty", Some(SUBPROTOCOL)).await;
+
+    writer
+        .send(&Message::Sync(SyncMessage::Update(insert(1, "saved "))))
+        .await;
+    match next_reply(&mut writer).await {
+        Received::Message(Message::Custom(MSG_SAVED, _)) => {}
+        other => panic!("expected the first update to be saved, got {other:?}"),
+    }
+    match next_reply(&mut watcher).await {
+        Received::Message(Message::Sync(SyncMessage::Update(_))) => {}
+        other => panic!("expected the saved update to be relayed, got {other:?}"),
+    }
+
+    faults.fail_writes();
+    writer
+        .send(&Message::Sync(SyncMessage::Update(insert(2, "lost "))))
+        .await;
+    match next_reply(&mut writer).await {
+        Received::Closed(code, reason) => {
+            assert_eq!(code, 1011, "{reason}");
+            assert!(reason.contains("storage failure"), "{reason}");
+        }
+        other => panic!("the writer was not closed with 1011: {other:?}"),
+    }
+    match next_reply(&mut watcher).await {
+        Received::Closed(code, reason) => assert_eq!(code, 1011, "{reason}"),
+        other => panic!("the watcher must not see the unsaved update: {other:?}"),
+    }
+
+    // The server is still up for everything that does not write.
+    let health = server.anonymous().get("/healthz").await;
+    assert_eq!(health.status, 200);
+
+    faults.heal();
+    server.restart().await;
+    let mut reader = server.raw("faulty").await;
+    reader
+        .send(&Message::Sync(SyncMessage::SyncStep1(Default::default())))
+        .await;
+    let state = loop {
+        match reader.recv().await {
+            Received::Message(Message::Sync(SyncMessage::SyncStep2(u))) => break u,
+            Received::Message(_) => continue,
+            other => panic!("no state after restart: {other:?}"),
+        }
+    };
+    let doc = Doc::new();
+    let text = doc.get_or_insert_text("text");
+    doc.transact_mut()
+        .apply_update(Update::decode_v1(&state).expect("v1"))
+        .expect("apply");
+    assert_eq!(text.get_string(&doc.transact()), "saved ");
+}
