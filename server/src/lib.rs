@@ -15,7 +15,8 @@
 //! - [`registry`] and [`doc`]: one actor task per loaded document; [`records`]: the
 //!   catalog entry and action references each meeting's actor keeps;
 //! - [`store`]: redb storage with group commit, update log + snapshots;
-//! - [`guard`]: containment of panics raised by untrusted bytes;
+//! - [`guard`]: containment of panics raised by untrusted bytes; [`docs::cpu`]: CPU-heavy
+//!   work (imports, exports, diffs) off the async workers;
 //! - [`config`]: flags and environment variables.
 //!
 //! [`start`] runs a server on a listener; [`RunningServer::shutdown`] stops it gracefully.
@@ -30,6 +31,7 @@ pub mod config;
 pub mod connection;
 pub mod demo;
 pub mod doc;
+pub mod docs;
 pub mod guard;
 pub mod http;
 pub mod ledger;
@@ -162,6 +164,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     } else {
         Some(auth.setup_link().await?)
     };
+    docs::cpu::configure(config.cpu_tasks);
     let registry = registry::Registry::new(store, config.compaction());
     if config.demo {
         demo::load_if_empty(&registry)
@@ -174,6 +177,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         limits: config.limits(),
         shutdown: shutdown.clone(),
         connections: TaskTracker::new(),
+        max_import_bytes: config.max_import_bytes,
     };
     let connections = state.connections.clone();
     let sweeper = tokio::spawn(sweep_expired(state.auth.clone(), shutdown.clone()));
