@@ -159,13 +159,15 @@ async fn import_meeting(
     };
     let body = match body {
         Ok(b) => b,
-        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Ok(error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!(
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return Ok(error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
                 "the file is larger than the import limit of {} bytes (setting --max-import-bytes)",
                 state.max_import_bytes
             ),
-        )),
+            ))
+        }
         Err(e) => return Ok(error(e.status(), e.body_text())),
     };
     let text = std::str::from_utf8(&body)

@@ -711,8 +711,9 @@ impl Meeting {
             last_key(&self.items, txn, Some(schema::item::PARENT)).as_deref(),
             minutes.items.len(),
         );
-        let mut stack: Vec<(Option<ItemId>, Vec<usize>, &[MinutesItem], Vec<String>)> =
-            vec![(None, Vec::new(), &minutes.items, top_keys)];
+        // (parent, path of the parent, its sub-items, their order keys)
+        type Pending<'m> = (Option<ItemId>, Vec<usize>, &'m [MinutesItem], Vec<String>);
+        let mut stack: Vec<Pending<'_>> = vec![(None, Vec::new(), &minutes.items, top_keys)];
         while let Some((parent, prefix, list, keys)) = stack.pop() {
             for ((i, it), key) in list.iter().enumerate().zip(keys) {
                 let id = self.new_id(txn);
