@@ -317,7 +317,7 @@ fn large_imports_benchmark() {
         minutes.items.len(),
         md.len()
     );
-    for (deep, wide) in [(6_000, 0), (0, 20_000)] {
+    for (deep, wide) in [(3_000, 0), (6_000, 0), (0, 10_000), (0, 20_000)] {
         let meeting = raw_meeting(deep, wide);
         let t = Instant::now();
         let v = view(&meeting);
@@ -329,5 +329,11 @@ fn large_imports_benchmark() {
             md.len(),
             html.len()
         );
+    }
+    // Peak resident memory of the whole run (Linux).
+    if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
+        if let Some(line) = status.lines().find(|l| l.starts_with("VmHWM")) {
+            println!("peak memory: {}", line.trim_start_matches("VmHWM:").trim());
+        }
     }
 }
