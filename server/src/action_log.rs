@@ -13,7 +13,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use minutebook_shared::trust::Stamp;
+use minutebook_shared::trust::{AuditEntry, Stamp};
 use serde::Serialize;
 
 use crate::access::{read_store, require, ApiError};
@@ -64,7 +64,11 @@ async fn series_actions(
         .filter(|(n, e)| catalog::series_key(&e.series, n) == key && caller.access(n).is_some())
         .collect();
     members.sort_by_key(|(_, e)| e.created);
-    let mut out = Vec::new();
+    // Linear in the number of actions: entries are found by reference through a map (a
+    // replaced copy leaves a hole), and each meeting's audit log is read once.
+    let mut out: Vec<Option<ActionLogEntry>> = Vec::new();
+    let mut by_reference: std::collections::HashMap<String, usize> =
+        std::collections::HashMap::new();
     for (meeting, entry) in members {
         let view = match meetings::read_view(&state.registry, meeting).await {
             Ok(view) => view,
@@ -75,28 +79,41 @@ async fn series_actions(
         };
         let m = meeting.clone();
         let audit = read_store(&state, move |store| store.audit(Some(&m))).await?;
+        // The latest status change of each action ("action {id} …").
+        let mut last_change: std::collections::HashMap<&str, &AuditEntry> =
+            std::collections::HashMap::new();
+        for e in audit.iter().filter(|e| e.event == "action-status") {
+            if let Some(id) = e
+                .detail
+                .strip_prefix("action ")
+                .and_then(|rest| rest.split_once(' '))
+                .map(|(id, _)| id)
+            {
+                last_change.insert(id, e);
+            }
+        }
+        let index = minutebook_shared::meeting::ViewIndex::new(&view);
         for action in &view.actions {
-            let prefix = format!("action {} ", action.id.0);
-            let changed = audit
-                .iter()
-                .rev()
-                .find(|e| e.event == "action-status" && e.detail.starts_with(&prefix))
-                .map(|e| Stamp {
-                    by: e.actor.clone(),
-                    person: None,
-                    at: e.at,
-                });
-            // A carried action (same reference) replaces its earlier copy.
-            let earlier = action.fields.reference.as_ref().and_then(|r| {
-                out.iter()
-                    .position(|e: &ActionLogEntry| e.reference.as_ref() == Some(r))
+            let changed = last_change.get(action.id.as_str()).map(|e| Stamp {
+                by: e.actor.clone(),
+                person: None,
+                at: e.at,
             });
-            let mut meetings = match earlier {
-                Some(at) => out.remove(at).meetings,
+            // A carried action (same reference) replaces its earlier copy.
+            let earlier = action
+                .fields
+                .reference
+                .as_ref()
+                .and_then(|r| by_reference.get(r).copied());
+            let mut meetings = match earlier.and_then(|at| out[at].take()) {
+                Some(e) => e.meetings,
                 None => Vec::new(),
             };
             meetings.push(meeting.clone());
-            out.push(ActionLogEntry {
+            if let Some(r) = &action.fields.reference {
+                by_reference.insert(r.clone(), out.len());
+            }
+            out.push(Some(ActionLogEntry {
                 meeting: meeting.clone(),
                 meetings,
                 meeting_title: entry.title.clone(),
@@ -107,14 +124,15 @@ async fn series_actions(
                 owners: action
                     .owners
                     .iter()
-                    .filter_map(|p| view.person(p).map(|v| v.person.name.clone()))
+                    .filter_map(|p| index.person(p).map(|v| v.person.name.clone()))
                     .collect(),
                 due: action.fields.due.clone(),
                 status: action.fields.status.as_str(),
                 changed,
-            });
+            }));
         }
     }
+    let mut out: Vec<ActionLogEntry> = out.into_iter().flatten().collect();
     out.sort_by(|a, b| {
         reference_key(a.reference.as_deref()).cmp(&reference_key(b.reference.as_deref()))
     });

@@ -3,7 +3,8 @@
 //! - `GET  /api/meetings` → `[{"name","title","series","date","status"}]`
 //! - `POST /api/meetings` `{"title","series","from"}` → 201 `{"name"}`
 //! - `POST /api/meetings/import?format=legacy|markdown` (text body) → 201 `{"name"}`,
-//!   422 `{"error": "line N: what"}`
+//!   422 `{"error": "line N: what"}`, 413 when the body is larger than the import limit
+//!   (`--max-import-bytes`)
 //! - `GET  /api/meetings/{name}/export.md` and `/export.html` (downloads)
 //!
 //! Writes answer only once durable (see [`crate::meetings`]). Listing shows the meetings
@@ -24,11 +25,15 @@ use crate::auth::Caller;
 use crate::http::AppState;
 use crate::meetings::{self, ExportFormat, ImportFormat, MeetingError};
 
-/// The API routes; request bodies are limited to `max_body` bytes.
-pub fn routes(max_body: usize) -> Router<AppState> {
+/// The API routes; request bodies are limited to `max_body` bytes, imported files to
+/// `max_import` bytes.
+pub fn routes(max_body: usize, max_import: usize) -> Router<AppState> {
     Router::new()
         .route("/api/meetings", get(list).post(create))
-        .route("/api/meetings/import", post(import))
+        .route(
+            "/api/meetings/import",
+            post(import).layer(DefaultBodyLimit::max(max_import)),
+        )
         .route("/api/meetings/{name}/export.md", get(export_md))
         .route("/api/meetings/{name}/export.html", get(export_html))
         .route("/api/{*rest}", any(unknown))
@@ -47,7 +52,7 @@ impl IntoResponse for MeetingError {
             MeetingError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             MeetingError::NotFound(_) => StatusCode::NOT_FOUND,
             MeetingError::Exists(_) => StatusCode::CONFLICT,
-            MeetingError::Store(_) | MeetingError::Apply(_) => {
+            MeetingError::Store(_) | MeetingError::Apply(_) | MeetingError::Work(_) => {
                 tracing::error!(error = %self, "meeting request failed");
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -154,6 +159,15 @@ async fn import_meeting(
     };
     let body = match body {
         Ok(b) => b,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return Ok(error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                "the file is larger than the import limit of {} bytes (setting --max-import-bytes)",
+                state.max_import_bytes
+            ),
+            ))
+        }
         Err(e) => return Ok(error(e.status(), e.body_text())),
     };
     let text = std::str::from_utf8(&body)

@@ -14,6 +14,9 @@ use crate::http::client_addr::ProxyNet;
 use crate::http::sign_in_limit::SignInPolicy;
 use crate::store::faults::FaultSwitch;
 
+/// Default of `--max-import-bytes`: 2 MiB (published minutes are tens of kilobytes).
+pub const DEFAULT_MAX_IMPORT_BYTES: usize = 2 << 20;
+
 /// Settings of `minutebook serve`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ServerConfig {
@@ -49,6 +52,16 @@ pub struct ServerConfig {
     /// Milliseconds of silence after which a connection is dropped as dead.
     #[arg(long, env = "MINUTEBOOK_IDLE_TIMEOUT_MS", default_value_t = 45_000)]
     pub idle_timeout_ms: u64,
+
+    /// Largest file accepted by `POST /api/meetings/import`, in bytes; larger ones are
+    /// refused with 413.
+    #[arg(long, env = "MINUTEBOOK_MAX_IMPORT_BYTES", default_value_t = DEFAULT_MAX_IMPORT_BYTES)]
+    pub max_import_bytes: usize,
+
+    /// CPU-heavy tasks (imports, exports, version diffs) run at once, off the async
+    /// workers; more wait their turn. Default: the number of CPUs.
+    #[arg(long, env = "MINUTEBOOK_CPU_TASKS", default_value_t = crate::docs::cpu::default_tasks())]
+    pub cpu_tasks: usize,
 
     /// Compact a document's update log into a snapshot after this many updates.
     #[arg(long, env = "MINUTEBOOK_COMPACT_AFTER", default_value_t = 20_000)]
@@ -134,6 +147,8 @@ impl ServerConfig {
             ping_interval_ms: 15_000,
             idle_timeout_ms: 45_000,
             compact_after: 20_000,
+            max_import_bytes: DEFAULT_MAX_IMPORT_BYTES,
+            cpu_tasks: crate::docs::cpu::default_tasks(),
             demo: false,
             public_url: None,
             keepalive_timeout_ms: 30_000,

@@ -40,6 +40,8 @@ pub struct AppState {
     pub connections: TaskTracker,
     /// The per-address sign-in rate limit.
     pub sign_in: sign_in_limit::SignInLimiter,
+    /// Largest imported file, in bytes (`--max-import-bytes`).
+    pub max_import_bytes: usize,
 }
 
 /// Builds the router; `web_dir` holds the built web client (index.html + wasm).
@@ -52,7 +54,10 @@ pub fn router(state: AppState, web_dir: &std::path::Path) -> Router {
         .merge(crate::session_api::routes())
         .merge(crate::ledger_api::routes())
         .merge(crate::action_log::routes())
-        .merge(crate::api::routes(state.limits.max_message_bytes))
+        .merge(crate::api::routes(
+            state.limits.max_message_bytes,
+            state.max_import_bytes,
+        ))
         .fallback_service(statics)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -284,7 +284,9 @@ async fn version_md(
     Path((name, n)): Path<(String, u32)>,
 ) -> Result<Response, ApiError> {
     let v = stored_version(&state, &caller, &name, n).await?;
-    let text = version_export::markdown(&name, &v);
+    let text = version_export::markdown_off_workers(name.clone(), v)
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     Ok(download(
         text,
         "text/markdown; charset=utf-8",
@@ -298,12 +300,15 @@ async fn version_html(
     Path((name, n)): Path<(String, u32)>,
 ) -> Result<Response, ApiError> {
     let v = stored_version(&state, &caller, &name, n).await?;
-    let html = version_export::html(&name, &v).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the stored version could not be read",
-        )
-    })?;
+    let html = version_export::html_off_workers(name.clone(), v)
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the stored version could not be read",
+            )
+        })?;
     Ok(download(
         html,
         "text/html; charset=utf-8",
@@ -324,7 +329,9 @@ async fn diff(
     )
     .await
     .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-    let lines = minutebook_shared::diff::lines(&v.markdown, &draft);
+    let lines = version_export::diff_off_workers(v, draft)
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     Ok(Json(serde_json::json!({ "version": n, "lines": lines })).into_response())
 }
 
@@ -398,6 +405,8 @@ async fn verify(State(state): State<AppState>, file: Bytes) -> Result<Response, 
     .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
     let (meeting, version) = (block.meeting.clone(), block.version);
     let found = read_store(&state, move |store| store.version(&meeting, version)).await?;
-    let answer = version_export::verify_answer(&block.meeting, found.as_ref(), html);
+    let answer = version_export::verify_answer_off_workers(block.meeting.clone(), found, html)
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     Ok(Json(answer).into_response())
 }

@@ -19,7 +19,8 @@
 //!   catalog entry and action references each meeting's actor keeps;
 //! - [`store`]: redb storage with group commit, update log + snapshots (and
 //!   [`store::faults`], storage fault injection for tests);
-//! - [`guard`]: containment of panics raised by untrusted bytes;
+//! - [`guard`]: containment of panics raised by untrusted bytes; [`docs::cpu`]: CPU-heavy
+//!   work (imports, exports, diffs) off the async workers;
 //! - [`config`]: flags and environment variables.
 //!
 //! [`start`] runs a server on a listener; [`RunningServer::shutdown`] stops it gracefully.
@@ -169,6 +170,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     } else {
         Some(auth.setup_link().await?)
     };
+    docs::cpu::configure(config.cpu_tasks);
     let registry = registry::Registry::new(store, config.compaction());
     if config.demo {
         demo::load_if_empty(&registry)
@@ -182,6 +184,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         shutdown: shutdown.clone(),
         connections: TaskTracker::new(),
         sign_in: http::sign_in_limit::SignInLimiter::new(config.sign_in()),
+        max_import_bytes: config.max_import_bytes,
     };
     let mut edge = config.edge();
     edge.max_connections = http::fd_limit::fit(edge.max_connections, http::fd_limit::raise());

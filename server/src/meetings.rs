@@ -6,6 +6,11 @@
 //! path as WebSocket updates: it returns once the new state is fsynced, its catalog entry
 //! written and the change relayed to any connected client. Reads ask the loaded actor for
 //! its state, else read the store.
+//!
+//! Parsing an import, building its document, decoding a stored document into a view and
+//! rendering an export are CPU work proportional to the meeting's size: each runs through
+//! [`cpu::run`], off the async workers and bounded in concurrency, so a large import or
+//! export never delays anyone else's requests.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
@@ -21,6 +26,7 @@ use yrs::updates::decoder::Decode;
 use yrs::{Doc, ReadTxn, StateVector, Transact};
 
 use crate::catalog;
+use crate::docs::cpu::{self, CpuError};
 use crate::docs::updates::build_doc;
 use crate::registry::{ApplyError, Registry};
 use crate::store::StoreError;
@@ -46,6 +52,9 @@ pub enum MeetingError {
     /// The document actor refused the write (500).
     #[error("could not write the meeting: {0}")]
     Apply(#[from] ApplyError),
+    /// The CPU work (parsing, rendering) failed (500).
+    #[error("could not process the meeting: {0}")]
+    Work(#[from] CpuError),
 }
 
 /// A meeting as listed by `GET /api/meetings`.
@@ -148,11 +157,17 @@ pub async fn import(
     format: ImportFormat,
     name: Option<&str>,
 ) -> Result<String, MeetingError> {
-    let minutes = match format {
-        ImportFormat::Legacy => meeting::import::parse_minutes(text),
-        ImportFormat::Markdown => meeting::markdown::parse(text),
-    }
-    .map_err(|e| MeetingError::Unprocessable(e.to_string()))?;
+    let text = text.to_owned();
+    let (minutes, update) = cpu::run(move || {
+        let minutes = match format {
+            ImportFormat::Legacy => meeting::import::parse_minutes(&text),
+            ImportFormat::Markdown => meeting::markdown::parse(&text),
+        }
+        .map_err(|e| MeetingError::Unprocessable(e.to_string()))?;
+        let update = minutes_update(&minutes)?;
+        Ok::<_, MeetingError>((minutes, update))
+    })
+    .await??;
     let name = match name {
         Some(n) => {
             if !valid_doc_name(n) {
@@ -167,7 +182,7 @@ pub async fn import(
         }
         None => unique_name(registry, &minutes.header.title).await?,
     };
-    write_minutes(registry, &name, &minutes).await?;
+    registry.apply(&name, update).await?;
     tracing::info!(doc = %name, people = minutes.people.len(), items = minutes.items.len(), "meeting imported");
     Ok(name)
 }
@@ -178,16 +193,62 @@ pub async fn export(
     name: &str,
     format: ExportFormat,
 ) -> Result<String, MeetingError> {
-    let view = read_view(registry, name).await?;
-    Ok(match format {
-        ExportFormat::Markdown => export::markdown(&view),
-        ExportFormat::Html => export::html(&view),
+    let source = read_source(registry, name).await?;
+    let name = name.to_string();
+    cpu::run(move || {
+        let view = view_of(&name, source)?;
+        Ok(match format {
+            ExportFormat::Markdown => export::markdown(&view),
+            ExportFormat::Html => export::html(&view),
+        })
     })
+    .await?
 }
 
 /// The current view of meeting `name` (live if loaded, else as stored).
 pub async fn read_view(registry: &Registry, name: &str) -> Result<MeetingView, MeetingError> {
-    let doc = read_doc(registry, name).await?;
+    let source = read_source(registry, name).await?;
+    let name = name.to_string();
+    cpu::run(move || view_of(&name, source)).await?
+}
+
+/// Where a meeting's state comes from: its loaded actor, else the store.
+enum Source {
+    Loaded(Vec<u8>),
+    Stored(crate::store::StoredDoc),
+}
+
+/// The state of document `name` (not yet decoded).
+async fn read_source(registry: &Registry, name: &str) -> Result<Source, MeetingError> {
+    if !valid_doc_name(name) {
+        return Err(MeetingError::NotFound(name.to_string()));
+    }
+    if let Some(state) = registry.read_loaded(name).await {
+        return Ok(Source::Loaded(state));
+    }
+    let store = registry.store().clone();
+    let owned = name.to_string();
+    let stored = tokio::task::spawn_blocking(move || store.load(&owned))
+        .await
+        .map_err(StoreError::from_join)??;
+    Ok(Source::Stored(stored))
+}
+
+/// The view of meeting `name` from its state (CPU work: run it through [`cpu::run`]).
+fn view_of(name: &str, source: Source) -> Result<MeetingView, MeetingError> {
+    let doc = match source {
+        Source::Loaded(state) => {
+            let doc = Doc::new();
+            let applied = yrs::Update::decode_v1(&state)
+                .ok()
+                .and_then(|u| doc.transact_mut().apply_update(u).ok());
+            if applied.is_none() {
+                return Err(MeetingError::NotFound(name.to_string()));
+            }
+            doc
+        }
+        Source::Stored(stored) => build_doc(name, &stored),
+    };
     let meeting = Meeting::new(doc);
     // Root handles first: taking one opens a write transaction.
     let header = catalog::header_map(meeting.doc());
@@ -198,34 +259,20 @@ pub async fn read_view(registry: &Registry, name: &str) -> Result<MeetingView, M
     Ok(meeting.view(&txn))
 }
 
-/// The document `name`: its loaded actor's state, else what is stored.
-async fn read_doc(registry: &Registry, name: &str) -> Result<Doc, MeetingError> {
-    if !valid_doc_name(name) {
-        return Err(MeetingError::NotFound(name.to_string()));
-    }
-    if let Some(state) = registry.read_loaded(name).await {
-        let doc = Doc::new();
-        let applied = yrs::Update::decode_v1(&state)
-            .ok()
-            .and_then(|u| doc.transact_mut().apply_update(u).ok());
-        if applied.is_some() {
-            return Ok(doc);
-        }
-    }
-    let store = registry.store().clone();
-    let owned = name.to_string();
-    let stored = tokio::task::spawn_blocking(move || store.load(&owned))
-        .await
-        .map_err(StoreError::from_join)??;
-    Ok(build_doc(name, &stored))
-}
-
 /// Writes `minutes` into the new document `name` through its actor (durable on return).
 async fn write_minutes(
     registry: &Registry,
     name: &str,
     minutes: &Minutes,
 ) -> Result<(), MeetingError> {
+    let minutes = minutes.clone();
+    let update = cpu::run(move || minutes_update(&minutes)).await??;
+    registry.apply(name, update).await?;
+    Ok(())
+}
+
+/// A new document holding `minutes`, as one v1 update (CPU work).
+fn minutes_update(minutes: &Minutes) -> Result<Vec<u8>, MeetingError> {
     let doc = Doc::new();
     let meeting = Meeting::new(doc.clone());
     {
@@ -237,8 +284,7 @@ async fn write_minutes(
     let update = doc
         .transact()
         .encode_state_as_update_v1(&StateVector::default());
-    registry.apply(name, update).await?;
-    Ok(())
+    Ok(update)
 }
 
 /// Title of the item open actions are carried into when the agenda has none.

@@ -7,7 +7,9 @@
 //! previous commit was being fsynced and commits them together in one
 //! `Durability::Immediate` transaction (group commit), so throughput is not capped by
 //! fsync latency. A request's completion is reported only after its transaction is
-//! durable. Compaction writes the snapshot and deletes the log entries it covers in one
+//! durable. A request that fails (e.g. a version that already exists) fails alone: the
+//! batch is committed again without it ([`commit_isolated`]), so the documents batched
+//! with it are not affected. Compaction writes the snapshot and deletes the log entries it covers in one
 //! transaction, so there is no moment at which an update exists nowhere on disk.
 //!
 //! Two small tables sit beside the documents and are written in the same transactions:
@@ -498,154 +500,238 @@ fn writer_loop(db: &Database, rx: std_mpsc::Receiver<WriteRequest>) {
                 Err(_) => break,
             }
         }
-        let result = commit_batch(db, &batch);
-        if let Err(e) = &result {
-            tracing::error!(error = %e, writes = batch.len(), "group commit failed");
-        }
-        match result {
-            Ok(written) => {
-                for (req, done) in batch.into_iter().zip(written) {
-                    let _ = req.reply.send(Ok(done));
-                }
-            }
-            Err(e) => {
-                for req in batch {
-                    let _ = req.reply.send(Err(e.clone()));
-                }
-            }
+        let ops: Vec<&WriteOp> = batch.iter().map(|r| &r.op).collect();
+        for (req, done) in batch.iter().zip(commit_isolated(db, &ops)) {
+            let _ = req.reply.send(done);
         }
     }
 }
 
-/// Commits a batch in one durable transaction; one [`Written`] per request, in order.
-fn commit_batch(db: &Database, batch: &[WriteRequest]) -> Result<Vec<Written>, StoreError> {
-    let mut txn = db.begin_write().map_err(StoreError::new)?;
-    txn.set_durability(Durability::Immediate)
-        .map_err(StoreError::new)?;
-    let mut written = Vec::with_capacity(batch.len());
-    {
-        let mut updates = txn.open_table(UPDATES).map_err(StoreError::new)?;
-        let mut snapshots = txn.open_table(SNAPSHOTS).map_err(StoreError::new)?;
-        let mut meetings = txn.open_table(MEETINGS).map_err(StoreError::new)?;
-        let mut references = txn.open_table(REFERENCES).map_err(StoreError::new)?;
-        let mut records = txn.open_table(RECORDS).map_err(StoreError::new)?;
-        let mut ledgers = txn.open_table(LEDGERS).map_err(StoreError::new)?;
-        let mut versions = txn.open_table(VERSIONS).map_err(StoreError::new)?;
-        let mut version_states = txn.open_table(VERSION_STATES).map_err(StoreError::new)?;
-        let mut audit = txn.open_table(AUDIT).map_err(StoreError::new)?;
-        for req in batch {
-            match &req.op {
-                WriteOp::Append {
-                    doc,
-                    seq,
-                    update,
-                    meta,
-                } => {
-                    updates
-                        .insert((&**doc, *seq), update.as_slice())
-                        .map_err(StoreError::new)?;
-                    write_meta(&mut meetings, &mut references, meta)?;
-                    written.push(Written::Appended(*seq));
+/// Why a batch did not commit.
+enum BatchError {
+    /// The operation at this index of the batch failed (e.g. a version that already
+    /// exists): only that operation is at fault.
+    Op(usize, StoreError),
+    /// The transaction itself failed (begin, open, commit/fsync): every operation failed.
+    Txn(StoreError),
+}
+
+/// Commits `ops` as one group commit in which a failing operation fails alone: one
+/// [`Completion`] per operation, in order.
+///
+/// redb has no cheap per-operation rollback (a savepoint is a whole-database snapshot), so
+/// the writer does the simple correct thing: when an operation fails, the transaction is
+/// aborted — nothing of the batch was written — that operation is answered with its
+/// error, and the batch is committed again without it. Each retry drops one operation, so
+/// a batch ends after at most `ops.len()` attempts, and an aborted transaction costs no
+/// fsync. Only a failure of the transaction itself (e.g. the fsync) fails every
+/// operation of the batch, since then none of them is durable.
+fn commit_isolated(db: &Database, ops: &[&WriteOp]) -> Vec<Completion> {
+    let mut results: Vec<Option<Completion>> = vec![None; ops.len()];
+    // Indices of the operations still to commit.
+    let mut pending: Vec<usize> = (0..ops.len()).collect();
+    while !pending.is_empty() {
+        let attempt: Vec<&WriteOp> = pending.iter().map(|&i| ops[i]).collect();
+        match commit_batch(db, &attempt) {
+            Ok(written) => {
+                for (&i, done) in pending.iter().zip(written) {
+                    results[i] = Some(Ok(done));
                 }
-                WriteOp::Meta(meta) => {
-                    write_meta(&mut meetings, &mut references, meta)?;
-                    written.push(Written::Meta);
+                break;
+            }
+            Err(BatchError::Op(k, e)) => {
+                tracing::warn!(error = %e, "a write failed; committing the rest of its batch without it");
+                let i = pending.remove(k.min(pending.len() - 1));
+                results[i] = Some(Err(e));
+            }
+            Err(BatchError::Txn(e)) => {
+                tracing::error!(error = %e, writes = pending.len(), "group commit failed");
+                for &i in &pending {
+                    results[i] = Some(Err(e.clone()));
                 }
-                WriteOp::Allocate {
-                    series,
-                    year,
-                    floor,
-                    count,
-                } => {
-                    let current = references
-                        .get((series.as_str(), *year))
-                        .map_err(StoreError::new)?
-                        .map_or(0, |v| v.value());
-                    let base = current.max(*floor);
-                    let last = base.saturating_add(*count);
-                    references
-                        .insert((series.as_str(), *year), last)
-                        .map_err(StoreError::new)?;
-                    written.push(Written::Allocated {
-                        first: base.saturating_add(1),
-                        count: last - base,
-                    });
-                }
-                WriteOp::Ledger {
-                    doc,
-                    seq,
-                    ledger,
-                    version,
-                    audit: entries,
-                } => {
-                    let json = serde_json::to_vec(&**ledger).map_err(StoreError::new)?;
-                    ledgers
-                        .insert(&**doc, json.as_slice())
-                        .map_err(StoreError::new)?;
-                    if let Some(v) = version {
-                        let key = (&**doc, v.info.version);
-                        // Versions are immutable: never overwrite one.
-                        if versions.get(key).map_err(StoreError::new)?.is_some() {
-                            return Err(StoreError::new(format!(
-                                "version {} of {doc} already exists",
-                                v.info.version
-                            )));
-                        }
-                        let json = serde_json::to_vec(&**v).map_err(StoreError::new)?;
-                        versions
-                            .insert(key, json.as_slice())
-                            .map_err(StoreError::new)?;
-                        version_states
-                            .insert(key, v.state.as_slice())
-                            .map_err(StoreError::new)?;
-                    }
-                    for entry in entries {
-                        write_audit(&mut audit, entry)?;
-                    }
-                    written.push(Written::Appended(*seq));
-                }
-                WriteOp::Audit { seq, entries } => {
-                    for entry in entries {
-                        write_audit(&mut audit, entry)?;
-                    }
-                    written.push(Written::Appended(*seq));
-                }
-                WriteOp::Records(list) => {
-                    for record in list {
-                        match record {
-                            Record::Put { kind, key, json } => {
-                                records
-                                    .insert((*kind, key.as_str()), json.as_slice())
-                                    .map_err(StoreError::new)?;
-                            }
-                            Record::Delete { kind, key } => {
-                                records
-                                    .remove((*kind, key.as_str()))
-                                    .map_err(StoreError::new)?;
-                            }
-                            Record::Audit(entry) => write_audit(&mut audit, entry)?,
-                        }
-                    }
-                    written.push(Written::Meta);
-                }
-                WriteOp::Compact {
-                    doc,
-                    upto,
-                    snapshot,
-                } => {
-                    snapshots
-                        .insert(&**doc, (*upto, snapshot.as_slice()))
-                        .map_err(StoreError::new)?;
-                    updates
-                        .retain_in((&**doc, 0)..=(&**doc, *upto), |_, _| false)
-                        .map_err(StoreError::new)?;
-                    written.push(Written::Compacted(*upto));
-                }
+                break;
             }
         }
     }
-    txn.commit().map_err(StoreError::new)?;
+    results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(StoreError::new("write was not attempted"))))
+        .collect()
+}
+
+/// Commits a batch in one durable transaction; one [`Written`] per operation, in order.
+fn commit_batch(db: &Database, batch: &[&WriteOp]) -> Result<Vec<Written>, BatchError> {
+    let mut txn = db.begin_write().map_err(txn_err)?;
+    txn.set_durability(Durability::Immediate).map_err(txn_err)?;
+    let mut written = Vec::with_capacity(batch.len());
+    {
+        let mut updates = txn.open_table(UPDATES).map_err(txn_err)?;
+        let mut snapshots = txn.open_table(SNAPSHOTS).map_err(txn_err)?;
+        let mut meetings = txn.open_table(MEETINGS).map_err(txn_err)?;
+        let mut references = txn.open_table(REFERENCES).map_err(txn_err)?;
+        let mut records = txn.open_table(RECORDS).map_err(txn_err)?;
+        let mut ledgers = txn.open_table(LEDGERS).map_err(txn_err)?;
+        let mut versions = txn.open_table(VERSIONS).map_err(txn_err)?;
+        let mut version_states = txn.open_table(VERSION_STATES).map_err(txn_err)?;
+        let mut audit = txn.open_table(AUDIT).map_err(txn_err)?;
+        for (k, op) in batch.iter().enumerate() {
+            apply_op(
+                op,
+                &mut Tables {
+                    updates: &mut updates,
+                    snapshots: &mut snapshots,
+                    meetings: &mut meetings,
+                    references: &mut references,
+                    records: &mut records,
+                    ledgers: &mut ledgers,
+                    versions: &mut versions,
+                    version_states: &mut version_states,
+                    audit: &mut audit,
+                },
+            )
+            .map(|w| written.push(w))
+            .map_err(|e| BatchError::Op(k, e))?;
+        }
+    }
+    txn.commit().map_err(txn_err)?;
     Ok(written)
+}
+
+fn txn_err(e: impl std::fmt::Display) -> BatchError {
+    BatchError::Txn(StoreError::new(e))
+}
+
+/// The open tables of a write transaction.
+struct Tables<'a, 't> {
+    updates: &'a mut redb::Table<'t, (&'static str, u64), &'static [u8]>,
+    snapshots: &'a mut redb::Table<'t, &'static str, (u64, &'static [u8])>,
+    meetings: &'a mut redb::Table<'t, &'static str, &'static str>,
+    references: &'a mut redb::Table<'t, (&'static str, u8), u32>,
+    records: &'a mut redb::Table<'t, (&'static str, &'static str), &'static [u8]>,
+    ledgers: &'a mut redb::Table<'t, &'static str, &'static [u8]>,
+    versions: &'a mut redb::Table<'t, (&'static str, u32), &'static [u8]>,
+    version_states: &'a mut redb::Table<'t, (&'static str, u32), &'static [u8]>,
+    audit: &'a mut redb::Table<'t, (&'static str, u64), &'static [u8]>,
+}
+
+/// Writes one operation. Checks that can refuse it (an existing version) run before any
+/// of its writes; an error here aborts the attempt (see [`commit_isolated`]).
+fn apply_op(op: &WriteOp, t: &mut Tables<'_, '_>) -> Result<Written, StoreError> {
+    match op {
+        WriteOp::Append {
+            doc,
+            seq,
+            update,
+            meta,
+        } => {
+            t.updates
+                .insert((&**doc, *seq), update.as_slice())
+                .map_err(StoreError::new)?;
+            write_meta(t.meetings, t.references, meta)?;
+            Ok(Written::Appended(*seq))
+        }
+        WriteOp::Meta(meta) => {
+            write_meta(t.meetings, t.references, meta)?;
+            Ok(Written::Meta)
+        }
+        WriteOp::Allocate {
+            series,
+            year,
+            floor,
+            count,
+        } => {
+            let current = t
+                .references
+                .get((series.as_str(), *year))
+                .map_err(StoreError::new)?
+                .map_or(0, |v| v.value());
+            let base = current.max(*floor);
+            let last = base.saturating_add(*count);
+            t.references
+                .insert((series.as_str(), *year), last)
+                .map_err(StoreError::new)?;
+            Ok(Written::Allocated {
+                first: base.saturating_add(1),
+                count: last - base,
+            })
+        }
+        WriteOp::Ledger {
+            doc,
+            seq,
+            ledger,
+            version,
+            audit: entries,
+        } => {
+            // Versions are immutable: never overwrite one (checked before any write).
+            if let Some(v) = version {
+                if t.versions
+                    .get((&**doc, v.info.version))
+                    .map_err(StoreError::new)?
+                    .is_some()
+                {
+                    return Err(StoreError::new(format!(
+                        "version {} of {doc} already exists",
+                        v.info.version
+                    )));
+                }
+            }
+            let json = serde_json::to_vec(&**ledger).map_err(StoreError::new)?;
+            t.ledgers
+                .insert(&**doc, json.as_slice())
+                .map_err(StoreError::new)?;
+            if let Some(v) = version {
+                let key = (&**doc, v.info.version);
+                let json = serde_json::to_vec(&**v).map_err(StoreError::new)?;
+                t.versions
+                    .insert(key, json.as_slice())
+                    .map_err(StoreError::new)?;
+                t.version_states
+                    .insert(key, v.state.as_slice())
+                    .map_err(StoreError::new)?;
+            }
+            for entry in entries {
+                write_audit(t.audit, entry)?;
+            }
+            Ok(Written::Appended(*seq))
+        }
+        WriteOp::Audit { seq, entries } => {
+            for entry in entries {
+                write_audit(t.audit, entry)?;
+            }
+            Ok(Written::Appended(*seq))
+        }
+        WriteOp::Records(list) => {
+            for record in list {
+                match record {
+                    Record::Put { kind, key, json } => {
+                        t.records
+                            .insert((*kind, key.as_str()), json.as_slice())
+                            .map_err(StoreError::new)?;
+                    }
+                    Record::Delete { kind, key } => {
+                        t.records
+                            .remove((*kind, key.as_str()))
+                            .map_err(StoreError::new)?;
+                    }
+                    Record::Audit(entry) => write_audit(t.audit, entry)?,
+                }
+            }
+            Ok(Written::Meta)
+        }
+        WriteOp::Compact {
+            doc,
+            upto,
+            snapshot,
+        } => {
+            t.snapshots
+                .insert(&**doc, (*upto, snapshot.as_slice()))
+                .map_err(StoreError::new)?;
+            t.updates
+                .retain_in((&**doc, 0)..=(&**doc, *upto), |_, _| false)
+                .map_err(StoreError::new)?;
+            Ok(Written::Compacted(*upto))
+        }
+    }
 }
 
 fn write_audit(
@@ -694,6 +780,106 @@ fn write_meta(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn append(doc: &str, seq: u64) -> WriteOp {
+        WriteOp::Append {
+            doc: doc.into(),
+            seq,
+            update: vec![seq as u8],
+            meta: Vec::new(),
+        }
+    }
+
+    fn ledger_with_version(doc: &str, seq: u64, version: u32) -> WriteOp {
+        let info: VersionInfo = serde_json::from_value(serde_json::json!({
+            "version": version,
+            "signed": { "by": "Chair", "at": 1 },
+            "sha256": "00",
+            "readiness": {
+                "confirmed": 0, "pending": 0, "changed": 0,
+                "corrections_open": 0, "statements": []
+            }
+        }))
+        .expect("a version record");
+        WriteOp::Ledger {
+            doc: doc.into(),
+            seq,
+            ledger: Box::default(),
+            version: Some(Box::new(SignedVersion {
+                info,
+                markdown: format!("# v{version}"),
+                state: vec![version as u8],
+                html: None,
+            })),
+            audit: Vec::new(),
+        }
+    }
+
+    /// One failing operation in a group commit (a version that already exists) fails
+    /// alone: the operations of other documents batched with it are committed and
+    /// durable, on a real redb file.
+    #[test]
+    fn a_failing_write_fails_alone_in_its_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.redb");
+        {
+            let (store, writer) = Store::open(&path).unwrap();
+            // Version 1 of "signed" exists.
+            let first = commit_isolated(&store.db, &[&ledger_with_version("signed", 1, 1)]);
+            assert!(matches!(first[..], [Ok(Written::Appended(1))]));
+            // One batch: good writes of two other documents around a duplicate version,
+            // and a good write after it.
+            let ops = [
+                append("a", 1),
+                ledger_with_version("signed", 2, 1),
+                append("b", 1),
+                append("a", 2),
+            ];
+            let refs: Vec<&WriteOp> = ops.iter().collect();
+            let results = commit_isolated(&store.db, &refs);
+            assert_eq!(results.len(), 4);
+            assert_eq!(results[0].as_ref().ok(), Some(&Written::Appended(1)));
+            let refused = results[1]
+                .as_ref()
+                .expect_err("the duplicate version fails");
+            assert!(refused.to_string().contains("already exists"), "{refused}");
+            assert_eq!(results[2].as_ref().ok(), Some(&Written::Appended(1)));
+            assert_eq!(results[3].as_ref().ok(), Some(&Written::Appended(2)));
+            drop(store);
+            writer.join();
+        }
+        // Reopened from disk: the good writes are durable; the failed one left nothing
+        // (its ledger write was not committed, the stored version is the first one).
+        let (store, _w) = Store::open(&path).unwrap();
+        assert_eq!(
+            store.load("a").unwrap().log,
+            vec![(1, vec![1]), (2, vec![2])]
+        );
+        assert_eq!(store.load("b").unwrap().log, vec![(1, vec![1])]);
+        let v1 = store.version("signed", 1).unwrap().expect("version 1 kept");
+        assert_eq!(v1.markdown, "# v1");
+        assert!(store.version("signed", 2).unwrap().is_none());
+    }
+
+    /// Through the writer thread: the duplicate version's request gets an error, the
+    /// others queued around it succeed.
+    #[tokio::test]
+    async fn the_writer_answers_each_request_of_a_mixed_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _w) = Store::open(&dir.path().join("t.redb")).unwrap();
+        store.write(ledger_with_version("s", 1, 1)).await.unwrap();
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let (bad_tx, mut bad_rx) = mpsc::unbounded_channel();
+        store.submit(append("x", 1), tx.clone());
+        store.submit(ledger_with_version("s", 2, 1), bad_tx);
+        store.submit(append("y", 1), tx.clone());
+        for _ in 0..2 {
+            assert_eq!(rx.recv().await.unwrap().unwrap(), Written::Appended(1));
+        }
+        assert!(bad_rx.recv().await.unwrap().is_err());
+        assert_eq!(store.load("x").unwrap().last_seq(), 1);
+        assert_eq!(store.load("y").unwrap().last_seq(), 1);
+    }
 
     #[tokio::test]
     async fn appends_are_durable_and_compaction_keeps_everything() {

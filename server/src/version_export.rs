@@ -60,3 +60,36 @@ pub fn html(name: &str, v: &SignedVersion) -> Option<String> {
     let view = meeting.view(&meeting.doc().transact());
     Some(render_html(&view, &facts(name, v)))
 }
+
+/// [`markdown`] off the async workers ([`crate::docs::cpu`]).
+pub async fn markdown_off_workers(
+    name: String,
+    v: SignedVersion,
+) -> Result<String, crate::docs::cpu::CpuError> {
+    crate::docs::cpu::run(move || markdown(&name, &v)).await
+}
+
+/// [`html`] off the async workers: an old version's page is rendered from its state.
+pub async fn html_off_workers(
+    name: String,
+    v: SignedVersion,
+) -> Result<Option<String>, crate::docs::cpu::CpuError> {
+    crate::docs::cpu::run(move || html(&name, &v)).await
+}
+
+/// [`verify_answer`] off the async workers: an HTML file's answer renders and hashes.
+pub async fn verify_answer_off_workers(
+    name: String,
+    v: Option<SignedVersion>,
+    html: bool,
+) -> Result<VerifyAnswer, crate::docs::cpu::CpuError> {
+    crate::docs::cpu::run(move || verify_answer(&name, v.as_ref(), html)).await
+}
+
+/// The line diff from version `v`'s Markdown to `draft`, off the async workers.
+pub async fn diff_off_workers(
+    v: SignedVersion,
+    draft: String,
+) -> Result<Vec<minutebook_shared::diff::DiffLine>, crate::docs::cpu::CpuError> {
+    crate::docs::cpu::run(move || minutebook_shared::diff::lines(&v.markdown, &draft)).await
+}

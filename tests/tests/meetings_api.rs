@@ -702,14 +702,16 @@ async fn demo_meeting_loads_once_and_only_into_an_empty_store() {
 }
 
 #[tokio::test]
-async fn import_bodies_are_limited_by_the_message_size() {
-    let server = TestServer::start_with(|c| c.max_message_bytes = 2048).await;
+async fn import_bodies_are_limited_by_the_import_limit() {
+    let server = TestServer::start_with(|c| c.max_import_bytes = 2048).await;
     let big = format!("{FIXTURE}{}", " ".repeat(4096));
     let r = server
         .http()
         .post_text("/api/meetings/import?format=legacy", &big)
         .await;
     assert_eq!(r.status, 413, "{}", r.text());
-    assert!(r.json()["error"].is_string());
+    assert!(r.json()["error"]
+        .as_str()
+        .is_some_and(|e| e.contains("import limit of 2048 bytes")));
     assert!(list(&server).await.is_empty());
 }

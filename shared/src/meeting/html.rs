@@ -7,7 +7,7 @@
 //! the attendance table.
 
 use super::model::{ActionStatus, Attendance, BlockKind, PersonId};
-use super::view::{ActionView, MeetingView};
+use super::view::{ActionView, MeetingView, ViewIndex};
 use std::fmt::Write as _;
 
 const STYLE: &str = r#"
@@ -46,9 +46,11 @@ th { background: #e8edf2; }
 
 /// The printable HTML document of a meeting.
 pub fn to_html(view: &MeetingView) -> String {
+    let index = ViewIndex::new(view);
     let h = &view.header.fields;
     let who = |id: &PersonId| -> String {
-        view.person(id)
+        index
+            .person(id)
             .map(|p| p.person.label().to_owned())
             .unwrap_or_default()
     };
@@ -85,7 +87,7 @@ pub fn to_html(view: &MeetingView) -> String {
         .header
         .chair
         .as_ref()
-        .and_then(|c| view.person(c))
+        .and_then(|c| index.person(c))
         .map(|p| {
             if p.person.short.is_empty() {
                 esc(&p.person.name)
@@ -120,7 +122,7 @@ pub fn to_html(view: &MeetingView) -> String {
             Attendance::Present => "Present".to_owned(),
             Attendance::Apologies => "Apologies".to_owned(),
             Attendance::Absent => "Absent".to_owned(),
-            Attendance::JoinedFor(item) => match item.as_ref().and_then(|i| view.item(i)) {
+            Attendance::JoinedFor(item) => match item.as_ref().and_then(|i| index.item(i)) {
                 Some(item) => format!("Joined for item {}", esc(&item.number)),
                 None => "Joined late".to_owned(),
             },
@@ -170,7 +172,7 @@ pub fn to_html(view: &MeetingView) -> String {
             esc(&item.number),
             esc(&item.title)
         );
-        for a in view.actions_at(&item.id, None) {
+        for a in index.actions_at(&item.id, None) {
             action_line(&mut out, a);
         }
         for b in &item.blocks {
@@ -194,7 +196,7 @@ pub fn to_html(view: &MeetingView) -> String {
                     text(&b.text)
                 ),
             };
-            for a in view.actions_at(&item.id, Some(&b.id)) {
+            for a in index.actions_at(&item.id, Some(&b.id)) {
                 action_line(&mut out, a);
             }
         }
@@ -229,7 +231,7 @@ pub fn to_html(view: &MeetingView) -> String {
         let item = a
             .item
             .as_ref()
-            .and_then(|i| view.item(i))
+            .and_then(|i| index.item(i))
             .map(|i| esc(&i.number))
             .unwrap_or_default();
         let _ = writeln!(

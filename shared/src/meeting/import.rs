@@ -42,9 +42,11 @@
 use super::model::{
     children_at, ActionFields, ActionStatus, Attendance, BlockKind, ItemPath, MinuteTaker, Minutes,
     MinutesAction, MinutesBlock, MinutesItem, MinutesPerson, NextMeeting, Person, RaisedIn,
+    MAX_ITEM_DEPTH,
 };
 use super::reference::ActionReference;
 use super::suggest::{self, Candidate};
+use std::collections::{HashMap, HashSet};
 
 /// Why a text could not be imported, and where.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -365,6 +367,12 @@ impl<'a> Parser<'a> {
 
     /// People without a short form get their initials if the text uses them as a word.
     fn infer_short_forms(&mut self, input: &str) {
+        // Every whole word of the text, collected once (not one scan of the text per
+        // person).
+        let words: HashSet<&str> = input
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
         for p in &mut self.minutes.people {
             if !p.person.short.is_empty() {
                 continue;
@@ -377,7 +385,11 @@ impl<'a> Parser<'a> {
                 .collect();
             if initials.chars().count() >= 2
                 && initials.chars().all(|c| c.is_uppercase())
-                && contains_word(input, &initials)
+                && if initials.chars().all(char::is_alphanumeric) {
+                    words.contains(initials.as_str())
+                } else {
+                    contains_word(input, &initials)
+                }
             {
                 p.person.short = initials;
             }
@@ -386,10 +398,14 @@ impl<'a> Parser<'a> {
 
     fn check_short_forms(&self) -> Result<(), ImportError> {
         let people = &self.minutes.people;
+        let mut first: HashMap<&str, usize> = HashMap::new();
         for (j, b) in people.iter().enumerate() {
-            if let Some(a) = people[..j]
-                .iter()
-                .find(|a| !a.person.short.is_empty() && a.person.short == b.person.short)
+            if b.person.short.is_empty() {
+                continue;
+            }
+            if let Some(a) = first
+                .get(b.person.short.as_str())
+                .and_then(|&i| people.get(i))
             {
                 return err(
                     self.rows.get(j).copied().unwrap_or(1),
@@ -399,6 +415,7 @@ impl<'a> Parser<'a> {
                     ),
                 );
             }
+            first.insert(b.person.short.as_str(), j);
         }
         Ok(())
     }
@@ -408,15 +425,17 @@ impl<'a> Parser<'a> {
         if self.peek().is_some_and(|(_, l)| is_items_header(l)) {
             self.pos += 1;
         }
-        let candidates: Vec<(String, String)> = self
-            .minutes
-            .people
-            .iter()
-            .map(|p| (p.person.name.clone(), p.person.short.clone()))
-            .collect();
+        let people = self.minutes.people.clone();
         let mut b = Builder {
-            people: &candidates,
-            minutes_people: &self.minutes.people,
+            people: people
+                .iter()
+                .map(|p| Candidate {
+                    name: &p.person.name,
+                    short: &p.person.short,
+                })
+                .collect(),
+            owners: Owners::new(&people),
+            unattributed: None,
             items: Vec::new(),
             actions: Vec::new(),
             current: None,
@@ -445,6 +464,7 @@ impl<'a> Parser<'a> {
                 b.plain_line(n, &clean(line))?;
             }
         }
+        b.attribute();
         if b.items.is_empty() {
             return err(last_line(self.lines), "no numbered items found");
         }
@@ -522,8 +542,11 @@ impl<'a> Parser<'a> {
 
 /// Items under construction.
 struct Builder<'a> {
-    people: &'a [(String, String)],
-    minutes_people: &'a [MinutesPerson],
+    people: Vec<Candidate<'a>>,
+    owners: Owners,
+    /// The item whose last block's speakers are still to be computed from its text
+    /// (computed once, when the block is complete, not after every line added to it).
+    unattributed: Option<usize>,
     items: Vec<(ItemPath, MinutesItem)>,
     actions: Vec<MinutesAction>,
     /// Index into `items` of the item being filled.
@@ -542,6 +565,15 @@ impl Builder<'_> {
     }
 
     fn start_item(&mut self, n: usize, path: ItemPath, content: &str) -> Result<(), ImportError> {
+        if path.0.len() > MAX_ITEM_DEPTH {
+            return err(
+                n,
+                format!(
+                    "item {} nests deeper than {MAX_ITEM_DEPTH} levels",
+                    path.number()
+                ),
+            );
+        }
         let prev = self.items.last().map(|(p, _)| p);
         if !follows(prev, &path) {
             let expected = match prev {
@@ -570,6 +602,7 @@ impl Builder<'_> {
         if title.is_empty() {
             return err(n, format!("item {} has no title", path.number()));
         }
+        self.attribute();
         self.items.push((
             path,
             MinutesItem {
@@ -626,7 +659,7 @@ impl Builder<'_> {
                     if text.is_empty() {
                         continue;
                     }
-                    if let Some(action) = parse_action(n, &text, self.minutes_people)? {
+                    if let Some(action) = parse_action(n, &text, &self.owners)? {
                         self.push_action(action);
                         continue;
                     }
@@ -669,26 +702,31 @@ impl Builder<'_> {
     }
 
     fn push_block(&mut self, block: MinutesBlock) {
+        self.attribute();
         self.open_plain = false;
         if let Some(item) = self.current_item() {
             item.blocks.push(block);
         }
     }
 
-    /// Re-computes the last block's speakers from its text.
+    /// Marks the last block's speakers for re-computing from its text (done by
+    /// [`Builder::attribute`] once the block is complete).
     fn reattribute(&mut self) -> Result<(), ImportError> {
-        let candidates: Vec<Candidate<'_>> = self
-            .people
-            .iter()
-            .map(|(name, short)| Candidate { name, short })
-            .collect();
-        let Some(i) = self.current else { return Ok(()) };
+        self.unattributed = self.current;
+        Ok(())
+    }
+
+    /// Computes the speakers of the block marked by [`Builder::reattribute`].
+    fn attribute(&mut self) {
+        let Some(i) = self.unattributed.take() else {
+            return;
+        };
         let Some((_, item)) = self.items.get_mut(i) else {
-            return Ok(());
+            return;
         };
         if let Some(block) = item.blocks.last_mut() {
             if matches!(block.kind, BlockKind::Paragraph | BlockKind::Statement) {
-                block.speakers = suggest::speakers(&block.text, &candidates);
+                block.speakers = suggest::speakers(&block.text, &self.people);
                 block.kind = if block.speakers.is_empty() {
                     BlockKind::Paragraph
                 } else {
@@ -696,7 +734,6 @@ impl Builder<'_> {
                 };
             }
         }
-        Ok(())
     }
 
     fn push_action(&mut self, mut action: MinutesAction) {
@@ -1114,10 +1151,38 @@ fn split_title(text: &str) -> (String, Option<String>) {
 }
 
 /// `ACTION 06/23: JI to circulate the report by 1 March.`
+/// How action owners are looked up: by short form (exact), else by name (ASCII case
+/// ignored); the first person in the register wins. Built once per import.
+struct Owners {
+    short: HashMap<String, usize>,
+    name: HashMap<String, usize>,
+}
+
+impl Owners {
+    fn new(people: &[MinutesPerson]) -> Self {
+        let mut short = HashMap::new();
+        let mut name = HashMap::new();
+        for (i, p) in people.iter().enumerate() {
+            if !p.person.short.is_empty() {
+                short.entry(p.person.short.clone()).or_insert(i);
+            }
+            name.entry(p.person.name.to_ascii_lowercase()).or_insert(i);
+        }
+        Owners { short, name }
+    }
+
+    fn find(&self, token: &str) -> Option<usize> {
+        self.short
+            .get(token)
+            .or_else(|| self.name.get(&token.to_ascii_lowercase()))
+            .copied()
+    }
+}
+
 fn parse_action(
     n: usize,
     text: &str,
-    people: &[MinutesPerson],
+    people: &Owners,
 ) -> Result<Option<MinutesAction>, ImportError> {
     let rest = if let Some(r) = text.strip_prefix("ACTION") {
         r
@@ -1165,19 +1230,7 @@ fn parse_action(
             })
             .filter(|t| !t.is_empty())
             .collect();
-        let found: Vec<Option<usize>> = tokens
-            .iter()
-            .map(|t| {
-                people
-                    .iter()
-                    .position(|p| !p.person.short.is_empty() && p.person.short == *t)
-                    .or_else(|| {
-                        people
-                            .iter()
-                            .position(|p| p.person.name.eq_ignore_ascii_case(t))
-                    })
-            })
-            .collect();
+        let found: Vec<Option<usize>> = tokens.iter().map(|t| people.find(t)).collect();
         if !found.is_empty() && found.iter().all(Option::is_some) {
             owners = found.into_iter().flatten().collect();
             owners.dedup();
@@ -1227,7 +1280,8 @@ fn decode_entities(s: &str) -> String {
     while let Some(at) = rest.find('&') {
         out.push_str(&rest[..at]);
         let tail = &rest[at..];
-        let semi = tail.find(';').filter(|&i| i <= 10);
+        // An entity is short: look no further (a text of many `&` stays linear).
+        let semi = tail.bytes().take(11).position(|b| b == b';');
         let decoded = semi.and_then(|i| {
             let name = &tail[1..i];
             let c = match name {

@@ -52,9 +52,10 @@ use super::import::{follows, ImportError};
 use super::model::{
     children_at, ActionFields, ActionStatus, Attendance, BlockKind, ItemPath, MeetingStatus,
     MinuteTaker, Minutes, MinutesAction, MinutesBlock, MinutesItem, MinutesPerson, Person,
-    RaisedIn,
+    RaisedIn, MAX_ITEM_DEPTH,
 };
-use super::view::MeetingView;
+use super::view::{MeetingView, ViewIndex};
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 const EMPTY_PARAGRAPH: &str = "<!-- empty -->";
@@ -67,12 +68,10 @@ const TABLE_RULE: &str = "| --- | --- | --- | --- | --- |";
 
 /// The canonical Markdown of a meeting (see the module docs).
 pub fn to_markdown(view: &MeetingView) -> String {
+    let index = ViewIndex::new(view);
     let tokens = person_tokens(view);
     let token = |id: &super::model::PersonId| -> Option<&str> {
-        view.people
-            .iter()
-            .position(|p| &p.id == id)
-            .map(|i| tokens[i].as_str())
+        index.person_position(id).map(|i| tokens[i].as_str())
     };
     let refs = |ids: &[super::model::PersonId]| -> String {
         ids.iter().filter_map(&token).collect::<Vec<_>>().join(", ")
@@ -119,7 +118,7 @@ pub fn to_markdown(view: &MeetingView) -> String {
             Attendance::Present => "present".to_owned(),
             Attendance::Apologies => "apologies".to_owned(),
             Attendance::Absent => "absent".to_owned(),
-            Attendance::JoinedFor(item) => match item.as_ref().and_then(|i| view.item(i)) {
+            Attendance::JoinedFor(item) => match item.as_ref().and_then(|i| index.item(i)) {
                 Some(item) => format!("joined for item {}", item.number),
                 None => "joined late".to_owned(),
             },
@@ -172,7 +171,7 @@ pub fn to_markdown(view: &MeetingView) -> String {
             format!(" {}", esc(&item.title, &[]))
         };
         let _ = writeln!(out, "\n{level} {}{title}", item.number);
-        for a in view.actions_at(&item.id, None) {
+        for a in index.actions_at(&item.id, None) {
             action(&mut out, a);
         }
         for b in &item.blocks {
@@ -188,7 +187,7 @@ pub fn to_markdown(view: &MeetingView) -> String {
                     writeln!(out, "\n> {quoted}")
                 }
             };
-            for a in view.actions_at(&item.id, Some(&b.id)) {
+            for a in index.actions_at(&item.id, Some(&b.id)) {
                 action(&mut out, a);
             }
         }
@@ -206,18 +205,20 @@ pub fn to_markdown(view: &MeetingView) -> String {
 /// How each person is written: a label that names only them, else `#n`.
 fn person_tokens(view: &MeetingView) -> Vec<String> {
     let people: Vec<&Person> = view.people.iter().map(|p| &p.person).collect();
+    // How many people a label names (as short form or name), counted once per person.
+    let mut named: HashMap<&str, usize> = HashMap::new();
+    for p in &people {
+        *named.entry(p.short.as_str()).or_default() += 1;
+        if p.name != p.short {
+            *named.entry(p.name.as_str()).or_default() += 1;
+        }
+    }
     people
         .iter()
         .enumerate()
         .map(|(i, p)| {
             for label in [&p.short, &p.name] {
-                if !label.is_empty()
-                    && people
-                        .iter()
-                        .filter(|q| &q.short == label || &q.name == label)
-                        .count()
-                        == 1
-                {
+                if !label.is_empty() && named.get(label.as_str()) == Some(&1) {
                     return esc(label, &[',', ';', '(', ')', ':']);
                 }
             }
@@ -398,8 +399,9 @@ pub fn parse(markdown: &str) -> Result<Minutes, ImportError> {
             });
         }
     }
+    let labels = Labels::new(&m.people);
     if let Some((n, token)) = chair_token {
-        m.chair = Some(resolve_person(n, &token, &m.people)?);
+        m.chair = Some(resolve_person(n, &token, &labels)?);
     }
 
     // Items, blocks and actions.
@@ -429,6 +431,12 @@ pub fn parse(markdown: &str) -> Result<Minutes, ImportError> {
                     line: n,
                     message: format!("expected an item number, found {number:?}"),
                 })?;
+            if path.0.len() > MAX_ITEM_DEPTH {
+                return err(
+                    n,
+                    format!("item {number} nests deeper than {MAX_ITEM_DEPTH} levels"),
+                );
+            }
             if !follows(items.last().map(|(p, _)| p), &path) {
                 return err(n, format!("item {} is out of sequence", path.number()));
             }
@@ -442,7 +450,7 @@ pub fn parse(markdown: &str) -> Result<Minutes, ImportError> {
             continue;
         }
         if first.starts_with("- **Action") {
-            let mut action = parse_action(n, &join_lines(&b.lines), &m.people)?;
+            let mut action = parse_action(n, &join_lines(&b.lines), &labels)?;
             if !in_others {
                 let Some((path, item)) = items.last() else {
                     return err(n, "an action before the first item");
@@ -461,12 +469,13 @@ pub fn parse(markdown: &str) -> Result<Minutes, ImportError> {
         let Some((_, item)) = items.last_mut() else {
             return err(n, format!("expected an item heading, found {:?}", first));
         };
-        item.blocks.push(parse_block(n, &b.lines, &m.people)?);
+        item.blocks.push(parse_block(n, &b.lines, &labels)?);
     }
 
+    let known: HashSet<&ItemPath> = items.iter().map(|(p, _)| p).collect();
     for (n, person, number) in joined {
         let path = ItemPath::parse_number(&number)
-            .filter(|p| items.iter().any(|(q, _)| q == p))
+            .filter(|p| known.contains(p))
             .ok_or_else(|| ImportError {
                 line: n,
                 message: format!("joined for item {number}, which does not exist"),
@@ -560,11 +569,7 @@ fn join_lines(lines: &[&str]) -> String {
     out
 }
 
-fn parse_block(
-    n: usize,
-    lines: &[&str],
-    people: &[MinutesPerson],
-) -> Result<MinutesBlock, ImportError> {
+fn parse_block(n: usize, lines: &[&str], people: &Labels) -> Result<MinutesBlock, ImportError> {
     if lines.iter().all(|l| l.starts_with('>')) {
         let stripped: Vec<&str> = lines
             .iter()
@@ -636,11 +641,7 @@ fn after_space(n: usize, rest: &str) -> Result<&str, ImportError> {
     })
 }
 
-fn parse_action(
-    n: usize,
-    raw: &str,
-    people: &[MinutesPerson],
-) -> Result<MinutesAction, ImportError> {
+fn parse_action(n: usize, raw: &str, people: &Labels) -> Result<MinutesAction, ImportError> {
     let bad = |what: &str| ImportError {
         line: n,
         message: format!(
@@ -735,29 +736,53 @@ fn parse_takers(n: usize, raw: &str) -> Result<Vec<MinuteTaker>, ImportError> {
 }
 
 /// A person token: `#n`, or a short form or name that names exactly one person.
-fn resolve_person(n: usize, raw: &str, people: &[MinutesPerson]) -> Result<usize, ImportError> {
+/// The attendance table's labels, indexed once: how a reference to a person resolves
+/// (in constant time, so a long document with a large register stays linear).
+struct Labels {
+    /// Short form or name → (first row with it, how many rows have it).
+    by_label: HashMap<String, (usize, usize)>,
+    rows: usize,
+}
+
+impl Labels {
+    fn new(people: &[MinutesPerson]) -> Self {
+        let mut by_label: HashMap<String, (usize, usize)> = HashMap::new();
+        for (i, p) in people.iter().enumerate() {
+            let mut add = |label: &str| {
+                by_label
+                    .entry(label.to_owned())
+                    .and_modify(|e| e.1 += 1)
+                    .or_insert((i, 1));
+            };
+            add(&p.person.short);
+            if p.person.name != p.person.short {
+                add(&p.person.name);
+            }
+        }
+        Labels {
+            by_label,
+            rows: people.len(),
+        }
+    }
+}
+
+fn resolve_person(n: usize, raw: &str, people: &Labels) -> Result<usize, ImportError> {
     if let Some(num) = raw.strip_prefix('#') {
         return num
             .parse::<usize>()
             .ok()
             .and_then(|i| i.checked_sub(1))
-            .filter(|&i| i < people.len())
+            .filter(|&i| i < people.rows)
             .ok_or_else(|| ImportError {
                 line: n,
                 message: format!("no person {raw} in the attendance table"),
             });
     }
     let label = unescape(raw);
-    let found: Vec<usize> = people
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.person.short == label || p.person.name == label)
-        .map(|(i, _)| i)
-        .collect();
-    match found.as_slice() {
-        [one] => Ok(*one),
-        [] => err(n, format!("{label:?} is not in the attendance table")),
-        _ => err(n, format!("{label:?} names more than one person")),
+    match people.by_label.get(&label) {
+        Some(&(one, 1)) => Ok(one),
+        None => err(n, format!("{label:?} is not in the attendance table")),
+        Some(_) => err(n, format!("{label:?} names more than one person")),
     }
 }
 
@@ -833,7 +858,13 @@ fn unescape(s: &str) -> String {
             '&' => {
                 let tail = &s[i..];
                 let decoded = tail.strip_prefix("&#").and_then(|t| {
-                    let end = t.find(';').filter(|&e| e > 0 && e <= 8)?;
+                    // Look no further than an entity can be long: a text of many `&`
+                    // without `;` stays linear.
+                    let end = t
+                        .bytes()
+                        .take(10)
+                        .position(|b| b == b';')
+                        .filter(|&e| e > 0 && e <= 8)?;
                     let num = &t[..end];
                     let code = match num.strip_prefix(['x', 'X']) {
                         Some(hex) => u32::from_str_radix(hex, 16).ok()?,

@@ -41,6 +41,8 @@
 //! - **Deleting an item** tombstones it and its sub-items; its blocks are hidden with it
 //!   (still in the document, shown again by [`Meeting::restore_item`]). Items another client
 //!   moved or created under it concurrently are promoted into its place.
+//! - **Depth**: items nest at most [`MAX_ITEM_DEPTH`] (8) levels; deeper ones are shown
+//!   as siblings of the deepest item (see [`tree`]).
 //! - **Cycles** from concurrent moves are broken by re-attaching the cycle's smallest id to
 //!   the top level.
 //! - **Action references** are written once by a single writer (the server); see
@@ -82,9 +84,10 @@ pub use document::Meeting;
 pub use model::{
     ActionFields, ActionId, ActionStatus, Attendance, BlockId, BlockKind, Header, ItemId, ItemPath,
     MeetingStatus, MinuteTaker, MinuteTakerId, Minutes, MinutesAction, MinutesBlock, MinutesItem,
-    MinutesPerson, NextMeeting, Person, PersonId, RaisedIn,
+    MinutesPerson, NextMeeting, Person, PersonId, RaisedIn, MAX_ITEM_DEPTH,
 };
 pub use ops::{NewAction, OpError};
 pub use view::{
     ActionView, BlockView, HeaderView, ItemView, MeetingView, MinuteTakerView, PersonView,
+    ViewIndex,
 };

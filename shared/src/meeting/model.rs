@@ -153,6 +153,13 @@ pub enum Attendance<I> {
     JoinedFor(Option<I>),
 }
 
+/// How many levels items nest at most: "2.1.3" is 3 levels deep, so "1.1.1.1.1.1.1.1" is
+/// the deepest number. Real minutes use two or three levels; the bound keeps every read
+/// linear in the meeting's size whatever a client writes. The read side flattens deeper
+/// items ([`super::tree`]), moves and indents refuse to go deeper ([`super::OpError`]),
+/// and both importers refuse deeper numbers.
+pub const MAX_ITEM_DEPTH: usize = 8;
+
 /// Position of an item in the tree: 0-based sibling indices from the top level down.
 /// Its [`number`](ItemPath::number) is what people see: `[1, 0]` is item "2.1".
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -394,6 +401,12 @@ impl Minutes {
             .map(|(i, it)| (vec![i], it))
             .collect();
         while let Some((path, item)) = stack.pop() {
+            if path.len() > MAX_ITEM_DEPTH {
+                return Err(format!(
+                    "item {} nests deeper than {MAX_ITEM_DEPTH} levels",
+                    number_string(&path)
+                ));
+            }
             for block in &item.blocks {
                 for &s in &block.speakers {
                     person(s, &format!("a statement in item {}", number_string(&path)))?;

@@ -24,13 +24,15 @@ use super::document::{
 use super::model::{
     ActionFields, ActionId, ActionStatus, Attendance, BlockId, BlockKind, Header, ItemId, ItemPath,
     MeetingStatus, MinuteTaker, MinuteTakerId, Minutes, MinutesItem, Person, PersonId,
+    MAX_ITEM_DEPTH,
 };
 use super::order;
 use super::reference::ActionReference;
 use super::tree;
 use super::view::{item_nodes, sorted_live};
 use crate::schema::{self, common};
-use yrs::{MapRef, TextRef, TransactionMut};
+use std::collections::HashMap;
+use yrs::{Map, MapRef, TextRef, TransactionMut};
 
 /// Why an operation was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -56,6 +58,9 @@ pub enum OpError {
     /// Indent needs a previous sibling.
     #[error("item {0} has no previous item at its level to indent under")]
     CannotIndent(String),
+    /// The move or indent would nest items deeper than [`MAX_ITEM_DEPTH`] levels.
+    #[error("item {0} cannot go deeper: items nest at most {MAX_ITEM_DEPTH} levels")]
+    TooDeep(String),
     /// Outdent needs a parent.
     #[error("item {0} is already at the top level")]
     CannotOutdent(String),
@@ -272,6 +277,9 @@ impl Meeting {
             let vis = tree::visible(&item_nodes(&self.items, txn));
             if p == id || ancestors(&vis, p.as_str()).any(|a| a == id.as_str()) {
                 return Err(OpError::Cycle(id.0.clone()));
+            }
+            if levels_of(&vis, p.as_str()) + subtree_height(&vis, id.as_str()) > MAX_ITEM_DEPTH {
+                return Err(OpError::TooDeep(id.0.clone()));
             }
         }
         let key = self.place(
@@ -659,6 +667,10 @@ impl Meeting {
         txn: &mut TransactionMut,
         minutes: &Minutes,
     ) -> Result<(), OpError> {
+        // Linear in the size of the minutes: every order key is computed up front (one
+        // evenly spaced run per sibling list, after whatever the list already holds) and
+        // entities are written directly, instead of one insert at a time (each insert
+        // reads its siblings, which made a large import quadratic).
         minutes.validate().map_err(OpError::InvalidMinutes)?;
         for a in &minutes.actions {
             if let Some(r) = &a.fields.reference {
@@ -666,82 +678,133 @@ impl Meeting {
             }
         }
         self.set_header(txn, &minutes.header);
-        for t in &minutes.minute_takers {
-            self.add_minute_taker(txn, t);
+        let keys = order::after_n(
+            last_key(&self.minute_takers, txn, None).as_deref(),
+            minutes.minute_takers.len(),
+        );
+        for (t, key) in minutes.minute_takers.iter().zip(keys) {
+            let id = self.new_id(txn);
+            let m = create_entity(&self.minute_takers, txn, &id);
+            write_str(&m, txn, common::ORDER, &key);
+            write_minute_taker(&m, txn, t);
         }
-        // People first without "joined for" (items do not exist yet), then fix those up.
-        let people: Vec<PersonId> = minutes
-            .people
-            .iter()
-            .map(|p| self.add_person(txn, &p.person, &Attendance::Present))
-            .collect();
-        let chair = minutes.chair.and_then(|c| people.get(c));
+        // People first as present (items do not exist yet), then their attendance.
+        let keys = order::after_n(
+            last_key(&self.people, txn, None).as_deref(),
+            minutes.people.len(),
+        );
+        let mut people: Vec<(PersonId, MapRef)> = Vec::with_capacity(minutes.people.len());
+        for (p, key) in minutes.people.iter().zip(keys) {
+            let id = self.new_id(txn);
+            let m = create_entity(&self.people, txn, &id);
+            write_str(&m, txn, common::ORDER, &key);
+            write_person(&m, txn, &p.person);
+            write_attendance(&m, txn, &Attendance::Present);
+            people.push((PersonId(id), m));
+        }
+        let person = |i: usize| people.get(i).map(|(id, _)| id);
+        let chair = minutes.chair.and_then(person);
         self.set_chair(txn, chair)?;
 
-        let mut item_ids: Vec<(ItemPath, ItemId, Vec<BlockId>)> = Vec::new();
-        let mut stack: Vec<(Option<ItemId>, Vec<usize>, &[MinutesItem])> =
-            vec![(None, Vec::new(), &minutes.items)];
-        while let Some((parent, prefix, list)) = stack.pop() {
-            for (i, it) in list.iter().enumerate() {
-                let id = self.insert_item(txn, parent.as_ref(), usize::MAX, &it.title)?;
-                let mut blocks = Vec::new();
-                for b in &it.blocks {
-                    let bid = self.insert_block(txn, &id, usize::MAX, b.kind, &b.text)?;
+        let mut item_ids: HashMap<Vec<usize>, (ItemId, Vec<BlockId>)> = HashMap::new();
+        let top_keys = order::after_n(
+            last_key(&self.items, txn, Some(schema::item::PARENT)).as_deref(),
+            minutes.items.len(),
+        );
+        // (parent, path of the parent, its sub-items, their order keys)
+        type Pending<'m> = (Option<ItemId>, Vec<usize>, &'m [MinutesItem], Vec<String>);
+        let mut stack: Vec<Pending<'_>> = vec![(None, Vec::new(), &minutes.items, top_keys)];
+        while let Some((parent, prefix, list, keys)) = stack.pop() {
+            for ((i, it), key) in list.iter().enumerate().zip(keys) {
+                let id = self.new_id(txn);
+                let m = create_entity(&self.items, txn, &id);
+                write_str(
+                    &m,
+                    txn,
+                    schema::item::PARENT,
+                    parent.as_ref().map_or("", ItemId::as_str),
+                );
+                write_str(&m, txn, common::ORDER, &key);
+                create_text(&m, txn, schema::item::TITLE, &it.title);
+                let mut blocks = Vec::with_capacity(it.blocks.len());
+                for (b, key) in it.blocks.iter().zip(order::spread(it.blocks.len())) {
+                    let bid = self.new_id(txn);
+                    let bm = create_entity(&self.blocks, txn, &bid);
+                    write_str(&bm, txn, schema::block::ITEM, &id);
+                    write_str(&bm, txn, common::ORDER, &key);
+                    write_str(&bm, txn, schema::block::KIND, b.kind.as_str());
+                    create_text(&bm, txn, schema::block::TEXT, &b.text);
                     if !b.speakers.is_empty() {
-                        let speakers: Vec<PersonId> = b
+                        let speakers: Vec<String> = b
                             .speakers
                             .iter()
-                            .filter_map(|&s| people.get(s).cloned())
+                            .filter_map(|&s| person(s).map(|p| p.0.clone()))
                             .collect();
-                        self.set_speakers(txn, &bid, &speakers)?;
-                        self.set_block_kind(txn, &bid, b.kind)?;
+                        write_ids(&bm, txn, schema::block::SPEAKERS, &speakers);
                     }
-                    blocks.push(bid);
+                    blocks.push(BlockId(bid));
                 }
                 let mut path = prefix.clone();
                 path.push(i);
-                stack.push((Some(id.clone()), path.clone(), &it.children));
-                item_ids.push((ItemPath(path), id, blocks));
+                let child_keys = order::spread(it.children.len());
+                stack.push((
+                    Some(ItemId(id.clone())),
+                    path.clone(),
+                    &it.children,
+                    child_keys,
+                ));
+                item_ids.insert(path, (ItemId(id), blocks));
             }
         }
-        let find = |path: &ItemPath| item_ids.iter().find(|(p, _, _)| p == path);
+        let find = |path: &ItemPath| item_ids.get(&path.0);
 
-        for (p, id) in minutes.people.iter().zip(&people) {
+        for (p, (_, m)) in minutes.people.iter().zip(&people) {
             let attendance = match &p.attendance {
-                Attendance::Present => Attendance::Present,
+                Attendance::Present => continue,
                 Attendance::Apologies => Attendance::Apologies,
                 Attendance::Absent => Attendance::Absent,
                 Attendance::JoinedFor(item) => {
-                    Attendance::JoinedFor(item.as_ref().and_then(find).map(|(_, i, _)| i.clone()))
+                    Attendance::JoinedFor(item.as_ref().and_then(find).map(|(i, _)| i.clone()))
                 }
             };
-            self.set_attendance(txn, id, &attendance)?;
+            write_attendance(m, txn, &attendance);
         }
-        for a in &minutes.actions {
-            let (item, block) = match &a.raised_in {
-                Some(r) => match find(&r.item) {
-                    Some((_, id, blocks)) => (
-                        Some(id.clone()),
-                        r.block.and_then(|b| blocks.get(b).cloned()),
-                    ),
-                    None => (None, None),
-                },
+        let keys = order::after_n(
+            last_key(&self.actions, txn, None).as_deref(),
+            minutes.actions.len(),
+        );
+        for (a, key) in minutes.actions.iter().zip(keys) {
+            let (item, block) = match a.raised_in.as_ref().and_then(|r| Some((r, find(&r.item)?))) {
+                Some((r, (id, blocks))) => (Some(id), r.block.and_then(|b| blocks.get(b))),
                 None => (None, None),
             };
-            let owners = a
+            let id = self.new_id(txn);
+            let m = create_entity(&self.actions, txn, &id);
+            write_str(&m, txn, common::ORDER, &key);
+            create_text(&m, txn, schema::action::DESCRIPTION, &a.fields.description);
+            write_str(&m, txn, schema::action::DUE, &a.fields.due);
+            write_str(&m, txn, schema::action::STATUS, a.fields.status.as_str());
+            let owners: Vec<String> = a
                 .owners
                 .iter()
-                .filter_map(|&o| people.get(o).cloned())
+                .filter_map(|&o| person(o).map(|p| p.0.clone()))
                 .collect();
-            self.add_action(
+            write_ids(&m, txn, schema::action::OWNERS, &owners);
+            write_str(
+                &m,
                 txn,
-                &NewAction {
-                    fields: a.fields.clone(),
-                    owners,
-                    item,
-                    block,
-                },
-            )?;
+                schema::action::ITEM,
+                item.map_or("", ItemId::as_str),
+            );
+            write_str(
+                &m,
+                txn,
+                schema::action::BLOCK,
+                block.map_or("", BlockId::as_str),
+            );
+            if let Some(r) = &a.fields.reference {
+                write_str(&m, txn, schema::action::REFERENCE, r);
+            }
         }
         Ok(())
     }
@@ -851,6 +914,42 @@ fn live(root: &MapRef, txn: &TransactionMut, id: &str) -> Option<MapRef> {
     } else {
         None
     }
+}
+
+/// How many levels deep `item` is (1 at the top level).
+fn levels_of(vis: &[tree::Visible], item: &str) -> usize {
+    vis.iter()
+        .find(|v| v.id == item)
+        .map_or(1, |v| v.path.len())
+}
+
+/// How many levels the visible subtree of `id` spans (1 for an item without sub-items).
+fn subtree_height(vis: &[tree::Visible], id: &str) -> usize {
+    let Some(at) = vis.iter().position(|v| v.id == id) else {
+        return 1;
+    };
+    let own = vis[at].path.len();
+    // In pre-order, the subtree is the run after the item of deeper paths.
+    vis[at + 1..]
+        .iter()
+        .take_while(|v| v.path.len() > own)
+        .map(|v| v.path.len() - own + 1)
+        .max()
+        .unwrap_or(1)
+}
+
+/// The largest order key stored in a flat root map (deleted entities included, as for
+/// [`Meeting::add_person`]); with `top_level_field`, only among entities whose field of
+/// that name is empty (top-level items).
+fn last_key(root: &MapRef, txn: &TransactionMut, top_level_field: Option<&str>) -> Option<String> {
+    root.iter(txn)
+        .filter_map(|(_, v)| match v {
+            yrs::Out::YMap(m) => Some(m),
+            _ => None,
+        })
+        .filter(|m| top_level_field.is_none_or(|f| read_str(m, txn, f).is_empty()))
+        .map(|m| read_str(&m, txn, common::ORDER))
+        .max()
 }
 
 /// Visible ancestors of `id`, nearest first.

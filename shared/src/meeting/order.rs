@@ -108,6 +108,17 @@ pub fn after(last: Option<&str>) -> Option<String> {
     between(last, None)
 }
 
+/// `n` increasing keys after `last` (`None` = an empty list), in time linear in `n`:
+/// `last` followed by the keys of [`spread`]. Each is greater than `last` (which is a
+/// proper prefix of it) and well-formed when `last` is.
+pub fn after_n(last: Option<&str>, n: usize) -> Vec<String> {
+    let keys = spread(n);
+    match last {
+        None | Some("") => keys,
+        Some(l) => keys.into_iter().map(|k| format!("{l}{k}")).collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,6 +158,18 @@ mod tests {
             assert!(keys.windows(2).all(|w| w[0] < w[1]), "n = {n}");
             assert!(keys.iter().all(|k| !k.is_empty() && !k.ends_with('0')));
         }
+    }
+
+    #[test]
+    fn after_n_follows_the_last_key() {
+        assert_eq!(after_n(None, 3), spread(3));
+        let keys = after_n(Some("V"), 100);
+        assert_eq!(keys.len(), 100);
+        assert!(keys
+            .iter()
+            .all(|k| k.as_str() > "V" && digits_of(k).is_some()));
+        assert!(keys.windows(2).all(|w| w[0] < w[1]));
+        assert!(between(keys.last().map(String::as_str), None).is_some());
     }
 
     proptest! {

@@ -150,8 +150,10 @@ pub fn speech_mentions(text: &str, people: &[Candidate<'_>]) -> Vec<Mention> {
         let mut end = matches[i].1;
         // Extend the group with "and X", ", X", "& X", ", and the X", …
         while let Some(next_start) = connector_end(text, end) {
+            // Matches are sorted by start: look no further than `next_start`.
             match matches[group[group.len() - 1] + 1..]
                 .iter()
+                .take_while(|m| m.0 <= next_start)
                 .position(|m| m.0 == next_start)
             {
                 Some(off) => {
@@ -180,8 +182,9 @@ pub fn speech_mentions(text: &str, people: &[Candidate<'_>]) -> Vec<Mention> {
 /// The distinct people named as speakers in `text`, in order of first mention.
 pub fn speakers(text: &str, people: &[Candidate<'_>]) -> Vec<usize> {
     let mut out: Vec<usize> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for m in speech_mentions(text, people) {
-        if !out.contains(&m.person) {
+        if seen.insert(m.person) {
             out.push(m.person);
         }
     }
@@ -222,36 +225,82 @@ fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
-/// Whole-word occurrences of every label as `(start, end, person)`, sorted, longest first
-/// at the same start, without overlaps.
-fn label_matches(text: &str, people: &[Candidate<'_>]) -> Vec<(usize, usize, usize)> {
-    let mut found = Vec::new();
-    for (p, c) in people.iter().enumerate() {
-        for label in [c.short.trim(), c.name.trim()] {
-            if label.is_empty() {
-                continue;
+/// Labels longer than this (in bytes) are not looked for: no short form or name is that
+/// long, and the bound keeps matching linear in the text whatever the register holds.
+pub const MAX_LABEL_BYTES: usize = 200;
+
+/// The labels (short forms and names, trimmed) as a character trie: node 0 is the root,
+/// and a node where a label ends holds the smallest person index with that label.
+struct LabelTrie {
+    edges: std::collections::HashMap<(usize, char), usize>,
+    person: Vec<Option<usize>>,
+}
+
+impl LabelTrie {
+    fn new(people: &[Candidate<'_>]) -> Self {
+        let mut trie = LabelTrie {
+            edges: std::collections::HashMap::new(),
+            person: vec![None],
+        };
+        for (p, c) in people.iter().enumerate() {
+            for label in [c.short.trim(), c.name.trim()] {
+                if label.is_empty() || label.len() > MAX_LABEL_BYTES {
+                    continue;
+                }
+                let mut node = 0;
+                for ch in label.chars() {
+                    let next = trie.person.len();
+                    node = *trie.edges.entry((node, ch)).or_insert(next);
+                    if node == next {
+                        trie.person.push(None);
+                    }
+                }
+                let slot = &mut trie.person[node];
+                *slot = Some(slot.map_or(p, |q| q.min(p)));
             }
-            for (at, _) in text.match_indices(label) {
-                let end = at + label.len();
-                let before_ok = text[..at]
-                    .chars()
-                    .next_back()
-                    .is_none_or(|ch| !is_word_char(ch));
-                let after_ok = text[end..]
-                    .chars()
-                    .next()
-                    .is_none_or(|ch| !is_word_char(ch));
-                if before_ok && after_ok {
-                    found.push((at, end, p));
+        }
+        trie
+    }
+}
+
+/// Whole-word occurrences of the labels as `(start, end, person)`, sorted, without
+/// overlaps: at each start the longest label (then the smallest person) wins, and a match
+/// starting inside an earlier one is dropped.
+///
+/// Linear in the text: a match may start only where the previous character is not a word
+/// character, and from there the walk down the label trie is at most
+/// [`MAX_LABEL_BYTES`] long.
+fn label_matches(text: &str, people: &[Candidate<'_>]) -> Vec<(usize, usize, usize)> {
+    if people.is_empty() {
+        return Vec::new();
+    }
+    let trie = LabelTrie::new(people);
+    let mut out: Vec<(usize, usize, usize)> = Vec::new();
+    let mut prev: Option<char> = None;
+    for (at, first) in text.char_indices() {
+        let boundary = prev.is_none_or(|ch| !is_word_char(ch));
+        prev = Some(first);
+        if !boundary || out.last().is_some_and(|last| at < last.1) {
+            continue;
+        }
+        // The longest label starting here that ends at a word boundary.
+        let mut best: Option<(usize, usize)> = None;
+        let mut node = 0;
+        let mut chars = text[at..].char_indices().peekable();
+        while let Some((off, ch)) = chars.next() {
+            let Some(&next) = trie.edges.get(&(node, ch)) else {
+                break;
+            };
+            node = next;
+            if let Some(p) = trie.person[node] {
+                let after_ok = chars.peek().is_none_or(|&(_, c)| !is_word_char(c));
+                if after_ok {
+                    best = Some((at + off + ch.len_utf8(), p));
                 }
             }
         }
-    }
-    found.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
-    let mut out: Vec<(usize, usize, usize)> = Vec::new();
-    for m in found {
-        if out.last().is_none_or(|last| m.0 >= last.1) {
-            out.push(m);
+        if let Some((end, p)) = best {
+            out.push((at, end, p));
         }
     }
     out

@@ -15,11 +15,18 @@
 //!    own order). Deleting an item through [`crate::meeting::Meeting::delete_item`] marks its
 //!    whole subtree deleted, so promotion only shows items that another client moved or
 //!    created under the item concurrently with the delete: they are never lost.
-//! 5. **Numbers** are the 1-based positions among visible siblings, joined with dots.
+//! 5. **Depth.** Items nest at most [`MAX_ITEM_DEPTH`] levels. The sub-items of an item
+//!    at the deepest level are promoted like those of a deleted item: they follow it as
+//!    its siblings (in pre-order, their own sub-items flattened the same way). So a
+//!    hostile chain of thousands of nested items reads as a bounded-depth tree, and every
+//!    read is linear in the number of items (a path has at most [`MAX_ITEM_DEPTH`] parts).
+//! 6. **Numbers** are the 1-based positions among visible siblings, joined with dots.
 //!
 //! Every item that is not deleted appears exactly once.
 
 use std::collections::HashMap;
+
+pub use super::model::MAX_ITEM_DEPTH;
 
 /// One stored item, as read from the document.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,8 +50,8 @@ pub struct Visible {
     pub parent: Option<String>,
     /// 0-based sibling indices from the top down; `path.len() - 1` is the depth.
     pub path: Vec<usize>,
-    /// Whether the stored parent is this visible parent (false after cycle repair or
-    /// promotion out of a deleted item).
+    /// Whether the stored parent is this visible parent (false after cycle repair,
+    /// promotion out of a deleted item or out of an item at the deepest level).
     pub in_place: bool,
 }
 
@@ -174,6 +181,16 @@ pub fn visible(nodes: &[Node]) -> Vec<Visible> {
             path: path.clone(),
             in_place,
         });
+        if path.len() >= MAX_ITEM_DEPTH {
+            // The deepest level: sub-items follow the item as its siblings (rule 5).
+            frames.push(Frame {
+                list: kids,
+                pos: 0,
+                level: level_ix,
+                owns_level: false,
+            });
+            continue;
+        }
         levels.push(Level {
             parent: Some(node),
             path,
@@ -288,23 +305,80 @@ mod tests {
             .all(|v| v.in_place != (v.id == "b1" || v.id == "b2x")));
     }
 
-    #[test]
-    fn deep_chains_do_not_overflow() {
-        let nodes: Vec<Node> = (0..3_000)
+    fn chain(n: usize) -> Vec<Node> {
+        (0..n)
             .map(|i| {
-                node(
-                    &format!("n{i:06}"),
-                    &if i == 0 {
-                        String::new()
-                    } else {
-                        format!("n{:06}", i - 1)
-                    },
-                    "V",
-                )
+                let parent = if i == 0 {
+                    String::new()
+                } else {
+                    format!("n{:06}", i - 1)
+                };
+                node(&format!("n{i:06}"), &parent, "V")
             })
+            .collect()
+    }
+
+    #[test]
+    fn deep_chains_are_clamped_to_the_maximum_depth() {
+        // A 6,000-item chain (each item the only sub-item of the one before).
+        let nodes = chain(6_000);
+        let vis = visible(&nodes);
+        assert_eq!(vis.len(), 6_000);
+        assert!(vis.iter().all(|v| v.path.len() <= MAX_ITEM_DEPTH));
+        // The first MAX_ITEM_DEPTH items nest as stored, the rest follow the deepest one
+        // as its siblings, in chain order.
+        for (i, v) in vis.iter().enumerate() {
+            assert_eq!(v.id, format!("n{i:06}"));
+            let depth = (i + 1).min(MAX_ITEM_DEPTH);
+            assert_eq!(v.path.len(), depth, "item {i}");
+            assert_eq!(v.in_place, i < MAX_ITEM_DEPTH, "item {i}");
+            if i >= MAX_ITEM_DEPTH - 1 {
+                assert_eq!(v.path[depth - 1], i - (MAX_ITEM_DEPTH - 1));
+                assert_eq!(
+                    v.parent.as_deref(),
+                    Some(format!("n{:06}", MAX_ITEM_DEPTH - 2).as_str())
+                );
+            }
+        }
+        assert_eq!(
+            number_string(&vis[MAX_ITEM_DEPTH - 1].path),
+            "1.1.1.1.1.1.1.1"
+        );
+        assert_eq!(number_string(&vis[5_999].path), "1.1.1.1.1.1.1.5993");
+    }
+
+    #[test]
+    fn items_at_the_deepest_level_keep_their_order_and_later_siblings() {
+        // d7 is at the deepest level; its sub-items x and y (y with a sub-item z) follow
+        // it, then its stored sibling e7.
+        let mut nodes = chain(MAX_ITEM_DEPTH);
+        let d = |i: usize| format!("n{i:06}");
+        let last = d(MAX_ITEM_DEPTH - 1);
+        let parent = d(MAX_ITEM_DEPTH - 2);
+        nodes.push(node("y", &last, "k"));
+        nodes.push(node("x", &last, "V"));
+        nodes.push(node("z", "y", "V"));
+        nodes.push(node("e7", &parent, "z"));
+        let tail: Vec<(String, String)> = numbers(&nodes)
+            .into_iter()
+            .skip(MAX_ITEM_DEPTH - 1)
+            .collect();
+        let prefix = "1.".repeat(MAX_ITEM_DEPTH - 1);
+        let expect: Vec<(String, String)> =
+            [(1, last.as_str()), (2, "x"), (3, "y"), (4, "z"), (5, "e7")]
+                .iter()
+                .map(|(n, id)| (format!("{prefix}{n}"), id.to_string()))
+                .collect();
+        assert_eq!(tail, expect);
+    }
+
+    #[test]
+    fn wide_trees_number_every_sibling() {
+        let nodes: Vec<Node> = (0..20_000)
+            .map(|i| node(&format!("w{i:06}"), "", &format!("{i:06}")))
             .collect();
         let vis = visible(&nodes);
-        assert_eq!(vis.len(), 3_000);
-        assert_eq!(vis[2_999].path.len(), 3_000);
+        assert_eq!(vis.len(), 20_000);
+        assert!(vis.iter().enumerate().all(|(i, v)| v.path == [i]));
     }
 }

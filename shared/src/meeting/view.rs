@@ -21,7 +21,7 @@ use super::model::{
 };
 use super::tree;
 use crate::schema::{self, common};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use yrs::{Map, MapRef, Out, ReadTxn};
 
 /// A snapshot of a whole meeting.
@@ -138,6 +138,100 @@ impl MeetingView {
     }
 }
 
+/// Lookups into a [`MeetingView`] built once, so a renderer that looks up people, items
+/// and actions for every line stays linear in the meeting's size (the lookups on
+/// [`MeetingView`] itself scan).
+pub struct ViewIndex<'a> {
+    view: &'a MeetingView,
+    people: HashMap<&'a str, usize>,
+    items: HashMap<&'a str, usize>,
+    /// Block id → its position in its item.
+    blocks: HashMap<&'a str, usize>,
+    /// Item id → actions raised at its start.
+    at_start: HashMap<&'a str, Vec<&'a ActionView>>,
+    /// Block id → actions raised after it.
+    after_block: HashMap<&'a str, Vec<&'a ActionView>>,
+}
+
+impl<'a> ViewIndex<'a> {
+    /// Indexes `view`.
+    pub fn new(view: &'a MeetingView) -> Self {
+        let mut at_start: HashMap<&str, Vec<&ActionView>> = HashMap::new();
+        let mut after_block: HashMap<&str, Vec<&ActionView>> = HashMap::new();
+        for a in &view.actions {
+            match (&a.item, &a.block) {
+                (Some(item), None) => at_start.entry(item.as_str()).or_default().push(a),
+                (Some(_), Some(block)) => after_block.entry(block.as_str()).or_default().push(a),
+                (None, _) => {}
+            }
+        }
+        ViewIndex {
+            view,
+            people: view
+                .people
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.id.as_str(), i))
+                .collect(),
+            items: view
+                .items
+                .iter()
+                .enumerate()
+                .map(|(i, it)| (it.id.as_str(), i))
+                .collect(),
+            blocks: view
+                .items
+                .iter()
+                .flat_map(|it| {
+                    it.blocks
+                        .iter()
+                        .enumerate()
+                        .map(|(i, b)| (b.id.as_str(), i))
+                })
+                .collect(),
+            at_start,
+            after_block,
+        }
+    }
+
+    /// A person by id.
+    pub fn person(&self, id: &PersonId) -> Option<&'a PersonView> {
+        self.people.get(id.as_str()).map(|&i| &self.view.people[i])
+    }
+
+    /// The position of a person in the register.
+    pub fn person_position(&self, id: &PersonId) -> Option<usize> {
+        self.people.get(id.as_str()).copied()
+    }
+
+    /// An item by id.
+    pub fn item(&self, id: &ItemId) -> Option<&'a ItemView> {
+        self.items.get(id.as_str()).map(|&i| &self.view.items[i])
+    }
+
+    /// The position of a block within its item.
+    pub fn block_position(&self, id: &BlockId) -> Option<usize> {
+        self.blocks.get(id.as_str()).copied()
+    }
+
+    /// Like [`MeetingView::actions_at`], in log order.
+    pub fn actions_at<'s>(
+        &'s self,
+        item: &'s ItemId,
+        block: Option<&BlockId>,
+    ) -> impl Iterator<Item = &'a ActionView> + 's {
+        let list = match block {
+            None => self.at_start.get(item.as_str()),
+            Some(b) => self.after_block.get(b.as_str()),
+        };
+        list.map(Vec::as_slice)
+            .unwrap_or(&[])
+            .iter()
+            .copied()
+            .filter(move |a| a.item.as_ref() == Some(item))
+    }
+}
+
 impl Meeting {
     /// A snapshot of the meeting (see the module docs for the rules).
     pub fn view<T: ReadTxn>(&self, txn: &T) -> MeetingView {
@@ -154,7 +248,8 @@ impl Meeting {
                 attendance: read_attendance(&m, txn),
             })
             .collect();
-        let person_ok = |id: &String| people.iter().any(|p| p.id.0 == *id);
+        let live_people: HashSet<String> = people.iter().map(|p| p.id.0.clone()).collect();
+        let person_ok = |id: &String| live_people.contains(id);
 
         let visible = tree::visible(&item_nodes(&self.items, txn));
         let mut blocks_by_item: HashMap<String, Vec<(String, String, MapRef)>> = HashMap::new();
@@ -202,18 +297,18 @@ impl Meeting {
             });
         }
 
+        let shown: HashSet<&str> = items.iter().map(|i| i.id.as_str()).collect();
         let people: Vec<PersonView> = people
             .into_iter()
             .map(|mut p| {
                 if let Attendance::JoinedFor(Some(item)) = &p.attendance {
-                    if !items.iter().any(|i| &i.id == item) {
+                    if !shown.contains(item.as_str()) {
                         p.attendance = Attendance::JoinedFor(None);
                     }
                 }
                 p
             })
             .collect();
-        let person_ok = |id: &String| people.iter().any(|p| p.id.0 == *id);
 
         // Anchor positions for the log order: (item index, 0 = start / 1 + block index).
         let mut anchors: HashMap<&str, (usize, usize)> = HashMap::new();
@@ -233,7 +328,7 @@ impl Meeting {
                     let stored_block = read_str(&m, txn, schema::action::BLOCK);
                     let (item, block) = if let Some(item) = block_item.get(stored_block.as_str()) {
                         (Some((*item).clone()), Some(BlockId(stored_block)))
-                    } else if items.iter().any(|i| i.id.0 == stored_item) {
+                    } else if shown.contains(stored_item.as_str()) {
                         (Some(ItemId(stored_item)), None)
                     } else {
                         (None, None)
@@ -311,6 +406,7 @@ impl Meeting {
 impl Minutes {
     /// The id-free structure of a view: what importing its export must reproduce.
     pub fn from_view(view: &MeetingView) -> Minutes {
+        let index = ViewIndex::new(view);
         let person_ix: HashMap<&PersonId, usize> = view
             .people
             .iter()
@@ -356,13 +452,14 @@ impl Minutes {
                 fields: a.fields.clone(),
                 owners: people_of(&a.owners),
                 raised_in: a.item.as_ref().and_then(|i| {
-                    let item = view.item(i)?;
+                    let item = index.item(i)?;
                     Some(RaisedIn {
                         item: item.path.clone(),
                         block: a
                             .block
                             .as_ref()
-                            .and_then(|b| item.blocks.iter().position(|x| &x.id == b)),
+                            .and_then(|b| index.block_position(b))
+                            .filter(|&p| item.blocks.get(p).map(|x| &x.id) == a.block.as_ref()),
                     })
                 }),
             })

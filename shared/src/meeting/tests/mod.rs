@@ -3,6 +3,7 @@
 
 mod concurrency;
 mod fixture;
+mod heavy;
 mod malformed;
 mod ops;
 mod roundtrip;
