@@ -59,6 +59,10 @@ pub struct ServerConfig {
     /// out (setup and invitation links). Default: `http://` + the listening address.
     #[arg(long, env = "MINUTEBOOK_PUBLIC_URL")]
     pub public_url: Option<String>,
+
+    /// Seconds a session lasts after sign-in; its open connections close when it expires.
+    #[arg(long, env = "MINUTEBOOK_SESSION_SECONDS", default_value_t = 30 * 24 * 3600)]
+    pub session_seconds: u64,
 }
 
 impl ServerConfig {
@@ -76,6 +80,7 @@ impl ServerConfig {
             compact_after: 20_000,
             demo: false,
             public_url: None,
+            session_seconds: 30 * 24 * 3600,
         }
     }
 

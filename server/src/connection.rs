@@ -38,6 +38,7 @@ pub async fn serve(
     doc: Arc<str>,
     acks: bool,
     access: crate::auth::Access,
+    lease: crate::auth::live::Lease,
     registry: Registry,
     limits: ConnectionLimits,
     shutdown: CancellationToken,
@@ -65,6 +66,7 @@ pub async fn serve(
         reason = read_loop(&mut stream, &handle, &limits) => reason,
         _ = outbox.closed() => None, // closed by the actor (slow client, rejected update)
         _ = shutdown.cancelled() => Some(CloseReason::new(code::GOING_AWAY, "server shutting down")),
+        reason = lease.ended() => Some(reason), // signed out, session renewed or expired
     };
     if let Some(reason) = reason {
         if reason.code != code::NORMAL && reason.code != code::GOING_AWAY {

@@ -10,6 +10,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use minutebook_shared::protocol::valid_doc_name;
 use minutebook_shared::signoff;
 use minutebook_shared::trust::{Ledger, Readiness, VersionInfo};
 use serde::Deserialize;
@@ -397,7 +398,19 @@ async fn verify(State(state): State<AppState>, file: Bytes) -> Result<Response, 
     }
     .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
     let (meeting, version) = (block.meeting.clone(), block.version);
-    let found = read_store(&state, move |store| store.version(&meeting, version)).await?;
-    let answer = version_export::verify_answer(&block.meeting, found.as_ref(), html);
-    Ok(Json(answer).into_response())
+    if !valid_doc_name(&meeting) {
+        return Ok(Json(version_export::public_answer(text, Default::default())).into_response());
+    }
+    let found = read_store(&state, move |store| {
+        let found = store.version(&meeting, version)?;
+        let versions = match &found {
+            Some(_) => store.ledger(&meeting)?.versions,
+            None => Vec::new(),
+        };
+        Ok((found, versions))
+    })
+    .await?;
+    let (found, versions) = found;
+    let stored = version_export::verify_answer(&block.meeting, found.as_ref(), html, &versions);
+    Ok(Json(version_export::public_answer(text, stored)).into_response())
 }
