@@ -474,7 +474,10 @@ async fn plain_yjs_clients_never_receive_refusal_messages() {
         let doc = Doc::with_client_id(4242);
         let text = doc.get_or_insert_text("scratch");
         text.insert(&mut doc.transact_mut(), 0, "not allowed");
-        doc.transact().encode_state_as_update_v1(&Default::default())
+        let update = doc
+            .transact()
+            .encode_state_as_update_v1(&Default::default());
+        update
     };
     let update = Message::Sync(protocol::SyncMessage::Update(write));
     // With minutebook.v1: the refusal arrives.
