@@ -129,7 +129,10 @@ async fn a_minute_taker_writing_signed_off_into_the_header_changes_nothing() {
     assert!(!md.to_lowercase().contains("signed off —"), "{md}");
     let html = w.export("html").await;
     assert!(html.contains("DRAFT — not signed off"), "{html}");
-    assert!(!html.contains("signed off<"), "{html}");
+    assert!(
+        !html.contains("Signed off —") && !html.contains("<dd>signed off</dd>"),
+        "{html}"
+    );
     let ledger = w
         .get(&format!("/api/meetings/{}/ledger", w.meeting))
         .await;
