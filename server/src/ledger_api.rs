@@ -318,14 +318,15 @@ async fn diff(
     Path((name, n)): Path<(String, u32)>,
 ) -> Result<Response, ApiError> {
     let v = stored_version(&state, &caller, &name, n).await?;
-    let draft = crate::meetings::export(
-        &state.registry,
-        &name,
-        crate::meetings::ExportFormat::Markdown,
-    )
-    .await
-    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-    let lines = minutebook_shared::diff::lines(&v.markdown, &draft);
+    let view = crate::meetings::read_view(&state.registry, &name)
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let draft = minutebook_shared::meeting::export::markdown(&view);
+    // The minutes only: not the Status lines or the signed version's sign-off facts.
+    let lines = minutebook_shared::diff::lines(
+        &signoff::minutes_only(&v.markdown),
+        &signoff::minutes_only(&draft),
+    );
     Ok(Json(serde_json::json!({ "version": n, "lines": lines })).into_response())
 }
 

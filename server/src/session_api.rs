@@ -161,10 +161,7 @@ async fn sign_in(
 
 /// `POST /api/session/device-link`: a short-lived, single-use link that signs another
 /// device of the caller's in with the same grants.
-async fn device_link(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> Result<Response, ApiError> {
+async fn device_link(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
     if !caller.signed_in() {
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, "not signed in"));
     }

@@ -301,7 +301,9 @@ async fn scenario(
     ensure!(
         shown[0] == json!(format!("/api/meetings/{MEETING}/versions/1/export.md"))
             && shown[2] == json!("signed off v1")
-            && shown[3].as_str().is_some_and(|s| s.trim() == "signed off v1"),
+            && shown[3]
+                .as_str()
+                .is_some_and(|s| s.trim() == "signed off v1"),
         "the signed page: {shown}"
     );
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 use minutebook_shared::protocol::{self, Message, SUBPROTOCOL};
 use minutebook_shared::trust::{AuditEntry, Role};
 use minutebook_tests::http::{self, Client};
-use minutebook_tests::raw::{Received, RawClient};
+use minutebook_tests::raw::{RawClient, Received};
 use minutebook_tests::{invite, invite_token, redeem, TestServer};
 use serde_json::{json, Value};
 use yrs::{Doc, ReadTxn, Text, Transact};
@@ -66,7 +66,15 @@ fn link_of(invitation: &Value) -> String {
 async fn an_invitation_link_signs_in_once() {
     let server = server_with_meeting().await;
     let m = first_meeting(&server).await;
-    let inv = invite(server.addr(), &server.admin, &m, "Pat", None, Role::Attendee).await;
+    let inv = invite(
+        server.addr(),
+        &server.admin,
+        &m,
+        "Pat",
+        None,
+        Role::Attendee,
+    )
+    .await;
     let link = link_of(&inv);
     let first = sign_in(
         &server,
@@ -84,14 +92,12 @@ async fn an_invitation_link_signs_in_once() {
     )
     .await;
     assert_eq!(second.status, 409, "{}", second.text());
-    assert!(
-        second.text().contains("already used"),
-        "{}",
-        second.text()
-    );
+    assert!(second.text().contains("already used"), "{}", second.text());
     assert!(second.header("set-cookie").is_none());
     let pat = first.json()["token"].as_str().expect("token").to_string();
-    let r = Client::new(server.addr(), Some(pat)).get("/api/session").await;
+    let r = Client::new(server.addr(), Some(pat))
+        .get("/api/session")
+        .await;
     assert_eq!(r.status, 200, "{}", r.text());
 
     // Audited in the meeting's log and the global one.
@@ -117,7 +123,10 @@ async fn an_invitation_link_signs_in_once() {
     let id = inv["id"].as_u64().expect("id");
     let r = server
         .http()
-        .post_json(&format!("/api/meetings/{m}/invites/{id}/reissue"), &json!({}))
+        .post_json(
+            &format!("/api/meetings/{m}/invites/{id}/reissue"),
+            &json!({}),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text());
     let fresh = link_of(&r.json());
@@ -133,12 +142,29 @@ async fn redeeming_issues_a_fresh_session_and_revokes_the_presented_one() {
     // The attacker signs in as an observer and plants that session in the victim's
     // browser; the victim then opens their chair link in it.
     let attacker_link = link_of(
-        &invite(server.addr(), &server.admin, &m, "Mallory", None, Role::Observer).await,
+        &invite(
+            server.addr(),
+            &server.admin,
+            &m,
+            "Mallory",
+            None,
+            Role::Observer,
+        )
+        .await,
     );
     let planted = redeem(server.addr(), &attacker_link).await;
-    let mut open = RawClient::connect_as(&server.ws_url(&m), Some(SUBPROTOCOL), Some(&planted)).await;
+    let mut open =
+        RawClient::connect_as(&server.ws_url(&m), Some(SUBPROTOCOL), Some(&planted)).await;
     let chair_link = link_of(
-        &invite(server.addr(), &server.admin, &m, "Victim", None, Role::Chair).await,
+        &invite(
+            server.addr(),
+            &server.admin,
+            &m,
+            "Victim",
+            None,
+            Role::Chair,
+        )
+        .await,
     );
     let r = sign_in(
         &server,
@@ -188,11 +214,27 @@ async fn grants_of_the_presented_session_move_to_the_fresh_one() {
         meetings.push(r.json()["name"].as_str().expect("name").to_string());
     }
     let first = link_of(
-        &invite(server.addr(), &server.admin, &meetings[0], "Ann", None, Role::MinuteTaker).await,
+        &invite(
+            server.addr(),
+            &server.admin,
+            &meetings[0],
+            "Ann",
+            None,
+            Role::MinuteTaker,
+        )
+        .await,
     );
     let old = redeem(server.addr(), &first).await;
     let second = link_of(
-        &invite(server.addr(), &server.admin, &meetings[1], "Ann", None, Role::Observer).await,
+        &invite(
+            server.addr(),
+            &server.admin,
+            &meetings[1],
+            "Ann",
+            None,
+            Role::Observer,
+        )
+        .await,
     );
     let r = sign_in(
         &server,
@@ -229,14 +271,27 @@ async fn grants_of_the_presented_session_move_to_the_fresh_one() {
 async fn the_browser_flow_gets_an_http_only_cookie_and_no_token() {
     let server = server_with_meeting().await;
     let m = first_meeting(&server).await;
-    let link = link_of(&invite(server.addr(), &server.admin, &m, "Bea", None, Role::Attendee).await);
+    let link = link_of(
+        &invite(
+            server.addr(),
+            &server.admin,
+            &m,
+            "Bea",
+            None,
+            Role::Attendee,
+        )
+        .await,
+    );
     let r = sign_in(&server, None, json!({ "invite": invite_token(&link) })).await;
     assert_eq!(r.status, 200, "{}", r.text());
     let body = r.json();
     assert!(body.get("token").is_none(), "no bearer token in {body}");
     assert_eq!(body["meeting"], json!(m));
     // The cookie: HttpOnly (page scripts never read it), SameSite=Strict, Secure.
-    let cookie = r.header("set-cookie").expect("a session cookie").to_string();
+    let cookie = r
+        .header("set-cookie")
+        .expect("a session cookie")
+        .to_string();
     let attributes: Vec<&str> = cookie.split(';').map(str::trim).collect();
     for wanted in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
         assert!(attributes.contains(&wanted), "{wanted} missing in {cookie}");
@@ -269,7 +324,9 @@ async fn the_browser_flow_gets_an_http_only_cookie_and_no_token() {
     assert!(setup.json().get("token").is_none(), "{}", setup.text());
     assert!(setup
         .header("set-cookie")
-        .is_some_and(|c| c.contains("HttpOnly") && c.contains("SameSite=Strict") && c.contains("Secure")));
+        .is_some_and(|c| c.contains("HttpOnly")
+            && c.contains("SameSite=Strict")
+            && c.contains("Secure")));
 }
 
 async fn sign_in_query(server: &TestServer, link: &str) -> http::Response {
@@ -315,13 +372,31 @@ async fn an_administrator_cannot_become_the_chair_or_a_register_person() {
     let m = first_meeting(&server).await;
     let admin = server.admin.clone();
     let chair = link_of(&invite(server.addr(), &admin, &m, "Pippa Mills", None, Role::Chair).await);
-    let r = sign_in(&server, Some(&admin), json!({ "invite": invite_token(&chair) })).await;
+    let r = sign_in(
+        &server,
+        Some(&admin),
+        json!({ "invite": invite_token(&chair) }),
+    )
+    .await;
     assert_eq!(r.status, 403, "{}", r.text());
     assert!(r.text().contains("administrator"), "{}", r.text());
     let person = link_of(
-        &invite(server.addr(), &admin, &m, "Pippa Mills", Some("p1"), Role::Attendee).await,
+        &invite(
+            server.addr(),
+            &admin,
+            &m,
+            "Pippa Mills",
+            Some("p1"),
+            Role::Attendee,
+        )
+        .await,
     );
-    let r = sign_in(&server, Some(&admin), json!({ "invite": invite_token(&person) })).await;
+    let r = sign_in(
+        &server,
+        Some(&admin),
+        json!({ "invite": invite_token(&person) }),
+    )
+    .await;
     assert_eq!(r.status, 403, "{}", r.text());
     // Both refusals are audited; the administrator session still works, unchanged.
     let log = audit(&server, &m).await;
@@ -338,7 +413,17 @@ async fn an_administrator_cannot_become_the_chair_or_a_register_person() {
     assert_eq!(r.status, 200, "{}", r.text());
     // An observer invitation without a register person is fine: the administrator's
     // rights move to the fresh session with it.
-    let observe = link_of(&invite(server.addr(), &admin, &m, "Admin watching", None, Role::Observer).await);
+    let observe = link_of(
+        &invite(
+            server.addr(),
+            &admin,
+            &m,
+            "Admin watching",
+            None,
+            Role::Observer,
+        )
+        .await,
+    );
     let r = sign_in(
         &server,
         Some(&admin),
@@ -374,18 +459,31 @@ async fn websockets_close_on_sign_out_revocation_and_reissue() {
             "another session's connection stays open: {frame:?}"
         );
     }
-    assert!(RawClient::try_connect_as(&url, None, Some(&a)).await.is_err());
+    assert!(RawClient::try_connect_as(&url, None, Some(&a))
+        .await
+        .is_err());
 
     // Re-issue closes the invitation's connections; so does revocation.
     for action in ["reissue", "revoke"] {
-        let inv = invite(server.addr(), &server.admin, &m, "Cat", None, Role::Observer).await;
+        let inv = invite(
+            server.addr(),
+            &server.admin,
+            &m,
+            "Cat",
+            None,
+            Role::Observer,
+        )
+        .await;
         let token = redeem(server.addr(), &link_of(&inv)).await;
         let mut open = RawClient::connect_as(&url, None, Some(&token)).await;
         drain(&mut open).await;
         let id = inv["id"].as_u64().expect("id");
         let r = server
             .http()
-            .post_json(&format!("/api/meetings/{m}/invites/{id}/{action}"), &json!({}))
+            .post_json(
+                &format!("/api/meetings/{m}/invites/{id}/{action}"),
+                &json!({}),
+            )
             .await;
         assert_eq!(r.status, 200, "{}", r.text());
         let (code, reason) = open.expect_close().await;
@@ -433,9 +531,21 @@ async fn a_device_link_signs_in_another_device_once_with_the_same_grants() {
     let link = r.json()["link"].as_str().expect("link").to_string();
     let expires = r.json()["expires_at"].as_u64().expect("expiry");
     let now = minutebook_server::audit::now_ms();
-    assert!(expires > now && expires <= now + 15 * 60 * 1000, "short-lived");
-    let token = link.split("signin=").nth(1).expect("signin token").to_string();
-    let r = sign_in(&server, None, json!({ "device": token, "want_token": true })).await;
+    assert!(
+        expires > now && expires <= now + 15 * 60 * 1000,
+        "short-lived"
+    );
+    let token = link
+        .split("signin=")
+        .nth(1)
+        .expect("signin token")
+        .to_string();
+    let r = sign_in(
+        &server,
+        None,
+        json!({ "device": token, "want_token": true }),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text());
     let laptop = r.json()["token"].as_str().expect("token").to_string();
     assert_ne!(laptop, phone);
@@ -456,7 +566,11 @@ async fn a_device_link_signs_in_another_device_once_with_the_same_grants() {
         .await;
     assert_eq!(r.status, 401);
     let log = audit(&server, &m).await;
-    assert!(log.iter().any(|e| e.event == "device-link" && e.actor == "Dee"), "{log:#?}");
+    assert!(
+        log.iter()
+            .any(|e| e.event == "device-link" && e.actor == "Dee"),
+        "{log:#?}"
+    );
     assert!(
         log.iter()
             .any(|e| e.event == "sign-in" && e.detail.contains("device link")),
@@ -484,12 +598,18 @@ async fn plain_yjs_clients_never_receive_refusal_messages() {
     let mut v1 = RawClient::connect_as(&url, Some(SUBPROTOCOL), Some(&observer)).await;
     drain(&mut v1).await;
     v1.send(&update).await;
-    assert!(saw_refusal(&mut v1).await, "a minutebook.v1 client hears the refusal");
+    assert!(
+        saw_refusal(&mut v1).await,
+        "a minutebook.v1 client hears the refusal"
+    );
     // A plain y-websocket connection: no tag 102, and it stays open.
     let mut plain = RawClient::connect_as(&url, None, Some(&observer)).await;
     drain(&mut plain).await;
     plain.send(&update).await;
-    assert!(!saw_refusal(&mut plain).await, "a plain Yjs client got tag 102");
+    assert!(
+        !saw_refusal(&mut plain).await,
+        "a plain Yjs client got tag 102"
+    );
 }
 
 /// Reads until quiet; whether a refusal (tag 102) came.
@@ -514,4 +634,3 @@ async fn drain(client: &mut RawClient) {
         }
     }
 }
-

@@ -133,9 +133,7 @@ async fn a_minute_taker_writing_signed_off_into_the_header_changes_nothing() {
         !html.contains("Signed off —") && !html.contains("<dd>signed off</dd>"),
         "{html}"
     );
-    let ledger = w
-        .get(&format!("/api/meetings/{}/ledger", w.meeting))
-        .await;
+    let ledger = w.get(&format!("/api/meetings/{}/ledger", w.meeting)).await;
     let ledger: trust::Ledger = serde_json::from_str(&ledger).expect("ledger");
     assert!(!ledger.signed());
     // An imported file's Status line is ignored too: the import is a new draft.
@@ -165,9 +163,11 @@ async fn a_minute_taker_writing_signed_off_into_the_header_changes_nothing() {
 async fn a_signed_version_says_what_it_is_and_its_hash_covers_the_facts() {
     let w = Signed::new().await;
     let reason = "the others were absent";
-    let signed: VersionInfo =
-        serde_json::from_value(w.post("sign-off", json!({ "override_reason": reason })).await)
-            .expect("version");
+    let signed: VersionInfo = serde_json::from_value(
+        w.post("sign-off", json!({ "override_reason": reason }))
+            .await,
+    )
+    .expect("version");
     let unconfirmed = signed.readiness.pending + signed.readiness.changed;
     assert!(unconfirmed > 0, "signed with an override");
 
@@ -183,7 +183,10 @@ async fn a_signed_version_says_what_it_is_and_its_hash_covers_the_facts() {
         status.starts_with("- Status: Signed off — version 1 — by Chair on "),
         "{status}"
     );
-    assert!(!md.contains("DRAFT") && !md.contains("Status: draft"), "{md}");
+    assert!(
+        !md.contains("DRAFT") && !md.contains("Status: draft"),
+        "{md}"
+    );
     let (body, block) = signoff::parse(&md).expect("sign-off block");
     assert_eq!(trust::sha256_hex(body.as_bytes()), signed.sha256);
     assert_eq!(block.sha256, signed.sha256);
@@ -223,7 +226,10 @@ async fn a_signed_version_says_what_it_is_and_its_hash_covers_the_facts() {
         status_line(&draft),
         "- Status: DRAFT — not signed off (reopened after version 1)"
     );
-    assert!(!draft.contains(signoff::MARKER), "a draft has no sign-off block");
+    assert!(
+        !draft.contains(signoff::MARKER),
+        "a draft has no sign-off block"
+    );
 }
 
 /// Runs `minutebook verify FILE --server URL`; (exit code, output).

@@ -84,9 +84,14 @@ async fn read_only_y_websocket_clients_sync_and_follow_live_updates() {
             !types.contains(&102),
             "{role:?}: a plain Yjs client received a refusal message: {types:?}"
         );
-        assert!(types.contains(&0), "{role:?}: sync messages arrived: {types:?}");
+        assert!(
+            types.contains(&0),
+            "{role:?}: sync messages arrived: {types:?}"
+        );
         assert_eq!(result["closes"], serde_json::json!(0), "{role:?}: {result}");
         // The refused edit never reached the minutes.
-        assert!(!text.get_string(&writer.doc().transact()).contains("observer-edit"));
+        assert!(!text
+            .get_string(&writer.doc().transact())
+            .contains("observer-edit"));
     }
 }

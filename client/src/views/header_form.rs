@@ -6,9 +6,7 @@
 //! Read-only pages get `readonly` inputs, disabled selects and no add/remove buttons.
 
 use leptos::prelude::*;
-use minutebook_shared::meeting::{
-    Header, HeaderView, MinuteTaker, MinuteTakerId, PersonId,
-};
+use minutebook_shared::meeting::{Header, HeaderView, MinuteTaker, MinuteTakerId, PersonId};
 
 use crate::store::use_store;
 

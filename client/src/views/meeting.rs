@@ -55,9 +55,11 @@ pub fn MeetingPage(name: String) -> impl IntoView {
     let status = Memo::new(move |_| trust.ledger.with(signoff::lifecycle));
     // While signed off, the export links give the signed version (verifiable).
     let signed_version = Memo::new(move |_| {
-        trust
-            .ledger
-            .with(|l| l.signed().then(|| l.versions.last().map(|v| v.version)).flatten())
+        trust.ledger.with(|l| {
+            l.signed()
+                .then(|| l.versions.last().map(|v| v.version))
+                .flatten()
+        })
     });
     let shown_title = {
         let name = name.clone();

@@ -526,7 +526,11 @@ impl Auth {
         };
         let link_token = token::random_token().map_err(|_| AuthError::Random)?;
         let mut ops = vec![put(kind::DEVICE, token::hash(&link_token), &record)];
-        ops.extend(self.device_audit(caller, "device-link", "made a link to sign in on another device"));
+        ops.extend(self.device_audit(
+            caller,
+            "device-link",
+            "made a link to sign in on another device",
+        ));
         self.store.write(WriteOp::Records(ops)).await?;
         Ok((
             format!("{}/?signin={link_token}", self.public_url),

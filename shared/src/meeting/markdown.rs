@@ -50,9 +50,8 @@
 
 use super::import::{follows, ImportError};
 use super::model::{
-    children_at, ActionFields, ActionStatus, Attendance, BlockKind, ItemPath,
-    MinuteTaker, Minutes, MinutesAction, MinutesBlock, MinutesItem, MinutesPerson, Person,
-    RaisedIn,
+    children_at, ActionFields, ActionStatus, Attendance, BlockKind, ItemPath, MinuteTaker, Minutes,
+    MinutesAction, MinutesBlock, MinutesItem, MinutesPerson, Person, RaisedIn,
 };
 use super::view::MeetingView;
 use std::fmt::Write as _;

@@ -15,6 +15,18 @@ pub const CANONICAL_FORM: u32 = 2;
 /// The heading of the sign-off facts section; the Markdown importer stops at it.
 pub const FACTS_HEADING: &str = "## Signed off";
 
+/// The minutes of a canonical Markdown rendering, for comparing a signed version with the
+/// draft: without the `- Status:` line and without the sign-off facts section.
+pub fn minutes_only(markdown: &str) -> String {
+    let end = markdown
+        .find(&format!("\n{FACTS_HEADING}\n"))
+        .unwrap_or(markdown.len());
+    markdown[..end]
+        .split_inclusive('\n')
+        .filter(|line| !line.starts_with("- Status: "))
+        .collect()
+}
+
 /// A meeting's lifecycle status, from its ledger: `draft`, `signed off vN` or `reopened`
 /// (a draft again after a sign-off). What the meeting list and the API show.
 pub fn lifecycle(ledger: &Ledger) -> String {
@@ -123,7 +135,8 @@ mod tests {
         assert!(!plain.contains("Override"));
         let forced = facts_section(&version(2, "the others were absent"));
         assert!(
-            forced.contains("3 unconfirmed statements") && forced.contains("the others were absent"),
+            forced.contains("3 unconfirmed statements")
+                && forced.contains("the others were absent"),
             "{forced}"
         );
         let v = version(2, "");
