@@ -32,7 +32,9 @@ pub struct ConnectionLimits {
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 
-/// Runs a connection to document `doc` until either side closes it.
+/// Runs a connection to document `doc` until either side closes it (or `lease`, its
+/// session, ends: sign-out, renewal, expiry).
+#[allow(clippy::too_many_arguments)]
 pub async fn serve(
     socket: WebSocket,
     doc: Arc<str>,
