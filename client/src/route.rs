@@ -17,6 +17,8 @@ pub enum Route {
     Setup(String),
     /// `?invite=TOKEN`: redeem a personal invitation link.
     Invite(String),
+    /// `?signin=TOKEN`: sign this device in with a device link made on another one.
+    DeviceSignIn(String),
 }
 
 fn clean(s: Option<&str>) -> Option<&str> {
@@ -45,6 +47,9 @@ pub fn route_all(get: impl Fn(&str) -> Option<String>) -> Route {
     }
     if let Some(token) = clean(get("invite").as_deref()) {
         return Route::Invite(token.to_owned());
+    }
+    if let Some(token) = clean(get("signin").as_deref()) {
+        return Route::DeviceSignIn(token.to_owned());
     }
     route(get("meeting").as_deref(), get("doc").as_deref())
 }
@@ -137,6 +142,7 @@ mod tests {
             })
         };
         assert_eq!(q(&[("setup", "abc")]), Route::Setup("abc".into()));
+        assert_eq!(q(&[("signin", "d1")]), Route::DeviceSignIn("d1".into()));
         assert_eq!(
             q(&[("invite", " t1 "), ("meeting", "m")]),
             Route::Invite("t1".into())

@@ -209,6 +209,25 @@ pub async fn redeem(invite: &str) -> Result<(SessionInfo, Option<String>), ApiEr
     Ok((session, answered_meeting(&body)))
 }
 
+/// `POST /api/session` with a device link's token: signs this device in with the grants
+/// of the session that made the link.
+pub async fn redeem_device(token: &str) -> Result<SessionInfo, ApiError> {
+    post("/api/session", json!({ "device": token })).await
+}
+
+/// A device link (`POST /api/session/device-link`): the link and its expiry (unix ms).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct DeviceLink {
+    pub link: String,
+    pub expires_at: u64,
+}
+
+/// `POST /api/session/device-link`: a short-lived, single-use link that signs another of
+/// the user's devices in with the same access.
+pub async fn device_link() -> Result<DeviceLink, ApiError> {
+    post("/api/session/device-link", "{}").await
+}
+
 /// `DELETE /api/session`: signs out.
 pub async fn sign_out() -> Result<(), ApiError> {
     let (status, body) = call("DELETE", "/api/session", None).await?;

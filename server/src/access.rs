@@ -48,6 +48,7 @@ impl From<AuthError> for ApiError {
             AuthError::InvalidLink(_) => StatusCode::UNAUTHORIZED,
             AuthError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AuthError::NotFound => StatusCode::NOT_FOUND,
+            AuthError::Used(_) => StatusCode::CONFLICT,
             AuthError::Store(_) | AuthError::Random => {
                 tracing::error!(error = %e, "identity request failed");
                 StatusCode::INTERNAL_SERVER_ERROR

@@ -1,7 +1,7 @@
 //! The meeting catalog and the inputs of action references, read cheaply off a document.
 //!
 //! A document is a *meeting* when its header root map holds anything (the API, importers
-//! and the demo always write one). Its [`CatalogEntry`] — title, series, date, status and
+//! and the demo always write one). Its [`CatalogEntry`] — title, series, date and
 //! when it was first catalogued — is kept in redb by the document's actor, written in the
 //! same transaction as the update that changed the header, so `GET /api/meetings` never
 //! needs to load a document. Reading the summary touches four fields of one root map, so
@@ -19,6 +19,10 @@ pub struct CatalogEntry {
     pub title: String,
     pub series: String,
     pub date: String,
+    /// Unused (always empty now): the list's status is the ledger's lifecycle status
+    /// (`crate::meetings::list`), never the header's own field. Kept so stored entries
+    /// keep reading.
+    #[serde(default)]
     pub status: String,
     /// Microseconds since the Unix epoch when the meeting was first catalogued (ordering).
     #[serde(default)]
@@ -74,7 +78,8 @@ pub fn summary<T: ReadTxn>(header: &MapRef, txn: &T) -> Option<CatalogEntry> {
         title: read_field(header, txn, h::TITLE),
         series: read_field(header, txn, h::SERIES),
         date: read_field(header, txn, h::DATE),
-        status: read_field(header, txn, h::STATUS),
+        // Lifecycle status comes from the ledger, not the editable header.
+        status: String::new(),
         created: 0,
     })
 }

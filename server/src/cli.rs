@@ -22,7 +22,7 @@ use minutebook_server::meetings::{self, ExportFormat, ImportFormat};
 use minutebook_server::registry::Registry;
 use minutebook_server::store::{Store, WriterThread};
 use minutebook_server::DB_FILE;
-use minutebook_shared::signoff::{self, SignOff, Stored, Verdict, VerifyAnswer};
+use minutebook_shared::signoff::{self, SignOff, Superseded, Verdict, VerifyAnswer};
 
 /// Formats `import` reads.
 #[derive(Clone, Copy, ValueEnum)]
@@ -111,11 +111,11 @@ const EXIT_ERROR: i32 = 2;
 /// 0 (verified), 1 (does not match) or 2 (could not be checked).
 pub async fn verify(args: VerifyArgs) -> anyhow::Result<()> {
     let code = match check_file(&args).await {
-        Ok(verdict) if verdict.verified() => {
-            println!("{verdict}");
+        Ok((verdict, superseded)) if verdict.verified() => {
+            println!("{}", signoff::verdict_line(&verdict, superseded.as_ref()));
             0
         }
-        Ok(verdict) => {
+        Ok((verdict, _)) => {
             println!("{verdict}");
             if verdict.mismatch() {
                 EXIT_MISMATCH
@@ -156,7 +156,7 @@ enum NoVerdict {
     Error(anyhow::Error),
 }
 
-async fn check_file(args: &VerifyArgs) -> Result<Verdict, NoVerdict> {
+async fn check_file(args: &VerifyArgs) -> Result<(Verdict, Option<Superseded>), NoVerdict> {
     let shown = args.file.display();
     let bytes = std::fs::read(&args.file)
         .with_context(|| format!("reading {shown}"))
@@ -174,12 +174,12 @@ async fn check_file(args: &VerifyArgs) -> Result<Verdict, NoVerdict> {
     let (facts, unchecked) = if html {
         match signoff::parse_html(&text) {
             Ok(facts) => (facts.clone(), Verdict::HtmlUnchecked(facts)),
-            Err(e) => return Ok(Verdict::NoSignOff(e)),
+            Err(e) => return Ok((Verdict::NoSignOff(e), None)),
         }
     } else {
         match signoff::check(&text, None) {
             Verdict::SelfConsistent(facts) => (facts.clone(), Verdict::SelfConsistent(facts)),
-            verdict => return Ok(verdict),
+            verdict => return Ok((verdict, None)),
         }
     };
     let found = match &args.server {
@@ -187,15 +187,11 @@ async fn check_file(args: &VerifyArgs) -> Result<Verdict, NoVerdict> {
         None => read_store(&args.data_dir, &facts, html).await,
     };
     let found = found.map_err(|e| NoVerdict::Lookup(unchecked, e))?;
-    let stored = found
-        .stored
-        .as_ref()
-        .map_or(Stored::NotFound, Stored::Found);
-    Ok(if html {
-        signoff::check_html(&text, stored, found.html_sha256.as_deref())
-    } else {
-        signoff::check_with(&text, stored)
-    })
+    // The server answers only whether the file matches; it never says why not.
+    if found.matches == Some(false) {
+        return Ok((Verdict::NoMatch(facts), None));
+    }
+    Ok((signoff::verdict_of(&text, &found), found.superseded_by))
 }
 
 /// What the database in `data_dir` stores for the version `facts` names (`html`: the
@@ -222,10 +218,21 @@ async fn read_store(data_dir: &Path, facts: &SignOff, html: bool) -> anyhow::Res
     };
     let (meeting, version) = (facts.meeting.clone(), facts.version);
     let found = tokio::task::spawn_blocking(move || {
-        let found = store.version(&meeting, version);
+        let found = store.version(&meeting, version).and_then(|v| {
+            let versions = match &v {
+                Some(_) => store.ledger(&meeting)?.versions,
+                None => Vec::new(),
+            };
+            Ok(minutebook_server::version_export::verify_answer(
+                &meeting,
+                v.as_ref(),
+                html,
+                &versions,
+            ))
+        });
         drop(store);
         writer.join();
-        found.map(|v| minutebook_server::version_export::verify_answer(&meeting, v.as_ref(), html))
+        found
     })
     .await
     .context("reading the database")?;
@@ -759,6 +766,7 @@ mod tests {
                     markdown: body.to_string(),
                     state: Vec::new(),
                     html: None,
+                    form: 1,
                 })),
                 audit: Vec::new(),
             },
@@ -788,7 +796,7 @@ mod tests {
         let check = |text: String| {
             std::fs::write(&file, text).expect("writes");
             let args = args(dir.path(), file.clone());
-            async move { check_file(&args).await }
+            async move { check_file(&args).await.map(|(verdict, _)| verdict) }
         };
         let verdict = check(render_markdown(body, &s)).await.expect("verdict");
         assert!(verdict.verified(), "{verdict}");

@@ -132,6 +132,10 @@ pub struct ServerConfig {
     /// Test hook (not a flag): a switch that makes the store's disk writes fail.
     #[arg(skip)]
     pub storage_faults: Option<FaultSwitch>,
+
+    /// Seconds a session lasts after sign-in; its open connections close when it expires.
+    #[arg(long, env = "MINUTEBOOK_SESSION_SECONDS", default_value_t = 30 * 24 * 3600)]
+    pub session_seconds: u64,
 }
 
 impl ServerConfig {
@@ -160,6 +164,7 @@ impl ServerConfig {
             sign_in_per_minute: 10,
             sign_in_addresses: 10_000,
             storage_faults: None,
+            session_seconds: 30 * 24 * 3600,
         }
     }
 

@@ -32,12 +32,15 @@ pub struct ConnectionLimits {
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 
-/// Runs a connection to document `doc` until either side closes it.
+/// Runs a connection to document `doc` until either side closes it (or `lease`, its
+/// session, ends: sign-out, renewal, expiry).
+#[allow(clippy::too_many_arguments)]
 pub async fn serve(
     socket: WebSocket,
     doc: Arc<str>,
     acks: bool,
     access: crate::auth::Access,
+    lease: crate::auth::live::Lease,
     registry: Registry,
     limits: ConnectionLimits,
     shutdown: CancellationToken,
@@ -65,6 +68,7 @@ pub async fn serve(
         reason = read_loop(&mut stream, &handle, &limits) => reason,
         _ = outbox.closed() => None, // closed by the actor (slow client, rejected update)
         _ = shutdown.cancelled() => Some(CloseReason::new(code::GOING_AWAY, "server shutting down")),
+        reason = lease.ended() => Some(reason), // signed out, session renewed or expired
     };
     if let Some(reason) = reason {
         if reason.code != code::NORMAL && reason.code != code::GOING_AWAY {

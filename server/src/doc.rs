@@ -44,7 +44,6 @@ use tokio::sync::{mpsc, oneshot};
 use yrs::block::ClientID;
 use yrs::{Doc, ReadTxn, StateVector, Transact, TransactionMut};
 
-use minutebook_shared::meeting::export;
 use minutebook_shared::protocol::Rejected;
 use minutebook_shared::trust::{self, Ledger, VersionInfo};
 
@@ -633,6 +632,7 @@ impl DocActor {
         };
         peer.rejections += 1;
         let rejections = peer.rejections;
+        let acks = peer.acks;
         let access = peer.access.clone();
         let audit = audit::entry(
             &self.store,
@@ -644,11 +644,15 @@ impl DocActor {
         );
         tracing::warn!(doc = %self.name, conn, actor = %access.name, reason, "write refused");
         self.audit_ordered(audit);
-        let msg = protocol::rejected(&Rejected {
-            count,
-            reason: reason.to_string(),
-        });
-        self.emit(Effect::To(conn, frame(&msg)));
+        // Tag 102 is part of `minutebook.v1`; plain Yjs clients never see it (only the
+        // close, for a persistent offender).
+        if acks {
+            let msg = protocol::rejected(&Rejected {
+                count,
+                reason: reason.to_string(),
+            });
+            self.emit(Effect::To(conn, frame(&msg)));
+        }
         if rejections >= MAX_REJECTIONS {
             self.close_peer(
                 conn,
@@ -723,16 +727,15 @@ impl DocActor {
         let mut version = None;
         if let Some(number) = sign {
             let view = self.meeting.meeting.view(&self.doc().transact());
-            let markdown = export::markdown(&view);
             let readiness = trust::readiness(&view, &self.ledger);
-            let info = VersionInfo {
+            let mut info = VersionInfo {
                 version: number,
                 signed: trust::Stamp {
                     by: access.name.clone(),
                     person: access.person.clone(),
                     at: now,
                 },
-                sha256: trust::sha256_hex(markdown.as_bytes()),
+                sha256: String::new(),
                 override_reason: match &cmd {
                     Command::SignOff { override_reason } if !readiness.complete() => {
                         override_reason.clone()
@@ -741,6 +744,9 @@ impl DocActor {
                 },
                 readiness,
             };
+            // The canonical form ends with the sign-off facts; its hash covers them.
+            let markdown = version_export::canonical_markdown(&view, &info);
+            info.sha256 = trust::sha256_hex(markdown.as_bytes());
             ledger.versions.push(info.clone());
             let state = self
                 .doc()
@@ -755,6 +761,7 @@ impl DocActor {
                 markdown,
                 state,
                 html: Some(html),
+                form: minutebook_shared::signoff::CANONICAL_FORM,
             });
         }
         let audit = audit::entry(

@@ -129,6 +129,11 @@ async fn websocket(
     };
     let max = state.limits.max_message_bytes;
     let doc: Arc<str> = doc.into();
+    // Closes the connection when the session is signed out, renewed or expires.
+    let lease = match &caller.session {
+        Some(hash) => state.auth.live().lease(hash, caller.expires_at),
+        None => crate::auth::live::Lease::unbounded(),
+    };
     ws.protocols([SUBPROTOCOL])
         .max_message_size(max)
         .max_frame_size(max)
@@ -142,6 +147,7 @@ async fn websocket(
                 doc,
                 acks,
                 access,
+                lease,
                 state.registry,
                 state.limits,
                 state.shutdown,

@@ -10,6 +10,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use minutebook_shared::protocol::valid_doc_name;
 use minutebook_shared::signoff;
 use minutebook_shared::trust::{Ledger, Readiness, VersionInfo};
 use serde::Deserialize;
@@ -322,13 +323,10 @@ async fn diff(
     Path((name, n)): Path<(String, u32)>,
 ) -> Result<Response, ApiError> {
     let v = stored_version(&state, &caller, &name, n).await?;
-    let draft = crate::meetings::export(
-        &state.registry,
-        &name,
-        crate::meetings::ExportFormat::Markdown,
-    )
-    .await
-    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let view = crate::meetings::read_view(&state.registry, &name)
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let draft = minutebook_shared::meeting::export::markdown(&view);
     let lines = version_export::diff_off_workers(v, draft)
         .await
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
@@ -404,9 +402,22 @@ async fn verify(State(state): State<AppState>, file: Bytes) -> Result<Response, 
     }
     .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
     let (meeting, version) = (block.meeting.clone(), block.version);
-    let found = read_store(&state, move |store| store.version(&meeting, version)).await?;
-    let answer = version_export::verify_answer_off_workers(block.meeting.clone(), found, html)
-        .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    if !valid_doc_name(&meeting) {
+        return Ok(Json(version_export::public_answer(text, Default::default())).into_response());
+    }
+    let found = read_store(&state, move |store| {
+        let found = store.version(&meeting, version)?;
+        let versions = match &found {
+            Some(_) => store.ledger(&meeting)?.versions,
+            None => Vec::new(),
+        };
+        Ok((found, versions))
+    })
+    .await?;
+    let (found, versions) = found;
+    let answer =
+        version_export::public_answer_off_workers(text.to_string(), block.meeting, found, html, versions)
+            .await
+            .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     Ok(Json(answer).into_response())
 }

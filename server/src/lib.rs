@@ -164,7 +164,9 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{addr}"));
-    let auth = auth::Auth::open(store.clone(), &public_url).await?;
+    let auth = auth::Auth::open(store.clone(), &public_url)
+        .await?
+        .with_session_ms(config.session_seconds.saturating_mul(1000));
     let setup_link = if auth.has_admin()? {
         None
     } else {

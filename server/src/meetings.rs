@@ -21,6 +21,7 @@ use minutebook_shared::meeting::{
 };
 use minutebook_shared::meeting::{ActionStatus, Meeting};
 use minutebook_shared::protocol::valid_doc_name;
+use minutebook_shared::signoff;
 use serde::Serialize;
 use yrs::updates::decoder::Decode;
 use yrs::{Doc, ReadTxn, StateVector, Transact};
@@ -94,21 +95,34 @@ pub enum ExportFormat {
     Html,
 }
 
-/// Every meeting, sorted by series, then creation, then name.
+/// Every meeting, sorted by series, then creation, then name. Each one's status is its
+/// lifecycle status from the ledger (`draft`, `signed off vN`, `reopened`), never the
+/// minutes' own header.
 pub async fn list(registry: &Registry) -> Result<Vec<Listed>, MeetingError> {
     let store = registry.store().clone();
-    let mut entries = tokio::task::spawn_blocking(move || store.meetings())
-        .await
-        .map_err(StoreError::from_join)??;
-    entries.sort_by(|(an, a), (bn, b)| (&a.series, a.created, an).cmp(&(&b.series, b.created, bn)));
+    let mut entries = tokio::task::spawn_blocking(move || {
+        let entries = store.meetings()?;
+        entries
+            .into_iter()
+            .map(|(name, e)| {
+                let status = signoff::lifecycle(&store.ledger(&name)?);
+                Ok((name, e, status))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()
+    })
+    .await
+    .map_err(StoreError::from_join)??;
+    entries.sort_by(|(an, a, _), (bn, b, _)| {
+        (&a.series, a.created, an).cmp(&(&b.series, b.created, bn))
+    });
     Ok(entries
         .into_iter()
-        .map(|(name, e)| Listed {
+        .map(|(name, e, status)| Listed {
             name,
             title: e.title,
             series: e.series,
             date: e.date,
-            status: e.status,
+            status,
         })
         .collect())
 }
@@ -187,22 +201,45 @@ pub async fn import(
     Ok(name)
 }
 
-/// A meeting exported as Markdown or HTML.
+/// A meeting exported as Markdown or HTML. While it is signed off, that is its latest
+/// signed version's export (with its sign-off block, verifiable); otherwise the draft,
+/// whose Status line says DRAFT (lifecycle status comes from the ledger only).
 pub async fn export(
     registry: &Registry,
     name: &str,
     format: ExportFormat,
 ) -> Result<String, MeetingError> {
-    let source = read_source(registry, name).await?;
-    let name = name.to_string();
-    cpu::run(move || {
-        let view = view_of(&name, source)?;
-        Ok(match format {
-            ExportFormat::Markdown => export::markdown(&view),
-            ExportFormat::Html => export::html(&view),
-        })
+    let view = read_view(registry, name).await?;
+    let store = registry.store().clone();
+    let doc = name.to_string();
+    let (ledger, signed) = tokio::task::spawn_blocking(move || {
+        let ledger = store.ledger(&doc)?;
+        let signed = match ledger.versions.last() {
+            Some(v) if ledger.signed() => store.version(&doc, v.version)?,
+            _ => None,
+        };
+        Ok::<_, StoreError>((ledger, signed))
     })
-    .await?
+    .await
+    .map_err(StoreError::from_join)??;
+    let name = name.to_string();
+    let rendered = cpu::run(move || {
+        if let Some(v) = signed {
+            return match format {
+                ExportFormat::Markdown => crate::version_export::markdown(&name, &v),
+                ExportFormat::Html => crate::version_export::html(&name, &v).unwrap_or_else(|| {
+                    crate::version_export::render_html(&view, &crate::version_export::facts(&name, &v))
+                }),
+            };
+        }
+        let status = signoff::draft_status(&ledger);
+        match format {
+            ExportFormat::Markdown => export::markdown_as(&view, &status),
+            ExportFormat::Html => export::html_as(&view, &status),
+        }
+    })
+    .await?;
+    Ok(rendered)
 }
 
 /// The current view of meeting `name` (live if loaded, else as stored).

@@ -2,7 +2,7 @@
 //! management of invitations. See `server/API.md`.
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -20,6 +20,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/setup", post(setup))
         .route("/api/session", get(session).post(sign_in).delete(sign_out))
+        .route("/api/session/device-link", post(device_link))
         .route("/api/meetings/{name}/invites", get(invites).post(invite))
         .route("/api/meetings/{name}/invites/{id}/reissue", post(reissue))
         .route("/api/meetings/{name}/invites/{id}/revoke", post(revoke))
@@ -32,10 +33,25 @@ pub fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.body_text()))
 }
 
-fn with_cookie(info: SessionInfo, token: String) -> Response {
+/// `?token=1`: an API client asks for the session's bearer token in the answer.
+#[derive(Deserialize, Default)]
+struct TokenQuery {
+    #[serde(default)]
+    token: Option<String>,
+}
+
+impl TokenQuery {
+    fn wanted(&self) -> bool {
+        matches!(self.token.as_deref(), Some("1" | "true" | "yes"))
+    }
+}
+
+/// The session cookie (HttpOnly: page scripts never see it); the bearer token is in the
+/// JSON body only when the client asked for it (`want_token`, `?token=1`).
+fn with_cookie(info: SessionInfo, token: String, want_token: bool) -> Response {
     let cookie = auth::session_cookie(&token);
     let info = SessionInfo {
-        token: Some(token),
+        token: want_token.then_some(token),
         ..info
     };
     ([(header::SET_COOKIE, cookie)], Json(info)).into_response()
@@ -45,15 +61,18 @@ fn with_cookie(info: SessionInfo, token: String) -> Response {
 struct SetupRequest {
     token: String,
     name: String,
+    #[serde(default)]
+    want_token: bool,
 }
 
 async fn setup(
     State(state): State<AppState>,
+    Query(query): Query<TokenQuery>,
     req: Result<Json<SetupRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let req = body(req)?;
     let (info, token) = state.auth.setup(&req.token, &req.name).await?;
-    Ok(with_cookie(info, token))
+    Ok(with_cookie(info, token, req.want_token || query.wanted()))
 }
 
 async fn session(caller: Caller) -> Result<Json<SessionInfo>, ApiError> {
@@ -63,39 +82,95 @@ async fn session(caller: Caller) -> Result<Json<SessionInfo>, ApiError> {
     Ok(Json(caller.info()))
 }
 
+/// `POST /api/session`: an invitation link's token (`invite`) or a device link's
+/// (`device`).
 #[derive(Deserialize)]
 struct SignInRequest {
-    invite: String,
+    #[serde(default)]
+    invite: Option<String>,
+    #[serde(default)]
+    device: Option<String>,
+    #[serde(default)]
+    want_token: bool,
 }
 
 async fn sign_in(
     State(state): State<AppState>,
+    Query(query): Query<TokenQuery>,
     headers: HeaderMap,
     req: Result<Json<SignInRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let req = body(req)?;
+    let want_token = req.want_token || query.wanted();
     let current = auth::presented_token(&headers);
-    match state.auth.redeem(&req.invite, current).await {
-        Ok((info, token, invite)) => Ok(with_cookie(
-            SessionInfo {
-                meeting: Some(invite.meeting),
-                ..info
-            },
-            token,
-        )),
+    let (result, meeting) = match (&req.invite, &req.device) {
+        (Some(link), None) => (
+            state.auth.redeem(link, current.clone()).await,
+            state.auth.link_meeting(link),
+        ),
+        (None, Some(link)) => (state.auth.redeem_device(link).await, None),
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "send {\"invite\": TOKEN} or {\"device\": TOKEN}",
+            ))
+        }
+    };
+    match result {
+        Ok(done) => {
+            let info = SessionInfo {
+                meeting: done.invite.map(|i| i.meeting),
+                ..done.info
+            };
+            Ok(with_cookie(info, done.token, want_token))
+        }
         Err(e) => {
-            let entry = crate::audit::entry(
+            // Who tried, as far as the presented session says.
+            let who = match &current {
+                Some(t) => state
+                    .auth
+                    .caller_for_token(t)
+                    .map(|c| c.name())
+                    .unwrap_or_else(|_| "anonymous".into()),
+                None => "anonymous".into(),
+            };
+            let detail = format!("sign-in refused: {e}");
+            let mut entries = vec![crate::audit::entry(
                 state.auth.store(),
                 "",
-                "anonymous",
+                &who,
                 None,
                 "rejected",
-                format!("sign-in refused: {e}"),
-            );
-            crate::audit::record(state.auth.store(), vec![entry]).await;
+                detail.clone(),
+            )];
+            if let Some(m) = meeting {
+                entries.push(crate::audit::entry(
+                    state.auth.store(),
+                    &m,
+                    &who,
+                    None,
+                    "rejected",
+                    detail,
+                ));
+            }
+            crate::audit::record(state.auth.store(), entries).await;
             Err(e.into())
         }
     }
+}
+
+/// `POST /api/session/device-link`: a short-lived, single-use link that signs another
+/// device of the caller's in with the same grants.
+async fn device_link(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+    if !caller.signed_in() {
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "not signed in"));
+    }
+    let (link, expires_at) = state.auth.device_link(&caller).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "link": link, "expires_at": expires_at })),
+    )
+        .into_response())
 }
 
 async fn sign_out(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {

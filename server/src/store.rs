@@ -187,6 +187,14 @@ pub struct SignedVersion {
     /// versions signed before it was kept: see [`crate::version_export::html`]).
     #[serde(default)]
     pub html: Option<String>,
+    /// The canonical form of `markdown` (`minutebook_shared::signoff::CANONICAL_FORM`);
+    /// 1 for versions signed before the form carried its sign-off facts.
+    #[serde(default = "first_form")]
+    pub form: u32,
+}
+
+fn first_form() -> u32 {
+    1
 }
 
 /// What became durable.

@@ -3,8 +3,8 @@
 //! sign-off, so that later changes to the renderer never change a signed export).
 
 use minutebook_shared::meeting::{export, Meeting, MeetingView};
-use minutebook_shared::signoff::{self, SignOff, VerifyAnswer};
-use minutebook_shared::trust::sha256_hex;
+use minutebook_shared::signoff::{self, SignOff, Superseded, VerifyAnswer};
+use minutebook_shared::trust::{sha256_hex, VersionInfo};
 use yrs::updates::decoder::Decode;
 use yrs::{Doc, Transact, Update};
 
@@ -20,23 +20,70 @@ pub fn markdown(name: &str, v: &SignedVersion) -> String {
     signoff::render_markdown(&v.markdown, &facts(name, v))
 }
 
-/// The HTML export of the minutes `view`, signed as `facts` (what is frozen at sign-off).
+/// The HTML export of the minutes `view`, signed as `facts` (what is frozen at sign-off):
+/// its Status says "Signed off — version N — by … on …".
 pub fn render_html(view: &MeetingView, facts: &SignOff) -> String {
-    signoff::with_html_footer(&export::html(view), facts)
+    let status = signoff::signed_status(facts.version, &facts.signer, facts.signed_at);
+    signoff::with_html_footer(&export::html_as(view, &status), facts)
+}
+
+/// The canonical Markdown of the minutes `view` signed as `info` (form
+/// [`signoff::CANONICAL_FORM`]): its Status line says "Signed off — version N — by … on …"
+/// and it ends with the sign-off facts (override reason and unconfirmed count included),
+/// so the SHA-256 the chair signs covers them. `info.sha256` is not read.
+pub fn canonical_markdown(view: &MeetingView, info: &VersionInfo) -> String {
+    let status = signoff::signed_status(info.version, &info.signed.by, info.signed.at);
+    let mut markdown = export::markdown_as(view, &status);
+    markdown.push_str(&signoff::facts_section(info));
+    markdown
 }
 
 /// What `minutebook verify` needs of the stored version `v` of `name` (if stored): its
-/// facts, and for an HTML file (`html`) the SHA-256 of its HTML export.
-pub fn verify_answer(name: &str, v: Option<&SignedVersion>, html: bool) -> VerifyAnswer {
+/// facts, for an HTML file (`html`) the SHA-256 of its HTML export, and the later version
+/// that replaced it, if any (`versions`: every version of the meeting).
+pub fn verify_answer(
+    name: &str,
+    v: Option<&SignedVersion>,
+    html: bool,
+    versions: &[VersionInfo],
+) -> VerifyAnswer {
     let Some(v) = v else {
         return VerifyAnswer::default();
     };
+    let superseded_by = versions
+        .iter()
+        .filter(|later| later.version > v.info.version)
+        .max_by_key(|later| later.version)
+        .map(|later| Superseded {
+            version: later.version,
+            signer: later.signed.by.clone(),
+            signed_at: later.signed.at,
+        });
     VerifyAnswer {
         stored: Some(signoff::stored_facts(&v.info, name)),
         html_sha256: html
             .then(|| self::html(name, v))
             .flatten()
             .map(|page| sha256_hex(page.as_bytes())),
+        matches: None,
+        superseded_by,
+    }
+}
+
+/// The answer of `POST /api/verify` for `file`: whether it matches the stored version it
+/// names; the stored facts only when it does (a forged or altered file learns nothing
+/// about what is stored — not whether the meeting was signed, by whom or when).
+pub fn public_answer(file: &str, stored: VerifyAnswer) -> VerifyAnswer {
+    if signoff::verdict_of(file, &stored).verified() {
+        VerifyAnswer {
+            matches: Some(true),
+            ..stored
+        }
+    } else {
+        VerifyAnswer {
+            matches: Some(false),
+            ..VerifyAnswer::default()
+        }
     }
 }
 
@@ -77,13 +124,19 @@ pub async fn html_off_workers(
     crate::docs::cpu::run(move || html(&name, &v)).await
 }
 
-/// [`verify_answer`] off the async workers: an HTML file's answer renders and hashes.
-pub async fn verify_answer_off_workers(
+/// [`public_answer`] for `file` against [`verify_answer`], off the async workers (an
+/// HTML file's answer renders and hashes).
+pub async fn public_answer_off_workers(
+    file: String,
     name: String,
     v: Option<SignedVersion>,
     html: bool,
+    versions: Vec<VersionInfo>,
 ) -> Result<VerifyAnswer, crate::docs::cpu::CpuError> {
-    crate::docs::cpu::run(move || verify_answer(&name, v.as_ref(), html)).await
+    crate::docs::cpu::run(move || {
+        public_answer(&file, verify_answer(&name, v.as_ref(), html, &versions))
+    })
+    .await
 }
 
 /// The line diff from version `v`'s Markdown to `draft`, off the async workers.
@@ -91,5 +144,12 @@ pub async fn diff_off_workers(
     v: SignedVersion,
     draft: String,
 ) -> Result<Vec<minutebook_shared::diff::DiffLine>, crate::docs::cpu::CpuError> {
-    crate::docs::cpu::run(move || minutebook_shared::diff::lines(&v.markdown, &draft)).await
+    // The minutes only: not the Status lines or the signed version's sign-off facts.
+    crate::docs::cpu::run(move || {
+        minutebook_shared::diff::lines(
+            &signoff::minutes_only(&v.markdown),
+            &signoff::minutes_only(&draft),
+        )
+    })
+    .await
 }

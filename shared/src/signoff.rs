@@ -33,7 +33,12 @@ use serde::{Deserialize, Serialize};
 use crate::trust::{sha256_hex, VersionInfo};
 
 mod html;
+mod record;
 pub use html::{check_html, is_html_export, parse_html, render_html_footer, with_html_footer};
+pub use record::{
+    draft_status, facts_section, lifecycle, minutes_only, signed_status, CANONICAL_FORM,
+    FACTS_HEADING,
+};
 
 /// The line that starts a sign-off block.
 pub const MARKER: &str = "<!-- minutebook:sign-off -->";
@@ -78,15 +83,71 @@ impl SignOff {
 /// (`POST /api/verify` answers `{"stored": StoredFacts | null}`).
 pub type StoredFacts = SignOff;
 
-/// What the store holds for the version a file names: the answer of `POST /api/verify`,
-/// and what `minutebook verify --data-dir` reads itself.
+/// What the store holds for the version a file names: what `minutebook verify --data-dir`
+/// reads itself, and the answer of `POST /api/verify` — which tells only whether the
+/// submitted file matches (`matches`), and the stored facts only when it does, so that
+/// nobody learns from it whether (or by whom, or when) a meeting was signed.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerifyAnswer {
-    /// The version's facts; `None` when no such version is stored.
+    /// The version's facts; `None` when no such version is stored (or, from the server,
+    /// when the file does not match).
     pub stored: Option<StoredFacts>,
     /// For an HTML file: the SHA-256 of that version's HTML export.
     #[serde(default)]
     pub html_sha256: Option<String>,
+    /// The server's verdict on the submitted file (`None` from a local store read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matches: Option<bool>,
+    /// The latest version, when a later version replaced the one the file names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub superseded_by: Option<Superseded>,
+}
+
+/// The version that replaced a verified one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Superseded {
+    pub version: u32,
+    pub signer: String,
+    /// Unix milliseconds.
+    pub signed_at: u64,
+}
+
+impl fmt::Display for Superseded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "superseded by version {} signed on {} by {}",
+            self.version,
+            format_utc(self.signed_at),
+            escape(&self.signer)
+        )
+    }
+}
+
+/// The verdict on `file` given what the store answered for the version it names.
+pub fn verdict_of(file: &str, answer: &VerifyAnswer) -> Verdict {
+    let stored = answer
+        .stored
+        .as_ref()
+        .map_or(Stored::NotFound, Stored::Found);
+    if is_html_export(file) {
+        check_html(file, stored, answer.html_sha256.as_deref())
+    } else {
+        check_with(file, stored)
+    }
+}
+
+/// The verdict line `minutebook verify` prints: the verdict, and for a verified version
+/// that a later one replaced, `VERIFIED — version N, superseded by version M signed on …`.
+pub fn verdict_line(verdict: &Verdict, superseded: Option<&Superseded>) -> String {
+    match (verdict, superseded) {
+        (Verdict::Verified(s), Some(later)) => {
+            let rest = verdict.to_string();
+            let rest = rest.strip_prefix("VERIFIED: ").unwrap_or(&rest);
+            format!("VERIFIED — version {}, {later}: {rest}", s.version)
+        }
+        _ => verdict.to_string(),
+    }
 }
 
 /// The facts the store holds for version `info` of `meeting` (for `/api/verify`).
@@ -316,6 +377,9 @@ pub enum Verdict {
     },
     /// An HTML export, not checked: only the stored version can vouch for its bytes.
     HtmlUnchecked(SignOff),
+    /// The server found no stored version this file matches (it does not say why, so that
+    /// a forged file learns nothing about what is stored).
+    NoMatch(SignOff),
 }
 
 impl Verdict {
@@ -332,6 +396,7 @@ impl Verdict {
                 | Verdict::Altered { .. }
                 | Verdict::NotAsStored { .. }
                 | Verdict::HtmlAltered { .. }
+                | Verdict::NoMatch(_)
         )
     }
 
@@ -342,9 +407,10 @@ impl Verdict {
             Verdict::Altered { carried, .. }
             | Verdict::NotAsStored { carried, .. }
             | Verdict::HtmlAltered { carried, .. } => Some(carried),
-            Verdict::SelfConsistent(s) | Verdict::Verified(s) | Verdict::HtmlUnchecked(s) => {
-                Some(s)
-            }
+            Verdict::SelfConsistent(s)
+            | Verdict::Verified(s)
+            | Verdict::HtmlUnchecked(s)
+            | Verdict::NoMatch(s) => Some(s),
         }
     }
 }
@@ -404,6 +470,15 @@ impl fmt::Display for Verdict {
                  export's is {expected_sha256})",
                 carried.version,
                 escape(&carried.meeting)
+            ),
+            Verdict::NoMatch(s) => write!(
+                f,
+                "DOES NOT MATCH: the server holds no signed version that this file matches \
+                 (the file claims version {} of meeting `{}`, signed off by {} at {})",
+                s.version,
+                escape(&s.meeting),
+                escape(&s.signer),
+                format_utc(s.signed_at)
             ),
             Verdict::HtmlUnchecked(s) => write!(
                 f,

@@ -101,7 +101,8 @@ pub struct SessionInfo {
     /// Administrators create meetings, invite people and may edit any draft.
     pub admin: bool,
     pub grants: Vec<Grant>,
-    /// Bearer token, present only in the answer that created the session (for API use).
+    /// Bearer token, only in the answer that created the session and only when the client
+    /// asked for it (`"want_token": true` or `?token=1`; browsers use the HttpOnly cookie).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
     /// The meeting of the invitation just redeemed (only in that answer).

@@ -91,6 +91,30 @@ pub async fn request_from(
     parse(&raw)
 }
 
+/// Sends one request with the given extra headers (e.g. a `Cookie`, as a browser would).
+pub async fn request_with_headers(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Response {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await.expect("write head");
+    stream.write_all(body).await.expect("write body");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.expect("read response");
+    parse(&raw)
+}
+
 /// `GET path`.
 pub async fn get(addr: SocketAddr, path: &str) -> Response {
     request(addr, "GET", path, None, &[]).await

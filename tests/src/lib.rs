@@ -54,14 +54,15 @@ pub async fn setup_admin(addr: SocketAddr, link: &str, name: &str) -> String {
     let response = http::post_json(
         addr,
         "/api/setup",
-        &serde_json::json!({ "token": token, "name": name }),
+        &serde_json::json!({ "token": token, "name": name, "want_token": true }),
     )
     .await;
     session_token(&response, "setup")
 }
 
-/// The session token in a successful `/api/setup` or `/api/session` answer.
-fn session_token(response: &http::Response, what: &str) -> String {
+/// The session token in a successful `/api/setup` or `/api/session` answer that asked
+/// for it (`"want_token": true`; browsers get the HttpOnly cookie only).
+pub fn session_token(response: &http::Response, what: &str) -> String {
     assert_eq!(response.status, 200, "{what}: {}", response.text());
     response.json()["token"]
         .as_str()
@@ -99,7 +100,7 @@ pub async fn redeem(addr: SocketAddr, link: &str) -> String {
     let response = http::post_json(
         addr,
         "/api/session",
-        &serde_json::json!({ "invite": invite_token(link) }),
+        &serde_json::json!({ "invite": invite_token(link), "want_token": true }),
     )
     .await;
     session_token(&response, "redeem")

@@ -283,6 +283,29 @@ async fn scenario(
         .context("the version's SHA-256")?
         .to_owned();
     ensure!(sha.len() == 64, "a SHA-256 in the versions list: {sha}");
+    // M4: the page says the meeting is signed (from the ledger), and its Export links now
+    // give the signed version.
+    let shown = ann
+        .wait_until(
+            "Ann",
+            "signed export links",
+            "const md = document.getElementById('export-md'); \
+             const st = document.querySelector('.meeting-status'); \
+             return [md && md.getAttribute('href'), md && md.dataset.kind, \
+                     st && st.textContent.trim(), \
+                     (document.getElementById('h-status') || {}).textContent];",
+            vec![],
+            |v| v[1] == json!("signed"),
+        )
+        .await?;
+    ensure!(
+        shown[0] == json!(format!("/api/meetings/{MEETING}/versions/1/export.md"))
+            && shown[2] == json!("signed off v1")
+            && shown[3]
+                .as_str()
+                .is_some_and(|s| s.trim() == "signed off v1"),
+        "the signed page: {shown}"
+    );
 
     // The signed export (fetched with Ann's session) carries the hash, and verifies.
     let export = ann

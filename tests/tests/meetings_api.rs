@@ -660,10 +660,11 @@ async fn live_header_edits_show_in_the_list() {
     }
     client.wait_saved(PATIENCE).await.unwrap();
     let listed = list(&server).await;
+    // M4: the listed status is the ledger's lifecycle status, never the header's field.
     assert_eq!(
         listed,
         [json!({"name": name, "title": "Final title", "series": "S",
-                "date": "1 May 2025", "status": "in meeting"})]
+                "date": "1 May 2025", "status": "draft"})]
     );
     // Export reads the live state too.
     assert!(export_md(&server, &name).await.starts_with("# Final title"));

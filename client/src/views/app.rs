@@ -28,6 +28,7 @@ pub fn App() -> impl IntoView {
     match route::current() {
         Route::Setup(token) => view! { <SetupPage token=token /> }.into_any(),
         Route::Invite(token) => view! { <InvitePage token=token /> }.into_any(),
+        Route::DeviceSignIn(token) => view! { <InvitePage token=token device=true /> }.into_any(),
         other => view! { <SignedIn route=other known=None /> }.into_any(),
     }
 }
@@ -95,7 +96,9 @@ pub fn SignedIn(route: Route, known: Option<SessionInfo>) -> impl IntoView {
             Route::Doc(name) => view! { <DocPage name=name /> }.into_any(),
             Route::BadName(name) => view! { <BadName name=name /> }.into_any(),
             // Handled by `App`; here only if a token route is passed on by mistake.
-            Route::Setup(_) | Route::Invite(_) => view! { <MeetingList /> }.into_any(),
+            Route::Setup(_) | Route::Invite(_) | Route::DeviceSignIn(_) => {
+                view! { <MeetingList /> }.into_any()
+            }
         },
     }
 }

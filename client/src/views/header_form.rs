@@ -1,13 +1,12 @@
 //! The meeting header form (`form#header`): title, series, date, time, venue, chair,
-//! status, next meeting, and the minute-takers (`#minute-takers`).
+//! next meeting, and the minute-takers (`#minute-takers`). The status (`output#h-status`)
+//! is the server's lifecycle status from the ledger, shown read-only.
 //!
 //! Plain fields are last-writer-wins: every input writes just the field it edits.
 //! Read-only pages get `readonly` inputs, disabled selects and no add/remove buttons.
 
 use leptos::prelude::*;
-use minutebook_shared::meeting::{
-    Header, HeaderView, MeetingStatus, MinuteTaker, MinuteTakerId, PersonId,
-};
+use minutebook_shared::meeting::{Header, HeaderView, MinuteTaker, MinuteTakerId, PersonId};
 
 use crate::store::use_store;
 
@@ -55,16 +54,6 @@ impl F {
     }
 }
 
-/// Human label of a meeting status.
-pub fn status_label(s: MeetingStatus) -> &'static str {
-    match s {
-        MeetingStatus::Draft => "Draft",
-        MeetingStatus::InMeeting => "In meeting",
-        MeetingStatus::AwaitingConfirmation => "Awaiting confirmation",
-        MeetingStatus::SignedOff => "Signed off",
-    }
-}
-
 /// The header form.
 #[component]
 pub fn HeaderForm() -> impl IntoView {
@@ -95,14 +84,9 @@ pub fn HeaderForm() -> impl IntoView {
         let chair = (!v.is_empty()).then_some(PersonId(v));
         store.write("chair", |m, txn| m.set_chair(txn, chair.as_ref()));
     };
-    let on_status = move |ev: leptos::ev::Event| {
-        if let Some(s) = MeetingStatus::parse(&event_target_value(&ev)) {
-            store.write("status", |m, txn| {
-                m.set_status(txn, s);
-                Ok(())
-            });
-        }
-    };
+    // The lifecycle status is the server's (its ledger): shown, never edited here.
+    let trust = crate::meeting_trust::use_trust();
+    let status = move || trust.ledger.with(minutebook_shared::signoff::lifecycle);
 
     view! {
         <form id="header" class="header-form" aria-labelledby="header-heading"
@@ -134,17 +118,10 @@ pub fn HeaderForm() -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for="h-status">"Status"</label>
-                    <select id="h-status" on:change=on_status disabled=locked>
-                        {MeetingStatus::ALL.iter().map(|s| {
-                            let s = *s;
-                            view! {
-                                <option value=s.as_str()
-                                    prop:selected=move || header.with(|h| h.fields.status == s)>
-                                    {status_label(s)}
-                                </option>
-                            }
-                        }).collect_view()}
-                    </select>
+                    <output id="h-status" data-status=status
+                        title="Set by signing off and reopening; not editable">
+                        {status}
+                    </output>
                 </div>
             </div>
             <fieldset class="next">

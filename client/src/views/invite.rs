@@ -1,6 +1,9 @@
 //! Redeeming a personal invitation link (`/?invite=TOKEN`): `POST /api/session`, then the
 //! address becomes `/?meeting=NAME` (keeping any `&name=`, without the token) and the
-//! meeting opens. An expired, revoked or forged link shows `#invite-error` (role=alert).
+//! meeting opens. An expired, revoked, already used or forged link shows `#invite-error`
+//! (role=alert). A device link (`/?signin=TOKEN`) signs in the same way and opens the
+//! meeting list. The session is the HttpOnly cookie the answer sets; the page never sees
+//! a token.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -19,11 +22,25 @@ enum Redeem {
     Failed(String),
 }
 
-/// The invitation page for `token`.
+/// The invitation page for `token` (`device`: a device link).
 #[component]
-pub fn InvitePage(token: String) -> impl IntoView {
+pub fn InvitePage(token: String, #[prop(optional)] device: bool) -> impl IntoView {
     let state = RwSignal::new(Redeem::Working);
     spawn_local(async move {
+        if device {
+            let outcome = match trust_api::redeem_device(&token).await {
+                Ok(_) => {
+                    route::go("/");
+                    Redeem::Working
+                }
+                Err(e) => {
+                    route::replace_url("/");
+                    Redeem::Failed(e.message)
+                }
+            };
+            state.try_set(outcome);
+            return;
+        }
         // The server names the invitation's meeting in its answer; without it, the grant
         // it added last is the new one.
         let outcome = match trust_api::redeem(&token).await {
@@ -67,9 +84,11 @@ pub fn InvitePage(token: String) -> impl IntoView {
                 <section class="panel">
                     <h2>"This invitation link cannot be used"</h2>
                     <p role="alert" id="invite-error">
-                        "This invitation link cannot be used: " {why} ". "
-                        "It may have expired or been revoked (a re-issued invitation has a new "
-                        "link), or it was copied incompletely. Ask an administrator for a new one."
+                        "This link cannot be used: " {why} ". "
+                        "Each link signs in once; it may have been used already, have expired or "
+                        "been revoked (a re-issued invitation has a new link), or it was copied "
+                        "incompletely. Ask an administrator for a new one, or make a device link "
+                        "from a browser where you are signed in."
                     </p>
                     <p><a href="/">"Go to your meetings"</a></p>
                 </section>

@@ -10,7 +10,7 @@
 //! signed off, get a read-only page.
 
 use leptos::prelude::*;
-use minutebook_shared::meeting::MeetingStatus;
+use minutebook_shared::signoff;
 
 use crate::meeting_trust::Trust;
 use crate::presence::Presence;
@@ -50,13 +50,16 @@ pub fn MeetingPage(name: String) -> impl IntoView {
         warn_before_unload(provider);
     }
     let title = Memo::new(move |_| store.header.with(|h| h.fields.title.clone()));
-    // The header's status, unless the ledger says the minutes are signed off.
-    let status = Memo::new(move |_| {
-        if trust.ledger.with(|l| l.signed()) {
-            MeetingStatus::SignedOff
-        } else {
-            store.header.with(|h| h.fields.status)
-        }
+    // The lifecycle status comes from the server's ledger only (draft, signed off vN,
+    // reopened), never from the minutes' editable header.
+    let status = Memo::new(move |_| trust.ledger.with(signoff::lifecycle));
+    // While signed off, the export links give the signed version (verifiable).
+    let signed_version = Memo::new(move |_| {
+        trust.ledger.with(|l| {
+            l.signed()
+                .then(|| l.versions.last().map(|v| v.version))
+                .flatten()
+        })
     });
     let shown_title = {
         let name = name.clone();
@@ -69,22 +72,42 @@ pub fn MeetingPage(name: String) -> impl IntoView {
             }
         }
     };
-    let export = |ext: &str| format!("/api/meetings/{name}/export.{ext}");
+    let export = {
+        let name = name.clone();
+        move |ext: &'static str| {
+            let name = name.clone();
+            move || match signed_version.get() {
+                Some(n) => crate::trust_api::version_export_url(&name, n, ext),
+                None => format!("/api/meetings/{name}/export.{ext}"),
+            }
+        }
+    };
+    let export_kind = move || {
+        if signed_version.get().is_some() {
+            "signed"
+        } else {
+            "draft"
+        }
+    };
 
     view! {
         <header class="bar meeting-bar">
             <h1><a href="/" title="All meetings">"Minutebook"</a></h1>
             <p class="doc"><strong id="doc-name">{shown_title}</strong></p>
-            <p class="meeting-status" data-status=move || status.get().as_str()>
-                {move || status.get().as_str()}
+            <p class="meeting-status" data-status=move || status.get()>
+                {move || status.get()}
             </p>
             <Status state=state.into() />
             <SessionBar />
             <DisplayNameInput />
             <PresenceList />
             <nav class="exports" aria-label="Export">
-                <a id="export-md" href=export("md") download="">"Markdown"</a>
-                <a id="export-html" href=export("html") target="_blank">"HTML"</a>
+                <a id="export-md" href=export("md") data-kind=export_kind download="">
+                    "Markdown" {move || (export_kind() == "draft").then_some(" (draft)")}
+                </a>
+                <a id="export-html" href=export("html") data-kind=export_kind target="_blank">
+                    "HTML" {move || (export_kind() == "draft").then_some(" (draft)")}
+                </a>
             </nav>
         </header>
         <TrustBanner />

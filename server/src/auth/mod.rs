@@ -5,14 +5,21 @@
 //! - **Setup links** (`/?setup=TOKEN`) create an administrator; one is printed at start
 //!   while no administrator exists, and `minutebook admin setup-link` prints another.
 //! - **Invitation links** (`/?invite=TOKEN`) are HMAC-SHA256-signed claims (invitation,
-//!   meeting, generation, expiry). Redeeming one starts (or extends) a **session**: a
-//!   random bearer token sent back as an HttpOnly, SameSite=Strict, Secure cookie.
+//!   meeting, generation, expiry), usable once: the first redemption binds the invitation
+//!   (a re-issue makes a new link). Redeeming one always starts a **fresh session** — a
+//!   new random bearer token sent back as an HttpOnly, SameSite=Strict, Secure cookie —
+//!   into which the grants of the session presented with the request move; that old token
+//!   is revoked (no session fixation). A chair invitation, or one that speaks for a
+//!   register person, is refused in a session that holds administrator rights.
+//! - **Device links** (`/?signin=TOKEN`): a signed-in person makes a short-lived,
+//!   single-use link that signs another of their own devices in with the same grants.
 //! - The store keeps only SHA-256 hashes of setup, invitation and session tokens.
 //! - A session's grant is valid while its invitation is not revoked and has not been
 //!   re-issued since; so revoking or re-issuing voids every session made from the link.
 //! - Expired sessions and setup links are deleted at start and then every hour
 //!   ([`Auth::sweep`]), so the store does not grow with every sign-in.
 
+pub mod live;
 pub mod records;
 pub mod token;
 
@@ -25,12 +32,17 @@ use serde::de::DeserializeOwned;
 
 use crate::audit::{self, now_ms};
 use crate::store::{Record, Store, StoreError, WriteOp};
-use records::{kind, AdminRecord, InviteRecord, SessionGrant, SessionRecord, SetupRecord};
+use live::LiveSessions;
+use records::{
+    kind, AdminRecord, DeviceRecord, InviteRecord, SessionGrant, SessionRecord, SetupRecord,
+};
 
 /// Name of the session cookie.
 pub const COOKIE: &str = "minutebook_session";
-/// How long a session lasts.
+/// How long a session lasts by default (`--session-seconds`).
 pub const SESSION_MS: u64 = 30 * 24 * 3600 * 1000;
+/// How long a device sign-in link lasts.
+pub const DEVICE_LINK_MS: u64 = 10 * 60 * 1000;
 /// How long a setup link lasts.
 pub const SETUP_MS: u64 = 24 * 3600 * 1000;
 /// Default lifetime of an invitation link.
@@ -49,6 +61,9 @@ pub enum AuthError {
     BadRequest(String),
     #[error("no such invitation")]
     NotFound,
+    /// A single-use link that was already used.
+    #[error("{0}")]
+    Used(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("the system's random number generator failed")]
@@ -93,6 +108,8 @@ pub struct Caller {
     pub session: Option<String>,
     pub admin: Option<String>,
     pub grants: Vec<(Grant, InviteRecord)>,
+    /// When the session expires (unix milliseconds; 0 when signed out).
+    pub expires_at: u64,
 }
 
 impl Caller {
@@ -148,6 +165,22 @@ pub struct Auth {
     secret: Arc<[u8]>,
     public_url: Arc<str>,
     next_invite: Arc<AtomicU64>,
+    /// Lifetime of a new session, milliseconds.
+    session_ms: u64,
+    /// Serialises redemptions, so a single-use link is bound exactly once.
+    redeeming: Arc<tokio::sync::Mutex<()>>,
+    live: LiveSessions,
+}
+
+/// A redeemed link: the new session, its token, and the token hash it replaced.
+#[derive(Debug)]
+pub struct Redeemed {
+    pub info: SessionInfo,
+    pub token: String,
+    /// The invitation redeemed (`None` for a device link).
+    pub invite: Option<InviteRecord>,
+    /// The SHA-256 of the session token the request presented, now revoked.
+    pub replaced: Option<String>,
 }
 
 impl Auth {
@@ -181,7 +214,21 @@ impl Auth {
             secret: secret.into(),
             public_url: public_url.trim_end_matches('/').into(),
             next_invite: Arc::new(AtomicU64::new(last_invite + 1)),
+            session_ms: SESSION_MS,
+            redeeming: Arc::new(tokio::sync::Mutex::new(())),
+            live: LiveSessions::default(),
         })
+    }
+
+    /// Sets the lifetime of new sessions (`--session-seconds`), at least one second.
+    pub fn with_session_ms(mut self, ms: u64) -> Auth {
+        self.session_ms = ms.max(1000);
+        self
+    }
+
+    /// The sessions with open connections (closed on sign-out, renewal and expiry).
+    pub fn live(&self) -> &LiveSessions {
+        &self.live
     }
 
     pub fn store(&self) -> &Store {
@@ -228,7 +275,7 @@ impl Auth {
             admin: Some(name.clone()),
             grants: Vec::new(),
             created_at: now_ms(),
-            expires_at: now_ms() + SESSION_MS,
+            expires_at: now_ms() + self.session_ms,
         };
         let bearer = token::random_token().map_err(|_| AuthError::Random)?;
         let audit = audit::entry(
@@ -269,6 +316,11 @@ impl Auth {
         }
     }
 
+    /// Resolves a session token.
+    pub fn caller_for_token(&self, token: &str) -> Result<Caller, AuthError> {
+        self.resolve(&token::hash(token))
+    }
+
     fn resolve(&self, session_hash: &str) -> Result<Caller, AuthError> {
         let Some(session) = self.get::<SessionRecord>(kind::SESSION, session_hash)? else {
             return Ok(Caller::default());
@@ -299,18 +351,28 @@ impl Auth {
             session: Some(session_hash.to_string()),
             admin: session.admin,
             grants,
+            expires_at: session.expires_at,
         })
     }
 
-    /// Redeems an invitation link, adding its grant to `current` (a session token) when
-    /// that is a valid session, else starting a new one. Returns the session and its token.
+    /// The meeting an invitation link names, when its signature checks out (for auditing
+    /// a refused redemption in that meeting's log).
+    pub fn link_meeting(&self, link_token: &str) -> Option<String> {
+        token::verify(&self.secret, link_token).ok().map(|c| c.m)
+    }
+
+    /// Redeems an invitation link (once: the first redemption binds it). Always starts a
+    /// fresh session: the grants (and administrator rights) of `current`, when that is a
+    /// valid session token, move to it and `current` is revoked. A chair invitation, or
+    /// one bound to a register person, is refused in a session with administrator rights.
     pub async fn redeem(
         &self,
         link_token: &str,
         current: Option<String>,
-    ) -> Result<(SessionInfo, String, InviteRecord), AuthError> {
+    ) -> Result<Redeemed, AuthError> {
         let claims = token::verify(&self.secret, link_token)
             .map_err(|e| AuthError::InvalidLink(format!("invitation refused: {e}")))?;
+        let _one_at_a_time = self.redeeming.lock().await;
         let invite = self
             .invite(claims.i)?
             .filter(|i| i.meeting == claims.m)
@@ -332,26 +394,36 @@ impl Auth {
                 "invitation refused: the link has expired".into(),
             ));
         }
+        if invite.redeemed {
+            return Err(AuthError::Used(
+                "invitation refused: this link was already used (each link signs in once; \
+                 ask an administrator to re-issue it, or make a device link from a signed-in \
+                 browser)"
+                    .into(),
+            ));
+        }
         let now = now_ms();
-        let existing = match &current {
-            Some(t) => self
-                .get::<SessionRecord>(kind::SESSION, &token::hash(t))?
-                .filter(|s| s.expires_at >= now)
-                .map(|s| (t.clone(), s)),
-            None => None,
-        };
-        let (bearer, mut session) = match existing {
-            Some(found) => found,
+        let previous = self.presented_session(current.as_deref(), now)?;
+        let (replaced, mut session) = match previous {
+            Some((hash, old)) => (Some(hash), old),
             None => (
-                token::random_token().map_err(|_| AuthError::Random)?,
+                None,
                 SessionRecord {
                     admin: None,
                     grants: Vec::new(),
                     created_at: now,
-                    expires_at: now + SESSION_MS,
+                    expires_at: now,
                 },
             ),
         };
+        if session.admin.is_some() && (invite.role == Role::Chair || invite.person.is_some()) {
+            return Err(AuthError::Forbidden(
+                "invitation refused: an invitation for the chair or for a person on the \
+                 register cannot be opened in a session with administrator rights; open it \
+                 in another browser or a private window"
+                    .into(),
+            ));
+        }
         // One grant per meeting: a newer invitation to the same meeting replaces the old.
         let meeting_invites: Vec<u64> = session
             .grants
@@ -371,6 +443,8 @@ impl Auth {
             invite: invite.id,
             generation: invite.generation,
         });
+        session.created_at = now;
+        session.expires_at = now + self.session_ms;
         let mut redeemed = invite.clone();
         redeemed.redeemed = true;
         let audit = audit::entry(
@@ -380,23 +454,161 @@ impl Auth {
             Some(invite.role),
             "sign-in",
             format!(
-                "opened invitation #{} as {}",
+                "opened invitation #{} as {}{}",
                 invite.id,
-                invite.role.as_str()
+                invite.role.as_str(),
+                if replaced.is_some() {
+                    " (a fresh session replaced the one presented)"
+                } else {
+                    ""
+                }
             ),
         );
+        let bearer = token::random_token().map_err(|_| AuthError::Random)?;
+        let mut ops = vec![
+            put(kind::SESSION, token::hash(&bearer), &session),
+            put(kind::INVITE, InviteRecord::key(invite.id), &redeemed),
+            Record::Audit(audit),
+        ];
+        if let Some(old) = &replaced {
+            ops.push(Record::Delete {
+                kind: kind::SESSION,
+                key: old.clone(),
+            });
+        }
+        self.store.write(WriteOp::Records(ops)).await?;
+        if let Some(old) = &replaced {
+            self.live.end(
+                old,
+                crate::outbox::code::SERVICE_RESTART,
+                "your session was renewed; reconnecting",
+            );
+        }
+        let caller = self.resolve(&token::hash(&bearer))?;
+        Ok(Redeemed {
+            info: caller.info(),
+            token: bearer,
+            invite: Some(redeemed),
+            replaced,
+        })
+    }
+
+    /// The valid session behind a presented token: its hash and record.
+    fn presented_session(
+        &self,
+        current: Option<&str>,
+        now: u64,
+    ) -> Result<Option<(String, SessionRecord)>, AuthError> {
+        let Some(t) = current else {
+            return Ok(None);
+        };
+        let hash = token::hash(t);
+        Ok(self
+            .get::<SessionRecord>(kind::SESSION, &hash)?
+            .filter(|s| s.expires_at >= now)
+            .map(|s| (hash, s)))
+    }
+
+    /// A short-lived, single-use link that signs another device of the caller's in with the
+    /// same grants (and administrator rights). Returns the link and its expiry.
+    pub async fn device_link(&self, caller: &Caller) -> Result<(String, u64), AuthError> {
+        let hash = caller.session.as_ref().ok_or(AuthError::Unauthenticated)?;
+        let session = self
+            .get::<SessionRecord>(kind::SESSION, hash)?
+            .ok_or(AuthError::Unauthenticated)?;
+        let now = now_ms();
+        let record = DeviceRecord {
+            name: caller.name(),
+            admin: session.admin.clone(),
+            grants: session.grants.clone(),
+            created_at: now,
+            expires_at: now + DEVICE_LINK_MS,
+        };
+        let link_token = token::random_token().map_err(|_| AuthError::Random)?;
+        let mut ops = vec![put(kind::DEVICE, token::hash(&link_token), &record)];
+        ops.extend(self.device_audit(
+            caller,
+            "device-link",
+            "made a link to sign in on another device",
+        ));
+        self.store.write(WriteOp::Records(ops)).await?;
+        Ok((
+            format!("{}/?signin={link_token}", self.public_url),
+            record.expires_at,
+        ))
+    }
+
+    /// Uses a device link (once): a fresh session with the grants it carries.
+    pub async fn redeem_device(&self, link_token: &str) -> Result<Redeemed, AuthError> {
+        let _one_at_a_time = self.redeeming.lock().await;
+        let key = token::hash(link_token);
+        let record: DeviceRecord = self.get(kind::DEVICE, &key)?.ok_or_else(|| {
+            AuthError::InvalidLink(
+                "sign-in refused: this device link is not valid or was already used".into(),
+            )
+        })?;
+        let now = now_ms();
+        if record.expires_at < now {
+            return Err(AuthError::InvalidLink(
+                "sign-in refused: this device link has expired".into(),
+            ));
+        }
+        let session = SessionRecord {
+            admin: record.admin.clone(),
+            grants: record.grants.clone(),
+            created_at: now,
+            expires_at: now + self.session_ms,
+        };
+        let bearer = token::random_token().map_err(|_| AuthError::Random)?;
         self.store
             .write(WriteOp::Records(vec![
+                Record::Delete {
+                    kind: kind::DEVICE,
+                    key,
+                },
                 put(kind::SESSION, token::hash(&bearer), &session),
-                put(kind::INVITE, InviteRecord::key(invite.id), &redeemed),
-                Record::Audit(audit),
             ]))
             .await?;
         let caller = self.resolve(&token::hash(&bearer))?;
-        Ok((caller.info(), bearer, redeemed))
+        let audit = self.device_audit(
+            &caller,
+            "sign-in",
+            "signed in on another device with a device link",
+        );
+        self.store.write(WriteOp::Records(audit)).await?;
+        Ok(Redeemed {
+            info: caller.info(),
+            token: bearer,
+            invite: None,
+            replaced: None,
+        })
     }
 
-    /// Ends the session behind `caller`.
+    /// Audit entries for a device-link event: one per meeting the grants reach, and one in
+    /// the global log.
+    fn device_audit(&self, caller: &Caller, event: &str, detail: &str) -> Vec<Record> {
+        let mut entries = vec![Record::Audit(audit::entry(
+            &self.store,
+            "",
+            &caller.name(),
+            None,
+            event,
+            detail,
+        ))];
+        for (g, _) in &caller.grants {
+            entries.push(Record::Audit(audit::entry(
+                &self.store,
+                &g.meeting,
+                &g.name,
+                Some(g.role),
+                event,
+                detail,
+            )));
+        }
+        entries
+    }
+
+    /// Ends the session behind `caller` and closes its open connections (1008).
     pub async fn sign_out(&self, caller: &Caller) -> Result<(), AuthError> {
         if let Some(hash) = &caller.session {
             self.store
@@ -405,6 +617,8 @@ impl Auth {
                     key: hash.clone(),
                 }]))
                 .await?;
+            self.live
+                .end(hash, crate::outbox::code::POLICY_VIOLATION, "signed out");
         }
         Ok(())
     }
@@ -566,7 +780,7 @@ impl Auth {
             expires_at: u64,
         }
         let mut gone = Vec::new();
-        for kind in [kind::SESSION, kind::SETUP] {
+        for kind in [kind::SESSION, kind::SETUP, kind::DEVICE] {
             for (key, json) in self.store.records(kind)? {
                 let live =
                     serde_json::from_slice::<Expiring>(&json).is_ok_and(|r| r.expires_at >= now);

@@ -16,6 +16,8 @@ pub mod kind {
     pub const ADMIN: &str = "admin";
     /// token hash → [`super::SessionRecord`].
     pub const SESSION: &str = "session";
+    /// token hash → [`super::DeviceRecord`]: a single-use link to sign in on another device.
+    pub const DEVICE: &str = "device";
 }
 
 /// A pending one-time setup link.
@@ -47,6 +49,7 @@ pub struct InviteRecord {
     pub generation: u32,
     /// SHA-256 of the current link's token.
     pub token_hash: String,
+    /// Whether the current link was used: a link signs in once.
     pub redeemed: bool,
     pub created_by: String,
 }
@@ -83,6 +86,17 @@ pub struct SessionGrant {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SessionRecord {
     /// The administrator's name, for administrator sessions.
+    pub admin: Option<String>,
+    pub grants: Vec<SessionGrant>,
+    pub created_at: u64,
+    pub expires_at: u64,
+}
+
+/// A pending device sign-in link: the grants it hands to the device that opens it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeviceRecord {
+    /// Who made it (for the audit log).
+    pub name: String,
     pub admin: Option<String>,
     pub grants: Vec<SessionGrant>,
     pub created_at: u64,

@@ -46,6 +46,12 @@ th { background: #e8edf2; }
 
 /// The printable HTML document of a meeting.
 pub fn to_html(view: &MeetingView) -> String {
+    to_html_as(view, super::markdown::DRAFT_STATUS)
+}
+
+/// [`to_html`] for a meeting whose lifecycle status (from the server's ledger, never the
+/// header's own field) is `status`.
+pub fn to_html_as(view: &MeetingView, status: &str) -> String {
     let index = ViewIndex::new(view);
     let h = &view.header.fields;
     let who = |id: &PersonId| -> String {
@@ -110,7 +116,7 @@ pub fn to_html(view: &MeetingView) -> String {
         })
         .collect();
     meta("Minutes", takers.join("; "));
-    meta("Status", esc(h.status.as_str()));
+    meta("Status", esc(status));
     out.push_str("</dl>\n</header>\n");
 
     out.push_str(

@@ -14,7 +14,7 @@
 //! - Venue: <venue>
 //! - Chair: <person>
 //! - Minutes: <name>, <role>, <organisation>; <name>, <role>, <organisation>
-//! - Status: draft | in meeting | awaiting confirmation | signed off
+//! - Status: <the server's lifecycle status: "DRAFT — not signed off" or "Signed off — version N — by … on …">
 //! - Next meeting date: <date>
 //! - Next meeting time: <time>
 //! - Next meeting type: <type>
@@ -66,8 +66,18 @@ const TABLE_RULE: &str = "| --- | --- | --- | --- | --- |";
 
 // ------------------------------------------------------------------------------ export
 
-/// The canonical Markdown of a meeting (see the module docs).
+/// The Markdown of a meeting as a draft (see the module docs): `Status: DRAFT — not
+/// signed off`. Lifecycle status is the server's to say ([`to_markdown_as`]).
 pub fn to_markdown(view: &MeetingView) -> String {
+    to_markdown_as(view, DRAFT_STATUS)
+}
+
+/// The `Status:` line of [`to_markdown`] and [`super::html::to_html`].
+pub const DRAFT_STATUS: &str = "DRAFT — not signed off";
+
+/// The canonical Markdown of a meeting whose lifecycle status (from the server's ledger,
+/// never the header's own field, which any editor can change) is `status`.
+pub fn to_markdown_as(view: &MeetingView, status: &str) -> String {
     let index = ViewIndex::new(view);
     let tokens = person_tokens(view);
     let token = |id: &super::model::PersonId| -> Option<&str> {
@@ -106,7 +116,7 @@ pub fn to_markdown(view: &MeetingView) -> String {
         })
         .collect();
     field(&mut out, "Minutes", &takers.join("; "));
-    field(&mut out, "Status", h.status.as_str());
+    field(&mut out, "Status", &esc(status, &[]));
     field(&mut out, "Next meeting date", &esc(&h.next.date, &[]));
     field(&mut out, "Next meeting time", &esc(&h.next.time, &[]));
     field(&mut out, "Next meeting type", &esc(&h.next.kind, &[]));
@@ -299,7 +309,7 @@ fn esc_block(s: &str) -> String {
 
 /// Reads the canonical Markdown (see the module docs) back into [`Minutes`].
 pub fn parse(markdown: &str) -> Result<Minutes, ImportError> {
-    let blocks = split_blocks(markdown);
+    let blocks = split_blocks(without_sign_off(markdown));
     let mut blocks = blocks.into_iter().peekable();
     let mut m = Minutes::default();
 
@@ -337,12 +347,9 @@ pub fn parse(markdown: &str) -> Result<Minutes, ImportError> {
                 "Venue" => h.venue = v,
                 "Chair" => chair_token = (!raw.is_empty()).then(|| (n, raw.to_owned())),
                 "Minutes" => m.minute_takers = parse_takers(n, raw)?,
-                "Status" => {
-                    h.status = MeetingStatus::parse(&v).ok_or_else(|| ImportError {
-                        line: n,
-                        message: format!("unknown status {v:?}"),
-                    })?
-                }
+                // Lifecycle status is the server's (its ledger), never an imported file's:
+                // an imported meeting is a new draft whatever its Status line says.
+                "Status" => {}
                 "Next meeting date" => h.next.date = v,
                 "Next meeting time" => h.next.time = v,
                 "Next meeting type" => h.next.kind = v,
@@ -505,6 +512,20 @@ fn err<T>(line: usize, message: impl Into<String>) -> Result<T, ImportError> {
 struct Block<'a> {
     line: usize,
     lines: Vec<&'a str>,
+}
+
+/// The minutes of a signed version's Markdown without what follows them: the sign-off
+/// facts (from a line `## Signed off` on) and the sign-off block.
+fn without_sign_off(text: &str) -> &str {
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let bare = line.trim_end_matches(['\n', '\r']);
+        if bare == crate::signoff::FACTS_HEADING || bare == crate::signoff::MARKER {
+            return &text[..at];
+        }
+        at += line.len();
+    }
+    text
 }
 
 fn split_blocks(text: &str) -> Vec<Block<'_>> {

@@ -324,7 +324,8 @@ async fn setup_admin(addr: SocketAddr, link: &str) -> Result<String> {
         .split("setup=")
         .nth(1)
         .with_context(|| format!("no token in the setup link {link}"))?;
-    let body = serde_json::json!({ "token": setup, "name": "Benchmark Administrator" }).to_string();
+    let body = serde_json::json!({ "token": setup, "name": "Benchmark Administrator", "want_token": true })
+        .to_string();
     let mut stream = tokio::net::TcpStream::connect(addr).await?;
     let request = format!(
         "POST /api/setup HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",

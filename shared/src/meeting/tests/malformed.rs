@@ -220,7 +220,6 @@ fn markdown_errors_say_what_and_where() {
         (String::new(), 1, "empty"),
         ("Title\n".into(), 1, "expected the title"),
         ("# T\n\n- Colour: red\n".into(), 3, "unknown header field"),
-        ("# T\n\n- Status: done\n".into(), 3, "unknown status"),
         (
             "# T\n\n- Chair: XX\n".into(),
             3,
