@@ -85,6 +85,7 @@ async fn series_actions(
                     by: e.actor.clone(),
                     person: None,
                     at: e.at,
+                    ..Stamp::default()
                 });
             // A carried action (same reference) replaces its earlier copy.
             let earlier = action.fields.reference.as_ref().and_then(|r| {

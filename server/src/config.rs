@@ -9,6 +9,7 @@ use minutebook_shared::protocol::DEFAULT_MAX_MESSAGE_BYTES;
 
 use crate::connection::ConnectionLimits;
 use crate::doc::CompactionPolicy;
+use crate::ledger::{LedgerBudget, DEFAULT_LEDGER_MAX_BYTES, DEFAULT_LEDGER_MAX_ENTRIES};
 
 /// Settings of `minutebook serve`.
 #[derive(Debug, Clone, clap::Args)]
@@ -55,6 +56,16 @@ pub struct ServerConfig {
     #[arg(long, env = "MINUTEBOOK_DEMO", value_parser = clap::builder::BoolishValueParser::new())]
     pub demo: bool,
 
+    /// Entries (confirmations, correction proposals, versions, reopenings) one meeting's
+    /// ledger may hold before new correction proposals are refused (413).
+    #[arg(long, env = "MINUTEBOOK_LEDGER_MAX_ENTRIES", default_value_t = DEFAULT_LEDGER_MAX_ENTRIES)]
+    pub ledger_max_entries: usize,
+
+    /// Bytes (as stored, JSON) one meeting's ledger may hold before new correction
+    /// proposals are refused (413).
+    #[arg(long, env = "MINUTEBOOK_LEDGER_MAX_BYTES", default_value_t = DEFAULT_LEDGER_MAX_BYTES)]
+    pub ledger_max_bytes: usize,
+
     /// The address people use to reach this server, for the links it prints and hands
     /// out (setup and invitation links). Default: `http://` + the listening address.
     #[arg(long, env = "MINUTEBOOK_PUBLIC_URL")]
@@ -74,6 +85,8 @@ impl ServerConfig {
             ping_interval_ms: 15_000,
             idle_timeout_ms: 45_000,
             compact_after: 20_000,
+            ledger_max_entries: DEFAULT_LEDGER_MAX_ENTRIES,
+            ledger_max_bytes: DEFAULT_LEDGER_MAX_BYTES,
             demo: false,
             public_url: None,
         }
@@ -86,6 +99,13 @@ impl ServerConfig {
             outbound_bytes: self.outbound_bytes,
             ping_interval: Duration::from_millis(self.ping_interval_ms.max(1)),
             idle_timeout: Duration::from_millis(self.idle_timeout_ms.max(1)),
+        }
+    }
+
+    pub(crate) fn ledger_budget(&self) -> LedgerBudget {
+        LedgerBudget {
+            max_entries: self.ledger_max_entries,
+            max_bytes: self.ledger_max_bytes,
         }
     }
 
