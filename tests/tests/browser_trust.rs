@@ -365,6 +365,12 @@ async fn scenario(
         .context("the version's SHA-256")?
         .to_owned();
     ensure!(sha.len() == 64, "a SHA-256 in the versions list: {sha}");
+    // The signed version names the invitation the chair signed through, and its issuer.
+    let via = version[0]["via"].as_str().unwrap_or_default();
+    ensure!(
+        via.contains("via invitation #") && via.contains("issued by Test Administrator"),
+        "the version's provenance: {via:?}"
+    );
 
     // The signed export (fetched with Ann's session) carries the hash, and verifies.
     let export = ann
@@ -584,4 +590,5 @@ const READONLY_JS: &str = "
 
 const VERSIONS_JS: &str = "
     return Array.from(document.querySelectorAll('#version-list li.version'))
-        .map(li => ({ n: li.dataset.version, sha: (li.querySelector('code.v-sha') || {}).textContent }));";
+        .map(li => ({ n: li.dataset.version, sha: (li.querySelector('code.v-sha') || {}).textContent,
+            via: (li.querySelector('.v-provenance') || {}).textContent }));";
