@@ -282,6 +282,7 @@ mod tests {
                     by: "Chair".into(),
                     person: None,
                     at: 0,
+                    ..Stamp::default()
                 },
                 sha256: "ab".repeat(32),
                 override_reason: String::new(),

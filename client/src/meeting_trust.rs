@@ -3,10 +3,12 @@
 //! minutes are editable here and why not, and the alerts for refused writes and lost
 //! access.
 //!
-//! The ledger comes from `GET …/ledger` at load and then from the WebSocket
-//! (`MSG_LEDGER`, on join and after every change). A command's HTTP answer is applied
-//! only when no pushed ledger can overtake it: at once while the socket is down, else
-//! after a second without a push (the push normally arrives first and says the same).
+//! The ledger comes from `GET …/ledger` at load and from the WebSocket: the whole of it
+//! on join (`MSG_LEDGER`), then each change (`MSG_LEDGER_CHANGE`), applied in order by
+//! its revision. A ledger from elsewhere (the load, a command's HTTP answer) is taken
+//! only when it is newer than the one shown; a change that does not follow the ledger
+//! shown (one was missed, or an HTTP answer got ahead and then fell behind) makes the
+//! page fetch the whole ledger again.
 //!
 //! Access is re-checked (`GET /api/session`) when a connection closes — after 1008
 //! (access revoked or changed), after every third attempt that could not even open
@@ -14,20 +16,15 @@
 //! a changed role shows at once. No access left → the provider stops and the page says
 //! so; access left → it reconnects.
 
-use std::time::Duration;
-
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use minutebook_shared::trust::Ledger;
+use minutebook_shared::trust::{Ledger, LedgerChange};
 
 use crate::access::{self, MeetingAccess};
 use crate::session::Session;
 use crate::store::Store;
 use crate::sync::{SyncEvent, SyncProvider};
 use crate::trust_api::{self, ApiError};
-
-/// How long a command's answer waits for the pushed ledger before it is applied itself.
-const PUSH_GRACE: Duration = Duration::from_millis(1000);
 
 /// The meeting page's trust state; `Copy`.
 #[derive(Clone, Copy)]
@@ -48,10 +45,6 @@ pub struct Trust {
     pub rejected: RwSignal<Option<String>>,
     /// Access to the meeting was revoked or has expired.
     pub revoked: RwSignal<bool>,
-    /// Ledger messages received on the socket so far.
-    pushes: RwSignal<u64>,
-    /// Whether the current connection has delivered the ledger.
-    live: RwSignal<bool>,
     provider: StoredValue<Option<SyncProvider>, LocalStorage>,
 }
 
@@ -80,8 +73,6 @@ impl Trust {
             notice,
             rejected: RwSignal::new(None),
             revoked: RwSignal::new(false),
-            pushes: RwSignal::new(0),
-            live: RwSignal::new(false),
             provider: StoredValue::new_local(store.provider()),
         };
         store.editable.set(editable.get_untracked());
@@ -93,12 +84,7 @@ impl Trust {
         let name = name.to_owned();
         spawn_local(async move {
             match trust_api::ledger(&name).await {
-                // A pushed ledger is at least as new.
-                Ok(l) => {
-                    if trust.pushes.try_get_untracked() == Some(0) {
-                        trust.ledger.try_set(l);
-                    }
-                }
+                Ok(l) => trust.take(l),
                 Err(e) if matches!(e.status, 401 | 403) => trust.check_access(true),
                 Err(e) => crate::warn(&format!("ledger: {e}")),
             }
@@ -118,11 +104,12 @@ impl Trust {
 
     fn on_sync_event(&self, ev: SyncEvent) {
         match ev {
+            // The whole ledger as the server has it now: what the changes that follow
+            // apply to.
             SyncEvent::Ledger(l) => {
                 self.ledger.try_set(l);
-                self.pushes.try_update(|n| *n += 1);
-                self.live.try_set(true);
             }
+            SyncEvent::LedgerChange(change) => self.apply(&change),
             SyncEvent::Rejected(r) => {
                 self.rejected.try_set(Some(r.reason));
             }
@@ -132,7 +119,6 @@ impl Trust {
                 halted,
                 ..
             } => {
-                self.live.try_set(false);
                 if halted {
                     self.check_access(true);
                 } else if opened || (failures > 0 && failures % 3 == 0) {
@@ -171,36 +157,43 @@ impl Trust {
         });
     }
 
-    /// Takes what a command answered: a ledger (or, with `None`, a fresh fetch) unless a
-    /// pushed ledger says the same first.
-    pub fn after_command(&self, answer: Option<Ledger>) {
-        let trust = *self;
-        let apply = move |answer: Option<Ledger>| match answer {
-            Some(l) => {
-                trust.ledger.try_set(l);
+    /// Takes a ledger fetched or answered over HTTP, unless the one shown is newer.
+    fn take(&self, l: Ledger) {
+        self.ledger.try_update(|shown| {
+            if l.revision >= shown.revision {
+                *shown = l;
             }
-            None => {
-                let name = trust.name();
-                spawn_local(async move {
-                    if let Ok(l) = trust_api::ledger(&name).await {
-                        trust.ledger.try_set(l);
-                    }
-                });
-            }
-        };
-        if !self.live.get_untracked() {
-            apply(answer);
-            return;
+        });
+    }
+
+    /// Applies a live change; fetches the whole ledger when it does not follow.
+    fn apply(&self, change: &LedgerChange) {
+        let gap = self
+            .ledger
+            .try_update(|l| l.apply(change).is_err())
+            .unwrap_or(false);
+        if gap {
+            self.refetch();
         }
-        let seen = self.pushes.get_untracked();
-        set_timeout(
-            move || {
-                if trust.pushes.try_get_untracked() == Some(seen) {
-                    apply(answer);
-                }
-            },
-            PUSH_GRACE,
-        );
+    }
+
+    fn refetch(&self) {
+        let trust = *self;
+        spawn_local(async move {
+            match trust_api::ledger(&trust.name()).await {
+                Ok(l) => trust.take(l),
+                Err(e) => crate::warn(&format!("ledger: {e}")),
+            }
+        });
+    }
+
+    /// Takes what a command answered: a ledger (or, with `None`, a fresh fetch), unless
+    /// the live changes already brought the ledger further.
+    pub fn after_command(&self, answer: Option<Ledger>) {
+        match answer {
+            Some(l) => self.take(l),
+            None => self.refetch(),
+        }
     }
 
     /// What a failed command tells the user; also re-checks access on 401/403.

@@ -21,7 +21,8 @@
 //! peer states changes. [`crate::presence`] builds the user-facing API on top.
 //!
 //! Minutebook's own messages beyond `MSG_SAVED` reach the page as [`SyncEvent`]s
-//! ([`SyncProvider::on_event`]): the meeting's ledger (`MSG_LEDGER`), a refused write
+//! ([`SyncProvider::on_event`]): the meeting's ledger (`MSG_LEDGER` on join, then each
+//! change as `MSG_LEDGER_CHANGE`), a refused write
 //! (`MSG_REJECTED`, which also turns the save state to "not saved"), and every close.
 //! A close with code 1008 (policy violation: access revoked) stops reconnecting until
 //! the page calls [`SyncProvider::resume`]; the page can also stop it
@@ -42,7 +43,7 @@ use std::rc::{Rc, Weak};
 use std::sync::Arc;
 
 use minutebook_shared::protocol::{self, Message, Rejected, SyncMessage};
-use minutebook_shared::trust::Ledger;
+use minutebook_shared::trust::{Ledger, LedgerChange};
 use send_wrapper::SendWrapper;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -65,8 +66,10 @@ pub const CLOSE_POLICY: u16 = 1008;
 /// What the provider tells the page beyond the save state.
 #[derive(Clone, Debug, PartialEq)]
 pub enum SyncEvent {
-    /// The meeting's ledger (`MSG_LEDGER`), on join and after every change.
+    /// The meeting's whole ledger (`MSG_LEDGER`), on join.
     Ledger(Ledger),
+    /// One change to it (`MSG_LEDGER_CHANGE`), after every change.
+    LedgerChange(LedgerChange),
     /// The server refused one of this page's writes (`MSG_REJECTED`).
     Rejected(Rejected),
     /// A connection (or an attempt to make one) ended.
@@ -502,6 +505,17 @@ fn on_message(inner_rc: &Rc<RefCell<Inner>>, ev: &MessageEvent) {
                 Ok(ledger) => event = Some(SyncEvent::Ledger(ledger)),
                 // A ledger this client cannot read must not cut the minutes off.
                 Err(e) => crate::warn(&format!("sync: unreadable ledger message: {e}")),
+            }
+            Ok(())
+        }
+        Message::Custom(protocol::MSG_LEDGER_CHANGE, payload) => {
+            match std::str::from_utf8(&payload)
+                .map_err(|e| e.to_string())
+                .and_then(|s| serde_json::from_str::<LedgerChange>(s).map_err(|e| e.to_string()))
+            {
+                Ok(change) => event = Some(SyncEvent::LedgerChange(change)),
+                // The page fetches the whole ledger again when a change is missing.
+                Err(e) => crate::warn(&format!("sync: unreadable ledger change: {e}")),
             }
             Ok(())
         }

@@ -98,6 +98,7 @@ async fn series_actions(
                 by: e.actor.clone(),
                 person: None,
                 at: e.at,
+                ..Stamp::default()
             });
             // A carried action (same reference) replaces its earlier copy.
             let earlier = action

@@ -750,6 +750,7 @@ mod tests {
                 by: s.signer.clone(),
                 person: None,
                 at: s.signed_at,
+                ..Stamp::default()
             },
             sha256: s.sha256.clone(),
             override_reason: String::new(),

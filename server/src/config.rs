@@ -16,6 +16,7 @@ use crate::store::faults::FaultSwitch;
 
 /// Default of `--max-import-bytes`: 2 MiB (published minutes are tens of kilobytes).
 pub const DEFAULT_MAX_IMPORT_BYTES: usize = 2 << 20;
+use crate::ledger::{LedgerBudget, DEFAULT_LEDGER_MAX_BYTES, DEFAULT_LEDGER_MAX_ENTRIES};
 
 /// Settings of `minutebook serve`.
 #[derive(Debug, Clone, clap::Args)]
@@ -71,6 +72,16 @@ pub struct ServerConfig {
     /// (`assurance-2022-01`, the January 2022 Monthly Assurance Meeting).
     #[arg(long, env = "MINUTEBOOK_DEMO", value_parser = clap::builder::BoolishValueParser::new())]
     pub demo: bool,
+
+    /// Entries (confirmations, correction proposals, versions, reopenings) one meeting's
+    /// ledger may hold before new correction proposals are refused (413).
+    #[arg(long, env = "MINUTEBOOK_LEDGER_MAX_ENTRIES", default_value_t = DEFAULT_LEDGER_MAX_ENTRIES)]
+    pub ledger_max_entries: usize,
+
+    /// Bytes (as stored, JSON) one meeting's ledger may hold before new correction
+    /// proposals are refused (413).
+    #[arg(long, env = "MINUTEBOOK_LEDGER_MAX_BYTES", default_value_t = DEFAULT_LEDGER_MAX_BYTES)]
+    pub ledger_max_bytes: usize,
 
     /// The address people use to reach this server, for the links it prints and hands
     /// out (setup and invitation links). Default: `http://` + the listening address.
@@ -153,6 +164,8 @@ impl ServerConfig {
             compact_after: 20_000,
             max_import_bytes: DEFAULT_MAX_IMPORT_BYTES,
             cpu_tasks: crate::docs::cpu::default_tasks(),
+            ledger_max_entries: DEFAULT_LEDGER_MAX_ENTRIES,
+            ledger_max_bytes: DEFAULT_LEDGER_MAX_BYTES,
             demo: false,
             public_url: None,
             keepalive_timeout_ms: 30_000,
@@ -193,6 +206,10 @@ impl ServerConfig {
             burst: self.sign_in_burst.max(1),
             per_minute: self.sign_in_per_minute.max(1),
             max_addresses: self.sign_in_addresses.max(1),
+    pub(crate) fn ledger_budget(&self) -> LedgerBudget {
+        LedgerBudget {
+            max_entries: self.ledger_max_entries,
+            max_bytes: self.ledger_max_bytes,
         }
     }
 

@@ -31,7 +31,9 @@
 //! repeated attempts). The actor owns the meeting's [`Ledger`]: ledger commands
 //! ([`ToDoc::Command`]) are decided by [`crate::ledger::decide`] against the live
 //! document, written (with a signed version, when signing) in the document's ordered
-//! write stream, and broadcast to every connection once durable.
+//! write stream, and once durable sent to every `minutebook.v1` connection as what
+//! changed ([`protocol::MSG_LEDGER_CHANGE`]); a joining connection gets the whole ledger
+//! once ([`protocol::MSG_LEDGER`]).
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -51,7 +53,7 @@ use crate::audit;
 use crate::auth::Access;
 use crate::docs::updates::{self, build_doc};
 use crate::guard::{self, Panicked};
-use crate::ledger::{Command, Decision, Refusal};
+use crate::ledger::{Command, Decision, LedgerBudget, Refusal};
 use crate::outbox::{code, CloseReason, Outbox};
 use crate::records::{Allocation, MeetingState, SideWrites};
 use crate::registry::Registry;
@@ -92,6 +94,7 @@ pub enum ToDoc {
     Command {
         access: Access,
         cmd: Command,
+        budget: LedgerBudget,
         reply: oneshot::Sender<Result<CommandOk, Refusal>>,
     },
     /// The current ledger and readiness (once durable).
@@ -180,7 +183,7 @@ enum Effect {
     Saved(ConnId, u64),
     Applied(oneshot::Sender<Result<(), String>>),
     State(oneshot::Sender<Vec<u8>>, Vec<u8>),
-    /// The ledger to every connection that speaks the Minutebook subprotocol.
+    /// A ledger change to every connection that speaks the Minutebook subprotocol.
     Ledger(Bytes),
     Reply(oneshot::Sender<Result<CommandOk, Refusal>>, CommandOk),
     Refused(oneshot::Sender<Result<CommandOk, Refusal>>, Refusal),
@@ -363,7 +366,7 @@ impl DocActor {
                     },
                 );
                 if acks {
-                    let ledger = frame(&protocol::ledger(&self.ledger));
+                    let ledger = frame(&protocol::ledger(&self.shown_ledger()));
                     self.emit(Effect::To(conn, ledger));
                 }
                 let sv = self.doc().transact().state_vector();
@@ -405,11 +408,18 @@ impl DocActor {
                     }
                 }
             }
-            ToDoc::Command { access, cmd, reply } => self.on_command(access, cmd, reply),
+            ToDoc::Command {
+                access,
+                cmd,
+                budget,
+                reply,
+            } => self.on_command(access, cmd, budget, reply),
             ToDoc::Ledger { reply } => {
                 let view = self.meeting.meeting.view(&self.doc().transact());
-                let readiness = trust::readiness(&view, &self.ledger);
-                self.emit(Effect::LedgerState(reply, self.ledger.clone(), readiness));
+                let mut ledger = self.ledger.clone();
+                ledger.prune(&view);
+                let readiness = trust::readiness(&view, &ledger);
+                self.emit(Effect::LedgerState(reply, ledger, readiness));
             }
             ToDoc::Disconnect {
                 invite,
@@ -677,11 +687,22 @@ impl DocActor {
         );
     }
 
+    /// The ledger as clients see it: without the confirmations that no longer count
+    /// (of people no longer among a statement's speakers). The next ledger change drops
+    /// them from the stored ledger too; changes that drop them again are harmless.
+    fn shown_ledger(&self) -> Ledger {
+        let view = self.meeting.meeting.view(&self.doc().transact());
+        let mut ledger = self.ledger.clone();
+        ledger.prune(&view);
+        ledger
+    }
+
     /// Decides a ledger command and carries it out as one durable step.
     fn on_command(
         &mut self,
         access: Access,
         cmd: Command,
+        budget: LedgerBudget,
         reply: oneshot::Sender<Result<CommandOk, Refusal>>,
     ) {
         if self.failed {
@@ -692,7 +713,8 @@ impl DocActor {
         }
         let now = audit::now_ms();
         let view = self.meeting.meeting.view(&self.doc().transact());
-        let decision = match crate::ledger::decide(&self.ledger, &view, &access, &cmd, now) {
+        let decision = match crate::ledger::decide(&self.ledger, &view, &access, &cmd, now, &budget)
+        {
             Ok(decision) => decision,
             Err(refusal) => {
                 let audit = audit::entry(
@@ -727,14 +749,10 @@ impl DocActor {
         let mut version = None;
         if let Some(number) = sign {
             let view = self.meeting.meeting.view(&self.doc().transact());
-            let readiness = trust::readiness(&view, &self.ledger);
+            let readiness = trust::readiness(&view, &ledger);
             let mut info = VersionInfo {
                 version: number,
-                signed: trust::Stamp {
-                    by: access.name.clone(),
-                    person: access.person.clone(),
-                    at: now,
-                },
+                signed: crate::ledger::stamp(&access, now),
                 sha256: String::new(),
                 override_reason: match &cmd {
                     Command::SignOff { override_reason } if !readiness.complete() => {
@@ -772,13 +790,14 @@ impl DocActor {
             cmd.event(),
             detail,
         );
+        let change = self.ledger.change_to(&ledger);
         self.ledger = ledger.clone();
         self.submitted += 1;
         let answer = match &version {
             Some(v) => CommandOk::Version(v.info.clone()),
             None => CommandOk::Ledger(ledger.clone()),
         };
-        let broadcast = frame(&protocol::ledger(&ledger));
+        let broadcast = frame(&protocol::ledger_change(&change));
         self.store.submit(
             WriteOp::Ledger {
                 doc: self.name.clone(),

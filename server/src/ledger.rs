@@ -2,6 +2,17 @@
 //! and the caller's access. The document actor runs [`decide`] and then carries out the
 //! [`Decision`] (ledger write, minutes change, signed version) as one durable step.
 //!
+//! - A confirmation is recorded per statement **and** speaker, bound to the statement's
+//!   text and its attribution as the speaker saw them; a statement counts as confirmed
+//!   only when every speaker has confirmed it (`minutebook_shared::trust::readiness`).
+//! - Every decision first drops confirmations that no longer count ([`Ledger::prune`]):
+//!   those of people no longer among a statement's speakers.
+//! - One open correction proposal per person per statement: a new one withdraws the old.
+//! - New proposals are refused once the meeting's ledger reaches its [`LedgerBudget`];
+//!   confirmations (bounded by the minutes), decisions, sign-off and reopening are not,
+//!   so a flood of proposals can never keep a meeting from being decided and signed.
+//! - Every stamp records the invitation the caller acted through and who issued it.
+//!
 //! Every refusal says why and maps to an HTTP status; the actor audits it.
 
 use minutebook_shared::meeting::MeetingView;
@@ -14,6 +25,30 @@ use crate::auth::Access;
 
 /// Longest correction text or reason accepted, in characters.
 pub const MAX_TEXT: usize = 20_000;
+
+/// How much one meeting's ledger may hold before new correction proposals are refused
+/// (`--ledger-max-entries`, `--ledger-max-bytes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LedgerBudget {
+    /// Confirmations + corrections (any status) + versions + reopenings.
+    pub max_entries: usize,
+    /// The ledger's size as stored (JSON bytes).
+    pub max_bytes: usize,
+}
+
+/// Default of `--ledger-max-entries`.
+pub const DEFAULT_LEDGER_MAX_ENTRIES: usize = 10_000;
+/// Default of `--ledger-max-bytes`.
+pub const DEFAULT_LEDGER_MAX_BYTES: usize = 4 << 20;
+
+impl Default for LedgerBudget {
+    fn default() -> Self {
+        LedgerBudget {
+            max_entries: DEFAULT_LEDGER_MAX_ENTRIES,
+            max_bytes: DEFAULT_LEDGER_MAX_BYTES,
+        }
+    }
+}
 
 /// A request to change the ledger.
 #[derive(Debug, Clone)]
@@ -73,6 +108,9 @@ pub enum Refusal {
     Locked,
     #[error("{0}")]
     BadRequest(String),
+    /// The meeting's ledger budget is used up (413).
+    #[error("{0}")]
+    Full(String),
     #[error("{0}")]
     Unavailable(String),
 }
@@ -88,11 +126,14 @@ pub struct Decision {
     pub sign: Option<u32>,
 }
 
-fn stamp(access: &Access, now: u64) -> Stamp {
+/// Who acts, now, and through which invitation (issued by whom).
+pub fn stamp(access: &Access, now: u64) -> Stamp {
     Stamp {
         by: access.name.clone(),
         person: access.person.clone(),
         at: now,
+        invite: access.invite,
+        issued_by: access.issued_by.clone(),
     }
 }
 
@@ -105,6 +146,12 @@ fn limit(text: &str, what: &str) -> Result<(), Refusal> {
     Ok(())
 }
 
+/// A statement as the command sees it.
+struct Statement {
+    text: String,
+    speakers: Vec<String>,
+}
+
 /// Decides a command. `now` is unix milliseconds.
 pub fn decide(
     ledger: &Ledger,
@@ -112,44 +159,68 @@ pub fn decide(
     access: &Access,
     cmd: &Command,
     now: u64,
+    budget: &LedgerBudget,
 ) -> Result<Decision, Refusal> {
     let mut next = ledger.clone();
+    next.prune(view);
+    next.revision = ledger.revision + 1;
+    let via = match stamp(access, now).provenance() {
+        p if p.is_empty() => String::new(),
+        p => format!(" ({p})"),
+    };
     let decision = |ledger, detail: String| Decision {
         ledger,
-        detail,
+        detail: format!("{detail}{via}"),
         set_text: None,
         sign: None,
     };
     match cmd {
         Command::Confirm { block, sha256 } => {
-            let text = own_statement(view, access, block, ledger)?;
-            let current = trust::statement_hash(&text);
+            let (person, statement) = own_statement(view, access, block, ledger)?;
+            let current = trust::statement_hash(&statement.text);
             if *sha256 != current {
                 return Err(Refusal::Conflict(
                     "the statement changed since you read it; read it again before confirming"
                         .into(),
                 ));
             }
-            next.confirmations.insert(
-                block.clone(),
+            next.confirm(
+                block,
+                &person,
                 Confirmation {
                     stamp: stamp(access, now),
                     sha256: current.clone(),
+                    speakers: Some(statement.speakers.clone()),
                 },
             );
             Ok(decision(
                 next,
-                format!("confirmed statement {block} (sha256 {current})"),
+                format!(
+                    "confirmed statement {block} as {person}, attributed to {} (sha256 {current})",
+                    statement.speakers.join(", ")
+                ),
             ))
         }
         Command::Propose { block, text, note } => {
-            own_statement(view, access, block, ledger)?;
+            let (person, statement) = own_statement(view, access, block, ledger)?;
             limit(text, "the correction")?;
             limit(note, "the note")?;
             if text.trim().is_empty() {
                 return Err(Refusal::BadRequest("the correction is empty".into()));
             }
             let id = next.next_correction_id();
+            // One open proposal per person per statement: the new one replaces the old.
+            let mut withdrawn = Vec::new();
+            for c in next.corrections.iter_mut().filter(|c| {
+                c.block == *block
+                    && c.status == CorrectionStatus::Open
+                    && c.proposed.person.as_deref() == Some(person.as_str())
+            }) {
+                c.status = CorrectionStatus::Withdrawn;
+                c.decided = Some(stamp(access, now));
+                c.reason = format!("replaced by correction #{id}");
+                withdrawn.push(format!("#{}", c.id));
+            }
             next.corrections.push(Correction {
                 id,
                 block: block.clone(),
@@ -159,11 +230,15 @@ pub fn decide(
                 status: CorrectionStatus::Open,
                 decided: None,
                 reason: String::new(),
+                base_sha256: Some(trust::statement_hash(&statement.text)),
+                base_speakers: Some(statement.speakers),
             });
-            Ok(decision(
-                next,
-                format!("proposed correction #{id} to statement {block}"),
-            ))
+            within_budget(ledger, &next, budget)?;
+            let mut detail = format!("proposed correction #{id} to statement {block}");
+            if !withdrawn.is_empty() {
+                detail.push_str(&format!(", withdrawing {}", withdrawn.join(", ")));
+            }
+            Ok(decision(next, detail))
         }
         Command::Accept { id } | Command::Decline { id, .. } => {
             if !access.moderates() {
@@ -196,23 +271,28 @@ pub fn decide(
                     format!("declined correction #{id}: {reason}"),
                 ));
             }
-            if !statement_exists(view, &block) {
+            let Some(statement) = find_statement(view, &block) else {
                 return Err(Refusal::Conflict(
                     "the statement was deleted; decline the correction instead".into(),
                 ));
-            }
+            };
+            still_applies(correction, &statement)?;
             correction.status = CorrectionStatus::Accepted;
             let text = correction.text.clone();
             let proposer = correction.proposed.clone();
-            // The proposer wrote this text, so it stands confirmed by them.
-            next.confirmations.insert(
-                block.clone(),
+            let person = proposer.person.clone().unwrap_or_default();
+            // The proposer wrote this text, so it stands confirmed by them (and only by
+            // them: every other speaker's confirmation no longer holds for the new text).
+            next.confirm(
+                &block,
+                &person,
                 Confirmation {
                     stamp: Stamp {
                         at: now,
                         ..proposer.clone()
                     },
                     sha256: trust::statement_hash(&text),
+                    speakers: Some(statement.speakers),
                 },
             );
             let mut d = decision(
@@ -233,13 +313,18 @@ pub fn decide(
                 ));
             }
             limit(override_reason, "the reason")?;
-            let readiness = trust::readiness(view, ledger);
+            let readiness = trust::readiness(view, &next);
             if !readiness.complete() && override_reason.trim().is_empty() {
                 return Err(Refusal::NotReady(
                     format!(
-                        "{} statements pending, {} changed since confirmed, {} corrections open: \
-                         give a reason to sign off anyway",
-                        readiness.pending, readiness.changed, readiness.corrections_open
+                        "{} of {} statements are not confirmed by every speaker ({} \
+                         confirmations pending, {} changed since confirmed), {} corrections \
+                         open: give a reason to sign off anyway",
+                        readiness.unconfirmed_statements(),
+                        readiness.statements.len(),
+                        readiness.pending,
+                        readiness.changed,
+                        readiness.corrections_open
                     ),
                     Box::new(readiness),
                 ));
@@ -279,6 +364,65 @@ pub fn decide(
     }
 }
 
+/// 413 when `next` holds more than the budget allows and more than `before` did.
+fn within_budget(before: &Ledger, next: &Ledger, budget: &LedgerBudget) -> Result<(), Refusal> {
+    let full = |what: String| {
+        Err(Refusal::Full(format!(
+            "this meeting's ledger is full ({what}): no more correction proposals can be \
+             filed; ask the chair or a minute-taker to decide the open ones"
+        )))
+    };
+    let entries = next.entries();
+    if entries > budget.max_entries && entries > before.entries() {
+        return full(format!("{} entries at most", budget.max_entries));
+    }
+    let size = |l: &Ledger| serde_json::to_vec(l).map_or(usize::MAX, |v| v.len());
+    let bytes = size(next);
+    if bytes > budget.max_bytes && bytes > size(before) {
+        return full(format!("{} bytes at most", budget.max_bytes));
+    }
+    Ok(())
+}
+
+/// 409 unless `correction` still applies to `statement` as it is now: attributed to the
+/// proposer, and unchanged (text and attribution) since it was proposed.
+fn still_applies(correction: &Correction, statement: &Statement) -> Result<(), Refusal> {
+    let id = correction.id;
+    let by = &correction.proposed.by;
+    let attributed = correction
+        .proposed
+        .person
+        .as_ref()
+        .is_some_and(|p| statement.speakers.contains(p));
+    if !attributed {
+        return Err(Refusal::Conflict(format!(
+            "correction #{id} cannot be applied: the statement is no longer attributed to \
+             {by}; decline it instead"
+        )));
+    }
+    let Some(base) = &correction.base_sha256 else {
+        return Err(Refusal::Conflict(format!(
+            "correction #{id} cannot be applied: it was filed before the server recorded \
+             the text it corrects; decline it and ask {by} to propose it again"
+        )));
+    };
+    if *base != trust::statement_hash(&statement.text) {
+        return Err(Refusal::Conflict(format!(
+            "correction #{id} cannot be applied: the statement changed since {by} proposed \
+             it; decline it, or ask {by} to propose it again"
+        )));
+    }
+    if let Some(speakers) = &correction.base_speakers {
+        if !trust::same_speakers(speakers, &statement.speakers) {
+            return Err(Refusal::Conflict(format!(
+                "correction #{id} cannot be applied: the statement's attribution changed \
+                 since {by} proposed it; decline it, or ask {by} to propose it again"
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn chair_only(access: &Access, what: &str) -> Result<(), Refusal> {
     if access.role == Some(Role::Chair) {
         Ok(())
@@ -287,17 +431,23 @@ fn chair_only(access: &Access, what: &str) -> Result<(), Refusal> {
     }
 }
 
-fn statement_exists(view: &MeetingView, block: &str) -> bool {
-    trust::statements(view).iter().any(|(_, b)| b.id.0 == block)
+fn find_statement(view: &MeetingView, block: &str) -> Option<Statement> {
+    trust::statements(view)
+        .into_iter()
+        .find(|(_, b)| b.id.0 == block)
+        .map(|(_, b)| Statement {
+            text: b.text.clone(),
+            speakers: trust::speaker_ids(b),
+        })
 }
 
-/// The text of `block` if it is a statement attributed to the caller.
+/// The caller's register person and statement `block`, if it is attributed to them.
 fn own_statement(
     view: &MeetingView,
     access: &Access,
     block: &str,
     ledger: &Ledger,
-) -> Result<String, Refusal> {
+) -> Result<(String, Statement), Refusal> {
     if ledger.signed() {
         return Err(Refusal::Locked);
     }
@@ -306,19 +456,14 @@ fn own_statement(
             "only the person a statement is attributed to may confirm or correct it".into(),
         ));
     }
-    let statements = trust::statements(view);
-    let Some((_, found)) = statements.iter().find(|(_, b)| b.id.0 == block) else {
+    let Some(statement) = find_statement(view, block) else {
         return Err(Refusal::NotFound(format!("no statement {block}")));
     };
-    let theirs = access
-        .person
-        .as_ref()
-        .is_some_and(|p| found.speakers.iter().any(|s| &s.0 == p));
-    if !theirs {
-        return Err(Refusal::Forbidden(
+    match &access.person {
+        Some(p) if statement.speakers.contains(p) => Ok((p.clone(), statement)),
+        _ => Err(Refusal::Forbidden(
             "this statement is not attributed to you; only its speaker may confirm or correct it"
                 .into(),
-        ));
+        )),
     }
-    Ok(found.text.clone())
 }

@@ -66,6 +66,7 @@ impl From<Refusal> for ApiError {
             Refusal::Conflict(_) | Refusal::NotReady(..) => StatusCode::CONFLICT,
             Refusal::Locked => StatusCode::LOCKED,
             Refusal::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Refusal::Full(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Refusal::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         };
         let mut error = ApiError::new(status, r.to_string());

@@ -173,7 +173,8 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         Some(auth.setup_link().await?)
     };
     docs::cpu::configure(config.cpu_tasks);
-    let registry = registry::Registry::new(store, config.compaction());
+    let registry =
+        registry::Registry::with_ledger_budget(store, config.compaction(), config.ledger_budget());
     if config.demo {
         demo::load_if_empty(&registry)
             .await

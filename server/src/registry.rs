@@ -11,7 +11,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::auth::Access;
 use crate::doc::{CommandOk, CompactionPolicy, ConnId, DocActor, Incoming, JoinError, ToDoc};
-use crate::ledger::{Command, Refusal};
+use crate::ledger::{Command, LedgerBudget, Refusal};
 use crate::outbox::Outbox;
 use crate::store::Store;
 use minutebook_shared::trust::{Ledger, Readiness};
@@ -63,6 +63,7 @@ struct Inner {
     generations: AtomicU64,
     store: Store,
     policy: CompactionPolicy,
+    ledger_budget: LedgerBudget,
     actors: TaskTracker,
 }
 
@@ -72,11 +73,21 @@ pub struct Registry(Arc<Inner>);
 
 impl Registry {
     pub fn new(store: Store, policy: CompactionPolicy) -> Self {
+        Self::with_ledger_budget(store, policy, LedgerBudget::default())
+    }
+
+    /// A registry whose meetings' ledgers are limited by `ledger_budget`.
+    pub fn with_ledger_budget(
+        store: Store,
+        policy: CompactionPolicy,
+        ledger_budget: LedgerBudget,
+    ) -> Self {
         Registry(Arc::new(Inner {
             docs: Mutex::new(HashMap::new()),
             generations: AtomicU64::new(0),
             store,
             policy,
+            ledger_budget,
             actors: TaskTracker::new(),
         }))
     }
@@ -150,6 +161,7 @@ impl Registry {
             let msg = ToDoc::Command {
                 access: access.clone(),
                 cmd: cmd.clone(),
+                budget: self.0.ledger_budget,
                 reply,
             };
             if tx.send(msg).await.is_err() {

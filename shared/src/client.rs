@@ -31,7 +31,7 @@ use yrs::{Doc, ReadTxn, Transact, TransactionMut, Update};
 use watermark::Watermark;
 
 use crate::protocol::{
-    self, Message, SyncMessage, MSG_LEDGER, MSG_REJECTED, MSG_SAVED, SUBPROTOCOL,
+    self, Message, SyncMessage, MSG_LEDGER, MSG_LEDGER_CHANGE, MSG_REJECTED, MSG_SAVED, SUBPROTOCOL,
 };
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -66,8 +66,11 @@ pub struct Status {
     pub connections: u64,
     /// The close reason of the last connection, if the server gave one.
     pub last_close: Option<(u16, String)>,
-    /// The meeting's ledger, as last sent by the server.
+    /// The meeting's ledger: the whole of it as sent on join, with every live change
+    /// since applied.
     pub ledger: Option<crate::trust::Ledger>,
+    /// Ledger messages received (whole ledgers and changes).
+    pub ledger_messages: u64,
     /// Writes the server refused, and the reason for the last one. Once one is refused,
     /// `saved` stays below it for the client's lifetime.
     pub rejected: u64,
@@ -157,6 +160,7 @@ impl SyncClient {
             connections: 0,
             last_close: None,
             ledger: None,
+            ledger_messages: 0,
             rejected: 0,
             last_rejection: None,
         };
@@ -429,7 +433,29 @@ impl Worker {
                         }
                         Message::Custom(MSG_LEDGER, payload) => {
                             if let Ok(ledger) = serde_json::from_slice::<crate::trust::Ledger>(&payload) {
-                                self.set(|s| s.ledger = Some(ledger));
+                                self.set(|s| {
+                                    s.ledger = Some(ledger);
+                                    s.ledger_messages += 1;
+                                });
+                            }
+                        }
+                        Message::Custom(MSG_LEDGER_CHANGE, payload) => {
+                            let Ok(change) = serde_json::from_slice::<crate::trust::LedgerChange>(&payload) else {
+                                tracing::warn!("server sent an unreadable ledger change");
+                                continue;
+                            };
+                            let mut gap = false;
+                            self.set(|s| {
+                                s.ledger_messages += 1;
+                                match s.ledger.as_mut().map(|l| l.apply(&change)) {
+                                    Some(Ok(_)) => {}
+                                    Some(Err(_)) | None => gap = true,
+                                }
+                            });
+                            if gap {
+                                // Reconnecting brings the whole ledger again.
+                                tracing::warn!(revision = change.revision, "a ledger change does not follow; reconnecting");
+                                return End::Lost(None);
                             }
                         }
                         Message::Custom(MSG_REJECTED, payload) => {

@@ -11,6 +11,9 @@
 //! server refused with [`MSG_REJECTED`] (sent before the count that covers them), which
 //! were never applied. Clients count their own sent update-carrying messages per
 //! connection and compare; a client that was refused anything is not fully saved.
+//!
+//! Such connections also receive the meeting's ledger: the whole [`MSG_LEDGER`] once on
+//! join, then one [`MSG_LEDGER_CHANGE`] per change, and refusals ([`MSG_REJECTED`]).
 
 use yrs::encoding::read::{Cursor, Read};
 use yrs::encoding::write::Write;
@@ -24,9 +27,16 @@ pub const SUBPROTOCOL: &str = "minutebook.v1";
 /// Message tag of the durable acknowledgement (outside the y-protocols range 0–3).
 pub const MSG_SAVED: u8 = 100;
 
-/// Message tag of the meeting's ledger ([`crate::trust::Ledger`] as JSON), which the
-/// server sends to `SUBPROTOCOL` connections when they join and after every change.
+/// Message tag of the meeting's whole ledger ([`crate::trust::Ledger`] as JSON), which
+/// the server sends to `SUBPROTOCOL` connections when they join.
 pub const MSG_LEDGER: u8 = 101;
+
+/// Message tag of one change to the ledger ([`crate::trust::LedgerChange`] as JSON),
+/// sent to `SUBPROTOCOL` connections after every change, in order: what changed, never
+/// the whole ledger again. Its `revision` is one more than the ledger it applies to
+/// ([`crate::trust::Ledger::apply`]); a client that finds a gap (it took a newer ledger
+/// from elsewhere, or missed one) fetches the whole ledger again (HTTP, or reconnect).
+pub const MSG_LEDGER_CHANGE: u8 = 103;
 
 /// Message tag of a refused write: JSON [`Rejected`]. The update was not applied and
 /// will never be acknowledged.
@@ -97,6 +107,14 @@ pub fn saved(count: u64) -> Message {
 /// The ledger message.
 pub fn ledger(ledger: &crate::trust::Ledger) -> Message {
     Message::Custom(MSG_LEDGER, serde_json::to_vec(ledger).unwrap_or_default())
+}
+
+/// The ledger change message.
+pub fn ledger_change(change: &crate::trust::LedgerChange) -> Message {
+    Message::Custom(
+        MSG_LEDGER_CHANGE,
+        serde_json::to_vec(change).unwrap_or_default(),
+    )
 }
 
 /// The refusal message.

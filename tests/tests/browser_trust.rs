@@ -1,8 +1,9 @@
 //! M3 end to end in five headless Chromium sessions — a chair, two minute-takers and two
 //! attendees, each signed in through their own invitation link — on a real server:
 //! the minute-takers minute and attribute statements; one attendee confirms hers and the
-//! other proposes a correction to his; a minute-taker accepts it; the chair sees the
-//! readiness and signs off; every session turns read-only at once; the signed export
+//! other proposes a correction to his; a minute-taker accepts it; a statement by both
+//! attendees shows whose confirmation is missing (in the block, in "My statements" and in
+//! the chair's readiness) until each has confirmed it; the chair signs off; every session turns read-only at once; the signed export
 //! carries its hash, `minutebook verify` accepts it, and one changed byte makes it fail.
 //!
 //! The page hooks are in `client/DOM.md`. Everything waits by polling with a deadline.
@@ -154,7 +155,7 @@ async fn scenario(
     // each knows which new block is theirs; concurrent typing is covered by M2's tests).
     let ann_text = "AA reported that spending is on budget.";
     let ben_text = "BB said that recruitment is behind.";
-    let ann_block = minute(tom, "Tom", &seeded.item, ann_text, &seeded.ann).await?;
+    let ann_block = minute(tom, "Tom", &seeded.item, ann_text, &[&seeded.ann]).await?;
     tina.wait_until(
         "Tina",
         "Tom's statement",
@@ -163,7 +164,7 @@ async fn scenario(
         |v| v == "statement",
     )
     .await?;
-    let ben_block = minute(tina, "Tina", &seeded.item, ben_text, &seeded.ben).await?;
+    let ben_block = minute(tina, "Tina", &seeded.item, ben_text, &[&seeded.ben]).await?;
 
     // Each attendee sees exactly their statement under "My statements", awaiting them.
     for (who, browser, block) in [("Ann", ann, &ann_block), ("Ben", ben, &ben_block)] {
@@ -248,10 +249,91 @@ async fn scenario(
         wait_status(browser, who, &ben_block, "confirmed").await?;
     }
 
-    // Everything is confirmed: the chair signs off without an override.
     chair
         .wait_until("Chloe", "readiness complete", READINESS_JS, vec![], |v| {
             v == &json!(["2", "0", "0", "0"])
+        })
+        .await?;
+
+    // A statement by both attendees: confirmed only when each has confirmed it, and
+    // every view says whose confirmation is missing.
+    let joint_text = "AA and BB agreed the plan.";
+    let joint = minute(
+        tom,
+        "Tom",
+        &seeded.item,
+        joint_text,
+        &[&seeded.ann, &seeded.ben],
+    )
+    .await?;
+    let both = format!("{} {}", seeded.ann, seeded.ben);
+    chair
+        .wait_until("Chloe", "readiness 2/2/0/0", READINESS_JS, vec![], |v| {
+            v == &json!(["2", "2", "0", "0"])
+        })
+        .await?;
+    chair
+        .wait_until("Chloe", "both awaited", UNCONFIRMED_JS, vec![], |v| {
+            v == &json!([{ "block": joint, "missing": both }])
+        })
+        .await?;
+    click(
+        ann,
+        &format!("#my-statements li.my-statement[data-block=\"{joint}\"] button.confirm"),
+    )
+    .await?;
+    // Ann has confirmed; the statement still awaits Ben, and everyone is told so.
+    ann.wait_until("Ann", "Ben still awaited", MY_STATEMENTS_JS, vec![], |v| {
+        v.as_array().is_some_and(|rows| {
+            rows.iter().any(|r| {
+                r["block"] == json!(joint)
+                    && r["status"] == "confirmed"
+                    && r["statement"] == "pending"
+                    && r["awaiting"] == json!([seeded.ben])
+            })
+        })
+    })
+    .await?;
+    for (who, browser) in &all {
+        browser
+            .wait_until(
+                who,
+                "the chip naming Ben",
+                CHIP_JS,
+                vec![json!(joint)],
+                |v| {
+                    v["status"] == "pending"
+                        && v["missing"] == json!(seeded.ben)
+                        && v["text"]
+                            .as_str()
+                            .is_some_and(|t| t.contains("waiting for BB"))
+                },
+            )
+            .await?;
+    }
+    chair
+        .wait_until("Chloe", "Ben awaited", UNCONFIRMED_JS, vec![], |v| {
+            v == &json!([{ "block": joint, "missing": seeded.ben }])
+        })
+        .await?;
+    chair
+        .wait_until("Chloe", "readiness 3/1/0/0", READINESS_JS, vec![], |v| {
+            v == &json!(["3", "1", "0", "0"])
+        })
+        .await?;
+    click(
+        ben,
+        &format!("#my-statements li.my-statement[data-block=\"{joint}\"] button.confirm"),
+    )
+    .await?;
+    for (who, browser) in &all {
+        wait_status(browser, who, &joint, "confirmed").await?;
+    }
+
+    // Everything is confirmed by everyone: the chair signs off without an override.
+    chair
+        .wait_until("Chloe", "readiness complete", READINESS_JS, vec![], |v| {
+            v == &json!(["4", "0", "0", "0"])
         })
         .await?;
     click(chair, "#sign-off").await?;
@@ -307,6 +389,13 @@ async fn scenario(
         "the signed page: {shown}"
     );
 
+    // The signed version names the invitation the chair signed through, and its issuer.
+    let via = version[0]["via"].as_str().unwrap_or_default();
+    ensure!(
+        via.contains("via invitation #") && via.contains("issued by Test Administrator"),
+        "the version's provenance: {via:?}"
+    );
+
     // The signed export (fetched with Ann's session) carries the hash, and verifies.
     let export = ann
         .js(
@@ -339,14 +428,14 @@ async fn scenario(
     Ok(())
 }
 
-/// Adds a block to item `item`, types `text` and attributes it to `person`; returns the
+/// Adds a block to item `item`, types `text` and attributes it to `people`; returns the
 /// new block's id.
 async fn minute(
     browser: &Browser,
     who: &str,
     item: &str,
     text: &str,
-    person: &str,
+    people: &[&str],
 ) -> anyhow::Result<String> {
     let before = strings(&browser.js(BLOCK_IDS_JS, vec![json!(item)]).await?);
     click(
@@ -375,11 +464,22 @@ async fn minute(
         &format!("div.block[data-block=\"{block}\"] button.speakers"),
     )
     .await?;
-    click(
-        browser,
-        &format!("div.block[data-block=\"{block}\"] input.speaker-option[value=\"{person}\"]"),
-    )
-    .await?;
+    for person in people {
+        click(
+            browser,
+            &format!("div.block[data-block=\"{block}\"] input.speaker-option[value=\"{person}\"]"),
+        )
+        .await?;
+        browser
+            .wait_until(
+                who,
+                "the speaker chip",
+                SPEAKERS_JS,
+                vec![json!(block)],
+                |v| strings(v).iter().any(|p| p == person),
+            )
+            .await?;
+    }
     browser
         .wait_until(
             who,
@@ -488,7 +588,21 @@ const STATUS_JS: &str = "
 
 const MY_STATEMENTS_JS: &str = "
     return Array.from(document.querySelectorAll('#my-statements li.my-statement'))
-        .map(li => ({ block: li.dataset.block, status: li.dataset.status }));";
+        .map(li => ({ block: li.dataset.block, status: li.dataset.status,
+            statement: li.dataset.statementStatus,
+            awaiting: Array.from(li.querySelectorAll('.my-others .awaiting')).map(a => a.dataset.person) }));";
+
+const CHIP_JS: &str = "
+    const c = document.querySelector(`div.block[data-block=\"${arguments[0]}\"] .statement-status`);
+    return c ? { status: c.dataset.status, missing: c.dataset.missing, text: c.textContent } : null;";
+
+const UNCONFIRMED_JS: &str = "
+    return Array.from(document.querySelectorAll('#unconfirmed-list li.unconfirmed'))
+        .map(li => ({ block: li.dataset.block, missing: li.dataset.missing }));";
+
+const SPEAKERS_JS: &str = "
+    return Array.from(document.querySelectorAll(`div.block[data-block=\"${arguments[0]}\"] span.speaker-chip`))
+        .map(s => s.dataset.person);";
 
 const READINESS_JS: &str = "
     const v = id => { const e = document.getElementById(id); return e ? e.textContent.trim() : null; };
@@ -500,4 +614,5 @@ const READONLY_JS: &str = "
 
 const VERSIONS_JS: &str = "
     return Array.from(document.querySelectorAll('#version-list li.version'))
-        .map(li => ({ n: li.dataset.version, sha: (li.querySelector('code.v-sha') || {}).textContent }));";
+        .map(li => ({ n: li.dataset.version, sha: (li.querySelector('code.v-sha') || {}).textContent,
+            via: (li.querySelector('.v-provenance') || {}).textContent }));";

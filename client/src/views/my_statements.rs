@@ -10,8 +10,12 @@
 //! - their proposals: `li.my-correction[data-correction=ID][data-status=open|accepted|
 //!   declined|withdrawn]`, a declined one with its reason (`.declined-reason`).
 //!
-//! Each statement is `li.my-statement[data-block=ID][data-status=pending|confirmed|changed]`;
-//! errors (409 changed, 403, 423 signed off) show in its `.my-error` (role=alert).
+//! Each statement is `li.my-statement[data-block=ID][data-status=pending|confirmed|changed]
+//! [data-statement-status=…]`: `data-status` is the user's own confirmation, and
+//! `data-statement-status` the statement's, which is confirmed only when every speaker
+//! has confirmed it. For a statement attributed to others too, `p.my-others` says whose
+//! confirmation is still missing (`span.awaiting[data-person=ID]` each, by short form).
+//! Errors (409 changed, 403, 423 signed off) show in its `.my-error` (role=alert).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -22,6 +26,7 @@ use crate::access::{correction_attr, correction_label, status_attr, status_label
 use crate::meeting_trust::{use_trust, Trust};
 use crate::store::use_store;
 use crate::trust_api;
+use crate::views::statement_status::{missing, speaker_label};
 
 /// One statement of the user's.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,7 +35,14 @@ struct Mine {
     item_number: String,
     item_title: String,
     text: String,
+    /// The user's own confirmation.
     status: StatementStatus,
+    /// The statement's (every speaker's).
+    overall: StatementStatus,
+    /// Other speakers: (register id, label), whose confirmation is missing.
+    others_missing: Vec<(String, String)>,
+    /// Whether others are among the speakers.
+    shared: bool,
 }
 
 /// The panel (nothing unless the user's grant has a register person).
@@ -59,12 +71,32 @@ pub fn MyStatements() -> impl IntoView {
                         b.kind == minutebook_shared::meeting::BlockKind::Statement
                             && b.speakers.contains(&person)
                     })
-                    .map(|(item, b)| Mine {
-                        block: b.id.0.clone(),
-                        item_number: item.number.clone(),
-                        item_title: item.title.clone(),
-                        text: b.text.clone(),
-                        status: trust::statement_status(ledger, b.id.as_str(), &b.text),
+                    .map(|(item, b)| {
+                        let speakers = trust::speaker_ids(b);
+                        let states =
+                            trust::speaker_states(ledger, b.id.as_str(), &b.text, &speakers);
+                        let status = states
+                            .iter()
+                            .find(|s| s.person == person.0)
+                            .map_or(StatementStatus::Pending, |s| s.status);
+                        let others_missing = missing(&states)
+                            .into_iter()
+                            .filter(|p| *p != person.0)
+                            .map(|p| {
+                                let label = speaker_label(&snap.view.people, &p);
+                                (p, label)
+                            })
+                            .collect();
+                        Mine {
+                            block: b.id.0.clone(),
+                            item_number: item.number.clone(),
+                            item_title: item.title.clone(),
+                            text: b.text.clone(),
+                            status,
+                            overall: trust::overall_status(&states),
+                            others_missing,
+                            shared: speakers.len() > 1,
+                        }
                     })
                     .collect::<Vec<_>>()
             })
@@ -121,6 +153,15 @@ fn MyStatement(block: String, mine: Memo<Vec<Mine>>) -> impl IntoView {
         row.with(|r| r.as_ref().map(|r| r.status))
             .unwrap_or(StatementStatus::Pending)
     };
+    let overall = move || {
+        row.with(|r| r.as_ref().map(|r| r.overall))
+            .unwrap_or(StatementStatus::Pending)
+    };
+    let others = move || {
+        row.with(|r| r.as_ref().map(|r| r.others_missing.clone()))
+            .unwrap_or_default()
+    };
+    let shared = move || row.with(|r| r.as_ref().is_some_and(|r| r.shared));
     let error = RwSignal::new(None::<String>);
     let done = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
@@ -238,7 +279,8 @@ fn MyStatement(block: String, mine: Memo<Vec<Mine>>) -> impl IntoView {
     });
 
     view! {
-        <li class="my-statement" data-block=block.get_value() data-status=move || status_attr(status())>
+        <li class="my-statement" data-block=block.get_value() data-status=move || status_attr(status())
+            data-statement-status=move || status_attr(overall())>
             <p class="my-where">
                 <span class="num">{get(|r| r.item_number.clone())}</span> " "
                 <span class="my-item-title">{get(|r| r.item_title.clone())}</span>
@@ -248,6 +290,24 @@ fn MyStatement(block: String, mine: Memo<Vec<Mine>>) -> impl IntoView {
                 </span>
             </p>
             <blockquote class="my-text">{get(|r| r.text.clone())}</blockquote>
+            <Show when=shared>
+                <p class="my-others hint">
+                    {move || {
+                        let others = others();
+                        if others.is_empty() {
+                            view! { "Every speaker has confirmed this statement." }.into_any()
+                        } else {
+                            view! {
+                                "Still waiting for "
+                                {others.into_iter().map(|(id, label)| view! {
+                                    <span class="awaiting" data-person=id>{label}</span>" "
+                                }).collect_view()}
+                                "to confirm it: a statement counts as confirmed once every speaker has."
+                            }.into_any()
+                        }
+                    }}
+                </p>
+            </Show>
             <Show when=move || status() == StatementStatus::Changed>
                 <p class="hint">"This statement changed since you confirmed it: read it again and confirm it, or propose a correction."</p>
             </Show>

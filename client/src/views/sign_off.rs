@@ -1,7 +1,11 @@
 //! The chair's sign-off panel (`section#sign-off-panel`): readiness counts
 //! (`dl#readiness[data-complete]` with `#ready-confirmed`, `#ready-pending`,
 //! `#ready-changed`, `#ready-corrections`, computed live with
-//! `minutebook_shared::trust::readiness`), and
+//! `minutebook_shared::trust::readiness`; confirmations count per statement **and**
+//! speaker, so a statement by two people counts twice), the statements not yet confirmed
+//! by every speaker and whose confirmation is missing (`ul#unconfirmed-list >
+//! li.unconfirmed[data-block=ID][data-missing="ID ID"]`, "2.1 — waiting for PCC, CC"),
+//! and
 //!
 //! - while a draft: `button#sign-off` ("Sign off"); when not everything is confirmed,
 //!   `textarea#override-reason` must say why → `POST …/sign-off`;
@@ -17,6 +21,7 @@ use minutebook_shared::trust;
 use crate::meeting_trust::use_trust;
 use crate::store::use_store;
 use crate::trust_api;
+use crate::views::statement_status::{join_names, missing, speaker_label};
 
 /// The panel (nothing unless the user chairs the meeting).
 #[component]
@@ -51,6 +56,29 @@ fn SignOffPanel() -> impl IntoView {
         })
     });
     let complete = move || counts.get().4;
+    // (block, item number, missing ids, "waiting for …", changed since confirmed)
+    let unconfirmed = Memo::new(move |_| {
+        readiness.with(|r| {
+            store.people.with(|people| {
+                r.statements
+                    .iter()
+                    .filter(|s| s.status != trust::StatementStatus::Confirmed)
+                    .map(|s| {
+                        let ids = missing(&s.by_speaker);
+                        let names: Vec<String> =
+                            ids.iter().map(|id| speaker_label(people, id)).collect();
+                        (
+                            s.block.clone(),
+                            s.item.clone(),
+                            ids.join(" "),
+                            join_names(&names),
+                            s.status == trust::StatementStatus::Changed,
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+    });
     let signed = move || trust.ledger.with(|l| l.signed());
     let reason = RwSignal::new(String::new());
     let reopen_reason = RwSignal::new(String::new());
@@ -148,6 +176,18 @@ fn SignOffPanel() -> impl IntoView {
                 {count("ready-changed", "Changed since confirmed", |c| c.2)}
                 {count("ready-corrections", "Corrections open", |c| c.3)}
             </dl>
+            <Show when=move || unconfirmed.with(|u| !u.is_empty())>
+                <p class="hint" id="unconfirmed-heading">"Not yet confirmed by every speaker:"</p>
+                <ul id="unconfirmed-list" aria-labelledby="unconfirmed-heading">
+                    <For each=move || unconfirmed.get() key=|u| u.clone()
+                        children=|(block, item, ids, names, changed)| view! {
+                            <li class="unconfirmed" data-block=block data-missing=ids>
+                                <span class="num">{item}</span>
+                                {format!(" — waiting for {names}{}", if changed { " (changed since confirmed)" } else { "" })}
+                            </li>
+                        } />
+                </ul>
+            </Show>
             <Show when=move || !signed()
                 fallback=move || view! {
                     <p class="hint">{latest}</p>

@@ -92,12 +92,15 @@ pub fn Versions() -> impl IntoView {
                                     <strong>{format!("Version {n}")}</strong>
                                     ", signed by " <span class="v-signer">{v.signed.by.clone()}</span>
                                     " on " <time class="v-time" datetime=iso_time(v.signed.at)>{local_time(v.signed.at)}</time>
+                                    {(!v.signed.provenance().is_empty()).then(|| view! {
+                                        " " <span class="v-provenance">{format!("({})", v.signed.provenance())}</span>
+                                    })}
                                 </p>
                                 <p class="v-hash">"SHA-256 " <code class="v-sha">{v.sha256.clone()}</code></p>
                                 {(!v.override_reason.trim().is_empty()).then(|| view! {
                                     <p class="v-override">
                                         {format!("Signed with {} unconfirmed statement(s) and {} open correction(s); reason: ",
-                                            v.readiness.pending + v.readiness.changed, v.readiness.corrections_open)}
+                                            v.readiness.unconfirmed_statements(), v.readiness.corrections_open)}
                                         {v.override_reason.clone()}
                                     </p>
                                 })}

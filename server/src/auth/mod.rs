@@ -82,6 +82,8 @@ pub struct Access {
     pub person: Option<String>,
     /// The invitation the access comes from.
     pub invite: Option<u64>,
+    /// Who issued that invitation (recorded with every ledger decision it makes).
+    pub issued_by: Option<String>,
 }
 
 impl Access {
@@ -129,12 +131,13 @@ impl Caller {
     pub fn access(&self, meeting: &str) -> Option<Access> {
         let grant = self.grants.iter().find(|(g, _)| g.meeting == meeting);
         match (grant, &self.admin) {
-            (Some((g, _)), admin) => Some(Access {
+            (Some((g, record)), admin) => Some(Access {
                 name: g.name.clone(),
                 role: Some(g.role),
                 admin: admin.is_some(),
                 person: g.person.clone(),
                 invite: Some(g.invite),
+                issued_by: Some(record.created_by.clone()),
             }),
             (None, Some(name)) => Some(Access {
                 name: name.clone(),
@@ -142,6 +145,7 @@ impl Caller {
                 admin: true,
                 person: None,
                 invite: None,
+                issued_by: None,
             }),
             (None, None) => None,
         }
