@@ -1,5 +1,8 @@
 //! The HTTP surface: `/healthz`, the WebSocket endpoint `/ws/{doc}`, the meetings API
-//! under `/api` ([`crate::api`]) and the web client's static files.
+//! under `/api` ([`crate::api`]) and the web client's static files. Every path that
+//! names a meeting is checked by [`names`] before anything else runs.
+
+pub mod names;
 
 use std::sync::Arc;
 
@@ -27,6 +30,8 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     /// Tracks live WebSocket connections so shutdown can wait for them.
     pub connections: TaskTracker,
+    /// Aggregates repeated refusals for the audit log.
+    pub refusals: crate::audit::Refusals,
 }
 
 /// Builds the router; `web_dir` holds the built web client (index.html + wasm).
@@ -45,6 +50,9 @@ pub fn router(state: AppState, web_dir: &std::path::Path) -> Router {
             state.clone(),
             crate::origin::refuse_cross_site,
         ))
+        // Outermost: a request naming an invalid meeting is refused before anything
+        // (the cross-site check included) looks at it or audits it.
+        .layer(axum::middleware::from_fn(names::refuse_invalid_names))
         .with_state(state)
 }
 
@@ -58,12 +66,9 @@ async fn websocket(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Response {
+    // The name was checked by [`names`] before routing; this is a second line.
     if !valid_doc_name(&doc) {
-        return (
-            StatusCode::BAD_REQUEST,
-            "document names are 1-128 characters of A-Z a-z 0-9 . _ -",
-        )
-            .into_response();
+        return (StatusCode::BAD_REQUEST, names::INVALID_NAME).into_response();
     }
     if state.shutdown.is_cancelled() {
         return (StatusCode::SERVICE_UNAVAILABLE, "server shutting down").into_response();

@@ -13,7 +13,8 @@
 //! - [`connection`]: one WebSocket connection (decode, limits, keepalive, close reasons);
 //! - [`outbox`]: a connection's bounded outbound queue (slow clients are disconnected);
 //! - [`registry`] and [`doc`]: one actor task per loaded document; [`records`]: the
-//!   catalog entry and action references each meeting's actor keeps;
+//!   catalog entry and action references each meeting's actor keeps; [`docs::presence`]:
+//!   its awareness states (ownership, verified names, limits);
 //! - [`store`]: redb storage with group commit, update log + snapshots;
 //! - [`guard`]: containment of panics raised by untrusted bytes;
 //! - [`config`]: flags and environment variables.
@@ -30,6 +31,7 @@ pub mod config;
 pub mod connection;
 pub mod demo;
 pub mod doc;
+pub mod docs;
 pub mod guard;
 pub mod http;
 pub mod ledger;
@@ -162,7 +164,8 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     } else {
         Some(auth.setup_link().await?)
     };
-    let registry = registry::Registry::new(store, config.compaction());
+    let refusals = audit::Refusals::new(config.refusals());
+    let registry = registry::Registry::with_refusals(store, config.compaction(), refusals.clone());
     if config.demo {
         demo::load_if_empty(&registry)
             .await
@@ -174,9 +177,16 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         limits: config.limits(),
         shutdown: shutdown.clone(),
         connections: TaskTracker::new(),
+        refusals,
     };
     let connections = state.connections.clone();
     let sweeper = tokio::spawn(sweep_expired(state.auth.clone(), shutdown.clone()));
+    let refusals = tokio::spawn(
+        state
+            .refusals
+            .clone()
+            .run(state.auth.store().clone(), shutdown.clone()),
+    );
     let app = http::router(state, &config.web_dir);
     let token = shutdown.clone();
     tracing::info!(%addr, data_dir = %config.data_dir.display(), web_dir = %config.web_dir.display(), "serving");
@@ -196,6 +206,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         registry.wait_unloaded().await;
         drop(registry);
         sweeper.await.ok();
+        refusals.await.ok();
         tokio::task::spawn_blocking(move || writer.join())
             .await
             .ok();

@@ -9,8 +9,10 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::task::TaskTracker;
 
+use crate::audit::{RefusalPolicy, Refusals};
 use crate::auth::Access;
 use crate::doc::{CommandOk, CompactionPolicy, ConnId, DocActor, Incoming, JoinError, ToDoc};
+use crate::docs::presence::AwarenessLimits;
 use crate::ledger::{Command, Refusal};
 use crate::outbox::Outbox;
 use crate::store::Store;
@@ -64,6 +66,8 @@ struct Inner {
     store: Store,
     policy: CompactionPolicy,
     actors: TaskTracker,
+    /// Aggregates repeated refusals for the audit log (shared with the HTTP side).
+    refusals: Refusals,
 }
 
 /// Shared handle to the registry.
@@ -72,12 +76,18 @@ pub struct Registry(Arc<Inner>);
 
 impl Registry {
     pub fn new(store: Store, policy: CompactionPolicy) -> Self {
+        Self::with_refusals(store, policy, Refusals::new(RefusalPolicy::default()))
+    }
+
+    /// A registry whose actors count repeated refusals in `refusals`.
+    pub fn with_refusals(store: Store, policy: CompactionPolicy, refusals: Refusals) -> Self {
         Registry(Arc::new(Inner {
             docs: Mutex::new(HashMap::new()),
             generations: AtomicU64::new(0),
             store,
             policy,
             actors: TaskTracker::new(),
+            refusals,
         }))
     }
 
@@ -90,6 +100,7 @@ impl Registry {
         outbox: Outbox,
         acks: bool,
         access: Access,
+        awareness: AwarenessLimits,
     ) -> Result<DocHandle, JoinError> {
         // A join can race with the actor unloading; the retry then loads a fresh one.
         for _ in 0..8 {
@@ -100,6 +111,7 @@ impl Registry {
                 outbox: outbox.clone(),
                 acks,
                 access: access.clone(),
+                awareness: awareness.clone(),
                 joined,
             };
             if tx.send(join).await.is_err() {
@@ -220,6 +232,11 @@ impl Registry {
     /// The store behind every document.
     pub fn store(&self) -> &Store {
         &self.0.store
+    }
+
+    /// The refusal counter shared by every actor and the HTTP side.
+    pub fn refusals(&self) -> &Refusals {
+        &self.0.refusals
     }
 
     fn actor(&self, name: &str) -> mpsc::Sender<ToDoc> {

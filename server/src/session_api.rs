@@ -84,15 +84,9 @@ async fn sign_in(
             token,
         )),
         Err(e) => {
-            let entry = crate::audit::entry(
-                state.auth.store(),
-                "",
-                "anonymous",
-                None,
-                "rejected",
-                format!("sign-in refused: {e}"),
-            );
-            crate::audit::record(state.auth.store(), vec![entry]).await;
+            // Aggregated like every refusal: a flood of bad links is one entry a window.
+            let anonymous = crate::auth::Caller::default();
+            crate::access::refuse(&state, &anonymous, "", &format!("sign-in refused: {e}")).await;
             Err(e.into())
         }
     }

@@ -67,6 +67,9 @@ pub struct Access {
     pub person: Option<String>,
     /// The invitation the access comes from.
     pub invite: Option<u64>,
+    /// SHA-256 of the session token it was presented with (presence binds awareness
+    /// client ids to it).
+    pub session: Option<String>,
 }
 
 impl Access {
@@ -118,6 +121,7 @@ impl Caller {
                 admin: admin.is_some(),
                 person: g.person.clone(),
                 invite: Some(g.invite),
+                session: self.session.clone(),
             }),
             (None, Some(name)) => Some(Access {
                 name: name.clone(),
@@ -125,6 +129,7 @@ impl Caller {
                 admin: true,
                 person: None,
                 invite: None,
+                session: self.session.clone(),
             }),
             (None, None) => None,
         }
