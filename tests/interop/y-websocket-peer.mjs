@@ -28,7 +28,9 @@ const deadline = setTimeout(() => {
 
 const peers = [1, 2].map(n => {
   const doc = new Y.Doc()
-  const provider = new WebsocketProvider(`${server}/ws`, room, doc, { WebSocketPolyfill: AuthenticatedWebSocket })
+  // disableBc: both providers live in this process, and everything must go through the
+  // server (a BroadcastChannel would hand peer 2 peer 1's state without the server's stamp).
+  const provider = new WebsocketProvider(`${server}/ws`, room, doc, { WebSocketPolyfill: AuthenticatedWebSocket, disableBc: true })
   provider.awareness.setLocalStateField('user', { name: `js-${n}` })
   return { n, doc, provider, text: doc.getText('text') }
 })
