@@ -5,9 +5,9 @@
 //! (item, block, caret/selection as yrs sticky indices) in the JSON format of
 //! `client/DOM.md`, and exposes everyone's state as a reactive list of [`Peer`]s.
 //!
-//! The display name comes from `?name=`, else `localStorage["minutebook.name"]` when this
-//! signed-in user chose it, else the session's name, else "Guest NNN"; a name from the
-//! URL or the name input is remembered in `localStorage` (see [`name`]).
+//! Names are verified, never chosen: every peer is shown under the name the server
+//! stamped on its state (`verified.name`), this page under its session's name (see
+//! [`name`]); what a client announces as `user.name` is not shown.
 //! The colour is picked from a fixed, accessible palette by client id ([`colour_for`]).
 //!
 //! # Usage
@@ -24,7 +24,6 @@
 //! ```ignore
 //! let presence = use_presence().expect("Presence::start ran above");
 //! view! {
-//!     <DisplayNameInput />      // input#display-name, label "Your name"
 //!     <PresenceList />          // ul#presence > li.peer[data-client][data-self]
 //! }
 //! // In an item's / a block's header (span.block-presence with .peer-badge's):
@@ -42,8 +41,7 @@
 //!
 //! // Reactive reads (inside views/effects they track changes):
 //! presence.peers()        // Vec<Peer>, own entry first (is_self), then by name
-//! presence.name()         // this page's display name
-//! presence.set_name("Ann") // what the name input calls; also remembers it
+//! presence.name()         // this page's name (the session's)
 //! ```
 
 pub mod caret;
@@ -66,8 +64,10 @@ use crate::sync::SyncProvider;
 pub struct Peer {
     /// Awareness client id (unique per page load).
     pub client_id: u64,
-    /// Display name ("Guest NNN" if the peer announced none).
+    /// The verified name ("Guest NNN" for a state the server did not stamp).
     pub name: String,
+    /// The verified meeting role, if the server stamped one.
+    pub role: Option<String>,
     /// CSS colour (`#rrggbb`).
     pub color: String,
     /// Where the peer is working, if anywhere.
@@ -94,33 +94,21 @@ pub struct Presence {
     colour: RwSignal<String>,
     focus: StoredValue<Option<Focus>, LocalStorage>,
     peers: RwSignal<Vec<Peer>, LocalStorage>,
-    /// The signed-in name a chosen display name is remembered under.
-    session_name: StoredValue<Option<String>>,
 }
 
 impl Presence {
-    /// Starts presence over `provider`: picks the display name (`session_name` is the
-    /// signed-in user's, the default when the URL names nobody), announces it, follows
-    /// the peers' states, and provides the handle as leptos context ([`use_presence`]).
+    /// Starts presence over `provider` under the signed-in user's name `session_name`
+    /// (the name the server verifies), announces it, follows the peers' states, and
+    /// provides the handle as leptos context ([`use_presence`]).
     pub fn start(provider: &SyncProvider, session_name: Option<&str>) -> Presence {
         let client_id = provider.client_id();
-        let url = name::remember_url_name(session_name);
-        let (stored, stored_for) = name::stored_name();
-        let chosen = name::choose_name(
-            url.as_deref(),
-            session_name,
-            stored.as_deref(),
-            stored_for.as_deref(),
-            client_id,
-        );
         let presence = Presence {
             provider: StoredValue::new_local(provider.clone()),
             client_id,
-            name: RwSignal::new(chosen),
+            name: RwSignal::new(name::own_name(session_name, client_id)),
             colour: RwSignal::new(colour_for(client_id).to_owned()),
             focus: StoredValue::new_local(None),
             peers: RwSignal::new_local(Vec::new()),
-            session_name: StoredValue::new(session_name.map(str::to_owned)),
         };
         provider.on_awareness_change(move || presence.refresh_peers());
         presence.announce();
@@ -138,14 +126,9 @@ impl Presence {
         self.provider.try_with_value(SyncProvider::doc)
     }
 
-    /// This page's display name (reactive).
+    /// This page's name (reactive).
     pub fn name(&self) -> String {
         self.name.get()
-    }
-
-    /// This page's display name, without tracking.
-    pub fn name_untracked(&self) -> String {
-        self.name.try_get_untracked().unwrap_or_default()
     }
 
     /// This page's colour (reactive).
@@ -172,29 +155,6 @@ impl Presence {
                 .cloned()
                 .collect()
         })
-    }
-
-    /// Sets the display name (trimmed; ignored when blank), remembers it and announces it.
-    pub fn set_name(&self, name: &str) {
-        let Some(name) = name::clean_name(name) else {
-            return;
-        };
-        let session = self.session_name.try_get_value().flatten();
-        name::store_name(&name, session.as_deref());
-        self.name.set(name);
-        self.announce();
-    }
-
-    /// Sets name and colour at once (the colour must be `#rgb`/`#rrggbb`, else the
-    /// palette's is kept). Unlike [`Presence::set_name`] this does not remember the name.
-    pub fn set_user(&self, name: &str, colour: &str) {
-        if let Some(name) = name::clean_name(name) {
-            self.name.set(name);
-        }
-        if state::is_css_colour(colour) {
-            self.colour.set(colour.to_owned());
-        }
-        self.announce();
     }
 
     /// Announces that this page works in `item`, optionally in `block`, optionally with a
@@ -270,6 +230,7 @@ impl Presence {
         let json = AwarenessState {
             user: Some(user),
             focus,
+            verified: None,
         }
         .to_json();
         if self
@@ -286,7 +247,8 @@ impl Presence {
         let Some(states) = self.provider.try_with_value(SyncProvider::awareness_states) else {
             return;
         };
-        let peers = peers_from(&states, self.client_id);
+        let own = self.name.try_get_untracked().unwrap_or_default();
+        let peers = peers_from(&states, self.client_id, &own);
         if self.peers.try_with_untracked(|old| *old != peers) == Some(true) {
             self.peers.set(peers);
         }
@@ -298,24 +260,34 @@ pub fn use_presence() -> Option<Presence> {
     use_context::<Presence>()
 }
 
-/// Turns raw awareness states into the sorted peer list (own entry first).
-pub fn peers_from(states: &[(u64, std::sync::Arc<str>)], own: u64) -> Vec<Peer> {
+/// Turns raw awareness states into the sorted peer list (own entry first): each under
+/// its verified name, this page (`own`) under `own_name`.
+pub fn peers_from(states: &[(u64, std::sync::Arc<str>)], own: u64, own_name: &str) -> Vec<Peer> {
     let mut peers: Vec<Peer> = states
         .iter()
         .filter_map(|(id, json)| {
             let state = AwarenessState::from_json(json)?;
-            let user = state.user.filter(|u| !u.name.is_empty());
-            let (name, color) = match user {
-                Some(u) if !u.color.is_empty() => (u.name, u.color),
-                Some(u) => (u.name, colour_for(*id).to_owned()),
-                None => (name::guest_name(*id), colour_for(*id).to_owned()),
+            let is_self = *id == own;
+            let color = state
+                .user
+                .map(|u| u.color)
+                .filter(|c| !c.is_empty())
+                .unwrap_or_else(|| colour_for(*id).to_owned());
+            let verified = state
+                .verified
+                .and_then(|v| Some((name::clean_name(&v.name)?, v.role)));
+            let (name, role) = match verified {
+                _ if is_self => (own_name.to_owned(), None),
+                Some((name, role)) => (name, Some(role)),
+                None => (name::guest_name(*id), None),
             };
             Some(Peer {
                 client_id: *id,
                 name,
+                role,
                 color,
                 focus: state.focus,
-                is_self: *id == own,
+                is_self,
             })
         })
         .collect();
@@ -334,21 +306,26 @@ mod tests {
     use std::sync::Arc;
 
     #[test]
-    fn peer_list_is_sorted_and_fills_gaps() {
+    fn peer_list_shows_verified_names_sorted_and_fills_gaps() {
         let states: Vec<(u64, Arc<str>)> = vec![
-            (5, r##"{"user":{"name":"zed","color":"#010203"}}"##.into()),
+            (
+                5,
+                r##"{"user":{"name":"zed","color":"#010203"},"verified":{"name":"Zoe","role":"chair"}}"##
+                    .into(),
+            ),
             (3, r##"{"user":{"name":"Me","color":"#aaaaaa"}}"##.into()),
             (
                 9,
-                r#"{"user":{"name":"Amy"},"focus":{"item":"i","block":"b"}}"#.into(),
+                r#"{"user":{"name":"Administrator (Chair)"},"verified":{"name":"Amy","role":"observer"},"focus":{"item":"i","block":"b"}}"#.into(),
             ),
-            (12, r#"{}"#.into()),
+            (12, r#"{"user":{"name":"Self-named"}}"#.into()),
             (13, "garbage".into()),
         ];
-        let peers = peers_from(&states, 3);
+        let peers = peers_from(&states, 3, "Sam");
         let names: Vec<&str> = peers.iter().map(|p| p.name.as_str()).collect();
-        assert_eq!(names, ["Me", "Amy", "Guest 012", "zed"]);
+        assert_eq!(names, ["Sam", "Amy", "Guest 012", "Zoe"]);
         assert!(peers[0].is_self && !peers[1].is_self);
+        assert_eq!(peers[1].role.as_deref(), Some("observer"));
         assert_eq!(peers[1].color, colour_for(9));
         assert_eq!(peers[3].color, "#010203");
         let (i, b) = (ItemId::from("i"), BlockId::from("b"));

@@ -152,16 +152,23 @@ pub async fn read_store<T: Send + 'static>(
         .map_err(|e| internal(e.to_string()))
 }
 
-/// Audits a refused attempt.
+/// Audits a refused attempt: the first of its kind from this caller in the current
+/// window at once, repeats as one entry with a count at the end of the window
+/// ([`audit::Refusals`]). Callers are told apart by session (all callers without one
+/// count as one).
 pub async fn refuse(state: &AppState, caller: &Caller, meeting: &str, what: &str) {
     let role = caller.access(meeting).and_then(|a| a.role);
-    let entry = audit::entry(
-        state.auth.store(),
-        meeting,
-        &caller.name(),
+    let actor = caller.name();
+    let refusal = audit::Refusal {
+        caller: caller.session.as_deref().unwrap_or("anonymous"),
+        actor: &actor,
         role,
-        "rejected",
+        meeting,
         what,
-    );
+    };
+    if !state.refusals.note(&refusal) {
+        return;
+    }
+    let entry = audit::entry(state.auth.store(), meeting, &actor, role, "rejected", what);
     audit::record(state.auth.store(), vec![entry]).await;
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use minutebook_shared::protocol::DEFAULT_MAX_MESSAGE_BYTES;
 
+use crate::audit::RefusalPolicy;
 use crate::connection::ConnectionLimits;
 use crate::doc::CompactionPolicy;
 use crate::http::accept::EdgeLimits;
@@ -17,6 +18,7 @@ use crate::store::faults::FaultSwitch;
 /// Default of `--max-import-bytes`: 2 MiB (published minutes are tens of kilobytes).
 pub const DEFAULT_MAX_IMPORT_BYTES: usize = 2 << 20;
 use crate::ledger::{LedgerBudget, DEFAULT_LEDGER_MAX_BYTES, DEFAULT_LEDGER_MAX_ENTRIES};
+use crate::docs::presence::AwarenessLimits;
 
 /// Settings of `minutebook serve`.
 #[derive(Debug, Clone, clap::Args)]
@@ -63,6 +65,32 @@ pub struct ServerConfig {
     /// workers; more wait their turn. Default: the number of CPUs.
     #[arg(long, env = "MINUTEBOOK_CPU_TASKS", default_value_t = crate::docs::cpu::default_tasks())]
     pub cpu_tasks: usize,
+
+    /// Awareness client ids one WebSocket connection may announce; more closes it (1008).
+    #[arg(long, env = "MINUTEBOOK_AWARENESS_IDS", default_value_t = 8)]
+    pub awareness_ids: usize,
+
+    /// Client states in one awareness message; more closes the connection (1008).
+    #[arg(long, env = "MINUTEBOOK_AWARENESS_ENTRIES", default_value_t = 256)]
+    pub awareness_entries: usize,
+
+    /// Bytes of one awareness (presence) state; larger closes the connection (1009).
+    #[arg(long, env = "MINUTEBOOK_AWARENESS_STATE_BYTES", default_value_t = 8192)]
+    pub awareness_state_bytes: usize,
+
+    /// Awareness changes per second per connection (bursts of four seconds' worth pass;
+    /// messages that change nothing do not count); faster closes the connection (1008).
+    #[arg(long, env = "MINUTEBOOK_AWARENESS_RATE", default_value_t = 50)]
+    pub awareness_rate: u32,
+
+    /// Seconds over which repeated refusals of one caller (same meeting, same reason)
+    /// are counted into one audit entry.
+    #[arg(long, env = "MINUTEBOOK_REFUSAL_WINDOW_SECS", default_value_t = 60)]
+    pub refusal_window_secs: u64,
+
+    /// Distinct refusals counted per window; further ones are counted together.
+    #[arg(long, env = "MINUTEBOOK_REFUSAL_KEYS", default_value_t = 1024)]
+    pub refusal_keys: usize,
 
     /// Compact a document's update log into a snapshot after this many updates.
     #[arg(long, env = "MINUTEBOOK_COMPACT_AFTER", default_value_t = 20_000)]
@@ -166,6 +194,12 @@ impl ServerConfig {
             cpu_tasks: crate::docs::cpu::default_tasks(),
             ledger_max_entries: DEFAULT_LEDGER_MAX_ENTRIES,
             ledger_max_bytes: DEFAULT_LEDGER_MAX_BYTES,
+            awareness_ids: 8,
+            awareness_entries: 256,
+            awareness_state_bytes: 8192,
+            awareness_rate: 50,
+            refusal_window_secs: 60,
+            refusal_keys: 1024,
             demo: false,
             public_url: None,
             keepalive_timeout_ms: 30_000,
@@ -188,6 +222,19 @@ impl ServerConfig {
             outbound_bytes: self.outbound_bytes,
             ping_interval: Duration::from_millis(self.ping_interval_ms.max(1)),
             idle_timeout: Duration::from_millis(self.idle_timeout_ms.max(1)),
+            awareness: AwarenessLimits {
+                ids_per_connection: self.awareness_ids,
+                entries_per_message: self.awareness_entries,
+                state_bytes: self.awareness_state_bytes,
+                per_second: self.awareness_rate,
+            },
+        }
+    }
+
+    pub(crate) fn refusals(&self) -> RefusalPolicy {
+        RefusalPolicy {
+            window: Duration::from_secs(self.refusal_window_secs.max(1)),
+            max_keys: self.refusal_keys,
         }
     }
 

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::doc::Incoming;
+use crate::docs::presence::AwarenessLimits;
 use crate::guard;
 use crate::outbox::{self, code, CloseReason, OutboxReceiver};
 use crate::registry::{DocHandle, Registry};
@@ -28,6 +29,8 @@ pub struct ConnectionLimits {
     pub outbound_bytes: usize,
     pub ping_interval: Duration,
     pub idle_timeout: Duration,
+    /// Awareness limits ([`crate::docs::presence`]).
+    pub awareness: AwarenessLimits,
 }
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
@@ -52,7 +55,14 @@ pub async fn serve(
     tracing::info!(conn, doc = %doc, acks, user = %access.name, role = ?access.role, "connection opened");
 
     let handle = match registry
-        .join(&doc, conn, outbox.clone(), acks, access)
+        .join(
+            &doc,
+            conn,
+            outbox.clone(),
+            acks,
+            access,
+            limits.awareness.clone(),
+        )
         .await
     {
         Ok(handle) => handle,

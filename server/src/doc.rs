@@ -10,7 +10,8 @@
 //!
 //! Every outgoing frame that reveals document state is *gated* behind the store's
 //! progress, so nothing a client sees can be lost by a crash. Awareness (presence) is
-//! ephemeral and goes out at once.
+//! ephemeral and goes out at once; [`crate::docs::presence`] keeps it (each client id
+//! bound to its session, the verified name stamped on every state, per-connection limits).
 //!
 //! When the last connection leaves and every write is durable, the actor compacts its
 //! log if needed, unregisters itself and exits; its state is already on disk.
@@ -35,23 +36,24 @@
 //! changed ([`protocol::MSG_LEDGER_CHANGE`]); a joining connection gets the whole ledger
 //! once ([`protocol::MSG_LEDGER`]).
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
+use std::time::Instant;
 
 use bytes::Bytes;
 use minutebook_shared::meeting::reference::ActionReference;
 use minutebook_shared::meeting::{ActionId, Meeting};
-use minutebook_shared::protocol::{self, Awareness, AwarenessUpdate, Message, SyncMessage};
+use minutebook_shared::protocol::{self, AwarenessUpdate, Message, SyncMessage};
 use tokio::sync::{mpsc, oneshot};
-use yrs::block::ClientID;
 use yrs::{Doc, ReadTxn, StateVector, Transact, TransactionMut};
 
 use minutebook_shared::protocol::Rejected;
 use minutebook_shared::trust::{self, Ledger, VersionInfo};
 
-use crate::audit;
+use crate::audit::{self, Refusals};
 use crate::auth::Access;
 use crate::docs::updates::{self, build_doc};
+use crate::docs::presence::{AwarenessLimits, Presence, RateLimit, Speaker};
 use crate::guard::{self, Panicked};
 use crate::ledger::{Command, Decision, LedgerBudget, Refusal};
 use crate::outbox::{code, CloseReason, Outbox};
@@ -88,6 +90,8 @@ pub enum ToDoc {
         outbox: Outbox,
         acks: bool,
         access: Access,
+        /// This connection's awareness limits.
+        awareness: AwarenessLimits,
         joined: oneshot::Sender<Result<(), JoinError>>,
     },
     /// A ledger command from the HTTP API; answered once durable.
@@ -168,9 +172,11 @@ struct Peer {
     acks: bool,
     /// Update-carrying messages received on this connection.
     received: u64,
-    /// Awareness client ids this connection announced; removed when it leaves.
-    awareness_ids: HashSet<ClientID>,
     access: Access,
+    /// Who this connection is, stamped on the awareness states it announces.
+    speaker: Speaker,
+    awareness: AwarenessLimits,
+    awareness_rate: RateLimit,
     rejections: u32,
 }
 
@@ -198,7 +204,9 @@ pub(crate) struct DocActor {
     name: Arc<str>,
     store: Store,
     policy: CompactionPolicy,
-    awareness: Awareness,
+    doc: Doc,
+    /// Awareness states (ephemeral; never stored).
+    presence: Presence,
     peers: HashMap<ConnId, Peer>,
     /// Highest sequence number submitted to the store.
     submitted: u64,
@@ -217,6 +225,8 @@ pub(crate) struct DocActor {
     dropped: Vec<ConnId>,
     meeting: MeetingState,
     ledger: Ledger,
+    /// Repeated refusals are audited once per window, with a count ([`audit::Refusals`]).
+    refusals: Refusals,
 }
 
 impl DocActor {
@@ -229,7 +239,8 @@ impl DocActor {
         registry: Registry,
         generation: u64,
     ) {
-        let mut actor = match Self::load(name.clone(), store, policy).await {
+        let refusals = registry.refusals().clone();
+        let mut actor = match Self::load(name.clone(), store, policy, refusals).await {
             Ok(actor) => actor,
             Err(e) => {
                 tracing::error!(doc = %name, error = %e, "loading document failed");
@@ -272,6 +283,7 @@ impl DocActor {
         name: Arc<str>,
         store: Store,
         policy: CompactionPolicy,
+        refusals: Refusals,
     ) -> Result<Self, StoreError> {
         let stored = load_stored(&store, &name).await?;
         let ledger = {
@@ -292,7 +304,8 @@ impl DocActor {
             name,
             store,
             policy,
-            awareness: Awareness::new(doc),
+            doc,
+            presence: Presence::default(),
             peers: HashMap::new(),
             submitted: last,
             durable: last,
@@ -304,8 +317,9 @@ impl DocActor {
             dropped: Vec::new(),
             meeting,
             ledger,
+            refusals,
         };
-        let doc = actor.awareness.doc().clone();
+        let doc = actor.doc.clone();
         actor.meeting.status_changes(&doc);
         // Documents stored before their side records existed get them now.
         let side = actor.side_writes();
@@ -319,7 +333,7 @@ impl DocActor {
     }
 
     fn doc(&self) -> &Doc {
-        self.awareness.doc()
+        &self.doc
     }
 
     fn ready_to_unload(&self) -> bool {
@@ -336,6 +350,7 @@ impl DocActor {
                 outbox,
                 acks,
                 access,
+                awareness,
                 joined,
             } => {
                 if self.failed {
@@ -360,7 +375,9 @@ impl DocActor {
                         outbox,
                         acks,
                         received: 0,
-                        awareness_ids: HashSet::new(),
+                        speaker: speaker(conn, &access),
+                        awareness_rate: RateLimit::new(awareness.per_second, Instant::now()),
+                        awareness,
                         access,
                         rejections: 0,
                     },
@@ -474,7 +491,7 @@ impl DocActor {
     /// Audits action status changes made by connection `from` (who and when), for the
     /// series' action log.
     fn record_status_changes(&mut self, from: ConnId) {
-        let doc = self.awareness.doc().clone();
+        let doc = self.doc.clone();
         let changes = self.meeting.status_changes(&doc);
         let Some(peer) = self.peers.get(&from) else {
             return;
@@ -504,7 +521,7 @@ impl DocActor {
 
     /// Compares the header summary and the action map with what was last stored.
     fn side_writes(&mut self) -> SideWrites {
-        let doc = self.awareness.doc().clone();
+        let doc = self.doc.clone();
         self.meeting.side_writes(&doc, &self.name)
     }
 
@@ -644,16 +661,8 @@ impl DocActor {
         let rejections = peer.rejections;
         let acks = peer.acks;
         let access = peer.access.clone();
-        let audit = audit::entry(
-            &self.store,
-            &self.name,
-            &access.name,
-            access.role,
-            "rejected",
-            format!("write to the minutes refused: {reason}"),
-        );
         tracing::warn!(doc = %self.name, conn, actor = %access.name, reason, "write refused");
-        self.audit_ordered(audit);
+        self.audit_refusal(&access, &format!("write to the minutes refused: {reason}"));
         // Tag 102 is part of `minutebook.v1`; plain Yjs clients never see it (only the
         // close, for a persistent offender).
         if acks {
@@ -671,6 +680,29 @@ impl DocActor {
                     format!("too many refused writes: {reason}"),
                 ),
             );
+        }
+    }
+
+    /// Audits a refusal in the ordered write stream — the first of its kind from this
+    /// session in the current window; repeats are counted and written at its end.
+    fn audit_refusal(&mut self, access: &Access, what: &str) {
+        let refusal = audit::Refusal {
+            caller: access.session.as_deref().unwrap_or(&access.name),
+            actor: &access.name,
+            role: access.role,
+            meeting: &self.name,
+            what,
+        };
+        if self.refusals.note(&refusal) {
+            let entry = audit::entry(
+                &self.store,
+                &self.name,
+                &access.name,
+                access.role,
+                "rejected",
+                what,
+            );
+            self.audit_ordered(entry);
         }
     }
 
@@ -717,16 +749,8 @@ impl DocActor {
         {
             Ok(decision) => decision,
             Err(refusal) => {
-                let audit = audit::entry(
-                    &self.store,
-                    &self.name,
-                    &access.name,
-                    access.role,
-                    "rejected",
-                    format!("{} refused: {refusal}", cmd.event()),
-                );
                 tracing::warn!(doc = %self.name, actor = %access.name, event = cmd.event(), %refusal, "command refused");
-                self.audit_ordered(audit);
+                self.audit_refusal(&access, &format!("{} refused: {refusal}", cmd.event()));
                 self.emit(Effect::Refused(reply, refusal));
                 return;
             }
@@ -812,50 +836,49 @@ impl DocActor {
         self.emit(Effect::Reply(reply, answer));
     }
 
+    /// An awareness message: applied to [`Presence`] (which keeps ownership, limits and
+    /// the verified identity); what changed is relayed to everyone, the sender included
+    /// (y-websocket clients rely on the echo), within the sender's rate. Messages that
+    /// change nothing (a y-websocket client echoing others' states) cost no rate.
     fn on_awareness(&mut self, conn: ConnId, update: AwarenessUpdate) {
-        if let Some(peer) = self.peers.get_mut(&conn) {
-            for (id, entry) in &update.clients {
-                if &*entry.json == "null" {
-                    peer.awareness_ids.remove(id);
-                } else {
-                    peer.awareness_ids.insert(*id);
-                }
-            }
-        }
-        let awareness = &mut self.awareness;
-        let summary = match guard::contain(|| awareness.apply_update_summary(update)) {
-            Ok(Ok(summary)) => summary,
-            Ok(Err(e)) => {
-                self.close_peer(
-                    conn,
-                    CloseReason::new(code::INVALID_PAYLOAD, format!("awareness rejected: {e}")),
-                );
-                return;
-            }
-            Err(Panicked(p)) => {
-                tracing::error!(doc = %self.name, conn, panic = %p, "awareness update panicked");
-                self.close_peer(
-                    conn,
-                    CloseReason::new(code::INVALID_PAYLOAD, "awareness rejected"),
-                );
-                return;
-            }
+        let Some(peer) = self.peers.get_mut(&conn) else {
+            return;
         };
-        // Relay to everyone, the sender included: y-websocket clients rely on the echo.
-        if let Some(summary) = summary {
-            if let Ok(update) = self.awareness.update_with_clients(summary.all_changes()) {
-                let frame = frame(&Message::Awareness(update));
-                let conns: Vec<ConnId> = self.peers.keys().copied().collect();
-                for c in conns {
-                    self.send_now(c, frame.clone());
-                }
-            }
+        let applied = match self
+            .presence
+            .apply(conn, &peer.speaker, update, &peer.awareness)
+        {
+            Ok(applied) => applied,
+            Err(reason) => return self.close_peer(conn, reason),
+        };
+        if applied.foreign > 0 {
+            tracing::debug!(doc = %self.name, conn, dropped = applied.foreign, "dropped awareness states of other sessions' client ids");
         }
+        let Some(update) = applied.relay else {
+            return;
+        };
+        if !peer.awareness_rate.allow(Instant::now()) {
+            let reason = format!(
+                "awareness flood: more than {} changes a second",
+                peer.awareness.per_second
+            );
+            // Its states are removed (and that is relayed) as it leaves.
+            return self.close_peer(conn, CloseReason::new(code::POLICY_VIOLATION, reason));
+        }
+        self.broadcast_now(frame(&Message::Awareness(update)));
     }
 
     fn awareness_states(&self) -> Option<Bytes> {
-        let update = self.awareness.update().ok()?;
-        (!update.clients.is_empty()).then(|| frame(&Message::Awareness(update)))
+        let update = self.presence.current()?;
+        Some(frame(&Message::Awareness(update)))
+    }
+
+    /// Sends an ephemeral frame (awareness) to every connection now.
+    fn broadcast_now(&mut self, frame: Bytes) {
+        let conns: Vec<ConnId> = self.peers.keys().copied().collect();
+        for c in conns {
+            self.send_now(c, frame.clone());
+        }
     }
 
     /// Sends a state-revealing effect now, or queues it until the store catches up.
@@ -936,26 +959,10 @@ impl DocActor {
             return;
         };
         peer.outbox.close(CloseReason::new(code::NORMAL, "bye"));
-        let ids: Vec<ClientID> = peer.awareness_ids.into_iter().collect();
-        if ids.is_empty() {
-            return;
-        }
-        // As y-protocols' server does: a null state at the client's *current* clock.
-        // (`Awareness::remove_state` would also bump the clock, and a y-websocket client
-        // that reconnects re-announces its old clock, so peers would ignore it.)
-        if let Ok(mut update) = self.awareness.update_with_clients(ids) {
-            for entry in update.clients.values_mut() {
-                entry.json = "null".into();
-            }
-            let awareness = &mut self.awareness;
-            if let Err(e) = guard::contain(|| awareness.apply_update(update.clone())) {
-                tracing::error!(doc = %self.name, conn, panic = %e.0, "awareness removal panicked");
-            }
-            let frame = frame(&Message::Awareness(update));
-            let conns: Vec<ConnId> = self.peers.keys().copied().collect();
-            for c in conns {
-                self.send_now(c, frame.clone());
-            }
+        // As y-protocols' server does: a null state at the client's *current* clock, for
+        // the ids no other connection of the same session still holds.
+        if let Some(update) = self.presence.leave(conn) {
+            self.broadcast_now(frame(&Message::Awareness(update)));
         }
     }
 
@@ -1050,15 +1057,10 @@ impl DocActor {
                 None => break,
             }
         }
-        let states = self.awareness.update().ok();
         match load_stored(&self.store, &self.name).await {
             Ok(stored) => {
-                let mut awareness = Awareness::new(build_doc(&self.name, &stored));
-                if let Some(states) = states {
-                    let _ = awareness.apply_update(states);
-                }
-                self.awareness = awareness;
-                let doc = self.awareness.doc().clone();
+                self.doc = build_doc(&self.name, &stored);
+                let doc = self.doc.clone();
                 self.meeting.rebind(&doc);
                 tracing::info!(doc = %self.name, "document rebuilt from disk after a panic");
             }
@@ -1067,6 +1069,25 @@ impl DocActor {
                 self.on_written(Err(e));
             }
         }
+    }
+}
+
+/// A connection's verified identity for presence: its session (or, without one, its
+/// connection), name and role.
+fn speaker(conn: ConnId, access: &Access) -> Speaker {
+    let session = access
+        .session
+        .clone()
+        .unwrap_or_else(|| format!("connection {conn}"));
+    let role = match access.role {
+        Some(role) => role.as_str().to_owned(),
+        None if access.admin => "administrator".to_owned(),
+        None => String::new(),
+    };
+    Speaker {
+        session: session.into(),
+        name: access.name.clone(),
+        role,
     }
 }
 

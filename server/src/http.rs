@@ -1,5 +1,6 @@
 //! The HTTP surface: `/healthz`, the WebSocket endpoint `/ws/{doc}`, the meetings API
-//! under `/api` ([`crate::api`]) and the web client's static files.
+//! under `/api` ([`crate::api`]) and the web client's static files. Every path that
+//! names a meeting is checked by [`names`] before anything else runs.
 //!
 //! Around the router: [`accept`] (the accept loop: connection caps and timeouts),
 //! [`caps`], [`client_addr`] (who is calling, `--trusted-proxy`), [`sign_in_limit`],
@@ -10,6 +11,7 @@ pub mod caps;
 pub mod client_addr;
 pub mod fd_limit;
 pub mod headers;
+pub mod names;
 pub mod sign_in_limit;
 
 use std::sync::Arc;
@@ -42,6 +44,8 @@ pub struct AppState {
     pub sign_in: sign_in_limit::SignInLimiter,
     /// Largest imported file, in bytes (`--max-import-bytes`).
     pub max_import_bytes: usize,
+    /// Aggregates repeated refusals for the audit log.
+    pub refusals: crate::audit::Refusals,
 }
 
 /// Builds the router; `web_dir` holds the built web client (index.html + wasm).
@@ -67,6 +71,9 @@ pub fn router(state: AppState, web_dir: &std::path::Path) -> Router {
             state.clone(),
             sign_in_limit::limit,
         ))
+        // Outermost: a request naming an invalid meeting is refused before anything
+        // (the cross-site check included) looks at it or audits it.
+        .layer(axum::middleware::from_fn(names::refuse_invalid_names))
         .with_state(state)
 }
 
@@ -80,12 +87,9 @@ async fn websocket(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Response {
+    // The name was checked by [`names`] before routing; this is a second line.
     if !valid_doc_name(&doc) {
-        return (
-            StatusCode::BAD_REQUEST,
-            "document names are 1-128 characters of A-Z a-z 0-9 . _ -",
-        )
-            .into_response();
+        return (StatusCode::BAD_REQUEST, names::INVALID_NAME).into_response();
     }
     if state.shutdown.is_cancelled() {
         return (StatusCode::SERVICE_UNAVAILABLE, "server shutting down").into_response();

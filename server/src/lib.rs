@@ -15,8 +15,9 @@
 //! - [`connection`]: one WebSocket connection (decode, limits, keepalive, close reasons);
 //! - [`outbox`]: a connection's bounded outbound queue (slow clients are disconnected);
 //! - [`registry`] and [`doc`]: one actor task per loaded document; [`docs`]: the
-//!   pre-scan and application of untrusted updates; [`records`]: the
-//!   catalog entry and action references each meeting's actor keeps;
+//!   pre-scan and application of untrusted updates, [`docs::presence`]: awareness
+//!   states (ownership, verified names, limits); [`records`]: the catalog entry and
+//!   action references each meeting's actor keeps;
 //! - [`store`]: redb storage with group commit, update log + snapshots (and
 //!   [`store::faults`], storage fault injection for tests);
 //! - [`guard`]: containment of panics raised by untrusted bytes; [`docs::cpu`]: CPU-heavy
@@ -173,8 +174,13 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         Some(auth.setup_link().await?)
     };
     docs::cpu::configure(config.cpu_tasks);
-    let registry =
-        registry::Registry::with_ledger_budget(store, config.compaction(), config.ledger_budget());
+    let refusals = audit::Refusals::new(config.refusals());
+    let registry = registry::Registry::with(
+        store,
+        config.compaction(),
+        config.ledger_budget(),
+        refusals.clone(),
+    );
     if config.demo {
         demo::load_if_empty(&registry)
             .await
@@ -188,6 +194,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         connections: TaskTracker::new(),
         sign_in: http::sign_in_limit::SignInLimiter::new(config.sign_in()),
         max_import_bytes: config.max_import_bytes,
+        refusals,
     };
     let mut edge = config.edge();
     edge.max_connections = http::fd_limit::fit(edge.max_connections, http::fd_limit::raise());
@@ -202,6 +209,12 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let security = http::headers::SecurityHeaders::new(&config.web_dir, &public_url);
     let connections = state.connections.clone();
     let sweeper = tokio::spawn(sweep_expired(state.auth.clone(), shutdown.clone()));
+    let refusals = tokio::spawn(
+        state
+            .refusals
+            .clone()
+            .run(state.auth.store().clone(), shutdown.clone()),
+    );
     let app = http::router(state, &config.web_dir);
     let token = shutdown.clone();
     tracing::info!(%addr, data_dir = %config.data_dir.display(), web_dir = %config.web_dir.display(), "serving");
@@ -219,6 +232,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         registry.wait_unloaded().await;
         drop(registry);
         sweeper.await.ok();
+        refusals.await.ok();
         tokio::task::spawn_blocking(move || writer.join())
             .await
             .ok();

@@ -9,8 +9,10 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::task::TaskTracker;
 
+use crate::audit::{RefusalPolicy, Refusals};
 use crate::auth::Access;
 use crate::doc::{CommandOk, CompactionPolicy, ConnId, DocActor, Incoming, JoinError, ToDoc};
+use crate::docs::presence::AwarenessLimits;
 use crate::ledger::{Command, LedgerBudget, Refusal};
 use crate::outbox::Outbox;
 use crate::store::Store;
@@ -65,6 +67,8 @@ struct Inner {
     policy: CompactionPolicy,
     ledger_budget: LedgerBudget,
     actors: TaskTracker,
+    /// Aggregates repeated refusals for the audit log (shared with the HTTP side).
+    refusals: Refusals,
 }
 
 /// Shared handle to the registry.
@@ -73,14 +77,21 @@ pub struct Registry(Arc<Inner>);
 
 impl Registry {
     pub fn new(store: Store, policy: CompactionPolicy) -> Self {
-        Self::with_ledger_budget(store, policy, LedgerBudget::default())
+        Self::with(
+            store,
+            policy,
+            LedgerBudget::default(),
+            Refusals::new(RefusalPolicy::default()),
+        )
     }
 
-    /// A registry whose meetings' ledgers are limited by `ledger_budget`.
-    pub fn with_ledger_budget(
+    /// A registry whose meetings' ledgers are limited by `ledger_budget` and whose actors
+    /// count repeated refusals in `refusals`.
+    pub fn with(
         store: Store,
         policy: CompactionPolicy,
         ledger_budget: LedgerBudget,
+        refusals: Refusals,
     ) -> Self {
         Registry(Arc::new(Inner {
             docs: Mutex::new(HashMap::new()),
@@ -89,6 +100,7 @@ impl Registry {
             policy,
             ledger_budget,
             actors: TaskTracker::new(),
+            refusals,
         }))
     }
 
@@ -101,6 +113,7 @@ impl Registry {
         outbox: Outbox,
         acks: bool,
         access: Access,
+        awareness: AwarenessLimits,
     ) -> Result<DocHandle, JoinError> {
         // A join can race with the actor unloading; the retry then loads a fresh one.
         for _ in 0..8 {
@@ -111,6 +124,7 @@ impl Registry {
                 outbox: outbox.clone(),
                 acks,
                 access: access.clone(),
+                awareness: awareness.clone(),
                 joined,
             };
             if tx.send(join).await.is_err() {
@@ -232,6 +246,11 @@ impl Registry {
     /// The store behind every document.
     pub fn store(&self) -> &Store {
         &self.0.store
+    }
+
+    /// The refusal counter shared by every actor and the HTTP side.
+    pub fn refusals(&self) -> &Refusals {
+        &self.0.refusals
     }
 
     fn actor(&self, name: &str) -> mpsc::Sender<ToDoc> {

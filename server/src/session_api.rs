@@ -125,35 +125,17 @@ async fn sign_in(
             Ok(with_cookie(info, done.token, want_token))
         }
         Err(e) => {
-            // Who tried, as far as the presented session says.
+            // Aggregated like every refusal: a flood of bad links is one entry a window. In
+            // the global log, and the invitation's meeting's when the link names one.
             let who = match &current {
-                Some(t) => state
-                    .auth
-                    .caller_for_token(t)
-                    .map(|c| c.name())
-                    .unwrap_or_else(|_| "anonymous".into()),
-                None => "anonymous".into(),
+                Some(t) => state.auth.caller_for_token(t).unwrap_or_default(),
+                None => crate::auth::Caller::default(),
             };
             let detail = format!("sign-in refused: {e}");
-            let mut entries = vec![crate::audit::entry(
-                state.auth.store(),
-                "",
-                &who,
-                None,
-                "rejected",
-                detail.clone(),
-            )];
+            crate::access::refuse(&state, &who, "", &detail).await;
             if let Some(m) = meeting {
-                entries.push(crate::audit::entry(
-                    state.auth.store(),
-                    &m,
-                    &who,
-                    None,
-                    "rejected",
-                    detail,
-                ));
+                crate::access::refuse(&state, &who, &m, &detail).await;
             }
-            crate::audit::record(state.auth.store(), entries).await;
             Err(e.into())
         }
     }

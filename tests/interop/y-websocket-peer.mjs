@@ -1,7 +1,9 @@
 // An unmodified y-websocket client (the JavaScript reference implementation) syncing with
 // the Minutebook server. Usage: node y-websocket-peer.mjs <ws://host:port> <doc> <expect>
 // Two providers join <doc>, each types a line, and both wait until their text holds both
-// lines and <expect> (written by the Rust test). Awareness from one must reach the other.
+// lines and <expect> (written by the Rust test). Awareness from one must reach the other,
+// stamped by the server with the verified name of the session (`$MINUTEBOOK_NAME`): as
+// `verified.name` and as `user.name`, whatever name the client chose.
 // Prints one JSON line with the result; exits non-zero on timeout. With a session token in
 // $MINUTEBOOK_SESSION every WebSocket upgrade carries `Authorization: Bearer <token>`: y-websocket
 // constructs its WebSocketPolyfill as `new WS(url, protocols)`, so a subclass of `ws`'s
@@ -12,6 +14,7 @@ import WebSocket from 'ws'
 
 const [server, room, expect] = process.argv.slice(2)
 const token = process.env.MINUTEBOOK_SESSION
+const verifiedName = process.env.MINUTEBOOK_NAME
 
 class AuthenticatedWebSocket extends WebSocket {
   constructor (url, protocols) {
@@ -25,7 +28,9 @@ const deadline = setTimeout(() => {
 
 const peers = [1, 2].map(n => {
   const doc = new Y.Doc()
-  const provider = new WebsocketProvider(`${server}/ws`, room, doc, { WebSocketPolyfill: AuthenticatedWebSocket })
+  // disableBc: both providers live in this process, and everything must go through the
+  // server (a BroadcastChannel would hand peer 2 peer 1's state without the server's stamp).
+  const provider = new WebsocketProvider(`${server}/ws`, room, doc, { WebSocketPolyfill: AuthenticatedWebSocket, disableBc: true })
   provider.awareness.setLocalStateField('user', { name: `js-${n}` })
   return { n, doc, provider, text: doc.getText('text') }
 })
@@ -40,7 +45,8 @@ for (const p of peers) p.text.insert(p.text.length, `from-js-${p.n}\n`)
 const done = () => peers.every(p => {
   const t = p.text.toString()
   return t.includes('from-js-1') && t.includes('from-js-2') && t.includes(expect)
-}) && [...peers[1].provider.awareness.getStates().values()].some(s => s.user?.name === 'js-1')
+}) && [...peers[1].provider.awareness.getStates().entries()].some(([id, s]) =>
+  id === peers[0].doc.clientID && s.verified?.name === verifiedName && s.user?.name === verifiedName)
 
 await new Promise(resolve => {
   const check = () => done() && resolve()

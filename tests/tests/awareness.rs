@@ -1,6 +1,6 @@
 //! Presence through the server: the web client's awareness state (the JSON of
 //! `client/DOM.md`, with yrs sticky indices for the caret) reaches every client of the
-//! document verbatim, a late joiner receives it on join, a closed connection's state is
+//! document with the sender's verified name stamped on it (and nothing else changed), a late joiner receives it on join, a closed connection's state is
 //! broadcast as `null` at the client's own clock (as y-protocols does), and a client that comes back announcing its state two clock steps
 //! on (as the web client's provider does) is accepted and relayed again.
 
@@ -13,6 +13,22 @@ use yrs::updates::decoder::Decode;
 use yrs::{Assoc, Doc, IndexedSequence, ReadTxn, StateVector, StickyIndex, Text, Transact, Update};
 
 const ALICE: u64 = 4242;
+
+/// The administrator's name (every raw client here signs in as them).
+const ADMIN: &str = "Test Administrator";
+
+/// What the server relays for `state`: the same JSON with the verified name as
+/// `user.name` and a `verified` field.
+fn relayed(state: &str) -> serde_json::Value {
+    let mut v: serde_json::Value = serde_json::from_str(state).unwrap();
+    v["user"]["name"] = ADMIN.into();
+    v["verified"] = serde_json::json!({"name": ADMIN, "role": "administrator"});
+    v
+}
+
+fn json(entry: &AwarenessUpdateEntry) -> serde_json::Value {
+    serde_json::from_str(&entry.json).unwrap()
+}
 
 /// Connects (as the administrator) and completes the sync handshake on an empty document.
 async fn join(server: &TestServer, doc: &str) -> RawClient {
@@ -67,11 +83,11 @@ async fn presence_state_round_trips_through_the_server() {
     let mut bob = join(&server, doc).await;
     alice.send(&awareness(ALICE, 1, &state)).await;
 
-    // Everyone, the sender included, gets the state byte for byte.
+    // Everyone, the sender included, gets the state, stamped with the verified name.
     for c in [&mut alice, &mut bob] {
         let entry = next_entry(c, ALICE).await;
         assert_eq!(entry.clock, 1);
-        assert_eq!(&*entry.json, state);
+        assert_eq!(json(&entry), relayed(&state));
     }
 
     // Bob reads the caret back: the sticky indices resolve in his copy of the text.
@@ -97,7 +113,7 @@ async fn presence_state_round_trips_through_the_server() {
     // A late joiner receives the current state with the server's first messages.
     let mut carol = server.raw(doc).await;
     let entry = next_entry(&mut carol, ALICE).await;
-    assert_eq!(&*entry.json, state);
+    assert_eq!(json(&entry), relayed(&state));
 
     // Alice's connection closes: the others learn that she is gone.
     drop(alice);
@@ -115,7 +131,7 @@ async fn presence_state_round_trips_through_the_server() {
     for c in [&mut alice, &mut bob, &mut carol] {
         let entry = next_entry(c, ALICE).await;
         assert_eq!(entry.clock, 3);
-        assert_eq!(&*entry.json, state);
+        assert_eq!(json(&entry), relayed(&state));
     }
 
     // Leaving explicitly (the page's `pagehide`) is relayed as null as well.

@@ -1,14 +1,15 @@
 //! Presence between two headless Chromium sessions on one meeting: each lists both users
 //! (own entry marked, coloured), a selection made in a block by one is drawn over the
 //! other's copy of that block (`.remote-caret[data-peer-name]`, `.remote-selection`) and
-//! follows its characters when a third party edits the text before it, a rename in
-//! `input#display-name` reaches the other session and is remembered across a reload, and
-//! a session that leaves the page disappears from the other's list.
+//! follows its characters when a third party edits the text before it, every name shown
+//! is the verified one (the invitation's, never one the page asked for with `?name=` —
+//! Alice opens her link asking to be "Administrator (Chair)" — nor a self-chosen one: the
+//! page has no name field), also after a reload, and a session that leaves the page
+//! disappears from the other's list.
 //!
 //! Page hooks are those of `client/DOM.md`. Everything waits by polling with a deadline.
 
 use anyhow::{ensure, Context};
-use fantoccini::Locator;
 use minutebook_shared::meeting::{BlockId, BlockKind, Meeting};
 use minutebook_shared::trust::Role;
 use minutebook_tests::browser::{finish, require_built_client, Browser, Driver};
@@ -68,8 +69,8 @@ async fn scenario(
     native.wait_saved(PATIENCE).await?;
 
     // Each is invited to the meeting and opens it through their invitation link, which
-    // leaves the page on `?meeting=…&name=…`.
-    for name in ["Alice", "Bob"] {
+    // leaves the page on `?meeting=…&name=…`; Alice asks for a name that is not hers.
+    for (name, asked) in [("Alice", "Administrator (Chair)"), ("Bob", "Bob")] {
         let invitation = invite(
             server.addr(),
             &server.admin,
@@ -82,7 +83,7 @@ async fn scenario(
         let link = invitation["link"].as_str().context("an invitation link")?;
         let browser = Browser::open(driver).await?;
         browser
-            .accept_invitation(link, Some(name))
+            .accept_invitation(link, Some(asked))
             .await
             .with_context(|| format!("{name} opens the meeting"))?;
         browsers.push(browser);
@@ -180,27 +181,46 @@ async fn scenario(
     })
     .await?;
 
-    // Alice renames herself; Bob sees it, and Alice's page remembers it.
-    let input = alice.client.find(Locator::Id("display-name")).await?;
-    input.clear().await?;
-    input.send_keys("Alicia M").await?;
-    bob.wait_until("Bob", "the new name", PEERS, vec![], |v| {
-        names(v).iter().any(|n| n == "Alicia M")
-    })
-    .await?;
-    alice
-        .client
-        .goto(&format!("{}/?meeting={MEETING}", server.http_url()))
-        .await?;
-    alice
-        .wait_until(
-            "Alice",
-            "the remembered name",
-            "const i = document.getElementById('display-name'); return i ? i.value : null;",
+    // No page offers a name of one's own choosing, and nowhere does the name Alice asked
+    // for appear; Bob's list gives her verified role.
+    for (who, b) in [("Alice", alice), ("Bob", bob)] {
+        let found = b
+            .js(
+                "return [!!document.getElementById('display-name'), \
+                 document.body.textContent.includes('Administrator (Chair)')];",
+                vec![],
+            )
+            .await?;
+        ensure!(found == json!([false, false]), "{who}: {found}");
+    }
+    let roles = bob
+        .js(
+            "return Array.from(document.querySelectorAll('#presence li.peer:not([data-self])')) \
+             .map(li => [li.dataset.role, li.title]);",
             vec![],
-            |v| v == &json!("Alicia M"),
         )
         .await?;
+    ensure!(
+        roles == json!([["minute-taker", "Alice (minute-taker)"]]),
+        "Bob sees Alice's verified role: {roles}"
+    );
+    // After a reload (asking for the false name again), still only verified names.
+    alice
+        .client
+        .goto(&format!(
+            "{}?meeting={MEETING}&name=Administrator%20(Chair)",
+            server.http_url()
+        ))
+        .await?;
+    alice
+        .wait_until("Alice", "both listed again", PEERS, vec![], |v| {
+            names(v) == ["Alice (you)", "Bob"]
+        })
+        .await?;
+    bob.wait_until("Bob", "Alice back under her name", PEERS, vec![], |v| {
+        names(v) == ["Bob (you)", "Alice"]
+    })
+    .await?;
 
     // Alice leaves the page: Bob's list shrinks to himself.
     alice.client.goto("about:blank").await?;

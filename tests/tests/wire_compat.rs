@@ -85,10 +85,11 @@ async fn y_websocket_frame_sequence() {
     for client in [&mut a, &mut b] {
         match next_message(client).await {
             Message::Awareness(u) => {
-                assert_eq!(
-                    &*u.clients[&ClientID::new(7)].json,
-                    r#"{"user":{"name":"Ann"}}"#
-                );
+                // Stamped with the verified name (the administrator's here).
+                let state: serde_json::Value =
+                    serde_json::from_str(&u.clients[&ClientID::new(7)].json).unwrap();
+                assert_eq!(state["user"]["name"], "Test Administrator");
+                assert_eq!(state["verified"]["name"], "Test Administrator");
             }
             other => panic!("expected awareness, got {other:?}"),
         }

@@ -1,7 +1,7 @@
 //! Interop with the JavaScript reference implementation: two unmodified `y-websocket`
 //! `WebsocketProvider` clients (npm `yjs` + `y-websocket`, run by Node.js) and a native
 //! Rust client co-edit one document through the server and converge; awareness flows
-//! between the JavaScript clients.
+//! between the JavaScript clients, carrying the verified name the server stamps on it.
 
 use minutebook_shared::schema;
 use minutebook_tests::{workspace_root, TestServer, PATIENCE};
@@ -28,6 +28,8 @@ async fn y_websocket_clients_sync_with_the_server() {
         .arg("from-rust")
         // The upgrade needs a session: the peers send it as `Authorization: Bearer`.
         .env("MINUTEBOOK_SESSION", &server.admin)
+        // Their awareness reaches each other with the session's verified name.
+        .env("MINUTEBOOK_NAME", "Test Administrator")
         .output()
         .await
         .expect("node runs");

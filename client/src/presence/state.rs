@@ -5,6 +5,10 @@
 //!  "focus": {"item": "ID", "block": "ID" | null, "anchor": STICKY | null, "head": STICKY | null}}
 //! ```
 //!
+//! The server adds `"verified": {"name": …, "role": …}` — the signed-in person it
+//! relays the state for — to every state it relays ([`Verified`]); that, not the
+//! announced `user.name`, is the name shown.
+//!
 //! `STICKY` is a yrs [`StickyIndex`] serialised with serde. `focus` is `null` when the user
 //! is in no item. Decoding is lenient: other clients (an unmodified y-websocket page, an
 //! older Minutebook) may send anything, so every field that is missing or has the wrong
@@ -33,11 +37,22 @@ pub struct Focus {
     pub head: Option<StickyIndex>,
 }
 
+/// Who the server says a client is (its `verified` field; never sent by a client).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub name: String,
+    /// Meeting role (`chair`, `minute-taker`, `attendee`, `observer`, `administrator`).
+    pub role: String,
+}
+
 /// One client's whole awareness state.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct AwarenessState {
     pub user: Option<User>,
     pub focus: Option<Focus>,
+    /// Stamped by the server on relayed states; not part of what this page announces.
+    #[serde(skip)]
+    pub verified: Option<Verified>,
 }
 
 impl AwarenessState {
@@ -58,8 +73,21 @@ impl AwarenessState {
         Some(AwarenessState {
             user: value.get("user").and_then(user_from),
             focus: value.get("focus").and_then(focus_from),
+            verified: value.get("verified").and_then(verified_from),
         })
     }
+}
+
+fn verified_from(value: &Value) -> Option<Verified> {
+    let name = value.get("name")?.as_str()?.trim();
+    let role = value
+        .get("role")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    (!name.is_empty()).then(|| Verified {
+        name: name.to_owned(),
+        role: role.to_owned(),
+    })
 }
 
 fn user_from(value: &Value) -> Option<User> {
@@ -135,6 +163,7 @@ mod tests {
                 anchor: Some(anchor),
                 head: Some(head),
             }),
+            verified: None,
         };
         let json = state.to_json();
         let back = AwarenessState::from_json(&json).unwrap();
@@ -158,6 +187,10 @@ mod tests {
                 anchor: None,
                 head: None,
             }),
+            verified: Some(Verified {
+                name: "never sent".into(),
+                role: "chair".into(),
+            }),
         };
         let v: Value = serde_json::from_str(&state.to_json()).unwrap();
         assert_eq!(
@@ -168,6 +201,7 @@ mod tests {
         let idle = AwarenessState {
             user: state.user.clone(),
             focus: None,
+            verified: None,
         };
         let v: Value = serde_json::from_str(&idle.to_json()).unwrap();
         assert_eq!(v["focus"], Value::Null);
@@ -213,6 +247,20 @@ mod tests {
             AwarenessState::from_json(r#"[1,2]"#),
             Some(AwarenessState::default())
         );
+        // The server's stamp is read; a blank one is none.
+        let s = AwarenessState::from_json(
+            r#"{"user":{"name":"Administrator (Chair)"},"verified":{"name":"Eve","role":"observer"}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            s.verified,
+            Some(Verified {
+                name: "Eve".into(),
+                role: "observer".into()
+            })
+        );
+        let s = AwarenessState::from_json(r#"{"verified":{"name":" "}}"#).unwrap();
+        assert_eq!(s.verified, None);
     }
 
     #[test]

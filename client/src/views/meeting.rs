@@ -27,7 +27,7 @@ use crate::views::invites::Invites;
 use crate::views::item::Items;
 use crate::views::my_statements::MyStatements;
 use crate::views::outline::Outline;
-use crate::views::presence::{DisplayNameInput, PresenceList};
+use crate::views::presence::PresenceList;
 use crate::views::register::Register;
 use crate::views::session_bar::SessionBar;
 use crate::views::sign_off::SignOff;
@@ -99,7 +99,6 @@ pub fn MeetingPage(name: String) -> impl IntoView {
             </p>
             <Status state=state.into() />
             <SessionBar />
-            <DisplayNameInput />
             <PresenceList />
             <nav class="exports" aria-label="Export">
                 <a id="export-md" href=export("md") data-kind=export_kind download="">

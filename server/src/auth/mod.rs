@@ -84,6 +84,9 @@ pub struct Access {
     pub invite: Option<u64>,
     /// Who issued that invitation (recorded with every ledger decision it makes).
     pub issued_by: Option<String>,
+    /// SHA-256 of the session token it was presented with (presence binds awareness
+    /// client ids to it).
+    pub session: Option<String>,
 }
 
 impl Access {
@@ -138,6 +141,7 @@ impl Caller {
                 person: g.person.clone(),
                 invite: Some(g.invite),
                 issued_by: Some(record.created_by.clone()),
+                session: self.session.clone(),
             }),
             (None, Some(name)) => Some(Access {
                 name: name.clone(),
@@ -146,6 +150,7 @@ impl Caller {
                 person: None,
                 invite: None,
                 issued_by: None,
+                session: self.session.clone(),
             }),
             (None, None) => None,
         }

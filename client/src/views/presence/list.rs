@@ -1,5 +1,6 @@
 //! The list of everyone on the document: `ul#presence > li.peer[data-client]`, the own
-//! entry marked `data-self`, each with a swatch in the peer's colour (`--peer-colour`).
+//! entry marked `data-self`, each under its verified name (`data-role` and the tooltip
+//! give the verified role) with a swatch in the peer's colour (`--peer-colour`).
 
 use leptos::prelude::*;
 
@@ -23,8 +24,12 @@ fn PeerEntry(peer: Peer) -> impl IntoView {
     view! {
         <li class="peer" data-client=peer.client_id.to_string()
             data-self=peer.is_self.then_some("")
+            data-role=peer.role.clone()
             style=format!("--peer-colour: {}", peer.color)
-            title=peer.name.clone()>
+            title=match &peer.role {
+                Some(role) if !role.is_empty() => format!("{} ({role})", peer.name),
+                _ => peer.name.clone(),
+            }>
             <span class="peer-swatch" aria-hidden="true"
                 style="display:inline-block;width:0.75em;height:0.75em;border-radius:50%;\
                        margin-right:0.3em;background:var(--peer-colour)"></span>
