@@ -17,8 +17,8 @@ use crate::store::faults::FaultSwitch;
 
 /// Default of `--max-import-bytes`: 2 MiB (published minutes are tens of kilobytes).
 pub const DEFAULT_MAX_IMPORT_BYTES: usize = 2 << 20;
-use crate::ledger::{LedgerBudget, DEFAULT_LEDGER_MAX_BYTES, DEFAULT_LEDGER_MAX_ENTRIES};
 use crate::docs::presence::AwarenessLimits;
+use crate::ledger::{LedgerBudget, DEFAULT_LEDGER_MAX_BYTES, DEFAULT_LEDGER_MAX_ENTRIES};
 
 /// Settings of `minutebook serve`.
 #[derive(Debug, Clone, clap::Args)]
@@ -253,6 +253,9 @@ impl ServerConfig {
             burst: self.sign_in_burst.max(1),
             per_minute: self.sign_in_per_minute.max(1),
             max_addresses: self.sign_in_addresses.max(1),
+        }
+    }
+
     pub(crate) fn ledger_budget(&self) -> LedgerBudget {
         LedgerBudget {
             max_entries: self.ledger_max_entries,

@@ -52,9 +52,8 @@ use minutebook_shared::trust::{self, Ledger, VersionInfo};
 
 use crate::audit::{self, Refusals};
 use crate::auth::Access;
-use crate::docs::updates::{self, build_doc};
 use crate::docs::presence::{AwarenessLimits, Presence, RateLimit, Speaker};
-use crate::guard::{self, Panicked};
+use crate::docs::updates::{self, build_doc};
 use crate::ledger::{Command, Decision, LedgerBudget, Refusal};
 use crate::outbox::{code, CloseReason, Outbox};
 use crate::records::{Allocation, MeetingState, SideWrites};

@@ -416,9 +416,14 @@ async fn verify(State(state): State<AppState>, file: Bytes) -> Result<Response, 
     })
     .await?;
     let (found, versions) = found;
-    let answer =
-        version_export::public_answer_off_workers(text.to_string(), block.meeting, found, html, versions)
-            .await
-            .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let answer = version_export::public_answer_off_workers(
+        text.to_string(),
+        block.meeting,
+        found,
+        html,
+        versions,
+    )
+    .await
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     Ok(Json(answer).into_response())
 }

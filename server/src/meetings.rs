@@ -228,7 +228,10 @@ pub async fn export(
             return match format {
                 ExportFormat::Markdown => crate::version_export::markdown(&name, &v),
                 ExportFormat::Html => crate::version_export::html(&name, &v).unwrap_or_else(|| {
-                    crate::version_export::render_html(&view, &crate::version_export::facts(&name, &v))
+                    crate::version_export::render_html(
+                        &view,
+                        &crate::version_export::facts(&name, &v),
+                    )
                 }),
             };
         }

@@ -818,6 +818,7 @@ mod tests {
                 markdown: format!("# v{version}"),
                 state: vec![version as u8],
                 html: None,
+                form: 2,
             })),
             audit: Vec::new(),
         }

@@ -50,9 +50,8 @@
 
 use super::import::{follows, ImportError};
 use super::model::{
-    children_at, ActionFields, ActionStatus, Attendance, BlockKind, ItemPath, MeetingStatus,
-    MinuteTaker, Minutes, MinutesAction, MinutesBlock, MinutesItem, MinutesPerson, Person,
-    RaisedIn, MAX_ITEM_DEPTH,
+    children_at, ActionFields, ActionStatus, Attendance, BlockKind, ItemPath, MinuteTaker, Minutes,
+    MinutesAction, MinutesBlock, MinutesItem, MinutesPerson, Person, RaisedIn, MAX_ITEM_DEPTH,
 };
 use super::view::{MeetingView, ViewIndex};
 use std::collections::{HashMap, HashSet};

@@ -68,7 +68,7 @@ pub fn facts_section(v: &VersionInfo) -> String {
         format_utc(v.signed.at)
     );
     if !v.override_reason.is_empty() {
-        let unconfirmed = v.readiness.pending + v.readiness.changed;
+        let unconfirmed = v.readiness.unconfirmed_statements();
         out.push_str(&format!(
             "- Override: signed with {unconfirmed} unconfirmed statement{} and {} open \
              correction{}; reason: {}\n",
@@ -97,6 +97,7 @@ mod tests {
                 by: "Jane Chair".into(),
                 person: None,
                 at: 1_764_151_445_123,
+                ..Stamp::default()
             },
             sha256: String::new(),
             override_reason: reason.into(),
