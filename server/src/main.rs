@@ -27,6 +27,8 @@ enum LogFormat {
     Json,
 }
 
+// Parsed once at start; boxing the server's settings would only add noise.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Run the sync server and serve the web client.
