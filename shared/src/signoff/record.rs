@@ -88,7 +88,7 @@ pub fn facts_section(v: &VersionInfo) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trust::{LockState, Readiness, Reopening, Stamp};
+    use crate::trust::{LockState, Readiness, Reopening, Stamp, StatementState, StatementStatus};
 
     fn version(n: u32, reason: &str) -> VersionInfo {
         VersionInfo {
@@ -101,12 +101,28 @@ mod tests {
             },
             sha256: String::new(),
             override_reason: reason.into(),
+            // Four statements: one confirmed, two pending, one changed since confirmed.
             readiness: Readiness {
                 confirmed: 1,
                 pending: 2,
                 changed: 1,
                 corrections_open: 0,
-                statements: Vec::new(),
+                statements: [
+                    StatementStatus::Confirmed,
+                    StatementStatus::Pending,
+                    StatementStatus::Pending,
+                    StatementStatus::Changed,
+                ]
+                .into_iter()
+                .enumerate()
+                .map(|(i, status)| StatementState {
+                    block: format!("b{i}"),
+                    item: "1".into(),
+                    speakers: vec!["p".into()],
+                    status,
+                    by_speaker: Vec::new(),
+                })
+                .collect(),
             },
         }
     }
