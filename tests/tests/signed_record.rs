@@ -168,7 +168,7 @@ async fn a_signed_version_says_what_it_is_and_its_hash_covers_the_facts() {
             .await,
     )
     .expect("version");
-    let unconfirmed = signed.readiness.pending + signed.readiness.changed;
+    let unconfirmed = signed.readiness.unconfirmed_statements();
     assert!(unconfirmed > 0, "signed with an override");
 
     // The list and the API show the signed state.
