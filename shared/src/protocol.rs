@@ -87,6 +87,8 @@ pub fn encode(msg: &Message) -> Vec<u8> {
 /// This runs on untrusted bytes; callers that must survive a decoder panic wrap it in
 /// `std::panic::catch_unwind`.
 pub fn decode(frame: &[u8]) -> Result<Message, ProtocolError> {
+    // Counts beyond the frame's size would make yrs reserve memory for them first.
+    crate::prescan::check_message(frame).map_err(|e| ProtocolError::Malformed(e.to_string()))?;
     let mut decoder = DecoderV1::new(Cursor::new(frame));
     let msg = Message::decode(&mut decoder).map_err(|e| ProtocolError::Malformed(e.to_string()))?;
     // Re-encoding tells how many bytes the message used; y-protocols encodings are canonical.

@@ -80,6 +80,19 @@ async fn unknown_message_type() {
     assert!(reason.contains("unknown message type 42"), "{reason}");
 }
 
+/// Found by fuzzing: 7 bytes declaring ~62 million awareness states made yrs reserve
+/// 4.4 GB (and initialise 62 MB) before finding the message truncated. Counts beyond
+/// the frame's size are refused before yrs decodes anything.
+#[tokio::test]
+async fn an_awareness_message_declaring_millions_of_states() {
+    let reason = offending_connection_alone_is_closed(
+        async |c| c.send_bytes(vec![1, 4, 0xff, 0xff, 0xff, 0x1d, 9]).await,
+        1002,
+    )
+    .await;
+    assert!(reason.contains("malformed"), "{reason}");
+}
+
 #[tokio::test]
 async fn garbage_update() {
     let garbage = vec![3, 0xff, 0xfe, 0x12, 0x99, 0x01, 0x00, 0x7f];
