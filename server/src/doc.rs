@@ -23,7 +23,10 @@
 //! series on the store's single writer, and writes them with
 //! [`Meeting::assign_reference`] as a server change — stored and relayed like any update.
 //! The server API writes documents through the same path ([`ToDoc::Apply`]) and reads
-//! live state with [`ToDoc::Read`].
+//! live state with [`ToDoc::Read`]. Work proportional to the whole meeting (applying an
+//! import's update, rendering and hashing a signed version) runs on the blocking pool
+//! ([`cpu::run`]) while the actor awaits it: the meeting's order is kept and no async
+//! worker stalls.
 //!
 //! Trust: each connection joins with its [`Access`]. Only editors (chair, minute-takers,
 //! administrators) may change the minutes, and nobody may once they are signed off; any
@@ -52,6 +55,7 @@ use minutebook_shared::trust::{self, Ledger, VersionInfo};
 
 use crate::audit::{self, Refusals};
 use crate::auth::Access;
+use crate::docs::cpu;
 use crate::docs::presence::{AwarenessLimits, Presence, RateLimit, Speaker};
 use crate::docs::updates::{self, build_doc};
 use crate::ledger::{Command, Decision, LedgerBudget, Refusal};
@@ -410,7 +414,22 @@ impl DocActor {
                     let _ = done.send(Err("the minutes are signed off and read-only".into()));
                     return;
                 }
-                match updates::apply(self.doc(), &update) {
+                // An import's update is as large as the meeting: decode and apply it on the
+                // blocking pool while the actor waits (ordering is kept).
+                let doc = self.doc.clone();
+                let applied = cpu::run(move || {
+                    let outcome = updates::apply(&doc, &update);
+                    (outcome, update)
+                })
+                .await;
+                let (outcome, update) = match applied {
+                    Ok(applied) => applied,
+                    Err(e) => {
+                        let _ = done.send(Err(format!("could not apply the update: {e}")));
+                        return;
+                    }
+                };
+                match outcome {
                     Ok(true) => {
                         self.append(update, SERVER);
                         self.emit(Effect::Applied(done));
@@ -429,7 +448,7 @@ impl DocActor {
                 cmd,
                 budget,
                 reply,
-            } => self.on_command(access, cmd, budget, reply),
+            } => self.on_command(access, cmd, budget, reply).await,
             ToDoc::Ledger { reply } => {
                 let view = self.meeting.meeting.view(&self.doc().transact());
                 let mut ledger = self.ledger.clone();
@@ -729,7 +748,7 @@ impl DocActor {
     }
 
     /// Decides a ledger command and carries it out as one durable step.
-    fn on_command(
+    async fn on_command(
         &mut self,
         access: Access,
         cmd: Command,
@@ -771,39 +790,28 @@ impl DocActor {
         }
         let mut version = None;
         if let Some(number) = sign {
-            let view = self.meeting.meeting.view(&self.doc().transact());
-            let readiness = trust::readiness(&view, &ledger);
-            let mut info = VersionInfo {
-                version: number,
-                signed: crate::ledger::stamp(&access, now),
-                sha256: String::new(),
-                override_reason: match &cmd {
-                    Command::SignOff { override_reason } if !readiness.complete() => {
-                        override_reason.clone()
-                    }
-                    _ => String::new(),
-                },
-                readiness,
+            let override_reason = match &cmd {
+                Command::SignOff { override_reason } => override_reason.clone(),
+                _ => String::new(),
             };
-            // The canonical form ends with the sign-off facts; its hash covers them.
-            let markdown = version_export::canonical_markdown(&view, &info);
-            info.sha256 = trust::sha256_hex(markdown.as_bytes());
-            ledger.versions.push(info.clone());
-            let state = self
-                .doc()
-                .transact()
-                .encode_state_as_update_v1(&StateVector::default());
-            let html = version_export::render_html(
-                &view,
-                &minutebook_shared::signoff::SignOff::of_version(&info, &self.name),
-            );
-            version = Some(SignedVersion {
-                info,
-                markdown,
-                state,
-                html: Some(html),
-                form: minutebook_shared::signoff::CANONICAL_FORM,
-            });
+            let stamp = crate::ledger::stamp(&access, now);
+            match self
+                .build_version(&ledger, number, stamp, override_reason)
+                .await
+            {
+                Ok(signed) => {
+                    ledger.versions.push(signed.info.clone());
+                    version = Some(signed);
+                }
+                Err(e) => {
+                    tracing::error!(doc = %self.name, error = %e, "building the signed version failed");
+                    self.emit(Effect::Refused(
+                        reply,
+                        Refusal::Unavailable(format!("could not build the signed version: {e}")),
+                    ));
+                    return;
+                }
+            }
         }
         let audit = audit::entry(
             &self.store,
@@ -833,6 +841,59 @@ impl DocActor {
         );
         self.emit(Effect::Ledger(broadcast));
         self.emit(Effect::Reply(reply, answer));
+    }
+
+    /// The signed version of the document as it stands, with the decided `ledger`: its
+    /// canonical Markdown (ending with the sign-off facts, so the hash covers them), the
+    /// hash, the whole state and the frozen HTML page.
+    ///
+    /// Rendering and hashing are proportional to the meeting's size, so they run on the
+    /// blocking pool ([`cpu::run`]); the actor awaits them, so nothing is ordered between
+    /// the decision and the write, and no async worker stalls meanwhile.
+    async fn build_version(
+        &self,
+        ledger: &Ledger,
+        number: u32,
+        signed: trust::Stamp,
+        override_reason: String,
+    ) -> Result<SignedVersion, cpu::CpuError> {
+        let (meeting, ledger, name) = (
+            self.meeting.meeting.clone(),
+            ledger.clone(),
+            self.name.clone(),
+        );
+        let doc = self.doc.clone();
+        cpu::run(move || {
+            let txn = doc.transact();
+            let view = meeting.view(&txn);
+            let readiness = trust::readiness(&view, &ledger);
+            let mut info = VersionInfo {
+                version: number,
+                signed,
+                sha256: String::new(),
+                override_reason: if readiness.complete() {
+                    String::new()
+                } else {
+                    override_reason
+                },
+                readiness,
+            };
+            let markdown = version_export::canonical_markdown(&view, &info);
+            info.sha256 = trust::sha256_hex(markdown.as_bytes());
+            let state = txn.encode_state_as_update_v1(&StateVector::default());
+            let html = version_export::render_html(
+                &view,
+                &minutebook_shared::signoff::SignOff::of_version(&info, &name),
+            );
+            SignedVersion {
+                info,
+                markdown,
+                state,
+                html: Some(html),
+                form: minutebook_shared::signoff::CANONICAL_FORM,
+            }
+        })
+        .await
     }
 
     /// An awareness message: applied to [`Presence`] (which keeps ownership, limits and

@@ -146,6 +146,21 @@ pub enum WriteOp {
     },
 }
 
+impl WriteOp {
+    /// The document this operation writes to, if it is one document's.
+    pub fn doc(&self) -> Option<&str> {
+        match self {
+            WriteOp::Append { doc, .. }
+            | WriteOp::Ledger { doc, .. }
+            | WriteOp::Compact { doc, .. } => Some(doc),
+            WriteOp::Meta(_)
+            | WriteOp::Allocate { .. }
+            | WriteOp::Audit { .. }
+            | WriteOp::Records(_) => None,
+        }
+    }
+}
+
 /// A write beside a document's updates.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Meta {
@@ -278,9 +293,10 @@ impl Store {
         let db = Arc::new(db);
         let (tx, rx) = std_mpsc::channel();
         let writer_db = db.clone();
+        let writer_faults = faults.cloned();
         let handle = std::thread::Builder::new()
             .name("redb-writer".into())
-            .spawn(move || writer_loop(&writer_db, rx))
+            .spawn(move || writer_loop(&writer_db, rx, writer_faults))
             .map_err(StoreError::new)?;
         let store = Store {
             db,
@@ -499,9 +515,27 @@ fn last_audit_seq(db: &Database) -> Result<u64, StoreError> {
     Ok(last)
 }
 
-fn writer_loop(db: &Database, rx: std_mpsc::Receiver<WriteRequest>) {
+fn writer_loop(
+    db: &Database,
+    rx: std_mpsc::Receiver<WriteRequest>,
+    faults: Option<faults::FaultSwitch>,
+) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
+        if let Some(faults) = faults.as_ref().filter(|f| f.held()) {
+            // Tests: while the writer is held, every request joins this one batch.
+            faults.took_one();
+            loop {
+                match rx.recv_timeout(std::time::Duration::from_millis(2)) {
+                    Ok(req) => {
+                        faults.took_one();
+                        batch.push(req);
+                    }
+                    Err(std_mpsc::RecvTimeoutError::Timeout) if faults.held() => {}
+                    Err(_) => break,
+                }
+            }
+        }
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
                 Ok(req) => batch.push(req),
@@ -509,7 +543,7 @@ fn writer_loop(db: &Database, rx: std_mpsc::Receiver<WriteRequest>) {
             }
         }
         let ops: Vec<&WriteOp> = batch.iter().map(|r| &r.op).collect();
-        for (req, done) in batch.iter().zip(commit_isolated(db, &ops)) {
+        for (req, done) in batch.iter().zip(commit_isolated(db, &ops, faults.as_ref())) {
             let _ = req.reply.send(done);
         }
     }
@@ -534,13 +568,17 @@ enum BatchError {
 /// a batch ends after at most `ops.len()` attempts, and an aborted transaction costs no
 /// fsync. Only a failure of the transaction itself (e.g. the fsync) fails every
 /// operation of the batch, since then none of them is durable.
-fn commit_isolated(db: &Database, ops: &[&WriteOp]) -> Vec<Completion> {
+fn commit_isolated(
+    db: &Database,
+    ops: &[&WriteOp],
+    faults: Option<&faults::FaultSwitch>,
+) -> Vec<Completion> {
     let mut results: Vec<Option<Completion>> = vec![None; ops.len()];
     // Indices of the operations still to commit.
     let mut pending: Vec<usize> = (0..ops.len()).collect();
     while !pending.is_empty() {
         let attempt: Vec<&WriteOp> = pending.iter().map(|&i| ops[i]).collect();
-        match commit_batch(db, &attempt) {
+        match commit_batch(db, &attempt, faults) {
             Ok(written) => {
                 for (&i, done) in pending.iter().zip(written) {
                     results[i] = Some(Ok(done));
@@ -568,7 +606,11 @@ fn commit_isolated(db: &Database, ops: &[&WriteOp]) -> Vec<Completion> {
 }
 
 /// Commits a batch in one durable transaction; one [`Written`] per operation, in order.
-fn commit_batch(db: &Database, batch: &[&WriteOp]) -> Result<Vec<Written>, BatchError> {
+fn commit_batch(
+    db: &Database,
+    batch: &[&WriteOp],
+    faults: Option<&faults::FaultSwitch>,
+) -> Result<Vec<Written>, BatchError> {
     let mut txn = db.begin_write().map_err(txn_err)?;
     txn.set_durability(Durability::Immediate).map_err(txn_err)?;
     let mut written = Vec::with_capacity(batch.len());
@@ -583,6 +625,15 @@ fn commit_batch(db: &Database, batch: &[&WriteOp]) -> Result<Vec<Written>, Batch
         let mut version_states = txn.open_table(VERSION_STATES).map_err(txn_err)?;
         let mut audit = txn.open_table(AUDIT).map_err(txn_err)?;
         for (k, op) in batch.iter().enumerate() {
+            if let Some(doc) = op
+                .doc()
+                .filter(|d| faults.is_some_and(|f| f.fails_document(d)))
+            {
+                return Err(BatchError::Op(
+                    k,
+                    StoreError::new(format!("injected failure of a write to {doc}")),
+                ));
+            }
             apply_op(
                 op,
                 &mut Tables {
@@ -834,7 +885,7 @@ mod tests {
         {
             let (store, writer) = Store::open(&path).unwrap();
             // Version 1 of "signed" exists.
-            let first = commit_isolated(&store.db, &[&ledger_with_version("signed", 1, 1)]);
+            let first = commit_isolated(&store.db, &[&ledger_with_version("signed", 1, 1)], None);
             assert!(matches!(first[..], [Ok(Written::Appended(1))]));
             // One batch: good writes of two other documents around a duplicate version,
             // and a good write after it.
@@ -845,7 +896,7 @@ mod tests {
                 append("a", 2),
             ];
             let refs: Vec<&WriteOp> = ops.iter().collect();
-            let results = commit_isolated(&store.db, &refs);
+            let results = commit_isolated(&store.db, &refs, None);
             assert_eq!(results.len(), 4);
             assert_eq!(results[0].as_ref().ok(), Some(&Written::Appended(1)));
             let refused = results[1]

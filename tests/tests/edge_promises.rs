@@ -2,7 +2,8 @@
 //! that keeps sending refused writes is closed with 1008, and a storage failure closes
 //! the document's connections with 1011 (injected for real: the store's disk writes start
 //! failing underneath redb) while the server stays up and nothing unsaved is
-//! acknowledged.
+//! acknowledged. A write that fails inside a group commit fails only its own document:
+//! the writes batched with it (held together for real in the store's writer) commit.
 
 use std::net::SocketAddr;
 
@@ -177,4 +178,110 @@ async fn a_storage_failure_closes_with_1011_and_acknowledges_nothing_unsaved() {
         .apply_update(Update::decode_v1(&state).expect("v1"))
         .expect("apply");
     assert_eq!(text.get_string(&doc.transact()), "saved ");
+}
+
+/// The text "text" of document `name` as stored (read through a fresh connection).
+async fn stored_text(server: &TestServer, name: &str) -> String {
+    let mut reader = server.raw(name).await;
+    reader
+        .send(&Message::Sync(SyncMessage::SyncStep1(Default::default())))
+        .await;
+    let state = loop {
+        match reader.recv().await {
+            Received::Message(Message::Sync(SyncMessage::SyncStep2(u))) => break u,
+            Received::Message(_) => continue,
+            other => panic!("no state for {name}: {other:?}"),
+        }
+    };
+    let doc = Doc::new();
+    let text = doc.get_or_insert_text("text");
+    doc.transact_mut()
+        .apply_update(Update::decode_v1(&state).expect("v1"))
+        .expect("apply");
+    let txn = doc.transact();
+    text.get_string(&txn)
+}
+
+/// Two documents' updates are committed in one batch (the writer is held until both
+/// wait), and one document's write fails: only that document's connections are closed
+/// (1011, nothing unsaved relayed); the other document's update is saved and relayed,
+/// and it keeps working.
+#[tokio::test]
+async fn a_failing_write_in_a_group_commit_fails_only_its_own_document() {
+    let faults = FaultSwitch::default();
+    let switch = faults.clone();
+    let mut server = TestServer::start_with(move |c| c.storage_faults = Some(switch)).await;
+    let mut doomed = server.raw_with("doomed", Some(SUBPROTOCOL)).await;
+    let mut doomed_watcher = server.raw_with("doomed", Some(SUBPROTOCOL)).await;
+    let mut healthy = server.raw_with("healthy", Some(SUBPROTOCOL)).await;
+    let mut healthy_watcher = server.raw_with("healthy", Some(SUBPROTOCOL)).await;
+    for (writer, watcher) in [
+        (&mut doomed, &mut doomed_watcher),
+        (&mut healthy, &mut healthy_watcher),
+    ] {
+        writer
+            .send(&Message::Sync(SyncMessage::Update(insert(1, "saved "))))
+            .await;
+        assert!(matches!(
+            next_reply(writer).await,
+            Received::Message(Message::Custom(MSG_SAVED, _))
+        ));
+        assert!(matches!(
+            next_reply(watcher).await,
+            Received::Message(Message::Sync(SyncMessage::Update(_)))
+        ));
+    }
+
+    faults.fail_document("doomed");
+    faults.hold_writer();
+    doomed
+        .send(&Message::Sync(SyncMessage::Update(insert(2, "lost "))))
+        .await;
+    healthy
+        .send(&Message::Sync(SyncMessage::Update(insert(2, "kept "))))
+        .await;
+    let deadline = std::time::Instant::now() + minutebook_tests::PATIENCE;
+    while faults.waiting() < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the two writes never reached the writer"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    faults.release_writer();
+
+    match next_reply(&mut healthy).await {
+        Received::Message(Message::Custom(MSG_SAVED, _)) => {}
+        other => panic!("the healthy document's write was not saved: {other:?}"),
+    }
+    match next_reply(&mut healthy_watcher).await {
+        Received::Message(Message::Sync(SyncMessage::Update(_))) => {}
+        other => panic!("the healthy document's write was not relayed: {other:?}"),
+    }
+    for (who, c) in [("writer", &mut doomed), ("watcher", &mut doomed_watcher)] {
+        match next_reply(c).await {
+            Received::Closed(code, reason) => {
+                assert_eq!(code, 1011, "{who}: {reason}");
+                assert!(reason.contains("storage failure"), "{who}: {reason}");
+            }
+            other => panic!("the doomed document's {who} was not closed: {other:?}"),
+        }
+    }
+    // The healthy document goes on being written.
+    healthy
+        .send(&Message::Sync(SyncMessage::Update(insert(3, "later "))))
+        .await;
+    assert!(matches!(
+        next_reply(&mut healthy).await,
+        Received::Message(Message::Custom(MSG_SAVED, _))
+    ));
+    drop((healthy, healthy_watcher, doomed, doomed_watcher));
+
+    faults.heal();
+    server.restart().await;
+    let kept = stored_text(&server, "healthy").await;
+    for part in ["saved ", "kept ", "later "] {
+        assert!(kept.contains(part), "{part:?} missing from {kept:?}");
+    }
+    assert_eq!(stored_text(&server, "doomed").await, "saved ");
 }

@@ -4,7 +4,8 @@
 //!   20,000 siblings: exports and readiness still answer, the export's depth is clamped,
 //!   and the server keeps serving;
 //! - two large imports in flight do not stop `/healthz` or a WebSocket sync on another
-//!   meeting from answering (CPU work runs off the async workers);
+//!   meeting from answering (CPU work runs off the async workers), nor does signing
+//!   one of them off (rendering and hashing the whole meeting);
 //! - an import larger than `--max-import-bytes` is refused with 413 and a clear message.
 //!
 //! No timing assertions: each step must complete within the test patience.
@@ -231,6 +232,51 @@ async fn large_imports_in_flight_do_not_stall_other_requests() {
         assert_eq!(md.status, 200);
         assert!(md.text().contains("point 39"));
     }
+
+    // Signing one of them off (rendering and hashing the whole meeting) while a client
+    // of another meeting keeps saving.
+    let chair = server.member(&names[0], "Chair", None, Role::Chair).await;
+    let sign = {
+        let chair = Client::new(server.addr(), Some(chair));
+        let path = format!("/api/meetings/{}/sign-off", names[0]);
+        tokio::spawn(async move {
+            chair
+                .post_json(
+                    &path,
+                    &json!({ "override_reason": "agreed at the meeting" }),
+                )
+                .await
+        })
+    };
+    let client = server.client(&other);
+    patiently("sync during the sign-off", client.wait_synced(PATIENCE))
+        .await
+        .expect("synced");
+    {
+        let m = Meeting::new(client.doc().clone());
+        let mut txn = m.doc().transact_mut();
+        m.insert_item(&mut txn, None, 0, "Written during the sign-off")
+            .expect("insert");
+    }
+    patiently("saving during the sign-off", client.wait_saved(PATIENCE))
+        .await
+        .expect("saved");
+    client.close().await;
+    let signed = patiently("the sign-off", sign).await.expect("task");
+    assert_eq!(signed.status, 200, "{}", signed.text());
+    assert_eq!(signed.json()["version"], 1, "{}", signed.text());
+    let md = get(
+        &server.http(),
+        &format!("/api/meetings/{}/versions/1/export.md", names[0]),
+    )
+    .await;
+    assert_eq!(md.status, 200, "{}", md.text());
+    assert!(md.text().contains("point 39"));
+    assert!(
+        md.text().contains("Signed off — version 1"),
+        "{}",
+        md.text()
+    );
 }
 
 #[tokio::test]
