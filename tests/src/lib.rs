@@ -8,6 +8,7 @@
 //! - [`browser`] drives headless Chromium through chromedriver.
 
 pub mod browser;
+pub mod hostile;
 pub mod http;
 pub mod raw;
 

@@ -151,24 +151,3 @@ impl RawClient {
         }
     }
 }
-
-/// A Yjs v1 update of one item (client 987654, under a new root type `evil`) whose
-/// content is an `Any` array nested `depth` deep: about 2 bytes per level. yrs decodes it
-/// recursively, so a few thousand levels overflow a thread's stack.
-pub fn nested_any_update(depth: usize) -> Vec<u8> {
-    let mut out = vec![1, 1]; // one client group holding one struct
-    let mut client = 987_654u64;
-    while client >= 0x80 {
-        out.push((client as u8) | 0x80);
-        client >>= 7;
-    }
-    out.push(client as u8);
-    out.extend_from_slice(&[0, 8, 1, 4]); // clock 0; `Any` content, parent by name (4 bytes)
-    out.extend_from_slice(b"evil");
-    out.push(1); // one value
-    for _ in 0..depth {
-        out.extend_from_slice(&[117, 1]); // an array of one
-    }
-    out.extend_from_slice(&[126, 0]); // null; an empty delete set
-    out
-}

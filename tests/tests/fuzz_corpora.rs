@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use minutebook_shared::meeting::{export, import, Meeting};
 use minutebook_shared::protocol::{self, Message, SyncMessage};
 use minutebook_shared::signoff::{self, SignOff};
-use minutebook_tests::raw::nested_any_update;
+use minutebook_tests::hostile::nested_any_update;
 use yrs::{Doc, ReadTxn, Text, Transact};
 
 type Check = fn(&[u8]);

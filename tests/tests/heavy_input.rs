@@ -14,13 +14,13 @@ use std::time::Duration;
 
 use minutebook_shared::meeting::{Meeting, MAX_ITEM_DEPTH};
 use minutebook_shared::protocol::{self, Message, SyncMessage, MSG_SAVED, SUBPROTOCOL};
-use minutebook_shared::schema::{self, common};
 use minutebook_shared::trust::Role;
+use minutebook_tests::hostile::{items_update, large_legacy};
 use minutebook_tests::http::{Client, Response};
 use minutebook_tests::raw::{RawClient, Received};
 use minutebook_tests::{TestServer, PATIENCE};
 use serde_json::json;
-use yrs::{Doc, Map, MapPrelim, TextPrelim, Transact};
+use yrs::Transact;
 
 /// Waits for `f` at most the test patience.
 async fn patiently<T>(what: &str, f: impl std::future::Future<Output = T>) -> T {
@@ -39,40 +39,6 @@ async fn create_meeting(server: &TestServer, title: &str) -> String {
         .await;
     assert_eq!(r.status, 201, "{}", r.text());
     r.json()["name"].as_str().expect("name").to_string()
-}
-
-/// One update that writes items as raw fields, as any client could: a chain of `deep`
-/// items (each the only sub-item of the one before) or `wide` top-level siblings.
-fn items_update(client: u64, deep: usize, wide: usize) -> Vec<u8> {
-    let doc = Doc::with_client_id(client);
-    let items = doc.get_or_insert_map(schema::ITEMS);
-    let mut txn = doc.transact_mut();
-    for i in 0..deep {
-        let parent = if i == 0 {
-            String::new()
-        } else {
-            format!("chain-{:05}", i - 1)
-        };
-        let m = items.insert(&mut txn, format!("chain-{i:05}"), MapPrelim::default());
-        m.insert(&mut txn, schema::item::PARENT, parent);
-        m.insert(&mut txn, common::ORDER, "V");
-        m.insert(
-            &mut txn,
-            schema::item::TITLE,
-            TextPrelim::new(format!("Level {}", i + 1)),
-        );
-    }
-    for i in 0..wide {
-        let m = items.insert(&mut txn, format!("wide-{i:05}"), MapPrelim::default());
-        m.insert(&mut txn, schema::item::PARENT, "");
-        m.insert(&mut txn, common::ORDER, format!("W{i:05}"));
-        m.insert(
-            &mut txn,
-            schema::item::TITLE,
-            TextPrelim::new(format!("Wide {i}")),
-        );
-    }
-    txn.encode_update_v1()
 }
 
 /// Sends `update` as a raw sync update and waits for the server's saved acknowledgement.
@@ -157,29 +123,6 @@ async fn a_deep_chain_and_a_wide_list_of_items_are_served_clamped() {
     let health = get(&server.anonymous(), "/healthz").await;
     assert_eq!(health.status, 200);
     assert_eq!(health.json()["status"], "ok");
-}
-
-/// Legacy minutes of about `bytes` bytes shaped like the published ones (the demo's
-/// header and register, numbered items, long plain-text paragraphs, actions).
-fn large_legacy(bytes: usize) -> String {
-    let demo = minutebook_server::demo::DEMO_MINUTES;
-    let mut out: String = demo.lines().take(19).map(|l| format!("{l}\n")).collect();
-    let mut k = 0;
-    while out.len() < bytes {
-        k += 1;
-        out.push_str(&format!(
-            "{k}.\t<p>Holding to account – topic {k}</p> <p><u>Data and trends</u></p> \
-             <p>The PCC asked whether the force understand the drivers. The DCC responded \
-             that the numbers are small.</p>\t\n\n"
-        ));
-        for line in 0..40 {
-            out.push_str(&format!(
-                "the PCC asked about point {line} and the DCC said that the force are working with partners on it\n"
-            ));
-        }
-        out.push_str("\nACTION: JI to circulate the report by 1 March.\n\n");
-    }
-    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,21 +8,12 @@ use std::time::Duration;
 
 use minutebook_server::ServerConfig;
 use minutebook_shared::trust::Role;
+use minutebook_tests::hostile::connect_from;
 use minutebook_tests::{invite, invite_token, TestServer, PATIENCE};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpSocket, TcpStream};
+use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
-
-/// A TCP connection to `server` from the loopback address `from` (127.0.0.0/8 all
-/// reach the machine, so each is a different client address).
-async fn connect_from(server: SocketAddr, from: [u8; 4]) -> TcpStream {
-    let socket = TcpSocket::new_v4().expect("socket");
-    socket
-        .bind(SocketAddr::from((from, 0)))
-        .expect("bind a loopback source address");
-    socket.connect(server).await.expect("connect")
-}
 
 /// Status, lower-cased headers and body of one `Connection: close` request.
 struct Answer {
@@ -86,7 +77,14 @@ async fn ask(
 }
 
 async fn healthz_from(server: SocketAddr, from: [u8; 4]) -> Answer {
-    ask(connect_from(server, from).await, "GET", "/healthz", &[], "").await
+    ask(
+        connect_from(server, from).await.expect("connect"),
+        "GET",
+        "/healthz",
+        &[],
+        "",
+    )
+    .await
 }
 
 /// Waits until the server closes `stream` (a read returns end of file or an error).
@@ -236,7 +234,11 @@ async fn the_global_cap_answers_503() {
     let addr = server.addr();
     let mut held = Vec::new();
     for last in 1..=3u8 {
-        held.push(connect_from(addr, [127, 0, 0, last]).await);
+        held.push(
+            connect_from(addr, [127, 0, 0, last])
+                .await
+                .expect("connect"),
+        );
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
     let refused = healthz_from(addr, [127, 0, 0, 9]).await;
@@ -258,7 +260,7 @@ async fn sign_in_as(
 ) -> Answer {
     let body = serde_json::json!({ "invite": invite }).to_string();
     ask(
-        connect_from(server, peer).await,
+        connect_from(server, peer).await.expect("connect"),
         "POST",
         "/api/session",
         &[("X-Forwarded-For", forwarded_for)],
@@ -416,7 +418,7 @@ async fn every_response_carries_the_security_headers() {
     let server = TestServer::start_with(|c| c.max_connections_per_address = 3).await;
     let addr = server.addr();
     let page = ask(
-        connect_from(addr, [127, 0, 0, 1]).await,
+        connect_from(addr, [127, 0, 0, 1]).await.expect("connect"),
         "GET",
         "/",
         &[],
@@ -441,7 +443,7 @@ async fn every_response_carries_the_security_headers() {
         "/api/meetings/x/export.md",
     ] {
         let answer = ask(
-            connect_from(addr, [127, 0, 0, 1]).await,
+            connect_from(addr, [127, 0, 0, 1]).await.expect("connect"),
             "GET",
             path,
             &[],

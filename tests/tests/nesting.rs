@@ -7,7 +7,8 @@
 use minutebook_shared::client::SyncClient;
 use minutebook_shared::protocol::{Message, SyncMessage, MSG_REJECTED, SUBPROTOCOL};
 use minutebook_shared::trust::Role;
-use minutebook_tests::raw::{nested_any_update, RawClient, Received};
+use minutebook_tests::hostile::{nested_any_update, nested_maps_created_and_deleted};
+use minutebook_tests::raw::{RawClient, Received};
 use minutebook_tests::{TestServer, PATIENCE};
 use serde_json::json;
 use yrs::updates::decoder::Decode;
@@ -188,39 +189,6 @@ async fn a_read_only_sync_step_2_is_judged_without_decoding() {
     everyone_else_is_fine(&server, &meeting, &editor).await;
 }
 
-/// One update that creates 20,000 nested maps and deletes them: yrs deletes (and
-/// garbage-collects) nested types recursively, which overflowed the stack at this depth.
-fn nested_maps_created_and_deleted(levels: usize) -> Vec<u8> {
-    use yrs::{Map, MapPrelim, MapRef};
-    let doc = yrs::Doc::with_client_id(31_337);
-    let root = doc.get_or_insert_map("evil-maps");
-    {
-        let mut txn = doc.transact_mut();
-        let mut cur: MapRef = root.insert(&mut txn, "k", MapPrelim::default());
-        for _ in 1..levels {
-            cur = cur.insert(&mut txn, "k", MapPrelim::default());
-        }
-    }
-    let chain = doc
-        .transact()
-        .encode_state_as_update_v1(&yrs::StateVector::default());
-    let len = doc
-        .transact()
-        .state_vector()
-        .get(&yrs::block::ClientID::new(31_337));
-    // A delete-only update for every clock of the chain, written by hand (deleting it
-    // here would overflow this test's own stack).
-    let mut deletion = vec![0, 1];
-    for mut v in [31_337u64, 1, 0, u64::from(len)] {
-        while v >= 0x80 {
-            deletion.push((v as u8) | 0x80);
-            v >>= 7;
-        }
-        deletion.push(v as u8);
-    }
-    yrs::merge_updates_v1([chain, deletion]).expect("merges")
-}
-
 #[tokio::test]
 async fn an_editor_nesting_types_20000_deep_is_closed_alone() {
     let server = TestServer::start().await;
@@ -233,4 +201,35 @@ async fn an_editor_nesting_types_20000_deep_is_closed_alone() {
     let reason = expect_closed_1007(&mut evil).await;
     assert!(reason.contains("deeper than 64"), "{reason}");
     everyone_else_is_fine(&server, &meeting, &editor).await;
+}
+
+/// Found by fuzzing: an update whose structs and deletions depend on changes nobody sent,
+/// in a form yrs keeps pending but cannot encode again, made every later encoding of
+/// the document panic — every join, compaction and sign-off, and again after a restart,
+/// since it was stored. It is refused (1007), not stored, and the meeting goes on.
+#[tokio::test]
+async fn an_update_depending_on_changes_nobody_sent_is_refused() {
+    let mut server = TestServer::start().await;
+    let (meeting, editor) = meeting_with_text(&server).await;
+    let pending: Vec<u8> = vec![
+        1, 2, 73, 224, 70, 1, 1, 2, 77, 28, 224, 0, 2, 70, 1, 0, 1, 0, 0, 2, 77, 1, 0, 2, 1, 1, 0,
+        2,
+    ];
+    let mut evil = server.raw(&meeting).await;
+    evil.send(&Message::Sync(SyncMessage::Update(pending)))
+        .await;
+    let reason = expect_closed_1007(&mut evil).await;
+    assert!(reason.contains("depends on changes"), "{reason}");
+    everyone_else_is_fine(&server, &meeting, &editor).await;
+    // Nothing of it was stored: after a restart the meeting loads and serves as before.
+    drop(editor);
+    server.restart().await;
+    let newcomer = server.client(&meeting);
+    let t = newcomer.doc().get_or_insert_text("nesting-test");
+    newcomer
+        .wait_doc("the meeting loads after a restart", PATIENCE, |d| {
+            t.get_string(&d.transact()) == "kept and more"
+        })
+        .await
+        .expect("stored state intact");
 }

@@ -11,8 +11,9 @@
 use std::collections::HashMap;
 
 use futures_util::SinkExt;
-use minutebook_shared::protocol::{self, AwarenessUpdate, Message, SyncMessage};
+use minutebook_shared::protocol::{self, Message, SyncMessage};
 use minutebook_shared::trust::Role;
+use minutebook_tests::hostile::awareness_ids;
 use minutebook_tests::raw::{awareness, RawClient, Received};
 use minutebook_tests::TestServer;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
@@ -109,21 +110,6 @@ fn json(entry: &AwarenessUpdateEntry) -> serde_json::Value {
     serde_json::from_str(&entry.json).expect("relayed states are JSON")
 }
 
-fn many(ids: std::ops::Range<u64>) -> Message {
-    let clients = ids
-        .map(|id| {
-            (
-                ClientID::new(id),
-                AwarenessUpdateEntry {
-                    clock: 1,
-                    json: "{}".into(),
-                },
-            )
-        })
-        .collect();
-    Message::Awareness(AwarenessUpdate { clients })
-}
-
 /// Sends without caring whether the server has closed the connection meanwhile.
 async fn send_blind(c: &mut RawClient, msg: &Message) {
     let _ =
@@ -155,7 +141,7 @@ async fn an_awareness_flood_closes_only_the_flooding_connection() {
 
     // 100,000 client ids in one message.
     let mut eve = room.join(&room.eve).await;
-    send_blind(&mut eve, &many(1_000_000..1_100_000)).await;
+    send_blind(&mut eve, &awareness_ids(1_000_000..1_100_000)).await;
     let (code, reason) = eve.expect_close().await;
     assert_eq!(code, 1008, "{reason}");
     assert!(reason.contains("client states"), "{reason}");
@@ -164,7 +150,7 @@ async fn an_awareness_flood_closes_only_the_flooding_connection() {
     // 100,000 client ids in many messages.
     let mut eve = room.join(&room.eve).await;
     for start in (2_000_000..2_100_000).step_by(100) {
-        send_blind(&mut eve, &many(start..start + 100)).await;
+        send_blind(&mut eve, &awareness_ids(start..start + 100)).await;
     }
     let (code, reason) = eve.expect_close().await;
     assert_eq!(code, 1008, "{reason}");

@@ -21,6 +21,7 @@ use yrs::branch::{Branch, BranchPtr};
 use yrs::types::text::YChange;
 use yrs::types::TypeRef;
 use yrs::updates::decoder::Decode;
+use yrs::updates::encoder::Encode;
 use yrs::{
     Array, ArrayRef, Doc, IdSet, Map, MapRef, Out, ReadTxn, Text, TextRef, Transact, Update, ID,
 };
@@ -41,6 +42,8 @@ pub enum UpdateError {
     Panicked(#[from] Panicked),
     #[error("it nests shared types deeper than {MAX_NESTING} levels")]
     TypesTooDeep,
+    #[error("it depends on changes this server does not have, in a form that cannot be stored")]
+    MissingDependencies,
 }
 
 impl UpdateError {
@@ -48,7 +51,10 @@ impl UpdateError {
     /// part-way, or it was applied before being found too deep), so it must be rebuilt
     /// from disk.
     pub fn poisoned(&self) -> bool {
-        matches!(self, UpdateError::Panicked(_) | UpdateError::TypesTooDeep)
+        matches!(
+            self,
+            UpdateError::Panicked(_) | UpdateError::TypesTooDeep | UpdateError::MissingDependencies
+        )
     }
 }
 
@@ -91,27 +97,25 @@ fn deletes_something_new(doc: &Doc, scanned: &Scanned) -> bool {
 ///
 /// An update that creates shared types is checked once applied: if the document's types
 /// now nest deeper than [`MAX_NESTING`], it is refused with
-/// [`UpdateError::TypesTooDeep`] (and the caller rebuilds the document from disk). With
+/// [`UpdateError::TypesTooDeep`] (and the caller rebuilds the document from disk); so is
+/// an update that leaves pending content yrs cannot encode again
+/// ([`UpdateError::MissingDependencies`], see [`pending_encodes`]). With
 /// the pre-scan bounding chains inside one update, yrs's recursive delete and garbage
 /// collection never go deeper than twice the limit.
 pub fn apply(doc: &Doc, raw: &[u8]) -> Result<bool, UpdateError> {
     let scanned = prescan::scan_update_v1(raw)?;
     let changed = guard::contain(|| {
         let update = Update::decode_v1(raw).map_err(|e| UpdateError::Decode(e.to_string()))?;
-        let update_sv = update.state_vector();
         let carries_deletes = !update.delete_set().is_empty();
         let mut txn = doc.transact_mut();
         txn.apply_update(update)
             .map_err(|e| UpdateError::Apply(e.to_string()))?;
-        let after = txn.after_state();
-        // Content stashed as pending (missing its predecessors) must be stored too.
-        let pending = update_sv
-            .iter()
-            .any(|(client, clock)| *clock > after.get(client));
+        if has_pending(&txn) && !pending_encodes(&txn) {
+            return Err(UpdateError::MissingDependencies);
+        }
         Ok::<bool, UpdateError>(
-            txn.before_state() != after
+            txn.before_state() != txn.after_state()
                 || !txn.delete_set().is_empty()
-                || pending
                 || carries_deletes,
         )
     })??;
@@ -119,6 +123,36 @@ pub fn apply(doc: &Doc, raw: &[u8]) -> Result<bool, UpdateError> {
         return Err(UpdateError::TypesTooDeep);
     }
     Ok(changed)
+}
+
+/// Whether the document holds content yrs could not integrate yet (structs or deletions
+/// waiting for changes it has not seen). A y-websocket client can cause this honestly:
+/// an edit typed while it reconnects goes out before its sync step 2 with the offline
+/// edits it builds on.
+fn has_pending<T: ReadTxn>(txn: &T) -> bool {
+    txn.store().pending_update().is_some() || txn.store().pending_ds().is_some()
+}
+
+/// Whether the document's pending content encodes and merges again, as yrs does each
+/// time it encodes the document. Crafted pending content can break that (yrs 0.28's
+/// merge panics on it, found by fuzzing), and then every later join, compaction and
+/// sign-off would fail; an update that leaves such content is refused and the document
+/// rebuilt from disk. The cost is proportional to the pending content only.
+fn pending_encodes<T: ReadTxn>(txn: &T) -> bool {
+    guard::contain(|| {
+        let mut parts = Vec::new();
+        if let Some(pending) = txn.store().pending_update() {
+            parts.push(pending.update.encode_v1());
+        }
+        if let Some(deletes) = txn.store().pending_ds() {
+            // An update holding no structs (0 client groups), then the delete set.
+            let mut part = vec![0];
+            part.extend(deletes.encode_v1());
+            parts.push(part);
+        }
+        yrs::merge_updates_v1(parts).is_ok()
+    })
+    .unwrap_or(false)
 }
 
 /// How deep the document's live shared types nest below its root types (a type in a
@@ -244,6 +278,50 @@ mod tests {
         let err = deepen(&source, &target, 1).expect_err("one level too deep");
         assert!(matches!(err, UpdateError::TypesTooDeep), "{err}");
         assert!(err.poisoned(), "the caller rebuilds the document");
+    }
+
+    /// Found by fuzzing (`sync_message`): structs of client 73 from clock 9,056 on, under
+    /// a parent nobody has, and deletions of unknown clients. yrs keeps them pending and
+    /// then panics encoding the document; the update is refused instead.
+    const PENDING_CRASH: [u8; 28] = [
+        1, 2, 73, 224, 70, 1, 1, 2, 77, 28, 224, 0, 2, 70, 1, 0, 1, 0, 0, 2, 77, 1, 0, 2, 1, 1, 0,
+        2,
+    ];
+
+    #[test]
+    fn pending_content_that_cannot_be_encoded_again_is_refused() {
+        let doc = Doc::new();
+        let err = apply(&doc, &PENDING_CRASH).expect_err("refused");
+        assert!(matches!(err, UpdateError::MissingDependencies), "{err}");
+        assert!(err.poisoned(), "the caller rebuilds the document");
+    }
+
+    #[test]
+    fn honest_pending_content_is_kept_until_what_it_builds_on_arrives() {
+        let source = Doc::with_client_id(5);
+        let text = source.get_or_insert_text("t");
+        text.insert(&mut source.transact_mut(), 0, "first");
+        let first = source
+            .transact()
+            .encode_state_as_update_v1(&yrs::StateVector::default());
+        let sv = source.transact().state_vector();
+        text.insert(&mut source.transact_mut(), 5, " second");
+        text.remove_range(&mut source.transact_mut(), 0, 1);
+        let second = source.transact().encode_diff_v1(&sv);
+        // The second change arrives first (an edit typed while reconnecting).
+        let target = Doc::new();
+        assert!(apply(&target, &second).expect("kept"), "it must be stored");
+        assert!(has_pending(&target.transact()));
+        let _ = target
+            .transact()
+            .encode_state_as_update_v1(&yrs::StateVector::default());
+        assert!(apply(&target, &first).expect("applies"));
+        assert!(!has_pending(&target.transact()));
+        let t = target.get_or_insert_text("t");
+        assert_eq!(
+            yrs::GetString::get_string(&t, &target.transact()),
+            "irst second"
+        );
     }
 
     #[test]

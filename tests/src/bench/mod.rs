@@ -1,6 +1,7 @@
 //! The benchmark suite behind the `bench` binary: each module is one benchmark or one
 //! piece of support; this module runs them with repeats and prints the results.
 
+pub mod attack;
 pub mod b4;
 pub mod cold;
 pub mod disk;

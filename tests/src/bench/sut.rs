@@ -89,6 +89,22 @@ impl Sut {
         Self::start_with_web(kind, bins, data_dir, work_dir, None).await
     }
 
+    /// Starts `minutebook serve` with every limit at its default (the benchmarks lift
+    /// the connection caps, since all their clients share one address): for the attack
+    /// run.
+    pub async fn start_hardened(bins: &Bins, data_dir: &Path, work_dir: &Path) -> Result<Sut> {
+        Self::start_with(
+            Kind::Minutebook,
+            bins,
+            data_dir,
+            work_dir,
+            None,
+            None,
+            false,
+        )
+        .await
+    }
+
     /// [`Sut::start`], serving the web client from `web_dir` (default: a placeholder page).
     pub async fn start_with_web(
         kind: Kind,
@@ -97,7 +113,7 @@ impl Sut {
         work_dir: &Path,
         web_dir: Option<&Path>,
     ) -> Result<Sut> {
-        Self::start_with(kind, bins, data_dir, work_dir, web_dir, None).await
+        Self::start_with(kind, bins, data_dir, work_dir, web_dir, None, true).await
     }
 
     /// Starts the server again on a `data_dir` it has used before, keeping the
@@ -110,11 +126,12 @@ impl Sut {
         work_dir: &Path,
         token: Option<String>,
     ) -> Result<Sut> {
-        Self::start_with(kind, bins, data_dir, work_dir, None, token).await
+        Self::start_with(kind, bins, data_dir, work_dir, None, token, true).await
     }
 
     /// Starts a server; for minutebook without a `token`, sets up the administrator
-    /// through the setup link it prints (a fresh data dir).
+    /// through the setup link it prints (a fresh data dir). `lift_caps` lifts the
+    /// connection caps.
     async fn start_with(
         kind: Kind,
         bins: &Bins,
@@ -122,6 +139,7 @@ impl Sut {
         work_dir: &Path,
         web_dir: Option<&Path>,
         token: Option<String>,
+        lift_caps: bool,
     ) -> Result<Sut> {
         let log = work_dir.join("server.log");
         let log_file = std::fs::OpenOptions::new()
@@ -147,11 +165,13 @@ impl Sut {
                 cmd.args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
                     .arg(data_dir)
                     .arg("--web-dir")
-                    .arg(web_dir)
+                    .arg(web_dir);
+                if lift_caps {
                     // Every benchmark client comes from 127.0.0.1: lift the per-address
                     // cap (the global one is fitted under the open-file limit anyway).
-                    .args(["--max-connections", "1000000"])
-                    .args(["--max-connections-per-address", "1000000"]);
+                    cmd.args(["--max-connections", "1000000"])
+                        .args(["--max-connections-per-address", "1000000"]);
+                }
                 cmd
             }
             Kind::Relay | Kind::RelayNagle => {

@@ -95,6 +95,10 @@ enum Command {
         #[arg(long)]
         web_dir: Option<PathBuf>,
     },
+    /// The attacks of RELIABILITY.md, each a bounded loop against the release server
+    /// with default limits, while a victim on another meeting keeps saving edits: what
+    /// the server answered, its memory, the store's size and the victim's latency.
+    Attack,
     /// Fan-out, B4 stream and cold load with default parameters, then a markdown summary on stdout.
     All {
         /// Runs per target for fanout and b4-stream.
@@ -172,6 +176,11 @@ fn main() -> Result<()> {
                     &[Mode::Unload, Mode::Restart, Mode::Warm],
                 )
                 .await?);
+            }
+            Command::Attack => {
+                let work = tempfile::tempdir()?;
+                let (rows, after, probs) = bench::attack::run(&bins, work.path()).await?;
+                add((bench::attack::report(&rows, &after), probs));
             }
             Command::RelayServe { .. } => unreachable!("handled above"),
         }
