@@ -61,7 +61,7 @@ const OBSERVER_KEY: &str = "minutebook/sync";
 
 /// WebSocket close code of a policy violation: the server closed the connection because
 /// the caller's access was revoked (or changed).
-pub const CLOSE_POLICY: u16 = 1008;
+pub const CLOSE_POLICY: u16 = minutebook_shared::protocol::close::code::POLICY_VIOLATION;
 
 /// What the provider tells the page beyond the save state.
 #[derive(Clone, Debug, PartialEq)]

@@ -17,9 +17,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use clap::ValueEnum;
 use minutebook_server::auth::Auth;
-use minutebook_server::doc::CompactionPolicy;
+use minutebook_server::docs::actor::CompactionPolicy;
+use minutebook_server::docs::registry::Registry;
 use minutebook_server::meetings::{self, ExportFormat, ImportFormat};
-use minutebook_server::registry::Registry;
 use minutebook_server::store::{Store, WriterThread};
 use minutebook_server::DB_FILE;
 use minutebook_shared::signoff::{self, SignOff, Superseded, Verdict, VerifyAnswer};
@@ -223,7 +223,7 @@ async fn read_store(data_dir: &Path, facts: &SignOff, html: bool) -> anyhow::Res
                 Some(_) => store.ledger(&meeting)?.versions,
                 None => Vec::new(),
             };
-            Ok(minutebook_server::version_export::verify_answer(
+            Ok(minutebook_server::docs::version_export::verify_answer(
                 &meeting,
                 v.as_ref(),
                 html,

@@ -7,18 +7,18 @@ use std::time::Duration;
 
 use minutebook_shared::protocol::DEFAULT_MAX_MESSAGE_BYTES;
 
-use crate::audit::RefusalPolicy;
-use crate::connection::ConnectionLimits;
-use crate::doc::CompactionPolicy;
+use crate::docs::actor::CompactionPolicy;
 use crate::http::accept::EdgeLimits;
 use crate::http::client_addr::ProxyNet;
 use crate::http::sign_in_limit::SignInPolicy;
+use crate::http::ws::ConnectionLimits;
+use crate::store::audit::RefusalPolicy;
 use crate::store::faults::FaultSwitch;
 
 /// Default of `--max-import-bytes`: 2 MiB (published minutes are tens of kilobytes).
 pub const DEFAULT_MAX_IMPORT_BYTES: usize = 2 << 20;
+use crate::docs::ledger::{LedgerBudget, DEFAULT_LEDGER_MAX_BYTES, DEFAULT_LEDGER_MAX_ENTRIES};
 use crate::docs::presence::AwarenessLimits;
-use crate::ledger::{LedgerBudget, DEFAULT_LEDGER_MAX_BYTES, DEFAULT_LEDGER_MAX_ENTRIES};
 
 /// Settings of `minutebook serve`.
 #[derive(Debug, Clone, clap::Args)]

@@ -2,8 +2,8 @@
 //! `shared/fixtures/assurance-meeting-2022-01.txt` as meeting [`DEMO_NAME`], so a newcomer
 //! sees real minutes at once. A store holding any document is left alone.
 
+use crate::docs::registry::Registry;
 use crate::meetings::{self, ImportFormat, MeetingError};
-use crate::registry::Registry;
 use crate::store::StoreError;
 
 /// Name of the demo meeting.

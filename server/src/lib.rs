@@ -1,54 +1,32 @@
-//! Minutebook's sync server.
+//! Minutebook's sync server, in one downward stack of rooms (each imports only the rooms
+//! below it):
 //!
-//! Layout, from the outside in:
-//! - [`http`]: axum routes — `/healthz`, the WebSocket endpoint `/ws/{doc}`, static files;
-//!   its accept loop with connection caps and timeouts, client addresses, the sign-in
-//!   rate limit and the security headers;
-//! - [`api`] and [`meetings`]: the meetings API (list, create, import, export), also used
-//!   by the command line; [`catalog`]: catalog entries and reference inputs;
-//! - [`demo`]: the demo meeting loaded into an empty store (`serve --demo`);
-//! - [`auth`], [`access`] and [`session_api`]: identity (server secret, setup and
-//!   invitation links, sessions) and per-meeting access, checked before every upgrade and
-//!   request; [`audit`]: the audit log;
-//! - [`ledger`] and [`ledger_api`]: confirmations, corrections, sign-off, signed versions;
-//!   [`action_log`]: the actions of a whole series;
-//! - [`connection`]: one WebSocket connection (decode, limits, keepalive, close reasons);
-//! - [`outbox`]: a connection's bounded outbound queue (slow clients are disconnected);
-//! - [`registry`] and [`doc`]: one actor task per loaded document; [`docs`]: the
-//!   pre-scan and application of untrusted updates, [`docs::presence`]: awareness
-//!   states (ownership, verified names, limits); [`records`]: the catalog entry and
-//!   action references each meeting's actor keeps;
-//! - [`store`]: redb storage with group commit, update log + snapshots (and
-//!   [`store::faults`], storage fault injection for tests);
-//! - [`guard`]: containment of panics raised by untrusted bytes; [`docs::cpu`]: CPU-heavy
-//!   work (imports, exports, diffs) off the async workers;
-//! - [`config`]: flags and environment variables.
+//! - [`http`]: the transport. The router (`/healthz`, the WebSocket endpoint, the API
+//!   under `/api`, the web client's files), its accept loop with connection caps and
+//!   timeouts, client addresses, the sign-in rate limit, security headers, per-meeting
+//!   access and the cross-site check; one file per group of handlers; [`http::ws`] runs
+//!   one WebSocket connection.
+//! - [`meetings`]: the use cases shared by the API, the command line and [`demo`] (list,
+//!   create, import, read, export).
+//! - [`docs`]: one actor task per loaded document ([`docs::actor`]), found or started by
+//!   [`docs::registry`] and spoken to through [`docs::messages`]; beside it the rules it
+//!   applies: untrusted updates ([`docs::updates`], [`docs::guard`]), presence, the
+//!   ledger, side records, signed-version rendering, CPU work off the async workers.
+//! - [`auth`]: identity (server secret, setup and invitation links, sessions) and the
+//!   live sessions whose connections close when they end.
+//! - [`store`]: redb with group commit (the only room that touches redb), the audit log
+//!   and the meeting catalog's stored entries.
+//! - [`config`]: flags and environment variables, handed down from the top.
 //!
 //! [`start`] runs a server on a listener; [`RunningServer::shutdown`] stops it gracefully.
 
-pub mod access;
-pub mod action_log;
-pub mod api;
-pub mod audit;
 pub mod auth;
-pub mod catalog;
 pub mod config;
-pub mod connection;
 pub mod demo;
-pub mod doc;
 pub mod docs;
-pub mod guard;
 pub mod http;
-pub mod ledger;
-pub mod ledger_api;
 pub mod meetings;
-pub mod origin;
-pub mod outbox;
-pub mod records;
-pub mod registry;
-pub mod session_api;
 pub mod store;
-pub mod version_export;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -58,6 +36,9 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub use config::ServerConfig;
+
+use docs::registry;
+use store::audit;
 
 /// Name of the database file inside the data directory.
 pub const DB_FILE: &str = "minutebook.redb";

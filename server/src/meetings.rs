@@ -1,4 +1,4 @@
-//! Meeting operations shared by the HTTP API ([`crate::api`]), the command line and the
+//! Meeting operations shared by the HTTP API ([`crate::http::meetings_api`]), the command line and the
 //! demo loader: list, create (empty or from the previous meeting of a series), import,
 //! read and export.
 //!
@@ -26,10 +26,10 @@ use serde::Serialize;
 use yrs::updates::decoder::Decode;
 use yrs::{Doc, ReadTxn, StateVector, Transact};
 
-use crate::catalog;
 use crate::docs::cpu::{self, CpuError};
+use crate::docs::registry::{ApplyError, Registry};
 use crate::docs::updates::build_doc;
-use crate::registry::{ApplyError, Registry};
+use crate::store::catalog;
 use crate::store::StoreError;
 
 /// Why a meeting operation failed; each maps to one HTTP status.
@@ -226,13 +226,15 @@ pub async fn export(
     let rendered = cpu::run(move || {
         if let Some(v) = signed {
             return match format {
-                ExportFormat::Markdown => crate::version_export::markdown(&name, &v),
-                ExportFormat::Html => crate::version_export::html(&name, &v).unwrap_or_else(|| {
-                    crate::version_export::render_html(
-                        &view,
-                        &crate::version_export::facts(&name, &v),
-                    )
-                }),
+                ExportFormat::Markdown => crate::docs::version_export::markdown(&name, &v),
+                ExportFormat::Html => {
+                    crate::docs::version_export::html(&name, &v).unwrap_or_else(|| {
+                        crate::docs::version_export::render_html(
+                            &view,
+                            &crate::docs::version_export::facts(&name, &v),
+                        )
+                    })
+                }
             };
         }
         let status = signoff::draft_status(&ledger);

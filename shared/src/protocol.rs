@@ -15,6 +15,8 @@
 //! Such connections also receive the meeting's ledger: the whole [`MSG_LEDGER`] once on
 //! join, then one [`MSG_LEDGER_CHANGE`] per change, and refusals ([`MSG_REJECTED`]).
 
+pub mod close;
+
 use yrs::encoding::read::{Cursor, Read};
 use yrs::encoding::write::Write;
 pub use yrs::sync::{Awareness, AwarenessUpdate, Message, SyncMessage};

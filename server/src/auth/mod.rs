@@ -30,7 +30,7 @@ use axum::http::HeaderMap;
 use minutebook_shared::trust::{Grant, InviteInfo, Role, SessionInfo};
 use serde::de::DeserializeOwned;
 
-use crate::audit::{self, now_ms};
+use crate::store::audit::{self, now_ms};
 use crate::store::{Record, Store, StoreError, WriteOp};
 use live::LiveSessions;
 use records::{
@@ -489,7 +489,7 @@ impl Auth {
         if let Some(old) = &replaced {
             self.live.end(
                 old,
-                crate::outbox::code::SERVICE_RESTART,
+                minutebook_shared::protocol::close::code::SERVICE_RESTART,
                 "your session was renewed; reconnecting",
             );
         }
@@ -626,8 +626,11 @@ impl Auth {
                     key: hash.clone(),
                 }]))
                 .await?;
-            self.live
-                .end(hash, crate::outbox::code::POLICY_VIOLATION, "signed out");
+            self.live.end(
+                hash,
+                minutebook_shared::protocol::close::code::POLICY_VIOLATION,
+                "signed out",
+            );
         }
         Ok(())
     }

@@ -6,7 +6,7 @@
 //! blocking thread and holds a permit of a small semaphore while it runs, so a flood of
 //! imports or exports queues for a permit (awaiting, costing nothing) instead of filling
 //! the blocking pool that storage reads also use. A panic in the work is contained
-//! ([`crate::guard`]) and reported as an error of that request only.
+//! ([`crate::docs::guard`]) and reported as an error of that request only.
 
 use std::sync::{Arc, OnceLock};
 
@@ -56,7 +56,7 @@ where
         .map_err(|_| CpuError::Cancelled)?;
     let joined = tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        crate::guard::contain(work)
+        crate::docs::guard::contain(work)
     })
     .await;
     match joined {

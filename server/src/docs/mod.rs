@@ -1,15 +1,27 @@
-//! Document-level building blocks used by the document actor ([`crate::doc`]) and the
-//! use cases beside it:
+//! Documents: one actor task per loaded meeting, and the rules it applies.
 //!
-//! - [`updates`]: deciding on and applying untrusted Yjs updates (pre-scan first, then
-//!   yrs inside panic containment), and rebuilding a document from storage;
-//! - [`presence`]: the meeting's awareness states (each client id bound to its session,
-//!   the verified name stamped on every relayed state, per-connection limits);
-//! - [`cpu`]: CPU-heavy work (imports, export rendering, version diffs and hashes) off
-//!   the async workers, with bounded concurrency.
-//!
-//! Issue M5 moves the actor and the registry here too.
+//! - [`registry`] finds or starts a document's actor and removes it once finished;
+//! - [`messages`]: what an actor is told and answers (its whole interface);
+//! - [`actor`] orders one meeting's messages: applies updates, gates every outgoing
+//!   frame behind durability, keeps presence and the ledger;
+//! - [`updates`] and [`guard`]: deciding on and applying untrusted Yjs updates (pre-scan
+//!   first, then yrs inside panic containment), and rebuilding a document from storage;
+//! - [`presence`]: awareness states (each client id bound to its session, the verified
+//!   name stamped on every relayed state, per-connection limits);
+//! - [`ledger`]: confirmations, corrections, sign-off decisions;
+//!   [`version_export`]: a signed version's canonical Markdown and frozen HTML;
+//! - [`side_records`]: the catalog entry and action references an actor keeps;
+//! - [`outbox`]: a connection's bounded outbound queue;
+//! - [`cpu`]: CPU-heavy work (imports, exports, diffs, signing) off the async workers.
 
+pub mod actor;
 pub mod cpu;
+pub mod guard;
+pub mod ledger;
+pub mod messages;
+pub mod outbox;
 pub mod presence;
+pub mod registry;
+pub mod side_records;
 pub mod updates;
+pub mod version_export;

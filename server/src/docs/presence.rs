@@ -30,10 +30,8 @@ use minutebook_shared::protocol::AwarenessUpdate;
 use yrs::block::ClientID;
 use yrs::sync::awareness::AwarenessUpdateEntry;
 
-use crate::outbox::{code, CloseReason};
-
-/// Identifies one WebSocket connection (see [`crate::doc::ConnId`]).
-pub type ConnId = u64;
+use crate::docs::outbox::ConnId;
+use minutebook_shared::protocol::close::{code, CloseReason};
 
 const NULL: &str = "null";
 

@@ -26,7 +26,7 @@ use yrs::{
     Array, ArrayRef, Doc, IdSet, Map, MapRef, Out, ReadTxn, Text, TextRef, Transact, Update, ID,
 };
 
-use crate::guard::{self, Panicked};
+use crate::docs::guard::{self, Panicked};
 use crate::store::StoredDoc;
 
 /// Why an update could not be applied (the connection is closed with 1007).
@@ -99,7 +99,7 @@ fn deletes_something_new(doc: &Doc, scanned: &Scanned) -> bool {
 /// now nest deeper than [`MAX_NESTING`], it is refused with
 /// [`UpdateError::TypesTooDeep`] (and the caller rebuilds the document from disk); so is
 /// an update that leaves pending content yrs cannot encode again
-/// ([`UpdateError::MissingDependencies`], see [`pending_encodes`]). With
+/// ([`UpdateError::MissingDependencies`], see `pending_encodes`). With
 /// the pre-scan bounding chains inside one update, yrs's recursive delete and garbage
 /// collection never go deeper than twice the limit.
 pub fn apply(doc: &Doc, raw: &[u8]) -> Result<bool, UpdateError> {

@@ -11,7 +11,7 @@
 //!   kept-alive connection) is closed after `keepalive_timeout` without a byte; once a
 //!   request head has started, it must be complete within `header_timeout`; a client
 //!   that stops reading a response is dropped after `keepalive_timeout` without
-//!   progress. Upgraded WebSockets have their own keepalive (see [`crate::connection`]).
+//!   progress. Upgraded WebSockets have their own keepalive (see [`crate::http::ws`]).
 //! - **Client address.** Each request carries its [`ClientAddr`] (see
 //!   [`super::client_addr`]) and the security headers are added to each response
 //!   ([`super::headers`]).

@@ -183,7 +183,7 @@ pub async fn limit(State(state): State<AppState>, request: Request, next: Next) 
     };
     if let Some(refused) = audit {
         tracing::warn!(%client, refused, "sign-in attempts refused by the rate limit");
-        let entry = crate::audit::entry(
+        let entry = crate::store::audit::entry(
             state.auth.store(),
             "",
             "anonymous",
@@ -193,7 +193,7 @@ pub async fn limit(State(state): State<AppState>, request: Request, next: Next) 
                 "sign-in refused: too many attempts from {client} ({refused} refused since the last such entry)"
             ),
         );
-        crate::audit::record(state.auth.store(), vec![entry]).await;
+        crate::store::audit::record(state.auth.store(), vec![entry]).await;
     }
     let seconds = retry_after.as_secs();
     let mut response = (

@@ -1,7 +1,7 @@
 //! Ledger endpoints: confirmations, correction proposals and decisions, sign-off,
 //! reopening, signed versions (list, export, diff), the audit log and verification.
 //! See `server/API.md`. Every change goes through the meeting's document actor
-//! ([`crate::registry::Registry::command`]), which decides it and makes it durable.
+//! ([`crate::docs::registry::Registry::command`]), which decides it and makes it durable.
 
 use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
@@ -15,14 +15,14 @@ use minutebook_shared::signoff;
 use minutebook_shared::trust::{Ledger, Readiness, VersionInfo};
 use serde::Deserialize;
 
-use crate::access::{read_store, require, ApiError};
 use crate::auth::Caller;
-use crate::doc::CommandOk;
+use crate::docs::ledger::{Command, Refusal};
+use crate::docs::messages::CommandOk;
+use crate::docs::version_export;
+use crate::http::access::{read_store, require, ApiError};
+use crate::http::session_api::body;
 use crate::http::AppState;
-use crate::ledger::{Command, Refusal};
-use crate::session_api::body;
 use crate::store::SignedVersion;
-use crate::version_export;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -347,7 +347,7 @@ async fn audit_log(
 ) -> Result<Response, ApiError> {
     let access = require(&state, &caller, &name, "read the audit log").await?;
     if !access.audits() {
-        crate::access::refuse(
+        crate::http::access::refuse(
             &state,
             &caller,
             &name,
@@ -363,7 +363,7 @@ async fn audit_log(
     let entries = read_store(&state, move |store| store.audit(Some(&key))).await?;
     if query.format.as_deref() == Some("csv") {
         return Ok(download(
-            crate::audit::csv(&entries),
+            crate::store::audit::csv(&entries),
             "text/csv; charset=utf-8",
             format!("{name}-audit.csv"),
         ));
@@ -378,11 +378,11 @@ async fn global_audit_log(
     caller: Caller,
     Query(query): Query<AuditQuery>,
 ) -> Result<Response, ApiError> {
-    crate::access::require_admin(&state, &caller, "", "read the whole audit log").await?;
+    crate::http::access::require_admin(&state, &caller, "", "read the whole audit log").await?;
     let entries = read_store(&state, |store| store.audit(None)).await?;
     if query.format.as_deref() == Some("csv") {
         return Ok(download(
-            crate::audit::csv(&entries),
+            crate::store::audit::csv(&entries),
             "text/csv; charset=utf-8",
             "minutebook-audit.csv".into(),
         ));

@@ -68,7 +68,7 @@ pub async fn refuse_cross_site(
     let path = request.uri().path().chars().take(300).collect::<String>();
     let meeting = meeting_of(&path);
     tracing::warn!(%origin, %path, "refused a cross-site request");
-    crate::access::refuse(
+    crate::http::access::refuse(
         &state,
         &caller,
         meeting,

@@ -1,8 +1,9 @@
-//! The document actor: one task owns each loaded document.
+//! The document actor: one task owns each loaded document, and orders its messages
+//! ([`crate::docs::messages`]).
 //!
 //! The actor is the only code that touches its `yrs::Doc`, so there is no lock on the
 //! hot path. For every update a connection sends it:
-//! 1. applies it once (inside [`guard::contain`]: a panic discards the update and the
+//! 1. applies it once (inside [`crate::docs::guard::contain`]: a panic discards the update and the
 //!    document is rebuilt from disk);
 //! 2. submits it to the [`Store`] for group commit;
 //! 3. only once it is durable, relays it to the other connections and acknowledges it
@@ -16,7 +17,7 @@
 //! When the last connection leaves and every write is durable, the actor compacts its
 //! log if needed, unregisters itself and exits; its state is already on disk.
 //!
-//! The actor also keeps the meeting's side records ([`crate::records`]): after each
+//! The actor also keeps the meeting's side records ([`crate::docs::side_records`]): after each
 //! applied update it reads the header summary (four fields) and, when it changed, writes
 //! the catalog entry in the same transaction as the update. When the action map grows it
 //! looks for actions without a reference, reserves the next numbers of the meeting's
@@ -33,7 +34,7 @@
 //! other update that would change the document is refused *before* it is applied
 //! ([`protocol::MSG_REJECTED`] to the sender, an audit entry, and a 1008 close after
 //! repeated attempts). The actor owns the meeting's [`Ledger`]: ledger commands
-//! ([`ToDoc::Command`]) are decided by [`crate::ledger::decide`] against the live
+//! ([`ToDoc::Command`]) are decided by [`crate::docs::ledger::decide`] against the live
 //! document, written (with a signed version, when signing) in the document's ordered
 //! write stream, and once durable sent to every `minutebook.v1` connection as what
 //! changed ([`protocol::MSG_LEDGER_CHANGE`]); a joining connection gets the whole ledger
@@ -53,101 +54,26 @@ use yrs::{Doc, ReadTxn, StateVector, Transact, TransactionMut};
 use minutebook_shared::protocol::Rejected;
 use minutebook_shared::trust::{self, Ledger, VersionInfo};
 
-use crate::audit::{self, Refusals};
 use crate::auth::Access;
 use crate::docs::cpu;
+use crate::docs::ledger::{Command, Decision, LedgerBudget, Refusal};
+use crate::docs::messages::{CommandOk, ConnId, Incoming, JoinError, ToDoc};
+use crate::docs::outbox::Outbox;
 use crate::docs::presence::{AwarenessLimits, Presence, RateLimit, Speaker};
+use crate::docs::side_records::{Allocation, MeetingState, SideWrites};
 use crate::docs::updates::{self, build_doc};
-use crate::ledger::{Command, Decision, LedgerBudget, Refusal};
-use crate::outbox::{code, CloseReason, Outbox};
-use crate::records::{Allocation, MeetingState, SideWrites};
-use crate::registry::Registry;
+use crate::docs::version_export;
+use crate::store::audit::{self, Refusals};
 use crate::store::{
     Completion, Record, SignedVersion, Store, StoreError, StoredDoc, WriteOp, Written,
 };
-use crate::version_export;
+use minutebook_shared::protocol::close::{code, CloseReason};
 
 /// Refused writes after which a connection is closed (1008).
 const MAX_REJECTIONS: u32 = 16;
 
 /// The connection id of changes made by the server itself (no connection has it).
 const SERVER: ConnId = 0;
-
-/// Identifies one WebSocket connection for the lifetime of the process.
-pub type ConnId = u64;
-
-/// A message from a connection, decoded off the actor and checked for its type.
-pub enum Incoming {
-    SyncStep1(StateVector),
-    /// SyncStep2 or Update: a v1 update (not yet decoded: yrs's `Update` is not `Send`),
-    /// counted for "saved" acknowledgements.
-    Update(Vec<u8>),
-    Awareness(AwarenessUpdate),
-    QueryAwareness,
-}
-
-/// Messages to a document actor.
-pub enum ToDoc {
-    Join {
-        conn: ConnId,
-        outbox: Outbox,
-        acks: bool,
-        access: Access,
-        /// This connection's awareness limits.
-        awareness: AwarenessLimits,
-        joined: oneshot::Sender<Result<(), JoinError>>,
-    },
-    /// A ledger command from the HTTP API; answered once durable.
-    Command {
-        access: Access,
-        cmd: Command,
-        budget: LedgerBudget,
-        reply: oneshot::Sender<Result<CommandOk, Refusal>>,
-    },
-    /// The current ledger and readiness (once durable).
-    Ledger {
-        reply: oneshot::Sender<(Ledger, trust::Readiness)>,
-    },
-    /// Close every connection that joined through invitation `invite`.
-    Disconnect {
-        invite: u64,
-        code: u16,
-        reason: String,
-    },
-    Incoming {
-        conn: ConnId,
-        msg: Incoming,
-    },
-    Leave {
-        conn: ConnId,
-    },
-    /// Apply a v1 update from the server itself (API, import, demo); `done` answers once
-    /// it is durable (and relayed to every connection).
-    Apply {
-        update: Vec<u8>,
-        done: oneshot::Sender<Result<(), String>>,
-    },
-    /// The document's whole state as a v1 update, answered once everything in it is durable.
-    Read {
-        state: oneshot::Sender<Vec<u8>>,
-    },
-}
-
-/// What an accepted ledger command produced.
-#[derive(Debug, Clone)]
-pub enum CommandOk {
-    Ledger(Ledger),
-    Version(VersionInfo),
-}
-
-/// Why a connection could not join a document.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum JoinError {
-    #[error("document could not be loaded: {0}")]
-    Load(#[from] StoreError),
-    #[error("document is being unloaded; try again")]
-    Busy,
-}
 
 /// When the actor folds its update log into a snapshot.
 #[derive(Debug, Clone)]
@@ -233,21 +159,20 @@ pub(crate) struct DocActor {
 }
 
 impl DocActor {
-    /// Loads the document from the store and runs the actor until it unloads.
+    /// Loads the document from the store and runs the actor until it unloads: it then
+    /// closes its mailbox (so the registry starts a fresh actor for anyone who comes
+    /// later) and returns; the registry removes its entry.
     pub(crate) async fn run(
         name: Arc<str>,
         store: Store,
         policy: CompactionPolicy,
         mut rx: mpsc::Receiver<ToDoc>,
-        registry: Registry,
-        generation: u64,
+        refusals: Refusals,
     ) {
-        let refusals = registry.refusals().clone();
         let mut actor = match Self::load(name.clone(), store, policy, refusals).await {
             Ok(actor) => actor,
             Err(e) => {
                 tracing::error!(doc = %name, error = %e, "loading document failed");
-                registry.unregister(&name, generation);
                 rx.close();
                 while let Ok(msg) = rx.try_recv() {
                     if let ToDoc::Join { joined, .. } = msg {
@@ -271,7 +196,6 @@ impl DocActor {
                 if actor.maybe_compact(actor.policy.unload_log_entries) {
                     continue; // wait for the compaction to be durable first
                 }
-                registry.unregister(&actor.name, generation);
                 rx.close();
                 // Joins that raced with the unload get no answer; their senders retry and
                 // load a fresh actor from disk, which already holds everything.
@@ -763,8 +687,14 @@ impl DocActor {
         }
         let now = audit::now_ms();
         let view = self.meeting.meeting.view(&self.doc().transact());
-        let decision = match crate::ledger::decide(&self.ledger, &view, &access, &cmd, now, &budget)
-        {
+        let decision = match crate::docs::ledger::decide(
+            &self.ledger,
+            &view,
+            &access,
+            &cmd,
+            now,
+            &budget,
+        ) {
             Ok(decision) => decision,
             Err(refusal) => {
                 tracing::warn!(doc = %self.name, actor = %access.name, event = cmd.event(), %refusal, "command refused");
@@ -794,7 +724,7 @@ impl DocActor {
                 Command::SignOff { override_reason } => override_reason.clone(),
                 _ => String::new(),
             };
-            let stamp = crate::ledger::stamp(&access, now);
+            let stamp = crate::docs::ledger::stamp(&access, now);
             match self
                 .build_version(&ledger, number, stamp, override_reason)
                 .await

@@ -9,12 +9,13 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::task::TaskTracker;
 
-use crate::audit::{RefusalPolicy, Refusals};
 use crate::auth::Access;
-use crate::doc::{CommandOk, CompactionPolicy, ConnId, DocActor, Incoming, JoinError, ToDoc};
+use crate::docs::actor::{CompactionPolicy, DocActor};
+use crate::docs::ledger::{Command, LedgerBudget, Refusal};
+use crate::docs::messages::{CommandOk, ConnId, Incoming, JoinError, ToDoc};
+use crate::docs::outbox::Outbox;
 use crate::docs::presence::AwarenessLimits;
-use crate::ledger::{Command, LedgerBudget, Refusal};
-use crate::outbox::Outbox;
+use crate::store::audit::{RefusalPolicy, Refusals};
 use crate::store::Store;
 use minutebook_shared::trust::{Ledger, Readiness};
 
@@ -270,19 +271,24 @@ impl Registry {
                 tx: tx.clone(),
             },
         );
-        self.0.actors.spawn(DocActor::run(
-            name,
+        let run = DocActor::run(
+            name.clone(),
             self.0.store.clone(),
             self.0.policy.clone(),
             rx,
-            self.clone(),
-            generation,
-        ));
+            self.0.refusals.clone(),
+        );
+        let registry = self.clone();
+        self.0.actors.spawn(async move {
+            run.await;
+            registry.unregister(&name, generation);
+        });
         tx
     }
 
-    /// Called by an actor as it unloads (only removes its own entry).
-    pub(crate) fn unregister(&self, name: &str, generation: u64) {
+    /// Removes a finished actor's entry (only its own: a fresh actor may have replaced
+    /// it since it closed its mailbox).
+    fn unregister(&self, name: &str, generation: u64) {
         let mut docs = self.0.docs.lock().unwrap_or_else(|p| p.into_inner());
         if docs.get(name).is_some_and(|e| e.generation == generation) {
             docs.remove(name);

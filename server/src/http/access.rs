@@ -7,9 +7,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use crate::audit;
 use crate::auth::{Access, AuthError, Caller};
 use crate::http::AppState;
+use crate::store::audit;
 use crate::store::{Store, StoreError};
 
 /// An API error: a status and a message (`{"error": ...}`), plus optional extra fields.

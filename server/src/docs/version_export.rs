@@ -94,7 +94,7 @@ pub fn html(name: &str, v: &SignedVersion) -> Option<String> {
         return Some(html.clone());
     }
     let doc = Doc::new();
-    let decoded = crate::guard::contain(|| {
+    let decoded = crate::docs::guard::contain(|| {
         let update = Update::decode_v1(&v.state).map_err(|e| e.to_string())?;
         doc.transact_mut()
             .apply_update(update)

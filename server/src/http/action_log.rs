@@ -16,11 +16,11 @@ use axum::{Json, Router};
 use minutebook_shared::trust::{AuditEntry, Stamp};
 use serde::Serialize;
 
-use crate::access::{read_store, require, ApiError};
 use crate::auth::Caller;
-use crate::catalog;
+use crate::http::access::{read_store, require, ApiError};
 use crate::http::AppState;
 use crate::meetings;
+use crate::store::catalog;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/api/meetings/{name}/series-actions", get(series_actions))

@@ -8,16 +8,18 @@
 //! `Durability::Immediate` transaction (group commit), so throughput is not capped by
 //! fsync latency. A request's completion is reported only after its transaction is
 //! durable. A request that fails (e.g. a version that already exists) fails alone: the
-//! batch is committed again without it ([`commit_isolated`]), so the documents batched
+//! batch is committed again without it (`commit_isolated`), so the documents batched
 //! with it are not affected. Compaction writes the snapshot and deletes the log entries it covers in one
 //! transaction, so there is no moment at which an update exists nowhere on disk.
 //!
 //! Two small tables sit beside the documents and are written in the same transactions:
-//! the **meeting catalog** (document → header summary, see [`crate::catalog`]), written
+//! the **meeting catalog** (document → header summary, see [`crate::store::catalog`]), written
 //! with the update that changed a header, and the per-(series, year) **action reference
 //! counters**, advanced only here, on the single writer, so no two documents of a series
 //! can be given the same number.
 
+pub mod audit;
+pub mod catalog;
 pub mod faults;
 
 use std::path::Path;
@@ -30,7 +32,7 @@ use tokio::sync::mpsc;
 
 use minutebook_shared::trust::{AuditEntry, Ledger, VersionInfo};
 
-use crate::catalog::CatalogEntry;
+use crate::store::catalog::CatalogEntry;
 
 /// Update log: (document, sequence number) → one v1 update.
 const UPDATES: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("updates");
@@ -199,7 +201,7 @@ pub struct SignedVersion {
     #[serde(skip)]
     pub state: Vec<u8>,
     /// The HTML export, sign-off footer included, frozen at sign-off (`None` for
-    /// versions signed before it was kept: see [`crate::version_export::html`]).
+    /// versions signed before it was kept: see [`crate::docs::version_export::html`]).
     #[serde(default)]
     pub html: Option<String>,
     /// The canonical form of `markdown` (`minutebook_shared::signoff::CANONICAL_FORM`);

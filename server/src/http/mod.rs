@@ -1,5 +1,5 @@
 //! The HTTP surface: `/healthz`, the WebSocket endpoint `/ws/{doc}`, the meetings API
-//! under `/api` ([`crate::api`]) and the web client's static files. Every path that
+//! under `/api` ([`crate::http::meetings_api`]) and the web client's static files. Every path that
 //! names a meeting is checked by [`names`] before anything else runs.
 //!
 //! Around the router: [`accept`] (the accept loop: connection caps and timeouts),
@@ -7,12 +7,19 @@
 //! [`headers`] (security headers on every response) and [`fd_limit`].
 
 pub mod accept;
+pub mod access;
+pub mod action_log;
 pub mod caps;
 pub mod client_addr;
 pub mod fd_limit;
 pub mod headers;
+pub mod ledger_api;
+pub mod meetings_api;
 pub mod names;
+pub mod origin;
+pub mod session_api;
 pub mod sign_in_limit;
+pub mod ws;
 
 use std::sync::Arc;
 
@@ -28,8 +35,8 @@ use tokio_util::task::TaskTracker;
 use tower_http::services::{ServeDir, ServeFile};
 
 use crate::auth::Auth;
-use crate::connection::{self, ConnectionLimits};
-use crate::registry::Registry;
+use crate::docs::registry::Registry;
+use ws::ConnectionLimits;
 
 /// What every request handler can reach.
 #[derive(Clone)]
@@ -45,7 +52,7 @@ pub struct AppState {
     /// Largest imported file, in bytes (`--max-import-bytes`).
     pub max_import_bytes: usize,
     /// Aggregates repeated refusals for the audit log.
-    pub refusals: crate::audit::Refusals,
+    pub refusals: crate::store::audit::Refusals,
 }
 
 /// Builds the router; `web_dir` holds the built web client (index.html + wasm).
@@ -55,17 +62,17 @@ pub fn router(state: AppState, web_dir: &std::path::Path) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/ws/{doc}", get(websocket))
-        .merge(crate::session_api::routes())
-        .merge(crate::ledger_api::routes())
-        .merge(crate::action_log::routes())
-        .merge(crate::api::routes(
+        .merge(crate::http::session_api::routes())
+        .merge(crate::http::ledger_api::routes())
+        .merge(crate::http::action_log::routes())
+        .merge(crate::http::meetings_api::routes(
             state.limits.max_message_bytes,
             state.max_import_bytes,
         ))
         .fallback_service(statics)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            crate::origin::refuse_cross_site,
+            crate::http::origin::refuse_cross_site,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -108,7 +115,7 @@ async fn websocket(
         }
     };
     if !caller.signed_in() {
-        crate::access::refuse(
+        crate::http::access::refuse(
             &state,
             &caller,
             &doc,
@@ -122,7 +129,7 @@ async fn websocket(
             .into_response();
     }
     let Some(access) = caller.access(&doc) else {
-        crate::access::refuse(
+        crate::http::access::refuse(
             &state,
             &caller,
             &doc,
@@ -146,7 +153,7 @@ async fn websocket(
                 .protocol()
                 .is_some_and(|p| p.as_bytes() == SUBPROTOCOL.as_bytes());
             let tracker = state.connections.clone();
-            tracker.track_future(connection::serve(
+            tracker.track_future(ws::serve(
                 socket,
                 doc,
                 acks,

@@ -11,10 +11,10 @@ use minutebook_shared::protocol::valid_doc_name;
 use minutebook_shared::trust::{InviteInfo, Role, SessionInfo};
 use serde::Deserialize;
 
-use crate::access::{require_admin, ApiError};
 use crate::auth::{self, Caller};
+use crate::http::access::{require_admin, ApiError};
 use crate::http::AppState;
-use crate::outbox::code;
+use minutebook_shared::protocol::close::code;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -132,9 +132,9 @@ async fn sign_in(
                 None => crate::auth::Caller::default(),
             };
             let detail = format!("sign-in refused: {e}");
-            crate::access::refuse(&state, &who, "", &detail).await;
+            crate::http::access::refuse(&state, &who, "", &detail).await;
             if let Some(m) = meeting {
-                crate::access::refuse(&state, &who, &m, &detail).await;
+                crate::http::access::refuse(&state, &who, &m, &detail).await;
             }
             Err(e.into())
         }

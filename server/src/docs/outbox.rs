@@ -10,55 +10,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
+use minutebook_shared::protocol::close::{code, CloseReason};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-/// WebSocket close codes used by the server.
-pub mod code {
-    /// Normal closure.
-    pub const NORMAL: u16 = 1000;
-    /// The server is going away (shutdown, idle timeout).
-    pub const GOING_AWAY: u16 = 1001;
-    /// The peer violated the protocol (malformed frame, unknown message type).
-    pub const PROTOCOL_ERROR: u16 = 1002;
-    /// The peer sent a data type we do not accept (text frames).
-    pub const UNSUPPORTED_DATA: u16 = 1003;
-    /// The message content was invalid (an update the CRDT rejected).
-    pub const INVALID_PAYLOAD: u16 = 1007;
-    /// Policy violation: access revoked, or too many refused writes. Do not reconnect.
-    pub const POLICY_VIOLATION: u16 = 1008;
-    /// The message was larger than the configured limit.
-    pub const MESSAGE_TOO_BIG: u16 = 1009;
-    /// The server hit an internal error (storage failure).
-    pub const INTERNAL_ERROR: u16 = 1011;
-    /// The server restarts the connection (e.g. the user's role changed): reconnect.
-    pub const SERVICE_RESTART: u16 = 1012;
-    /// The client could not keep up; it should reconnect (and resync) later.
-    pub const TRY_AGAIN_LATER: u16 = 1013;
-}
-
-/// Why a connection was closed: a WebSocket close code and a human-readable reason.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CloseReason {
-    pub code: u16,
-    pub reason: String,
-}
-
-impl CloseReason {
-    pub fn new(code: u16, reason: impl Into<String>) -> Self {
-        let mut reason = reason.into();
-        // A close frame's reason must fit in 123 bytes.
-        if reason.len() > 123 {
-            let mut cut = 120;
-            while !reason.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            reason.truncate(cut);
-            reason.push('…');
-        }
-        CloseReason { code, reason }
-    }
-}
+/// Identifies one WebSocket connection for the lifetime of the process.
+pub type ConnId = u64;
 
 struct Shared {
     queued_bytes: AtomicUsize,

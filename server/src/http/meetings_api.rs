@@ -20,8 +20,8 @@ use axum::routing::{any, get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use crate::access::{require, require_admin, ApiError};
 use crate::auth::Caller;
+use crate::http::access::{require, require_admin, ApiError};
 use crate::http::AppState;
 use crate::meetings::{self, ExportFormat, ImportFormat, MeetingError};
 

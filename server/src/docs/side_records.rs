@@ -1,7 +1,7 @@
-//! A meeting document's side records, kept by its actor ([`crate::doc`]): the catalog
+//! A meeting document's side records, kept by its actor ([`crate::docs::actor`]): the catalog
 //! entry (header summary) and the action references.
 //!
-//! After each update the actor asks [`MeetingState::side_writes`] what to write beside
+//! After each update the actor asks `MeetingState::side_writes` what to write beside
 //! it: the catalog entry when the header summary (four fields of one root map) changed,
 //! counter bumps past the references the meeting holds, and — when the action map grew and
 //! some live action has no reference — a reservation of the next numbers of the meeting's
@@ -16,7 +16,7 @@ use minutebook_shared::meeting::Meeting;
 use minutebook_shared::schema;
 use yrs::{Any, Doc, Map, MapRef, Out, Transact};
 
-use crate::catalog::{self, CatalogEntry};
+use crate::store::catalog::{self, CatalogEntry};
 use crate::store::{Meta, WriteOp};
 
 /// Actions waiting for reference numbers reserved by one [`WriteOp::Allocate`].

@@ -1,5 +1,5 @@
 //! One WebSocket connection: reads frames, decodes them off the actor, forwards them to
-//! the document actor, and writes the actor's frames from the bounded [`Outbox`].
+//! the document actor, and writes the actor's frames from the bounded [`crate::docs::outbox::Outbox`].
 //!
 //! Whatever a client sends, only its own connection is affected: a malformed frame, an
 //! unknown message type, a text frame, an update yrs rejects or an oversized message
@@ -10,14 +10,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::doc::Incoming;
+use crate::docs::guard;
+use crate::docs::messages::Incoming;
+use crate::docs::outbox::{self, OutboxReceiver};
 use crate::docs::presence::AwarenessLimits;
-use crate::guard;
-use crate::outbox::{self, code, CloseReason, OutboxReceiver};
-use crate::registry::{DocHandle, Registry};
+use crate::docs::registry::{DocHandle, Registry};
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
+use minutebook_shared::protocol::close::{code, CloseReason};
 use minutebook_shared::protocol::{self, Message, SyncMessage};
 use tokio_util::sync::CancellationToken;
 

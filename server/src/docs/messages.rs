@@ -1,0 +1,89 @@
+//! The messages a document actor receives ([`ToDoc`]) and answers with, and the
+//! connection ids they carry: the actor's whole interface, so connections, the HTTP API
+//! and the registry depend on this file, not on the actor.
+
+use tokio::sync::oneshot;
+use yrs::StateVector;
+
+use minutebook_shared::protocol::AwarenessUpdate;
+use minutebook_shared::trust::{self, Ledger, VersionInfo};
+
+use crate::auth::Access;
+use crate::docs::ledger::{Command, LedgerBudget, Refusal};
+pub use crate::docs::outbox::ConnId;
+use crate::docs::outbox::Outbox;
+use crate::docs::presence::AwarenessLimits;
+use crate::store::StoreError;
+
+/// A message from a connection, decoded off the actor and checked for its type.
+pub enum Incoming {
+    SyncStep1(StateVector),
+    /// SyncStep2 or Update: a v1 update (not yet decoded: yrs's `Update` is not `Send`),
+    /// counted for "saved" acknowledgements.
+    Update(Vec<u8>),
+    Awareness(AwarenessUpdate),
+    QueryAwareness,
+}
+
+/// Messages to a document actor.
+pub enum ToDoc {
+    Join {
+        conn: ConnId,
+        outbox: Outbox,
+        acks: bool,
+        access: Access,
+        /// This connection's awareness limits.
+        awareness: AwarenessLimits,
+        joined: oneshot::Sender<Result<(), JoinError>>,
+    },
+    /// A ledger command from the HTTP API; answered once durable.
+    Command {
+        access: Access,
+        cmd: Command,
+        budget: LedgerBudget,
+        reply: oneshot::Sender<Result<CommandOk, Refusal>>,
+    },
+    /// The current ledger and readiness (once durable).
+    Ledger {
+        reply: oneshot::Sender<(Ledger, trust::Readiness)>,
+    },
+    /// Close every connection that joined through invitation `invite`.
+    Disconnect {
+        invite: u64,
+        code: u16,
+        reason: String,
+    },
+    Incoming {
+        conn: ConnId,
+        msg: Incoming,
+    },
+    Leave {
+        conn: ConnId,
+    },
+    /// Apply a v1 update from the server itself (API, import, demo); `done` answers once
+    /// it is durable (and relayed to every connection).
+    Apply {
+        update: Vec<u8>,
+        done: oneshot::Sender<Result<(), String>>,
+    },
+    /// The document's whole state as a v1 update, answered once everything in it is durable.
+    Read {
+        state: oneshot::Sender<Vec<u8>>,
+    },
+}
+
+/// What an accepted ledger command produced.
+#[derive(Debug, Clone)]
+pub enum CommandOk {
+    Ledger(Ledger),
+    Version(VersionInfo),
+}
+
+/// Why a connection could not join a document.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum JoinError {
+    #[error("document could not be loaded: {0}")]
+    Load(#[from] StoreError),
+    #[error("document is being unloaded; try again")]
+    Busy,
+}
