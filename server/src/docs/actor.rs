@@ -10,7 +10,7 @@
 //!    to the sender ("saved").
 //!
 //! Every outgoing frame that reveals document state is *gated* behind the store's
-//! progress, so nothing a client sees can be lost by a crash. Awareness (presence) is
+//! progress ([`crate::docs::gate`]), so nothing a client sees can be lost by a crash. Awareness (presence) is
 //! ephemeral and goes out at once; [`crate::docs::presence`] keeps it (each client id
 //! bound to its session, the verified name stamped on every state, per-connection limits).
 //!
@@ -40,7 +40,7 @@
 //! changed ([`protocol::MSG_LEDGER_CHANGE`]); a joining connection gets the whole ledger
 //! once ([`protocol::MSG_LEDGER`]).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -56,6 +56,7 @@ use minutebook_shared::trust::{self, Ledger, VersionInfo};
 
 use crate::auth::Access;
 use crate::docs::cpu;
+use crate::docs::gate::Gate;
 use crate::docs::ledger::{Command, Decision, LedgerBudget, Refusal};
 use crate::docs::messages::{CommandOk, ConnId, Incoming, JoinError, ToDoc};
 use crate::docs::outbox::Outbox;
@@ -137,11 +138,8 @@ pub(crate) struct DocActor {
     /// Awareness states (ephemeral; never stored).
     presence: Presence,
     peers: HashMap<ConnId, Peer>,
-    /// Highest sequence number submitted to the store.
-    submitted: u64,
-    /// Highest sequence number known durable (the store completes in order).
-    durable: u64,
-    gated: VecDeque<(u64, Effect)>,
+    /// Holds every state-revealing effect until the write covering it is durable.
+    gate: Gate<Effect>,
     log_entries: usize,
     log_bytes: usize,
     snapshot_bytes: usize,
@@ -234,9 +232,7 @@ impl DocActor {
             doc,
             presence: Presence::default(),
             peers: HashMap::new(),
-            submitted: last,
-            durable: last,
-            gated: VecDeque::new(),
+            gate: Gate::new(last),
             compacting: false,
             failed: false,
             written_tx,
@@ -265,9 +261,7 @@ impl DocActor {
 
     fn ready_to_unload(&self) -> bool {
         self.failed
-            || (self.durable >= self.submitted
-                && !self.compacting
-                && self.meeting.allocations.is_empty())
+            || (self.gate.settled() && !self.compacting && self.meeting.allocations.is_empty())
     }
 
     async fn handle(&mut self, msg: ToDoc) {
@@ -409,8 +403,7 @@ impl DocActor {
     /// relays it to every connection but `from` once durable, and starts any reference
     /// allocation it calls for.
     fn append(&mut self, raw: Vec<u8>, from: ConnId) {
-        self.submitted += 1;
-        let seq = self.submitted;
+        let seq = self.gate.submit();
         self.log_entries += 1;
         self.log_bytes += raw.len();
         let relay = frame(&Message::Sync(SyncMessage::Update(raw.clone())));
@@ -651,10 +644,10 @@ impl DocActor {
     /// Stores audit entries in the document's ordered write stream, so what is emitted
     /// after them is released only once they are durable.
     fn audit_ordered(&mut self, entry: trust::AuditEntry) {
-        self.submitted += 1;
+        let seq = self.gate.submit();
         self.store.submit(
             WriteOp::Audit {
-                seq: self.submitted,
+                seq,
                 entries: vec![entry],
             },
             self.written_tx.clone(),
@@ -753,7 +746,7 @@ impl DocActor {
         );
         let change = self.ledger.change_to(&ledger);
         self.ledger = ledger.clone();
-        self.submitted += 1;
+        let seq = self.gate.submit();
         let answer = match &version {
             Some(v) => CommandOk::Version(v.info.clone()),
             None => CommandOk::Ledger(ledger.clone()),
@@ -762,7 +755,7 @@ impl DocActor {
         self.store.submit(
             WriteOp::Ledger {
                 doc: self.name.clone(),
-                seq: self.submitted,
+                seq,
                 ledger: Box::new(ledger),
                 version: version.map(Box::new),
                 audit: vec![audit],
@@ -873,10 +866,8 @@ impl DocActor {
 
     /// Sends a state-revealing effect now, or queues it until the store catches up.
     fn emit(&mut self, effect: Effect) {
-        if self.durable >= self.submitted {
+        if let Some(effect) = self.gate.pass(effect) {
             self.perform(effect);
-        } else {
-            self.gated.push_back((self.submitted, effect));
         }
     }
 
@@ -957,9 +948,12 @@ impl DocActor {
     }
 
     fn on_written(&mut self, done: Completion) {
-        match done {
-            Ok(Written::Appended(seq)) => self.durable = self.durable.max(seq),
-            Ok(Written::Compacted(_)) => self.compacting = false,
+        let released = match done {
+            Ok(Written::Appended(seq)) => self.gate.durable_up_to(seq),
+            Ok(Written::Compacted(_)) => {
+                self.compacting = false;
+                return;
+            }
             Ok(Written::Meta) => return,
             Ok(Written::Allocated { first, count }) => {
                 self.on_allocated(first, count);
@@ -969,7 +963,7 @@ impl DocActor {
                 tracing::error!(doc = %self.name, error = %e, "storage failed; disconnecting everyone");
                 self.failed = true;
                 self.compacting = false;
-                self.gated.clear();
+                self.gate.fail();
                 self.meeting.allocations.clear();
                 self.meeting.pending.clear();
                 let conns: Vec<ConnId> = self.peers.keys().copied().collect();
@@ -981,17 +975,7 @@ impl DocActor {
                 }
                 return;
             }
-        }
-        let ready = self
-            .gated
-            .iter()
-            .take_while(|(gate, _)| *gate <= self.durable)
-            .count();
-        let released: Vec<Effect> = self
-            .gated
-            .drain(..ready)
-            .map(|(_, effect)| effect)
-            .collect();
+        };
         // "Saved" counts are cumulative: per connection, only the last one released by
         // this commit needs to go out (one frame per commit, not one per update).
         let mut last_saved: HashMap<ConnId, u64> = HashMap::new();
@@ -1030,7 +1014,7 @@ impl DocActor {
         self.store.submit(
             WriteOp::Compact {
                 doc: self.name.clone(),
-                upto: self.submitted,
+                upto: self.gate.submitted(),
                 snapshot,
             },
             self.written_tx.clone(),
@@ -1041,7 +1025,7 @@ impl DocActor {
     /// After a panic inside yrs the in-memory document is suspect: wait until everything
     /// applied before it is durable, then reload from disk (which never saw the bad update).
     async fn rebuild(&mut self) {
-        while self.durable < self.submitted && !self.failed {
+        while !self.gate.settled() && !self.failed {
             match self.written_rx.recv().await {
                 Some(done) => self.on_written(done),
                 None => break,

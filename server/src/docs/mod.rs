@@ -2,8 +2,8 @@
 //!
 //! - [`registry`] finds or starts a document's actor and removes it once finished;
 //! - [`messages`]: what an actor is told and answers (its whole interface);
-//! - [`actor`] orders one meeting's messages: applies updates, gates every outgoing
-//!   frame behind durability, keeps presence and the ledger;
+//! - [`actor`] orders one meeting's messages: applies updates, keeps presence and the
+//!   ledger; [`gate`] holds every outgoing frame until the write covering it is durable;
 //! - [`updates`] and [`guard`]: deciding on and applying untrusted Yjs updates (pre-scan
 //!   first, then yrs inside panic containment), and rebuilding a document from storage;
 //! - [`presence`]: awareness states (each client id bound to its session, the verified
@@ -16,6 +16,7 @@
 
 pub mod actor;
 pub mod cpu;
+pub mod gate;
 pub mod guard;
 pub mod ledger;
 pub mod messages;
