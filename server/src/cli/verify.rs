@@ -1,84 +1,16 @@
-//! `minutebook import` and `minutebook export`: meetings in and out of the store without
-//! a server. They open the redb database directly — which a running server holds locked,
-//! so they then stop with a message pointing at the HTTP API — and write through the same
-//! document actors and group-commit writer as the server, so an import is durable, is
-//! catalogued and gets its action references exactly as over the API.
-//!
-//! `minutebook admin setup-link` prints a new one-time administrator setup link.
-//!
-//! `minutebook verify FILE` checks an exported signed version against the version the
+//! `minutebook verify FILE`: checks an exported signed version against the version the
 //! store holds — read from the database, or asked of a running server (`--server`,
 //! `POST /api/verify`) — and a Markdown export also against the SHA-256 its sign-off
-//! block carries (an HTML export must be byte for byte the one frozen at sign-off). It
-//! exits 0 only when all match (1: does not match, 2: usage or I/O error, or unchecked).
+//! block carries. Exits 0 only when all match (1: does not match, 2: usage or I/O error,
+//! or unchecked).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use clap::ValueEnum;
-use minutebook_server::auth::Auth;
-use minutebook_server::docs::actor::CompactionPolicy;
-use minutebook_server::docs::registry::Registry;
-use minutebook_server::meetings::{self, ExportFormat, ImportFormat};
-use minutebook_server::store::{Store, WriterThread};
 use minutebook_server::DB_FILE;
 use minutebook_shared::signoff::{self, SignOff, Superseded, Verdict, VerifyAnswer};
 
-/// Formats `import` reads.
-#[derive(Clone, Copy, ValueEnum)]
-pub enum InFormat {
-    /// Text extracted from published minutes.
-    Legacy,
-    /// Minutebook's canonical Markdown export.
-    Markdown,
-}
-
-/// Formats `export` writes.
-#[derive(Clone, Copy, ValueEnum)]
-pub enum OutFormat {
-    /// Canonical Markdown (importable again).
-    Markdown,
-    /// Printable, self-contained HTML.
-    Html,
-}
-
-/// Settings of `minutebook import`.
-#[derive(clap::Args)]
-pub struct ImportArgs {
-    /// Directory holding the redb database (`minutebook.redb`); created if missing.
-    #[arg(long, env = "MINUTEBOOK_DATA_DIR", default_value = "data")]
-    data_dir: PathBuf,
-
-    /// Format of the file.
-    #[arg(long, env = "MINUTEBOOK_IMPORT_FORMAT", value_enum, default_value_t = InFormat::Legacy)]
-    format: InFormat,
-
-    /// Name of the new meeting document (default: derived from its title).
-    #[arg(long)]
-    name: Option<String>,
-
-    /// The minutes to import.
-    file: PathBuf,
-}
-
-/// Settings of `minutebook export`.
-#[derive(clap::Args)]
-pub struct ExportArgs {
-    /// Directory holding the redb database (`minutebook.redb`).
-    #[arg(long, env = "MINUTEBOOK_DATA_DIR", default_value = "data")]
-    data_dir: PathBuf,
-
-    /// Output format.
-    #[arg(long, env = "MINUTEBOOK_EXPORT_FORMAT", value_enum, default_value_t = OutFormat::Markdown)]
-    format: OutFormat,
-
-    /// Write to this file instead of standard output.
-    #[arg(long, short)]
-    output: Option<PathBuf>,
-
-    /// The meeting's document name.
-    name: String,
-}
+use minutebook_server::store::Store;
 
 /// Settings of `minutebook verify`.
 #[derive(clap::Args)]
@@ -265,112 +197,6 @@ async fn ask_server(url: &str, token: Option<&str>, file: &[u8]) -> anyhow::Resu
         ),
         status => bail!("{url} answered HTTP {status}: {}", message()),
     }
-}
-
-/// Settings of `minutebook admin setup-link`.
-#[derive(clap::Args)]
-pub struct AdminLinkArgs {
-    /// Directory holding the redb database (`minutebook.redb`); created if missing.
-    #[arg(long, env = "MINUTEBOOK_DATA_DIR", default_value = "data")]
-    data_dir: PathBuf,
-
-    /// The address people use to reach the server (the link starts with it).
-    #[arg(
-        long,
-        env = "MINUTEBOOK_PUBLIC_URL",
-        default_value = "http://127.0.0.1:8080"
-    )]
-    public_url: String,
-}
-
-/// Prints a new one-time administrator setup link (valid 24 h): for the first
-/// administrator, another one, or one who lost their session.
-pub async fn admin_setup_link(args: AdminLinkArgs) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&args.data_dir)
-        .with_context(|| format!("creating {}", args.data_dir.display()))?;
-    let (registry, writer) = open(&args.data_dir).await?;
-    let link = async {
-        let auth = Auth::open(registry.store().clone(), &args.public_url).await?;
-        auth.setup_link().await
-    }
-    .await;
-    close(registry, writer).await;
-    let link = link.context("creating the setup link")?;
-    println!("Open this one-time link to set up an administrator (valid 24 h):");
-    println!("{link}");
-    Ok(())
-}
-
-/// Imports a file and prints the new meeting's name.
-pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(&args.file)
-        .with_context(|| format!("reading {}", args.file.display()))?;
-    std::fs::create_dir_all(&args.data_dir)
-        .with_context(|| format!("creating {}", args.data_dir.display()))?;
-    let (registry, writer) = open(&args.data_dir).await?;
-    let format = match args.format {
-        InFormat::Legacy => ImportFormat::Legacy,
-        InFormat::Markdown => ImportFormat::Markdown,
-    };
-    let result = meetings::import(&registry, &text, format, args.name.as_deref()).await;
-    close(registry, writer).await;
-    let name = result.map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
-    println!("{name}");
-    Ok(())
-}
-
-/// Exports a meeting to standard output or `--output`.
-pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
-    if !args.data_dir.join(DB_FILE).exists() {
-        bail!(
-            "no database in {} (expected {DB_FILE})",
-            args.data_dir.display()
-        );
-    }
-    let (registry, writer) = open(&args.data_dir).await?;
-    let format = match args.format {
-        OutFormat::Markdown => ExportFormat::Markdown,
-        OutFormat::Html => ExportFormat::Html,
-    };
-    let result = meetings::export(&registry, &args.name, format).await;
-    close(registry, writer).await;
-    let text = result?;
-    match &args.output {
-        Some(path) => {
-            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?
-        }
-        None => {
-            use std::io::Write;
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())
-                .and_then(|()| out.flush())
-                .context("writing to standard output")?;
-        }
-    }
-    Ok(())
-}
-
-async fn open(data_dir: &Path) -> anyhow::Result<(Registry, WriterThread)> {
-    let path = data_dir.join(DB_FILE);
-    let shown = path.display().to_string();
-    let opened = tokio::task::spawn_blocking(move || Store::open(&path))
-        .await
-        .context("opening the database")?;
-    match opened {
-        Ok((store, writer)) => Ok((Registry::new(store, CompactionPolicy::default()), writer)),
-        Err(e) if e.is_in_use() => bail!(
-            "the database {shown} is in use by a running server; use the HTTP API instead \
-             (POST /api/meetings/import, GET /api/meetings/NAME/export.md) or stop the server"
-        ),
-        Err(e) => Err(e).with_context(|| format!("opening {shown}")),
-    }
-}
-
-/// Waits for every document to be written and unloaded, then for the last commit.
-async fn close(registry: Registry, writer: WriterThread) {
-    registry.wait_unloaded().await;
-    drop(registry);
-    let _ = tokio::task::spawn_blocking(move || writer.join()).await;
 }
 
 /// A minimal HTTP/1.1 client (plain `http://` only) for `verify --server`: one POST over a

@@ -1,0 +1,116 @@
+//! `minutebook import` and `minutebook export`: meetings in and out of the store without
+//! a server, through the same document actors and group-commit writer as the server.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::ValueEnum;
+use minutebook_server::meetings::{self, ExportFormat, ImportFormat};
+use minutebook_server::DB_FILE;
+
+use super::{close, open};
+
+/// Formats `import` reads.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum InFormat {
+    /// Text extracted from published minutes.
+    Legacy,
+    /// Minutebook's canonical Markdown export.
+    Markdown,
+}
+
+/// Formats `export` writes.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum OutFormat {
+    /// Canonical Markdown (importable again).
+    Markdown,
+    /// Printable, self-contained HTML.
+    Html,
+}
+
+/// Settings of `minutebook import`.
+#[derive(clap::Args)]
+pub struct ImportArgs {
+    /// Directory holding the redb database (`minutebook.redb`); created if missing.
+    #[arg(long, env = "MINUTEBOOK_DATA_DIR", default_value = "data")]
+    data_dir: PathBuf,
+
+    /// Format of the file.
+    #[arg(long, env = "MINUTEBOOK_IMPORT_FORMAT", value_enum, default_value_t = InFormat::Legacy)]
+    format: InFormat,
+
+    /// Name of the new meeting document (default: derived from its title).
+    #[arg(long)]
+    name: Option<String>,
+
+    /// The minutes to import.
+    file: PathBuf,
+}
+
+/// Settings of `minutebook export`.
+#[derive(clap::Args)]
+pub struct ExportArgs {
+    /// Directory holding the redb database (`minutebook.redb`).
+    #[arg(long, env = "MINUTEBOOK_DATA_DIR", default_value = "data")]
+    data_dir: PathBuf,
+
+    /// Output format.
+    #[arg(long, env = "MINUTEBOOK_EXPORT_FORMAT", value_enum, default_value_t = OutFormat::Markdown)]
+    format: OutFormat,
+
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+
+    /// The meeting's document name.
+    name: String,
+}
+
+/// Imports a file and prints the new meeting's name.
+pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("reading {}", args.file.display()))?;
+    std::fs::create_dir_all(&args.data_dir)
+        .with_context(|| format!("creating {}", args.data_dir.display()))?;
+    let (registry, writer) = open(&args.data_dir).await?;
+    let format = match args.format {
+        InFormat::Legacy => ImportFormat::Legacy,
+        InFormat::Markdown => ImportFormat::Markdown,
+    };
+    let result = meetings::import(&registry, &text, format, args.name.as_deref()).await;
+    close(registry, writer).await;
+    let name = result.map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
+    println!("{name}");
+    Ok(())
+}
+
+/// Exports a meeting to standard output or `--output`.
+pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
+    if !args.data_dir.join(DB_FILE).exists() {
+        bail!(
+            "no database in {} (expected {DB_FILE})",
+            args.data_dir.display()
+        );
+    }
+    let (registry, writer) = open(&args.data_dir).await?;
+    let format = match args.format {
+        OutFormat::Markdown => ExportFormat::Markdown,
+        OutFormat::Html => ExportFormat::Html,
+    };
+    let result = meetings::export(&registry, &args.name, format).await;
+    close(registry, writer).await;
+    let text = result?;
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?
+        }
+        None => {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())
+                .and_then(|()| out.flush())
+                .context("writing to standard output")?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,54 @@
+//! `minutebook import` and `minutebook export`: meetings in and out of the store without
+//! a server. They open the redb database directly — which a running server holds locked,
+//! so they then stop with a message pointing at the HTTP API — and write through the same
+//! document actors and group-commit writer as the server, so an import is durable, is
+//! catalogued and gets its action references exactly as over the API.
+//!
+//! `minutebook admin setup-link` prints a new one-time administrator setup link.
+//!
+//! `minutebook verify FILE` checks an exported signed version against the version the
+//! store holds — read from the database, or asked of a running server (`--server`,
+//! `POST /api/verify`) — and a Markdown export also against the SHA-256 its sign-off
+//! block carries (an HTML export must be byte for byte the one frozen at sign-off). It
+//! exits 0 only when all match (1: does not match, 2: usage or I/O error, or unchecked).
+
+mod admin;
+mod import_export;
+mod verify;
+
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use minutebook_server::docs::actor::CompactionPolicy;
+use minutebook_server::docs::registry::Registry;
+use minutebook_server::store::{Store, WriterThread};
+use minutebook_server::DB_FILE;
+
+pub use admin::{admin_setup_link, AdminLinkArgs};
+pub use import_export::{export, import, ExportArgs, ImportArgs};
+pub use verify::{verify, VerifyArgs};
+
+/// Opens the store for a command (refusing, with what to do instead, while a server
+/// holds it).
+pub(super) async fn open(data_dir: &Path) -> anyhow::Result<(Registry, WriterThread)> {
+    let path = data_dir.join(DB_FILE);
+    let shown = path.display().to_string();
+    let opened = tokio::task::spawn_blocking(move || Store::open(&path))
+        .await
+        .context("opening the database")?;
+    match opened {
+        Ok((store, writer)) => Ok((Registry::new(store, CompactionPolicy::default()), writer)),
+        Err(e) if e.is_in_use() => bail!(
+            "the database {shown} is in use by a running server; use the HTTP API instead \
+             (POST /api/meetings/import, GET /api/meetings/NAME/export.md) or stop the server"
+        ),
+        Err(e) => Err(e).with_context(|| format!("opening {shown}")),
+    }
+}
+
+/// Waits for every document to be written and unloaded, then for the last commit.
+pub(super) async fn close(registry: Registry, writer: WriterThread) {
+    registry.wait_unloaded().await;
+    drop(registry);
+    let _ = tokio::task::spawn_blocking(move || writer.join()).await;
+}
