@@ -1,16 +1,12 @@
-//! `minutebook import` and `minutebook export`: meetings in and out of the store without
-//! a server. They open the redb database directly — which a running server holds locked,
-//! so they then stop with a message pointing at the HTTP API — and write through the same
-//! document actors and group-commit writer as the server, so an import is durable, is
-//! catalogued and gets its action references exactly as over the API.
+//! The commands beside `serve`, each on the store directly (a running server holds the
+//! database locked, so they then stop with a message pointing at the HTTP API):
 //!
-//! `minutebook admin setup-link` prints a new one-time administrator setup link.
-//!
-//! `minutebook verify FILE` checks an exported signed version against the version the
-//! store holds — read from the database, or asked of a running server (`--server`,
-//! `POST /api/verify`) — and a Markdown export also against the SHA-256 its sign-off
-//! block carries (an HTML export must be byte for byte the one frozen at sign-off). It
-//! exits 0 only when all match (1: does not match, 2: usage or I/O error, or unchecked).
+//! - [`import_export`]: `minutebook import` and `export`, through the same document
+//!   actors and group-commit writer as the server, so an import is durable, catalogued
+//!   and gets its action references exactly as over the API;
+//! - [`admin`]: `minutebook admin setup-link`, a new one-time administrator link;
+//! - [`verify`]: `minutebook verify FILE`, an exported signed version checked against
+//!   the stored one (from the database or a running server).
 
 mod admin;
 mod import_export;
