@@ -19,8 +19,8 @@
 //! can be given the same number.
 //!
 //! Files: this one is the store's API (reads, [`Store::submit`] for writes) and
-//! [`StoreError`]; [`ops`] the writes and how each is written; [`writer`] the group-commit
-//! thread; [`tables`] the table layouts; [`audit`] and [`catalog`] the audit log's and
+//! [`StoreError`]; `ops` the writes and how each is written; `writer` the group-commit
+//! thread; `tables` the table layouts; [`audit`] and [`catalog`] the audit log's and
 //! the meeting catalog's records; [`faults`] storage fault injection for tests. No redb
 //! type appears in the API: redb stays behind this module.
 
