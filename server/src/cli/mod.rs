@@ -5,7 +5,7 @@
 //!   actors and group-commit writer as the server, so an import is durable, catalogued
 //!   and gets its action references exactly as over the API;
 //! - [`admin`]: `minutebook admin setup-link`, a new one-time administrator link;
-//! - [`verify`]: `minutebook verify FILE`, an exported signed version checked against
+//! - [`mod@verify`]: `minutebook verify FILE`, an exported signed version checked against
 //!   the stored one (from the database or a running server).
 
 mod admin;
