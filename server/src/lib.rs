@@ -167,7 +167,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
             .await
             .map_err(|e| ServerError::Demo(e.to_string()))?;
     }
-    let state = http::AppState {
+    let state = http::state::AppState {
         registry: registry.clone(),
         auth,
         limits: config.limits(),

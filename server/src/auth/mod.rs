@@ -26,7 +26,6 @@ pub mod token;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use axum::http::HeaderMap;
 use minutebook_shared::trust::{Grant, InviteInfo, Role, SessionInfo};
 use serde::de::DeserializeOwned;
 
@@ -317,15 +316,7 @@ impl Auth {
         Ok((caller.info(), bearer))
     }
 
-    /// Resolves the request's credentials (cookie or bearer token).
-    pub fn caller(&self, headers: &HeaderMap) -> Result<Caller, AuthError> {
-        match presented_token(headers) {
-            Some(token) => self.resolve(&token::hash(&token)),
-            None => Ok(Caller::default()),
-        }
-    }
-
-    /// Resolves a session token.
+    /// Resolves a session token (anonymous when it is unknown or expired).
     pub fn caller_for_token(&self, token: &str) -> Result<Caller, AuthError> {
         self.resolve(&token::hash(token))
     }
@@ -844,39 +835,6 @@ fn clean_name(name: &str) -> Result<String, AuthError> {
         ));
     }
     Ok(name.to_string())
-}
-
-/// The session token presented with a request: `Authorization: Bearer …`, else the cookie.
-pub fn presented_token(headers: &HeaderMap) -> Option<String> {
-    if let Some(value) = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    {
-        if let Some(token) = value.strip_prefix("Bearer ") {
-            return Some(token.trim().to_string());
-        }
-    }
-    headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE)
-        .map(|(_, v)| v.to_string())
-}
-
-/// `Set-Cookie` value for a session token.
-pub fn session_cookie(token: &str) -> String {
-    format!(
-        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Secure; Max-Age={}",
-        SESSION_MS / 1000
-    )
-}
-
-/// `Set-Cookie` value that clears the session cookie.
-pub fn clear_cookie() -> String {
-    format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Secure; Max-Age=0")
 }
 
 #[cfg(test)]

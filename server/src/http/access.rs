@@ -1,68 +1,24 @@
-//! Access checks at the HTTP edge: the [`Caller`] extractor, the API's error type, and
+//! Access checks at the HTTP edge: the [`Caller`] extractor, and
 //! [`require`]/[`require_admin`], which refuse (401/403) and audit the refusal.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::Json;
 
-use crate::auth::{Access, AuthError, Caller};
-use crate::http::AppState;
+use crate::auth::{Access, Caller};
+use crate::http::error::ApiError;
+use crate::http::state::AppState;
 use crate::store::audit;
 use crate::store::{Store, StoreError};
-
-/// An API error: a status and a message (`{"error": ...}`), plus optional extra fields.
-#[derive(Debug)]
-pub struct ApiError {
-    pub status: StatusCode,
-    pub message: String,
-    pub extra: Option<(&'static str, serde_json::Value)>,
-}
-
-impl ApiError {
-    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        ApiError {
-            status,
-            message: message.into(),
-            extra: None,
-        }
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let mut body = serde_json::json!({ "error": self.message });
-        if let (Some((key, value)), Some(map)) = (self.extra, body.as_object_mut()) {
-            map.insert(key.to_string(), value);
-        }
-        (self.status, Json(body)).into_response()
-    }
-}
-
-impl From<AuthError> for ApiError {
-    fn from(e: AuthError) -> Self {
-        let status = match &e {
-            AuthError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            AuthError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AuthError::InvalidLink(_) => StatusCode::UNAUTHORIZED,
-            AuthError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AuthError::NotFound => StatusCode::NOT_FOUND,
-            AuthError::Used(_) => StatusCode::CONFLICT,
-            AuthError::Store(_) | AuthError::Random => {
-                tracing::error!(error = %e, "identity request failed");
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
-        };
-        ApiError::new(status, e.to_string())
-    }
-}
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        Ok(state.auth.caller(&parts.headers)?)
+        Ok(crate::http::credentials::caller(
+            &state.auth,
+            &parts.headers,
+        )?)
     }
 }
 

@@ -17,8 +17,9 @@ use minutebook_shared::trust::{AuditEntry, Stamp};
 use serde::Serialize;
 
 use crate::auth::Caller;
-use crate::http::access::{read_store, require, ApiError};
-use crate::http::AppState;
+use crate::http::access::{read_store, require};
+use crate::http::error::ApiError;
+use crate::http::state::AppState;
 use crate::meetings;
 use crate::store::catalog;
 

@@ -6,7 +6,7 @@
 use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -19,9 +19,10 @@ use crate::auth::Caller;
 use crate::docs::ledger::{Command, Refusal};
 use crate::docs::messages::CommandOk;
 use crate::docs::version_export;
-use crate::http::access::{read_store, require, ApiError};
-use crate::http::session_api::body;
-use crate::http::AppState;
+use crate::http::access::{read_store, require};
+use crate::http::error::ApiError;
+use crate::http::error::{body, download};
+use crate::http::state::AppState;
 use crate::store::SignedVersion;
 
 pub fn routes() -> Router<AppState> {
@@ -263,21 +264,6 @@ async fn stored_version(
     read_store(state, move |store| store.version(&key, n))
         .await?
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no version {n} of {name}")))
-}
-
-fn download(body: String, mime: &str, filename: String) -> Response {
-    // `filename` is built from a valid document name and a number: safe inside quotes.
-    (
-        [
-            (header::CONTENT_TYPE, mime.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
 }
 
 async fn version_md(

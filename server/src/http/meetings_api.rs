@@ -14,15 +14,16 @@
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, JsonRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
 use crate::auth::Caller;
-use crate::http::access::{require, require_admin, ApiError};
-use crate::http::AppState;
+use crate::http::access::{require, require_admin};
+use crate::http::error::ApiError;
+use crate::http::state::AppState;
 use crate::meetings::{self, ExportFormat, ImportFormat, MeetingError};
 
 /// The API routes; request bodies are limited to `max_body` bytes, imported files to
@@ -41,24 +42,7 @@ pub fn routes(max_body: usize, max_import: usize) -> Router<AppState> {
 }
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
-    let message = message.into();
-    (status, Json(serde_json::json!({ "error": message }))).into_response()
-}
-
-impl IntoResponse for MeetingError {
-    fn into_response(self) -> Response {
-        let status = match &self {
-            MeetingError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            MeetingError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            MeetingError::NotFound(_) => StatusCode::NOT_FOUND,
-            MeetingError::Exists(_) => StatusCode::CONFLICT,
-            MeetingError::Store(_) | MeetingError::Apply(_) | MeetingError::Work(_) => {
-                tracing::error!(error = %self, "meeting request failed");
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
-        };
-        error(status, self.to_string())
-    }
+    ApiError::new(status, message).into_response()
 }
 
 async fn unknown() -> Response {
@@ -213,13 +197,9 @@ async fn download(
         ExportFormat::Html => ("text/html; charset=utf-8", "html"),
     };
     // `name` is a valid document name here (A-Z a-z 0-9 . _ -): safe inside quotes.
-    let disposition = format!("attachment; filename=\"{name}.{ext}\"");
-    Ok((
-        [
-            (header::CONTENT_TYPE, mime.to_string()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
+    Ok(crate::http::error::download(
         body,
-    )
-        .into_response())
+        mime,
+        format!("{name}.{ext}"),
+    ))
 }

@@ -1,16 +1,24 @@
-//! The HTTP surface: `/healthz`, the WebSocket endpoint `/ws/{doc}`, the meetings API
-//! under `/api` ([`crate::http::meetings_api`]) and the web client's static files. Every path that
-//! names a meeting is checked by [`names`] before anything else runs.
+//! The transport: the router (`/healthz`, the WebSocket endpoint `/ws/{doc}`, the API
+//! under `/api`, the web client's static files). Every path that names a meeting is
+//! checked by [`names`] before anything else runs.
 //!
-//! Around the router: [`accept`] (the accept loop: connection caps and timeouts),
-//! [`caps`], [`client_addr`] (who is calling, `--trusted-proxy`), [`sign_in_limit`],
-//! [`headers`] (security headers on every response) and [`fd_limit`].
+//! - handlers, one file per group: [`meetings_api`], [`ledger_api`], [`session_api`],
+//!   [`action_log`]; [`ws`] runs one WebSocket connection;
+//! - what they share: [`state`] ([`state::AppState`]), [`error`] (the one `ApiError`,
+//!   JSON bodies, downloads), [`access`] (the caller's access to a meeting, refusals
+//!   audited), [`credentials`] (bearer token or cookie), [`origin`] (the cross-site
+//!   check);
+//! - around the router: [`accept`] (the accept loop: connection caps and timeouts),
+//!   [`caps`], [`client_addr`] (who is calling, `--trusted-proxy`), [`sign_in_limit`],
+//!   [`headers`] (security headers on every response) and [`fd_limit`].
 
 pub mod accept;
 pub mod access;
 pub mod action_log;
 pub mod caps;
 pub mod client_addr;
+pub mod credentials;
+pub mod error;
 pub mod fd_limit;
 pub mod headers;
 pub mod ledger_api;
@@ -19,6 +27,7 @@ pub mod names;
 pub mod origin;
 pub mod session_api;
 pub mod sign_in_limit;
+pub mod state;
 pub mod ws;
 
 use std::sync::Arc;
@@ -30,30 +39,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use minutebook_shared::protocol::{valid_doc_name, SUBPROTOCOL};
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 use tower_http::services::{ServeDir, ServeFile};
 
-use crate::auth::Auth;
-use crate::docs::registry::Registry;
-use ws::ConnectionLimits;
-
-/// What every request handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub registry: Registry,
-    pub auth: Auth,
-    pub limits: ConnectionLimits,
-    pub shutdown: CancellationToken,
-    /// Tracks live WebSocket connections so shutdown can wait for them.
-    pub connections: TaskTracker,
-    /// The per-address sign-in rate limit.
-    pub sign_in: sign_in_limit::SignInLimiter,
-    /// Largest imported file, in bytes (`--max-import-bytes`).
-    pub max_import_bytes: usize,
-    /// Aggregates repeated refusals for the audit log.
-    pub refusals: crate::store::audit::Refusals,
-}
+use state::AppState;
 
 /// Builds the router; `web_dir` holds the built web client (index.html + wasm).
 pub fn router(state: AppState, web_dir: &std::path::Path) -> Router {
@@ -103,7 +91,7 @@ async fn websocket(
     }
     // Authenticate before upgrading: a refused upgrade is an HTTP answer, not a close
     // (which would make Yjs clients reconnect in a tight loop).
-    let caller = match state.auth.caller(&headers) {
+    let caller = match crate::http::credentials::caller(&state.auth, &headers) {
         Ok(caller) => caller,
         Err(e) => {
             tracing::error!(error = %e, "resolving credentials failed");

@@ -11,7 +11,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use crate::http::AppState;
+use crate::http::state::AppState;
 
 /// Whether a request with these headers may proceed: no `Origin`, or an `Origin` whose
 /// host (and port) is the `Host` the request was sent to, or the public URL's.
@@ -64,7 +64,7 @@ pub async fn refuse_cross_site(
         .chars()
         .take(200)
         .collect::<String>();
-    let caller = state.auth.caller(headers).unwrap_or_default();
+    let caller = crate::http::credentials::caller(&state.auth, headers).unwrap_or_default();
     let path = request.uri().path().chars().take(300).collect::<String>();
     let meeting = meeting_of(&path);
     tracing::warn!(%origin, %path, "refused a cross-site request");

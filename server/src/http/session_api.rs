@@ -12,8 +12,9 @@ use minutebook_shared::trust::{InviteInfo, Role, SessionInfo};
 use serde::Deserialize;
 
 use crate::auth::{self, Caller};
-use crate::http::access::{require_admin, ApiError};
-use crate::http::AppState;
+use crate::http::access::require_admin;
+use crate::http::error::{body, ApiError};
+use crate::http::state::AppState;
 use minutebook_shared::protocol::close::code;
 
 pub fn routes() -> Router<AppState> {
@@ -25,12 +26,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/meetings/{name}/invites/{id}/reissue", post(reissue))
         .route("/api/meetings/{name}/invites/{id}/revoke", post(revoke))
         .route("/api/meetings/{name}/invites/{id}/role", post(set_role))
-}
-
-/// Parses a JSON body, answering 400 with serde's message otherwise.
-pub fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
-    body.map(|Json(t)| t)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.body_text()))
 }
 
 /// `?token=1`: an API client asks for the session's bearer token in the answer.
@@ -49,7 +44,7 @@ impl TokenQuery {
 /// The session cookie (HttpOnly: page scripts never see it); the bearer token is in the
 /// JSON body only when the client asked for it (`want_token`, `?token=1`).
 fn with_cookie(info: SessionInfo, token: String, want_token: bool) -> Response {
-    let cookie = auth::session_cookie(&token);
+    let cookie = crate::http::credentials::session_cookie(&token);
     let info = SessionInfo {
         token: want_token.then_some(token),
         ..info
@@ -102,7 +97,7 @@ async fn sign_in(
 ) -> Result<Response, ApiError> {
     let req = body(req)?;
     let want_token = req.want_token || query.wanted();
-    let current = auth::presented_token(&headers);
+    let current = crate::http::credentials::presented_token(&headers);
     let (result, meeting) = match (&req.invite, &req.device) {
         (Some(link), None) => (
             state.auth.redeem(link, current.clone()).await,
@@ -159,7 +154,7 @@ async fn sign_out(State(state): State<AppState>, caller: Caller) -> Result<Respo
     state.auth.sign_out(&caller).await?;
     Ok((
         StatusCode::NO_CONTENT,
-        [(header::SET_COOKIE, auth::clear_cookie())],
+        [(header::SET_COOKIE, crate::http::credentials::clear_cookie())],
     )
         .into_response())
 }

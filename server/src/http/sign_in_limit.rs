@@ -23,7 +23,7 @@ use axum::Json;
 use tokio::time::Instant;
 
 use super::client_addr::ClientAddr;
-use super::AppState;
+use crate::http::state::AppState;
 
 /// How often refusals from one address are audited (one entry per window).
 pub const AUDIT_WINDOW: Duration = Duration::from_secs(60);

@@ -1,0 +1,101 @@
+//! The API's one error type ([`ApiError`]: a status and `{"error": ...}`), the
+//! conversions into it, and the helpers every handler shares: JSON bodies
+//! ([`body`]) and file downloads ([`download`]).
+
+use axum::extract::rejection::JsonRejection;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+use crate::auth::AuthError;
+use crate::meetings::MeetingError;
+
+/// An API error: a status and a message (`{"error": ...}`), plus optional extra fields.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+    pub extra: Option<(&'static str, serde_json::Value)>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            message: message.into(),
+            extra: None,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = serde_json::json!({ "error": self.message });
+        if let (Some((key, value)), Some(map)) = (self.extra, body.as_object_mut()) {
+            map.insert(key.to_string(), value);
+        }
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        let status = match &e {
+            AuthError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AuthError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AuthError::InvalidLink(_) => StatusCode::UNAUTHORIZED,
+            AuthError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AuthError::NotFound => StatusCode::NOT_FOUND,
+            AuthError::Used(_) => StatusCode::CONFLICT,
+            AuthError::Store(_) | AuthError::Random => {
+                tracing::error!(error = %e, "identity request failed");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        ApiError::new(status, e.to_string())
+    }
+}
+
+impl From<MeetingError> for ApiError {
+    fn from(e: MeetingError) -> Self {
+        let status = match &e {
+            MeetingError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            MeetingError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            MeetingError::NotFound(_) => StatusCode::NOT_FOUND,
+            MeetingError::Exists(_) => StatusCode::CONFLICT,
+            MeetingError::Store(_) | MeetingError::Apply(_) | MeetingError::Work(_) => {
+                tracing::error!(error = %e, "meeting request failed");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        ApiError::new(status, e.to_string())
+    }
+}
+
+impl IntoResponse for MeetingError {
+    fn into_response(self) -> Response {
+        ApiError::from(self).into_response()
+    }
+}
+
+/// Parses a JSON body, answering 400 with serde's message otherwise.
+pub fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+    body.map(|Json(t)| t)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.body_text()))
+}
+
+/// A file download: `body` as `mime`, saved as `filename`.
+pub fn download(body: String, mime: &str, filename: String) -> Response {
+    // `filename` is built from a valid document name and a number: safe inside quotes.
+    (
+        [
+            (header::CONTENT_TYPE, mime.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}

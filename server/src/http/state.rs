@@ -1,0 +1,28 @@
+//! [`AppState`]: what every request handler can reach. In its own file so that the
+//! router ([`crate::http`]) imports the handlers and the handlers import this, never the
+//! router.
+
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::auth::Auth;
+use crate::docs::registry::Registry;
+use crate::http::sign_in_limit;
+use crate::http::ws::ConnectionLimits;
+
+/// What every request handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub registry: Registry,
+    pub auth: Auth,
+    pub limits: ConnectionLimits,
+    pub shutdown: CancellationToken,
+    /// Tracks live WebSocket connections so shutdown can wait for them.
+    pub connections: TaskTracker,
+    /// The per-address sign-in rate limit.
+    pub sign_in: sign_in_limit::SignInLimiter,
+    /// Largest imported file, in bytes (`--max-import-bytes`).
+    pub max_import_bytes: usize,
+    /// Aggregates repeated refusals for the audit log.
+    pub refusals: crate::store::audit::Refusals,
+}
