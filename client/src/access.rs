@@ -162,43 +162,12 @@ pub fn correction_label(s: CorrectionStatus) -> &'static str {
 /// Unix milliseconds as local time "2024-05-01 14:03" given the browser's
 /// `Date.getTimezoneOffset()` (minutes *behind* UTC, so UTC+2 is -120).
 pub fn format_time(ms: u64, offset_minutes: i64) -> String {
-    let secs = (ms / 1000) as i64 - offset_minutes * 60;
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
-        rem / 3600,
-        rem % 3600 / 60
-    )
+    minutebook_shared::time::format_local(ms, -offset_minutes)
 }
 
 /// Unix milliseconds as an ISO 8601 UTC timestamp (a `<time datetime>` value).
 pub fn iso_time(ms: u64) -> String {
-    let secs = (ms / 1000) as i64;
-    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
-    let rem = secs.rem_euclid(86_400);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-/// Days since 1970-01-01 → (year, month, day) in the proleptic Gregorian calendar
-/// (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+    minutebook_shared::time::iso_utc(ms)
 }
 
 /// Local time of `ms` in the browser's time zone.

@@ -43,6 +43,7 @@ use std::rc::{Rc, Weak};
 use std::sync::Arc;
 
 use minutebook_shared::protocol::{self, Message, Rejected, SyncMessage};
+use minutebook_shared::time::now_ms;
 use minutebook_shared::trust::{Ledger, LedgerChange};
 use send_wrapper::SendWrapper;
 use wasm_bindgen::closure::Closure;
@@ -743,20 +744,6 @@ fn report(inner_rc: &Rc<RefCell<Inner>>) {
         (inner.on_state.clone(), state)
     };
     on_state(state);
-}
-
-/// Milliseconds since the Unix epoch (the awareness clock).
-fn now_ms() -> u64 {
-    #[cfg(target_arch = "wasm32")]
-    {
-        js_sys::Date::now() as u64
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as u64)
-    }
 }
 
 /// Runs `f` in a later task (used when the provider is busy right now).

@@ -113,7 +113,7 @@ async fn sweep_expired(auth: auth::Auth, shutdown: CancellationToken) {
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
-            _ = every.tick() => match auth.sweep(audit::now_ms()).await {
+            _ = every.tick() => match auth.sweep(minutebook_shared::time::now_ms()).await {
                 Ok(0) => {}
                 Ok(deleted) => tracing::info!(deleted, "deleted expired sessions and setup links"),
                 Err(e) => tracing::warn!(error = %e, "could not delete expired sessions"),

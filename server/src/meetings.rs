@@ -22,6 +22,7 @@ use minutebook_shared::meeting::{
 use minutebook_shared::meeting::{ActionStatus, Meeting};
 use minutebook_shared::protocol::valid_doc_name;
 use minutebook_shared::signoff;
+use minutebook_shared::time::now_micros;
 use serde::Serialize;
 use yrs::updates::decoder::Decode;
 use yrs::{Doc, ReadTxn, StateVector, Transact};
@@ -474,7 +475,7 @@ fn suffix() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let mut h = RandomState::new().build_hasher();
     h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    h.write_u64(catalog::now_micros());
+    h.write_u64(now_micros());
     let mut n = h.finish();
     let mut s = String::new();
     for _ in 0..6 {

@@ -22,6 +22,7 @@ pub mod prescan;
 pub mod protocol;
 pub mod schema;
 pub mod signoff;
+pub mod time;
 pub mod trust;
 
 #[cfg(all(feature = "native-client", not(target_arch = "wasm32")))]

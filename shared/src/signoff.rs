@@ -578,112 +578,9 @@ pub fn check_with(file: &str, stored: Stored<'_>) -> Verdict {
 }
 
 const DATE_FORMAT: &str = "expected YYYY-MM-DD HH:MM:SS.mmm UTC";
-const MS_PER_DAY: u64 = 86_400_000;
-
-/// Unix milliseconds as `2026-11-26 10:04:05.123 UTC`.
-pub fn format_utc(ms: u64) -> String {
-    let (y, m, d) = civil_from_days(ms / MS_PER_DAY);
-    let t = ms % MS_PER_DAY;
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{:03} UTC",
-        t / 3_600_000,
-        t / 60_000 % 60,
-        t / 1000 % 60,
-        t % 1000
-    )
-}
-
 /// Unix milliseconds as ISO 8601 (`2026-11-26T10:04:05.123Z`), for `<time datetime>`.
-pub(crate) fn iso_utc(ms: u64) -> String {
-    let shown = format_utc(ms);
-    let core = shown.strip_suffix(" UTC").unwrap_or(&shown);
-    format!("{}Z", core.replacen(' ', "T", 1))
-}
-
-/// Reads [`format_utc`]'s output back; `None` unless it is exactly that form.
-pub fn parse_utc(s: &str) -> Option<u64> {
-    let s = s.strip_suffix(" UTC")?;
-    let b = s.as_bytes();
-    // YYYY-MM-DD HH:MM:SS.mmm, with a year of four or more digits.
-    let year_len = b.iter().position(|&c| c == b'-')?;
-    if year_len < 4 || b.len() != year_len + 19 {
-        return None;
-    }
-    let num = |from: usize, len: usize| -> Option<u64> {
-        let part = s.get(from..from + len)?;
-        if !part.bytes().all(|c| c.is_ascii_digit()) {
-            return None;
-        }
-        part.parse().ok()
-    };
-    let sep = |at: usize, c: u8| b.get(at) == Some(&c);
-    let o = year_len;
-    let separators = [
-        (0, b'-'),
-        (3, b'-'),
-        (6, b' '),
-        (9, b':'),
-        (12, b':'),
-        (15, b'.'),
-    ];
-    if !separators.iter().all(|&(at, c)| sep(o + at, c)) {
-        return None;
-    }
-    let year = num(0, year_len)?;
-    let (month, day) = (num(o + 1, 2)?, num(o + 4, 2)?);
-    let (hour, minute, second, milli) = (
-        num(o + 7, 2)?,
-        num(o + 10, 2)?,
-        num(o + 13, 2)?,
-        num(o + 16, 3)?,
-    );
-    // Years past u64 milliseconds (~584 million) cannot be meant; the bound keeps the
-    // day arithmetic from overflowing.
-    if !(1970..=600_000_000).contains(&year)
-        || !(1..=12).contains(&month)
-        || hour > 23
-        || minute > 59
-        || second > 59
-    {
-        return None;
-    }
-    if !(1..=31).contains(&day) {
-        return None;
-    }
-    let days = days_from_civil(year, month, day);
-    // Reject days past the end of the month (2026-02-30), which would roll over.
-    if civil_from_days(days) != (year, month, day) {
-        return None;
-    }
-    days.checked_mul(MS_PER_DAY)?
-        .checked_add(hour * 3_600_000 + minute * 60_000 + second * 1000 + milli)
-}
-
-/// Days since 1970-01-01 → (year, month, day), after Howard Hinnant's `civil_from_days`
-/// (only dates from 1970 on, so everything stays unsigned).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z % 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    (year, month, day)
-}
-
-/// (year ≥ 1970, month, day) → days since 1970-01-01; the inverse of [`civil_from_days`].
-fn days_from_civil(year: u64, month: u64, day: u64) -> u64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y / 400;
-    let yoe = y % 400;
-    let mp = if month > 2 { month - 3 } else { month + 9 };
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
+pub(crate) use crate::time::iso_utc_ms as iso_utc;
+pub use crate::time::{format_utc, parse_utc};
 
 #[cfg(test)]
 mod tests {
@@ -856,36 +753,5 @@ mod tests {
             parse(&doubled).map(|_| ()),
             Err(SignOffError::Duplicate("Signed at"))
         );
-    }
-
-    #[test]
-    fn utc_times() {
-        assert_eq!(format_utc(0), "1970-01-01 00:00:00.000 UTC");
-        assert_eq!(format_utc(951_782_400_000), "2000-02-29 00:00:00.000 UTC");
-        assert_eq!(format_utc(1_795_687_445_123), "2026-11-26 10:04:05.123 UTC");
-        assert_eq!(iso_utc(1_795_687_445_123), "2026-11-26T10:04:05.123Z");
-        for ms in [
-            0,
-            1,
-            951_782_400_000,
-            1_795_687_445_123,
-            4_102_444_799_999,
-            253_402_300_800_000,
-        ] {
-            assert_eq!(parse_utc(&format_utc(ms)), Some(ms), "{ms}");
-        }
-        for bad in [
-            "2026-02-30 00:00:00.000 UTC",
-            "2026-11-26 24:00:00.000 UTC",
-            "2026-11-26 10:04 UTC",
-            "2026-11-26 10:04:05.123",
-            "26-11-26 10:04:05.123 UTC",
-            "2026-11-26 10:04:+5.123 UTC",
-            "99999999999999999999-11-26 10:04:05.123 UTC",
-            "600000001-01-01 00:00:00.000 UTC",
-            "584556020-01-01 00:00:00.000 UTC",
-        ] {
-            assert_eq!(parse_utc(bad), None, "{bad}");
-        }
     }
 }

@@ -532,7 +532,7 @@ async fn a_device_link_signs_in_another_device_once_with_the_same_grants() {
     assert_eq!(r.status, 201, "{}", r.text());
     let link = r.json()["link"].as_str().expect("link").to_string();
     let expires = r.json()["expires_at"].as_u64().expect("expiry");
-    let now = minutebook_server::store::audit::now_ms();
+    let now = minutebook_shared::time::now_ms();
     assert!(
         expires > now && expires <= now + 15 * 60 * 1000,
         "short-lived"

@@ -10,6 +10,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use minutebook_shared::time::now_ms;
 use minutebook_shared::trust::{InviteInfo, Role};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -39,10 +40,6 @@ struct Issued {
     link: String,
     name: String,
     role: Role,
-}
-
-fn now_ms() -> u64 {
-    js_sys::Date::now() as u64
 }
 
 fn state_of(i: &InviteInfo, now: u64) -> &'static str {

@@ -11,6 +11,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use minutebook_shared::protocol::close::{code, CloseReason};
+use minutebook_shared::time::now_ms;
 
 /// Why a session's connections close.
 type Ending = Option<(u16, String)>;
@@ -69,9 +70,7 @@ impl Lease {
 
     /// Resolves when the session ends: the reason to close the connection with.
     pub async fn ended(mut self) -> CloseReason {
-        let left = self
-            .expires_at
-            .saturating_sub(crate::store::audit::now_ms());
+        let left = self.expires_at.saturating_sub(now_ms());
         let expiry = tokio::time::sleep(Duration::from_millis(left.min(u32::MAX as u64 * 1000)));
         tokio::pin!(expiry);
         loop {

@@ -29,9 +29,10 @@ use std::sync::Arc;
 use minutebook_shared::trust::{Grant, InviteInfo, Role, SessionInfo};
 use serde::de::DeserializeOwned;
 
-use crate::store::audit::{self, now_ms};
+use crate::store::audit;
 use crate::store::{Record, Store, StoreError, WriteOp};
 use live::LiveSessions;
+use minutebook_shared::time::now_ms;
 use records::{
     kind, AdminRecord, DeviceRecord, InviteRecord, SessionGrant, SessionRecord, SetupRecord,
 };

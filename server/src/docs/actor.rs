@@ -48,6 +48,7 @@ use bytes::Bytes;
 use minutebook_shared::meeting::reference::ActionReference;
 use minutebook_shared::meeting::{ActionId, Meeting};
 use minutebook_shared::protocol::{self, AwarenessUpdate, Message, SyncMessage};
+use minutebook_shared::time::now_ms;
 use tokio::sync::{mpsc, oneshot};
 use yrs::{Doc, ReadTxn, StateVector, Transact, TransactionMut};
 
@@ -678,7 +679,7 @@ impl DocActor {
             )));
             return;
         }
-        let now = audit::now_ms();
+        let now = now_ms();
         let view = self.meeting.meeting.view(&self.doc().transact());
         let decision = match crate::docs::ledger::decide(
             &self.ledger,

@@ -12,8 +12,10 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use minutebook_shared::meeting::reference::{next_reference, ActionReference};
+use minutebook_shared::meeting::reference::{reference_year, series_key};
 use minutebook_shared::meeting::Meeting;
 use minutebook_shared::schema;
+use minutebook_shared::time::now_micros;
 use yrs::{Any, Doc, Map, MapRef, Out, Transact};
 
 use crate::store::catalog::{self, CatalogEntry};
@@ -110,10 +112,7 @@ impl MeetingState {
         if let Some(mut entry) = summary.clone() {
             let changed = m.catalog.as_ref().is_none_or(|c| !c.same_header(&entry));
             if changed {
-                entry.created = m
-                    .catalog
-                    .as_ref()
-                    .map_or_else(catalog::now_micros, |c| c.created);
+                entry.created = m.catalog.as_ref().map_or_else(now_micros, |c| c.created);
                 out.meta.push(Meta::Catalog {
                     doc: name.clone(),
                     entry: entry.clone(),
@@ -127,7 +126,7 @@ impl MeetingState {
         }
         m.actions_seen = n;
         let summary = summary.unwrap_or_default();
-        let series = catalog::series_key(&summary.series, name);
+        let series = series_key(&summary.series, name);
         let mut references: Vec<String> = Vec::new();
         let mut unassigned: Vec<(String, String)> = Vec::new();
         for (id, value) in m.actions.iter(&txn) {
@@ -163,7 +162,7 @@ impl MeetingState {
         }
         if !unassigned.is_empty() {
             unassigned.sort();
-            let year = catalog::reference_year(&summary.date, &summary.title);
+            let year = reference_year(&summary.date, &summary.title);
             let next = next_reference(references.iter().map(String::as_str), year);
             let actions: Vec<String> = unassigned.into_iter().map(|(_, id)| id).collect();
             let count = u32::try_from(actions.len()).unwrap_or(u32::MAX);

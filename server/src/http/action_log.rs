@@ -13,6 +13,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
+use minutebook_shared::meeting::reference::{series_key, ActionReference};
 use minutebook_shared::trust::{AuditEntry, Stamp};
 use serde::Serialize;
 
@@ -21,7 +22,6 @@ use crate::http::access::{read_store, require};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
 use crate::meetings;
-use crate::store::catalog;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/api/meetings/{name}/series-actions", get(series_actions))
@@ -59,10 +59,10 @@ async fn series_actions(
             format!("no meeting {name}"),
         ));
     };
-    let key = catalog::series_key(&this.series, &name);
+    let key = series_key(&this.series, &name);
     let mut members: Vec<_> = listed
         .iter()
-        .filter(|(n, e)| catalog::series_key(&e.series, n) == key && caller.access(n).is_some())
+        .filter(|(n, e)| series_key(&e.series, n) == key && caller.access(n).is_some())
         .collect();
     members.sort_by_key(|(_, e)| e.created);
     // Linear in the number of actions: entries are found by reference through a map (a
@@ -143,7 +143,7 @@ async fn series_actions(
 
 /// Orders "06/23" by year, then number; actions without a reference last.
 fn reference_key(reference: Option<&str>) -> (u8, u32, u32) {
-    match reference.and_then(minutebook_shared::meeting::reference::ActionReference::parse) {
+    match reference.and_then(ActionReference::parse) {
         Some(r) => (0, u32::from(r.year), r.number),
         None => (1, 0, 0),
     }

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use minutebook_shared::time::now_ms;
 use minutebook_shared::trust::{AuditEntry, Role};
 use tokio_util::sync::CancellationToken;
 
@@ -25,13 +26,6 @@ pub const MAX_MEETING_CHARS: usize = 128;
 pub const MAX_EVENT_CHARS: usize = 64;
 /// Longest detail kept in an entry.
 pub const MAX_DETAIL_CHARS: usize = 1000;
-
-/// Unix milliseconds now.
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
-}
 
 /// A new entry with the next sequence number; every field is cut to its limit.
 pub fn entry(

@@ -7,8 +7,6 @@
 //! needs to load a document. Reading the summary touches four fields of one root map, so
 //! the actor can afford it after every update.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use minutebook_shared::schema;
 use serde::{Deserialize, Serialize};
 use yrs::{Any, Doc, GetString, Map, MapRef, Out, ReadTxn};
@@ -84,99 +82,12 @@ pub fn summary<T: ReadTxn>(header: &MapRef, txn: &T) -> Option<CatalogEntry> {
     })
 }
 
-/// The counter key of a meeting's action references: its series, or (for a meeting with
-/// no series) the document itself.
-pub fn series_key(series: &str, doc: &str) -> String {
-    let series = series.trim();
-    if series.is_empty() {
-        format!("#doc:{doc}")
-    } else {
-        series.to_string()
-    }
-}
-
-/// The year the references of a meeting count in: a 4-digit year in its date, else in its
-/// title, else the current UTC year.
-pub fn reference_year(date: &str, title: &str) -> i32 {
-    find_year(date)
-        .or_else(|| find_year(title))
-        .unwrap_or_else(current_year)
-}
-
-/// The first run of exactly four digits between 1900 and 2999.
-pub fn find_year(s: &str) -> Option<i32> {
-    let bytes = s.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i].is_ascii_digit() {
-            let start = i;
-            while i < bytes.len() && bytes[i].is_ascii_digit() {
-                i += 1;
-            }
-            if i - start == 4 {
-                if let Ok(y) = s[start..i].parse::<i32>() {
-                    if (1900..3000).contains(&y) {
-                        return Some(y);
-                    }
-                }
-            }
-        } else {
-            i += 1;
-        }
-    }
-    None
-}
-
-/// Microseconds since the Unix epoch.
-pub fn now_micros() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
-}
-
-/// The current year in UTC.
-pub fn current_year() -> i32 {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    year_of_day(i64::try_from(secs / 86_400).unwrap_or(0))
-}
-
-/// The civil (proleptic Gregorian) year of a day counted from 1970-01-01.
-fn year_of_day(days: i64) -> i32 {
-    // Howard Hinnant's days_from_civil, inverted.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    i32::try_from(year).unwrap_or(1970)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn years() {
-        assert_eq!(find_year("Monday 31st January 2022"), Some(2022));
-        assert_eq!(find_year("12345 and 1999"), Some(1999));
-        assert_eq!(find_year("no year 31/01"), None);
-        assert_eq!(reference_year("", "Meeting January 2022– Notes"), 2022);
-        assert_eq!(reference_year("3 March 2023", "Meeting 2022"), 2023);
-        assert_eq!(year_of_day(0), 1970);
-        assert_eq!(year_of_day(19_357), 2022); // 2022-12-31
-        assert_eq!(year_of_day(19_358), 2023); // 2023-01-01
-        assert!(current_year() >= 2024);
-    }
-
-    #[test]
-    fn keys_and_json() {
-        assert_eq!(series_key(" Board ", "x"), "Board");
-        assert_eq!(series_key("", "x"), "#doc:x");
+    fn entries_round_trip_through_json() {
         let e = CatalogEntry {
             title: "T".into(),
             created: 5,

@@ -14,6 +14,29 @@
 
 use std::fmt;
 
+use crate::time;
+
+/// The year a meeting's action references count in: the year of its date, else a year
+/// written in its title, else the current UTC year.
+pub fn reference_year(date: &str, title: &str) -> i32 {
+    time::meeting_date(date)
+        .map(|d| i32::from(d.year()))
+        .or_else(|| time::find_year(date))
+        .or_else(|| time::find_year(title))
+        .unwrap_or_else(time::current_year)
+}
+
+/// The counter key of a meeting's action references: its series, or (for a meeting with
+/// no series) the document itself.
+pub fn series_key(series: &str, doc: &str) -> String {
+    let series = series.trim();
+    if series.is_empty() {
+        format!("#doc:{doc}")
+    } else {
+        series.to_string()
+    }
+}
+
 /// A parsed action reference.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ActionReference {
@@ -69,6 +92,20 @@ pub fn next_reference<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_reference_year_comes_from_the_date_then_the_title() {
+        assert_eq!(reference_year("", "Meeting January 2022– Notes"), 2022);
+        assert_eq!(reference_year("3 March 2023", "Meeting 2022"), 2023);
+        assert_eq!(reference_year("Monday 31st January 2022", ""), 2022);
+        assert!(reference_year("", "") >= 2024);
+    }
+
+    #[test]
+    fn a_meeting_without_a_series_counts_alone() {
+        assert_eq!(series_key(" Board ", "x"), "Board");
+        assert_eq!(series_key("", "x"), "#doc:x");
+    }
 
     #[test]
     fn parse_and_format() {
