@@ -21,7 +21,6 @@ use yrs::branch::{Branch, BranchPtr};
 use yrs::types::text::YChange;
 use yrs::types::TypeRef;
 use yrs::updates::decoder::Decode;
-use yrs::updates::encoder::Encode;
 use yrs::{
     Array, ArrayRef, Doc, IdSet, Map, MapRef, Out, ReadTxn, Text, TextRef, Transact, Update, ID,
 };
@@ -42,7 +41,7 @@ pub enum UpdateError {
     Panicked(#[from] Panicked),
     #[error("it nests shared types deeper than {MAX_NESTING} levels")]
     TypesTooDeep,
-    #[error("it depends on changes this server does not have, in a form that cannot be stored")]
+    #[error("it depends on changes this server does not have")]
     MissingDependencies,
 }
 
@@ -98,8 +97,8 @@ fn deletes_something_new(doc: &Doc, scanned: &Scanned) -> bool {
 /// An update that creates shared types is checked once applied: if the document's types
 /// now nest deeper than [`MAX_NESTING`], it is refused with
 /// [`UpdateError::TypesTooDeep`] (and the caller rebuilds the document from disk); so is
-/// an update that leaves pending content yrs cannot encode again
-/// ([`UpdateError::MissingDependencies`], see `pending_encodes`). With
+/// an update that leaves content waiting for changes the document lacks
+/// ([`UpdateError::MissingDependencies`], see `has_pending`). With
 /// the pre-scan bounding chains inside one update, yrs's recursive delete and garbage
 /// collection never go deeper than twice the limit.
 pub fn apply(doc: &Doc, raw: &[u8]) -> Result<bool, UpdateError> {
@@ -110,7 +109,7 @@ pub fn apply(doc: &Doc, raw: &[u8]) -> Result<bool, UpdateError> {
         let mut txn = doc.transact_mut();
         txn.apply_update(update)
             .map_err(|e| UpdateError::Apply(e.to_string()))?;
-        if has_pending(&txn) && !pending_encodes(&txn) {
+        if has_pending(&txn) {
             return Err(UpdateError::MissingDependencies);
         }
         Ok::<bool, UpdateError>(
@@ -125,34 +124,18 @@ pub fn apply(doc: &Doc, raw: &[u8]) -> Result<bool, UpdateError> {
     Ok(changed)
 }
 
-/// Whether the document holds content yrs could not integrate yet (structs or deletions
-/// waiting for changes it has not seen). A y-websocket client can cause this honestly:
-/// an edit typed while it reconnects goes out before its sync step 2 with the offline
-/// edits it builds on.
+/// Whether the document holds content yrs could not integrate (structs or deletions
+/// waiting for changes it has not seen).
+///
+/// The server never keeps such content. yrs 0.28 cannot always encode a document holding
+/// it again (merging crafted pending content panics, found twice by fuzzing), and then
+/// every compaction, sign-off and export would fail, again after a restart since the
+/// update was stored. An honest client causes it only in a race (a y-websocket client
+/// sends an edit typed while reconnecting before the sync step 2 it builds on): its
+/// update is refused (1007), the client reconnects, and its sync step 2 carries every
+/// change in order.
 fn has_pending<T: ReadTxn>(txn: &T) -> bool {
     txn.store().pending_update().is_some() || txn.store().pending_ds().is_some()
-}
-
-/// Whether the document's pending content encodes and merges again, as yrs does each
-/// time it encodes the document. Crafted pending content can break that (yrs 0.28's
-/// merge panics on it, found by fuzzing), and then every later join, compaction and
-/// sign-off would fail; an update that leaves such content is refused and the document
-/// rebuilt from disk. The cost is proportional to the pending content only.
-fn pending_encodes<T: ReadTxn>(txn: &T) -> bool {
-    guard::contain(|| {
-        let mut parts = Vec::new();
-        if let Some(pending) = txn.store().pending_update() {
-            parts.push(pending.update.encode_v1());
-        }
-        if let Some(deletes) = txn.store().pending_ds() {
-            // An update holding no structs (0 client groups), then the delete set.
-            let mut part = vec![0];
-            part.extend(deletes.encode_v1());
-            parts.push(part);
-        }
-        yrs::merge_updates_v1(parts).is_ok()
-    })
-    .unwrap_or(false)
 }
 
 /// How deep the document's live shared types nest below its root types (a type in a
@@ -289,15 +272,25 @@ mod tests {
     ];
 
     #[test]
-    fn pending_content_that_cannot_be_encoded_again_is_refused() {
+    fn content_depending_on_changes_nobody_sent_is_refused() {
         let doc = Doc::new();
         let err = apply(&doc, &PENDING_CRASH).expect_err("refused");
         assert!(matches!(err, UpdateError::MissingDependencies), "{err}");
         assert!(err.poisoned(), "the caller rebuilds the document");
     }
 
+    /// The same, found again by fuzzing after a first fix that only re-merged the
+    /// pending content alone.
+    const PENDING_CRASH_2: [u8; 28] = [
+        1, 2, 73, 224, 70, 1, 1, 2, 77, 28, 224, 0, 2, 1, 0, 1, 0, 3, 1, 1, 1, 1, 0, 2, 1, 1, 117,
+        1,
+    ];
+
     #[test]
-    fn honest_pending_content_is_kept_until_what_it_builds_on_arrives() {
+    fn out_of_order_changes_are_refused_and_apply_when_resent_in_order() {
+        let doc = Doc::new();
+        let err = apply(&doc, &PENDING_CRASH_2).expect_err("refused");
+        assert!(matches!(err, UpdateError::MissingDependencies), "{err}");
         let source = Doc::with_client_id(5);
         let text = source.get_or_insert_text("t");
         text.insert(&mut source.transact_mut(), 0, "first");
@@ -308,18 +301,18 @@ mod tests {
         text.insert(&mut source.transact_mut(), 5, " second");
         text.remove_range(&mut source.transact_mut(), 0, 1);
         let second = source.transact().encode_diff_v1(&sv);
-        // The second change arrives first (an edit typed while reconnecting).
+        // The second change arrives first (an edit typed while reconnecting): refused.
         let target = Doc::new();
-        assert!(apply(&target, &second).expect("kept"), "it must be stored");
-        assert!(has_pending(&target.transact()));
-        let _ = target
-            .transact()
-            .encode_state_as_update_v1(&yrs::StateVector::default());
-        assert!(apply(&target, &first).expect("applies"));
-        assert!(!has_pending(&target.transact()));
-        let t = target.get_or_insert_text("t");
+        let err = apply(&target, &second).expect_err("refused");
+        assert!(matches!(err, UpdateError::MissingDependencies), "{err}");
+        // The caller rebuilds from disk; the client's sync step 2 then carries both.
+        let rebuilt = Doc::new();
+        assert!(apply(&rebuilt, &first).expect("applies"));
+        assert!(apply(&rebuilt, &second).expect("applies"));
+        assert!(!has_pending(&rebuilt.transact()));
+        let t = rebuilt.get_or_insert_text("t");
         assert_eq!(
-            yrs::GetString::get_string(&t, &target.transact()),
+            yrs::GetString::get_string(&t, &rebuilt.transact()),
             "irst second"
         );
     }

@@ -823,7 +823,9 @@ fn find_unescaped(s: &str, pat: &str) -> Option<usize> {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'\\' {
-            i += 2;
+            // Skip the backslash and the whole character it escapes.
+            i += 1;
+            i += s[i..].chars().next().map_or(0, char::len_utf8);
             continue;
         }
         if s[i..].starts_with(pat) {
@@ -911,6 +913,17 @@ fn unescape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by fuzzing (`import_markdown`): a backslash before a multi-byte character
+    /// made the search step into the middle of it and panic.
+    #[test]
+    fn a_backslash_before_a_multi_byte_character_is_skipped_whole() {
+        assert_eq!(find_unescaped("\\–x**y", "**"), Some(5));
+        assert_eq!(find_unescaped("\\–", "**"), None);
+        assert_eq!(find_unescaped("\\", "**"), None);
+        let minutes = "# M\\– **Action\n\n## 1. Item\n\nText \\– and **more\n";
+        let _ = parse(minutes);
+    }
 
     #[test]
     fn escaping_round_trips() {
