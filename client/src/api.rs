@@ -10,21 +10,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestInit, Response};
 
-/// One meeting in the list.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Deserialize)]
-#[serde(default)]
-pub struct MeetingSummary {
-    /// Document name (what `?meeting=` takes).
-    pub name: String,
-    /// Title.
-    pub title: String,
-    /// Series.
-    pub series: String,
-    /// Date as written.
-    pub date: String,
-    /// Status (`draft`, …).
-    pub status: String,
-}
+use minutebook_shared::api::MeetingSummary;
 
 #[derive(Deserialize)]
 struct Named {

@@ -7,9 +7,8 @@
 
 use std::fmt;
 
-use minutebook_shared::trust::{
-    AuditEntry, InviteInfo, Ledger, Role, SessionInfo, Stamp, VersionInfo,
-};
+use minutebook_shared::api::{SeriesAction, VersionDiff};
+use minutebook_shared::trust::{AuditEntry, InviteInfo, Ledger, Role, SessionInfo, VersionInfo};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::json;
@@ -39,61 +38,6 @@ impl ApiError {
     fn network(message: String) -> ApiError {
         ApiError { status: 0, message }
     }
-}
-
-/// One line of a version's diff against the current draft.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-pub struct DiffLine {
-    /// `equal`, `insert` or `delete`.
-    pub op: String,
-    /// The line.
-    #[serde(default)]
-    pub text: String,
-}
-
-/// `GET …/versions/{n}/diff`.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-pub struct VersionDiff {
-    /// The signed version compared.
-    pub version: u32,
-    /// Signed version → current draft, line by line.
-    pub lines: Vec<DiffLine>,
-}
-
-/// One action of a series' action log (`GET …/series-actions`): each action once, as the
-/// latest meeting that holds it has it.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-pub struct SeriesAction {
-    /// The latest meeting that holds the action (its status is this meeting's).
-    pub meeting: String,
-    /// Every meeting it appears in, oldest first.
-    #[serde(default)]
-    pub meetings: Vec<String>,
-    /// Title of `meeting`.
-    #[serde(default)]
-    pub meeting_title: String,
-    /// Date of `meeting`, as written.
-    #[serde(default)]
-    pub meeting_date: String,
-    /// The action's id in `meeting`.
-    pub action: String,
-    /// "06/23", once assigned.
-    #[serde(default)]
-    pub reference: Option<String>,
-    /// What is to be done.
-    #[serde(default)]
-    pub description: String,
-    /// Owners' names.
-    #[serde(default)]
-    pub owners: Vec<String>,
-    /// Due, as written.
-    #[serde(default)]
-    pub due: String,
-    /// `open`, `done` or `dropped`.
-    pub status: String,
-    /// The latest recorded status change.
-    #[serde(default)]
-    pub changed: Option<Stamp>,
 }
 
 /// Reads an answer: `T` on a 2xx status, else the server's `{"error"}`.
@@ -416,7 +360,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(d.version, 2);
-        assert_eq!(d.lines[2].op, "delete");
+        assert_eq!(d.lines[2].op, minutebook_shared::diff::DiffOp::Delete);
         assert_eq!(d.lines[2].text, "");
     }
 

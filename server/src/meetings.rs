@@ -16,6 +16,7 @@ use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use minutebook_shared::api::MeetingSummary;
 use minutebook_shared::meeting::{
     self, export, Attendance, Header, MeetingStatus, MeetingView, Minutes, MinutesItem,
 };
@@ -23,7 +24,6 @@ use minutebook_shared::meeting::{ActionStatus, Meeting};
 use minutebook_shared::protocol::valid_doc_name;
 use minutebook_shared::signoff;
 use minutebook_shared::time::now_micros;
-use serde::Serialize;
 use yrs::updates::decoder::Decode;
 use yrs::{Doc, ReadTxn, StateVector, Transact};
 
@@ -59,16 +59,6 @@ pub enum MeetingError {
     Work(#[from] CpuError),
 }
 
-/// A meeting as listed by `GET /api/meetings`.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Listed {
-    pub name: String,
-    pub title: String,
-    pub series: String,
-    pub date: String,
-    pub status: String,
-}
-
 /// Text formats minutes are imported from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImportFormat {
@@ -99,7 +89,7 @@ pub enum ExportFormat {
 /// Every meeting, sorted by series, then creation, then name. Each one's status is its
 /// lifecycle status from the ledger (`draft`, `signed off vN`, `reopened`), never the
 /// minutes' own header.
-pub async fn list(registry: &Registry) -> Result<Vec<Listed>, MeetingError> {
+pub async fn list(registry: &Registry) -> Result<Vec<MeetingSummary>, MeetingError> {
     let store = registry.store().clone();
     let mut entries = tokio::task::spawn_blocking(move || {
         let entries = store.meetings()?;
@@ -118,7 +108,7 @@ pub async fn list(registry: &Registry) -> Result<Vec<Listed>, MeetingError> {
     });
     Ok(entries
         .into_iter()
-        .map(|(name, e, status)| Listed {
+        .map(|(name, e, status)| MeetingSummary {
             name,
             title: e.title,
             series: e.series,

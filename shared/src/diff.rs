@@ -16,10 +16,22 @@ pub enum DiffOp {
     Delete,
 }
 
+impl DiffOp {
+    /// The name it has on the wire (`equal`, `insert`, `delete`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DiffOp::Equal => "equal",
+            DiffOp::Insert => "insert",
+            DiffOp::Delete => "delete",
+        }
+    }
+}
+
 /// One line of a diff: its text without the line break.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DiffLine {
     pub op: DiffOp,
+    #[serde(default)]
     pub text: String,
 }
 

@@ -15,6 +15,7 @@
 //!
 //! Everything except `client` compiles for both native targets and wasm32.
 
+pub mod api;
 pub mod depth;
 pub mod diff;
 pub mod meeting;

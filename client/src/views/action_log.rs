@@ -26,7 +26,9 @@ use crate::access::{iso_time, local_time};
 use crate::api;
 use crate::meeting_trust::use_trust;
 use crate::store::use_store;
-use crate::trust_api::{self, SeriesAction};
+use minutebook_shared::api::SeriesAction;
+
+use crate::trust_api;
 use crate::views::actions_panel::action_status_label;
 
 /// Which log rows are shown, from the filter `<select>` values (`""` = no filter).

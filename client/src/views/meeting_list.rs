@@ -7,7 +7,9 @@ use leptos::html::{Input, Select};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::{self, MeetingSummary};
+use minutebook_shared::api::MeetingSummary;
+
+use crate::api;
 use crate::session::use_session;
 use crate::views::session_bar::SessionBar;
 

@@ -13,7 +13,10 @@ use leptos::task::spawn_local;
 
 use crate::access::{iso_time, local_time};
 use crate::meeting_trust::use_trust;
-use crate::trust_api::{self, DiffLine, VersionDiff};
+use minutebook_shared::api::VersionDiff;
+use minutebook_shared::diff::{DiffLine, DiffOp};
+
+use crate::trust_api;
 
 /// Unchanged lines kept around each change when a diff is shown.
 const CONTEXT: usize = 2;
@@ -21,8 +24,8 @@ const CONTEXT: usize = 2;
 /// A line of a shown diff: a line, or a run of unchanged lines folded away.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Shown {
-    /// A line with its op (`equal`, `insert`, `delete`).
-    Line(String, String),
+    /// A line with what happened to it.
+    Line(DiffOp, String),
     /// This many unchanged lines, not shown.
     Skipped(usize),
 }
@@ -30,7 +33,7 @@ pub enum Shown {
 /// Folds runs of unchanged lines longer than `2 × context` (keeping `context` lines next
 /// to each change).
 pub fn fold(lines: &[DiffLine], context: usize) -> Vec<Shown> {
-    let changed: Vec<bool> = lines.iter().map(|l| l.op != "equal").collect();
+    let changed: Vec<bool> = lines.iter().map(|l| l.op != DiffOp::Equal).collect();
     let near = |i: usize| {
         let lo = i.saturating_sub(context);
         let hi = (i + context).min(lines.len().saturating_sub(1));
@@ -44,7 +47,7 @@ pub fn fold(lines: &[DiffLine], context: usize) -> Vec<Shown> {
                 out.push(Shown::Skipped(skipped));
                 skipped = 0;
             }
-            out.push(Shown::Line(line.op.clone(), line.text.clone()));
+            out.push(Shown::Line(line.op, line.text.clone()));
         } else {
             skipped += 1;
         }
@@ -154,8 +157,8 @@ pub fn Versions() -> impl IntoView {
 
 /// The lines of a diff.
 fn diff_view(d: &VersionDiff) -> impl IntoView {
-    let added = d.lines.iter().filter(|l| l.op == "insert").count();
-    let removed = d.lines.iter().filter(|l| l.op == "delete").count();
+    let added = d.lines.iter().filter(|l| l.op == DiffOp::Insert).count();
+    let removed = d.lines.iter().filter(|l| l.op == DiffOp::Delete).count();
     let summary = if added + removed == 0 {
         "No changes since this version was signed.".to_owned()
     } else {
@@ -165,24 +168,24 @@ fn diff_view(d: &VersionDiff) -> impl IntoView {
         .into_iter()
         .map(|s| match s {
             Shown::Line(op, text) => {
-                let body = match op.as_str() {
-                    "insert" => view! {
+                let body = match op {
+                    DiffOp::Insert => view! {
                         <span class="marker" aria-hidden="true">"+ "</span>
                         <ins><span class="sr-only">"Added: "</span>{text}</ins>
                     }
                     .into_any(),
-                    "delete" => view! {
+                    DiffOp::Delete => view! {
                         <span class="marker" aria-hidden="true">"− "</span>
                         <del><span class="sr-only">"Removed: "</span>{text}</del>
                     }
                     .into_any(),
-                    _ => view! {
+                    DiffOp::Equal => view! {
                         <span class="marker" aria-hidden="true">"  "</span>
                         <span>{text}</span>
                     }
                     .into_any(),
                 };
-                view! { <li class="diff-line" data-op=op>{body}</li> }.into_any()
+                view! { <li class="diff-line" data-op=op.as_str()>{body}</li> }.into_any()
             }
             Shown::Skipped(n) => view! {
                 <li class="diff-skip">{format!("… {n} unchanged line(s) …")}</li>
@@ -200,29 +203,29 @@ fn diff_view(d: &VersionDiff) -> impl IntoView {
 mod tests {
     use super::*;
 
-    fn l(op: &str, text: &str) -> DiffLine {
+    fn l(op: DiffOp, text: &str) -> DiffLine {
         DiffLine {
-            op: op.into(),
+            op,
             text: text.into(),
         }
     }
 
     #[test]
     fn folds_long_unchanged_runs() {
-        let mut lines: Vec<DiffLine> = (0..10).map(|i| l("equal", &i.to_string())).collect();
-        lines.insert(5, l("insert", "new"));
-        lines.push(l("delete", "old"));
+        let mut lines: Vec<DiffLine> = (0..10).map(|i| l(DiffOp::Equal, &i.to_string())).collect();
+        lines.insert(5, l(DiffOp::Insert, "new"));
+        lines.push(l(DiffOp::Delete, "old"));
         let shown = fold(&lines, 2);
         assert_eq!(shown[0], Shown::Skipped(3));
-        assert_eq!(shown[1], Shown::Line("equal".into(), "3".into()));
-        assert_eq!(shown[3], Shown::Line("insert".into(), "new".into()));
-        assert_eq!(shown[5], Shown::Line("equal".into(), "6".into()));
+        assert_eq!(shown[1], Shown::Line(DiffOp::Equal, "3".into()));
+        assert_eq!(shown[3], Shown::Line(DiffOp::Insert, "new".into()));
+        assert_eq!(shown[5], Shown::Line(DiffOp::Equal, "6".into()));
         assert_eq!(shown[6], Shown::Skipped(1));
         assert_eq!(
             shown.last(),
-            Some(&Shown::Line("delete".into(), "old".into()))
+            Some(&Shown::Line(DiffOp::Delete, "old".into()))
         );
-        assert_eq!(fold(&[l("equal", "a")], 2), vec![Shown::Skipped(1)]);
+        assert_eq!(fold(&[l(DiffOp::Equal, "a")], 2), vec![Shown::Skipped(1)]);
         assert!(fold(&[], 2).is_empty());
     }
 }

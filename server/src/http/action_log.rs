@@ -5,7 +5,7 @@
 //! can appear in several meetings. The log shows it once, as the latest meeting that
 //! holds it has it (that is its current status), and lists every meeting it appears in.
 //!
-//! `GET /api/meetings/{name}/series-actions` → `[ActionLogEntry]` for the series of
+//! `GET /api/meetings/{name}/series-actions` → `[SeriesAction]` for the series of
 //! meeting `name`, by reference. Filtering (owner, status, meeting) is the client's; the
 //! list is small (tens to hundreds of actions).
 
@@ -13,9 +13,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
+use minutebook_shared::api::SeriesAction;
 use minutebook_shared::meeting::reference::{series_key, ActionReference};
 use minutebook_shared::trust::{AuditEntry, Stamp};
-use serde::Serialize;
 
 use crate::auth::Caller;
 use crate::http::access::{read_store, require};
@@ -27,30 +27,11 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/api/meetings/{name}/series-actions", get(series_actions))
 }
 
-/// One action in the series' log.
-#[derive(Debug, Clone, Serialize)]
-pub struct ActionLogEntry {
-    /// The latest meeting that holds the action (its status is this meeting's).
-    pub meeting: String,
-    /// Every meeting it appears in, oldest first (the first is where it was raised).
-    pub meetings: Vec<String>,
-    pub meeting_title: String,
-    pub meeting_date: String,
-    pub action: String,
-    pub reference: Option<String>,
-    pub description: String,
-    pub owners: Vec<String>,
-    pub due: String,
-    pub status: &'static str,
-    /// The latest recorded status change.
-    pub changed: Option<Stamp>,
-}
-
 async fn series_actions(
     State(state): State<AppState>,
     caller: Caller,
     Path(name): Path<String>,
-) -> Result<Json<Vec<ActionLogEntry>>, ApiError> {
+) -> Result<Json<Vec<SeriesAction>>, ApiError> {
     require(&state, &caller, &name, "read the action log").await?;
     let listed = read_store(&state, |store| store.meetings()).await?;
     let Some((_, this)) = listed.iter().find(|(n, _)| *n == name) else {
@@ -67,7 +48,7 @@ async fn series_actions(
     members.sort_by_key(|(_, e)| e.created);
     // Linear in the number of actions: entries are found by reference through a map (a
     // replaced copy leaves a hole), and each meeting's audit log is read once.
-    let mut out: Vec<Option<ActionLogEntry>> = Vec::new();
+    let mut out: Vec<Option<SeriesAction>> = Vec::new();
     let mut by_reference: std::collections::HashMap<String, usize> =
         std::collections::HashMap::new();
     for (meeting, entry) in members {
@@ -115,7 +96,7 @@ async fn series_actions(
             if let Some(r) = &action.fields.reference {
                 by_reference.insert(r.clone(), out.len());
             }
-            out.push(Some(ActionLogEntry {
+            out.push(Some(SeriesAction {
                 meeting: meeting.clone(),
                 meetings,
                 meeting_title: entry.title.clone(),
@@ -129,12 +110,12 @@ async fn series_actions(
                     .filter_map(|p| index.person(p).map(|v| v.person.name.clone()))
                     .collect(),
                 due: action.fields.due.clone(),
-                status: action.fields.status.as_str(),
+                status: action.fields.status.as_str().to_string(),
                 changed,
             }));
         }
     }
-    let mut out: Vec<ActionLogEntry> = out.into_iter().flatten().collect();
+    let mut out: Vec<SeriesAction> = out.into_iter().flatten().collect();
     out.sort_by(|a, b| {
         reference_key(a.reference.as_deref()).cmp(&reference_key(b.reference.as_deref()))
     });

@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use minutebook_shared::api::VersionDiff;
 use minutebook_shared::protocol::valid_doc_name;
 use minutebook_shared::signoff;
 use minutebook_shared::trust::{Ledger, Readiness, VersionInfo};
@@ -317,7 +318,7 @@ async fn diff(
     let lines = version_export::diff_off_workers(v, draft)
         .await
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-    Ok(Json(serde_json::json!({ "version": n, "lines": lines })).into_response())
+    Ok(Json(VersionDiff { version: n, lines }).into_response())
 }
 
 #[derive(Deserialize)]

@@ -1,0 +1,60 @@
+//! The JSON bodies of the HTTP API that the server sends and the clients read, each
+//! defined once (the ledger, readiness and signed versions are in [`crate::trust`], a
+//! diff's lines in [`crate::diff`]).
+
+use serde::{Deserialize, Serialize};
+
+use crate::diff::DiffLine;
+use crate::trust::Stamp;
+
+/// One meeting of `GET /api/meetings`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MeetingSummary {
+    /// Document name (what `?meeting=` takes).
+    pub name: String,
+    pub title: String,
+    pub series: String,
+    /// Date as written in the header.
+    pub date: String,
+    /// Lifecycle status from the ledger (`draft`, `signed off`, …), never the header's.
+    pub status: String,
+}
+
+/// One action of a series' action log (`GET …/series-actions`): each action once, as the
+/// latest meeting that holds it has it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SeriesAction {
+    /// The latest meeting that holds the action (its status is this meeting's).
+    pub meeting: String,
+    /// Every meeting it appears in, oldest first (the first is where it was raised).
+    pub meetings: Vec<String>,
+    /// Title of `meeting`.
+    pub meeting_title: String,
+    /// Date of `meeting`, as written.
+    pub meeting_date: String,
+    /// The action's id in `meeting`.
+    pub action: String,
+    /// "06/23", once assigned.
+    pub reference: Option<String>,
+    /// What is to be done.
+    pub description: String,
+    /// Owners' names.
+    pub owners: Vec<String>,
+    /// Due, as written.
+    pub due: String,
+    /// `open`, `done` or `dropped`.
+    pub status: String,
+    /// The latest recorded status change.
+    pub changed: Option<Stamp>,
+}
+
+/// `GET …/versions/{n}/diff`: a signed version against the current draft.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionDiff {
+    /// The signed version compared.
+    pub version: u32,
+    /// Signed version → current draft, line by line.
+    pub lines: Vec<DiffLine>,
+}
