@@ -94,7 +94,7 @@ pub fn scan_update_v1(bytes: &[u8]) -> Result<Scanned, ScanError> {
     for _ in 0..groups {
         let structs = r.var_u32()?;
         r.fits(structs)?;
-        let client = r.var_u64()?;
+        let client = r.client()?;
         let first = r.var_u32()?;
         let mut end = u64::from(first);
         for _ in 0..structs {
@@ -114,7 +114,7 @@ pub fn scan_update_v1(bytes: &[u8]) -> Result<Scanned, ScanError> {
     let clients = r.var_u32()?;
     r.fits(clients)?;
     for _ in 0..clients {
-        let client = r.var_u64()?;
+        let client = r.client()?;
         let ranges = r.var_u32()?;
         r.fits(ranges)?;
         for _ in 0..ranges {
@@ -136,7 +136,8 @@ pub fn scan_update_v1(bytes: &[u8]) -> Result<Scanned, ScanError> {
 /// decodes it. yrs reserves memory for the count it reads before reading the entries: a
 /// 7-byte awareness message declaring 62 million states made it reserve 4.4 GB and
 /// initialise 62 MB of it (found by fuzzing). A state vector entry takes at least 2
-/// bytes and an awareness entry at least 3, so larger counts cannot be honest.
+/// bytes and an awareness entry at least 3, so larger counts cannot be honest. Client
+/// ids beyond 53 bits are refused here too.
 /// (Updates carried by sync step 2 and update messages are checked by
 /// [`scan_update_v1`].)
 pub fn check_message(frame: &[u8]) -> Result<(), ScanError> {
@@ -157,7 +158,17 @@ pub fn check_message(frame: &[u8]) -> Result<(), ScanError> {
         pos: 0,
     };
     let count = p.var_u64()?;
-    p.fits_u64(count.saturating_mul(min_entry))
+    p.fits_u64(count.saturating_mul(min_entry))?;
+    // Every entry starts with a client id; a state vector entry then has a clock, an
+    // awareness entry a clock and its state.
+    for _ in 0..count {
+        p.client()?;
+        p.var_u64()?;
+        if min_entry == 3 {
+            p.buf()?;
+        }
+    }
+    Ok(())
 }
 
 /// Where an item's parent is, as encoded.
@@ -450,6 +461,18 @@ impl<'a> Reader<'a> {
         Err(ScanError::Malformed("variable-length integer too long"))
     }
 
+    /// A client id: Yjs's are at most 53 bits (JavaScript's safe integers). yrs keeps
+    /// only the low 53 bits of a larger one, so it would alias another client (and a
+    /// debug build asserts); such ids are refused.
+    fn client(&mut self) -> Result<u64, ScanError> {
+        let id = self.var_u64()?;
+        if id >> 53 == 0 {
+            Ok(id)
+        } else {
+            Err(ScanError::Malformed("client id out of range"))
+        }
+    }
+
     fn var_u32(&mut self) -> Result<u32, ScanError> {
         u32::try_from(self.var_u64()?).map_err(|_| ScanError::Malformed("integer out of range"))
     }
@@ -460,7 +483,7 @@ impl<'a> Reader<'a> {
     }
 
     fn id(&mut self) -> Result<(u64, u32), ScanError> {
-        Ok((self.var_u64()?, self.var_u32()?))
+        Ok((self.client()?, self.var_u32()?))
     }
 
     fn buf(&mut self) -> Result<&'a [u8], ScanError> {
@@ -711,6 +734,52 @@ mod tests {
         let update = awareness.update().unwrap();
         check_message(&encode(&Message::Awareness(update))).unwrap();
         check_message(&encode(&Message::Sync(SyncMessage::Update(rich_update())))).unwrap();
+    }
+
+    /// Found by fuzzing (`sync_message`): a client id above 53 bits, which yrs keeps only
+    /// the low 53 bits of (aliasing another client; a debug build asserts).
+    #[test]
+    fn client_ids_beyond_53_bits_are_refused() {
+        let big = [
+            1, 2, 0xc9, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xa6, 0x0, 0x46, 0x2, 0x1, 0x0,
+            0x1, 0x0, 0x6, 0x0, 0x0, 0x0, 0x0, 0x0, 0x0, 0x0, 0x1, 0x0,
+        ];
+        assert_eq!(
+            scan_update_v1(&big).map(|_| ()),
+            Err(ScanError::Malformed("client id out of range"))
+        );
+        let mut v = Vec::new();
+        let mut id: u64 = 1 << 53;
+        while id >= 0x80 {
+            v.push((id as u8) | 0x80);
+            id >>= 7;
+        }
+        v.push(id as u8);
+        // In a delete set, a state vector and an awareness state.
+        let mut deletes = vec![0, 1];
+        deletes.extend(&v);
+        deletes.extend([1, 0, 1]);
+        assert!(scan_update_v1(&deletes).is_err());
+        let mut sv = vec![1];
+        sv.extend(&v);
+        sv.push(0);
+        let mut step1 = vec![0, 0, sv.len() as u8];
+        step1.extend(&sv);
+        assert!(check_message(&step1).is_err());
+        let mut states = vec![1];
+        states.extend(&v);
+        states.extend([1, 2, b'{', b'}']);
+        let mut awareness = vec![1, states.len() as u8];
+        awareness.extend(&states);
+        assert!(check_message(&awareness).is_err());
+        // The largest allowed id passes.
+        let doc = Doc::with_client_id((1 << 53) - 1);
+        doc.get_or_insert_text("t")
+            .insert(&mut doc.transact_mut(), 0, "x");
+        let update = doc
+            .transact()
+            .encode_state_as_update_v1(&yrs::StateVector::default());
+        scan_update_v1(&update).unwrap();
     }
 
     #[test]

@@ -233,3 +233,32 @@ async fn an_update_depending_on_changes_nobody_sent_is_refused() {
         .await
         .expect("stored state intact");
 }
+
+/// Found by fuzzing: yrs keeps only the low 53 bits of a client id (Yjs's range), so an
+/// update from client 2^53 + n was stored as client n's: another client's changes could
+/// be aliased. Updates, state vectors and awareness states naming such an id are
+/// refused before yrs decodes them.
+#[tokio::test]
+async fn client_ids_beyond_53_bits_are_refused() {
+    let server = TestServer::start().await;
+    let (meeting, editor) = meeting_with_text(&server).await;
+    let big: Vec<u8> = vec![
+        1, 2, 0xc9, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xa6, 0x0, 0x46, 0x2, 0x1, 0x0, 0x1,
+        0x0, 0x6, 0x0, 0x0, 0x0, 0x0, 0x0, 0x0, 0x0, 0x1, 0x0,
+    ];
+    let mut evil = server.raw(&meeting).await;
+    evil.send(&Message::Sync(SyncMessage::Update(big))).await;
+    let reason = expect_closed_1007(&mut evil).await;
+    assert!(reason.contains("client id out of range"), "{reason}");
+    // An awareness state for client 2^53 (count 1, id, clock 1, "{}").
+    let mut frame = vec![
+        1u8, 13, 1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10, 1, 2,
+    ];
+    frame.extend_from_slice(b"{}");
+    let mut evil = server.raw(&meeting).await;
+    evil.send_bytes(frame).await;
+    let (code, reason) = evil.expect_close().await;
+    assert!(code == 1002 || code == 1007, "{code} {reason}");
+    assert!(reason.contains("client id out of range"), "{reason}");
+    everyone_else_is_fine(&server, &meeting, &editor).await;
+}
