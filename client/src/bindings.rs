@@ -1,7 +1,7 @@
 //! Many live text bindings at once: each `<textarea>` or `<input>` of the meeting editor
 //! bound to its own Y.Text (block texts, item titles).
 //!
-//! The one-binding version for the M1 page is [`crate::binding::TextareaBinding`]; this
+//! The one-binding version for the free-text page is [`crate::binding::TextareaBinding`]; this
 //! one reuses its pieces ([`diff`], [`apply`], [`StickySelection`]) and adds:
 //!
 //! - **Per-text observers.** Each binding observes only its own Y.Text (under a unique

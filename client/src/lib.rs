@@ -3,7 +3,7 @@
 //! | module | what it is for |
 //! |---|---|
 //! | [`sync`] | keeps one yrs doc in sync with the server over a WebSocket |
-//! | [`binding`] | one textarea ↔ one Y.Text (the M1 page), and the diff/caret pieces |
+//! | [`binding`] | one textarea ↔ one Y.Text (the free-text page), and the diff/caret pieces |
 //! | [`bindings`] | many fields ↔ their Y.Texts at once (the meeting editor) |
 //! | [`store`] | the meeting page's doc, provider, bindings and reactive snapshot |
 //! | [`changes`] | which typed texts a change touched (the snapshot's fast path) |
@@ -11,7 +11,7 @@
 //! | [`route`], [`keys`], [`moves`], [`filters`] | pure logic: URL → page, shortcuts, outline moves, action filters |
 //! | [`progressive`] | mounting long lists a chunk per task |
 //! | [`api`] | the HTTP API of the meeting list (list, create, import) |
-//! | [`trust_api`] | the M3 HTTP API: session, ledger commands, versions, invitations, audit |
+//! | [`trust_api`] | the trust HTTP API: session, ledger commands, versions, invitations, audit |
 //! | [`session`] | the signed-in session (context) |
 //! | [`access`] | pure trust logic: roles → permissions, read-only notices, formatting |
 //! | [`meeting_trust`] | the open meeting's access, live ledger and alerts (context) |

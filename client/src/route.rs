@@ -9,7 +9,7 @@ pub enum Route {
     List,
     /// `?meeting=NAME`: the meeting editor.
     Meeting(String),
-    /// `?doc=NAME`: the M1 free-text editor.
+    /// `?doc=NAME`: the free-text editor.
     Doc(String),
     /// A `meeting` or `doc` parameter the server would refuse.
     BadName(String),

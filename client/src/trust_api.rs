@@ -1,4 +1,4 @@
-//! The M3 ("trust") HTTP API of `server/API.md`: the session (setup, invitations, sign
+//! The trust HTTP API of `server/API.md`: the session (setup, invitations, sign
 //! out), the ledger's commands (confirm, propose, accept, decline, sign off, reopen),
 //! versions and their diffs, invitations, the audit log and the action log of a series.
 //! Same origin, so the session

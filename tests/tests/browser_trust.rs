@@ -1,4 +1,4 @@
-//! M3 end to end in five headless Chromium sessions — a chair, two minute-takers and two
+//! Trust end to end in five headless Chromium sessions — a chair, two minute-takers and two
 //! attendees, each signed in through their own invitation link — on a real server:
 //! the minute-takers minute and attribute statements; one attendee confirms hers and the
 //! other proposes a correction to his; a minute-taker accepts it; a statement by both
@@ -152,7 +152,7 @@ async fn scenario(
     }
 
     // The minute-takers each minute a statement and attribute it (one after the other, so
-    // each knows which new block is theirs; concurrent typing is covered by M2's tests).
+    // each knows which new block is theirs; concurrent typing is covered by the editor's browser tests).
     let ann_text = "AA reported that spending is on budget.";
     let ben_text = "BB said that recruitment is behind.";
     let ann_block = minute(tom, "Tom", &seeded.item, ann_text, &[&seeded.ann]).await?;
@@ -365,7 +365,7 @@ async fn scenario(
         .context("the version's SHA-256")?
         .to_owned();
     ensure!(sha.len() == 64, "a SHA-256 in the versions list: {sha}");
-    // M4: the page says the meeting is signed (from the ledger), and its Export links now
+    // The page says the meeting is signed (from the ledger), and its Export links now
     // give the signed version.
     let shown = ann
         .wait_until(

@@ -1,4 +1,4 @@
-//! M4 §3 "A confirmation binds the person and the words", §4's record of the invitation
+//! A confirmation binds the person and the words; the record of the invitation
 //! behind every decision, and §2's ledger bounds — each through a real server on
 //! loopback over a real redb file:
 //!

@@ -1,4 +1,4 @@
-//! M4 "identity cannot be borrowed", through the real server: invitation links sign in
+//! Identity cannot be borrowed, through the real server: invitation links sign in
 //! once; redeeming always issues a fresh session (the presented one is revoked, its
 //! WebSockets closed); the browser flow never sees a bearer token (HttpOnly cookie only);
 //! administrators cannot take on a chair's or a register person's identity; open

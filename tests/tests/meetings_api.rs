@@ -660,7 +660,7 @@ async fn live_header_edits_show_in_the_list() {
     }
     client.wait_saved(PATIENCE).await.unwrap();
     let listed = list(&server).await;
-    // M4: the listed status is the ledger's lifecycle status, never the header's field.
+    // The listed status is the ledger's lifecycle status, never the header's field.
     assert_eq!(
         listed,
         [json!({"name": name, "title": "Final title", "series": "S",

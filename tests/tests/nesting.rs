@@ -1,4 +1,4 @@
-//! M4 §1: untrusted bytes never take the process down. An update nested thousands deep
+//! Untrusted bytes never take the process down. An update nested thousands deep
 //! used to overflow the stack inside yrs's recursive decoder and abort the whole server
 //! (`catch_unwind` cannot catch that), from any role — an observer of a signed-off
 //! meeting was enough. Now a non-recursive pre-scan refuses it first (1007), only that

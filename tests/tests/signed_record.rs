@@ -1,4 +1,4 @@
-//! M4 "the signed record says what it is", through the real server and CLI: lifecycle
+//! The signed record says what it is, through the real server and CLI: lifecycle
 //! status comes from the ledger only (a minute-taker writing "signed off" into the header
 //! changes nothing the list or the exports say); a signed version's Markdown and HTML say
 //! "Signed off — version N — by … on …" and its canonical Markdown ends with the sign-off

@@ -1,4 +1,4 @@
-//! M3 permission rules, each attacked through the real protocol on a real server and
+//! Permission rules, each attacked through the real protocol on a real server and
 //! redb: every attempt must be refused, leave the minutes and the ledger unchanged, and
 //! be in the audit log. "Modified clients" are native sync clients that edit a document
 //! the UI would show read-only, and raw HTTP calls the UI would never make.
@@ -253,7 +253,7 @@ async fn attendees_confirm_and_correct_only_their_own_statements() {
     let (status, body) = w.confirm(&w.alice, &w.alice_statement).await;
     assert_eq!(status, 200, "{body}");
     let ledger = w.ledger().await;
-    // (Confirmations are per statement and speaker since M4.)
+    // (Confirmations are per statement and speaker.)
     let c = ledger.confirmations[&w.alice_statement]
         .values()
         .find(|c| c.stamp.by == "Alice")
@@ -300,7 +300,7 @@ async fn attendee_cannot_decide_on_another_attendees_correction() {
         "Bob said something else."
     );
     let ledger = w.ledger().await;
-    // (Per statement and speaker since M4: Bob's confirmation holds for the new text.)
+    // (Per statement and speaker: Bob's confirmation holds for the new text.)
     let bob = ledger.confirmations[&w.bob_statement]
         .values()
         .find(|c| c.stamp.by == "Bob")
@@ -805,7 +805,7 @@ async fn signed_versions_export_with_their_hash_and_verify() {
     let text = export.text();
     assert!(text.contains(&sha), "the export carries its hash");
     assert!(text.contains("Signed off by Chair"), "{text}");
-    // The hash covers exactly the canonical Markdown of the signed state (M4: which ends
+    // The hash covers exactly the canonical Markdown of the signed state (which ends
     // with the sign-off facts); while signed, the meeting's export is that version.
     let (canonical, _) = minutebook_shared::signoff::parse(&text).expect("sign-off block");
     assert_eq!(trust::sha256_hex(canonical.as_bytes()), sha);
@@ -865,7 +865,7 @@ async fn signed_versions_export_with_their_hash_and_verify() {
     let altered = html.replacen("<h1>", "<h1>X", 1);
     assert_ne!(altered, html, "the HTML export has a heading");
     let (code, out) = verify(&w.server, &altered).await;
-    // M4: the server says only that it does not match (never what it stores).
+    // The server says only that it does not match (never what it stores).
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("DOES NOT MATCH"), "{out}");
     let forged = html.replace(

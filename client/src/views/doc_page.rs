@@ -1,4 +1,4 @@
-//! The M1 free-text page (`?doc=NAME`): one textarea bound to the document's `text` root,
+//! The free-text page (`?doc=NAME`): one textarea bound to the document's `text` root,
 //! with the save-state indicator.
 
 use leptos::prelude::*;

@@ -1,4 +1,4 @@
-//! The M2 meeting document model: one Yjs document per meeting, a typed API over it, a
+//! The meeting document model: one Yjs document per meeting, a typed API over it, a
 //! plain read-side snapshot, importers and exporters.
 //!
 //! # Layout

@@ -1,4 +1,4 @@
-//! The M2 benchmark: the real web client in headless Chromium sessions on a meeting
+//! The browser benchmark: the real web client in headless Chromium sessions on a meeting
 //! `scale` times the size of the fixture, on the real server (redb, fsync).
 //!
 //! - **Page load to editable**: from navigation start to the first animation frame in
@@ -319,7 +319,7 @@ const TYPE_JS: &str = "
 pub fn report(params: &Params, runs: &[Outcome], bundle: &[(String, u64, u64)]) -> String {
     use super::stats::median;
     let mut out = format!(
-        "### M2: meeting editor in the browser\n\n{} headless Chromium sessions each type {} keys/s for {} s into their own block; the next session records when each key is displayed. Medians over {} run(s) per scale; the 1× meeting is the baseline.\n\n",
+        "### Meeting editor in the browser\n\n{} headless Chromium sessions each type {} keys/s for {} s into their own block; the next session records when each key is displayed. Medians over {} run(s) per scale; the 1× meeting is the baseline.\n\n",
         params.sessions,
         params.rate,
         params.seconds,

@@ -197,7 +197,7 @@ pub async fn cold_load(
     Ok((report::cold(&raw, runs, &outcomes), problems))
 }
 
-/// Runs the M2 browser benchmark `repeat` times per meeting scale.
+/// Runs the browser benchmark `repeat` times per meeting scale.
 pub async fn m2(
     quiet: &procfs::Quiet,
     bins: &Bins,

@@ -81,8 +81,9 @@ enum Command {
     },
     /// The web client in headless Chromium: keystroke-to-display latency between
     /// sessions, page load to editable, bundle size (needs scripts/build-client.sh and
-    /// scripts/setup.sh --browser).
-    M2 {
+    /// scripts/setup.sh --browser). `m2` is its former name.
+    #[command(alias = "m2")]
+    Browser {
         #[command(flatten)]
         params: bench::m2::Params,
         /// Meeting sizes, in copies of the fixture (comma-separated; the first is the baseline).
@@ -156,7 +157,7 @@ fn main() -> Result<()> {
             Command::ColdLoad { runs, mode } => {
                 add(bench::cold_load(&quiet, &bins, &data_dir, runs, &mode).await?)
             }
-            Command::M2 {
+            Command::Browser {
                 params,
                 scale,
                 repeat,
