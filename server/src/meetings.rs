@@ -18,9 +18,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use minutebook_shared::api::MeetingSummary;
 use minutebook_shared::meeting::{
-    self, export, Attendance, Header, MeetingStatus, MeetingView, Minutes, MinutesItem,
+    self, export, Header, Meeting, MeetingStatus, MeetingView, Minutes,
 };
-use minutebook_shared::meeting::{ActionStatus, Meeting};
 use minutebook_shared::protocol::valid_doc_name;
 use minutebook_shared::signoff;
 use minutebook_shared::time::now_micros;
@@ -30,7 +29,6 @@ use yrs::{Doc, ReadTxn, StateVector, Transact};
 use crate::docs::cpu::{self, CpuError};
 use crate::docs::registry::{ApplyError, Registry};
 use crate::docs::updates::build_doc;
-use crate::store::catalog;
 use crate::store::StoreError;
 
 /// Why a meeting operation failed; each maps to one HTTP status.
@@ -119,7 +117,7 @@ pub async fn list(registry: &Registry) -> Result<Vec<MeetingSummary>, MeetingErr
 }
 
 /// Creates a meeting, empty or started from the previous meeting `from` of its series
-/// (see [`carry_forward`]); returns its name.
+/// (see [`meeting::series::carry_forward`]); returns its name.
 pub async fn create(
     registry: &Registry,
     title: &str,
@@ -136,7 +134,7 @@ pub async fn create(
                 }
                 e => e,
             })?;
-            carry_forward(&view, title, series)
+            meeting::series::carry_forward(&view, title, series)
         }
         None => Minutes {
             header: Header {
@@ -283,10 +281,8 @@ fn view_of(name: &str, source: Source) -> Result<MeetingView, MeetingError> {
         Source::Stored(stored) => build_doc(name, &stored),
     };
     let meeting = Meeting::new(doc);
-    // Root handles first: taking one opens a write transaction.
-    let header = catalog::header_map(meeting.doc());
     let txn = meeting.doc().transact();
-    if catalog::summary(&header, &txn).is_none() {
+    if meeting.summary(&txn).is_none() {
         return Err(MeetingError::NotFound(name.to_string()));
     }
     Ok(meeting.view(&txn))
@@ -318,101 +314,6 @@ fn minutes_update(minutes: &Minutes) -> Result<Vec<u8>, MeetingError> {
         .transact()
         .encode_state_as_update_v1(&StateVector::default());
     Ok(update)
-}
-
-/// Title of the item open actions are carried into when the agenda has none.
-pub const MATTERS_ARISING: &str = "Matters arising";
-
-/// The next meeting of a series, started from the previous one: same series (unless
-/// another is given), venue, chair, register (everyone present), minute-takers and
-/// top-level agenda item titles (standing items, no text); date, time and venue from the
-/// previous meeting's "next meeting"; its open actions carried forward with their
-/// references into the "Matters arising" item, so the series' action log continues.
-pub fn carry_forward(prev: &MeetingView, title: &str, series: &str) -> Minutes {
-    let base = Minutes::from_view(prev);
-    let old = &base.header;
-    let header = Header {
-        title: title.to_string(),
-        series: if series.is_empty() {
-            old.series.clone()
-        } else {
-            series.to_string()
-        },
-        date: old.next.date.clone(),
-        start_time: old.next.time.clone(),
-        venue: if old.next.venue.trim().is_empty() {
-            old.venue.clone()
-        } else {
-            old.next.venue.clone()
-        },
-        status: MeetingStatus::Draft,
-        next: Default::default(),
-    };
-    let people = base
-        .people
-        .iter()
-        .map(|p| meeting::MinutesPerson {
-            person: p.person.clone(),
-            attendance: Attendance::Present,
-        })
-        .collect();
-    let mut items: Vec<MinutesItem> = base
-        .items
-        .iter()
-        .map(|i| MinutesItem {
-            title: i.title.clone(),
-            ..MinutesItem::default()
-        })
-        .collect();
-    let open: Vec<_> = base
-        .actions
-        .iter()
-        .filter(|a| a.fields.status == ActionStatus::Open)
-        .collect();
-    // Open actions are reviewed under "Matters arising": the standing item of that name,
-    // or a new one after the first item (apologies, usually).
-    let arising = if open.is_empty() {
-        None
-    } else {
-        Some(
-            match items
-                .iter()
-                .position(|i| i.title.to_lowercase().contains("matters arising"))
-            {
-                Some(at) => at,
-                None => {
-                    let at = items.len().min(1);
-                    items.insert(
-                        at,
-                        MinutesItem {
-                            title: MATTERS_ARISING.into(),
-                            ..MinutesItem::default()
-                        },
-                    );
-                    at
-                }
-            },
-        )
-    };
-    let actions = open
-        .into_iter()
-        .map(|a| meeting::MinutesAction {
-            fields: a.fields.clone(),
-            owners: a.owners.clone(),
-            raised_in: arising.map(|at| meeting::RaisedIn {
-                item: meeting::ItemPath(vec![at]),
-                block: None,
-            }),
-        })
-        .collect();
-    Minutes {
-        header,
-        chair: base.chair,
-        minute_takers: base.minute_takers.clone(),
-        people,
-        items,
-        actions,
-    }
 }
 
 async fn exists(registry: &Registry, name: &str) -> Result<bool, MeetingError> {

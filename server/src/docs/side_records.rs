@@ -14,11 +14,10 @@ use std::sync::Arc;
 use minutebook_shared::meeting::reference::{next_reference, ActionReference};
 use minutebook_shared::meeting::reference::{reference_year, series_key};
 use minutebook_shared::meeting::Meeting;
-use minutebook_shared::schema;
 use minutebook_shared::time::now_micros;
-use yrs::{Any, Doc, Map, MapRef, Out, Transact};
+use yrs::{Doc, Transact};
 
-use crate::store::catalog::{self, CatalogEntry};
+use crate::store::catalog::CatalogEntry;
 use crate::store::{Meta, WriteOp};
 
 /// Actions waiting for reference numbers reserved by one [`WriteOp::Allocate`].
@@ -30,8 +29,6 @@ pub(crate) struct Allocation {
 /// Side records of a meeting document (catalog entry, references).
 pub(crate) struct MeetingState {
     pub(crate) meeting: Meeting,
-    header: MapRef,
-    actions: MapRef,
     /// The catalog entry as last stored (or loaded).
     catalog: Option<CatalogEntry>,
     /// Size of the actions map at the last scan (entities are never removed from it).
@@ -58,8 +55,6 @@ impl MeetingState {
     pub(crate) fn new(doc: &Doc, catalog: Option<CatalogEntry>) -> Self {
         MeetingState {
             meeting: Meeting::new(doc.clone()),
-            header: catalog::header_map(doc),
-            actions: catalog::actions_map(doc),
             catalog,
             actions_seen: 0,
             pending: HashSet::new(),
@@ -74,20 +69,17 @@ impl MeetingState {
         let txn = doc.transact();
         let first = self.statuses.is_empty();
         let mut changes = Vec::new();
-        for (id, value) in self.actions.iter(&txn) {
-            let Out::YMap(action) = value else { continue };
-            let status = catalog::read_field(&action, &txn, schema::action::STATUS);
-            let reference = catalog::read_field(&action, &txn, schema::action::REFERENCE);
+        for a in self.meeting.action_records(&txn) {
             let previous = self
                 .statuses
-                .insert(id.to_string(), (reference.clone(), status.clone()));
+                .insert(a.id.clone(), (a.reference.clone(), a.status.clone()));
             if let Some((_, old)) = previous {
-                if old != status && !first {
+                if old != a.status && !first {
                     changes.push(StatusChange {
-                        action: id.to_string(),
-                        reference,
+                        action: a.id,
+                        reference: a.reference,
                         from: old,
-                        to: status,
+                        to: a.status,
                     });
                 }
             }
@@ -98,8 +90,6 @@ impl MeetingState {
     /// Rebinds to a rebuilt document, keeping what was stored.
     pub(crate) fn rebind(&mut self, doc: &Doc) {
         self.meeting = Meeting::new(doc.clone());
-        self.header = catalog::header_map(doc);
-        self.actions = catalog::actions_map(doc);
         self.actions_seen = 0;
     }
 
@@ -108,7 +98,7 @@ impl MeetingState {
         let mut out = SideWrites::default();
         let txn = doc.transact();
         let m = self;
-        let summary = catalog::summary(&m.header, &txn);
+        let summary = m.meeting.summary(&txn).map(CatalogEntry::of);
         if let Some(mut entry) = summary.clone() {
             let changed = m.catalog.as_ref().is_none_or(|c| !c.same_header(&entry));
             if changed {
@@ -120,7 +110,7 @@ impl MeetingState {
                 m.catalog = Some(entry);
             }
         }
-        let n = m.actions.len(&txn);
+        let n = m.meeting.action_entries(&txn);
         if n == m.actions_seen {
             return out;
         }
@@ -129,18 +119,11 @@ impl MeetingState {
         let series = series_key(&summary.series, name);
         let mut references: Vec<String> = Vec::new();
         let mut unassigned: Vec<(String, String)> = Vec::new();
-        for (id, value) in m.actions.iter(&txn) {
-            let Out::YMap(action) = value else { continue };
-            let reference = catalog::read_field(&action, &txn, schema::action::REFERENCE);
-            let deleted = matches!(
-                action.get(&txn, schema::common::DELETED),
-                Some(Out::Any(Any::Bool(true)))
-            );
-            if !reference.is_empty() {
-                references.push(reference);
-            } else if !deleted && !m.pending.contains(id) {
-                let order = catalog::read_field(&action, &txn, schema::common::ORDER);
-                unassigned.push((order, id.to_string()));
+        for a in m.meeting.action_records(&txn) {
+            if !a.reference.is_empty() {
+                references.push(a.reference);
+            } else if !a.deleted && !m.pending.contains(&a.id) {
+                unassigned.push((a.order, a.id));
             }
         }
         // Raise the series' counters past every reference this meeting holds.

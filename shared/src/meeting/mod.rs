@@ -73,7 +73,9 @@ pub mod model;
 pub mod ops;
 pub mod order;
 pub mod reference;
+pub mod series;
 pub mod suggest;
+pub mod summary;
 pub mod tree;
 pub mod view;
 

@@ -1,0 +1,177 @@
+//! How one meeting of a series follows another: the next meeting starts from the
+//! previous one (see [`carry_forward`]). The series' action references are counted by
+//! the rules in [`super::reference`].
+
+use super::{
+    ActionStatus, Attendance, Header, ItemPath, MeetingStatus, MeetingView, Minutes, MinutesAction,
+    MinutesItem, MinutesPerson, RaisedIn,
+};
+
+/// Title of the item open actions are carried into when the agenda has none.
+pub const MATTERS_ARISING: &str = "Matters arising";
+
+/// The next meeting of a series, started from the previous one: same series (unless
+/// another is given), venue, chair, register (everyone present), minute-takers and
+/// top-level agenda item titles (standing items, no text); date, time and venue from the
+/// previous meeting's "next meeting"; its open actions carried forward with their
+/// references into the "Matters arising" item, so the series' action log continues.
+pub fn carry_forward(prev: &MeetingView, title: &str, series: &str) -> Minutes {
+    let base = Minutes::from_view(prev);
+    let old = &base.header;
+    let header = Header {
+        title: title.to_string(),
+        series: if series.is_empty() {
+            old.series.clone()
+        } else {
+            series.to_string()
+        },
+        date: old.next.date.clone(),
+        start_time: old.next.time.clone(),
+        venue: if old.next.venue.trim().is_empty() {
+            old.venue.clone()
+        } else {
+            old.next.venue.clone()
+        },
+        status: MeetingStatus::Draft,
+        next: Default::default(),
+    };
+    let people = base
+        .people
+        .iter()
+        .map(|p| MinutesPerson {
+            person: p.person.clone(),
+            attendance: Attendance::Present,
+        })
+        .collect();
+    let mut items: Vec<MinutesItem> = base
+        .items
+        .iter()
+        .map(|i| MinutesItem {
+            title: i.title.clone(),
+            ..MinutesItem::default()
+        })
+        .collect();
+    let open: Vec<_> = base
+        .actions
+        .iter()
+        .filter(|a| a.fields.status == ActionStatus::Open)
+        .collect();
+    // Open actions are reviewed under "Matters arising": the standing item of that name,
+    // or a new one after the first item (apologies, usually).
+    let arising = if open.is_empty() {
+        None
+    } else {
+        Some(
+            match items
+                .iter()
+                .position(|i| i.title.to_lowercase().contains("matters arising"))
+            {
+                Some(at) => at,
+                None => {
+                    let at = items.len().min(1);
+                    items.insert(
+                        at,
+                        MinutesItem {
+                            title: MATTERS_ARISING.into(),
+                            ..MinutesItem::default()
+                        },
+                    );
+                    at
+                }
+            },
+        )
+    };
+    let actions = open
+        .into_iter()
+        .map(|a| MinutesAction {
+            fields: a.fields.clone(),
+            owners: a.owners.clone(),
+            raised_in: arising.map(|at| RaisedIn {
+                item: ItemPath(vec![at]),
+                block: None,
+            }),
+        })
+        .collect();
+    Minutes {
+        header,
+        chair: base.chair,
+        minute_takers: base.minute_takers.clone(),
+        people,
+        items,
+        actions,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::meeting::{ActionFields, Meeting, NextMeeting};
+    use yrs::{Doc, Transact};
+
+    fn previous() -> MeetingView {
+        let action = |description: &str, status, reference: &str| MinutesAction {
+            fields: ActionFields {
+                description: description.into(),
+                status,
+                reference: Some(reference.into()),
+                ..Default::default()
+            },
+            owners: Vec::new(),
+            raised_in: None,
+        };
+        let minutes = Minutes {
+            header: Header {
+                title: "Board — January".into(),
+                series: "Board".into(),
+                venue: "Room 1".into(),
+                next: NextMeeting {
+                    date: "Friday 11th March 2022".into(),
+                    time: "10:00".into(),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+            items: vec![
+                MinutesItem {
+                    title: "Apologies".into(),
+                    ..Default::default()
+                },
+                MinutesItem {
+                    title: "Finance".into(),
+                    ..Default::default()
+                },
+            ],
+            actions: vec![
+                action("Circulate the report", ActionStatus::Open, "01/22"),
+                action("Book the room", ActionStatus::Done, "02/22"),
+            ],
+            ..Default::default()
+        };
+        let m = Meeting::new(Doc::new());
+        m.import_minutes(&mut m.doc().transact_mut(), &minutes)
+            .expect("imports");
+        let txn = m.doc().transact();
+        m.view(&txn)
+    }
+
+    #[test]
+    fn the_next_meeting_starts_from_the_previous_one() {
+        let next = carry_forward(&previous(), "Board — March", "");
+        assert_eq!(next.header.title, "Board — March");
+        assert_eq!(next.header.series, "Board", "the series carries over");
+        assert_eq!(next.header.date, "Friday 11th March 2022");
+        assert_eq!(next.header.start_time, "10:00");
+        assert_eq!(next.header.venue, "Room 1", "no next venue: the same room");
+        assert_eq!(next.header.status, MeetingStatus::Draft);
+        // Only open actions carry forward, with their references, into a new "Matters
+        // arising" item after the first.
+        let titles: Vec<&str> = next.items.iter().map(|i| i.title.as_str()).collect();
+        assert_eq!(titles, ["Apologies", MATTERS_ARISING, "Finance"]);
+        assert_eq!(next.actions.len(), 1);
+        assert_eq!(next.actions[0].fields.reference.as_deref(), Some("01/22"));
+        assert_eq!(
+            next.actions[0].raised_in.as_ref().map(|r| r.item.0.clone()),
+            Some(vec![1])
+        );
+    }
+}
