@@ -498,39 +498,29 @@ fn on_message(inner_rc: &Rc<RefCell<Inner>>, ev: &MessageEvent) {
             .and_then(|count| inner_rc.borrow_mut().tracker.acked(count))
             .map_err(|e| format!("protocol error: {e}")),
         Message::Custom(protocol::MSG_LEDGER, payload) => {
-            // `from_str`, as for every HTTP answer: one deserializer per type in the bundle.
-            match std::str::from_utf8(&payload)
-                .map_err(|e| e.to_string())
-                .and_then(|s| serde_json::from_str::<Ledger>(s).map_err(|e| e.to_string()))
-            {
+            match protocol::parse_ledger(&payload) {
                 Ok(ledger) => event = Some(SyncEvent::Ledger(ledger)),
                 // A ledger this client cannot read must not cut the minutes off.
-                Err(e) => crate::warn(&format!("sync: unreadable ledger message: {e}")),
+                Err(e) => crate::warn(&format!("sync: {e}")),
             }
             Ok(())
         }
         Message::Custom(protocol::MSG_LEDGER_CHANGE, payload) => {
-            match std::str::from_utf8(&payload)
-                .map_err(|e| e.to_string())
-                .and_then(|s| serde_json::from_str::<LedgerChange>(s).map_err(|e| e.to_string()))
-            {
+            match protocol::parse_ledger_change(&payload) {
                 Ok(change) => event = Some(SyncEvent::LedgerChange(change)),
                 // The page fetches the whole ledger again when a change is missing.
-                Err(e) => crate::warn(&format!("sync: unreadable ledger change: {e}")),
+                Err(e) => crate::warn(&format!("sync: {e}")),
             }
             Ok(())
         }
         Message::Custom(protocol::MSG_REJECTED, payload) => {
-            let rejected = std::str::from_utf8(&payload)
-                .map_err(|e| e.to_string())
-                .and_then(|s| serde_json::from_str::<Rejected>(s).map_err(|e| e.to_string()))
-                .unwrap_or_else(|e| {
-                    crate::warn(&format!("sync: unreadable refusal message: {e}"));
-                    Rejected {
-                        count: 0,
-                        reason: "the server refused a change".to_owned(),
-                    }
-                });
+            let rejected = protocol::parse_rejected(&payload).unwrap_or_else(|e| {
+                crate::warn(&format!("sync: {e}"));
+                Rejected {
+                    count: 0,
+                    reason: "the server refused a change".to_owned(),
+                }
+            });
             inner_rc.borrow_mut().tracker.rejected();
             event = Some(SyncEvent::Rejected(rejected));
             Ok(())

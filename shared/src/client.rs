@@ -432,7 +432,7 @@ impl Worker {
                             }
                         }
                         Message::Custom(MSG_LEDGER, payload) => {
-                            if let Ok(ledger) = serde_json::from_slice::<crate::trust::Ledger>(&payload) {
+                            if let Ok(ledger) = protocol::parse_ledger(&payload) {
                                 self.set(|s| {
                                     s.ledger = Some(ledger);
                                     s.ledger_messages += 1;
@@ -440,7 +440,7 @@ impl Worker {
                             }
                         }
                         Message::Custom(MSG_LEDGER_CHANGE, payload) => {
-                            let Ok(change) = serde_json::from_slice::<crate::trust::LedgerChange>(&payload) else {
+                            let Ok(change) = protocol::parse_ledger_change(&payload) else {
                                 tracing::warn!("server sent an unreadable ledger change");
                                 continue;
                             };
@@ -459,7 +459,7 @@ impl Worker {
                             }
                         }
                         Message::Custom(MSG_REJECTED, payload) => {
-                            let rejected = serde_json::from_slice::<protocol::Rejected>(&payload).ok();
+                            let rejected = protocol::parse_rejected(&payload).ok();
                             // Unreadable: assume the worst, nothing more is saved.
                             let cap = rejected.as_ref().map_or(0, |r| acks.refused(r.count));
                             self.saved_cap = Some(self.saved_cap.map_or(cap, |c| c.min(cap)));

@@ -77,6 +77,9 @@ pub enum ProtocolError {
     /// A saved acknowledgement whose payload is not a count.
     #[error("malformed saved acknowledgement")]
     BadSaved,
+    /// A ledger or refusal message whose JSON could not be read.
+    #[error("unreadable {what}: {why}")]
+    BadJson { what: &'static str, why: String },
 }
 
 /// Encodes one message as the payload of one binary frame.
@@ -129,6 +132,33 @@ pub fn rejected(rejected: &Rejected) -> Message {
     )
 }
 
+/// Reads a JSON payload (`from_str`, as every HTTP answer is read: one deserializer per
+/// type in the web client's bundle).
+fn parse_json<T: serde::de::DeserializeOwned>(
+    payload: &[u8],
+    what: &'static str,
+) -> Result<T, ProtocolError> {
+    std::str::from_utf8(payload)
+        .map_err(|e| e.to_string())
+        .and_then(|s| serde_json::from_str(s).map_err(|e| e.to_string()))
+        .map_err(|why| ProtocolError::BadJson { what, why })
+}
+
+/// Reads a [`ledger`] message payload.
+pub fn parse_ledger(payload: &[u8]) -> Result<crate::trust::Ledger, ProtocolError> {
+    parse_json(payload, "ledger")
+}
+
+/// Reads a [`ledger_change`] message payload.
+pub fn parse_ledger_change(payload: &[u8]) -> Result<crate::trust::LedgerChange, ProtocolError> {
+    parse_json(payload, "ledger change")
+}
+
+/// Reads a [`rejected`] message payload.
+pub fn parse_rejected(payload: &[u8]) -> Result<Rejected, ProtocolError> {
+    parse_json(payload, "refusal")
+}
+
 /// Reads the count out of a [`saved`] message payload.
 pub fn parse_saved(payload: &[u8]) -> Result<u64, ProtocolError> {
     let mut cursor = Cursor::new(payload);
@@ -151,6 +181,37 @@ pub fn carries_update(msg: &Message) -> bool {
 mod tests {
     use super::*;
     use yrs::StateVector;
+
+    fn payload(msg: Message) -> Vec<u8> {
+        match msg {
+            Message::Custom(_, payload) => payload,
+            other => panic!("not a custom message: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn ledger_and_refusal_messages_parse_back() {
+        let ledger = crate::trust::Ledger::default();
+        assert_eq!(parse_ledger(&payload(super::ledger(&ledger))), Ok(ledger));
+        let change = crate::trust::LedgerChange {
+            revision: 3,
+            ..Default::default()
+        };
+        assert_eq!(
+            parse_ledger_change(&payload(ledger_change(&change))),
+            Ok(change)
+        );
+        let refusal = Rejected {
+            count: 2,
+            reason: "read-only".into(),
+        };
+        assert_eq!(parse_rejected(&payload(rejected(&refusal))), Ok(refusal));
+        assert!(matches!(
+            parse_rejected(b"{\"count\":"),
+            Err(ProtocolError::BadJson { what: "refusal", .. })
+        ));
+        assert!(parse_ledger(&[0xff]).is_err());
+    }
 
     #[test]
     fn saved_round_trips() {
