@@ -10,6 +10,7 @@
 //! the SyncStep1/SyncStep2 exchange on reconnect. [`SyncClient::set_online`] simulates
 //! losing the network (used by tests).
 
+pub mod http;
 mod watermark;
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -208,7 +208,10 @@ mod tests {
         assert_eq!(parse_rejected(&payload(rejected(&refusal))), Ok(refusal));
         assert!(matches!(
             parse_rejected(b"{\"count\":"),
-            Err(ProtocolError::BadJson { what: "refusal", .. })
+            Err(ProtocolError::BadJson {
+                what: "refusal",
+                ..
+            })
         ));
         assert!(parse_ledger(&[0xff]).is_err());
     }

@@ -1,10 +1,9 @@
-//! A minimal HTTP/1.1 client for the meetings API: one request per connection
-//! (`Connection: close`), fixed-length or chunked responses.
+//! The tests' HTTP helpers for the API: one request per call through the shared HTTP
+//! client ([`minutebook_shared::client::http`]), answers as [`Response`].
 
 use std::net::SocketAddr;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use minutebook_shared::client::{self, http::Limits};
 
 /// A response: status, headers (names lower-cased) and body.
 #[derive(Debug)]
@@ -69,26 +68,18 @@ pub async fn request_from(
     content_type: Option<&str>,
     body: &[u8],
 ) -> Response {
-    let mut stream = TcpStream::connect(addr).await.expect("connect");
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    if let Some(token) = token {
-        head.push_str(&format!("Authorization: Bearer {token}\r\n"));
+    let bearer = token.map(|t| format!("Bearer {t}"));
+    let mut headers: Vec<(&str, &str)> = Vec::new();
+    if let Some(bearer) = &bearer {
+        headers.push(("authorization", bearer));
     }
     if let Some(origin) = origin {
-        head.push_str(&format!("Origin: {origin}\r\n"));
+        headers.push(("origin", origin));
     }
     if let Some(ct) = content_type {
-        head.push_str(&format!("Content-Type: {ct}\r\n"));
+        headers.push(("content-type", ct));
     }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).await.expect("write head");
-    stream.write_all(body).await.expect("write body");
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await.expect("read response");
-    parse(&raw)
+    request_with_headers(addr, method, path, &headers, body).await
 }
 
 /// Sends one request with the given extra headers (e.g. a `Cookie`, as a browser would).
@@ -99,20 +90,15 @@ pub async fn request_with_headers(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> Response {
-    let mut stream = TcpStream::connect(addr).await.expect("connect");
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
+    let url = format!("http://{addr}{path}");
+    let answer = client::http::request(method, &url, headers, body.to_vec(), Limits::default())
+        .await
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+    Response {
+        status: answer.status,
+        headers: answer.headers,
+        body: answer.body,
     }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).await.expect("write head");
-    stream.write_all(body).await.expect("write body");
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await.expect("read response");
-    parse(&raw)
 }
 
 /// `GET path`.
@@ -186,51 +172,4 @@ impl Client {
         )
         .await
     }
-}
-
-fn parse(raw: &[u8]) -> Response {
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("end of headers");
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let mut lines = head.split("\r\n");
-    let status_line = lines.next().expect("status line");
-    let status: u16 = status_line
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status code");
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    let mut body = raw[split + 4..].to_vec();
-    let chunked = headers
-        .iter()
-        .any(|(n, v)| n == "transfer-encoding" && v.eq_ignore_ascii_case("chunked"));
-    if chunked {
-        body = dechunk(&body);
-    }
-    Response {
-        status,
-        headers,
-        body,
-    }
-}
-
-fn dechunk(mut data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(eol) = data.windows(2).position(|w| w == b"\r\n") {
-        let size_text = String::from_utf8_lossy(&data[..eol]);
-        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
-            .expect("chunk size");
-        if size == 0 {
-            break;
-        }
-        let start = eol + 2;
-        out.extend_from_slice(&data[start..start + size]);
-        data = &data[start + size + 2..];
-    }
-    out
 }

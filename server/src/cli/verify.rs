@@ -199,19 +199,18 @@ async fn ask_server(url: &str, token: Option<&str>, file: &[u8]) -> anyhow::Resu
     }
 }
 
-/// A minimal HTTP/1.1 client (plain `http://` only) for `verify --server`: one POST over a
-/// tokio `TcpStream`, `Connection: close`, the whole answer read with a time and size limit.
+/// `verify --server`'s request: the base URL checked (plain `http://` only, no query or
+/// credentials), then one POST through the shared HTTP client with a time and size limit.
 mod post {
     use std::time::Duration;
 
     use anyhow::{bail, Context};
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    use tokio::net::TcpStream;
+    use minutebook_shared::client::http::{self, Limits};
 
     /// Longest a request may take, connecting included.
     const TIMEOUT: Duration = Duration::from_secs(30);
     /// Largest answer read.
-    const MAX_RESPONSE: u64 = 4 << 20;
+    const MAX_RESPONSE: usize = 4 << 20;
 
     /// Where a base URL points.
     #[derive(Debug, PartialEq)]
@@ -294,103 +293,29 @@ mod post {
         token: Option<&str>,
     ) -> anyhow::Result<Response> {
         let target = target(url)?;
-        let exchange = async {
-            let mut stream = TcpStream::connect((target.host.as_str(), target.port)).await?;
-            let mut head = format!(
-                "POST {}{path} HTTP/1.1\r\nHost: {}\r\nContent-Type: text/markdown; \
-                 charset=utf-8\r\nContent-Length: {}\r\nAccept: application/json\r\n\
-                 Connection: close\r\n",
-                target.prefix,
-                target.authority,
-                body.len()
-            );
-            if let Some(token) = token {
-                if token.contains(['\r', '\n']) {
-                    bail!("the token contains a line break");
-                }
-                head.push_str(&format!("Authorization: Bearer {token}\r\n"));
+        let full = format!("http://{}{}{path}", target.authority, target.prefix);
+        let bearer = token.map(|t| format!("Bearer {t}"));
+        let mut headers = vec![
+            ("content-type", "text/markdown; charset=utf-8"),
+            ("accept", "application/json"),
+        ];
+        if let Some(bearer) = &bearer {
+            if bearer.contains(['\r', '\n']) {
+                bail!("the token contains a line break");
             }
-            head.push_str("\r\n");
-            stream.write_all(head.as_bytes()).await?;
-            stream.write_all(body).await?;
-            stream.flush().await?;
-            let mut raw = Vec::new();
-            (&mut stream)
-                .take(MAX_RESPONSE + 1)
-                .read_to_end(&mut raw)
-                .await?;
-            if raw.len() as u64 > MAX_RESPONSE {
-                bail!("the answer is larger than {MAX_RESPONSE} bytes");
-            }
-            Ok(raw)
+            headers.push(("authorization", bearer));
+        }
+        let limits = Limits {
+            timeout: TIMEOUT,
+            max_body: MAX_RESPONSE,
         };
-        let raw = tokio::time::timeout(TIMEOUT, exchange)
+        let answer = http::request("POST", &full, &headers, body.to_vec(), limits)
             .await
-            .map_err(|_| anyhow::anyhow!("{url} did not answer within {TIMEOUT:?}"))?
             .with_context(|| format!("talking to {url}"))?;
-        parse(&raw).with_context(|| format!("reading the answer of {url}"))
-    }
-
-    /// Parses a whole HTTP/1.x response.
-    pub fn parse(raw: &[u8]) -> anyhow::Result<Response> {
-        let end = raw
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .context("no end of the response headers")?;
-        let head = std::str::from_utf8(&raw[..end]).context("response headers are not text")?;
-        let rest = &raw[end + 4..];
-        let mut lines = head.split("\r\n");
-        let status_line = lines.next().unwrap_or_default();
-        let status = status_line
-            .strip_prefix("HTTP/1.")
-            .and_then(|s| s.get(2..5))
-            .and_then(|s| s.parse::<u16>().ok())
-            .with_context(|| format!("not an HTTP status line: {status_line:?}"))?;
-        let mut length = None;
-        let mut chunked = false;
-        for line in lines {
-            let Some((name, value)) = line.split_once(':') else {
-                continue;
-            };
-            let value = value.trim();
-            if name.eq_ignore_ascii_case("content-length") {
-                length = Some(value.parse::<usize>().context("bad Content-Length")?);
-            } else if name.eq_ignore_ascii_case("transfer-encoding") {
-                chunked = value.to_ascii_lowercase().contains("chunked");
-            }
-        }
-        let body = if chunked {
-            dechunk(rest)?
-        } else if let Some(length) = length {
-            rest.get(..length)
-                .context("the answer ended before its Content-Length")?
-                .to_vec()
-        } else {
-            rest.to_vec()
-        };
-        Ok(Response { status, body })
-    }
-
-    /// Decodes a `Transfer-Encoding: chunked` body.
-    fn dechunk(mut rest: &[u8]) -> anyhow::Result<Vec<u8>> {
-        let mut body = Vec::new();
-        loop {
-            let eol = rest
-                .windows(2)
-                .position(|w| w == b"\r\n")
-                .context("truncated chunk header")?;
-            let size = std::str::from_utf8(&rest[..eol])
-                .ok()
-                .and_then(|s| usize::from_str_radix(s.split(';').next()?.trim(), 16).ok())
-                .context("bad chunk size")?;
-            rest = &rest[eol + 2..];
-            if size == 0 {
-                return Ok(body);
-            }
-            let chunk = rest.get(..size).context("truncated chunk")?;
-            body.extend_from_slice(chunk);
-            rest = rest.get(size + 2..).context("truncated chunk")?;
-        }
+        Ok(Response {
+            status: answer.status,
+            body: answer.body,
+        })
     }
 
     #[cfg(test)]
@@ -426,17 +351,6 @@ mod post {
             ] {
                 assert!(target(bad).is_err(), "{bad}");
             }
-        }
-
-        #[test]
-        fn responses() {
-            let r = parse(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}").expect("parses");
-            assert_eq!((r.status, r.body.as_slice()), (200, &b"{}"[..]));
-            let r = parse(b"HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n")
-                .expect("parses");
-            assert_eq!((r.status, r.body.as_slice()), (404, &b"abcde"[..]));
-            assert!(parse(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n{}").is_err());
-            assert!(parse(b"garbage").is_err());
         }
     }
 }
@@ -516,7 +430,7 @@ mod tests {
             "{request}"
         );
         assert!(
-            request.contains("Authorization: Bearer secret\r\n"),
+            request.contains("authorization: Bearer secret\r\n"),
             "{request}"
         );
         assert!(request.ends_with(&file), "{request}");

@@ -15,7 +15,8 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use minutebook_shared::client::http::{self, Limits};
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 use super::procfs::{self, ProcSample};
@@ -260,21 +261,14 @@ impl Sut {
 
     /// Documents the server holds in memory, from `GET /healthz` (minutebook only).
     pub async fn docs_loaded(&self) -> Result<u64> {
-        let mut stream = tokio::net::TcpStream::connect(self.addr).await?;
-        let request = format!(
-            "GET /healthz HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-            self.addr
-        );
-        stream.write_all(request.as_bytes()).await?;
-        let mut response = String::new();
-        tokio::time::timeout(Duration::from_secs(5), stream.read_to_string(&mut response))
-            .await??;
-        let body = response
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b)
-            .context("malformed HTTP response")?;
+        let limits = Limits {
+            timeout: Duration::from_secs(5),
+            ..Limits::default()
+        };
+        let url = format!("http://{}/healthz", self.addr);
+        let answer = http::request("GET", &url, &[], Vec::new(), limits).await?;
         let json: serde_json::Value =
-            serde_json::from_str(body.trim()).context("healthz is not JSON")?;
+            serde_json::from_slice(&answer.body).context("healthz is not JSON")?;
         json.get("docs_loaded")
             .and_then(serde_json::Value::as_u64)
             .context("healthz has no docs_loaded")
@@ -346,28 +340,24 @@ async fn setup_admin(addr: SocketAddr, link: &str) -> Result<String> {
         .with_context(|| format!("no token in the setup link {link}"))?;
     let body = serde_json::json!({ "token": setup, "name": "Benchmark Administrator", "want_token": true })
         .to_string();
-    let mut stream = tokio::net::TcpStream::connect(addr).await?;
-    let request = format!(
-        "POST /api/setup HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).await?;
-    let mut response = String::new();
-    tokio::time::timeout(
-        Duration::from_secs(10),
-        stream.read_to_string(&mut response),
+    let limits = Limits {
+        timeout: Duration::from_secs(10),
+        ..Limits::default()
+    };
+    let answer = http::request(
+        "POST",
+        &format!("http://{addr}/api/setup"),
+        &[("content-type", "application/json")],
+        body.into_bytes(),
+        limits,
     )
     .await
-    .context("no answer to POST /api/setup")??;
-    let (head, body) = response
-        .split_once("\r\n\r\n")
-        .context("malformed HTTP response")?;
-    let status = head.lines().next().unwrap_or_default();
-    if !status.contains(" 200 ") {
-        bail!("POST /api/setup: {status}: {body}");
+    .context("POST /api/setup")?;
+    if answer.status != 200 {
+        bail!("POST /api/setup: {}: {}", answer.status, answer.text());
     }
     let json: serde_json::Value =
-        serde_json::from_str(body.trim()).context("the setup answer is not JSON")?;
+        serde_json::from_slice(&answer.body).context("the setup answer is not JSON")?;
     json.get("token")
         .and_then(serde_json::Value::as_str)
         .map(String::from)
