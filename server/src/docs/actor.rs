@@ -1004,10 +1004,24 @@ impl DocActor {
         if self.log_entries <= max_entries && !too_many_bytes {
             return false;
         }
-        let snapshot = self
-            .doc()
-            .transact()
-            .encode_state_as_update_v1(&StateVector::default());
+        let encoded = crate::docs::guard::contain(|| {
+            self.doc()
+                .transact()
+                .encode_state_as_update_v1(&StateVector::default())
+        });
+        // The snapshot replaces the log it folds: it must read back. (A document yrs can
+        // no longer encode readably keeps its log, which still holds everything.)
+        let snapshot = match encoded {
+            Ok(snapshot) if minutebook_shared::prescan::scan_update_v1(&snapshot).is_ok() => {
+                snapshot
+            }
+            _ => {
+                tracing::error!(doc = %self.name, "the document does not encode readably; not compacting its log");
+                self.log_entries = 0;
+                self.log_bytes = 0;
+                return false;
+            }
+        };
         self.snapshot_bytes = snapshot.len();
         self.log_entries = 0;
         self.log_bytes = 0;

@@ -43,6 +43,8 @@ pub enum UpdateError {
     TypesTooDeep,
     #[error("it depends on changes this server does not have")]
     MissingDependencies,
+    #[error("it skips changes this server does not have")]
+    Gap,
 }
 
 impl UpdateError {
@@ -103,6 +105,17 @@ fn deletes_something_new(doc: &Doc, scanned: &Scanned) -> bool {
 /// collection never go deeper than twice the limit.
 pub fn apply(doc: &Doc, raw: &[u8]) -> Result<bool, UpdateError> {
     let scanned = prescan::scan_update_v1(raw)?;
+    // Structs must continue from what the document holds: ones that start past it depend
+    // on changes nobody sent. (yrs 0.28 integrated some such updates anyway, leaving a
+    // document it could no longer encode readably: found by fuzzing.)
+    let sv = doc.transact().state_vector();
+    if scanned
+        .clocks
+        .iter()
+        .any(|&(client, first, _)| first > sv.get(&ClientID::new(client)))
+    {
+        return Err(UpdateError::Gap);
+    }
     let changed = guard::contain(|| {
         let update = Update::decode_v1(raw).map_err(|e| UpdateError::Decode(e.to_string()))?;
         let carries_deletes = !update.delete_set().is_empty();
@@ -275,6 +288,30 @@ mod tests {
     fn content_depending_on_changes_nobody_sent_is_refused() {
         let doc = Doc::new();
         let err = apply(&doc, &PENDING_CRASH).expect_err("refused");
+        assert!(
+            matches!(err, UpdateError::MissingDependencies | UpdateError::Gap),
+            "{err}"
+        );
+        assert!(!has_pending(&doc.transact()));
+        // Client 6's insert continues client 5's text, which this document never got:
+        // its own clocks start at 0, but its origin is missing.
+        let source = Doc::with_client_id(5);
+        let text = source.get_or_insert_text("t");
+        text.insert(&mut source.transact_mut(), 0, "a");
+        let other = Doc::with_client_id(6);
+        let before = other.transact().state_vector();
+        other
+            .transact_mut()
+            .apply_update(
+                Update::decode_v1(&source.transact().encode_state_as_update_v1(&before))
+                    .expect("decodes"),
+            )
+            .expect("applies");
+        let sv = other.transact().state_vector();
+        let t = other.get_or_insert_text("t");
+        t.insert(&mut other.transact_mut(), 1, "b");
+        let continuation = other.transact().encode_diff_v1(&sv);
+        let err = apply(&doc, &continuation).expect_err("refused");
         assert!(matches!(err, UpdateError::MissingDependencies), "{err}");
         assert!(err.poisoned(), "the caller rebuilds the document");
     }
@@ -290,7 +327,10 @@ mod tests {
     fn out_of_order_changes_are_refused_and_apply_when_resent_in_order() {
         let doc = Doc::new();
         let err = apply(&doc, &PENDING_CRASH_2).expect_err("refused");
-        assert!(matches!(err, UpdateError::MissingDependencies), "{err}");
+        assert!(
+            matches!(err, UpdateError::MissingDependencies | UpdateError::Gap),
+            "{err}"
+        );
         let source = Doc::with_client_id(5);
         let text = source.get_or_insert_text("t");
         text.insert(&mut source.transact_mut(), 0, "first");
@@ -304,7 +344,10 @@ mod tests {
         // The second change arrives first (an edit typed while reconnecting): refused.
         let target = Doc::new();
         let err = apply(&target, &second).expect_err("refused");
-        assert!(matches!(err, UpdateError::MissingDependencies), "{err}");
+        assert!(
+            matches!(err, UpdateError::MissingDependencies | UpdateError::Gap),
+            "{err}"
+        );
         // The caller rebuilds from disk; the client's sync step 2 then carries both.
         let rebuilt = Doc::new();
         assert!(apply(&rebuilt, &first).expect("applies"));
@@ -315,6 +358,21 @@ mod tests {
             yrs::GetString::get_string(&t, &rebuilt.transact()),
             "irst second"
         );
+    }
+
+    /// Found by fuzzing: structs of client 73 starting at clock 9,056 of a document that
+    /// holds none; yrs integrated them and then encoded the document unreadably.
+    #[test]
+    fn structs_starting_past_what_the_document_holds_are_refused() {
+        let update = [
+            1, 2, 73, 224, 70, 2, 1, 6, 1, 0, 0, 0, 101, 28, 1, 0, 1, 4, 1, 0, 77, 1, 0, 2, 1, 0,
+            31, 0,
+        ];
+        let doc = Doc::new();
+        let err = apply(&doc, &update).expect_err("refused");
+        assert!(matches!(err, UpdateError::Gap), "{err}");
+        assert!(!err.poisoned(), "nothing was applied");
+        assert_eq!(doc.transact().state_vector(), yrs::StateVector::default());
     }
 
     #[test]
