@@ -244,7 +244,45 @@ pub fn server_binary() -> PathBuf {
         "{} is missing: build it first (cargo build -p minutebook-server)",
         bin.display()
     );
+    // A binary older than the sources it is built from would test old code.
+    let built = modified(&bin).expect("the binary's modification time");
+    let root = workspace_root();
+    let newer: Vec<PathBuf> = [
+        "server/src",
+        "shared/src",
+        "server/Cargo.toml",
+        "shared/Cargo.toml",
+        "Cargo.lock",
+    ]
+    .iter()
+    .flat_map(|p| files_under(&root.join(p)))
+    .filter(|f| modified(f).is_some_and(|m| m > built))
+    .collect();
+    assert!(
+        newer.is_empty(),
+        "{} is older than {:?}: rebuild it first (cargo build -p minutebook-server)",
+        bin.display(),
+        newer
+    );
     bin
+}
+
+fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// `path` if it is a file, else every file below it.
+fn files_under(path: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut open = vec![path.to_path_buf()];
+    while let Some(p) = open.pop() {
+        match std::fs::read_dir(&p) {
+            Ok(entries) => open.extend(entries.flatten().map(|e| e.path())),
+            Err(_) if p.is_file() => out.push(p),
+            Err(_) => {}
+        }
+    }
+    out
 }
 
 /// Reads `lines` (a server's standard output) until `find` recognises one, for at most

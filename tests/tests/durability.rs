@@ -1,4 +1,6 @@
-//! Durability: what the server acknowledged or relayed survives a restart and `kill -9`.
+//! Durability: what the server acknowledged or relayed survives a restart and `kill -9`
+//! (a watcher that never writes records what was relayed to it; all of it must be there
+//! after the restart, as must every write a writer had acknowledged).
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -49,6 +51,9 @@ async fn every_acknowledged_update_survives_kill_9() {
     for w in &writers {
         w.wait_synced(PATIENCE).await.unwrap();
     }
+    // A watcher that only receives: what reaches it was relayed.
+    let watcher = SyncClient::connect(ClientOptions::new(url.clone()).with_bearer(&admin));
+    watcher.wait_synced(PATIENCE).await.unwrap();
     // Each writer appends "w:k" entries, one transaction (one update) each, as fast as it can.
     let bursts: Vec<_> = writers
         .iter()
@@ -86,20 +91,15 @@ async fn every_acknowledged_update_survives_kill_9() {
     for w in writers {
         w.close().await;
     }
+    let relayed: HashSet<String> = entries(&watcher);
+    watcher.close().await;
     println!("acknowledged before kill -9: {acked:?}");
 
     let server = ServerProcess::start(dir.path()).await;
     let reader =
         SyncClient::connect(ClientOptions::new(server.ws_url("kill9")).with_bearer(&admin));
     reader.wait_synced(PATIENCE).await.unwrap();
-    let items = reader.doc().get_or_insert_array(ITEMS);
-    let present: HashSet<String> = items
-        .iter(&reader.doc().transact())
-        .filter_map(|v| match v {
-            Out::Any(yrs::Any::String(s)) => Some(s.to_string()),
-            _ => None,
-        })
-        .collect();
+    let present = entries(&reader);
     let mut checked = 0;
     for (w, &n) in acked.iter().enumerate() {
         // Local change k (1-based) of writer w is the entry "w:(k-1)".
@@ -115,9 +115,28 @@ async fn every_acknowledged_update_survives_kill_9() {
         checked >= 300,
         "the test checked a meaningful number of acknowledged writes ({checked})"
     );
+    assert!(
+        !relayed.is_empty(),
+        "the watcher received relayed writes before the kill"
+    );
+    let lost: Vec<&String> = relayed.difference(&present).collect();
+    assert!(lost.is_empty(), "relayed writes were lost: {lost:?}");
     println!(
         "all {checked} acknowledged writes present after kill -9; {} entries stored",
         present.len()
     );
     server.kill9().await;
+}
+
+/// The test entries a client's document holds.
+fn entries(client: &SyncClient) -> HashSet<String> {
+    let items = client.doc().get_or_insert_array(ITEMS);
+    let txn = client.doc().transact();
+    items
+        .iter(&txn)
+        .filter_map(|v| match v {
+            Out::Any(yrs::Any::String(s)) => Some(s.to_string()),
+            _ => None,
+        })
+        .collect()
 }

@@ -109,7 +109,30 @@ async fn y_websocket_frame_sequence() {
         other => panic!("expected awareness removal, got {other:?}"),
     }
 
-    // No Minutebook-only message reached the plain clients.
+    // b writes too; once a third plain client has the relayed update, it is durable and
+    // a "saved" acknowledgement would have gone out with it.
+    let mut c = server.raw("compat").await;
+    assert!(matches!(
+        next_message(&mut c).await,
+        Message::Sync(SyncMessage::SyncStep1(_))
+    ));
+    let doc_b = Doc::with_client_id(8);
+    let text_b = doc_b.get_or_insert_text("text");
+    let update_b = {
+        let mut txn = doc_b.transact_mut();
+        text_b.insert(&mut txn, 0, "b");
+        txn.encode_update_v1()
+    };
+    b.send(&Message::Sync(SyncMessage::Update(update_b))).await;
+    loop {
+        match next_message(&mut c).await {
+            Message::Sync(SyncMessage::Update(_)) => break,
+            Message::Awareness(_) => continue,
+            other => panic!("expected b's relayed update, got {other:?}"),
+        }
+    }
+
+    // No Minutebook-only message reached the plain clients, the writer included.
     while let Some(Received::Message(m)) = b.recv_within(Duration::from_millis(200)).await {
         assert!(
             !matches!(m, Message::Custom(MSG_SAVED, _)),
