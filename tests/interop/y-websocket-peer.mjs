@@ -1,7 +1,7 @@
 // An unmodified y-websocket client (the JavaScript reference implementation) syncing with
 // the Minutebook server. Usage: node y-websocket-peer.mjs <ws://host:port> <doc> <expect>
 // Two providers join <doc>, each types a line, and both wait until their text holds both
-// lines and <expect> (written by the Rust test). Awareness from one must reach the other,
+// lines and <expect> (written by the Rust test). Each one's awareness must reach the other,
 // stamped by the server with the verified name of the session (`$MINUTEBOOK_NAME`): as
 // `verified.name` and as `user.name`, whatever name the client chose.
 // Prints one JSON line with the result; exits non-zero on timeout. With a session token in
@@ -42,19 +42,27 @@ const synced = p => new Promise(resolve => {
 await Promise.all(peers.map(synced))
 for (const p of peers) p.text.insert(p.text.length, `from-js-${p.n}\n`)
 
+// What peer `a` holds for peer `b`'s awareness client (undefined until it arrives).
+const seen = (a, b) => peers[a].provider.awareness.getStates().get(peers[b].doc.clientID)
+const stamped = s => s?.verified?.name === verifiedName && s?.user?.name === verifiedName
 const done = () => peers.every(p => {
   const t = p.text.toString()
   return t.includes('from-js-1') && t.includes('from-js-2') && t.includes(expect)
-}) && [...peers[1].provider.awareness.getStates().entries()].some(([id, s]) =>
-  id === peers[0].doc.clientID && s.verified?.name === verifiedName && s.user?.name === verifiedName)
+}) && stamped(seen(0, 1)) && stamped(seen(1, 0))
 
 await new Promise(resolve => {
   const check = () => done() && resolve()
-  for (const p of peers) p.doc.on('update', check)
-  peers[1].provider.awareness.on('change', check)
+  for (const p of peers) {
+    p.doc.on('update', check)
+    p.provider.awareness.on('change', check)
+  }
   check()
 })
 clearTimeout(deadline)
-console.log(JSON.stringify({ text: peers[0].text.toString(), awareness: true }))
+// The states each peer holds for the other, as received (the Rust test checks them).
+console.log(JSON.stringify({
+  text: peers[0].text.toString(),
+  awareness: { peer1_sees_peer2: seen(0, 1), peer2_sees_peer1: seen(1, 0) }
+}))
 for (const p of peers) p.provider.destroy()
 process.exit(0)

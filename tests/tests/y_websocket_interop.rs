@@ -44,6 +44,19 @@ async fn y_websocket_clients_sync_with_the_server() {
     for line in ["from-rust", "from-js-1", "from-js-2"] {
         assert!(js_text.contains(line), "JS text lacks {line}: {js_text:?}");
     }
+    // Awareness went both ways, stamped by the server with the session's verified name
+    // whatever name each client chose ("js-1", "js-2").
+    for direction in ["peer1_sees_peer2", "peer2_sees_peer1"] {
+        let state = &result["awareness"][direction];
+        assert_eq!(
+            state["verified"]["name"], "Test Administrator",
+            "{direction}: {state}"
+        );
+        assert_eq!(
+            state["user"]["name"], "Test Administrator",
+            "{direction}: {state}"
+        );
+    }
     // The Rust client converges on exactly the JavaScript clients' text.
     rust.wait_doc("rust sees the JS edits", PATIENCE, |d| {
         text.get_string(&d.transact()) == js_text
