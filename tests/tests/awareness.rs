@@ -1,5 +1,6 @@
 //! Presence through the server: the web client's awareness state (the JSON of
-//! `client/DOM.md`, with yrs sticky indices for the caret) reaches every client of the
+//! `client/DOM.md`, with yrs sticky indices for the caret, resolved in the document the
+//! server serves) reaches every client of the
 //! document with the sender's verified name stamped on it (and nothing else changed), a late joiner receives it on join, a closed connection's state is
 //! broadcast as `null` at the client's own clock (as y-protocols does), and a client that comes back announcing its state two clock steps
 //! on (as the web client's provider does) is accepted and relayed again.
@@ -10,7 +11,10 @@ use minutebook_tests::TestServer;
 use yrs::block::ClientID;
 use yrs::sync::awareness::AwarenessUpdateEntry;
 use yrs::updates::decoder::Decode;
-use yrs::{Assoc, Doc, IndexedSequence, ReadTxn, StateVector, StickyIndex, Text, Transact, Update};
+use yrs::{
+    Assoc, Doc, GetString, IndexedSequence, ReadTxn, StateVector, StickyIndex, Text, Transact,
+    Update,
+};
 
 const ALICE: u64 = 4242;
 
@@ -73,6 +77,19 @@ fn alice_state() -> (Vec<u8>, String) {
     )
 }
 
+/// ">> " typed at the start of the text in `content`, as another client's update.
+fn typed_before(content: &[u8]) -> Vec<u8> {
+    let doc = Doc::with_client_id(9);
+    let text = doc.get_or_insert_text("t");
+    doc.transact_mut()
+        .apply_update(Update::decode_v1(content).unwrap())
+        .unwrap();
+    let sv = doc.transact().state_vector();
+    text.insert(&mut doc.transact_mut(), 0, ">> ");
+    let diff = doc.transact().encode_diff_v1(&sv);
+    diff
+}
+
 #[tokio::test]
 async fn presence_state_round_trips_through_the_server() {
     let server = TestServer::start().await;
@@ -81,6 +98,13 @@ async fn presence_state_round_trips_through_the_server() {
 
     let mut alice = join(&server, doc).await;
     let mut bob = join(&server, doc).await;
+    // Alice's text reaches the server, then someone types before her selection.
+    alice
+        .send(&Message::Sync(SyncMessage::Update(content.clone())))
+        .await;
+    alice
+        .send(&Message::Sync(SyncMessage::Update(typed_before(&content))))
+        .await;
     alice.send(&awareness(ALICE, 1, &state)).await;
 
     // Everyone, the sender included, gets the state, stamped with the verified name.
@@ -90,19 +114,29 @@ async fn presence_state_round_trips_through_the_server() {
         assert_eq!(json(&entry), relayed(&state));
     }
 
-    // Bob reads the caret back: the sticky indices resolve in his copy of the text.
+    // Bob reads the caret back in the server's copy of the text (his sync step 2 is
+    // answered after Alice's updates, which her connection sent before her state): the
+    // selection moved with its characters.
+    bob.send(&Message::Sync(SyncMessage::SyncStep1(
+        StateVector::default(),
+    )))
+    .await;
+    let served = loop {
+        match bob.recv().await {
+            Received::Message(Message::Sync(SyncMessage::SyncStep2(u))) => break u,
+            Received::Message(_) => continue,
+            other => panic!("expected the document, got {other:?}"),
+        }
+    };
     let value: serde_json::Value = serde_json::from_str(&state).unwrap();
     let bob_doc = Doc::new();
     let bob_text = bob_doc.get_or_insert_text("t");
     bob_doc
         .transact_mut()
-        .apply_update(Update::decode_v1(&content).unwrap())
+        .apply_update(Update::decode_v1(&served).unwrap())
         .unwrap();
-    {
-        // Someone types before the selection: it moves with its characters.
-        bob_text.insert(&mut bob_doc.transact_mut(), 0, ">> ");
-    }
     let txn = bob_doc.transact();
+    assert_eq!(bob_text.get_string(&txn), ">> Minutes of the meeting");
     let resolve = |key: &str| {
         let sticky: StickyIndex = serde_json::from_value(value["focus"][key].clone()).unwrap();
         sticky.get_offset(&txn).unwrap().index
