@@ -11,6 +11,8 @@
 //! losing the network (used by tests).
 
 pub mod http;
+#[cfg(test)]
+mod tests;
 mod watermark;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -409,11 +411,15 @@ impl Worker {
                     };
                     match msg {
                         Message::Sync(SyncMessage::SyncStep1(sv)) => {
+                            // Count what the diff covers *before* computing it: a change
+                            // made while it is being sent is not in it, and its update
+                            // stays queued, to be sent (and counted) after it.
+                            let covered = self.local_pending();
                             let diff = self.doc.transact().encode_diff_v1(&sv);
                             if send(&mut socket, &Message::Sync(SyncMessage::SyncStep2(diff))).await.is_err() {
                                 return End::Lost(None);
                             }
-                            acks.sent(self.local_pending());
+                            acks.sent(covered);
                         }
                         Message::Sync(SyncMessage::SyncStep2(ref update)) | Message::Sync(SyncMessage::Update(ref update)) => {
                             let step2 = matches!(msg, Message::Sync(SyncMessage::SyncStep2(_)));
@@ -492,8 +498,8 @@ impl Worker {
         }
     }
 
-    /// The local sequence number a SyncStep2 sent now covers: every change already made,
-    /// including ones still queued in the channel (they are in the document).
+    /// The local sequence number a SyncStep2 computed now covers: every change already
+    /// made, including ones still queued in the channel (they are in the document).
     fn local_pending(&mut self) -> u64 {
         while let Ok(_update) = self.local_rx.try_recv() {
             // Already covered by the SyncStep2 just computed from the document.
