@@ -18,6 +18,8 @@ use crate::protocol::{self, Message, SyncMessage};
 /// still reach the server on that connection (it used to be counted as covered by the
 /// sync step 2 and never sent).
 #[tokio::test]
+// tungstenite's handshake callback returns its (large) error response type.
+#[allow(clippy::result_large_err)]
 async fn a_change_made_while_sync_step_2_is_sent_is_not_lost() {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("binds");
     let url = format!("ws://{}/ws/race", listener.local_addr().expect("addr"));
