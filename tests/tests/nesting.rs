@@ -283,3 +283,30 @@ async fn an_update_skipping_changes_nobody_sent_is_refused() {
     assert!(reason.contains("skips changes"), "{reason}");
     everyone_else_is_fine(&server, &meeting, &editor).await;
 }
+
+/// Found by fuzzing: yrs integrated this update (an item under a root with an empty
+/// name, then garbage-collected ranges) and wrote it back in a form nobody, yrs included,
+/// can read: stored, it would have made the meeting unloadable. Refused, not stored.
+#[tokio::test]
+async fn an_update_that_would_leave_the_meeting_unreadable_is_refused() {
+    let mut server = TestServer::start().await;
+    let (meeting, editor) = meeting_with_text(&server).await;
+    let bad: Vec<u8> = vec![
+        2, 1, 70, 0, 68, 1, 0, 0, 4, 1, 0, 1, 0, 1, 0, 0, 2, 1, 0, 1, 0, 1, 0, 0, 2, 0, 77, 0,
+    ];
+    let mut evil = server.raw(&meeting).await;
+    evil.send(&Message::Sync(SyncMessage::Update(bad))).await;
+    let reason = expect_closed_1007(&mut evil).await;
+    assert!(reason.contains("unreadable"), "{reason}");
+    everyone_else_is_fine(&server, &meeting, &editor).await;
+    drop(editor);
+    server.restart().await;
+    let newcomer = server.client(&meeting);
+    let t = newcomer.doc().get_or_insert_text("nesting-test");
+    newcomer
+        .wait_doc("the meeting loads after a restart", PATIENCE, |d| {
+            t.get_string(&d.transact()) == "kept and more"
+        })
+        .await
+        .expect("stored state intact");
+}

@@ -45,6 +45,8 @@ pub enum UpdateError {
     MissingDependencies,
     #[error("it skips changes this server does not have")]
     Gap,
+    #[error("it would leave the document unreadable")]
+    Unencodable,
 }
 
 impl UpdateError {
@@ -54,7 +56,10 @@ impl UpdateError {
     pub fn poisoned(&self) -> bool {
         matches!(
             self,
-            UpdateError::Panicked(_) | UpdateError::TypesTooDeep | UpdateError::MissingDependencies
+            UpdateError::Panicked(_)
+                | UpdateError::TypesTooDeep
+                | UpdateError::MissingDependencies
+                | UpdateError::Unencodable
         )
     }
 }
@@ -124,6 +129,14 @@ pub fn apply(doc: &Doc, raw: &[u8]) -> Result<bool, UpdateError> {
             .map_err(|e| UpdateError::Apply(e.to_string()))?;
         if has_pending(&txn) {
             return Err(UpdateError::MissingDependencies);
+        }
+        // What this update added must encode readably again (it is what the document will
+        // be stored and sent as). yrs 0.28 integrated some crafted updates into structs it
+        // then wrote unreadably, even for itself (found by fuzzing); checking the
+        // transaction's own encoding costs as much as the update, not the document.
+        let own = txn.encode_update_v1();
+        if prescan::scan_update_v1(&own).is_err() || Update::decode_v1(&own).is_err() {
+            return Err(UpdateError::Unencodable);
         }
         Ok::<bool, UpdateError>(
             txn.before_state() != txn.after_state()
@@ -373,6 +386,19 @@ mod tests {
         assert!(matches!(err, UpdateError::Gap), "{err}");
         assert!(!err.poisoned(), "nothing was applied");
         assert_eq!(doc.transact().state_vector(), yrs::StateVector::default());
+    }
+
+    /// Found by fuzzing: an item under a root with an empty name, followed by garbage
+    /// collected ranges; yrs integrated it and wrote it back in a form it cannot read.
+    #[test]
+    fn an_update_yrs_cannot_write_back_readably_is_refused() {
+        let update = [
+            2, 1, 70, 0, 68, 1, 0, 0, 4, 1, 0, 1, 0, 1, 0, 0, 2, 1, 0, 1, 0, 1, 0, 0, 2, 0, 77, 0,
+        ];
+        let doc = Doc::new();
+        let err = apply(&doc, &update).expect_err("refused");
+        assert!(matches!(err, UpdateError::Unencodable), "{err}");
+        assert!(err.poisoned(), "the caller rebuilds the document");
     }
 
     #[test]
