@@ -53,7 +53,7 @@ use tokio::sync::{mpsc, oneshot};
 use yrs::{Doc, ReadTxn, StateVector, Transact, TransactionMut};
 
 use minutebook_shared::protocol::Rejected;
-use minutebook_shared::trust::{self, Ledger, VersionInfo};
+use minutebook_shared::trust::{self, Ledger};
 
 use crate::auth::Access;
 use crate::docs::cpu;
@@ -786,36 +786,8 @@ impl DocActor {
             ledger.clone(),
             self.name.clone(),
         );
-        let doc = self.doc.clone();
         cpu::run(move || {
-            let txn = doc.transact();
-            let view = meeting.view(&txn);
-            let readiness = trust::readiness(&view, &ledger);
-            let mut info = VersionInfo {
-                version: number,
-                signed,
-                sha256: String::new(),
-                override_reason: if readiness.complete() {
-                    String::new()
-                } else {
-                    override_reason
-                },
-                readiness,
-            };
-            let markdown = version_export::canonical_markdown(&view, &info);
-            info.sha256 = trust::sha256_hex(markdown.as_bytes());
-            let state = txn.encode_state_as_update_v1(&StateVector::default());
-            let html = version_export::render_html(
-                &view,
-                &minutebook_shared::signoff::SignOff::of_version(&info, &name),
-            );
-            SignedVersion {
-                info,
-                markdown,
-                state,
-                html: Some(html),
-                form: minutebook_shared::signoff::CANONICAL_FORM,
-            }
+            version_export::sign(&meeting, &ledger, &name, number, signed, override_reason)
         })
         .await
     }

@@ -4,11 +4,51 @@
 
 use minutebook_shared::meeting::{export, Meeting, MeetingView};
 use minutebook_shared::signoff::{self, SignOff, Superseded, VerifyAnswer};
-use minutebook_shared::trust::{sha256_hex, VersionInfo};
+use minutebook_shared::trust::{self, sha256_hex, Ledger, Stamp, VersionInfo};
 use yrs::updates::decoder::Decode;
-use yrs::{Doc, Transact, Update};
+use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
 
 use crate::store::SignedVersion;
+
+/// The signed version of `meeting` as it stands, with the decided `ledger`: version
+/// `number` signed by `signed`, the override reason kept only when the statements are not
+/// all confirmed. Its canonical Markdown ends with the sign-off facts, so the hash covers
+/// them; the whole state and the HTML page are frozen with it. CPU work proportional to
+/// the meeting: run it through [`crate::docs::cpu::run`].
+pub fn sign(
+    meeting: &Meeting,
+    ledger: &Ledger,
+    name: &str,
+    number: u32,
+    signed: Stamp,
+    override_reason: String,
+) -> SignedVersion {
+    let txn = meeting.doc().transact();
+    let view = meeting.view(&txn);
+    let readiness = trust::readiness(&view, ledger);
+    let mut info = VersionInfo {
+        version: number,
+        signed,
+        sha256: String::new(),
+        override_reason: if readiness.complete() {
+            String::new()
+        } else {
+            override_reason
+        },
+        readiness,
+    };
+    let markdown = canonical_markdown(&view, &info);
+    info.sha256 = sha256_hex(markdown.as_bytes());
+    let state = txn.encode_state_as_update_v1(&StateVector::default());
+    let html = render_html(&view, &SignOff::of_version(&info, name));
+    SignedVersion {
+        info,
+        markdown,
+        state,
+        html: Some(html),
+        form: signoff::CANONICAL_FORM,
+    }
+}
 
 /// The sign-off facts of version `v` of meeting `name`.
 pub fn facts(name: &str, v: &SignedVersion) -> SignOff {
