@@ -45,8 +45,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use minutebook_shared::meeting::reference::ActionReference;
-use minutebook_shared::meeting::{ActionId, Meeting};
+use minutebook_shared::meeting::Meeting;
 use minutebook_shared::protocol::{self, AwarenessUpdate, Message, SyncMessage};
 use minutebook_shared::time::now_ms;
 use tokio::sync::{mpsc, oneshot};
@@ -473,32 +472,14 @@ impl DocActor {
 
     /// Numbers were reserved: write them into their actions as one server change.
     fn on_allocated(&mut self, first: u32, count: u32) {
-        let Some(allocation) = self.meeting.allocations.pop_front() else {
+        let Some(allocation) = self.meeting.take_allocation() else {
             return;
         };
-        for id in &allocation.actions {
-            self.meeting.pending.remove(id);
-        }
         if self.failed {
             return;
         }
-        let assigned = self.server_change(|meeting, txn| {
-            let mut given = Vec::new();
-            for (i, id) in allocation.actions.iter().enumerate().take(count as usize) {
-                let reference = ActionReference {
-                    year: allocation.year,
-                    number: first.saturating_add(i as u32),
-                };
-                // A deleted action or one given a reference meanwhile leaves a gap, never a duplicate.
-                if meeting
-                    .assign_reference(txn, &ActionId(id.clone()), &reference.to_string())
-                    .is_ok()
-                {
-                    given.push(reference.to_string());
-                }
-            }
-            given
-        });
+        let assigned =
+            self.server_change(|meeting, txn| allocation.assign(meeting, txn, first, count));
         if !assigned.is_empty() {
             tracing::info!(doc = %self.name, references = ?assigned, "action references assigned");
         }

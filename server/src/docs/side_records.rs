@@ -13,9 +13,9 @@ use std::sync::Arc;
 
 use minutebook_shared::meeting::reference::{next_reference, ActionReference};
 use minutebook_shared::meeting::reference::{reference_year, series_key};
-use minutebook_shared::meeting::Meeting;
+use minutebook_shared::meeting::{ActionId, Meeting};
 use minutebook_shared::time::now_micros;
-use yrs::{Doc, Transact};
+use yrs::{Doc, Transact, TransactionMut};
 
 use crate::store::catalog::CatalogEntry;
 use crate::store::{Meta, WriteOp};
@@ -24,6 +24,35 @@ use crate::store::{Meta, WriteOp};
 pub(crate) struct Allocation {
     pub(crate) year: u8,
     pub(crate) actions: Vec<String>,
+}
+
+impl Allocation {
+    /// Writes the reserved numbers `first..first + count` into the actions, in order; the
+    /// references given. An action deleted, or given a reference meanwhile, leaves a gap
+    /// in the series, never a duplicate.
+    pub(crate) fn assign(
+        &self,
+        meeting: &Meeting,
+        txn: &mut TransactionMut,
+        first: u32,
+        count: u32,
+    ) -> Vec<String> {
+        let mut given = Vec::new();
+        for (i, id) in self.actions.iter().enumerate().take(count as usize) {
+            let reference = ActionReference {
+                year: self.year,
+                number: first.saturating_add(i as u32),
+            }
+            .to_string();
+            if meeting
+                .assign_reference(txn, &ActionId(id.clone()), &reference)
+                .is_ok()
+            {
+                given.push(reference);
+            }
+        }
+        given
+    }
 }
 
 /// Side records of a meeting document (catalog entry, references).
@@ -85,6 +114,16 @@ impl MeetingState {
             }
         }
         changes
+    }
+
+    /// The oldest allocation, whose numbers the store has just reserved: its actions are
+    /// no longer waiting.
+    pub(crate) fn take_allocation(&mut self) -> Option<Allocation> {
+        let allocation = self.allocations.pop_front()?;
+        for id in &allocation.actions {
+            self.pending.remove(id);
+        }
+        Some(allocation)
     }
 
     /// Rebinds to a rebuilt document, keeping what was stored.
@@ -171,4 +210,77 @@ impl MeetingState {
 pub(crate) struct SideWrites {
     pub(crate) meta: Vec<Meta>,
     pub(crate) allocate: Option<(WriteOp, Allocation)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use minutebook_shared::meeting::NewAction;
+
+    /// Three actions in a meeting; the second deleted, the third given a reference.
+    fn meeting_with_actions() -> (Meeting, Vec<String>) {
+        let m = Meeting::new(Doc::new());
+        let mut txn = m.doc().transact_mut();
+        let ids: Vec<String> = (0..3)
+            .map(|_| {
+                m.add_action(&mut txn, &NewAction::default())
+                    .expect("adds")
+                    .0
+            })
+            .collect();
+        m.delete_action(&mut txn, &ActionId(ids[1].clone()))
+            .expect("deletes");
+        m.assign_reference(&mut txn, &ActionId(ids[2].clone()), "09/26")
+            .expect("assigns");
+        drop(txn);
+        (m, ids)
+    }
+
+    #[test]
+    fn reserved_numbers_go_to_the_actions_in_order_leaving_gaps_not_duplicates() {
+        let (m, ids) = meeting_with_actions();
+        let allocation = Allocation {
+            year: 26,
+            actions: ids,
+        };
+        let given = allocation.assign(&m, &mut m.doc().transact_mut(), 4, 3);
+        // The first gets 04/26; the deleted one and the one already numbered keep 05 and
+        // 06 unused rather than shifting anyone.
+        assert_eq!(given, ["04/26"]);
+        let records = m.action_records(&m.doc().transact());
+        let mut references: Vec<&str> = records.iter().map(|r| r.reference.as_str()).collect();
+        references.sort_unstable();
+        assert_eq!(references, ["", "04/26", "09/26"]);
+    }
+
+    #[test]
+    fn fewer_numbers_than_actions_number_only_the_first() {
+        let (m, ids) = meeting_with_actions();
+        let allocation = Allocation {
+            year: 26,
+            actions: vec![ids[0].clone()],
+        };
+        assert!(allocation
+            .assign(&m, &mut m.doc().transact_mut(), 7, 0)
+            .is_empty());
+        assert_eq!(
+            allocation.assign(&m, &mut m.doc().transact_mut(), 7, 1),
+            ["07/26"]
+        );
+    }
+
+    #[test]
+    fn a_taken_allocation_no_longer_waits() {
+        let (m, ids) = meeting_with_actions();
+        let mut state = MeetingState::new(m.doc(), None);
+        state.pending.extend(ids.iter().cloned());
+        state.allocations.push_back(Allocation {
+            year: 26,
+            actions: ids.clone(),
+        });
+        let taken = state.take_allocation().expect("one");
+        assert_eq!(taken.actions, ids);
+        assert!(state.pending.is_empty());
+        assert!(state.take_allocation().is_none());
+    }
 }
