@@ -91,10 +91,16 @@ pub fn scan_update_v1(bytes: &[u8]) -> Result<Scanned, ScanError> {
     let mut items = Items::default();
     let groups = r.var_u32()?;
     r.fits(groups)?;
+    // Yjs lists each client once; yrs would build overlapping blocks from two groups of
+    // one client (found by fuzzing: a division by zero inside yrs).
+    let mut listed = std::collections::HashSet::new();
     for _ in 0..groups {
         let structs = r.var_u32()?;
         r.fits(structs)?;
         let client = r.client()?;
+        if !listed.insert(client) {
+            return Err(ScanError::Malformed("client listed twice"));
+        }
         let first = r.var_u32()?;
         let mut end = u64::from(first);
         for _ in 0..structs {
@@ -359,6 +365,11 @@ fn scan_struct(r: &mut Reader) -> Result<Struct, ScanError> {
         CONTENT_DOC => return Err(ScanError::Unsupported("sub-documents")),
         _ => return Err(ScanError::Malformed("unknown content reference")),
     };
+    // Yjs never writes an empty item (an empty string, no values, a deleted run of 0),
+    // and yrs's block lookups assume none.
+    if len == 0 {
+        return Err(ScanError::Malformed("empty struct"));
+    }
     Ok(Struct {
         len,
         item: Some((parent, is_type)),
@@ -731,6 +742,22 @@ mod tests {
             128, 128, 128, 128, 0, 1, 255, 159,
         ];
         assert!(check_message(&overlong).is_err());
+        // Found by fuzzing: client 1 listed in two struct groups with overlapping clocks;
+        // yrs built an overlapping block list and divided by zero looking a deletion up.
+        let twice = [
+            2, 1, 1, 0, 1, 1, 0, 1, 1, 1, 0, 0, 28, 2, 1, 4, 255, 255, 0, 1, 0, 1, 0, 4, 2, 0, 77,
+            0,
+        ];
+        assert_eq!(
+            scan_update_v1(&twice).map(|_| ()),
+            Err(ScanError::Malformed("client listed twice"))
+        );
+        // An empty item (a deleted run of length 0 under root "t"): Yjs never writes one.
+        let empty = [1, 1, 1, 0, 1, 1, 1, b't', 0, 0];
+        assert_eq!(
+            scan_update_v1(&empty).map(|_| ()),
+            Err(ScanError::Malformed("empty struct"))
+        );
         // Honest messages pass.
         let doc = Doc::with_client_id(3);
         doc.get_or_insert_text("t")
