@@ -143,14 +143,23 @@ pub fn meeting_date(text: &str) -> Option<Date> {
                 }
             }
         }
-        if month.is_none() && lower.len() >= 3 {
-            month = MONTHS
-                .iter()
-                .position(|m| m.starts_with(&lower) && (lower.len() == 3 || *m == lower))
-                .and_then(|i| i8::try_from(i + 1).ok());
+        if month.is_none() {
+            month = month_number(&lower);
         }
     }
     Date::new(year, month?, day?).ok()
+}
+
+/// The month a word names (1–12): its full English name, its first three letters or
+/// "sept", in any case.
+pub fn month_number(word: &str) -> Option<i8> {
+    let w = word.to_ascii_lowercase();
+    MONTHS
+        .iter()
+        .position(|m| {
+            *m == w || (w.len() == 3 && m.starts_with(&w)) || (w == "sept" && *m == "september")
+        })
+        .and_then(|i| i8::try_from(i + 1).ok())
 }
 
 const MONTHS: [&str; 12] = [
@@ -216,6 +225,9 @@ mod tests {
         assert_eq!(meeting_date("2023-03-03"), Date::new(2023, 3, 3).ok());
         assert_eq!(meeting_date("Tues 1 Feb 2022"), Date::new(2022, 2, 1).ok());
         assert_eq!(meeting_date("31st February 2022"), None);
+        assert_eq!(month_number("Sept"), Some(9));
+        assert_eq!(month_number("dec"), Some(12));
+        assert_eq!(month_number("decem"), None);
         assert_eq!(meeting_date("January 2022"), None);
         assert!(current_year() >= 2024);
         assert!(now_ms() > 1_700_000_000_000);

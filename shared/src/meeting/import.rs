@@ -65,32 +65,6 @@ fn err<T>(line: usize, message: impl Into<String>) -> Result<T, ImportError> {
     })
 }
 
-const MONTHS: &[&str] = &[
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "sept",
-    "oct",
-    "nov",
-    "dec",
-];
 const WEEKDAYS: &[&str] = &[
     "monday",
     "tuesday",
@@ -877,7 +851,7 @@ fn is_date_like(s: &str) -> bool {
     let words = words_lower(s);
     let named = words
         .iter()
-        .any(|w| MONTHS.contains(&w.as_str()) || WEEKDAYS.contains(&w.as_str()));
+        .any(|w| crate::time::month_number(w).is_some() || WEEKDAYS.contains(&w.as_str()));
     let numeric = s.split_whitespace().any(|w| {
         let parts: Vec<&str> = w.split(['/', '-', '.']).collect();
         parts.len() == 3
@@ -917,7 +891,7 @@ fn series_of(title: &str) -> String {
             .take_while(|c| c.is_alphabetic())
             .collect();
         let lw = word.to_lowercase();
-        if lw.len() >= 3 && MONTHS.contains(&lw.as_str()) && i > 0 {
+        if lw.len() >= 3 && crate::time::month_number(&lw).is_some() && i > 0 {
             cut = Some(i);
             break;
         }
