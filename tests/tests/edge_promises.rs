@@ -161,23 +161,7 @@ async fn a_storage_failure_closes_with_1011_and_acknowledges_nothing_unsaved() {
 
     faults.heal();
     server.restart().await;
-    let mut reader = server.raw("faulty").await;
-    reader
-        .send(&Message::Sync(SyncMessage::SyncStep1(Default::default())))
-        .await;
-    let state = loop {
-        match reader.recv().await {
-            Received::Message(Message::Sync(SyncMessage::SyncStep2(u))) => break u,
-            Received::Message(_) => continue,
-            other => panic!("no state after restart: {other:?}"),
-        }
-    };
-    let doc = Doc::new();
-    let text = doc.get_or_insert_text("text");
-    doc.transact_mut()
-        .apply_update(Update::decode_v1(&state).expect("v1"))
-        .expect("apply");
-    assert_eq!(text.get_string(&doc.transact()), "saved ");
+    assert_eq!(stored_text(&server, "faulty").await, "saved ");
 }
 
 /// The text "text" of document `name` as stored (read through a fresh connection).

@@ -63,6 +63,19 @@ async fn everyone_else_is_fine(server: &TestServer, meeting: &str, editor: &Sync
     );
 }
 
+/// Nothing of a refused update was stored: after a restart the meeting loads as before.
+async fn loads_after_a_restart(server: &mut TestServer, meeting: &str) {
+    server.restart().await;
+    let newcomer = server.client(meeting);
+    let t = newcomer.doc().get_or_insert_text("nesting-test");
+    newcomer
+        .wait_doc("the meeting loads after a restart", PATIENCE, |d| {
+            t.get_string(&d.transact()) == "kept and more"
+        })
+        .await
+        .expect("stored state intact");
+}
+
 async fn expect_closed_1007(client: &mut RawClient) -> String {
     let (code, reason) = client.expect_close().await;
     assert_eq!(code, 1007, "close code (reason: {reason})");
@@ -224,17 +237,8 @@ async fn an_update_depending_on_changes_nobody_sent_is_refused() {
         "{reason}"
     );
     everyone_else_is_fine(&server, &meeting, &editor).await;
-    // Nothing of it was stored: after a restart the meeting loads and serves as before.
     drop(editor);
-    server.restart().await;
-    let newcomer = server.client(&meeting);
-    let t = newcomer.doc().get_or_insert_text("nesting-test");
-    newcomer
-        .wait_doc("the meeting loads after a restart", PATIENCE, |d| {
-            t.get_string(&d.transact()) == "kept and more"
-        })
-        .await
-        .expect("stored state intact");
+    loads_after_a_restart(&mut server, &meeting).await;
 }
 
 /// Found by fuzzing: yrs keeps only the low 53 bits of a client id (Yjs's range), so an
@@ -307,13 +311,5 @@ async fn an_update_that_would_leave_the_meeting_unreadable_is_refused() {
     );
     everyone_else_is_fine(&server, &meeting, &editor).await;
     drop(editor);
-    server.restart().await;
-    let newcomer = server.client(&meeting);
-    let t = newcomer.doc().get_or_insert_text("nesting-test");
-    newcomer
-        .wait_doc("the meeting loads after a restart", PATIENCE, |d| {
-            t.get_string(&d.transact()) == "kept and more"
-        })
-        .await
-        .expect("stored state intact");
+    loads_after_a_restart(&mut server, &meeting).await;
 }
