@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use minutebook_shared::protocol::DEFAULT_MAX_MESSAGE_BYTES;
 
+use crate::auth::refusals::RefusalPolicy;
 use crate::docs::actor::CompactionPolicy;
 use crate::http::accept::EdgeLimits;
 use crate::http::client_addr::ProxyNet;
 use crate::http::sign_in_limit::SignInPolicy;
 use crate::http::ws::ConnectionLimits;
-use crate::store::audit::RefusalPolicy;
 use crate::store::faults::FaultSwitch;
 
 /// Default of `--max-import-bytes`: 2 MiB (published minutes are tens of kilobytes).

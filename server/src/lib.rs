@@ -12,10 +12,12 @@
 //!   [`docs::registry`] and spoken to through [`docs::messages`]; beside it the rules it
 //!   applies: untrusted updates ([`docs::updates`], [`docs::guard`]), presence, the
 //!   ledger, side records, signed-version rendering, CPU work off the async workers.
-//! - [`auth`]: identity (server secret, setup and invitation links, sessions) and the
-//!   live sessions whose connections close when they end.
-//! - [`store`]: redb with group commit (the only room that touches redb), the audit log
-//!   and the meeting catalog's stored entries.
+//! - [`auth`]: identity (server secret, setup and invitation links, sessions), the live
+//!   sessions whose connections close when they end, and repeated refusals counted for
+//!   the audit log.
+//! - [`store`]: the storage boundary — the `Store` API over an engine (redb, in the only
+//!   room that touches redb), group commit, the audit log's and the meeting catalog's
+//!   stored entries.
 //! - [`config`]: flags and environment variables, handed down from the top.
 //!
 //! [`start`] runs a server on a listener; [`RunningServer::shutdown`] stops it gracefully.
@@ -38,7 +40,6 @@ use tokio_util::task::TaskTracker;
 pub use config::ServerConfig;
 
 use docs::registry;
-use store::audit;
 
 /// Name of the database file inside the data directory.
 pub const DB_FILE: &str = "minutebook.redb";
@@ -155,7 +156,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         Some(auth.setup_link().await?)
     };
     docs::cpu::configure(config.cpu_tasks);
-    let refusals = audit::Refusals::new(config.refusals());
+    let refusals = auth::refusals::Refusals::new(config.refusals());
     let registry = registry::Registry::with(
         store,
         config.compaction(),

@@ -117,8 +117,9 @@ async fn repeated_refused_writes_close_with_1008() {
 }
 
 /// The disk starts failing: the writer's update is not acknowledged, every connection
-/// on the document is closed with 1011, nobody receives the unsaved update, the server
-/// keeps serving, and after a restart on a healthy disk what was acknowledged is there.
+/// on the document is closed with 1011, nobody receives the unsaved update, and the
+/// server keeps serving. When the disk heals, writes are saved again without a restart
+/// (the database is reopened), and after a restart what was acknowledged is there.
 #[tokio::test]
 async fn a_storage_failure_closes_with_1011_and_acknowledges_nothing_unsaved() {
     let faults = FaultSwitch::default();
@@ -159,9 +160,30 @@ async fn a_storage_failure_closes_with_1011_and_acknowledges_nothing_unsaved() {
     let health = server.anonymous().get("/healthz").await;
     assert_eq!(health.status, 200);
 
+    // Once the disk is healthy again, the server reopens its database by itself: a new
+    // connection's update is saved, with no restart.
     faults.heal();
+    let mut again = server.raw_with("faulty", Some(SUBPROTOCOL)).await;
+    again
+        .send(&Message::Sync(SyncMessage::Update(insert(3, "again "))))
+        .await;
+    match next_reply(&mut again).await {
+        Received::Message(Message::Custom(MSG_SAVED, _)) => {}
+        other => panic!("a write after the disk healed was not saved: {other:?}"),
+    }
+    let live = stored_text(&server, "faulty").await;
+    assert!(
+        live.contains("saved ") && live.contains("again "),
+        "{live:?}"
+    );
+    assert!(
+        !live.contains("lost"),
+        "the unsaved update came back: {live:?}"
+    );
+    drop(again);
+
     server.restart().await;
-    assert_eq!(stored_text(&server, "faulty").await, "saved ");
+    assert_eq!(stored_text(&server, "faulty").await, live);
 }
 
 /// The text "text" of document `name` as stored (read through a fresh connection).

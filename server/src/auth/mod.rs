@@ -18,9 +18,12 @@
 //!   re-issued since; so revoking or re-issuing voids every session made from the link.
 //! - Expired sessions and setup links are deleted at start and then every hour
 //!   ([`Auth::sweep`]), so the store does not grow with every sign-in.
+//! - [`live`]: the live sessions whose connections close when they end; [`refusals`]:
+//!   repeated refused attempts counted into one audit entry per window.
 
 pub mod live;
 pub mod records;
+pub mod refusals;
 pub mod token;
 
 use std::sync::atomic::{AtomicU64, Ordering};

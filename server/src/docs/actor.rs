@@ -54,6 +54,7 @@ use yrs::{Doc, ReadTxn, StateVector, Transact, TransactionMut};
 use minutebook_shared::protocol::Rejected;
 use minutebook_shared::trust::{self, Ledger};
 
+use crate::auth::refusals::{self, Refusals};
 use crate::auth::Access;
 use crate::docs::cpu;
 use crate::docs::gate::Gate;
@@ -64,7 +65,7 @@ use crate::docs::presence::{AwarenessLimits, Presence, RateLimit, Speaker};
 use crate::docs::side_records::{Allocation, MeetingState, SideWrites};
 use crate::docs::updates::{self, build_doc};
 use crate::docs::version_export;
-use crate::store::audit::{self, Refusals};
+use crate::store::audit;
 use crate::store::{
     Completion, Record, SignedVersion, Store, StoreError, StoredDoc, WriteOp, Written,
 };
@@ -152,7 +153,7 @@ pub(crate) struct DocActor {
     dropped: Vec<ConnId>,
     meeting: MeetingState,
     ledger: Ledger,
-    /// Repeated refusals are audited once per window, with a count ([`audit::Refusals`]).
+    /// Repeated refusals are audited once per window, with a count ([`Refusals`]).
     refusals: Refusals,
 }
 
@@ -603,7 +604,7 @@ impl DocActor {
     /// Audits a refusal in the ordered write stream — the first of its kind from this
     /// session in the current window; repeats are counted and written at its end.
     fn audit_refusal(&mut self, access: &Access, what: &str) {
-        let refusal = audit::Refusal {
+        let refusal = refusals::Refusal {
             caller: access.session.as_deref().unwrap_or(&access.name),
             actor: &access.name,
             role: access.role,

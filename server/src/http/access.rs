@@ -5,6 +5,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 
+use crate::auth::refusals::Refusal;
 use crate::auth::{Access, Caller};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
@@ -110,12 +111,12 @@ pub async fn read_store<T: Send + 'static>(
 
 /// Audits a refused attempt: the first of its kind from this caller in the current
 /// window at once, repeats as one entry with a count at the end of the window
-/// ([`audit::Refusals`]). Callers are told apart by session (all callers without one
+/// ([`crate::auth::refusals::Refusals`]). Callers are told apart by session (all callers without one
 /// count as one).
 pub async fn refuse(state: &AppState, caller: &Caller, meeting: &str, what: &str) {
     let role = caller.access(meeting).and_then(|a| a.role);
     let actor = caller.name();
-    let refusal = audit::Refusal {
+    let refusal = Refusal {
         caller: caller.session.as_deref().unwrap_or("anonymous"),
         actor: &actor,
         role,

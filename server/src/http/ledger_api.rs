@@ -350,7 +350,7 @@ async fn audit_log(
     let entries = read_store(&state, move |store| store.audit(Some(&key))).await?;
     if query.format.as_deref() == Some("csv") {
         return Ok(download(
-            crate::store::audit::csv(&entries),
+            super::audit_csv::csv(&entries),
             "text/csv; charset=utf-8",
             format!("{name}-audit.csv"),
         ));
@@ -369,7 +369,7 @@ async fn global_audit_log(
     let entries = read_store(&state, |store| store.audit(None)).await?;
     if query.format.as_deref() == Some("csv") {
         return Ok(download(
-            crate::store::audit::csv(&entries),
+            super::audit_csv::csv(&entries),
             "text/csv; charset=utf-8",
             "minutebook-audit.csv".into(),
         ));

@@ -3,7 +3,8 @@
 //! checked by [`names`] before anything else runs.
 //!
 //! - handlers, one file per group: [`meetings_api`], [`ledger_api`], [`session_api`],
-//!   [`action_log`]; [`ws`] runs one WebSocket connection;
+//!   [`action_log`], with [`audit_csv`] for the audit downloads; [`ws`] runs one
+//!   WebSocket connection;
 //! - what they share: [`state`] ([`state::AppState`]), [`error`] (the one `ApiError`,
 //!   JSON bodies, downloads), [`access`] (the caller's access to a meeting, refusals
 //!   audited), [`credentials`] (bearer token or cookie), [`origin`] (the cross-site
@@ -15,6 +16,7 @@
 pub mod accept;
 pub mod access;
 pub mod action_log;
+mod audit_csv;
 pub mod caps;
 pub mod client_addr;
 pub mod credentials;

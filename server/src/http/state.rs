@@ -24,5 +24,5 @@ pub struct AppState {
     /// Largest imported file, in bytes (`--max-import-bytes`).
     pub max_import_bytes: usize,
     /// Aggregates repeated refusals for the audit log.
-    pub refusals: crate::store::audit::Refusals,
+    pub refusals: crate::auth::refusals::Refusals,
 }

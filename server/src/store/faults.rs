@@ -1,6 +1,7 @@
-//! Storage fault injection, for tests of the failure paths: a redb [`StorageBackend`]
-//! over the real database file that fails every write, resize and fsync with an I/O
-//! error (`EIO`) while its [`FaultSwitch`] is on. Reads and locks pass through.
+//! Storage fault injection, for tests of the failure paths. While its [`FaultSwitch`] is
+//! on, the engine's disk fails every write, resize and fsync with an I/O error (`EIO`);
+//! reads and locks pass through (for redb: `redb_engine::faulty`, a storage backend over
+//! the real database file).
 //!
 //! The switch can also fail the operations of one document alone (an operation-level
 //! error, like a version that already exists) and hold the writer thread so that the
@@ -9,14 +10,8 @@
 //!
 //! Not reachable from the command line: a test sets `ServerConfig::storage_faults`.
 
-use std::fs::OpenOptions;
-use std::ops::Bound;
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-
-use redb::backends::FileBackend;
-use redb::{BackendError, Database, DatabaseError, StorageBackend};
 
 /// Turns injected storage failures on and off. Cheap to clone; all clones are one switch.
 #[derive(Debug, Clone, Default)]
@@ -71,7 +66,8 @@ impl FaultSwitch {
         self.0.waiting.load(Ordering::SeqCst)
     }
 
-    fn failing(&self) -> bool {
+    /// Whether the disk is to fail.
+    pub(crate) fn failing(&self) -> bool {
         self.0.disk.load(Ordering::SeqCst)
     }
 
@@ -91,93 +87,5 @@ impl FaultSwitch {
     /// The held writer took one more request.
     pub(crate) fn took_one(&self) {
         self.0.waiting.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-/// Opens (or creates) the database at `path` over a backend that obeys `switch`.
-pub fn create(path: &Path, switch: &FaultSwitch) -> Result<Database, DatabaseError> {
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(path)?;
-    let backend = Faulty {
-        inner: FileBackend::new(file)?,
-        switch: switch.clone(),
-    };
-    Database::builder().create_with_backend(backend)
-}
-
-#[derive(Debug)]
-struct Faulty {
-    inner: FileBackend,
-    switch: FaultSwitch,
-}
-
-impl Faulty {
-    fn check(&self) -> Result<(), std::io::Error> {
-        if self.switch.failing() {
-            Err(std::io::Error::other("injected storage failure (EIO)"))
-        } else {
-            Ok(())
-        }
-    }
-}
-
-impl StorageBackend for Faulty {
-    fn len(&self) -> Result<u64, std::io::Error> {
-        self.inner.len()
-    }
-
-    fn read(&self, offset: u64, out: &mut [u8]) -> Result<(), std::io::Error> {
-        self.inner.read(offset, out)
-    }
-
-    fn set_len(&self, len: u64) -> Result<(), std::io::Error> {
-        self.check()?;
-        self.inner.set_len(len)
-    }
-
-    fn sync_data(&self) -> Result<(), std::io::Error> {
-        self.check()?;
-        self.inner.sync_data()
-    }
-
-    fn write(&self, offset: u64, data: &[u8]) -> Result<(), std::io::Error> {
-        self.check()?;
-        self.inner.write(offset, data)
-    }
-
-    fn close(&self) -> Result<(), std::io::Error> {
-        self.inner.close()
-    }
-
-    fn try_lock_range(&self, start: Bound<u64>, end: Bound<u64>) -> Result<bool, BackendError> {
-        self.inner.try_lock_range(start, end)
-    }
-
-    fn try_lock_shared_range(
-        &self,
-        start: Bound<u64>,
-        end: Bound<u64>,
-    ) -> Result<bool, BackendError> {
-        self.inner.try_lock_shared_range(start, end)
-    }
-
-    fn lock_range(&self, start: Bound<u64>, end: Bound<u64>) -> Result<(), BackendError> {
-        self.inner.lock_range(start, end)
-    }
-
-    fn lock_shared_range(&self, start: Bound<u64>, end: Bound<u64>) -> Result<(), BackendError> {
-        self.inner.lock_shared_range(start, end)
-    }
-
-    fn unlock_range(&self, start: Bound<u64>, end: Bound<u64>) -> Result<(), BackendError> {
-        self.inner.unlock_range(start, end)
-    }
-
-    fn query_lock_range(&self, start: Bound<u64>, end: Bound<u64>) -> Result<bool, BackendError> {
-        self.inner.query_lock_range(start, end)
     }
 }

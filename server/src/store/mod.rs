@@ -1,16 +1,15 @@
-//! Durable storage of documents in redb, with group commit.
+//! Durable storage of documents, with group commit, behind one boundary.
 //!
 //! Each document is stored as an optional **snapshot** (its merged state up to a sequence
 //! number) plus a **log** of updates after it. Loading replays snapshot + log.
 //!
 //! All writes go through one writer thread. It takes every request queued while the
-//! previous commit was being fsynced and commits them together in one
-//! `Durability::Immediate` transaction (group commit), so throughput is not capped by
-//! fsync latency. A request's completion is reported only after its transaction is
-//! durable. A request that fails (e.g. a version that already exists) fails alone: the
-//! batch is committed again without it (`commit_isolated`), so the documents batched
-//! with it are not affected. Compaction writes the snapshot and deletes the log entries it covers in one
-//! transaction, so there is no moment at which an update exists nowhere on disk.
+//! previous commit was being fsynced and has the engine commit them together in one
+//! durable transaction (group commit), so throughput is not capped by fsync latency. A
+//! request's completion is reported only after its transaction is durable. A request that
+//! fails (e.g. a version that already exists) fails alone: the documents batched with it
+//! are not affected. Compaction writes the snapshot and deletes the log entries it covers
+//! in one transaction, so there is no moment at which an update exists nowhere on disk.
 //!
 //! Two small tables sit beside the documents and are written in the same transactions:
 //! the **meeting catalog** (document → header summary, see [`crate::store::catalog`]), written
@@ -18,84 +17,47 @@
 //! counters**, advanced only here, on the single writer, so no two documents of a series
 //! can be given the same number.
 //!
-//! Files: this one is the store's API (reads, [`Store::submit`] for writes) and
-//! [`StoreError`]; `ops` the writes and how each is written; `writer` the group-commit
-//! thread; `tables` the table layouts; [`audit`] and [`catalog`] the audit log's and
-//! the meeting catalog's records; [`faults`] storage fault injection for tests. No redb
-//! type appears in the API: redb stays behind this module.
+//! **The boundary.** [`Store`] is the API the actors, the HTTP handlers and the command
+//! line use: blocking reads, and [`Store::submit`]/[`Store::write`] for writes with an
+//! asynchronous result per request. Beneath it, an [`Engine`] commits batches and answers
+//! reads; redb ([`redb_engine`], the embedded default and the only engine for now) reopens
+//! its file after a disk failure. No engine type appears in this API.
+//!
+//! The store serialises three `shared::trust` types — the [`Ledger`], [`AuditEntry`] and
+//! the `VersionInfo` inside a [`SignedVersion`] — because they *are* the stored records:
+//! a meeting's ledger, its audit entries and its signed versions are kept in the form the
+//! API serves them, and the audit table's key is the entry's meeting and sequence number.
+//! Their serde form is therefore an on-disk format: a field added to them needs a serde
+//! default so older records keep reading.
+//!
+//! Files: this one is the API; `engine` the boundary; `ops` the writes; `writer` the
+//! group-commit thread; `error` [`StoreError`]; [`audit`] and [`catalog`] the audit log's
+//! and the meeting catalog's records; [`faults`] storage fault injection for tests.
 
 pub mod audit;
 pub mod catalog;
+mod engine;
+mod error;
 pub mod faults;
 mod ops;
-mod tables;
+mod redb_engine;
 mod writer;
 
 use std::path::Path;
 use std::sync::mpsc as std_mpsc;
 use std::sync::Arc;
 
-use redb::{Database, ReadableDatabase, ReadableTable};
 use tokio::sync::mpsc;
 
 use minutebook_shared::trust::{AuditEntry, Ledger};
 
 use crate::store::catalog::CatalogEntry;
 
+pub use engine::Engine;
+pub use error::StoreError;
 pub use ops::{Completion, Meta, Record, SignedVersion, WriteOp, Written};
-use tables::*;
 pub use writer::WriterThread;
 use writer::{writer_loop, WriteRequest};
-
-/// A storage failure. Cloneable so one failed group commit can be reported to every waiter.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("storage error: {message}")]
-pub struct StoreError {
-    message: Arc<str>,
-    in_use: bool,
-}
-
-impl StoreError {
-    fn new(e: impl std::fmt::Display) -> Self {
-        StoreError {
-            message: e.to_string().into(),
-            in_use: false,
-        }
-    }
-
-    /// The database file is locked by another process (a running server).
-    pub fn is_in_use(&self) -> bool {
-        self.in_use
-    }
-
-    /// A blocking storage task that panicked or was cancelled.
-    pub fn from_join(e: tokio::task::JoinError) -> Self {
-        StoreError::new(format!("storage task failed: {e}"))
-    }
-}
-
-/// redb's and serde's errors become storage errors with `?` (the message is kept; redb's
-/// types never leave this module).
-macro_rules! store_error_from {
-    ($($t:ty),* $(,)?) => {
-        $(impl From<$t> for StoreError {
-            fn from(e: $t) -> Self {
-                StoreError::new(e)
-            }
-        })*
-    };
-}
-
-store_error_from!(
-    redb::Error,
-    redb::DatabaseError,
-    redb::TransactionError,
-    redb::TableError,
-    redb::StorageError,
-    redb::CommitError,
-    serde_json::Error,
-    std::io::Error,
-);
 
 /// A document as found on disk.
 #[derive(Debug, Default)]
@@ -119,14 +81,14 @@ impl StoredDoc {
 /// Handle to the store. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
-    db: Arc<Database>,
+    engine: Arc<dyn Engine>,
     writer: std_mpsc::Sender<WriteRequest>,
     /// Next audit sequence number (this process owns the database file exclusively).
     audit_next: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Store {
-    /// Opens (or creates) the database at `path` and starts the writer thread.
+    /// Opens (or creates) the redb database at `path` and starts the writer thread.
     pub fn open(path: &Path) -> Result<(Store, WriterThread), StoreError> {
         Self::open_with(path, None)
     }
@@ -136,39 +98,23 @@ impl Store {
         path: &Path,
         faults: Option<&faults::FaultSwitch>,
     ) -> Result<(Store, WriterThread), StoreError> {
-        let db = match faults {
-            None => Database::create(path),
-            Some(switch) => faults::create(path, switch),
-        };
-        let db = db.map_err(|e| match e {
-            redb::DatabaseError::DatabaseAlreadyOpen => StoreError {
-                message: format!("{} is in use by another process", path.display()).into(),
-                in_use: true,
-            },
-            e => StoreError::new(e),
-        })?;
-        // Create the tables so that readers never see "table does not exist".
-        let txn = db.begin_write()?;
-        txn.open_table(UPDATES)?;
-        txn.open_table(SNAPSHOTS)?;
-        txn.open_table(MEETINGS)?;
-        txn.open_table(REFERENCES)?;
-        txn.open_table(RECORDS)?;
-        txn.open_table(LEDGERS)?;
-        txn.open_table(VERSIONS)?;
-        txn.open_table(VERSION_STATES)?;
-        txn.open_table(AUDIT)?;
-        txn.commit()?;
-        let audit_next = last_audit_seq(&db)? + 1;
-        let db = Arc::new(db);
+        let engine = redb_engine::RedbEngine::open(path, faults)?;
+        Self::start(Arc::new(engine), faults.cloned())
+    }
+
+    /// Starts the writer thread over `engine`.
+    fn start(
+        engine: Arc<dyn Engine>,
+        faults: Option<faults::FaultSwitch>,
+    ) -> Result<(Store, WriterThread), StoreError> {
+        let audit_next = engine.last_audit_seq()? + 1;
         let (tx, rx) = std_mpsc::channel();
-        let writer_db = db.clone();
-        let writer_faults = faults.cloned();
+        let writer_engine = engine.clone();
         let handle = std::thread::Builder::new()
-            .name("redb-writer".into())
-            .spawn(move || writer_loop(&writer_db, rx, writer_faults))?;
+            .name("store-writer".into())
+            .spawn(move || writer_loop(&*writer_engine, rx, faults))?;
         let store = Store {
-            db,
+            engine,
             writer: tx,
             audit_next: Arc::new(audit_next.into()),
         };
@@ -201,168 +147,57 @@ impl Store {
 
     /// A trust record's JSON. Blocking (a point read; fine on async threads).
     pub fn record(&self, kind: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let txn = self.db.begin_read()?;
-        let table = txn.open_table(RECORDS)?;
-        Ok(table.get((kind, key))?.map(|v| v.value().to_vec()))
+        self.engine.record(kind, key)
     }
 
     /// Every record of `kind` as (key, JSON). Blocking.
     pub fn records(&self, kind: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
-        let txn = self.db.begin_read()?;
-        let table = txn.open_table(RECORDS)?;
-        let mut out = Vec::new();
-        for entry in table.range((kind, "")..)? {
-            let (k, v) = entry?;
-            let (k_kind, key) = k.value();
-            if k_kind != kind {
-                break;
-            }
-            out.push((key.to_string(), v.value().to_vec()));
-        }
-        Ok(out)
+        self.engine.records(kind)
     }
 
     /// A meeting's ledger (the default when none is stored). Blocking.
     pub fn ledger(&self, doc: &str) -> Result<Ledger, StoreError> {
-        let txn = self.db.begin_read()?;
-        let table = txn.open_table(LEDGERS)?;
-        match table.get(doc)? {
-            Some(v) => serde_json::from_slice(v.value())
-                .map_err(|e| StoreError::new(format!("ledger of {doc} is unreadable: {e}"))),
-            None => Ok(Ledger::default()),
-        }
+        Ok(self.engine.ledger(doc)?.unwrap_or_default())
     }
 
     /// A signed version with its state. Blocking.
     pub fn version(&self, doc: &str, version: u32) -> Result<Option<SignedVersion>, StoreError> {
-        let txn = self.db.begin_read()?;
-        let table = txn.open_table(VERSIONS)?;
-        let Some(v) = table.get((doc, version))? else {
-            return Ok(None);
-        };
-        let mut signed: SignedVersion = serde_json::from_slice(v.value()).map_err(|e| {
-            StoreError::new(format!("version {version} of {doc} is unreadable: {e}"))
-        })?;
-        let states = txn.open_table(VERSION_STATES)?;
-        if let Some(state) = states.get((doc, version))? {
-            signed.state = state.value().to_vec();
-        }
-        Ok(Some(signed))
+        self.engine.version(doc, version)
     }
 
     /// A meeting's audit entries in order (or every entry when `doc` is `None`). Blocking.
     pub fn audit(&self, doc: Option<&str>) -> Result<Vec<AuditEntry>, StoreError> {
-        let txn = self.db.begin_read()?;
-        let table = txn.open_table(AUDIT)?;
-        let mut out = Vec::new();
-        let mut push = |v: &[u8]| {
-            if let Ok(entry) = serde_json::from_slice::<AuditEntry>(v) {
-                out.push(entry);
-            }
-        };
-        match doc {
-            Some(doc) => {
-                for entry in table.range((doc, 0)..=(doc, u64::MAX))? {
-                    push(entry?.1.value());
-                }
-            }
-            None => {
-                for entry in table.iter()? {
-                    push(entry?.1.value());
-                }
-                out.sort_by_key(|e| e.seq);
-            }
-        }
-        Ok(out)
+        self.engine.audit(doc)
     }
 
     /// Reads a document's snapshot and log. Blocking: call from `spawn_blocking`.
     pub fn load(&self, doc: &str) -> Result<StoredDoc, StoreError> {
-        let txn = self.db.begin_read()?;
-        let snapshots = txn.open_table(SNAPSHOTS)?;
-        let snapshot = snapshots.get(doc)?.map(|v| {
-            let (seq, bytes) = v.value();
-            (seq, bytes.to_vec())
-        });
-        let after = snapshot.as_ref().map_or(0, |(s, _)| s + 1);
-        let updates = txn.open_table(UPDATES)?;
-        let mut log = Vec::new();
-        for entry in updates.range((doc, after)..=(doc, u64::MAX))? {
-            let (key, value) = entry?;
-            log.push((key.value().1, value.value().to_vec()));
-        }
-        let meetings = txn.open_table(MEETINGS)?;
-        let meeting = match meetings.get(doc)? {
-            Some(v) => CatalogEntry::from_json(v.value()),
-            None => None,
-        };
-        Ok(StoredDoc {
-            snapshot,
-            log,
-            meeting,
-        })
+        self.engine.load(doc)
     }
 
     /// Whether anything is stored under `doc`. Blocking.
     pub fn exists(&self, doc: &str) -> Result<bool, StoreError> {
-        let txn = self.db.begin_read()?;
-        let snapshots = txn.open_table(SNAPSHOTS)?;
-        if snapshots.get(doc)?.is_some() {
-            return Ok(true);
-        }
-        let updates = txn.open_table(UPDATES)?;
-        let mut range = updates.range((doc, 0)..=(doc, u64::MAX))?;
-        Ok(range.next().is_some())
+        self.engine.exists(doc)
     }
 
     /// Every meeting in the catalog, as (document, entry), in document-name order. Blocking.
     pub fn meetings(&self) -> Result<Vec<(String, CatalogEntry)>, StoreError> {
-        let txn = self.db.begin_read()?;
-        let table = txn.open_table(MEETINGS)?;
-        let mut out = Vec::new();
-        for entry in table.iter()? {
-            let (k, v) = entry?;
-            if let Some(e) = CatalogEntry::from_json(v.value()) {
-                out.push((k.value().to_string(), e));
-            }
-        }
-        Ok(out)
+        self.engine.meetings()
     }
 
     /// The highest reference number given in (`series`, `year`), 0 if none. Blocking.
     pub fn reference_counter(&self, series: &str, year: u8) -> Result<u32, StoreError> {
-        let txn = self.db.begin_read()?;
-        let table = txn.open_table(REFERENCES)?;
-        Ok(table.get((series, year))?.map_or(0, |v| v.value()))
+        self.engine.reference_counter(series, year)
     }
 
     /// Names of all stored documents. Blocking.
     pub fn list_docs(&self) -> Result<Vec<String>, StoreError> {
-        let txn = self.db.begin_read()?;
-        let mut names = std::collections::BTreeSet::new();
-        for entry in txn.open_table(SNAPSHOTS)?.iter()? {
-            names.insert(entry?.0.value().to_string());
-        }
-        for entry in txn.open_table(UPDATES)?.iter()? {
-            names.insert(entry?.0.value().0.to_string());
-        }
-        Ok(names.into_iter().collect())
+        self.engine.list_docs()
     }
-}
-
-fn last_audit_seq(db: &Database) -> Result<u64, StoreError> {
-    let txn = db.begin_read()?;
-    let table = txn.open_table(AUDIT)?;
-    let mut last = 0;
-    for entry in table.iter()? {
-        last = last.max(entry?.0.value().1);
-    }
-    Ok(last)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::writer::commit_isolated;
     use super::*;
     use minutebook_shared::trust::VersionInfo;
 
@@ -411,7 +246,7 @@ mod tests {
         {
             let (store, writer) = Store::open(&path).unwrap();
             // Version 1 of "signed" exists.
-            let first = commit_isolated(&store.db, &[&ledger_with_version("signed", 1, 1)], None);
+            let first = store.engine.commit(&[&ledger_with_version("signed", 1, 1)]);
             assert!(matches!(first[..], [Ok(Written::Appended(1))]));
             // One batch: good writes of two other documents around a duplicate version,
             // and a good write after it.
@@ -422,7 +257,7 @@ mod tests {
                 append("a", 2),
             ];
             let refs: Vec<&WriteOp> = ops.iter().collect();
-            let results = commit_isolated(&store.db, &refs, None);
+            let results = store.engine.commit(&refs);
             assert_eq!(results.len(), 4);
             assert_eq!(results[0].as_ref().ok(), Some(&Written::Appended(1)));
             let refused = results[1]
@@ -465,6 +300,37 @@ mod tests {
         assert!(bad_rx.recv().await.unwrap().is_err());
         assert_eq!(store.load("x").unwrap().last_seq(), 1);
         assert_eq!(store.load("y").unwrap().last_seq(), 1);
+    }
+
+    /// A disk failure fails the writes of its commit (as disk failures), and the engine
+    /// reopens the file by itself once the disk is healthy: later writes and reads work
+    /// with no restart, and what failed is not there.
+    #[tokio::test]
+    async fn the_store_reopens_itself_after_a_disk_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.redb");
+        let faults = faults::FaultSwitch::default();
+        let (store, writer) = Store::open_with(&path, Some(&faults)).unwrap();
+        store.write(append("d", 1)).await.unwrap();
+        faults.fail_writes();
+        let failed = store
+            .write(append("d", 2))
+            .await
+            .expect_err("the disk fails");
+        assert!(failed.is_io(), "{failed}");
+        // While the disk fails, every use fails (and tries to reopen).
+        assert!(store.write(append("d", 3)).await.is_err());
+        faults.heal();
+        assert_eq!(
+            store.write(append("d", 4)).await.unwrap(),
+            Written::Appended(4)
+        );
+        let log = store.load("d").unwrap().log;
+        assert_eq!(log, vec![(1, vec![1]), (4, vec![4])]);
+        drop(store);
+        writer.join();
+        let (store, _w) = Store::open(&path).unwrap();
+        assert_eq!(store.load("d").unwrap().log, log);
     }
 
     #[tokio::test]
