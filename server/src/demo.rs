@@ -4,7 +4,6 @@
 
 use crate::docs::registry::Registry;
 use crate::meetings::{self, ImportFormat, MeetingError};
-use crate::store::StoreError;
 
 /// Name of the demo meeting.
 pub const DEMO_NAME: &str = "assurance-2022-01";
@@ -15,12 +14,8 @@ pub const DEMO_MINUTES: &str = include_str!("../../shared/fixtures/assurance-mee
 /// Imports the demo meeting if the store holds no document at all; returns its name if
 /// it did.
 pub async fn load_if_empty(registry: &Registry) -> Result<Option<String>, MeetingError> {
-    let store = registry.store().clone();
-    let docs = tokio::task::spawn_blocking(move || store.list_docs())
-        .await
-        .map_err(StoreError::from_join)??;
-    if !docs.is_empty() {
-        tracing::debug!(docs = docs.len(), "store not empty; no demo meeting");
+    if !meetings::store_is_empty(registry).await? {
+        tracing::debug!("store not empty; no demo meeting");
         return Ok(None);
     }
     let name = meetings::import(

@@ -7,7 +7,8 @@
 //!   access and the cross-site check; one file per group of handlers; [`http::ws`] runs
 //!   one WebSocket connection.
 //! - [`meetings`]: the use cases shared by the API, the command line and [`demo`] (list,
-//!   create, import, read, export).
+//!   create, import, read, export; signed versions and the audit log; a series' action
+//!   log). The transport reads stored records only through these or the actors.
 //! - [`docs`]: one actor task per loaded document ([`docs::actor`]), found or started by
 //!   [`docs::registry`] and spoken to through [`docs::messages`]; beside it the rules it
 //!   applies: untrusted updates ([`docs::updates`], [`docs::guard`]), presence, the

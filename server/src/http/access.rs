@@ -10,7 +10,6 @@ use crate::auth::{Access, Caller};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
 use crate::store::audit;
-use crate::store::{Store, StoreError};
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
@@ -91,22 +90,6 @@ async fn check(
         return Err(ApiError::new(StatusCode::FORBIDDEN, message));
     }
     Ok(())
-}
-
-/// Runs a blocking store read off the async threads; failures are 500s.
-pub async fn read_store<T: Send + 'static>(
-    state: &AppState,
-    read: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, ApiError> {
-    let store = state.registry.store().clone();
-    let internal = |e: String| {
-        tracing::error!(error = %e, "store read failed");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e)
-    };
-    tokio::task::spawn_blocking(move || read(&store))
-        .await
-        .map_err(|e| internal(e.to_string()))?
-        .map_err(|e| internal(e.to_string()))
 }
 
 /// Audits a refused attempt: the first of its kind from this caller in the current

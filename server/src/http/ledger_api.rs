@@ -20,10 +20,11 @@ use crate::auth::Caller;
 use crate::docs::ledger::{Command, Refusal};
 use crate::docs::messages::CommandOk;
 use crate::docs::version_export;
-use crate::http::access::{read_store, require};
+use crate::http::access::require;
 use crate::http::error::ApiError;
 use crate::http::error::{body, download};
 use crate::http::state::AppState;
+use crate::meetings;
 use crate::store::SignedVersion;
 
 pub fn routes() -> Router<AppState> {
@@ -84,9 +85,7 @@ impl From<Refusal> for ApiError {
 
 /// 404 unless `name` is a stored meeting.
 async fn existing(state: &AppState, name: &str) -> Result<(), ApiError> {
-    let key = name.to_string();
-    let found = read_store(state, move |store| store.exists(&key)).await?;
-    if found || state.registry.is_loaded(name) {
+    if meetings::exists(&state.registry, name).await? {
         Ok(())
     } else {
         Err(ApiError::new(
@@ -261,8 +260,7 @@ async fn stored_version(
     n: u32,
 ) -> Result<SignedVersion, ApiError> {
     require(state, caller, name, "read a signed version").await?;
-    let key = name.to_string();
-    read_store(state, move |store| store.version(&key, n))
+    meetings::records::version(&state.registry, name, n)
         .await?
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no version {n} of {name}")))
 }
@@ -346,8 +344,7 @@ async fn audit_log(
             "only the chair, minute-takers and administrators may read the audit log",
         ));
     }
-    let key = name.clone();
-    let entries = read_store(&state, move |store| store.audit(Some(&key))).await?;
+    let entries = meetings::records::audit(&state.registry, Some(&name)).await?;
     if query.format.as_deref() == Some("csv") {
         return Ok(download(
             super::audit_csv::csv(&entries),
@@ -366,7 +363,7 @@ async fn global_audit_log(
     Query(query): Query<AuditQuery>,
 ) -> Result<Response, ApiError> {
     crate::http::access::require_admin(&state, &caller, "", "read the whole audit log").await?;
-    let entries = read_store(&state, |store| store.audit(None)).await?;
+    let entries = meetings::records::audit(&state.registry, None).await?;
     if query.format.as_deref() == Some("csv") {
         return Ok(download(
             super::audit_csv::csv(&entries),
@@ -393,16 +390,8 @@ async fn verify(State(state): State<AppState>, file: Bytes) -> Result<Response, 
     if !valid_doc_name(&meeting) {
         return Ok(Json(version_export::public_answer(text, Default::default())).into_response());
     }
-    let found = read_store(&state, move |store| {
-        let found = store.version(&meeting, version)?;
-        let versions = match &found {
-            Some(_) => store.ledger(&meeting)?.versions,
-            None => Vec::new(),
-        };
-        Ok((found, versions))
-    })
-    .await?;
-    let (found, versions) = found;
+    let (found, versions) =
+        meetings::records::verification_facts(&state.registry, &meeting, version).await?;
     let answer = version_export::public_answer_off_workers(
         text.to_string(),
         block.meeting,

@@ -1,6 +1,8 @@
 //! Meeting operations shared by the HTTP API ([`crate::http::meetings_api`]), the command line and the
 //! demo loader: list, create (empty or from the previous meeting of a series), import,
-//! read and export.
+//! read and export; beside them [`records`] (signed versions, audit log, the facts a
+//! verification needs) and [`action_log`] (a series' actions). The transport reads
+//! nothing from the store except through these use cases.
 //!
 //! Every write goes through the document's actor ([`Registry::apply`]), the same durable
 //! path as WebSocket updates: it returns once the new state is fsynced, its catalog entry
@@ -29,7 +31,10 @@ use yrs::{Doc, ReadTxn, StateVector, Transact};
 use crate::docs::cpu::{self, CpuError};
 use crate::docs::registry::{ApplyError, Registry};
 use crate::docs::updates::build_doc;
-use crate::store::StoreError;
+use crate::store::{Store, StoreError};
+
+pub mod action_log;
+pub mod records;
 
 /// Why a meeting operation failed; each maps to one HTTP status.
 #[derive(Debug, thiserror::Error)]
@@ -88,8 +93,7 @@ pub enum ExportFormat {
 /// lifecycle status from the ledger (`draft`, `signed off vN`, `reopened`), never the
 /// minutes' own header.
 pub async fn list(registry: &Registry) -> Result<Vec<MeetingSummary>, MeetingError> {
-    let store = registry.store().clone();
-    let mut entries = tokio::task::spawn_blocking(move || {
+    let mut entries = read_store(registry, |store| {
         let entries = store.meetings()?;
         entries
             .into_iter()
@@ -99,8 +103,7 @@ pub async fn list(registry: &Registry) -> Result<Vec<MeetingSummary>, MeetingErr
             })
             .collect::<Result<Vec<_>, StoreError>>()
     })
-    .await
-    .map_err(StoreError::from_join)??;
+    .await?;
     entries.sort_by(|(an, a, _), (bn, b, _)| {
         (&a.series, a.created, an).cmp(&(&b.series, b.created, bn))
     });
@@ -199,18 +202,16 @@ pub async fn export(
     format: ExportFormat,
 ) -> Result<String, MeetingError> {
     let view = read_view(registry, name).await?;
-    let store = registry.store().clone();
     let doc = name.to_string();
-    let (ledger, signed) = tokio::task::spawn_blocking(move || {
+    let (ledger, signed) = read_store(registry, move |store| {
         let ledger = store.ledger(&doc)?;
         let signed = match ledger.versions.last() {
             Some(v) if ledger.signed() => store.version(&doc, v.version)?,
             _ => None,
         };
-        Ok::<_, StoreError>((ledger, signed))
+        Ok((ledger, signed))
     })
-    .await
-    .map_err(StoreError::from_join)??;
+    .await?;
     let name = name.to_string();
     let rendered = cpu::run(move || {
         if let Some(v) = signed {
@@ -257,11 +258,8 @@ async fn read_source(registry: &Registry, name: &str) -> Result<Source, MeetingE
     if let Some(state) = registry.read_loaded(name).await {
         return Ok(Source::Loaded(state));
     }
-    let store = registry.store().clone();
     let owned = name.to_string();
-    let stored = tokio::task::spawn_blocking(move || store.load(&owned))
-        .await
-        .map_err(StoreError::from_join)??;
+    let stored = read_store(registry, move |store| store.load(&owned)).await?;
     Ok(Source::Stored(stored))
 }
 
@@ -316,13 +314,27 @@ fn minutes_update(minutes: &Minutes) -> Result<Vec<u8>, MeetingError> {
     Ok(update)
 }
 
-async fn exists(registry: &Registry, name: &str) -> Result<bool, MeetingError> {
+/// Whether document `name` exists (loaded, or anything stored under it).
+pub async fn exists(registry: &Registry, name: &str) -> Result<bool, MeetingError> {
     if registry.is_loaded(name) {
         return Ok(true);
     }
-    let store = registry.store().clone();
     let owned = name.to_string();
-    Ok(tokio::task::spawn_blocking(move || store.exists(&owned))
+    read_store(registry, move |store| store.exists(&owned)).await
+}
+
+/// Whether the store holds no document at all.
+pub async fn store_is_empty(registry: &Registry) -> Result<bool, MeetingError> {
+    read_store(registry, |store| Ok(store.list_docs()?.is_empty())).await
+}
+
+/// Runs a blocking store read off the async workers.
+async fn read_store<T: Send + 'static>(
+    registry: &Registry,
+    read: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, MeetingError> {
+    let store = registry.store().clone();
+    Ok(tokio::task::spawn_blocking(move || read(&store))
         .await
         .map_err(StoreError::from_join)??)
 }
