@@ -14,8 +14,12 @@
 //! ephemeral and goes out at once; [`crate::docs::presence`] keeps it (each client id
 //! bound to its session, the verified name stamped on every state, per-connection limits).
 //!
+//! The meeting's Yjs documents are [`Replica`]s — today one, the minutes — whose writes
+//! share the actor's one numbered write stream, so a second document (the restricted
+//! part of a meeting) can be written and signed off in the same commits.
+//!
 //! When the last connection leaves and every write is durable, the actor compacts its
-//! log if needed, unregisters itself and exits; its state is already on disk.
+//! log if needed and exits (the registry then forgets it); its state is already on disk.
 //!
 //! The actor also keeps the meeting's side records ([`crate::docs::side_records`]): after each
 //! applied update it reads the header summary (four fields) and, when it changed, writes
@@ -62,8 +66,9 @@ use crate::docs::ledger::{Command, Decision, LedgerBudget, Refusal};
 use crate::docs::messages::{CommandOk, ConnId, Incoming, JoinError, ToDoc};
 use crate::docs::outbox::Outbox;
 use crate::docs::presence::{AwarenessLimits, Presence, RateLimit, Speaker};
+use crate::docs::replica::Replica;
 use crate::docs::side_records::{Allocation, MeetingState, SideWrites};
-use crate::docs::updates::{self, build_doc};
+use crate::docs::updates;
 use crate::docs::version_export;
 use crate::store::audit;
 use crate::store::{
@@ -135,16 +140,14 @@ pub(crate) struct DocActor {
     name: Arc<str>,
     store: Store,
     policy: CompactionPolicy,
-    doc: Doc,
+    /// The minutes: the meeting's Yjs document (see [`Replica`] for how a second one,
+    /// the restricted document, joins the same write stream).
+    minutes: Replica,
     /// Awareness states (ephemeral; never stored).
     presence: Presence,
     peers: HashMap<ConnId, Peer>,
     /// Holds every state-revealing effect until the write covering it is durable.
     gate: Gate<Effect>,
-    log_entries: usize,
-    log_bytes: usize,
-    snapshot_bytes: usize,
-    compacting: bool,
     /// A store write failed: in-memory state may be ahead of disk, so drop everyone.
     failed: bool,
     written_tx: mpsc::UnboundedSender<Completion>,
@@ -218,23 +221,20 @@ impl DocActor {
                 .await
                 .unwrap_or_else(|e| Err(StoreError::from_join(e)))?
         };
-        let doc = build_doc(&name, &stored);
+        let minutes = Replica::new(name.clone(), &stored);
         let (written_tx, written_rx) = mpsc::unbounded_channel();
+        // Every replica's writes are numbered in one stream: it resumes after the last.
         let last = stored.last_seq();
         tracing::debug!(doc = %name, log = stored.log.len(), "document loaded");
-        let meeting = MeetingState::new(&doc, stored.meeting.clone());
+        let meeting = MeetingState::new(minutes.doc(), stored.meeting.clone());
         let mut actor = DocActor {
-            snapshot_bytes: stored.snapshot.as_ref().map_or(0, |(_, s)| s.len()),
-            log_entries: stored.log.len(),
-            log_bytes: stored.log.iter().map(|(_, u)| u.len()).sum(),
             name,
             store,
             policy,
-            doc,
+            minutes,
             presence: Presence::default(),
             peers: HashMap::new(),
             gate: Gate::new(last),
-            compacting: false,
             failed: false,
             written_tx,
             written_rx,
@@ -243,7 +243,7 @@ impl DocActor {
             ledger,
             refusals,
         };
-        let doc = actor.doc.clone();
+        let doc = actor.minutes.doc().clone();
         actor.meeting.status_changes(&doc);
         // Documents stored before their side records existed get them now.
         let side = actor.side_writes();
@@ -257,12 +257,14 @@ impl DocActor {
     }
 
     fn doc(&self) -> &Doc {
-        &self.doc
+        self.minutes.doc()
     }
 
     fn ready_to_unload(&self) -> bool {
         self.failed
-            || (self.gate.settled() && !self.compacting && self.meeting.allocations.is_empty())
+            || (self.gate.settled()
+                && !self.minutes.compacting()
+                && self.meeting.allocations.is_empty())
     }
 
     async fn handle(&mut self, msg: ToDoc) {
@@ -335,7 +337,7 @@ impl DocActor {
                 }
                 // An import's update is as large as the meeting: decode and apply it on the
                 // blocking pool while the actor waits (ordering is kept).
-                let doc = self.doc.clone();
+                let doc = self.doc().clone();
                 let applied = cpu::run(move || {
                     let outcome = updates::apply(&doc, &update);
                     (outcome, update)
@@ -405,13 +407,12 @@ impl DocActor {
     /// allocation it calls for.
     fn append(&mut self, raw: Vec<u8>, from: ConnId) {
         let seq = self.gate.submit();
-        self.log_entries += 1;
-        self.log_bytes += raw.len();
+        self.minutes.logged(raw.len());
         let relay = frame(&Message::Sync(SyncMessage::Update(raw.clone())));
         let side = self.side_writes();
         self.store.submit(
             WriteOp::Append {
-                doc: self.name.clone(),
+                doc: self.minutes.key().clone(),
                 seq,
                 update: raw,
                 meta: side.meta,
@@ -427,7 +428,7 @@ impl DocActor {
     /// Audits action status changes made by connection `from` (who and when), for the
     /// series' action log.
     fn record_status_changes(&mut self, from: ConnId) {
-        let doc = self.doc.clone();
+        let doc = self.doc().clone();
         let changes = self.meeting.status_changes(&doc);
         let Some(peer) = self.peers.get(&from) else {
             return;
@@ -457,7 +458,7 @@ impl DocActor {
 
     /// Compares the header summary and the action map with what was last stored.
     fn side_writes(&mut self) -> SideWrites {
-        let doc = self.doc.clone();
+        let doc = self.doc().clone();
         self.meeting.side_writes(&doc, &self.name)
     }
 
@@ -906,7 +907,7 @@ impl DocActor {
         let released = match done {
             Ok(Written::Appended(seq)) => self.gate.durable_up_to(seq),
             Ok(Written::Compacted(_)) => {
-                self.compacting = false;
+                self.minutes.compacted();
                 return;
             }
             Ok(Written::Meta) => return,
@@ -917,7 +918,7 @@ impl DocActor {
             Err(e) => {
                 tracing::error!(doc = %self.name, error = %e, "storage failed; disconnecting everyone");
                 self.failed = true;
-                self.compacting = false;
+                self.minutes.compacted();
                 self.gate.fail();
                 self.meeting.allocations.clear();
                 self.meeting.pending.clear();
@@ -950,45 +951,17 @@ impl DocActor {
     /// Starts a compaction if the log is longer than `max_entries` (or too many bytes).
     /// Returns whether one was started.
     fn maybe_compact(&mut self, max_entries: usize) -> bool {
-        if self.compacting || self.failed || self.log_entries == 0 {
+        if self.failed {
             return false;
         }
-        let too_many_bytes =
-            self.log_bytes >= self.policy.min_log_bytes.max(4 * self.snapshot_bytes);
-        if self.log_entries <= max_entries && !too_many_bytes {
-            return false;
+        let upto = self.gate.submitted();
+        match self.minutes.compaction(&self.policy, max_entries, upto) {
+            Some(op) => {
+                self.store.submit(op, self.written_tx.clone());
+                true
+            }
+            None => false,
         }
-        let encoded = crate::docs::guard::contain(|| {
-            self.doc()
-                .transact()
-                .encode_state_as_update_v1(&StateVector::default())
-        });
-        // The snapshot replaces the log it folds: it must read back. (A document yrs can
-        // no longer encode readably keeps its log, which still holds everything.)
-        let snapshot = match encoded {
-            Ok(snapshot) if minutebook_shared::prescan::scan_update_v1(&snapshot).is_ok() => {
-                snapshot
-            }
-            _ => {
-                tracing::error!(doc = %self.name, "the document does not encode readably; not compacting its log");
-                self.log_entries = 0;
-                self.log_bytes = 0;
-                return false;
-            }
-        };
-        self.snapshot_bytes = snapshot.len();
-        self.log_entries = 0;
-        self.log_bytes = 0;
-        self.compacting = true;
-        self.store.submit(
-            WriteOp::Compact {
-                doc: self.name.clone(),
-                upto: self.gate.submitted(),
-                snapshot,
-            },
-            self.written_tx.clone(),
-        );
-        true
     }
 
     /// After a panic inside yrs the in-memory document is suspect: wait until everything
@@ -1002,8 +975,8 @@ impl DocActor {
         }
         match load_stored(&self.store, &self.name).await {
             Ok(stored) => {
-                self.doc = build_doc(&self.name, &stored);
-                let doc = self.doc.clone();
+                self.minutes.reload(&stored);
+                let doc = self.doc().clone();
                 self.meeting.rebind(&doc);
                 tracing::info!(doc = %self.name, "document rebuilt from disk after a panic");
             }

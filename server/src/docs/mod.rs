@@ -3,7 +3,9 @@
 //! - [`registry`] finds or starts a document's actor and removes it once finished;
 //! - [`messages`]: what an actor is told and answers (its whole interface);
 //! - [`actor`] orders one meeting's messages: applies updates, keeps presence and the
-//!   ledger; [`gate`] holds every outgoing frame until the write covering it is durable;
+//!   ledger; [`replica`]: each Yjs document it owns (the minutes today) and when its log
+//!   is compacted; [`gate`] holds every outgoing frame until the write covering it is
+//!   durable;
 //! - [`updates`] and [`guard`]: deciding on and applying untrusted Yjs updates (pre-scan
 //!   first, then yrs inside panic containment), and rebuilding a document from storage;
 //! - [`presence`]: awareness states (each client id bound to its session, the verified
@@ -23,6 +25,7 @@ pub mod messages;
 pub mod outbox;
 pub mod presence;
 pub mod registry;
+pub mod replica;
 pub mod side_records;
 pub mod updates;
 pub mod version_export;

@@ -16,7 +16,7 @@
 pub mod accept;
 pub mod access;
 pub mod action_log;
-mod audit_csv;
+pub mod audit_csv;
 pub mod caps;
 pub mod client_addr;
 pub mod credentials;

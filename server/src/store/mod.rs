@@ -20,7 +20,7 @@
 //! **The boundary.** [`Store`] is the API the actors, the HTTP handlers and the command
 //! line use: blocking reads, and [`Store::submit`]/[`Store::write`] for writes with an
 //! asynchronous result per request. Beneath it, an [`Engine`] commits batches and answers
-//! reads; redb ([`redb_engine`], the embedded default and the only engine for now) reopens
+//! reads; redb (`redb_engine`, the embedded default and the only engine for now) reopens
 //! its file after a disk failure. No engine type appears in this API.
 //!
 //! The store serialises three `shared::trust` types — the [`Ledger`], [`AuditEntry`] and
