@@ -3,9 +3,9 @@
 //! It speaks the y-websocket sync protocol (see `minutebook_shared::protocol`): on open
 //! it sends sync step 1, answers the server's step 1 with step 2, applies the server's
 //! step 2 and updates under a "remote" origin, and sends local document changes as
-//! updates. It counts the update-carrying messages it sent on each connection and
-//! compares them with the server's `MSG_SAVED` acknowledgements to tell when everything
-//! is durable ([`SaveTracker`]). It reconnects with exponential backoff; edits made
+//! updates. The protocol session it drives ([`SyncSession`], shared with the native
+//! client) counts what it sent and the server's `MSG_SAVED` acknowledgements to tell
+//! when everything is durable. It reconnects with exponential backoff; edits made
 //! while offline stay in the doc and reach the server through the next handshake. While
 //! any change is unsaved, the document is also kept in `localStorage` ([`local_copy`]),
 //! so closing the page offline loses nothing: the next page applies it and sends it.
@@ -31,17 +31,17 @@
 pub mod awareness;
 mod backoff;
 pub mod local_copy;
-mod save_state;
 mod throttle;
 
 pub use backoff::backoff_delay_ms;
-pub use save_state::{SaveState, SaveTracker};
+pub use minutebook_shared::protocol::session::SaveState;
 pub use throttle::{Step, Throttle};
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use std::sync::Arc;
 
+use minutebook_shared::protocol::session::{self, Received, SyncSession};
 use minutebook_shared::protocol::{self, Message, Rejected, SyncMessage};
 use minutebook_shared::time::now_ms;
 use minutebook_shared::trust::{Ledger, LedgerChange};
@@ -50,7 +50,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{BinaryType, CloseEvent, Event, MessageEvent, WebSocket};
 use yrs::updates::decoder::Decode;
-use yrs::{Doc, ReadTxn, Transact, Update};
+use yrs::{Doc, Transact, Update};
 
 use awareness::{AwarenessHub, CHECK_INTERVAL_MS};
 use local_copy::LocalCopy;
@@ -102,7 +102,8 @@ pub struct SyncProvider {
 struct Inner {
     doc: Doc,
     url: String,
-    tracker: SaveTracker,
+    /// The protocol session: handshake, what was sent and what is durable.
+    session: SyncSession,
     /// Failed attempts since the last completed handshake.
     attempt: u32,
     next_id: u64,
@@ -193,7 +194,7 @@ impl SyncProvider {
         let inner = Rc::new(RefCell::new(Inner {
             doc: doc.clone(),
             url,
-            tracker: SaveTracker::default(),
+            session: SyncSession::default(),
             attempt: 0,
             next_id: 0,
             conn: None,
@@ -269,11 +270,11 @@ impl SyncProvider {
     }
 
     /// Whether closing the page now could lose local changes (see
-    /// [`SaveTracker::has_unsaved`]).
+    /// [`SyncSession::has_unsaved`]).
     pub fn has_unsaved_changes(&self) -> bool {
         self.inner
             .try_borrow()
-            .map_or(true, |inner| inner.tracker.has_unsaved())
+            .map_or(true, |inner| inner.session.has_unsaved())
     }
 
     /// Sets the listener of [`SyncEvent`]s (call it right after [`SyncProvider::start`]:
@@ -294,8 +295,8 @@ impl SyncProvider {
                 return;
             };
             inner.halted = true;
-            inner.tracker.closed();
-            inner.tracker.stopped();
+            inner.session.closed();
+            inner.session.stopped();
             inner.conn.take()
         };
         if let Some(conn) = old {
@@ -363,7 +364,7 @@ fn connect(inner_rc: &Rc<RefCell<Inner>>) {
         Ok(ws) => ws,
         Err(e) => {
             crate::warn(&format!("sync: cannot open {}: {e:?}", inner.url));
-            inner.tracker.closed();
+            inner.session.closed();
             drop(inner);
             schedule_reconnect(inner_rc, None);
             report(inner_rc);
@@ -407,7 +408,7 @@ fn connect(inner_rc: &Rc<RefCell<Inner>>) {
 }
 
 fn on_open(inner_rc: &Rc<RefCell<Inner>>) {
-    let state_vector = {
+    let step1 = {
         let mut inner = inner_rc.borrow_mut();
         let Some(conn) = inner.conn.as_mut() else {
             return;
@@ -415,13 +416,12 @@ fn on_open(inner_rc: &Rc<RefCell<Inner>>) {
         conn.open = true;
         let acks = conn.ws.protocol() == protocol::SUBPROTOCOL;
         inner.failures = 0;
-        inner.tracker.opened(acks);
-        let state_vector = inner.doc.try_transact().map(|txn| txn.state_vector());
-        state_vector
+        inner.session.opened(acks);
+        let step1 = inner.doc.try_transact().map(|txn| session::step1(&txn));
+        step1
     };
-    match state_vector {
-        Ok(state_vector) => {
-            let step1 = Message::Sync(SyncMessage::SyncStep1(state_vector));
+    match step1 {
+        Ok(step1) => {
             send(&mut inner_rc.borrow_mut(), &step1);
             report(inner_rc);
         }
@@ -436,33 +436,37 @@ fn on_message(inner_rc: &Rc<RefCell<Inner>>, ev: &MessageEvent) {
         return;
     };
     let frame = js_sys::Uint8Array::new(buffer).to_vec();
-    let msg = match protocol::decode(&frame) {
-        Ok(msg) => msg,
+    let received = inner_rc.borrow_mut().session.receive(&frame);
+    let received = match received {
+        Ok(received) => received,
         Err(e) => {
-            drop_connection(inner_rc, &format!("protocol error: {e}"));
+            drop_connection(inner_rc, &e.to_string());
             return;
         }
     };
     let mut event = None;
-    let outcome = match msg {
-        Message::Sync(SyncMessage::SyncStep1(state_vector)) => {
+    let outcome = match received {
+        Received::SyncStep1(state_vector) => {
             let mut inner = inner_rc.borrow_mut();
-            let diff = inner
+            let step2 = inner
                 .doc
                 .try_transact()
-                .map(|txn| txn.encode_diff_v1(&state_vector));
-            match diff {
-                Ok(diff) => {
-                    send(&mut inner, &Message::Sync(SyncMessage::SyncStep2(diff)));
+                .map(|txn| session::step2(&txn, &state_vector));
+            match step2 {
+                Ok(step2) => {
+                    send(&mut inner, &step2);
                     Ok(())
                 }
                 Err(e) => Err(format!("cannot read the document: {e}")),
             }
         }
-        Message::Sync(SyncMessage::SyncStep2(update)) => {
+        Received::Update {
+            update,
+            step2: true,
+        } => {
             apply_remote(inner_rc, &update).map(|()| {
                 let mut inner = inner_rc.borrow_mut();
-                inner.tracker.synced();
+                inner.session.synced();
                 inner.attempt = 0;
                 // Handshake done: announce ourselves.
                 if let Some(hello) = inner.awareness.hello_message() {
@@ -470,7 +474,11 @@ fn on_message(inner_rc: &Rc<RefCell<Inner>>, ev: &MessageEvent) {
                 }
             })
         }
-        Message::Awareness(update) => {
+        Received::Update {
+            update,
+            step2: false,
+        } => apply_remote(inner_rc, &update),
+        Received::Awareness(update) => {
             let applied = {
                 let mut inner = inner_rc.borrow_mut();
                 let applied = inner.awareness.apply_remote(update);
@@ -485,49 +493,33 @@ fn on_message(inner_rc: &Rc<RefCell<Inner>>, ev: &MessageEvent) {
                 }
             })
         }
-        Message::AwarenessQuery => {
+        Received::AwarenessQuery => {
             let mut inner = inner_rc.borrow_mut();
             if let Some(state) = inner.awareness.local_message() {
                 send(&mut inner, &state);
             }
             Ok(())
         }
-        Message::Sync(SyncMessage::Update(update)) => apply_remote(inner_rc, &update),
-        Message::Custom(protocol::MSG_SAVED, payload) => protocol::parse_saved(&payload)
-            .map_err(|e| e.to_string())
-            .and_then(|count| inner_rc.borrow_mut().tracker.acked(count))
-            .map_err(|e| format!("protocol error: {e}")),
-        Message::Custom(protocol::MSG_LEDGER, payload) => {
-            match protocol::parse_ledger(&payload) {
-                Ok(ledger) => event = Some(SyncEvent::Ledger(ledger)),
-                // A ledger this client cannot read must not cut the minutes off.
-                Err(e) => crate::warn(&format!("sync: {e}")),
-            }
+        Received::Saved => Ok(()),
+        Received::Ledger(ledger) => {
+            event = Some(SyncEvent::Ledger(ledger));
             Ok(())
         }
-        Message::Custom(protocol::MSG_LEDGER_CHANGE, payload) => {
-            match protocol::parse_ledger_change(&payload) {
-                Ok(change) => event = Some(SyncEvent::LedgerChange(change)),
-                // The page fetches the whole ledger again when a change is missing.
-                Err(e) => crate::warn(&format!("sync: {e}")),
-            }
+        Received::LedgerChange(change) => {
+            event = Some(SyncEvent::LedgerChange(change));
             Ok(())
         }
-        Message::Custom(protocol::MSG_REJECTED, payload) => {
-            let rejected = protocol::parse_rejected(&payload).unwrap_or_else(|e| {
-                crate::warn(&format!("sync: {e}"));
-                Rejected {
-                    count: 0,
-                    reason: "the server refused a change".to_owned(),
-                }
-            });
-            inner_rc.borrow_mut().tracker.rejected();
+        Received::Rejected(rejected) => {
             event = Some(SyncEvent::Rejected(rejected));
             Ok(())
         }
-        Message::Auth(Some(reason)) => Err(format!("permission denied: {reason}")),
-        // Unknown custom messages are ignored.
-        _ => Ok(()),
+        // A ledger this client cannot read must not cut the minutes off (the page
+        // fetches the whole ledger again when a change is missing); unknown custom
+        // messages are ignored.
+        Received::Ignored(why) => {
+            crate::warn(&format!("sync: {why}"));
+            Ok(())
+        }
     };
     if let Err(why) = outcome {
         drop_connection(inner_rc, &why);
@@ -609,10 +601,11 @@ fn on_local_update(inner_rc: &Rc<RefCell<Inner>>, update: Vec<u8>) {
             crate::warn("sync: a local change arrived mid-message; it is sent on reconnect");
             return;
         };
-        inner.tracker.local_edit();
+        inner.session.local_change();
         let open = inner.conn.as_ref().is_some_and(|c| c.open);
+        // Not sent: the change waits, unsaved, for the next sync step 2.
         if open && !send(&mut inner, &Message::Sync(SyncMessage::Update(update))) {
-            inner.tracker.send_failed();
+            crate::warn("sync: a change could not be sent; it is sent on reconnect");
         }
         if !open {
             keep_copy(&mut inner);
@@ -623,7 +616,7 @@ fn on_local_update(inner_rc: &Rc<RefCell<Inner>>, update: Vec<u8>) {
 
 /// Stores the document in `localStorage` when some change is unsaved.
 fn keep_copy(inner: &mut Inner) {
-    if inner.tracker.has_unsaved() {
+    if inner.session.has_unsaved() {
         inner.copy_stored = inner.local_copy.store(&inner.doc) || inner.copy_stored;
     }
 }
@@ -635,7 +628,7 @@ fn send(inner: &mut Inner, msg: &Message) -> bool {
     };
     match conn.ws.send_with_u8_array(&protocol::encode(msg)) {
         Ok(()) => {
-            inner.tracker.sent(msg);
+            inner.session.sent(msg);
             true
         }
         Err(e) => {
@@ -650,9 +643,9 @@ fn drop_connection(inner_rc: &Rc<RefCell<Inner>>, why: &str) {
     let (old, had_peers, halted) = {
         let mut inner = inner_rc.borrow_mut();
         let was_open = inner.conn.as_ref().is_some_and(|c| c.open);
-        inner.tracker.closed();
+        inner.session.closed();
         if inner.halted {
-            inner.tracker.stopped();
+            inner.session.stopped();
         }
         if was_open {
             // Changes sent but not acknowledged on it are unsaved now.
@@ -722,11 +715,11 @@ fn report(inner_rc: &Rc<RefCell<Inner>>) {
         let Ok(mut inner) = inner_rc.try_borrow_mut() else {
             return;
         };
-        if inner.copy_stored && !inner.tracker.has_unsaved() {
+        if inner.copy_stored && !inner.session.has_unsaved() {
             inner.local_copy.clear();
             inner.copy_stored = false;
         }
-        let state = inner.tracker.state();
+        let state = inner.session.state();
         if inner.reported == Some(state) {
             return;
         }

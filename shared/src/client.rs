@@ -13,7 +13,6 @@
 pub mod http;
 #[cfg(test)]
 mod tests;
-mod watermark;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -29,13 +28,10 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use yrs::updates::decoder::Decode;
-use yrs::{Doc, ReadTxn, Transact, TransactionMut, Update};
+use yrs::{Doc, Transact, TransactionMut, Update};
 
-use watermark::Watermark;
-
-use crate::protocol::{
-    self, Message, SyncMessage, MSG_LEDGER, MSG_LEDGER_CHANGE, MSG_REJECTED, MSG_SAVED, SUBPROTOCOL,
-};
+use crate::protocol::session::{self, Received, SyncSession};
+use crate::protocol::{self, Message, SyncMessage, SUBPROTOCOL};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -175,8 +171,7 @@ impl SyncClient {
             status: status_tx,
             local_rx,
             online: online_rx,
-            local: 0,
-            saved_cap: None,
+            session: SyncSession::default(),
         };
         let task = tokio::spawn(worker.run());
         SyncClient {
@@ -277,10 +272,8 @@ struct Worker {
     status: watch::Sender<Status>,
     local_rx: mpsc::UnboundedReceiver<Vec<u8>>,
     online: watch::Receiver<bool>,
-    /// Local changes taken from the observer so far.
-    local: u64,
-    /// The last local change that may be called saved, once the server refused one.
-    saved_cap: Option<u64>,
+    /// The protocol session: handshake, local changes and which of them are durable.
+    session: SyncSession,
 }
 
 /// How a session ended.
@@ -312,9 +305,11 @@ impl Worker {
             }
             self.set(|s| s.connection = Connection::Connecting);
             match self.open().await {
-                Ok(socket) => {
+                Ok((socket, acks)) => {
                     backoff = self.options.min_backoff;
-                    match self.session(socket).await {
+                    let end = self.connected(socket, acks).await;
+                    self.session.closed();
+                    match end {
                         End::Stopped => return,
                         End::GoOffline => continue,
                         End::Lost(reason) => self.set(|s| {
@@ -350,12 +345,22 @@ impl Worker {
     }
 
     fn count_local(&mut self) {
-        self.local += 1;
-        let local = self.local;
+        let local = self.session.local_change();
         self.set(|s| s.local = local);
     }
 
-    async fn open(&self) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
+    /// Sends `msg` and tells the session; false if the connection is lost.
+    async fn send(&mut self, socket: &mut Socket, msg: &Message) -> bool {
+        if send(socket, msg).await.is_err() {
+            return false;
+        }
+        self.session.sent(msg);
+        true
+    }
+
+    /// Opens a connection; `true` with it when the server granted the subprotocol (and
+    /// so acknowledges saves).
+    async fn open(&self) -> Result<(Socket, bool), tokio_tungstenite::tungstenite::Error> {
         let mut request = self.options.url.as_str().into_client_request()?;
         request.headers_mut().insert(
             "Sec-WebSocket-Protocol",
@@ -366,7 +371,7 @@ impl Worker {
                 request.headers_mut().insert("Authorization", value);
             }
         }
-        let (socket, _response) = tokio::time::timeout(
+        let (socket, response) = tokio::time::timeout(
             Duration::from_secs(10),
             tokio_tungstenite::connect_async_with_config(request, Some(ws_config()), false),
         )
@@ -374,21 +379,22 @@ impl Worker {
         .map_err(|_| {
             tokio_tungstenite::tungstenite::Error::Io(std::io::ErrorKind::TimedOut.into())
         })??;
-        Ok(socket)
+        let acks = response
+            .headers()
+            .get("Sec-WebSocket-Protocol")
+            .is_some_and(|p| p.as_bytes() == SUBPROTOCOL.as_bytes());
+        Ok((socket, acks))
     }
 
-    async fn session(&mut self, mut socket: Socket) -> End {
+    async fn connected(&mut self, mut socket: Socket, acks: bool) -> End {
         self.set(|s| {
             s.connection = Connection::Online;
             s.synced = false;
             s.connections += 1;
         });
-        let mut acks = Watermark::default();
-        let sv = self.doc.transact().state_vector();
-        if send(&mut socket, &Message::Sync(SyncMessage::SyncStep1(sv)))
-            .await
-            .is_err()
-        {
+        self.session.opened(acks);
+        let step1 = session::step1(&self.doc.transact());
+        if !self.send(&mut socket, &step1).await {
             return End::Lost(None);
         }
         loop {
@@ -402,90 +408,23 @@ impl Worker {
                         Some(Ok(_)) => continue,
                         Some(Err(_)) | None => return End::Lost(None),
                     };
-                    let msg = match protocol::decode(&bytes) {
-                        Ok(msg) => msg,
+                    let received = match self.session.receive(&bytes) {
+                        Ok(received) => received,
                         Err(e) => {
-                            tracing::warn!(error = %e, "server sent a malformed message");
+                            tracing::warn!(error = %e, "ending the connection");
                             return End::Lost(None);
                         }
                     };
-                    match msg {
-                        Message::Sync(SyncMessage::SyncStep1(sv)) => {
-                            // Count what the diff covers *before* computing it: a change
-                            // made while it is being sent is not in it, and its update
-                            // stays queued, to be sent (and counted) after it.
-                            let covered = self.local_pending();
-                            let diff = self.doc.transact().encode_diff_v1(&sv);
-                            if send(&mut socket, &Message::Sync(SyncMessage::SyncStep2(diff))).await.is_err() {
-                                return End::Lost(None);
-                            }
-                            acks.sent(covered);
-                        }
-                        Message::Sync(SyncMessage::SyncStep2(ref update)) | Message::Sync(SyncMessage::Update(ref update)) => {
-                            let step2 = matches!(msg, Message::Sync(SyncMessage::SyncStep2(_)));
-                            if let Err(e) = self.apply_remote(update) {
-                                tracing::warn!(error = %e, "server sent an update that does not apply");
-                                return End::Lost(None);
-                            }
-                            self.set(|s| {
-                                s.remote += 1;
-                                s.synced |= step2;
-                            });
-                        }
-                        Message::Custom(MSG_SAVED, payload) => {
-                            if let Some(covered) = protocol::parse_saved(&payload).ok().and_then(|count| acks.acked(count)) {
-                                let saved = covered.min(self.saved_cap.unwrap_or(u64::MAX));
-                                self.set(|s| s.saved = s.saved.max(saved));
-                            }
-                        }
-                        Message::Custom(MSG_LEDGER, payload) => {
-                            if let Ok(ledger) = protocol::parse_ledger(&payload) {
-                                self.set(|s| {
-                                    s.ledger = Some(ledger);
-                                    s.ledger_messages += 1;
-                                });
-                            }
-                        }
-                        Message::Custom(MSG_LEDGER_CHANGE, payload) => {
-                            let Ok(change) = protocol::parse_ledger_change(&payload) else {
-                                tracing::warn!("server sent an unreadable ledger change");
-                                continue;
-                            };
-                            let mut gap = false;
-                            self.set(|s| {
-                                s.ledger_messages += 1;
-                                match s.ledger.as_mut().map(|l| l.apply(&change)) {
-                                    Some(Ok(_)) => {}
-                                    Some(Err(_)) | None => gap = true,
-                                }
-                            });
-                            if gap {
-                                // Reconnecting brings the whole ledger again.
-                                tracing::warn!(revision = change.revision, "a ledger change does not follow; reconnecting");
-                                return End::Lost(None);
-                            }
-                        }
-                        Message::Custom(MSG_REJECTED, payload) => {
-                            let rejected = protocol::parse_rejected(&payload).ok();
-                            // Unreadable: assume the worst, nothing more is saved.
-                            let cap = rejected.as_ref().map_or(0, |r| acks.refused(r.count));
-                            self.saved_cap = Some(self.saved_cap.map_or(cap, |c| c.min(cap)));
-                            let reason = rejected.map_or_else(|| "refused".into(), |r| r.reason);
-                            self.set(|s| {
-                                s.rejected += 1;
-                                s.last_rejection = Some(reason);
-                            });
-                        }
-                        _ => {}
+                    if let Err(end) = self.on_received(&mut socket, received).await {
+                        return end;
                     }
                 }
                 update = self.local_rx.recv() => {
                     let Some(update) = update else { return End::Stopped };
                     self.count_local();
-                    if send(&mut socket, &Message::Sync(SyncMessage::Update(update))).await.is_err() {
+                    if !self.send(&mut socket, &Message::Sync(SyncMessage::Update(update))).await {
                         return End::Lost(None);
                     }
-                    acks.sent(self.local);
                 }
                 changed = self.online.changed() => {
                     if changed.is_err() { return End::Stopped; }
@@ -498,14 +437,78 @@ impl Worker {
         }
     }
 
-    /// The local sequence number a SyncStep2 computed now covers: every change already
-    /// made, including ones still queued in the channel (they are in the document).
-    fn local_pending(&mut self) -> u64 {
+    /// Does what a frame from the server asks for (the session has counted it).
+    async fn on_received(&mut self, socket: &mut Socket, received: Received) -> Result<(), End> {
+        match received {
+            Received::SyncStep1(sv) => {
+                // Count every change already in the document *before* computing the
+                // diff: a change made while it is being sent is not in it, and its
+                // update stays queued, to be sent (and counted) after it.
+                self.drain_local();
+                let step2 = session::step2(&self.doc.transact(), &sv);
+                if !self.send(socket, &step2).await {
+                    return Err(End::Lost(None));
+                }
+            }
+            Received::Update { update, step2 } => {
+                if let Err(e) = self.apply_remote(&update) {
+                    tracing::warn!(error = %e, "server sent an update that does not apply");
+                    return Err(End::Lost(None));
+                }
+                if step2 {
+                    self.session.synced();
+                }
+                self.set(|s| {
+                    s.remote += 1;
+                    s.synced |= step2;
+                });
+            }
+            Received::Saved => {
+                let saved = self.session.saved();
+                self.set(|s| s.saved = saved);
+            }
+            Received::Ledger(ledger) => self.set(|s| {
+                s.ledger = Some(ledger);
+                s.ledger_messages += 1;
+            }),
+            Received::LedgerChange(change) => {
+                let mut gap = false;
+                self.set(|s| {
+                    s.ledger_messages += 1;
+                    match s.ledger.as_mut().map(|l| l.apply(&change)) {
+                        Some(Ok(_)) => {}
+                        Some(Err(_)) | None => gap = true,
+                    }
+                });
+                if gap {
+                    // Reconnecting brings the whole ledger again.
+                    tracing::warn!(
+                        revision = change.revision,
+                        "a ledger change does not follow; reconnecting"
+                    );
+                    return Err(End::Lost(None));
+                }
+            }
+            Received::Rejected(_) => {
+                let (rejected, reason) = self.session.rejected();
+                let (reason, saved) = (reason.map(str::to_owned), self.session.saved());
+                self.set(|s| {
+                    s.rejected = rejected;
+                    s.last_rejection = reason;
+                    s.saved = saved;
+                });
+            }
+            Received::Ignored(why) => tracing::debug!(%why, "message ignored"),
+            Received::Awareness(_) | Received::AwarenessQuery => {}
+        }
+        Ok(())
+    }
+
+    /// Counts the local changes still queued: they are already in the document.
+    fn drain_local(&mut self) {
         while let Ok(_update) = self.local_rx.try_recv() {
-            // Already covered by the SyncStep2 just computed from the document.
             self.count_local();
         }
-        self.local
     }
 
     fn apply_remote(&self, bytes: &[u8]) -> Result<(), String> {

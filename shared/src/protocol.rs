@@ -16,6 +16,7 @@
 //! join, then one [`MSG_LEDGER_CHANGE`] per change, and refusals ([`MSG_REJECTED`]).
 
 pub mod close;
+pub mod session;
 
 use yrs::encoding::read::{Cursor, Read};
 use yrs::encoding::write::Write;
