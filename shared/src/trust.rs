@@ -904,3 +904,6 @@ mod tests {
         assert_eq!(rebuilt, b);
     }
 }
+
+#[cfg(test)]
+mod readiness_tests;

@@ -467,3 +467,6 @@ fn own_statement(
         )),
     }
 }
+
+#[cfg(test)]
+mod tests;
