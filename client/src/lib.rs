@@ -16,6 +16,7 @@
 //! | [`access`] | pure trust logic: roles → permissions, read-only notices, formatting |
 //! | [`meeting_trust`] | the open meeting's access, live ledger and alerts (context) |
 //! | [`presence`] | who is where (awareness) |
+//! | [`unload`] | asking before the page closes with unsaved changes |
 //! | [`views`] | the pages, one component per file |
 
 pub mod access;
@@ -36,6 +37,7 @@ pub mod snapshot;
 pub mod store;
 pub mod sync;
 pub mod trust_api;
+pub mod unload;
 pub mod views;
 
 use wasm_bindgen::prelude::wasm_bindgen;

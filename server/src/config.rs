@@ -8,7 +8,7 @@ use std::time::Duration;
 use minutebook_shared::protocol::DEFAULT_MAX_MESSAGE_BYTES;
 
 use crate::auth::refusals::RefusalPolicy;
-use crate::docs::actor::CompactionPolicy;
+use crate::docs::replica::CompactionPolicy;
 use crate::http::accept::EdgeLimits;
 use crate::http::client_addr::ProxyNet;
 use crate::http::sign_in_limit::SignInPolicy;

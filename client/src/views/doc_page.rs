@@ -23,7 +23,7 @@ pub fn DocPage(name: String) -> impl IntoView {
         SyncProvider::start(doc.clone(), crate::socket_url(&name), move |s| state.set(s));
     // The provider lives as long as the page does.
     let _keep = StoredValue::new_local(provider.clone());
-    crate::views::app::warn_before_unload(provider.clone());
+    crate::unload::warn_before_unload(provider.clone());
 
     view! {
         <header class="bar">

@@ -12,7 +12,7 @@ use minutebook_shared::trust::SessionInfo;
 use crate::access::new_grant;
 use crate::route::{self, Route};
 use crate::trust_api;
-use crate::views::app::SignedIn;
+use crate::views::signed_in::SignedIn;
 
 /// Where the redemption stands.
 #[derive(Clone, Debug, PartialEq)]

@@ -22,6 +22,7 @@ pub mod register;
 pub mod session_bar;
 pub mod setup;
 pub mod sign_off;
+pub mod signed_in;
 pub mod signed_out;
 pub mod speakers;
 pub mod statement_status;

@@ -15,8 +15,8 @@ mod verify;
 use std::path::Path;
 
 use anyhow::{bail, Context};
-use minutebook_server::docs::actor::CompactionPolicy;
 use minutebook_server::docs::registry::Registry;
+use minutebook_server::docs::replica::CompactionPolicy;
 use minutebook_server::store::{Store, WriterThread};
 use minutebook_server::DB_FILE;
 

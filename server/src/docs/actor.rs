@@ -66,7 +66,7 @@ use crate::docs::ledger::{Command, Decision, LedgerBudget, Refusal};
 use crate::docs::messages::{CommandOk, ConnId, Incoming, JoinError, ToDoc};
 use crate::docs::outbox::Outbox;
 use crate::docs::presence::{AwarenessLimits, Presence, RateLimit, Speaker};
-use crate::docs::replica::Replica;
+use crate::docs::replica::{CompactionPolicy, Replica};
 use crate::docs::side_records::{Allocation, MeetingState, SideWrites};
 use crate::docs::updates;
 use crate::docs::version_export;
@@ -81,27 +81,6 @@ const MAX_REJECTIONS: u32 = 16;
 
 /// The connection id of changes made by the server itself (no connection has it).
 const SERVER: ConnId = 0;
-
-/// When the actor folds its update log into a snapshot.
-#[derive(Debug, Clone)]
-pub struct CompactionPolicy {
-    /// Compact once the log holds this many updates…
-    pub max_log_entries: usize,
-    /// …or once its bytes exceed both this and four times the snapshot's size.
-    pub min_log_bytes: usize,
-    /// On unload, compact if the log holds more than this many updates.
-    pub unload_log_entries: usize,
-}
-
-impl Default for CompactionPolicy {
-    fn default() -> Self {
-        CompactionPolicy {
-            max_log_entries: 20_000,
-            min_log_bytes: 1 << 20,
-            unload_log_entries: 64,
-        }
-    }
-}
 
 struct Peer {
     outbox: Outbox,

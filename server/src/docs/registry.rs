@@ -11,11 +11,12 @@ use tokio_util::task::TaskTracker;
 
 use crate::auth::refusals::{RefusalPolicy, Refusals};
 use crate::auth::Access;
-use crate::docs::actor::{CompactionPolicy, DocActor};
+use crate::docs::actor::DocActor;
 use crate::docs::ledger::{Command, LedgerBudget, Refusal};
 use crate::docs::messages::{CommandOk, ConnId, Incoming, JoinError, ToDoc};
 use crate::docs::outbox::Outbox;
 use crate::docs::presence::AwarenessLimits;
+use crate::docs::replica::CompactionPolicy;
 use crate::store::Store;
 use minutebook_shared::trust::{Ledger, Readiness};
 

@@ -17,9 +17,29 @@ use std::sync::Arc;
 
 use yrs::{Doc, ReadTxn, StateVector, Transact};
 
-use crate::docs::actor::CompactionPolicy;
 use crate::docs::updates::build_doc;
 use crate::store::{StoredDoc, WriteOp};
+
+/// When a replica's update log is folded into a snapshot.
+#[derive(Debug, Clone)]
+pub struct CompactionPolicy {
+    /// Compact once the log holds this many updates…
+    pub max_log_entries: usize,
+    /// …or once its bytes exceed both this and four times the snapshot's size.
+    pub min_log_bytes: usize,
+    /// On unload, compact if the log holds more than this many updates.
+    pub unload_log_entries: usize,
+}
+
+impl Default for CompactionPolicy {
+    fn default() -> Self {
+        CompactionPolicy {
+            max_log_entries: 20_000,
+            min_log_bytes: 1 << 20,
+            unload_log_entries: 64,
+        }
+    }
+}
 
 /// One Yjs document of a meeting.
 pub struct Replica {

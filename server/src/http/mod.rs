@@ -65,7 +65,10 @@ pub fn router(state: AppState, web_dir: &std::path::Path) -> Router {
             crate::http::origin::refuse_cross_site,
         ))
         .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
+            sign_in_limit::SignInGuard {
+                limiter: state.sign_in.clone(),
+                store: state.auth.store().clone(),
+            },
             sign_in_limit::limit,
         ))
         // Outermost: a request naming an invalid meeting is refused before anything

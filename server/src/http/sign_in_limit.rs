@@ -23,7 +23,7 @@ use axum::Json;
 use tokio::time::Instant;
 
 use super::client_addr::ClientAddr;
-use crate::http::state::AppState;
+use crate::store::Store;
 
 /// How often refusals from one address are audited (one entry per window).
 pub const AUDIT_WINDOW: Duration = Duration::from_secs(60);
@@ -167,8 +167,15 @@ impl SignInLimiter {
     }
 }
 
+/// What the middleware needs: the limiter, and the store its refusals are audited in.
+#[derive(Clone)]
+pub struct SignInGuard {
+    pub limiter: SignInLimiter,
+    pub store: Store,
+}
+
 /// Middleware: answers `429` to a sign-in attempt over its address's budget.
-pub async fn limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn limit(State(guard): State<SignInGuard>, request: Request, next: Next) -> Response {
     if !limited(request.method(), request.uri().path()) {
         return next.run(request).await;
     }
@@ -177,14 +184,14 @@ pub async fn limit(State(state): State<AppState>, request: Request, next: Next) 
         .get::<ClientAddr>()
         .copied()
         .unwrap_or(ClientAddr(IpAddr::from([0, 0, 0, 0])));
-    let (retry_after, audit) = match state.sign_in.check(client.key(), Instant::now()) {
+    let (retry_after, audit) = match guard.limiter.check(client.key(), Instant::now()) {
         Verdict::Allowed => return next.run(request).await,
         Verdict::Refused { retry_after, audit } => (retry_after, audit),
     };
     if let Some(refused) = audit {
         tracing::warn!(%client, refused, "sign-in attempts refused by the rate limit");
         let entry = crate::store::audit::entry(
-            state.auth.store(),
+            &guard.store,
             "",
             "anonymous",
             None,
@@ -193,7 +200,7 @@ pub async fn limit(State(state): State<AppState>, request: Request, next: Next) 
                 "sign-in refused: too many attempts from {client} ({refused} refused since the last such entry)"
             ),
         );
-        crate::store::audit::record(state.auth.store(), vec![entry]).await;
+        crate::store::audit::record(&guard.store, vec![entry]).await;
     }
     let seconds = retry_after.as_secs();
     let mut response = (
