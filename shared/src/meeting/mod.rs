@@ -77,6 +77,7 @@ pub mod series;
 pub mod suggest;
 pub mod summary;
 pub mod tree;
+pub mod undo;
 pub mod view;
 
 #[cfg(test)]
