@@ -27,6 +27,7 @@ use yrs::{
 };
 
 use crate::binding::{apply, diff, StickySelection};
+use minutebook_shared::meeting::undo::LOCAL_ORIGIN;
 
 /// The element a Y.Text is shown in.
 #[derive(Clone)]
@@ -135,6 +136,9 @@ impl Bindings {
             reg.next += 1;
             reg.next
         };
+        // Marks the field as bound: the page's undo takes its Ctrl+Z (see
+        // `views::history`), where an unbound field keeps the browser's own.
+        let _ = field.element().set_attribute("data-bound", "");
         let observer = format!("minutebook/binding/{id}");
         let weak = SendWrapper::new(Rc::downgrade(&self.reg));
         text.observe(observer.clone(), move |txn, _: &TextEvent| {
@@ -289,7 +293,7 @@ impl Binding {
         let value = field.value();
         let caret = field.selection().map(|(_, end)| end);
         let stored = {
-            let mut txn = match doc.try_transact_mut() {
+            let mut txn = match doc.try_transact_mut_with(LOCAL_ORIGIN) {
                 Ok(txn) => txn,
                 Err(e) => {
                     crate::warn(&format!("editor: cannot record the edit: {e}"));
@@ -346,7 +350,7 @@ impl Binding {
     /// directly).
     pub fn with_text<R>(&self, f: impl FnOnce(&TextRef, &mut TransactionMut) -> R) -> Option<R> {
         let (_, doc, text, _) = self.parts()?;
-        let mut txn = doc.try_transact_mut().ok()?;
+        let mut txn = doc.try_transact_mut_with(LOCAL_ORIGIN).ok()?;
         Some(f(&text, &mut txn))
     }
 }

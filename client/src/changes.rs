@@ -192,4 +192,133 @@ mod tests {
         assert!(changes.take().full, "a field write is structural");
         assert!(calls.get() >= 3);
     }
+
+    /// Undoing the creation of a block whose text was typed and undone (the editor's
+    /// history) is observed like any change, and ends.
+    #[test]
+    fn undoing_structure_is_observed() {
+        use minutebook_shared::meeting::undo::{History, LOCAL_ORIGIN};
+        use std::sync::atomic::{AtomicU64, Ordering};
+        use std::sync::Arc;
+        let m = Meeting::new(Doc::new());
+        let clock = Arc::new(AtomicU64::new(1_000_000));
+        let c = clock.clone();
+        let mut history = History::new(&m, move || c.fetch_add(1000, Ordering::SeqCst));
+        let changes = Changes::default();
+        changes.observe(m.doc(), || {});
+        let item = {
+            let mut txn = m.doc().transact_mut_with("setup");
+            let item = m.insert_item(&mut txn, None, 0, "One").unwrap();
+            m.insert_block(&mut txn, &item, 0, BlockKind::Statement, "A.")
+                .unwrap();
+            item
+        };
+        let local = || m.doc().transact_mut_with(LOCAL_ORIGIN);
+        let scratch = {
+            let mut txn = local();
+            m.insert_block(&mut txn, &item, 1, BlockKind::Paragraph, "")
+                .unwrap()
+        };
+        history.stop_capturing();
+        {
+            let mut txn = local();
+            let text = m.block_text(&txn, &scratch).unwrap();
+            text.insert(&mut txn, 0, "Scratch.");
+        }
+        history.stop_capturing();
+        {
+            let mut txn = local();
+            m.delete_block(&mut txn, &scratch).unwrap();
+        }
+        history.stop_capturing();
+        for _ in 0..3 {
+            assert!(history.undo());
+            changes.take();
+        }
+        assert!(history.redo());
+        let view = m.view(&m.doc().transact());
+        assert_eq!(view.items[0].blocks.len(), 2);
+    }
+
+    /// What another page receives when a deleted block comes back (undo of a delete,
+    /// redo of an add) is a structural change for it too.
+    #[test]
+    fn a_block_brought_back_elsewhere_is_structural() {
+        use minutebook_shared::meeting::undo::{History, LOCAL_ORIGIN};
+        use std::sync::atomic::{AtomicU64, Ordering};
+        use std::sync::{Arc, Mutex};
+        use yrs::updates::decoder::Decode;
+        let a = Meeting::new(Doc::with_client_id(1));
+        let b = Meeting::new(Doc::with_client_id(2));
+        let _b_history = History::new(&b, || 1);
+        let sent: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
+        let s2 = sent.clone();
+        a.doc()
+            .observe_update_v1("test", move |_, e: &yrs::UpdateEvent| {
+                s2.lock().unwrap().push(e.update.clone())
+            })
+            .unwrap();
+        let deliver = || {
+            for u in sent.lock().unwrap().drain(..) {
+                b.doc()
+                    .transact_mut_with("remote")
+                    .apply_update(yrs::Update::decode_v1(&u).unwrap())
+                    .unwrap();
+            }
+        };
+        let clock = Arc::new(AtomicU64::new(1_000_000));
+        let c = clock.clone();
+        let mut history = History::new(&a, move || c.fetch_add(1000, Ordering::SeqCst));
+        let changes = Changes::default();
+        changes.observe(b.doc(), || {});
+        let item = {
+            let mut txn = a.doc().transact_mut_with("setup");
+            let item = a.insert_item(&mut txn, None, 0, "One").unwrap();
+            a.insert_block(&mut txn, &item, 0, BlockKind::Statement, "A.")
+                .unwrap();
+            item
+        };
+        let local = || a.doc().transact_mut_with(LOCAL_ORIGIN);
+        let scratch = {
+            let mut txn = local();
+            a.insert_block(&mut txn, &item, 1, BlockKind::Paragraph, "")
+                .unwrap()
+        };
+        history.stop_capturing();
+        {
+            let mut txn = local();
+            let text = a.block_text(&txn, &scratch).unwrap();
+            text.insert(&mut txn, 0, "Scratch.");
+        }
+        history.stop_capturing();
+        {
+            let mut txn = local();
+            a.delete_block(&mut txn, &scratch).unwrap();
+        }
+        history.stop_capturing();
+        deliver();
+        changes.take();
+        let live = |m: &Meeting| {
+            m.view(&m.doc().transact()).items[0]
+                .blocks
+                .iter()
+                .any(|bl| bl.id == scratch)
+        };
+        for step in ["undo delete", "undo typing", "undo add", "redo add"] {
+            if step.starts_with("undo") {
+                assert!(history.undo(), "{step}");
+            } else {
+                assert!(history.redo(), "{step}");
+            }
+            deliver();
+            let pending = changes.take();
+            assert_eq!(live(&a), live(&b), "{step}: both see the same blocks");
+            let shown_changed = step != "undo typing";
+            assert!(
+                pending.full || !shown_changed,
+                "{step}: the other page must recompute its view"
+            );
+        }
+        assert!(live(&b));
+    }
 }

@@ -82,6 +82,53 @@ pub fn block_command(k: &KeyPress<'_>) -> Option<BlockCommand> {
     None
 }
 
+/// Undo and redo of this page's own changes ([`crate::store::Store::undo`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HistoryCommand {
+    /// Ctrl+Z (Cmd+Z).
+    Undo,
+    /// Ctrl+Shift+Z (Cmd+Shift+Z) or Ctrl+Y.
+    Redo,
+}
+
+/// The history command for `k`, if any. The letter decides on Latin layouts (AZERTY's Z
+/// is Z wherever it sits); on others (Cyrillic, Greek) the physical key does.
+pub fn history_command(k: &KeyPress<'_>) -> Option<HistoryCommand> {
+    let command = k.ctrl || k.meta;
+    if !command || k.alt {
+        return None;
+    }
+    let latin = k.key.len() == 1 && k.key.bytes().all(|b| b.is_ascii_alphabetic());
+    let is = |letter: &str, code: &str| {
+        if latin {
+            k.key.eq_ignore_ascii_case(letter)
+        } else {
+            k.code == code
+        }
+    };
+    if is("z", "KeyZ") {
+        return Some(if k.shift {
+            HistoryCommand::Redo
+        } else {
+            HistoryCommand::Undo
+        });
+    }
+    if is("y", "KeyY") && k.ctrl && !k.shift {
+        return Some(HistoryCommand::Redo);
+    }
+    None
+}
+
+/// The history command a `beforeinput` event's `inputType` asks for (the browser's own
+/// undo, from its menu or a platform gesture).
+pub fn history_input(input_type: &str) -> Option<HistoryCommand> {
+    match input_type {
+        "historyUndo" => Some(HistoryCommand::Undo),
+        "historyRedo" => Some(HistoryCommand::Redo),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,5 +195,75 @@ mod tests {
         assert_eq!(block_command(&mac), Some(BlockCommand::FlagAction));
         assert_eq!(block_command(&press("a", false, false)), None);
         assert_eq!(block_command(&press("a", true, true)), None);
+    }
+
+    #[test]
+    fn undo_and_redo_shortcuts() {
+        let key = |key: &'static str, code: &'static str, ctrl, meta, shift, alt| KeyPress {
+            key,
+            code,
+            ctrl,
+            meta,
+            shift,
+            alt,
+        };
+        use HistoryCommand::*;
+        assert_eq!(
+            history_command(&key("z", "KeyZ", true, false, false, false)),
+            Some(Undo)
+        );
+        assert_eq!(
+            history_command(&key("z", "KeyZ", false, true, false, false)),
+            Some(Undo)
+        );
+        assert_eq!(
+            history_command(&key("Z", "KeyZ", true, false, true, false)),
+            Some(Redo)
+        );
+        assert_eq!(
+            history_command(&key("Z", "KeyZ", false, true, true, false)),
+            Some(Redo)
+        );
+        assert_eq!(
+            history_command(&key("y", "KeyY", true, false, false, false)),
+            Some(Redo)
+        );
+        assert_eq!(
+            history_command(&key("z", "KeyW", true, false, false, false)),
+            Some(Undo),
+            "AZERTY: the letter decides"
+        );
+        assert_eq!(
+            history_command(&key("w", "KeyZ", true, false, false, false)),
+            None
+        );
+        assert_eq!(
+            history_command(&key("я", "KeyZ", true, false, false, false)),
+            Some(Undo),
+            "Cyrillic: the physical key decides"
+        );
+        assert_eq!(
+            history_command(&key("z", "KeyZ", false, false, false, false)),
+            None
+        );
+        assert_eq!(
+            history_command(&key("z", "KeyZ", true, false, false, true)),
+            None
+        );
+        assert_eq!(
+            history_command(&key("y", "KeyY", false, true, false, false)),
+            None
+        );
+        assert_eq!(
+            history_command(&key("x", "KeyX", true, false, false, false)),
+            None
+        );
+    }
+
+    #[test]
+    fn the_browser_s_own_undo_is_recognised() {
+        assert_eq!(history_input("historyUndo"), Some(HistoryCommand::Undo));
+        assert_eq!(history_input("historyRedo"), Some(HistoryCommand::Redo));
+        assert_eq!(history_input("insertText"), None);
     }
 }

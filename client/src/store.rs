@@ -12,7 +12,8 @@
 //! meeting (a single snapshot signal read by every component would wake them all).
 //!
 //! Views write through [`Store::write`]: one transaction of `Meeting` operations per user
-//! action, refused while [`Store::editable`] is false (the role is read-only or the
+//! action, with this page's origin so that [`Store::undo`] can take it back (and never
+//! anyone else's change: [`History`]), refused while [`Store::editable`] is false (the role is read-only or the
 //! minutes are signed off: controls are hidden or disabled then, and this makes every
 //! remaining path, e.g. a keyboard shortcut, inert). [`Store`] is `Copy` (arena handles), so event handlers capture it freely; it is
 //! provided to the page's views as context ([`use_store`]).
@@ -22,6 +23,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use leptos::prelude::*;
+use minutebook_shared::meeting::undo::{History, LOCAL_ORIGIN};
 use minutebook_shared::meeting::{
     ActionView, BlockId, HeaderView, ItemId, Meeting, MeetingView, OpError, PersonView,
 };
@@ -39,6 +41,15 @@ pub struct ActionTarget {
     pub item: ItemId,
     /// The block.
     pub block: BlockId,
+}
+
+/// A short-lived message with an Undo button ("Deleted paragraph 2 of item 3 — Undo").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    /// What happened, in words.
+    pub text: String,
+    /// Distinguishes notices with the same text (each one hides on its own timer).
+    pub serial: u64,
 }
 
 /// Handle on the open meeting; cheap to copy.
@@ -59,6 +70,11 @@ pub struct Store {
     /// Counts snapshot recomputations: views that derive from the whole meeting (the
     /// statements panels) track it and memoise what they need.
     pub revision: RwSignal<u64>,
+    /// Whether [`Store::undo`] / [`Store::redo`] have a step to take (for the buttons).
+    pub can_undo: RwSignal<bool>,
+    pub can_redo: RwSignal<bool>,
+    /// The notice shown after a deletion, with its Undo button.
+    pub notice: RwSignal<Option<Notice>>,
     inner: StoredValue<Rc<Inner>, LocalStorage>,
 }
 
@@ -68,6 +84,8 @@ struct Inner {
     meeting: Meeting,
     provider: SyncProvider,
     bindings: Bindings,
+    /// This page's own changes, for undo and redo.
+    history: RefCell<History>,
     snapshot: RefCell<Rc<Snapshot>>,
     watchers: RefCell<Watchers>,
     changes: Changes,
@@ -97,11 +115,17 @@ impl Store {
     /// Opens meeting document `name`: creates the doc and starts syncing it; `on_state`
     /// hears the save state.
     pub fn open(name: &str, on_state: impl Fn(SaveState) + 'static) -> Store {
+        // No garbage collection of deleted content: the page holds handles (`TextRef`s of
+        // bound fields, the undo history's items) into it, and yrs frees a collected
+        // type's memory under them — a deleted block arriving from another page while
+        // its field was still mounted crashed the page (memory access out of bounds).
         let doc = Doc::with_options(Options {
             offset_kind: OffsetKind::Utf16,
+            skip_gc: true,
             ..Options::default()
         });
         let meeting = Meeting::new(doc.clone());
+        let history = History::new(&meeting, minutebook_shared::time::now_ms);
         let snapshot = Snapshot::new(view_of(&meeting));
         let bindings = Bindings::new(doc.clone());
         let changes = Changes::default();
@@ -118,12 +142,16 @@ impl Store {
             actions: RwSignal::new(snapshot.view.actions.clone()),
             editable: RwSignal::new(false),
             revision: RwSignal::new(0),
+            can_undo: RwSignal::new(false),
+            can_redo: RwSignal::new(false),
+            notice: RwSignal::new(None),
             inner: StoredValue::new_local(Rc::new(Inner {
                 name: name.to_owned(),
                 doc: doc.clone(),
                 meeting,
                 provider,
                 bindings,
+                history: RefCell::new(history),
                 snapshot: RefCell::new(Rc::new(snapshot)),
                 watchers: RefCell::default(),
                 changes: changes.clone(),
@@ -141,7 +169,68 @@ impl Store {
                 store.refresh();
             });
         });
+        // Read-only (a role without editing, or signed off): nothing to undo any more.
+        Effect::new(move |_| {
+            if !store.editable.get() {
+                store.clear_history();
+            }
+        });
         store
+    }
+
+    /// Takes back this page's last change (text or structure); whether it did anything.
+    /// Inert while the page is read-only.
+    pub fn undo(&self) -> bool {
+        self.step_history(History::undo)
+    }
+
+    /// Does again the last change undone; whether it did anything.
+    pub fn redo(&self) -> bool {
+        self.step_history(History::redo)
+    }
+
+    fn step_history(&self, step: fn(&mut History) -> bool) -> bool {
+        if !self.editable.get_untracked() {
+            return false;
+        }
+        let Some(inner) = self.inner() else {
+            return false;
+        };
+        let changed = match inner.history.try_borrow_mut() {
+            Ok(mut history) => step(&mut history),
+            Err(_) => false,
+        };
+        self.history_state();
+        changed
+    }
+
+    /// Forgets the undo and redo stacks.
+    fn clear_history(&self) {
+        if let Some(inner) = self.inner() {
+            if let Ok(mut history) = inner.history.try_borrow_mut() {
+                history.clear();
+            }
+        }
+        self.notice.set(None);
+        self.history_state();
+    }
+
+    /// Sets the undo/redo button signals from the history.
+    fn history_state(&self) {
+        let Some(inner) = self.inner() else { return };
+        let Ok(history) = inner.history.try_borrow() else {
+            return;
+        };
+        set_if_changed(self.can_undo, history.can_undo());
+        set_if_changed(self.can_redo, history.can_redo());
+    }
+
+    /// Shows `text` with an Undo button for a while (after a deletion).
+    pub fn notify_undoable(&self, text: String) {
+        let serial = self
+            .notice
+            .with_untracked(|n| n.as_ref().map_or(0, |n| n.serial + 1));
+        self.notice.set(Some(Notice { text, serial }));
     }
 
     /// Recomputes the snapshot and updates every signal whose part changed.
@@ -184,6 +273,7 @@ impl Store {
         set_if_changed(self.header, v.header.clone());
         set_if_changed(self.actions, v.actions.clone());
         self.revision.update(|r| *r += 1);
+        self.history_state();
 
         // Collect first, set after: setting may run code that registers watchers.
         let mut heads = Vec::new();
@@ -323,8 +413,12 @@ impl Store {
             return None;
         }
         let inner = self.inner()?;
+        // A structural change is its own undo step, apart from typing just before it.
+        if let Ok(mut history) = inner.history.try_borrow_mut() {
+            history.stop_capturing();
+        }
         let result = {
-            let mut txn = match inner.doc.try_transact_mut() {
+            let mut txn = match inner.doc.try_transact_mut_with(LOCAL_ORIGIN) {
                 Ok(txn) => txn,
                 Err(e) => {
                     crate::warn(&format!("{what}: cannot write the document: {e}"));
@@ -333,6 +427,9 @@ impl Store {
             };
             f(&inner.meeting, &mut txn)
         };
+        if let Ok(mut history) = inner.history.try_borrow_mut() {
+            history.stop_capturing();
+        }
         result
             .map_err(|e| crate::warn(&format!("{what}: {e}")))
             .ok()

@@ -169,10 +169,38 @@ pub fn Block(id: BlockId) -> impl IntoView {
     let delete = {
         let id = id.clone();
         move |_| {
-            // An empty block goes at once; one with text only after confirmation.
-            let has_text = info.with_untracked(|i| !i.block.text.trim().is_empty());
-            if !has_text || crate::confirm("Delete this block and its text?") {
-                store.write("delete block", |m, txn| m.delete_block(txn, &id));
+            // No confirmation: the deletion can be undone (the notice's Undo, or Ctrl+Z).
+            // Focus goes to the next block of the item, else the previous one, else the
+            // item's title — never to the page, where a key press would get lost.
+            let (item, position, label) = info.with_untracked(|i| {
+                let what = kind_label(i.block.kind).to_lowercase();
+                (
+                    i.item.clone(),
+                    i.position,
+                    format!("Deleted {what} {} in item {}", i.position, i.item_number),
+                )
+            });
+            let neighbour = store.with_untracked(|s| {
+                let ids = s.block_ids(&item);
+                ids.get(position)
+                    .or_else(|| position.checked_sub(2).and_then(|p| ids.get(p)))
+                    .cloned()
+            });
+            if store
+                .write("delete block", |m, txn| m.delete_block(txn, &id))
+                .is_some()
+            {
+                store.notify_undoable(label);
+                focus_later(match neighbour {
+                    Some(b) => format!(
+                        "div.block[data-block={}] textarea.block-text",
+                        quoted(b.as_str())
+                    ),
+                    None => format!(
+                        "section.item[data-item={}] input.item-title",
+                        quoted(item.as_str())
+                    ),
+                });
             }
         }
     };

@@ -23,6 +23,7 @@ use crate::views::action_log::ActionLog;
 use crate::views::actions_panel::ActionsPanel;
 use crate::views::audit_log::AuditLog;
 use crate::views::header_form::HeaderForm;
+use crate::views::history::{install_history_keys, HistoryButtons, UndoNotice};
 use crate::views::invites::Invites;
 use crate::views::item::Items;
 use crate::views::my_statements::MyStatements;
@@ -49,6 +50,7 @@ pub fn MeetingPage(name: String) -> impl IntoView {
         Presence::start(&provider, default_name.as_deref());
         warn_before_unload(provider);
     }
+    install_history_keys(store);
     let title = Memo::new(move |_| store.header.with(|h| h.fields.title.clone()));
     // The lifecycle status comes from the server's ledger only (draft, signed off vN,
     // reopened), never from the minutes' editable header.
@@ -98,6 +100,7 @@ pub fn MeetingPage(name: String) -> impl IntoView {
                 {move || status.get()}
             </p>
             <Status state=state.into() />
+            <HistoryButtons />
             <SessionBar />
             <PresenceList />
             <nav class="exports" aria-label="Export">
@@ -128,5 +131,6 @@ pub fn MeetingPage(name: String) -> impl IntoView {
             </aside>
         </div>
         <ActionForm />
+        <UndoNotice />
     }
 }

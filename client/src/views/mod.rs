@@ -10,6 +10,7 @@ pub mod corrections;
 pub mod doc_page;
 pub mod editor;
 pub mod header_form;
+pub mod history;
 pub mod invite;
 pub mod invites;
 pub mod item;

@@ -136,8 +136,22 @@ fn OutlineEntry(id: ItemId, dragged: RwSignal<Option<ItemId>>) -> impl IntoView 
             let question = format!(
                 "Delete item {number} “{title}” with its sub-items and everything written in them?"
             );
-            if crate::confirm(&question) {
-                store.write("delete item", |m, txn| m.delete_item(txn, &id));
+            // Focus goes to the entry before it, else to the first one left (never to
+            // the page, where a key press would get lost).
+            let before = store.items.with_untracked(|items| {
+                let at = items.iter().position(|(i, _)| *i == id)?;
+                at.checked_sub(1).map(|p| items[p].0.clone())
+            });
+            if crate::confirm(&question)
+                && store
+                    .write("delete item", |m, txn| m.delete_item(txn, &id))
+                    .is_some()
+            {
+                store.notify_undoable(format!("Deleted item {number} “{title}”"));
+                focus_later(match before {
+                    Some(b) => format!("#outline li[data-item={}]", quoted(b.as_str())),
+                    None => "#outline li[data-item], #add-item".to_owned(),
+                });
             }
         }
     };

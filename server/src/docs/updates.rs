@@ -424,3 +424,65 @@ mod tests {
         assert_eq!(deepest_type(&doc), 0);
     }
 }
+
+/// The web client's undo and redo produce updates the server accepts (none is taken for
+/// a crafted one: a redo re-creates a deleted block under its old key).
+#[cfg(test)]
+mod undo_updates {
+    use super::*;
+    use minutebook_shared::meeting::undo::{History, LOCAL_ORIGIN};
+    use minutebook_shared::meeting::{BlockKind, Meeting};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::{Arc, Mutex};
+    use yrs::{Text, Transact};
+
+    #[test]
+    fn every_update_of_an_undo_redo_cycle_is_accepted() {
+        let server = Doc::new();
+        let m = Meeting::new(Doc::with_client_id(5));
+        let sent: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
+        let s2 = sent.clone();
+        m.doc()
+            .observe_update_v1("sent", move |_, e: &yrs::UpdateEvent| {
+                s2.lock().unwrap().push(e.update.clone())
+            })
+            .unwrap();
+        let clock = Arc::new(AtomicU64::new(1_000_000));
+        let c = clock.clone();
+        let mut history = History::new(&m, move || c.fetch_add(1000, Ordering::SeqCst));
+        let item = {
+            let mut txn = m.doc().transact_mut_with("setup");
+            let item = m.insert_item(&mut txn, None, 0, "One").unwrap();
+            m.insert_block(&mut txn, &item, 0, BlockKind::Statement, "A.")
+                .unwrap();
+            item
+        };
+        let local = || m.doc().transact_mut_with(LOCAL_ORIGIN);
+        let scratch = {
+            let mut txn = local();
+            m.insert_block(&mut txn, &item, 1, BlockKind::Paragraph, "")
+                .unwrap()
+        };
+        history.stop_capturing();
+        {
+            let mut txn = local();
+            let text = m.block_text(&txn, &scratch).unwrap();
+            text.insert(&mut txn, 0, "Scratch.");
+        }
+        history.stop_capturing();
+        {
+            let mut txn = local();
+            m.delete_block(&mut txn, &scratch).unwrap();
+        }
+        history.stop_capturing();
+        for _ in 0..3 {
+            assert!(history.undo());
+        }
+        assert!(history.redo());
+        assert!(history.redo());
+        for (i, u) in sent.lock().unwrap().iter().enumerate() {
+            let r = apply(&server, u);
+            assert!(r.is_ok(), "update {i}: {r:?}");
+        }
+    }
+}

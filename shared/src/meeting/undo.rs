@@ -15,7 +15,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use yrs::undo::Options;
-use yrs::{Origin, UndoManager};
+use yrs::{Origin, Transact, UndoManager};
 
 use super::Meeting;
 
@@ -27,6 +27,7 @@ pub const CAPTURE_MS: u64 = 500;
 
 /// The undo and redo stacks of this client's changes to one meeting.
 pub struct History {
+    doc: yrs::Doc,
     manager: UndoManager,
 }
 
@@ -56,18 +57,28 @@ impl History {
         ] {
             manager.expand_scope(doc, root);
         }
-        History { manager }
+        History {
+            doc: doc.clone(),
+            manager,
+        }
     }
 
-    /// Takes back the last step of this client's changes; whether anything changed. Call
-    /// it while no transaction is open.
+    /// Whether a transaction could be opened now. yrs's undo waits for the document's
+    /// lock, and in a browser (one thread) a wait never ends: refuse instead.
+    fn free(&self) -> bool {
+        self.doc.try_transact_mut().is_ok()
+    }
+
+    /// Takes back the last step of this client's changes; whether anything changed
+    /// (nothing while a transaction is open).
     pub fn undo(&mut self) -> bool {
-        self.manager.undo_blocking()
+        self.free() && self.manager.undo_blocking()
     }
 
-    /// Does again the last step undone; whether anything changed.
+    /// Does again the last step undone; whether anything changed (nothing while a
+    /// transaction is open).
     pub fn redo(&mut self) -> bool {
-        self.manager.redo_blocking()
+        self.free() && self.manager.redo_blocking()
     }
 
     /// Whether there is a step to undo.

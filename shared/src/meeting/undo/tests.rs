@@ -286,3 +286,15 @@ fn clearing_forgets_both_stacks() {
     a.history.clear();
     assert!(!a.history.can_undo() && !a.history.can_redo());
 }
+
+#[test]
+fn undo_waits_for_no_open_transaction() {
+    let (mut a, _b, _) = pair();
+    type_into(&a, 0, 0, 0, "x");
+    let doc = a.meeting.doc().clone();
+    let open = doc.transact();
+    assert!(!a.history.undo(), "refused while a transaction is open");
+    drop(open);
+    assert!(a.history.undo());
+    assert_eq!(a.block_text(0, 0), "");
+}

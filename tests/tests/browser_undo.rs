@@ -1,0 +1,343 @@
+//! Undo that never erases someone else's words, in two headless Chromium sessions on a
+//! real server.
+//!
+//! The loss it guards against: after deleting a block, focus fell to `<body>`, and the
+//! natural Ctrl+Z ran Chromium's page-wide undo, which took back the last typing in
+//! *another* block — "RESOLVED: the PCC approved the estates strategy." — and synced that
+//! to everyone. Now the page routes Ctrl+Z to its own history of this person's changes:
+//! the first Ctrl+Z brings the deleted block back, a decision typed earlier stays, and the
+//! other minute-taker's words are never touched, whatever is undone or redone.
+
+use anyhow::{ensure, Context};
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
+use fantoccini::Locator;
+use minutebook_shared::meeting::{import::parse_minutes, Meeting, MeetingView};
+use minutebook_shared::trust::Role;
+use minutebook_tests::browser::{finish, require_built_client, Browser, Driver};
+use minutebook_tests::{invite, workspace_root, TestServer, PATIENCE};
+use serde_json::{json, Value};
+use yrs::Transact;
+
+const MEETING: &str = "undo-e2e";
+const DECISION: &str = " RESOLVED: the PCC approved the estates strategy.";
+const REMOTE: &str = " Bob's words.";
+const SCRATCH: &str = "A note to delete.";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undo_after_a_delete_restores_the_block_and_erases_nobody_s_words() {
+    require_built_client();
+    let mut server = TestServer::start().await;
+    let seeded = seed(&server).await;
+    let driver = Driver::spawn();
+    let mut browsers = Vec::new();
+    let outcome = scenario(&server, &seeded, &driver, &mut browsers).await;
+    finish(browsers, driver, &mut server, outcome).await;
+}
+
+/// Imports the fixture minutes through a native client, durably; returns the view.
+async fn seed(server: &TestServer) -> MeetingView {
+    let path = workspace_root().join("shared/fixtures/assurance-meeting-2022-01.txt");
+    let text = std::fs::read_to_string(&path).expect("the fixture");
+    let minutes = parse_minutes(&text).expect("the fixture imports");
+    let client = server.client(MEETING);
+    client.wait_synced(PATIENCE).await.expect("synced");
+    let meeting = Meeting::new(client.doc().clone());
+    meeting
+        .import_minutes(&mut client.doc().transact_mut(), &minutes)
+        .expect("import into the doc");
+    client.wait_saved(PATIENCE).await.expect("saved");
+    let view = meeting.view(&client.doc().transact());
+    client.close().await;
+    view
+}
+
+/// The first block of item `number`.
+fn first_block(view: &MeetingView, number: &str) -> anyhow::Result<String> {
+    view.items
+        .iter()
+        .find(|i| i.number == number)
+        .and_then(|i| i.blocks.first())
+        .map(|b| b.id.0.clone())
+        .with_context(|| format!("a block in item {number}"))
+}
+
+async fn scenario(
+    server: &TestServer,
+    seeded: &MeetingView,
+    driver: &Driver,
+    browsers: &mut Vec<Browser>,
+) -> anyhow::Result<()> {
+    for name in ["Alice", "Bob"] {
+        let invitation = invite(
+            server.addr(),
+            &server.admin,
+            MEETING,
+            name,
+            None,
+            Role::MinuteTaker,
+        )
+        .await;
+        let link = invitation["link"].as_str().context("an invitation link")?;
+        let browser = Browser::open(driver).await?;
+        browser
+            .accept_invitation(link, Some(name))
+            .await
+            .with_context(|| format!("{name} opens the meeting"))?;
+        browsers.push(browser);
+    }
+    let (a, b) = (&browsers[0], &browsers[1]);
+    for browser in [a, b] {
+        browser.js(KEEP_LOGS_JS, vec![]).await?;
+    }
+    let outcome = steps(seeded, a, b).await;
+    if outcome.is_err() {
+        // What the pages logged (a wasm trap or panic shows here, not in the DOM).
+        for (who, browser) in [("A", a), ("B", b)] {
+            let logs = browser.js("return window.__mb_logs || null;", vec![]).await;
+            eprintln!("{who}'s console: {logs:?}");
+        }
+    }
+    outcome
+}
+
+async fn steps(seeded: &MeetingView, a: &Browser, b: &Browser) -> anyhow::Result<()> {
+    let decided = first_block(seeded, "2.1")?;
+    let bobs = first_block(seeded, "3")?;
+    let decided_text = text_of(a, "A", &decided).await?;
+    let bobs_text = text_of(b, "B", &bobs).await?;
+
+    // Alice types the decision; Bob types into another block.
+    type_at_end(a, &decided, DECISION).await?;
+    type_at_end(b, &bobs, REMOTE).await?;
+    let decision = format!("{decided_text}{DECISION}");
+    let remote = format!("{bobs_text}{REMOTE}");
+    for (who, browser) in [("A", a), ("B", b)] {
+        wait_text(browser, who, &decided, &decision).await?;
+        wait_text(browser, who, &bobs, &remote).await?;
+    }
+
+    // Alice adds a paragraph after the decision (Ctrl+Enter), types in it, deletes it.
+    area(a, &decided)
+        .await?
+        .send_keys(&format!("{}{}", Key::Control, Key::Enter))
+        .await?;
+    let scratch = a
+        .wait_until(
+            "A",
+            "the new paragraph focused",
+            FOCUSED_BLOCK_JS,
+            vec![],
+            |v| v.as_str().is_some_and(|id| id != decided),
+        )
+        .await?
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    area(a, &scratch).await?.send_keys(SCRATCH).await?;
+    wait_text(b, "B", &scratch, SCRATCH).await?;
+    a.client
+        .find(Locator::Css(&format!(
+            "div.block[data-block=\"{scratch}\"] button.delete-block"
+        )))
+        .await?
+        .click()
+        .await?;
+    // Gone everywhere, with a notice offering to undo; focus went to a neighbour.
+    for (who, browser) in [("A", a), ("B", b)] {
+        wait_gone(browser, who, &scratch).await?;
+    }
+    let notice = a
+        .wait_until("A", "the deletion notice", NOTICE_JS, vec![], |v| {
+            v.is_string()
+        })
+        .await?;
+    ensure!(
+        notice
+            .as_str()
+            .is_some_and(|n| n.starts_with("Deleted paragraph")),
+        "the notice says what was deleted: {notice}"
+    );
+    a.wait_until(
+        "A",
+        "focus on a neighbouring block",
+        FOCUS_JS,
+        vec![],
+        |v| v["tag"] == "textarea",
+    )
+    .await?;
+
+    // The walk-through's move: focus on the page itself, then Ctrl+Z.
+    a.js("document.activeElement.blur();", vec![]).await?;
+    ensure!(
+        a.js(FOCUS_JS, vec![]).await?["tag"] == "body",
+        "focus is on the page"
+    );
+    press(a, Key::Control, 'z', false).await?;
+    for (who, browser) in [("A", a), ("B", b)] {
+        wait_text(browser, who, &scratch, SCRATCH).await?;
+        wait_text(browser, who, &decided, &decision).await?;
+        wait_text(browser, who, &bobs, &remote).await?;
+    }
+
+    // Again, on the page: the paragraph's text goes (Alice's own typing), nothing else.
+    press(a, Key::Control, 'z', false).await?;
+    for (who, browser) in [("A", a), ("B", b)] {
+        wait_text(browser, who, &scratch, "").await?;
+        wait_text(browser, who, &decided, &decision).await?;
+        wait_text(browser, who, &bobs, &remote).await?;
+    }
+
+    // Ctrl+Z in a bound field goes to the same history, never to the browser's undo of
+    // that field: the paragraph Alice added goes, the decision in the focused field stays.
+    area(a, &decided).await?.click().await?;
+    area(a, &decided)
+        .await?
+        .send_keys(&format!("{}z", Key::Control))
+        .await?;
+    for (who, browser) in [("A", a), ("B", b)] {
+        wait_gone(browser, who, &scratch).await?;
+        wait_text(browser, who, &decided, &decision).await?;
+        wait_text(browser, who, &bobs, &remote).await?;
+    }
+
+    // Redo (Ctrl+Shift+Z) brings the paragraph back; the Undo button is enabled.
+    a.js("document.activeElement.blur();", vec![]).await?;
+    press(a, Key::Control, 'z', true).await?;
+    wait_text(a, "A", &scratch, "").await?;
+    a.wait_until("A", "saved", STATE_JS, vec![], |v| v == "saved")
+        .await?;
+    wait_text(b, "B", &scratch, "").await?;
+    let undo_enabled = a
+        .js(
+            "const u = document.getElementById('undo'); return u ? !u.disabled : null;",
+            vec![],
+        )
+        .await?;
+    ensure!(
+        undo_enabled == json!(true),
+        "the Undo button is enabled: {undo_enabled}"
+    );
+
+    // Bob's undo takes back only Bob's typing; Alice's decision stays.
+    b.js("document.activeElement.blur();", vec![]).await?;
+    press(b, Key::Control, 'z', false).await?;
+    for (who, browser) in [("A", a), ("B", b)] {
+        wait_text(browser, who, &bobs, &bobs_text).await?;
+        wait_text(browser, who, &decided, &decision).await?;
+    }
+    Ok(())
+}
+
+/// Presses Ctrl (+ Shift) + `key` wherever the focus is (the page itself included).
+async fn press(browser: &Browser, modifier: Key, key: char, shift: bool) -> anyhow::Result<()> {
+    let mut actions = KeyActions::new("keyboard".into()).then(KeyAction::Down {
+        value: modifier.into(),
+    });
+    if shift {
+        actions = actions.then(KeyAction::Down {
+            value: Key::Shift.into(),
+        });
+    }
+    actions = actions
+        .then(KeyAction::Down { value: key })
+        .then(KeyAction::Up { value: key });
+    if shift {
+        actions = actions.then(KeyAction::Up {
+            value: Key::Shift.into(),
+        });
+    }
+    actions = actions.then(KeyAction::Up {
+        value: modifier.into(),
+    });
+    browser.client.perform_actions(actions).await?;
+    Ok(())
+}
+
+async fn area(browser: &Browser, block: &str) -> anyhow::Result<fantoccini::elements::Element> {
+    Ok(browser
+        .client
+        .find(Locator::Css(&format!(
+            "div.block[data-block=\"{block}\"] textarea.block-text"
+        )))
+        .await?)
+}
+
+async fn type_at_end(browser: &Browser, block: &str, text: &str) -> anyhow::Result<()> {
+    let el = area(browser, block).await?;
+    el.click().await?;
+    browser
+        .js(
+            "const el = arguments[0]; el.focus(); el.setSelectionRange(el.value.length, el.value.length);",
+            vec![json!(el.clone())],
+        )
+        .await?;
+    el.send_keys(text).await?;
+    Ok(())
+}
+
+async fn text_of(browser: &Browser, who: &str, block: &str) -> anyhow::Result<String> {
+    let v = browser
+        .wait_until(
+            who,
+            "the block",
+            BLOCK_TEXT_JS,
+            vec![json!(block)],
+            Value::is_string,
+        )
+        .await?;
+    Ok(v.as_str().unwrap_or_default().to_owned())
+}
+
+async fn wait_text(browser: &Browser, who: &str, block: &str, want: &str) -> anyhow::Result<()> {
+    browser
+        .wait_until(
+            who,
+            &format!("block {block} reading {want:?}"),
+            BLOCK_TEXT_JS,
+            vec![json!(block)],
+            |v| v.as_str() == Some(want),
+        )
+        .await?;
+    Ok(())
+}
+
+async fn wait_gone(browser: &Browser, who: &str, block: &str) -> anyhow::Result<()> {
+    browser
+        .wait_until(
+            who,
+            &format!("block {block} gone"),
+            BLOCK_TEXT_JS,
+            vec![json!(block)],
+            Value::is_null,
+        )
+        .await?;
+    Ok(())
+}
+
+const BLOCK_TEXT_JS: &str = "
+    const t = document.querySelector(`div.block[data-block=\"${arguments[0]}\"] textarea.block-text`);
+    return t ? t.value : null;";
+
+const FOCUSED_BLOCK_JS: &str = "
+    const b = document.activeElement && document.activeElement.closest('div.block');
+    return b ? b.dataset.block : null;";
+
+const FOCUS_JS: &str = "
+    const e = document.activeElement;
+    return { tag: e ? e.tagName.toLowerCase() : null };";
+
+const KEEP_LOGS_JS: &str = "
+    window.__mb_logs = [];
+    for (const k of ['warn', 'error']) {
+        const original = console[k];
+        console[k] = (...x) => { window.__mb_logs.push(k + ': ' + x.map(String).join(' ')); original(...x); };
+    }
+    window.addEventListener('error', e => window.__mb_logs.push('uncaught: ' + e.message));";
+
+const STATE_JS: &str =
+    "const s = document.getElementById('status'); return s ? s.dataset.state : null;";
+
+const NOTICE_JS: &str = "
+    const n = document.querySelector('.undo-notice .undo-text');
+    return n ? n.textContent : null;";
