@@ -291,6 +291,26 @@ async fn scenario(
             None => reference = Some(r),
             Some(first) => ensure!(*first == r, "{who} shows reference {r}, others {first}"),
         }
+        // And in the minutes, under the block it was flagged at, with its reference,
+        // owner, due date and status.
+        let want = format!("Action {}", reference.as_deref().unwrap_or_default());
+        browser
+            .wait_until(
+                who,
+                "the action in place in the minutes",
+                ACTION_IN_PLACE_JS,
+                vec![json!(in4)],
+                |v| {
+                    strings(v).iter().any(|line| {
+                        line.starts_with(&want)
+                            && line.contains("revised homicide")
+                            && line.contains("DCC")
+                            && line.contains("due 2022-03-11")
+                            && line.contains("open")
+                    })
+                },
+            )
+            .await?;
     }
 
     // A filters the panel by status: the open action disappears under "done", returns.
@@ -546,6 +566,10 @@ fn ids_of(v: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+const ACTION_IN_PLACE_JS: &str = "
+    return Array.from(document.querySelectorAll(`div.block[data-block=\"${arguments[0]}\"] .actions-here li.action-here`))
+        .map(li => li.textContent);";
 
 const STATE_JS: &str =
     "const s = document.getElementById('status'); return s ? s.dataset.state : null;";

@@ -24,6 +24,7 @@ use crate::meeting_trust::Trust;
 use crate::presence::use_presence;
 use crate::snapshot::BlockInfo;
 use crate::store::{use_store, ActionTarget};
+use crate::views::actions_here::ActionsHere;
 use crate::views::corrections::BlockCorrections;
 use crate::views::presence::{BlockPresence, RemoteCarets};
 use crate::views::speakers::Speakers;
@@ -308,6 +309,7 @@ pub fn Block(id: BlockId) -> impl IntoView {
             </div>
             {suggestions_view}
             {corrections}
+            <ActionsHere item=info.with_untracked(|i| i.item.clone()) block=Some(id.clone()) />
         </div>
     }
 }

@@ -13,6 +13,7 @@ use crate::focus::{focus_later, quoted};
 use crate::presence::use_presence;
 use crate::progressive::progressive_limit;
 use crate::store::use_store;
+use crate::views::actions_here::ActionsHere;
 use crate::views::block::Block;
 use crate::views::outline::add_item;
 use crate::views::presence::BlockPresence;
@@ -125,6 +126,7 @@ fn ItemSection(id: ItemId) -> impl IntoView {
                 <For each=move || blocks.get() key=|b| b.clone()
                     children=|b| view! { <Block id=b /> } />
             </div>
+            <ActionsHere item=id.clone() block=None />
             <Show when=move || store.editable.get()>
                 <button type="button" class="add-block" on:click=add_block.clone()
                     aria-label=move || format!("Add a paragraph to item {}", number())>

@@ -74,6 +74,15 @@ pub fn MeetingPage(name: String) -> impl IntoView {
             }
         }
     };
+    // The window's title names the meeting (tabs, history, screen readers).
+    {
+        let shown_title = shown_title.clone();
+        Effect::new(move |_| {
+            if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+                document.set_title(&format!("{} — Minutebook", shown_title()));
+            }
+        });
+    }
     let export = {
         let name = name.clone();
         move |ext: &'static str| {
@@ -93,6 +102,7 @@ pub fn MeetingPage(name: String) -> impl IntoView {
     };
 
     view! {
+        <a class="skip-link" href="#minutes">"Skip to the minutes"</a>
         <header class="bar meeting-bar">
             <h1><a href="/" title="All meetings">"Minutebook"</a></h1>
             <p class="doc"><strong id="doc-name">{shown_title}</strong></p>
@@ -114,7 +124,7 @@ pub fn MeetingPage(name: String) -> impl IntoView {
         </header>
         <TrustBanner />
         <div class="layout" class:read-only=move || !store.editable.get()>
-            <main class="items-col">
+            <main class="items-col" id="minutes" tabindex="-1">
                 <MyStatements />
                 <HeaderForm />
                 <Items />

@@ -2,6 +2,7 @@
 
 pub mod action_form;
 pub mod action_log;
+pub mod actions_here;
 pub mod actions_panel;
 pub mod app;
 pub mod audit_log;
