@@ -1,11 +1,13 @@
 //! The action-flagging dialog (`form#action-form`): what, owner (from the register), due
 //! date. Opened from a block (button or Alt+A); submitting adds the action raised at that
 //! block (`Meeting::add_action`), Escape or Cancel closes it; either way the focus goes
-//! back to the block's text. It closes when the page turns read-only.
+//! back to the block's text. While it is open, Tab and Shift+Tab cycle through its
+//! fields and buttons and never leave it. It closes when the page turns read-only.
 
 use leptos::html::{Input, Select, Textarea};
 use leptos::prelude::*;
 use minutebook_shared::meeting::{ActionFields, NewAction, PersonId};
+use wasm_bindgen::JsCast;
 
 use crate::focus::{focus_later, quoted};
 use crate::store::{use_store, ActionTarget};
@@ -76,6 +78,8 @@ pub fn ActionForm() -> impl IntoView {
                         if ev.key() == "Escape" {
                             ev.prevent_default();
                             cancel();
+                        } else if ev.key() == "Tab" {
+                            keep_focus_inside(&ev);
                         }
                     }>
                     <h2 id="action-form-title">"Flag an action"</h2>
@@ -101,5 +105,41 @@ pub fn ActionForm() -> impl IntoView {
             </div>
             {focus_later("#action-desc".to_owned())}
         </Show>
+    }
+}
+
+/// Tab on the dialog's last control goes to its first, Shift+Tab on the first to the last.
+fn keep_focus_inside(ev: &web_sys::KeyboardEvent) {
+    let Some(dialog) = ev
+        .current_target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+    else {
+        return;
+    };
+    let find = |css: &str| {
+        dialog
+            .query_selector(css)
+            .ok()
+            .flatten()
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    };
+    // The first control is the description, the last the last button.
+    let (Some(first), Some(last)) = (
+        find("#action-desc"),
+        find(".dialog-buttons button:last-child"),
+    ) else {
+        return;
+    };
+    let active = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.active_element());
+    let (from, to) = if ev.shift_key() {
+        (&first, &last)
+    } else {
+        (&last, &first)
+    };
+    if active.as_ref() == Some(from.unchecked_ref::<web_sys::Element>()) {
+        ev.prevent_default();
+        let _ = to.focus();
     }
 }

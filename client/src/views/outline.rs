@@ -94,7 +94,20 @@ fn OutlineEntry(id: ItemId, dragged: RwSignal<Option<ItemId>>) -> impl IntoView 
                 .target()
                 .zip(ev.current_target())
                 .is_some_and(|(t, c)| t == c);
-            if !on_entry || !store.editable.get_untracked() {
+            if !on_entry {
+                return;
+            }
+            // Enter takes the focus to the item itself, editable or not.
+            let plain = !(ev.alt_key() || ev.ctrl_key() || ev.meta_key() || ev.shift_key());
+            if ev.key() == "Enter" && plain {
+                ev.prevent_default();
+                focus_later(format!(
+                    "section.item[data-item={}] input.item-title",
+                    quoted(id.as_str())
+                ));
+                return;
+            }
+            if !store.editable.get_untracked() {
                 return;
             }
             if let Some(cmd) = KeyPress::of(&ev, outline_command) {

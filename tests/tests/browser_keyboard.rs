@@ -1,0 +1,217 @@
+//! The meeting page from the keyboard alone, in headless Chromium on a real server:
+//! flagging an action (Alt+A, the dialog's fields by Tab, focus kept inside the dialog,
+//! Enter submits, focus back in the block) and moving an item in the outline (Alt+Arrow,
+//! then Enter takes the focus to the item itself).
+
+use anyhow::{ensure, Context};
+use fantoccini::key::Key;
+use minutebook_shared::meeting::{import::parse_minutes, Meeting, MeetingView};
+use minutebook_shared::trust::Role;
+use minutebook_tests::browser::{finish, require_built_client, Browser, Driver};
+use minutebook_tests::{invite, workspace_root, TestServer, PATIENCE};
+use serde_json::{json, Value};
+use yrs::Transact;
+
+const MEETING: &str = "keyboard-e2e";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_minute_taker_flags_an_action_and_moves_an_item_from_the_keyboard() {
+    require_built_client();
+    let mut server = TestServer::start().await;
+    let seeded = seed(&server).await;
+    let driver = Driver::spawn();
+    let mut browsers = Vec::new();
+    let outcome = scenario(&server, &seeded, &driver, &mut browsers).await;
+    finish(browsers, driver, &mut server, outcome).await;
+}
+
+async fn seed(server: &TestServer) -> MeetingView {
+    let path = workspace_root().join("shared/fixtures/assurance-meeting-2022-01.txt");
+    let text = std::fs::read_to_string(&path).expect("the fixture");
+    let minutes = parse_minutes(&text).expect("the fixture imports");
+    let client = server.client(MEETING);
+    client.wait_synced(PATIENCE).await.expect("synced");
+    let meeting = Meeting::new(client.doc().clone());
+    meeting
+        .import_minutes(&mut client.doc().transact_mut(), &minutes)
+        .expect("import into the doc");
+    client.wait_saved(PATIENCE).await.expect("saved");
+    let view = meeting.view(&client.doc().transact());
+    client.close().await;
+    view
+}
+
+async fn scenario(
+    server: &TestServer,
+    seeded: &MeetingView,
+    driver: &Driver,
+    browsers: &mut Vec<Browser>,
+) -> anyhow::Result<()> {
+    let invitation = invite(
+        server.addr(),
+        &server.admin,
+        MEETING,
+        "Alice",
+        None,
+        Role::MinuteTaker,
+    )
+    .await;
+    let link = invitation["link"].as_str().context("an invitation link")?;
+    let a = Browser::open(driver).await?;
+    a.accept_invitation(link, Some("Alice")).await?;
+    browsers.push(a);
+    let a = &browsers[0];
+
+    // Flag an action: focus in a block, Alt+A opens the dialog with the focus in it.
+    let item3 = seeded
+        .items
+        .iter()
+        .find(|i| i.number == "3")
+        .context("item 3")?;
+    let block = item3
+        .blocks
+        .first()
+        .context("a block in item 3")?
+        .id
+        .0
+        .clone();
+    a.wait_until("A", "the block", BLOCK_JS, vec![json!(block)], |v| {
+        v == true
+    })
+    .await?;
+    a.js(
+        "document.querySelector(`div.block[data-block=\"${arguments[0]}\"] textarea.block-text`).focus();",
+        vec![json!(block)],
+    )
+    .await?;
+    keys(a, &format!("{}a", Key::Alt)).await?;
+    focus_is(a, "#action-desc").await?;
+    keys(a, "Send the estates plan to the panel").await?;
+    keys(a, &Key::Tab.to_string()).await?;
+    focus_is(a, "#action-owner").await?;
+    keys(a, &Key::Down.to_string()).await?;
+    let owner = a
+        .js(
+            "return document.getElementById('action-owner').value;",
+            vec![],
+        )
+        .await?;
+    ensure!(
+        owner.as_str().is_some_and(|o| !o.is_empty()),
+        "an owner is chosen"
+    );
+    keys(a, &Key::Tab.to_string()).await?;
+    focus_is(a, "#action-due").await?;
+    keys(a, "next meeting").await?;
+    // Past the last button, Tab comes back to the first field (the dialog keeps focus).
+    keys(a, &Key::Tab.to_string()).await?;
+    keys(a, &Key::Tab.to_string()).await?;
+    focus_is(a, ".dialog-buttons button:last-child").await?;
+    keys(a, &Key::Tab.to_string()).await?;
+    focus_is(a, "#action-desc").await?;
+    keys(a, &format!("{}{}", Key::Shift, Key::Tab)).await?;
+    focus_is(a, ".dialog-buttons button:last-child").await?;
+    // Shift+Tab to "Flag action", Enter submits; the focus is back in the block.
+    keys(a, &format!("{}{}", Key::Shift, Key::Tab)).await?;
+    focus_is(a, "#action-form button[type=submit]").await?;
+    keys(a, &Key::Enter.to_string()).await?;
+    a.wait_until(
+        "A",
+        "the dialog closed",
+        "return !document.getElementById('action-form');",
+        vec![],
+        |v| v == true,
+    )
+    .await?;
+    a.wait_until(
+        "A",
+        "the focus back in the block",
+        FOCUSED_BLOCK_JS,
+        vec![],
+        |v| v.as_str() == Some(block.as_str()),
+    )
+    .await?;
+    a.wait_until(
+        "A",
+        "the action in place",
+        ACTION_IN_PLACE_JS,
+        vec![json!(block)],
+        |v| {
+            v.as_array().is_some_and(|lines| {
+                lines.iter().any(|l| {
+                    l.as_str().is_some_and(|l| {
+                        l.contains("Send the estates plan to the panel")
+                            && l.contains("due next meeting")
+                    })
+                })
+            })
+        },
+    )
+    .await?;
+
+    // Move item 3 up from the outline with Alt+ArrowUp; Enter goes to the item itself.
+    let id = item3.id.0.clone();
+    a.js(
+        "document.querySelector(`#outline li[data-item=\"${arguments[0]}\"]`).focus();",
+        vec![json!(id)],
+    )
+    .await?;
+    keys(a, &format!("{}{}", Key::Alt, Key::Up)).await?;
+    a.wait_until("A", "item 3 renumbered", NUMBER_JS, vec![json!(id)], |v| {
+        v.as_str().is_some_and(|n| n != "3")
+    })
+    .await?;
+    keys(a, &Key::Enter.to_string()).await?;
+    a.wait_until(
+        "A",
+        "the focus on the item's title",
+        FOCUSED_ITEM_JS,
+        vec![],
+        |v| v.as_str() == Some(id.as_str()),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Types `text` into whatever has the focus.
+async fn keys(browser: &Browser, text: &str) -> anyhow::Result<()> {
+    browser
+        .client
+        .active_element()
+        .await?
+        .send_keys(text)
+        .await?;
+    Ok(())
+}
+
+async fn focus_is(browser: &Browser, css: &str) -> anyhow::Result<Value> {
+    browser
+        .wait_until(
+            "A",
+            &format!("the focus on {css}"),
+            "const e = document.querySelector(arguments[0]); return !!e && document.activeElement === e;",
+            vec![json!(css)],
+            |v| v == true,
+        )
+        .await
+}
+
+const BLOCK_JS: &str =
+    "return !!document.querySelector(`div.block[data-block=\"${arguments[0]}\"] textarea.block-text`);";
+
+const FOCUSED_BLOCK_JS: &str = "
+    const b = document.activeElement && document.activeElement.closest('div.block');
+    return b ? b.dataset.block : null;";
+
+const FOCUSED_ITEM_JS: &str = "
+    const e = document.activeElement;
+    const s = e && e.classList.contains('item-title') && e.closest('section.item');
+    return s ? s.dataset.item : null;";
+
+const NUMBER_JS: &str = "
+    const li = document.querySelector(`#outline li[data-item=\"${arguments[0]}\"]`);
+    return li ? li.dataset.number : null;";
+
+const ACTION_IN_PLACE_JS: &str = "
+    return Array.from(document.querySelectorAll(`div.block[data-block=\"${arguments[0]}\"] .actions-here li.action-here`))
+        .map(li => li.textContent);";
