@@ -19,8 +19,10 @@ use std::time::Duration;
 
 use minutebook_server::{RunningServer, ServerConfig};
 use minutebook_shared::client::{ClientOptions, SyncClient};
+use minutebook_shared::meeting::{import::parse_minutes, Meeting, MeetingView};
 use minutebook_shared::trust::Role;
 use tokio::io::{AsyncBufReadExt, BufReader};
+use yrs::Transact;
 
 /// Generous deadline for anything a test waits on (never a performance assertion).
 pub const PATIENCE: Duration = Duration::from_secs(20);
@@ -94,6 +96,24 @@ pub async fn invite(
         .await;
     assert_eq!(response.status, 201, "invite: {}", response.text());
     response.json()
+}
+
+/// Imports the fixture minutes (`shared/fixtures/assurance-meeting-2022-01.txt`) into
+/// meeting `meeting` through a native client, durably; returns the meeting's view.
+pub async fn seed_fixture(server: &TestServer, meeting: &str) -> MeetingView {
+    let path = workspace_root().join("shared/fixtures/assurance-meeting-2022-01.txt");
+    let text = std::fs::read_to_string(&path).expect("the fixture");
+    let minutes = parse_minutes(&text).expect("the fixture imports");
+    let client = server.client(meeting);
+    client.wait_synced(PATIENCE).await.expect("synced");
+    let model = Meeting::new(client.doc().clone());
+    model
+        .import_minutes(&mut client.doc().transact_mut(), &minutes)
+        .expect("import into the doc");
+    client.wait_saved(PATIENCE).await.expect("saved");
+    let view = model.view(&client.doc().transact());
+    client.close().await;
+    view
 }
 
 /// Redeems an invitation link; returns the new session token.

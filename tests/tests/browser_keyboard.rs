@@ -5,12 +5,11 @@
 
 use anyhow::{ensure, Context};
 use fantoccini::key::Key;
-use minutebook_shared::meeting::{import::parse_minutes, Meeting, MeetingView};
+use minutebook_shared::meeting::MeetingView;
 use minutebook_shared::trust::Role;
 use minutebook_tests::browser::{finish, require_built_client, Browser, Driver};
-use minutebook_tests::{invite, workspace_root, TestServer, PATIENCE};
+use minutebook_tests::{invite, seed_fixture, TestServer};
 use serde_json::{json, Value};
-use yrs::Transact;
 
 const MEETING: &str = "keyboard-e2e";
 
@@ -18,27 +17,11 @@ const MEETING: &str = "keyboard-e2e";
 async fn a_minute_taker_flags_an_action_and_moves_an_item_from_the_keyboard() {
     require_built_client();
     let mut server = TestServer::start().await;
-    let seeded = seed(&server).await;
+    let seeded = seed_fixture(&server, MEETING).await;
     let driver = Driver::spawn();
     let mut browsers = Vec::new();
     let outcome = scenario(&server, &seeded, &driver, &mut browsers).await;
     finish(browsers, driver, &mut server, outcome).await;
-}
-
-async fn seed(server: &TestServer) -> MeetingView {
-    let path = workspace_root().join("shared/fixtures/assurance-meeting-2022-01.txt");
-    let text = std::fs::read_to_string(&path).expect("the fixture");
-    let minutes = parse_minutes(&text).expect("the fixture imports");
-    let client = server.client(MEETING);
-    client.wait_synced(PATIENCE).await.expect("synced");
-    let meeting = Meeting::new(client.doc().clone());
-    meeting
-        .import_minutes(&mut client.doc().transact_mut(), &minutes)
-        .expect("import into the doc");
-    client.wait_saved(PATIENCE).await.expect("saved");
-    let view = meeting.view(&client.doc().transact());
-    client.close().await;
-    view
 }
 
 async fn scenario(

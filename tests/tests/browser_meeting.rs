@@ -13,10 +13,10 @@
 use anyhow::{ensure, Context};
 use fantoccini::key::Key;
 use fantoccini::Locator;
-use minutebook_shared::meeting::{import::parse_minutes, BlockKind, Meeting, MeetingView};
+use minutebook_shared::meeting::{BlockKind, Meeting, MeetingView};
 use minutebook_shared::trust::Role;
 use minutebook_tests::browser::{finish, require_built_client, Browser, Driver};
-use minutebook_tests::{invite, workspace_root, TestServer, PATIENCE};
+use minutebook_tests::{invite, seed_fixture, TestServer, PATIENCE};
 use serde_json::{json, Value};
 use yrs::Transact;
 
@@ -27,31 +27,11 @@ const NAMES: [&str; 3] = ["Alice", "Bob", "Carol"];
 async fn three_minute_takers_co_write_a_meeting() {
     require_built_client();
     let mut server = TestServer::start().await;
-    let seeded = seed(&server).await;
+    let seeded = seed_fixture(&server, MEETING).await;
     let driver = Driver::spawn();
     let mut browsers = Vec::new();
     let outcome = scenario(&server, &seeded, &driver, &mut browsers).await;
     finish(browsers, driver, &mut server, outcome).await;
-}
-
-/// Imports the fixture minutes through a native client, durably; returns the view.
-async fn seed(server: &TestServer) -> MeetingView {
-    let path = workspace_root().join("shared/fixtures/assurance-meeting-2022-01.txt");
-    let text = std::fs::read_to_string(&path).expect("the fixture");
-    let minutes = parse_minutes(&text).expect("the fixture imports");
-    let client = server.client(MEETING);
-    client.wait_synced(PATIENCE).await.expect("synced");
-    let meeting = Meeting::new(client.doc().clone());
-    {
-        let mut txn = client.doc().transact_mut();
-        meeting
-            .import_minutes(&mut txn, &minutes)
-            .expect("import into the doc");
-    }
-    client.wait_saved(PATIENCE).await.expect("saved");
-    let view = meeting.view(&client.doc().transact());
-    client.close().await;
-    view
 }
 
 /// Number → (item id, its first block id).
