@@ -249,6 +249,20 @@ impl Presence {
         };
         let own = self.name.try_get_untracked().unwrap_or_default();
         let peers = peers_from(&states, self.client_id, &own);
+        // A peer with a lower client id wears this page's colour: move to a free one.
+        if let Some(mine) = self.colour.try_get_untracked() {
+            let others: Vec<(u64, &str)> = peers
+                .iter()
+                .filter(|p| !p.is_self)
+                .map(|p| (p.client_id, p.color.as_str()))
+                .collect();
+            let next = colour::resolve(self.client_id, &mine, &others).to_owned();
+            if next != mine {
+                self.colour.set(next);
+                self.announce();
+                return;
+            }
+        }
         if self.peers.try_with_untracked(|old| *old != peers) == Some(true) {
             self.peers.set(peers);
         }

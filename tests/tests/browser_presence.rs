@@ -116,6 +116,12 @@ async fn scenario(
                 "{who}: colour {p}"
             );
         }
+        // Two people never wear one colour (a clash is resolved by the higher client id).
+        me.wait_until(who, "two different colours", PEERS, vec![], |v| {
+            v.as_array()
+                .is_some_and(|p| p.len() == 2 && p[0]["colour"] != p[1]["colour"])
+        })
+        .await?;
     }
 
     // Alice selects "committee" in the block; Bob sees her badge, caret and selection.
