@@ -13,6 +13,7 @@
 //! | [`api`] | the HTTP API of the meeting list (list, create, import) |
 //! | [`trust_api`] | the trust HTTP API: session, ledger commands, versions, invitations, audit |
 //! | [`session`] | the signed-in session (context) |
+//! | [`audit_text`] | audit details with ids turned into item numbers and names |
 //! | [`access`] | pure trust logic: roles → permissions, read-only notices, formatting |
 //! | [`meeting_trust`] | the open meeting's access, live ledger and alerts (context) |
 //! | [`presence`] | who is where (awareness) |
@@ -21,6 +22,7 @@
 
 pub mod access;
 pub mod api;
+pub mod audit_text;
 pub mod binding;
 pub mod bindings;
 pub mod changes;

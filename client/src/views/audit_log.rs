@@ -1,14 +1,18 @@
 //! The audit log (`section#audit-panel`), for the chair, minute-takers and
 //! administrators: `button#show-audit` shows `table#audit-log` (time, who, role, event,
 //! detail; `tr[data-seq][data-event]`), refreshed on `button#refresh-audit` and whenever
-//! the ledger changes while it is shown; `a#audit-csv` downloads it as CSV.
+//! the ledger changes while it is shown; `a#audit-csv` downloads it as CSV. Details show
+//! item numbers and names where the server wrote ids ([`humanise`]; the exact text is the
+//! cell's `title`).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use minutebook_shared::trust::AuditEntry;
 
 use crate::access::{iso_time, local_time};
+use crate::audit_text::humanise;
 use crate::meeting_trust::use_trust;
+use crate::store::use_store;
 use crate::trust_api;
 
 /// The panel (nothing for attendees and observers).
@@ -25,6 +29,7 @@ pub fn AuditLog() -> impl IntoView {
 #[component]
 fn AuditPanel() -> impl IntoView {
     let trust = use_trust();
+    let store = use_store();
     let shown = RwSignal::new(false);
     let entries = RwSignal::new(None::<Result<Vec<AuditEntry>, String>>);
     let load = move || {
@@ -84,13 +89,15 @@ fn AuditPanel() -> impl IntoView {
                                     _ => Vec::new(),
                                 })
                                 key=|e| e.seq
-                                children=|e| view! {
+                                children=move |e| view! {
                                     <tr data-seq=e.seq.to_string() data-event=e.event.clone()>
                                         <td><time datetime=iso_time(e.at)>{local_time(e.at)}</time></td>
                                         <td class="au-actor">{e.actor.clone()}</td>
                                         <td class="au-role">{e.role.map(|r| r.label()).unwrap_or("")}</td>
                                         <td class="au-event">{e.event.clone()}</td>
-                                        <td class="au-detail">{e.detail.clone()}</td>
+                                        <td class="au-detail" title=e.detail.clone()>
+                                            {store.with_untracked(|snap| humanise(&e.detail, snap))}
+                                        </td>
                                     </tr>
                                 } />
                         </tbody>
