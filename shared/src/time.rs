@@ -120,7 +120,7 @@ pub fn find_year(s: &str) -> Option<i32> {
 /// A meeting's date as written in its header ("Monday 31st January 2022", "3 March
 /// 2023", "2023-03-03") as a real date, when it names a day, a month and a year.
 pub fn meeting_date(text: &str) -> Option<Date> {
-    if let Ok(date) = text.trim().parse::<Date>() {
+    if let Some(date) = iso_date(text.trim()) {
         return Some(date);
     }
     let year = i16::try_from(find_year(text)?).ok()?;
@@ -148,6 +148,34 @@ pub fn meeting_date(text: &str) -> Option<Date> {
         }
     }
     Date::new(year, month?, day?).ok()
+}
+
+/// Whether an action due on `due` (as written: an ISO date such as "2022-03-11", or a
+/// meeting-style date) is past at `now_ms` (days in UTC). Text that names no day ("next
+/// meeting") is never overdue.
+pub fn is_overdue(due: &str, now_ms: u64) -> bool {
+    match (meeting_date(due), civil(now_ms, 0)) {
+        (Some(due), Some(now)) => due < now.date(),
+        _ => false,
+    }
+}
+
+/// `YYYY-MM-DD` as a date (read by hand: jiff's general parser would double the size of
+/// the date code in the web client).
+fn iso_date(s: &str) -> Option<Date> {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| {
+        b.get(r.clone())
+            .filter(|d| d.iter().all(u8::is_ascii_digit))
+            .and_then(|_| s.get(r))
+    };
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let year = digits(0..4)?.parse().ok()?;
+    let month = digits(5..7)?.parse().ok()?;
+    let day = digits(8..10)?.parse().ok()?;
+    Date::new(year, month, day).ok()
 }
 
 /// The month a word names (1–12): its full English name, its first three letters or
@@ -180,6 +208,18 @@ const MONTHS: [&str; 12] = [
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_action_is_overdue_once_its_day_has_passed() {
+        let noon = |d: &str| parse_utc(&format!("{d} 12:00:00.000 UTC")).expect("a time");
+        let now = noon("2022-03-12");
+        assert!(is_overdue("2022-03-11", now));
+        assert!(is_overdue("11 March 2022", now));
+        assert!(!is_overdue("2022-03-12", now), "due today is not late yet");
+        assert!(!is_overdue("2022-04-01", now));
+        assert!(!is_overdue("next meeting", now));
+        assert!(!is_overdue("", now));
+    }
 
     #[test]
     fn sign_off_timestamps_format_and_parse_back() {

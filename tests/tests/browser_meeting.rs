@@ -272,7 +272,7 @@ async fn scenario(
             Some(first) => ensure!(*first == r, "{who} shows reference {r}, others {first}"),
         }
         // And in the minutes, under the block it was flagged at, with its reference,
-        // owner, due date and status.
+        // owner, due date and status (overdue: its day is long past).
         let want = format!("Action {}", reference.as_deref().unwrap_or_default());
         browser
             .wait_until(
@@ -286,7 +286,7 @@ async fn scenario(
                             && line.contains("revised homicide")
                             && line.contains("DCC")
                             && line.contains("due 2022-03-11")
-                            && line.contains("open")
+                            && line.contains("open, overdue")
                     })
                 },
             )

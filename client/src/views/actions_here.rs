@@ -4,7 +4,7 @@
 //! short forms, its due date and its status; the action log and the export list them too.
 
 use leptos::prelude::*;
-use minutebook_shared::meeting::{ActionView, BlockId, ItemId};
+use minutebook_shared::meeting::{ActionStatus, ActionView, BlockId, ItemId};
 
 use crate::store::use_store;
 
@@ -60,12 +60,19 @@ fn ActionLine(action: ActionView) -> impl IntoView {
     if !owners.is_empty() {
         meta.push(owners);
     }
+    let overdue = f.status == ActionStatus::Open
+        && minutebook_shared::time::is_overdue(&f.due, minutebook_shared::time::now_ms());
     if !f.due.trim().is_empty() {
         meta.push(format!("due {}", f.due.trim()));
     }
-    meta.push(f.status.as_str().to_owned());
+    meta.push(if overdue {
+        "open, overdue".to_owned()
+    } else {
+        f.status.as_str().to_owned()
+    });
     view! {
-        <li class="action-here" data-action=action.id.0.clone() data-status=f.status.as_str()>
+        <li class="action-here" data-action=action.id.0.clone() data-status=f.status.as_str()
+            data-overdue=overdue.then_some("")>
             <strong class="a-label">{label}</strong>": "
             <span class="a-what">{f.description}</span>
             <span class="a-meta">" — "{meta.join(" · ")}</span>

@@ -145,7 +145,11 @@ fn ActionRow(id: ActionId) -> impl IntoView {
             <td class="a-ref" class:pending=move || action().fields.reference.is_none()>{reference}</td>
             <td class="a-desc">{move || action().fields.description}</td>
             <td class="a-owner">{move || row.with(|r| r.as_ref().map(|r| r.1.clone()).unwrap_or_default())}</td>
-            <td class="a-due">{move || action().fields.due}</td>
+            <td class="a-due" class:overdue=move || {
+                let f = action().fields;
+                f.status == ActionStatus::Open
+                    && minutebook_shared::time::is_overdue(&f.due, minutebook_shared::time::now_ms())
+            }>{move || action().fields.due}</td>
             <td>
                 <select class="a-status" on:change=on_status disabled=move || !store.editable.get()
                     aria-label=move || format!("Status of action {}", name())>
