@@ -155,6 +155,26 @@ impl Browser {
         Ok(())
     }
 
+    /// A new session for `name`, invited to `meeting` as `role` by the server's
+    /// administrator, that has opened its invitation link (the meeting page is shown).
+    pub async fn open_invited(
+        driver: &Driver,
+        server: &TestServer,
+        meeting: &str,
+        name: &str,
+        role: minutebook_shared::trust::Role,
+    ) -> anyhow::Result<Browser> {
+        let invitation =
+            crate::invite(server.addr(), &server.admin, meeting, name, None, role).await;
+        let link = invitation["link"].as_str().context("an invitation link")?;
+        let browser = Browser::open(driver).await?;
+        browser
+            .accept_invitation(link, Some(name))
+            .await
+            .with_context(|| format!("{name} opens the meeting"))?;
+        Ok(browser)
+    }
+
     /// Opens invitation `link` (`http://ADDR/?invite=TOKEN`, optionally with `&name=`
     /// `display_name`) the way the invited person would: the web client redeems it
     /// (`POST /api/session`, whose answer sets the session cookie) and replaces the address

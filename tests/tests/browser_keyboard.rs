@@ -8,7 +8,7 @@ use fantoccini::key::Key;
 use minutebook_shared::meeting::MeetingView;
 use minutebook_shared::trust::Role;
 use minutebook_tests::browser::{finish, require_built_client, Browser, Driver};
-use minutebook_tests::{invite, seed_fixture, TestServer};
+use minutebook_tests::{seed_fixture, TestServer};
 use serde_json::{json, Value};
 
 const MEETING: &str = "keyboard-e2e";
@@ -30,19 +30,8 @@ async fn scenario(
     driver: &Driver,
     browsers: &mut Vec<Browser>,
 ) -> anyhow::Result<()> {
-    let invitation = invite(
-        server.addr(),
-        &server.admin,
-        MEETING,
-        "Alice",
-        None,
-        Role::MinuteTaker,
-    )
-    .await;
-    let link = invitation["link"].as_str().context("an invitation link")?;
-    let a = Browser::open(driver).await?;
-    a.accept_invitation(link, Some("Alice")).await?;
-    browsers.push(a);
+    browsers
+        .push(Browser::open_invited(driver, server, MEETING, "Alice", Role::MinuteTaker).await?);
     let a = &browsers[0];
 
     // Flag an action: focus in a block, Alt+A opens the dialog with the focus in it.

@@ -7,7 +7,7 @@
 use anyhow::{ensure, Context};
 use minutebook_shared::trust::Role;
 use minutebook_tests::browser::{finish, require_built_client, Browser, Driver};
-use minutebook_tests::{invite, seed_fixture, workspace_root, TestServer};
+use minutebook_tests::{seed_fixture, workspace_root, TestServer};
 
 const MEETING: &str = "screenshots-e2e";
 
@@ -27,19 +27,9 @@ async fn scenario(
     driver: &Driver,
     browsers: &mut Vec<Browser>,
 ) -> anyhow::Result<()> {
-    let invitation = invite(
-        server.addr(),
-        &server.admin,
-        MEETING,
-        "Alice",
-        None,
-        Role::MinuteTaker,
-    )
-    .await;
-    let link = invitation["link"].as_str().context("an invitation link")?;
-    browsers.push(Browser::open(driver).await?);
+    browsers
+        .push(Browser::open_invited(driver, server, MEETING, "Alice", Role::MinuteTaker).await?);
     let a = &browsers[0];
-    a.accept_invitation(link, Some("Alice")).await?;
     a.wait_until("A", "the items", ITEMS_JS, vec![], |v| {
         v.as_u64().is_some_and(|n| n >= 10)
     })

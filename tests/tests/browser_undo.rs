@@ -15,7 +15,7 @@ use fantoccini::Locator;
 use minutebook_shared::meeting::MeetingView;
 use minutebook_shared::trust::Role;
 use minutebook_tests::browser::{finish, require_built_client, Browser, Driver};
-use minutebook_tests::{invite, seed_fixture, TestServer};
+use minutebook_tests::{seed_fixture, TestServer};
 use serde_json::{json, Value};
 
 const MEETING: &str = "undo-e2e";
@@ -51,22 +51,8 @@ async fn scenario(
     browsers: &mut Vec<Browser>,
 ) -> anyhow::Result<()> {
     for name in ["Alice", "Bob"] {
-        let invitation = invite(
-            server.addr(),
-            &server.admin,
-            MEETING,
-            name,
-            None,
-            Role::MinuteTaker,
-        )
-        .await;
-        let link = invitation["link"].as_str().context("an invitation link")?;
-        let browser = Browser::open(driver).await?;
-        browser
-            .accept_invitation(link, Some(name))
-            .await
-            .with_context(|| format!("{name} opens the meeting"))?;
-        browsers.push(browser);
+        browsers
+            .push(Browser::open_invited(driver, server, MEETING, name, Role::MinuteTaker).await?);
     }
     let (a, b) = (&browsers[0], &browsers[1]);
     for browser in [a, b] {
