@@ -30,10 +30,17 @@ fi
 wasm_bindgen="$(command -v wasm-bindgen || true)"
 [ -n "$wasm_bindgen" ] || wasm_bindgen="$HOME/.cargo/bin/wasm-bindgen"
 
+# Size (the bundle's budget is in the README): `erase_components` makes leptos type-erase
+# each component's view (measured: 688 -> 625 KB gzipped); shallow Debug output and no
+# panic locations drop formatting code and strings (625 -> ~590 KB). Panic messages
+# themselves are kept (console_error_panic_hook prints them).
+rustflags="--cfg erase_components -Zfmt-debug=shallow -Zlocation-detail=none"
+
 echo "build-client: compiling $crate for $target ($profile)"
 PATH="/usr/bin:$PATH:$lld_dir" \
 RUSTC=/usr/bin/rustc \
 RUSTC_BOOTSTRAP=1 \
+RUSTFLAGS="$rustflags" \
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="$lld_dir/rust-lld" \
   /usr/bin/cargo build -p minutebook-client \
     --target "$target" --profile "$profile" \

@@ -36,8 +36,8 @@ mod html;
 mod record;
 pub use html::{check_html, is_html_export, parse_html, render_html_footer, with_html_footer};
 pub use record::{
-    draft_status, facts_section, lifecycle, minutes_only, signed_status, CANONICAL_FORM,
-    FACTS_HEADING,
+    draft_status, facts_section, lifecycle, minutes_only, signed_status, status_line,
+    CANONICAL_FORM, FACTS_HEADING,
 };
 
 /// The line that starts a sign-off block.

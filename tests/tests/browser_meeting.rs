@@ -273,7 +273,7 @@ async fn scenario(
         }
         // And in the minutes, under the block it was flagged at, with its reference,
         // owner, due date and status (overdue: its day is long past).
-        let want = format!("Action {}", reference.as_deref().unwrap_or_default());
+        let want = format!("ACTION {}:", reference.as_deref().unwrap_or_default());
         browser
             .wait_until(
                 who,
@@ -286,7 +286,7 @@ async fn scenario(
                             && line.contains("revised homicide")
                             && line.contains("DCC")
                             && line.contains("due 2022-03-11")
-                            && line.contains("open, overdue")
+                            && line.contains("open (overdue)")
                     })
                 },
             )

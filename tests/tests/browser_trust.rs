@@ -3,7 +3,8 @@
 //! the minute-takers minute and attribute statements; one attendee confirms hers and the
 //! other proposes a correction to his; a minute-taker accepts it; a statement by both
 //! attendees shows whose confirmation is missing (in the block, in "My statements" and in
-//! the chair's readiness) until each has confirmed it; the chair signs off; every session turns read-only at once; the signed export
+//! the chair's readiness) until each has confirmed it; the chair signs off; every session
+//! turns to the read-only reading view at once (attendees read it from the start); the signed export
 //! carries its hash, `minutebook verify` accepts it, and one changed byte makes it fail.
 //!
 //! The page hooks are in `client/DOM.md`. Everything waits by polling with a deadline.
@@ -348,7 +349,7 @@ async fn scenario(
         browser
             .wait_until(
                 who,
-                "read-only statements",
+                "the reading view, read-only",
                 READONLY_JS,
                 vec![json!(ann_block)],
                 |v| v == &json!(true),
@@ -375,7 +376,9 @@ async fn scenario(
              const st = document.querySelector('.meeting-status'); \
              return [md && md.getAttribute('href'), md && md.dataset.kind, \
                      st && st.textContent.trim(), \
-                     (document.getElementById('h-status') || {}).textContent];",
+                     Array.from(document.querySelectorAll('#reading dl.meta dt'))
+                         .filter(dt => dt.textContent === 'Status')
+                         .map(dt => dt.nextElementSibling.textContent)[0]];",
             vec![],
             |v| v[1] == json!("signed"),
         )
@@ -385,7 +388,7 @@ async fn scenario(
             && shown[2] == json!("signed off v1")
             && shown[3]
                 .as_str()
-                .is_some_and(|s| s.trim() == "signed off v1"),
+                .is_some_and(|s| s.starts_with("Signed off — version 1 — by Chloe")),
         "the signed page: {shown}"
     );
 
@@ -574,16 +577,23 @@ const BLOCK_IDS_JS: &str = "
     return Array.from(document.querySelectorAll(`section.item[data-item=\"${arguments[0]}\"] div.block[data-block]`))
         .map(b => b.dataset.block);";
 
+/// A statement's text: the editor's field, or the reading view's line without its speakers
+/// and live notes (attendees read the minutes).
 const BLOCK_TEXT_JS: &str = "
     const t = document.querySelector(`div.block[data-block=\"${arguments[0]}\"] textarea.block-text`);
-    return t ? t.value : null;";
+    if (t) return t.value;
+    const p = document.querySelector(`#reading [data-block=\"${arguments[0]}\"]`);
+    if (!p) return null;
+    const c = p.cloneNode(true);
+    c.querySelectorAll('.speakers, .live-note').forEach(e => e.remove());
+    return c.textContent.trim();";
 
 const KIND_JS: &str = "
     const b = document.querySelector(`div.block[data-block=\"${arguments[0]}\"]`);
     return b ? b.dataset.kind : null;";
 
 const STATUS_JS: &str = "
-    const c = document.querySelector(`div.block[data-block=\"${arguments[0]}\"] .statement-status`);
+    const c = document.querySelector(`:is(div.block, #reading .statement)[data-block=\"${arguments[0]}\"] .statement-status`);
     return c ? c.dataset.status : null;";
 
 const MY_STATEMENTS_JS: &str = "
@@ -593,7 +603,7 @@ const MY_STATEMENTS_JS: &str = "
             awaiting: Array.from(li.querySelectorAll('.my-others .awaiting')).map(a => a.dataset.person) }));";
 
 const CHIP_JS: &str = "
-    const c = document.querySelector(`div.block[data-block=\"${arguments[0]}\"] .statement-status`);
+    const c = document.querySelector(`:is(div.block, #reading .statement)[data-block=\"${arguments[0]}\"] .statement-status`);
     return c ? { status: c.dataset.status, missing: c.dataset.missing, text: c.textContent } : null;";
 
 const UNCONFIRMED_JS: &str = "
@@ -608,9 +618,10 @@ const READINESS_JS: &str = "
     const v = id => { const e = document.getElementById(id); return e ? e.textContent.trim() : null; };
     return [v('ready-confirmed'), v('ready-pending'), v('ready-changed'), v('ready-corrections')];";
 
+/// The reading view shows the statement and nothing can be edited.
 const READONLY_JS: &str = "
-    const t = document.querySelector(`div.block[data-block=\"${arguments[0]}\"] textarea.block-text`);
-    return t ? t.readOnly && !document.querySelector('button.add-block') : null;";
+    return !!document.querySelector(`#reading [data-block=\"${arguments[0]}\"]`)
+        && !document.querySelector('textarea.block-text, button.add-block, #mode-edit');";
 
 const VERSIONS_JS: &str = "
     return Array.from(document.querySelectorAll('#version-list li.version'))

@@ -4,7 +4,7 @@
 //! short forms, its due date and its status; the action log and the export list them too.
 
 use leptos::prelude::*;
-use minutebook_shared::meeting::{ActionStatus, ActionView, BlockId, ItemId};
+use minutebook_shared::meeting::{reading, ActionStatus, ActionView, BlockId, ItemId};
 
 use crate::store::use_store;
 
@@ -32,7 +32,8 @@ pub fn ActionsHere(item: ItemId, block: Option<BlockId>) -> impl IntoView {
     }
 }
 
-/// One action as a line of the minutes.
+/// One action as a line of the minutes, in the reading view's words
+/// ([`minutebook_shared::meeting::reading::ActionLine`]), "overdue" added.
 #[component]
 fn ActionLine(action: ActionView) -> impl IntoView {
     let store = use_store();
@@ -41,41 +42,19 @@ fn ActionLine(action: ActionView) -> impl IntoView {
             .owners
             .iter()
             .filter_map(|id| people.iter().find(|p| &p.id == id))
-            .map(|p| {
-                if p.person.short.trim().is_empty() {
-                    p.person.name.clone()
-                } else {
-                    p.person.short.clone()
-                }
-            })
+            .map(|p| p.person.label().to_owned())
             .collect::<Vec<_>>()
             .join(", ")
     });
-    let f = action.fields;
-    let label = match &f.reference {
-        Some(r) => format!("Action {r}"),
-        None => "Action".to_owned(),
-    };
-    let mut meta = Vec::new();
-    if !owners.is_empty() {
-        meta.push(owners);
-    }
-    let overdue = f.status == ActionStatus::Open
-        && minutebook_shared::time::is_overdue(&f.due, minutebook_shared::time::now_ms());
-    if !f.due.trim().is_empty() {
-        meta.push(format!("due {}", f.due.trim()));
-    }
-    meta.push(if overdue {
-        "open, overdue".to_owned()
-    } else {
-        f.status.as_str().to_owned()
-    });
+    let line = reading::ActionLine::of(&action, owners);
+    let overdue = line.status == ActionStatus::Open
+        && minutebook_shared::time::is_overdue(&line.due_date, minutebook_shared::time::now_ms());
     view! {
-        <li class="action-here" data-action=action.id.0.clone() data-status=f.status.as_str()
+        <li class="action-here" data-action=line.id.0.clone() data-status=line.status.as_str()
             data-overdue=overdue.then_some("")>
-            <strong class="a-label">{label}</strong>": "
-            <span class="a-what">{f.description}</span>
-            <span class="a-meta">" — "{meta.join(" · ")}</span>
+            <strong class="a-label">{line.label.clone()}</strong>" "
+            <span class="a-what">{line.description.clone()}</span>
+            <span class="a-meta">{line.tail()}{overdue.then_some(" (overdue)")}</span>
         </li>
     }
 }

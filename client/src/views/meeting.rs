@@ -1,13 +1,15 @@
-//! The meeting editor page (`?meeting=NAME`): a sticky header bar (save state, meeting
-//! status, who is signed in and their role, display name, who is here, export links),
-//! the trust notices (read-only banner, refused writes, lost access), the main column
-//! (the user's own statements, header form and the items with their blocks) and the side
+//! The meeting page (`?meeting=NAME`): a sticky header bar (save state, meeting
+//! status, reading/editing switch, who is signed in and their role, display name, who is
+//! here, export links), the trust notices (read-only banner, refused writes, lost access),
+//! the main column (the user's own statements, then either the reading view or the header
+//! form and the items with their blocks) and the side
 //! column (sign-off, signed versions, outline, register, actions, the series' action log,
 //! invitations, audit log).
 //!
 //! What the user may do comes from the session's grant and the ledger
 //! ([`crate::meeting_trust`]): attendees and observers, and everyone once the minutes are
-//! signed off, get a read-only page.
+//! signed off, get a read-only page: the reading view ([`ReadingView`]). Those who may
+//! edit start in the editor and switch with [`ModeSwitch`].
 
 use leptos::prelude::*;
 use minutebook_shared::signoff;
@@ -29,6 +31,7 @@ use crate::views::item::Items;
 use crate::views::my_statements::MyStatements;
 use crate::views::outline::Outline;
 use crate::views::presence::PresenceList;
+use crate::views::reading::{ModeSwitch, ReadingView};
 use crate::views::register::Register;
 use crate::views::session_bar::SessionBar;
 use crate::views::sign_off::SignOff;
@@ -51,6 +54,9 @@ pub fn MeetingPage(name: String) -> impl IntoView {
         warn_before_unload(provider);
     }
     install_history_keys(store);
+    // Reading unless this page may edit and its user chose the editor (the default then).
+    let prefer_reading = RwSignal::new(false);
+    let reading = Memo::new(move |_| !store.editable.get() || prefer_reading.get());
     let title = Memo::new(move |_| store.header.with(|h| h.fields.title.clone()));
     // The lifecycle status comes from the server's ledger only (draft, signed off vN,
     // reopened), never from the minutes' editable header.
@@ -110,6 +116,7 @@ pub fn MeetingPage(name: String) -> impl IntoView {
                 {move || status.get()}
             </p>
             <Status state=state.into() />
+            <ModeSwitch prefer_reading=prefer_reading />
             <HistoryButtons />
             <SessionBar />
             <PresenceList />
@@ -123,11 +130,15 @@ pub fn MeetingPage(name: String) -> impl IntoView {
             </nav>
         </header>
         <TrustBanner />
-        <div class="layout" class:read-only=move || !store.editable.get()>
+        <div class="layout" class:read-only=move || !store.editable.get()
+            class:reading=move || reading.get()>
             <main class="items-col" id="minutes" tabindex="-1">
                 <MyStatements />
-                <HeaderForm />
-                <Items />
+                {move || if reading.get() {
+                    view! { <ReadingView /> }.into_any()
+                } else {
+                    view! { <HeaderForm /> <Items /> }.into_any()
+                }}
             </main>
             <aside class="side-col" aria-label="Sign-off, agenda, register and actions">
                 <SignOff />

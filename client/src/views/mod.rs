@@ -20,6 +20,7 @@ pub mod meeting_list;
 pub mod my_statements;
 pub mod outline;
 pub mod presence;
+pub mod reading;
 pub mod register;
 pub mod session_bar;
 pub mod setup;

@@ -2,12 +2,14 @@
 //! external resources) with the header, the attendance table, the numbered items with
 //! attributed statements and decisions, the next meeting, and the action log table.
 //!
-//! All text is HTML-escaped (`& < > " '`); line breaks inside a block become `<br>`.
-//! People are shown by their short form (else name), with the full name and capacity in
-//! the attendance table.
+//! It renders a [`Reading`], which decides the words; this module adds only markup. All
+//! text is HTML-escaped (`& < > " '`); line breaks inside a block become `<br>`.
 
-use super::model::{ActionStatus, Attendance, BlockKind, PersonId};
-use super::view::{ActionView, MeetingView, ViewIndex};
+use super::reading::{
+    status_class, Entry, Fact, Reading, ACTION_COLUMNS, ATTENDANCE_COLUMNS, DECISION_LABEL,
+    NO_ACTIONS,
+};
+use super::view::MeetingView;
 use std::fmt::Write as _;
 
 const STYLE: &str = r#"
@@ -52,125 +54,40 @@ pub fn to_html(view: &MeetingView) -> String {
 /// [`to_html`] for a meeting whose lifecycle status (from the server's ledger, never the
 /// header's own field) is `status`.
 pub fn to_html_as(view: &MeetingView, status: &str) -> String {
-    let index = ViewIndex::new(view);
-    let h = &view.header.fields;
-    let who = |id: &PersonId| -> String {
-        index
-            .person(id)
-            .map(|p| p.person.label().to_owned())
-            .unwrap_or_default()
-    };
-    let who_all =
-        |ids: &[PersonId]| -> String { ids.iter().map(who).collect::<Vec<_>>().join(", ") };
+    render(&Reading::new(view, status))
+}
 
+/// The HTML document of `r`: its words, element for element, with markup only.
+pub fn render(r: &Reading) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<article class=\"minutes\">\n<header>\n<h1>{}</h1>\n",
-        esc(&h.title),
-        esc(&h.title)
+        esc(&r.title),
+        esc(&r.title)
     );
-    if !h.series.is_empty() {
-        let _ = writeln!(out, "<p class=\"series\">{}</p>", esc(&h.series));
+    if !r.series.is_empty() {
+        let _ = writeln!(out, "<p class=\"series\">{}</p>", esc(&r.series));
     }
-    out.push_str("<dl class=\"meta\">\n");
-    let mut meta = |label: &str, value: String| {
-        if !value.is_empty() {
-            let _ = writeln!(out, "<dt>{label}</dt><dd>{value}</dd>");
-        }
-    };
-    let when = [h.date.as_str(), h.start_time.as_str()]
-        .iter()
-        .filter(|s| !s.is_empty())
-        .map(|s| esc(s))
-        .collect::<Vec<_>>()
-        .join(", ");
-    meta("Date", when);
-    meta("Venue", esc(&h.venue));
-    let chair = view
-        .header
-        .chair
-        .as_ref()
-        .and_then(|c| index.person(c))
-        .map(|p| {
-            if p.person.short.is_empty() {
-                esc(&p.person.name)
-            } else {
-                format!("{} ({})", esc(&p.person.name), esc(&p.person.short))
-            }
-        });
-    meta("Chair", chair.unwrap_or_default());
-    let takers: Vec<String> = view
-        .header
-        .minute_takers
-        .iter()
-        .map(|t| {
-            [&t.taker.name, &t.taker.capacity, &t.taker.organisation]
-                .iter()
-                .filter(|s| !s.is_empty())
-                .map(|s| esc(s))
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
-        .collect();
-    meta("Minutes", takers.join("; "));
-    meta("Status", esc(status));
-    out.push_str("</dl>\n</header>\n");
+    facts(&mut out, &r.facts);
+    out.push_str("</header>\n");
 
-    out.push_str(
-        "<section class=\"attendance\">\n<h2>Attendance</h2>\n<table>\n<thead><tr><th>Name</th><th>Capacity</th>\
-         <th>Short form</th><th>Organisation</th><th>Attendance</th></tr></thead>\n<tbody>\n",
-    );
-    for p in &view.people {
-        let attendance = match &p.attendance {
-            Attendance::Present => "Present".to_owned(),
-            Attendance::Apologies => "Apologies".to_owned(),
-            Attendance::Absent => "Absent".to_owned(),
-            Attendance::JoinedFor(item) => match item.as_ref().and_then(|i| index.item(i)) {
-                Some(item) => format!("Joined for item {}", esc(&item.number)),
-                None => "Joined late".to_owned(),
-            },
-        };
-        let _ = writeln!(
-            out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{attendance}</td></tr>",
-            esc(&p.person.name),
-            esc(&p.person.capacity),
-            esc(&p.person.short),
-            esc(&p.person.organisation)
-        );
+    out.push_str("<section class=\"attendance\">\n<h2>Attendance</h2>\n<table>\n");
+    table_head(&mut out, &ATTENDANCE_COLUMNS);
+    for row in &r.attendance {
+        out.push_str("<tr>");
+        for cell in &row.cells {
+            let _ = write!(out, "<td>{}</td>", esc(cell));
+        }
+        out.push_str("</tr>\n");
     }
     out.push_str("</tbody>\n</table>\n</section>\n");
 
     out.push_str("<section class=\"items\">\n<h2>Minutes</h2>\n");
-    let action_line = |out: &mut String, a: &ActionView| {
-        let reference = a
-            .fields
-            .reference
-            .as_deref()
-            .map(|r| format!(" {}", esc(r)))
-            .unwrap_or_default();
-        let owners = if a.owners.is_empty() {
-            String::new()
-        } else {
-            format!("{}: ", esc(&who_all(&a.owners)))
-        };
-        let due = if a.fields.due.is_empty() {
-            String::new()
-        } else {
-            format!(" (due {})", esc(&a.fields.due))
-        };
-        let _ = writeln!(
-            out,
-            "<p class=\"action {}\"><strong>ACTION{reference}</strong> {owners}{}{due}</p>",
-            status_class(a.fields.status),
-            text(&a.fields.description)
-        );
-    };
-    for item in &view.items {
-        let level = (item.depth + 3).min(6);
+    for item in &r.items {
+        let level = item.heading_level();
         let _ = writeln!(
             out,
             "<section class=\"item depth-{}\">\n<h{level}><span class=\"number\">{}</span> {}</h{level}>",
@@ -178,92 +95,89 @@ pub fn to_html_as(view: &MeetingView, status: &str) -> String {
             esc(&item.number),
             esc(&item.title)
         );
-        for a in index.actions_at(&item.id, None) {
-            action_line(&mut out, a);
-        }
-        for b in &item.blocks {
-            let _ = match b.kind {
-                BlockKind::Paragraph => writeln!(out, "<p>{}</p>", text(&b.text)),
-                BlockKind::SubHeading => writeln!(
+        for entry in &item.entries {
+            let _ = match entry {
+                Entry::Paragraph { text: t, .. } => writeln!(out, "<p>{}</p>", text(t)),
+                Entry::SubHeading { text: t, .. } => writeln!(
                     out,
                     "<h{0} class=\"sub-heading\">{1}</h{0}>",
                     (level + 1).min(6),
-                    text(&b.text)
+                    text(t)
                 ),
-                BlockKind::Statement => writeln!(
+                Entry::Statement {
+                    attribution,
+                    text: t,
+                    ..
+                } => writeln!(
                     out,
-                    "<p class=\"statement\"><span class=\"speakers\">{}:</span> {}</p>",
-                    esc(&who_all(&b.speakers)),
-                    text(&b.text)
+                    "<p class=\"statement\"><span class=\"speakers\">{}</span> {}</p>",
+                    esc(attribution),
+                    text(t)
                 ),
-                BlockKind::Decision => writeln!(
+                Entry::Decision { text: t, .. } => writeln!(
                     out,
-                    "<p class=\"decision\"><strong>Decision:</strong> {}</p>",
-                    text(&b.text)
+                    "<p class=\"decision\"><strong>{DECISION_LABEL}</strong> {}</p>",
+                    text(t)
+                ),
+                Entry::Action(a) => writeln!(
+                    out,
+                    "<p class=\"action {}\"><strong>{}</strong> {}{}</p>",
+                    status_class(a.status),
+                    esc(&a.label),
+                    text(&a.description),
+                    esc(&a.tail())
                 ),
             };
-            for a in index.actions_at(&item.id, Some(&b.id)) {
-                action_line(&mut out, a);
-            }
         }
         out.push_str("</section>\n");
     }
     out.push_str("</section>\n");
 
-    let next = &h.next;
-    let parts: Vec<String> = [
-        ("Date", &next.date),
-        ("Time", &next.time),
-        ("Type", &next.kind),
-        ("Venue", &next.venue),
-    ]
-    .iter()
-    .filter(|(_, v)| !v.is_empty())
-    .map(|(k, v)| format!("<dt>{k}</dt><dd>{}</dd>", esc(v)))
-    .collect();
-    if !parts.is_empty() {
-        let _ = writeln!(
-            out,
-            "<section class=\"next-meeting\">\n<h2>Next meeting</h2>\n<dl class=\"meta\">\n{}\n</dl>\n</section>",
-            parts.join("\n")
-        );
+    if !r.next_meeting.is_empty() {
+        out.push_str("<section class=\"next-meeting\">\n<h2>Next meeting</h2>\n");
+        facts(&mut out, &r.next_meeting);
+        out.push_str("</section>\n");
     }
 
-    out.push_str(
-        "<section class=\"action-log\">\n<h2>Action log</h2>\n<table>\n<thead><tr><th>Ref</th><th>Action</th>\
-         <th>Owner(s)</th><th>Due</th><th>Status</th><th>Item</th></tr></thead>\n<tbody>\n",
-    );
-    for a in &view.actions {
-        let item = a
-            .item
-            .as_ref()
-            .and_then(|i| index.item(i))
-            .map(|i| esc(&i.number))
-            .unwrap_or_default();
+    out.push_str("<section class=\"action-log\">\n<h2>Action log</h2>\n<table>\n");
+    table_head(&mut out, &ACTION_COLUMNS);
+    for row in &r.actions {
+        let a = &row.line;
         let _ = writeln!(
             out,
-            "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{item}</td></tr>",
-            status_class(a.fields.status),
-            esc(a.fields.reference.as_deref().unwrap_or("")),
-            text(&a.fields.description),
-            esc(&who_all(&a.owners)),
-            esc(&a.fields.due),
-            esc(a.fields.status.as_str())
+            "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            status_class(a.status),
+            esc(&row.reference),
+            text(&a.description),
+            esc(&a.owners),
+            esc(&a.due_date),
+            esc(a.status.as_str()),
+            esc(&row.item)
         );
     }
-    if view.actions.is_empty() {
-        out.push_str("<tr><td colspan=\"6\">No actions.</td></tr>\n");
+    if r.actions.is_empty() {
+        let _ = writeln!(out, "<tr><td colspan=\"6\">{NO_ACTIONS}</td></tr>");
     }
     out.push_str("</tbody>\n</table>\n</section>\n</article>\n</body>\n</html>\n");
     out
 }
 
-fn status_class(s: ActionStatus) -> &'static str {
-    match s {
-        ActionStatus::Open => "status-open",
-        ActionStatus::Done => "status-done",
-        ActionStatus::Dropped => "status-dropped",
+/// A `dl` of labelled values.
+fn facts(out: &mut String, facts: &[Fact]) {
+    out.push_str("<dl class=\"meta\">\n");
+    for f in facts {
+        let _ = writeln!(out, "<dt>{}</dt><dd>{}</dd>", f.label, esc(&f.value));
     }
+    out.push_str("</dl>\n");
+}
+
+/// A table's heading row and the opening of its body.
+fn table_head(out: &mut String, columns: &[&str]) {
+    out.push_str("<thead><tr>");
+    for c in columns {
+        let _ = write!(out, "<th>{c}</th>");
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
 }
 
 /// Escapes text for HTML element content and attribute values.

@@ -15,6 +15,7 @@
 //! | [`import`] | the legacy importer for text extracted from published minutes ([`import::ImportError`]: line + what) |
 //! | [`export`] | `export::markdown(&view)` and `export::html(&view)` |
 //! | [`markdown`] | the canonical Markdown export and its importer |
+//! | [`reading`] | [`reading::Reading`]: the minutes as they read, which the HTML export and the web client's reading view both render |
 //! | [`html`] | the printable HTML export |
 //! | [`suggest`] | speaker suggestions ("The DCC responded…" → DCC) |
 //!
@@ -61,7 +62,8 @@
 //! Markdown ─────markdown::parse────────┘                                         │
 //!      ▲                                                                          ▼
 //!      └──────────── export::markdown ◄──── MeetingView ◄──── Meeting::view ──────┘
-//!                    export::html     ◄───┘      └──► Minutes::from_view (structure)
+//!    export::html ◄── Reading ◄───────────┘      └──► Minutes::from_view (structure)
+//!    (and the web client's reading view)
 //! ```
 
 pub mod document;
@@ -72,6 +74,7 @@ pub mod markdown;
 pub mod model;
 pub mod ops;
 pub mod order;
+pub mod reading;
 pub mod reference;
 pub mod series;
 pub mod suggest;

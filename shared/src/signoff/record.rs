@@ -48,6 +48,15 @@ pub fn draft_status(ledger: &Ledger) -> String {
     }
 }
 
+/// The `Status:` line of the minutes as they stand: the signed version's while signed off,
+/// else the draft's. What the exports and the web client's reading view say.
+pub fn status_line(ledger: &Ledger) -> String {
+    match ledger.versions.last() {
+        Some(v) if ledger.signed() => signed_status(v.version, &v.signed.by, v.signed.at),
+        _ => draft_status(ledger),
+    }
+}
+
 /// The `Status:` line of signed version `version`: "Signed off — version N — by … on …".
 pub fn signed_status(version: u32, signer: &str, signed_at: u64) -> String {
     format!(

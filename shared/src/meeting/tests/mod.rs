@@ -2,7 +2,7 @@
 //! structural edits, the fixture import, Markdown round trips and malformed input.
 
 mod concurrency;
-mod fixture;
+pub(crate) mod fixture;
 mod heavy;
 mod malformed;
 mod ops;
