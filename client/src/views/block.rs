@@ -288,7 +288,7 @@ pub fn Block(id: BlockId) -> impl IntoView {
                 <Show when=editable>
                 <span class="block-buttons">
                     <button type="button" class="flag-action"
-                        aria-label=move || format!("Flag an action at {}", where_())
+                        aria-label=move || format!("Flag action at {}", where_())
                         title="Flag an action (Alt+A)"
                         on:click={ let flag = flag.clone(); move |_| flag() }>"Flag action"</button>
                     <button type="button" class="icon delete-block"
