@@ -6,7 +6,9 @@
 //! *another* block — "RESOLVED: the PCC approved the estates strategy." — and synced that
 //! to everyone. Now the page routes Ctrl+Z to its own history of this person's changes:
 //! the first Ctrl+Z brings the deleted block back, a decision typed earlier stays, and the
-//! other minute-taker's words are never touched, whatever is undone or redone.
+//! other minute-taker's words are never touched, whatever is undone or redone. Undoing a
+//! move or a flagged action takes back only that, keeping the other person's concurrent
+//! edits (a retitled item, typing in the block).
 
 use anyhow::{ensure, Context};
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
@@ -33,6 +35,149 @@ async fn undo_after_a_delete_restores_the_block_and_erases_nobody_s_words() {
     let outcome = scenario(&server, &seeded, &driver, &mut browsers).await;
     finish(browsers, driver, &mut server, outcome).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undo_of_a_move_and_of_a_flagged_action_keeps_the_other_person_s_edits() {
+    require_built_client();
+    let mut server = TestServer::start().await;
+    let seeded = seed_fixture(&server, MEETING).await;
+    let driver = Driver::spawn();
+    let mut browsers = Vec::new();
+    let outcome = async {
+        for name in ["Alice", "Bob"] {
+            browsers.push(
+                Browser::open_invited(&driver, &server, MEETING, name, Role::MinuteTaker).await?,
+            );
+        }
+        structure_steps(&seeded, &browsers[0], &browsers[1]).await
+    }
+    .await;
+    finish(browsers, driver, &mut server, outcome).await;
+}
+
+/// Alice moves item 2.2 up while Bob retitles it, and undoes the move: the item is back
+/// at 2.2 with Bob's title. Alice flags an action while Bob types in that block, and undoes
+/// the flag: the action is gone everywhere, Bob's words stay.
+async fn structure_steps(seeded: &MeetingView, a: &Browser, b: &Browser) -> anyhow::Result<()> {
+    let item = seeded
+        .items
+        .iter()
+        .find(|i| i.number == "2.2")
+        .context("item 2.2")?;
+    let id = item.id.0.clone();
+    let title = format!("{} (revised)", item.title);
+    for (who, browser) in [("A", a), ("B", b)] {
+        wait_number(browser, who, &id, "2.2").await?;
+    }
+    a.js(
+        "document.querySelector(`#outline li[data-item=\"${arguments[0]}\"]`).focus();",
+        vec![json!(id)],
+    )
+    .await?;
+    a.client
+        .active_element()
+        .await?
+        .send_keys(&format!("{}{}", Key::Alt, Key::Up))
+        .await?;
+    let field = b
+        .client
+        .find(Locator::Css(&format!(
+            "section.item[data-item=\"{id}\"] input.item-title"
+        )))
+        .await?;
+    field.click().await?;
+    b.js(
+        "const el = arguments[0]; el.setSelectionRange(el.value.length, el.value.length);",
+        vec![json!(field.clone())],
+    )
+    .await?;
+    field.send_keys(" (revised)").await?;
+    for (who, browser) in [("A", a), ("B", b)] {
+        wait_number(browser, who, &id, "2.1").await?;
+        wait_title(browser, who, &id, &title).await?;
+    }
+    a.js("document.activeElement.blur();", vec![]).await?;
+    press(a, Key::Control, 'z', false).await?;
+    for (who, browser) in [("A", a), ("B", b)] {
+        wait_number(browser, who, &id, "2.2").await?;
+        wait_title(browser, who, &id, &title).await?;
+    }
+
+    // The flagged action.
+    let block = item.blocks.first().context("a block in 2.2")?.id.0.clone();
+    let owner = seeded.people.first().context("a person")?.id.0.clone();
+    let before = text_of(b, "B", &block).await?;
+    a.client
+        .find(Locator::Css(&format!(
+            "div.block[data-block=\"{block}\"] button.flag-action"
+        )))
+        .await?
+        .click()
+        .await?;
+    a.submit_action_form("Check the figures", &owner, "next meeting")
+        .await?;
+    for (who, browser) in [("A", a), ("B", b)] {
+        browser
+            .wait_until(
+                who,
+                "the action in place",
+                ACTIONS_HERE_JS,
+                vec![json!(block)],
+                |v| v == &json!(1),
+            )
+            .await?;
+    }
+    type_at_end(b, &block, REMOTE).await?;
+    let remote = format!("{before}{REMOTE}");
+    wait_text(a, "A", &block, &remote).await?;
+    a.js("document.activeElement.blur();", vec![]).await?;
+    press(a, Key::Control, 'z', false).await?;
+    for (who, browser) in [("A", a), ("B", b)] {
+        browser
+            .wait_until(
+                who,
+                "the action gone",
+                ACTIONS_HERE_JS,
+                vec![json!(block)],
+                |v| v == &json!(0),
+            )
+            .await?;
+        wait_text(browser, who, &block, &remote).await?;
+        wait_title(browser, who, &id, &title).await?;
+    }
+    Ok(())
+}
+
+async fn wait_number(browser: &Browser, who: &str, item: &str, want: &str) -> anyhow::Result<()> {
+    browser
+        .wait_until(
+            who,
+            &format!("item {item} numbered {want}"),
+            "const li = document.querySelector(`#outline li[data-item=\"${arguments[0]}\"]`); \
+             return li ? li.dataset.number : null;",
+            vec![json!(item)],
+            |v| v.as_str() == Some(want),
+        )
+        .await?;
+    Ok(())
+}
+
+async fn wait_title(browser: &Browser, who: &str, item: &str, want: &str) -> anyhow::Result<()> {
+    browser
+        .wait_until(
+            who,
+            &format!("item {item} titled {want:?}"),
+            "const t = document.querySelector(`section.item[data-item=\"${arguments[0]}\"] input.item-title`); \
+             return t ? t.value : null;",
+            vec![json!(item)],
+            |v| v.as_str() == Some(want),
+        )
+        .await?;
+    Ok(())
+}
+
+const ACTIONS_HERE_JS: &str = "
+    return document.querySelectorAll(`div.block[data-block=\"${arguments[0]}\"] li.action-here`).length;";
 
 /// The first block of item `number`.
 fn first_block(view: &MeetingView, number: &str) -> anyhow::Result<String> {
