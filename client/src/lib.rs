@@ -21,6 +21,7 @@
 //! | [`views`] | the pages, one component per file |
 
 pub mod access;
+pub mod announce;
 pub mod api;
 pub mod audit_text;
 pub mod binding;

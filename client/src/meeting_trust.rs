@@ -18,9 +18,11 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use minutebook_shared::meeting::BlockId;
 use minutebook_shared::trust::{Ledger, LedgerChange};
 
 use crate::access::{self, MeetingAccess};
+use crate::announce;
 use crate::session::Session;
 use crate::store::Store;
 use crate::sync::{SyncEvent, SyncProvider};
@@ -46,6 +48,7 @@ pub struct Trust {
     /// Access to the meeting was revoked or has expired.
     pub revoked: RwSignal<bool>,
     provider: StoredValue<Option<SyncProvider>, LocalStorage>,
+    store: Store,
 }
 
 impl Trust {
@@ -74,6 +77,7 @@ impl Trust {
             rejected: RwSignal::new(None),
             revoked: RwSignal::new(false),
             provider: StoredValue::new_local(store.provider()),
+            store,
         };
         store.editable.set(editable.get_untracked());
         Effect::new(move |_| store.editable.set(editable.get()));
@@ -174,6 +178,20 @@ impl Trust {
             .unwrap_or(false);
         if gap {
             self.refetch();
+            return;
+        }
+        let me = self.access_untracked().map(|a| a.name).unwrap_or_default();
+        let store = self.store;
+        let news = store.with_untracked(|s| {
+            announce::ledger_news(change, &me, |block| {
+                s.block(&BlockId(block.to_owned())).map_or_else(
+                    || "a statement".to_owned(),
+                    |b| format!("statement {} of item {}", b.position, b.item_number),
+                )
+            })
+        });
+        if let Some(news) = news {
+            store.announce(news);
         }
     }
 

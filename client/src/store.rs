@@ -75,6 +75,8 @@ pub struct Store {
     pub can_redo: RwSignal<bool>,
     /// The notice shown after a deletion, with its Undo button.
     pub notice: RwSignal<Option<Notice>>,
+    /// What the page last said to screen readers ([`Store::announce`]).
+    pub announcement: RwSignal<String>,
     inner: StoredValue<Rc<Inner>, LocalStorage>,
 }
 
@@ -147,6 +149,7 @@ impl Store {
             can_undo: RwSignal::new(false),
             can_redo: RwSignal::new(false),
             notice: RwSignal::new(None),
+            announcement: RwSignal::new(String::new()),
             inner: StoredValue::new_local(Rc::new(Inner {
                 name: name.to_owned(),
                 doc: doc.clone(),
@@ -344,6 +347,18 @@ impl Store {
     /// The sync provider.
     pub fn provider(&self) -> Option<SyncProvider> {
         self.inner().map(|i| i.provider.clone())
+    }
+
+    /// Says `text` politely to screen readers (see [`crate::announce`]); the same
+    /// sentence twice in a row is said twice.
+    pub fn announce(&self, text: String) {
+        self.announcement.update(|shown| {
+            *shown = if *shown == text {
+                format!("{text}\u{a0}")
+            } else {
+                text
+            }
+        });
     }
 
     /// Reads the current snapshot (not reactive: for event handlers; views watch the

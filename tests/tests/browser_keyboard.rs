@@ -1,14 +1,16 @@
 //! The meeting page from the keyboard alone, in headless Chromium on a real server:
 //! flagging an action (Alt+A, the dialog's fields by Tab, focus kept inside the dialog,
 //! Enter submits, focus back in the block) and moving an item in the outline (Alt+Arrow,
-//! then Enter takes the focus to the item itself).
+//! then Enter takes the focus to the item itself; the move is announced politely), and an
+//! attendee confirming her statement by Tab and Enter, which the minute-taker's page
+//! announces.
 
 use anyhow::{ensure, Context};
 use fantoccini::key::Key;
 use minutebook_shared::meeting::MeetingView;
 use minutebook_shared::trust::Role;
 use minutebook_tests::browser::{finish, require_built_client, Browser, Driver};
-use minutebook_tests::{seed_fixture, TestServer};
+use minutebook_tests::{invite, seed_fixture, TestServer};
 use serde_json::{json, Value};
 
 const MEETING: &str = "keyboard-e2e";
@@ -133,6 +135,11 @@ async fn scenario(
         v.as_str().is_some_and(|n| n != "3")
     })
     .await?;
+    a.wait_until("A", "the move announced", ANNOUNCED_JS, vec![], |v| {
+        v.as_str()
+            .is_some_and(|t| t.starts_with("Item “") && t.contains("moved to"))
+    })
+    .await?;
     keys(a, &Key::Enter.to_string()).await?;
     a.wait_until(
         "A",
@@ -140,6 +147,70 @@ async fn scenario(
         FOCUSED_ITEM_JS,
         vec![],
         |v| v.as_str() == Some(id.as_str()),
+    )
+    .await?;
+
+    // An attendee who speaks in the minutes confirms her statement with Tab and Enter.
+    let speaker = seeded
+        .items
+        .iter()
+        .flat_map(|i| &i.blocks)
+        .find_map(|b| b.speakers.first().map(|p| p.0.clone()))
+        .context("an attributed statement")?;
+    let invitation = invite(
+        server.addr(),
+        &server.admin,
+        MEETING,
+        "Pippa",
+        Some(&speaker),
+        Role::Attendee,
+    )
+    .await;
+    let link = invitation["link"].as_str().context("link")?.to_owned();
+    browsers.push(Browser::open(driver).await?);
+    let (a, p) = (&browsers[0], &browsers[1]);
+    p.accept_invitation(&link, None).await?;
+    p.wait_until("P", "her statements", MINE_JS, vec![], |v| {
+        v.as_u64().is_some_and(|n| n > 0)
+    })
+    .await?;
+    p.js(
+        "document.activeElement && document.activeElement.blur();",
+        vec![],
+    )
+    .await?;
+    let mut reached = None;
+    for _ in 0..80 {
+        p.client
+            .active_element()
+            .await?
+            .send_keys(&Key::Tab.to_string())
+            .await?;
+        let at = p.js(CONFIRM_FOCUSED_JS, vec![]).await?;
+        if at.is_string() {
+            reached = Some(at);
+            break;
+        }
+    }
+    let confirming = reached.context("Tab never reached a Confirm button")?;
+    keys(p, &Key::Enter.to_string()).await?;
+    p.wait_until(
+        "P",
+        "her statement confirmed",
+        MINE_STATUS_JS,
+        vec![confirming.clone()],
+        |v| v == "confirmed",
+    )
+    .await?;
+    a.wait_until(
+        "A",
+        "the confirmation announced",
+        ANNOUNCED_JS,
+        vec![],
+        |v| {
+            v.as_str()
+                .is_some_and(|t| t.starts_with("Pippa confirmed statement"))
+        },
     )
     .await?;
     Ok(())
@@ -167,6 +238,21 @@ async fn focus_is(browser: &Browser, css: &str) -> anyhow::Result<Value> {
         )
         .await
 }
+
+const ANNOUNCED_JS: &str = "
+    const a = document.getElementById('announcer'); return a ? a.textContent : null;";
+
+const MINE_JS: &str = "return document.querySelectorAll('#my-statements button.confirm').length;";
+
+/// The block of the statement whose Confirm button has the focus.
+const CONFIRM_FOCUSED_JS: &str = "
+    const e = document.activeElement;
+    const li = e && e.matches('button.confirm') && e.closest('li.my-statement');
+    return li ? li.dataset.block : null;";
+
+const MINE_STATUS_JS: &str = "
+    const li = document.querySelector(`#my-statements li.my-statement[data-block=\"${arguments[0]}\"]`);
+    return li ? li.dataset.status : null;";
 
 const BLOCK_JS: &str =
     "return !!document.querySelector(`div.block[data-block=\"${arguments[0]}\"] textarea.block-text`);";

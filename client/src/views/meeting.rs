@@ -23,6 +23,7 @@ use crate::unload::warn_before_unload;
 use crate::views::action_form::ActionForm;
 use crate::views::action_log::ActionLog;
 use crate::views::actions_panel::ActionsPanel;
+use crate::views::announcer::Announcer;
 use crate::views::audit_log::AuditLog;
 use crate::views::header_form::HeaderForm;
 use crate::views::history::{install_history_keys, HistoryButtons, UndoNotice};
@@ -153,5 +154,6 @@ pub fn MeetingPage(name: String) -> impl IntoView {
         </div>
         <ActionForm />
         <UndoNotice />
+        <Announcer />
     }
 }

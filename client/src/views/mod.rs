@@ -4,6 +4,7 @@ pub mod action_form;
 pub mod action_log;
 pub mod actions_here;
 pub mod actions_panel;
+pub mod announcer;
 pub mod app;
 pub mod audit_log;
 pub mod block;

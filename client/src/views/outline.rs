@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use minutebook_shared::meeting::ItemId;
 use web_sys::{DragEvent, KeyboardEvent};
 
+use crate::announce;
 use crate::focus::{focus_later, quoted};
 use crate::keys::{outline_command, KeyPress, OutlineCommand};
 use crate::moves::{self, Move};
@@ -16,11 +17,24 @@ use crate::store::{use_store, Store};
 
 /// Applies a computed move to item `id`.
 pub fn apply_move(store: Store, id: &ItemId, mv: Move) {
-    store.write("move item", |m, txn| match &mv {
+    let moved = store.write("move item", |m, txn| match &mv {
         Move::To { parent, index } => m.move_item(txn, id, parent.as_ref(), *index),
         Move::Indent => m.indent_item(txn, id),
         Move::Outdent => m.outdent_item(txn, id),
     });
+    if moved.is_some() {
+        // Once the snapshot has the new numbers (a microtask, before this task).
+        let id = id.clone();
+        set_timeout(
+            move || {
+                let head = store.with_untracked(|s| s.item_head(&id).cloned());
+                if let Some(h) = head {
+                    store.announce(announce::moved(&h.title, &h.number));
+                }
+            },
+            std::time::Duration::ZERO,
+        );
+    }
 }
 
 /// Runs an outline command on item `id` (if it applies) and keeps the focus on `refocus`.
