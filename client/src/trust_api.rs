@@ -88,8 +88,17 @@ pub fn audit_csv_url(meeting: &str) -> String {
 }
 
 /// The body of `POST /api/meetings/{name}/invites`.
-pub fn invite_body(name: &str, person: Option<&str>, role: Role, hours: Option<u32>) -> String {
+pub fn invite_body(
+    name: &str,
+    person: Option<&str>,
+    role: Role,
+    hours: Option<u32>,
+    series: bool,
+) -> String {
     let mut v = json!({ "name": name, "role": role.as_str() });
+    if series {
+        v["series"] = json!(true);
+    }
     if let Some(p) = person.filter(|p| !p.is_empty()) {
         v["person"] = json!(p);
     }
@@ -246,15 +255,16 @@ pub async fn invites(meeting: &str) -> Result<Vec<InviteInfo>, ApiError> {
     get(&meeting_url(meeting, "/invites")).await
 }
 
-/// `POST …/invites`: the new invitation, with its link.
+/// `POST …/invites` (with `series`: to every meeting of the meeting's series): the new invitation, with its link.
 pub async fn create_invite(
     meeting: &str,
     name: &str,
     person: Option<&str>,
     role: Role,
     hours: Option<u32>,
+    series: bool,
 ) -> Result<InviteInfo, ApiError> {
-    let body = invite_body(name, person, role, hours);
+    let body = invite_body(name, person, role, hours, series);
     post(&meeting_url(meeting, "/invites"), body).await
 }
 
@@ -332,16 +342,25 @@ mod tests {
 
     #[test]
     fn bodies() {
-        let v: Value =
-            serde_json::from_str(&invite_body("Ann", Some("p1"), Role::MinuteTaker, Some(24)))
-                .unwrap();
+        let v: Value = serde_json::from_str(&invite_body(
+            "Ann",
+            Some("p1"),
+            Role::MinuteTaker,
+            Some(24),
+            false,
+        ))
+        .unwrap();
         assert_eq!(
             v,
             json!({"name":"Ann","person":"p1","role":"minute-taker","expires_in_hours":24})
         );
         let v: Value =
-            serde_json::from_str(&invite_body("Bo", Some(""), Role::Observer, None)).unwrap();
+            serde_json::from_str(&invite_body("Bo", Some(""), Role::Observer, None, false))
+                .unwrap();
         assert_eq!(v, json!({"name":"Bo","role":"observer"}));
+        let v: Value =
+            serde_json::from_str(&invite_body("Cy", None, Role::Attendee, None, true)).unwrap();
+        assert_eq!(v, json!({"name":"Cy","role":"attendee","series":true}));
         assert_eq!(sign_off_body("  "), "{}");
         let v: Value = serde_json::from_str(&sign_off_body(" late ")).unwrap();
         assert_eq!(v, json!({"override_reason":"late"}));

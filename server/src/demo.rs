@@ -24,7 +24,8 @@ pub async fn load_if_empty(registry: &Registry) -> Result<Option<String>, Meetin
         ImportFormat::Legacy,
         Some(DEMO_NAME),
     )
-    .await?;
+    .await?
+    .name;
     tracing::info!(doc = %name, "empty store: loaded the demo meeting");
     Ok(Some(name))
 }

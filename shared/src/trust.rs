@@ -137,6 +137,10 @@ pub struct InviteInfo {
     pub revoked_at: Option<u64>,
     /// Whether the current link has been used to start a session.
     pub redeemed: bool,
+    /// For an invitation to a whole series: the series; it opens every meeting of it,
+    /// those created later included (`meeting` is the one it was issued from).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<String>,
     /// The link, present only in the answer that created or re-issued it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,

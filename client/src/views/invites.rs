@@ -5,7 +5,9 @@
 //! with the new role), `button.reissue` ("New link": the old link stops working) and
 //! `button.revoke`; and `form#new-invite` to invite someone: `select#invite-person` (a
 //! register person, which fills the name), `input#invite-name`, `select#invite-role`,
-//! `input#invite-expiry` (hours), `button#create-invite`. A new or re-issued link shows in
+//! `input#invite-expiry` (hours), `input#invite-series` (to every meeting of the series,
+//! shown when the meeting has one), `button#create-invite`. A series invitation's row has
+//! `data-scope=series` and is listed on every meeting of the series. A new or re-issued link shows in
 //! the readonly `input#invite-link` with `button#copy-invite-link`. Errors: `#invites-error`.
 
 use leptos::prelude::*;
@@ -106,6 +108,8 @@ fn InvitesPanel() -> impl IntoView {
     let name = RwSignal::new(String::new());
     let role = RwSignal::new(Role::Attendee);
     let hours = RwSignal::new(DEFAULT_HOURS.to_string());
+    let whole_series = RwSignal::new(false);
+    let series_name = Memo::new(move |_| store.header.with(|h| h.fields.series.trim().to_owned()));
     let on_person = move |ev: leptos::ev::Event| {
         let id = event_target_value(&ev);
         let full = store.people.with_untracked(|people| {
@@ -138,10 +142,12 @@ fn InvitesPanel() -> impl IntoView {
         }
         let p = person.get_untracked();
         let r = role.get_untracked();
+        let series = whole_series.get_untracked();
         let meeting = trust.name();
         busy.set(true);
         spawn_local(async move {
-            let outcome = trust_api::create_invite(&meeting, &who, Some(p.as_str()), r, h).await;
+            let outcome =
+                trust_api::create_invite(&meeting, &who, Some(p.as_str()), r, h, series).await;
             if outcome.is_ok() {
                 name.try_set(String::new());
                 person.try_set(String::new());
@@ -211,6 +217,14 @@ fn InvitesPanel() -> impl IntoView {
                 <input id="invite-expiry" type="number" min="1" step="1"
                     prop:value=move || hours.get()
                     on:input=move |ev| hours.set(event_target_value(&ev)) />
+                <Show when=move || !series_name.with(String::is_empty)>
+                    <label class="check">
+                        <input id="invite-series" type="checkbox"
+                            prop:checked=move || whole_series.get()
+                            on:change=move |ev| whole_series.set(event_target_checked(&ev)) />
+                        {move || format!("To every meeting of the series “{}”, later ones too", series_name.get())}
+                    </label>
+                </Show>
                 <button type="submit" id="create-invite" class="primary" disabled=move || busy.get()>
                     "Create invitation"
                 </button>
@@ -295,8 +309,15 @@ fn InviteRow(
     };
     let role = invite.role;
     view! {
-        <tr data-invite=id.to_string() data-status=state data-redeemed=invite.redeemed.to_string()>
-            <td class="i-name">{who.clone()}</td>
+        <tr data-invite=id.to_string() data-status=state data-redeemed=invite.redeemed.to_string()
+            data-scope=if invite.series.is_some() { "series" } else { "meeting" }>
+            <td class="i-name">{who.clone()}
+                {invite.series.clone().map(|s| view! {
+                    <span class="i-scope" title=format!("Opens every meeting of the series “{s}”")>
+                        " · whole series"
+                    </span>
+                })}
+            </td>
             <td>
                 <select class="invite-role" on:change=on_role disabled=revoked
                     aria-label=format!("Role of {who}")>

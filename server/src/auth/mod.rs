@@ -24,6 +24,7 @@
 pub mod live;
 pub mod records;
 pub mod refusals;
+pub mod series;
 pub mod token;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -71,6 +72,20 @@ pub enum AuthError {
     Store(#[from] StoreError),
     #[error("the system's random number generator failed")]
     Random,
+}
+
+/// An invitation to make ([`Auth::create_invite`]).
+#[derive(Debug, Clone)]
+pub struct NewInvite {
+    /// Who is invited (a display name).
+    pub name: String,
+    /// The register person they speak for.
+    pub person: Option<String>,
+    pub role: Role,
+    /// How long the link is valid.
+    pub seconds: u64,
+    /// To every meeting of this series (see [`series`]) rather than one meeting.
+    pub series: Option<String>,
 }
 
 /// What a caller may do in one meeting.
@@ -181,6 +196,8 @@ pub struct Auth {
     session_ms: u64,
     /// Serialises redemptions, so a single-use link is bound exactly once.
     redeeming: Arc<tokio::sync::Mutex<()>>,
+    /// Serialises changes of the series index ([`series`]).
+    series_lock: Arc<tokio::sync::Mutex<()>>,
     live: LiveSessions,
 }
 
@@ -228,6 +245,7 @@ impl Auth {
             next_invite: Arc::new(AtomicU64::new(last_invite + 1)),
             session_ms: SESSION_MS,
             redeeming: Arc::new(tokio::sync::Mutex::new(())),
+            series_lock: Arc::new(tokio::sync::Mutex::new(())),
             live: LiveSessions::default(),
         })
     }
@@ -333,11 +351,16 @@ impl Auth {
             return Ok(Caller::default());
         }
         let mut grants = Vec::new();
+        let mut series_invites = Vec::new();
         for held in &session.grants {
             let Some(invite) = self.invite(held.invite)? else {
                 continue;
             };
             if invite.revoked_at.is_some() || invite.generation != held.generation {
+                continue;
+            }
+            if invite.series.is_some() {
+                series_invites.push(invite);
                 continue;
             }
             grants.push((
@@ -350,6 +373,29 @@ impl Auth {
                 },
                 invite,
             ));
+        }
+        // A series grant opens each meeting of the series, unless a grant for that
+        // meeting says otherwise.
+        for invite in series_invites {
+            let series = invite.series.clone().unwrap_or_default();
+            for meeting in self.series_meetings(&series)? {
+                if grants
+                    .iter()
+                    .any(|(g, _): &(Grant, _)| g.meeting == meeting)
+                {
+                    continue;
+                }
+                grants.push((
+                    Grant {
+                        meeting,
+                        role: invite.role,
+                        person: invite.person.clone(),
+                        name: invite.name.clone(),
+                        invite: invite.id,
+                    },
+                    invite.clone(),
+                ));
+            }
         }
         Ok(Caller {
             session: Some(session_hash.to_string()),
@@ -635,28 +681,36 @@ impl Auth {
         self.get(kind::INVITE, &InviteRecord::key(id))
     }
 
-    /// Every invitation to `meeting`, oldest first.
+    /// Every invitation to `meeting`, and to the series it belongs to, oldest first.
     pub fn invites(&self, meeting: &str) -> Result<Vec<InviteRecord>, AuthError> {
+        let series = self.series_of(meeting)?;
         Ok(self
             .store
             .records(kind::INVITE)?
             .iter()
             .filter_map(|(_, json)| serde_json::from_slice::<InviteRecord>(json).ok())
-            .filter(|i| i.meeting == meeting)
+            .filter(|i| match &i.series {
+                Some(s) => series.as_ref() == Some(s),
+                None => i.meeting == meeting,
+            })
             .collect())
     }
 
-    /// Invites `name` to `meeting` as `role`; answers with the link.
+    /// Invites `new.name` to `meeting` (or its whole series); answers with the link.
     pub async fn create_invite(
         &self,
         by: &str,
         meeting: &str,
-        name: &str,
-        person: Option<String>,
-        role: Role,
-        seconds: u64,
+        new: NewInvite,
     ) -> Result<InviteInfo, AuthError> {
-        let name = clean_name(name)?;
+        let NewInvite {
+            name,
+            person,
+            role,
+            seconds,
+            series,
+        } = new;
+        let name = clean_name(&name)?;
         let seconds = seconds.clamp(1, 365 * 24 * 3600);
         let now = now_ms();
         let mut invite = InviteRecord {
@@ -672,10 +726,15 @@ impl Auth {
             token_hash: String::new(),
             redeemed: false,
             created_by: by.to_string(),
+            series,
         };
         let link = self.link(&mut invite)?;
+        let scope = match &invite.series {
+            Some(s) => format!(" to every meeting of the series {s:?}"),
+            None => String::new(),
+        };
         let detail = format!(
-            "invited {} as {} (invitation #{}, link valid for {} h)",
+            "invited {} as {}{scope} (invitation #{}, link valid for {} h)",
             invite.name,
             role.as_str(),
             invite.id,
@@ -741,10 +800,18 @@ impl Auth {
         Ok(invite.info())
     }
 
+    /// Invitation `id`, if it is to `meeting` or to the series `meeting` belongs to.
     fn meeting_invite(&self, meeting: &str, id: u64) -> Result<InviteRecord, AuthError> {
-        self.invite(id)?
-            .filter(|i| i.meeting == meeting)
-            .ok_or(AuthError::NotFound)
+        let invite = self.invite(id)?.ok_or(AuthError::NotFound)?;
+        let here = match &invite.series {
+            Some(s) => self.series_of(meeting)?.as_ref() == Some(s),
+            None => invite.meeting == meeting,
+        };
+        if here {
+            Ok(invite)
+        } else {
+            Err(AuthError::NotFound)
+        }
     }
 
     fn link(&self, invite: &mut InviteRecord) -> Result<String, AuthError> {
@@ -803,7 +870,11 @@ impl Auth {
         Ok(count)
     }
 
-    fn get<T: DeserializeOwned>(&self, kind: &str, key: &str) -> Result<Option<T>, AuthError> {
+    pub(crate) fn get<T: DeserializeOwned>(
+        &self,
+        kind: &str,
+        key: &str,
+    ) -> Result<Option<T>, AuthError> {
         Ok(self
             .store
             .record(kind, key)?
@@ -823,7 +894,7 @@ impl Auth {
     }
 }
 
-fn put<T: serde::Serialize>(kind: &'static str, key: String, value: &T) -> Record {
+pub(crate) fn put<T: serde::Serialize>(kind: &'static str, key: String, value: &T) -> Record {
     Record::Put {
         kind,
         key,

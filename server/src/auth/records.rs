@@ -18,6 +18,10 @@ pub mod kind {
     pub const SESSION: &str = "session";
     /// token hash → [`super::DeviceRecord`]: a single-use link to sign in on another device.
     pub const DEVICE: &str = "device";
+    /// Series name → its meetings ([`crate::auth::series::SeriesRecord`]).
+    pub const SERIES: &str = "series";
+    /// Meeting name → the series it belongs to (a JSON string).
+    pub const MEETING_SERIES: &str = "meeting-series";
 }
 
 /// A pending one-time setup link.
@@ -52,6 +56,10 @@ pub struct InviteRecord {
     /// Whether the current link was used: a link signs in once.
     pub redeemed: bool,
     pub created_by: String,
+    /// An invitation to every meeting of this series (see [`super::series`]); `meeting`
+    /// is the meeting it was issued from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<String>,
 }
 
 impl InviteRecord {
@@ -70,6 +78,7 @@ impl InviteRecord {
             expires_at: self.expires_at,
             revoked_at: self.revoked_at,
             redeemed: self.redeemed,
+            series: self.series.clone(),
             link: None,
         }
     }

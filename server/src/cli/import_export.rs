@@ -79,7 +79,9 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
     };
     let result = meetings::import(&registry, &text, format, args.name.as_deref()).await;
     close(registry, writer).await;
-    let name = result.map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
+    let name = result
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?
+        .name;
     println!("{name}");
     Ok(())
 }

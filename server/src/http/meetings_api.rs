@@ -107,8 +107,18 @@ async fn create_meeting(
 ) -> Result<Response, MeetingError> {
     let Json(req) = body.map_err(|e| MeetingError::BadRequest(e.body_text()))?;
     let from = req.from.as_deref().filter(|f| !f.is_empty());
-    let name = meetings::create(&state.registry, &req.title, &req.series, from).await?;
-    Ok(created(name))
+    let made = meetings::create(&state.registry, &req.title, &req.series, from).await?;
+    join_series(&state, &made).await;
+    Ok(created(made.name))
+}
+
+/// Adds a new meeting to its series' membership ([`crate::auth::series`]). The meeting
+/// exists either way: on failure its series' members reach it once an administrator
+/// invites to the series from it.
+async fn join_series(state: &AppState, made: &meetings::Created) {
+    if let Err(e) = state.auth.add_to_series(&made.series, &made.name).await {
+        tracing::warn!(doc = %made.name, series = %made.series, error = %e, "the meeting did not join its series");
+    }
 }
 
 #[derive(Deserialize)]
@@ -156,8 +166,9 @@ async fn import_meeting(
     };
     let text = std::str::from_utf8(&body)
         .map_err(|e| MeetingError::Unprocessable(format!("the text is not UTF-8: {e}")))?;
-    let name = meetings::import(&state.registry, text, format, None).await?;
-    Ok(created(name))
+    let made = meetings::import(&state.registry, text, format, None).await?;
+    join_series(&state, &made).await;
+    Ok(created(made.name))
 }
 
 async fn export_md(

@@ -15,6 +15,7 @@ use crate::auth::{self, Caller};
 use crate::http::access::require_admin;
 use crate::http::error::{body, ApiError};
 use crate::http::state::AppState;
+use crate::meetings;
 use minutebook_shared::protocol::close::code;
 
 pub fn routes() -> Router<AppState> {
@@ -192,6 +193,9 @@ struct InviteRequest {
     /// Finer than hours (takes precedence), at least 1.
     #[serde(default)]
     expires_in_seconds: Option<u64>,
+    /// An invitation to every meeting of this meeting's series.
+    #[serde(default)]
+    series: bool,
 }
 
 async fn invite(
@@ -209,11 +213,58 @@ async fn invite(
         (None, Some(h)) => h.saturating_mul(3600),
         (None, None) => auth::INVITE_HOURS * 3600,
     };
-    let info = state
-        .auth
-        .create_invite(&by, &name, &req.name, person, req.role, seconds)
-        .await?;
+    let series = if req.series {
+        Some(series_of(&state, &name).await?)
+    } else {
+        None
+    };
+    let new = auth::NewInvite {
+        name: req.name,
+        person,
+        role: req.role,
+        seconds,
+        series,
+    };
+    let info = state.auth.create_invite(&by, &name, new).await?;
     Ok((StatusCode::CREATED, Json(info)).into_response())
+}
+
+/// The series meeting `name` belongs to. A meeting catalogued before series were indexed
+/// joins the series its header names now, with the other meetings of that series.
+async fn series_of(state: &AppState, name: &str) -> Result<String, ApiError> {
+    if let Some(series) = state.auth.series_of(name)? {
+        return Ok(series);
+    }
+    let listed = meetings::list(&state.registry).await?;
+    let series = listed
+        .iter()
+        .find(|m| m.name == name)
+        .map(|m| m.series.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "this meeting belongs to no series: give it one before inviting to its series",
+            )
+        })?;
+    for m in listed.iter().filter(|m| m.series.trim() == series) {
+        state.auth.add_to_series(&series, &m.name).await?;
+    }
+    Ok(series)
+}
+
+/// Closes the connections made through invitation `id` in every meeting it opens.
+async fn disconnect(state: &AppState, name: &str, info: &InviteInfo, code: u16, reason: &str) {
+    let meetings = match &info.series {
+        Some(series) => state.auth.series_meetings(series).unwrap_or_default(),
+        None => vec![name.to_owned()],
+    };
+    for meeting in meetings {
+        state
+            .registry
+            .disconnect(&meeting, info.id, code, reason)
+            .await;
+    }
 }
 
 async fn reissue(
@@ -223,15 +274,14 @@ async fn reissue(
 ) -> Result<Json<InviteInfo>, ApiError> {
     let by = require_admin(&state, &caller, &name, "re-issue an invitation").await?;
     let info = state.auth.reissue(&by, &name, id).await?;
-    state
-        .registry
-        .disconnect(
-            &name,
-            id,
-            code::POLICY_VIOLATION,
-            "access revoked: the invitation was re-issued",
-        )
-        .await;
+    disconnect(
+        &state,
+        &name,
+        &info,
+        code::POLICY_VIOLATION,
+        "access revoked: the invitation was re-issued",
+    )
+    .await;
     Ok(Json(info))
 }
 
@@ -242,10 +292,14 @@ async fn revoke(
 ) -> Result<Json<InviteInfo>, ApiError> {
     let by = require_admin(&state, &caller, &name, "revoke an invitation").await?;
     let info = state.auth.revoke(&by, &name, id).await?;
-    state
-        .registry
-        .disconnect(&name, id, code::POLICY_VIOLATION, "access revoked")
-        .await;
+    disconnect(
+        &state,
+        &name,
+        &info,
+        code::POLICY_VIOLATION,
+        "access revoked",
+    )
+    .await;
     Ok(Json(info))
 }
 
@@ -263,14 +317,13 @@ async fn set_role(
     let by = require_admin(&state, &caller, &name, "change a role").await?;
     let req = body(req)?;
     let info = state.auth.set_role(&by, &name, id, req.role).await?;
-    state
-        .registry
-        .disconnect(
-            &name,
-            id,
-            code::SERVICE_RESTART,
-            "your role changed; reconnecting",
-        )
-        .await;
+    disconnect(
+        &state,
+        &name,
+        &info,
+        code::SERVICE_RESTART,
+        "your role changed; reconnecting",
+    )
+    .await;
     Ok(Json(info))
 }

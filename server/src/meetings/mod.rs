@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use minutebook_shared::api::MeetingSummary;
 use minutebook_shared::meeting::{
-    self, export, Header, Meeting, MeetingStatus, MeetingView, Minutes,
+    self, export, Header, Meeting, MeetingStatus, MeetingView, Minutes, PersonId,
 };
 use minutebook_shared::protocol::valid_doc_name;
 use minutebook_shared::signoff;
@@ -119,17 +119,25 @@ pub async fn list(registry: &Registry) -> Result<Vec<MeetingSummary>, MeetingErr
         .collect())
 }
 
+/// A new meeting: its document name and the series it was created in (may be empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Created {
+    pub name: String,
+    pub series: String,
+}
+
 /// Creates a meeting, empty or started from the previous meeting `from` of its series
-/// (see [`meeting::series::carry_forward`]); returns its name.
+/// (see [`meeting::series::carry_forward`]; the register keeps its people's ids, so an
+/// invitation that speaks for one of them does so in every meeting of the series).
 pub async fn create(
     registry: &Registry,
     title: &str,
     series: &str,
     from: Option<&str>,
-) -> Result<String, MeetingError> {
+) -> Result<Created, MeetingError> {
     let title = title.trim();
     let series = series.trim();
-    let minutes = match from {
+    let (minutes, people) = match from {
         Some(prev) => {
             let view = read_view(registry, prev).await.map_err(|e| match e {
                 MeetingError::NotFound(n) => {
@@ -137,32 +145,38 @@ pub async fn create(
                 }
                 e => e,
             })?;
-            meeting::series::carry_forward(&view, title, series)
+            let ids = view.people.iter().map(|p| p.id.clone()).collect();
+            (meeting::series::carry_forward(&view, title, series), ids)
         }
-        None => Minutes {
-            header: Header {
-                title: title.to_string(),
-                series: series.to_string(),
-                status: MeetingStatus::Draft,
-                ..Header::default()
+        None => (
+            Minutes {
+                header: Header {
+                    title: title.to_string(),
+                    series: series.to_string(),
+                    status: MeetingStatus::Draft,
+                    ..Header::default()
+                },
+                ..Minutes::default()
             },
-            ..Minutes::default()
-        },
+            Vec::new(),
+        ),
     };
     let name = unique_name(registry, title).await?;
-    write_minutes(registry, &name, &minutes).await?;
+    write_minutes(registry, &name, &minutes, people).await?;
     tracing::info!(doc = %name, from, "meeting created");
-    Ok(name)
+    Ok(Created {
+        name,
+        series: minutes.header.series.trim().to_owned(),
+    })
 }
 
-/// Imports minutes as a new meeting named `name` (or a name derived from the title);
-/// returns the name.
+/// Imports minutes as a new meeting named `name` (or a name derived from the title).
 pub async fn import(
     registry: &Registry,
     text: &str,
     format: ImportFormat,
     name: Option<&str>,
-) -> Result<String, MeetingError> {
+) -> Result<Created, MeetingError> {
     let text = text.to_owned();
     let (minutes, update) = cpu::run(move || {
         let minutes = match format {
@@ -170,7 +184,7 @@ pub async fn import(
             ImportFormat::Markdown => meeting::markdown::parse(&text),
         }
         .map_err(|e| MeetingError::Unprocessable(e.to_string()))?;
-        let update = minutes_update(&minutes)?;
+        let update = minutes_update(&minutes, Vec::new())?;
         Ok::<_, MeetingError>((minutes, update))
     })
     .await??;
@@ -190,7 +204,10 @@ pub async fn import(
     };
     registry.apply(&name, update).await?;
     tracing::info!(doc = %name, people = minutes.people.len(), items = minutes.items.len(), "meeting imported");
-    Ok(name)
+    Ok(Created {
+        name,
+        series: minutes.header.series.trim().to_owned(),
+    })
 }
 
 /// A meeting exported as Markdown or HTML. While it is signed off, that is its latest
@@ -291,21 +308,23 @@ async fn write_minutes(
     registry: &Registry,
     name: &str,
     minutes: &Minutes,
+    people: Vec<PersonId>,
 ) -> Result<(), MeetingError> {
     let minutes = minutes.clone();
-    let update = cpu::run(move || minutes_update(&minutes)).await??;
+    let update = cpu::run(move || minutes_update(&minutes, people)).await??;
     registry.apply(name, update).await?;
     Ok(())
 }
 
-/// A new document holding `minutes`, as one v1 update (CPU work).
-fn minutes_update(minutes: &Minutes) -> Result<Vec<u8>, MeetingError> {
+/// A new document holding `minutes`, as one v1 update (CPU work); the register's people
+/// get the ids `people` (in order, where given).
+fn minutes_update(minutes: &Minutes, people: Vec<PersonId>) -> Result<Vec<u8>, MeetingError> {
     let doc = Doc::new();
     let meeting = Meeting::new(doc.clone());
     {
         let mut txn = doc.transact_mut();
         meeting
-            .import_minutes(&mut txn, minutes)
+            .import_minutes_as(&mut txn, minutes, &people)
             .map_err(|e| MeetingError::Unprocessable(e.to_string()))?;
     }
     let update = doc

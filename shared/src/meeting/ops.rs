@@ -93,6 +93,10 @@ pub struct NewAction {
     pub block: Option<BlockId>,
 }
 
+/// The longest entity id [`Meeting::import_minutes_as`] takes ("{client:x}-{clock:x}" is
+/// at most 30 characters).
+pub const MAX_ID_LEN: usize = 64;
+
 /// Which sibling list an insert or move targets.
 enum Siblings<'a> {
     Items(Option<&'a str>),
@@ -667,6 +671,20 @@ impl Meeting {
         txn: &mut TransactionMut,
         minutes: &Minutes,
     ) -> Result<(), OpError> {
+        self.import_minutes_as(txn, minutes, &[])
+    }
+
+    /// [`Meeting::import_minutes`], giving the register's people the ids `person_ids` (in
+    /// order): the next meeting of a series keeps its people's ids, so whatever speaks for
+    /// a person (an invitation) does so in every meeting of the series. An id that is
+    /// missing, empty, longer than [`MAX_ID_LEN`] or already in the document gets a fresh
+    /// one.
+    pub fn import_minutes_as(
+        &self,
+        txn: &mut TransactionMut,
+        minutes: &Minutes,
+        person_ids: &[PersonId],
+    ) -> Result<(), OpError> {
         // Linear in the size of the minutes: every order key is computed up front (one
         // evenly spaced run per sibling list, after whatever the list already holds) and
         // entities are written directly, instead of one insert at a time (each insert
@@ -694,8 +712,18 @@ impl Meeting {
             minutes.people.len(),
         );
         let mut people: Vec<(PersonId, MapRef)> = Vec::with_capacity(minutes.people.len());
+        let mut given = person_ids.iter().map(PersonId::as_str);
         for (p, key) in minutes.people.iter().zip(keys) {
-            let id = self.new_id(txn);
+            let id = match given.next() {
+                Some(id)
+                    if !id.is_empty()
+                        && id.len() <= MAX_ID_LEN
+                        && self.people.get(txn, id).is_none() =>
+                {
+                    id.to_owned()
+                }
+                _ => self.new_id(txn),
+            };
             let m = create_entity(&self.people, txn, &id);
             write_str(&m, txn, common::ORDER, &key);
             write_person(&m, txn, &p.person);
