@@ -33,6 +33,8 @@ pub struct ItemHead {
     pub parent: Option<ItemId>,
     /// Position among its siblings (0-based) and how many siblings there are.
     pub sibling: (usize, usize),
+    /// A standing item (the next meeting of the series starts with it).
+    pub standing: bool,
 }
 
 /// What a block's controls need: the block and where it is.
@@ -76,6 +78,7 @@ impl Snapshot {
                     title: item.title.clone(),
                     parent: item.parent.clone(),
                     sibling: (pos, count),
+                    standing: item.standing,
                 };
                 (item.id.clone(), head)
             })

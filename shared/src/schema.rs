@@ -95,6 +95,8 @@ pub mod attendance {
     pub const ABSENT: &str = "absent";
     /// Joined for one item ([`super::person::JOINED_ITEM`]).
     pub const JOINED: &str = "joined";
+    /// Not recorded yet: the next meeting of a series starts with everyone so.
+    pub const UNKNOWN: &str = "unknown";
 }
 
 /// Minute-taker fields (strings).
@@ -113,6 +115,9 @@ pub mod item {
     pub const TITLE: &str = "title";
     /// Id of the parent item; absent or empty for a top-level item.
     pub const PARENT: &str = "parent";
+    /// `true` for a standing item: one every meeting of the series has (apologies,
+    /// matters arising, AOB), which the next meeting starts with. Absent: false.
+    pub const STANDING: &str = "standing";
 }
 
 /// Block fields.

@@ -334,7 +334,12 @@ async fn create_from_previous_meeting_copies_register_and_carries_open_actions()
         )
         .unwrap();
         m.insert_item(&mut txn, Some(&item), 0, "Sub item").unwrap();
-        m.insert_item(&mut txn, None, 1, "AOB").unwrap();
+        let aob = m.insert_item(&mut txn, None, 1, "AOB").unwrap();
+        // Finance and AOB are standing items; the estates strategy was a one-off topic.
+        m.set_standing(&mut txn, &item, true).unwrap();
+        m.set_standing(&mut txn, &aob, true).unwrap();
+        m.insert_item(&mut txn, None, 2, "Estates strategy")
+            .unwrap();
         let mk = |desc: &str, status| NewAction {
             fields: ActionFields {
                 description: desc.into(),
@@ -381,9 +386,10 @@ async fn create_from_previous_meeting_copies_register_and_carries_open_actions()
     assert_eq!(
         people,
         [
-            ("Ann Lee", &Attendance::Present),
-            ("Bob Day", &Attendance::Present)
-        ]
+            ("Ann Lee", &Attendance::Unknown),
+            ("Bob Day", &Attendance::Unknown)
+        ],
+        "attendance is taken at the meeting, not assumed"
     );
     let chair = v.header.chair.as_ref().and_then(|c| v.person(c)).unwrap();
     assert_eq!(chair.person.name, "Ann Lee");
@@ -399,8 +405,9 @@ async fn create_from_previous_meeting_copies_register_and_carries_open_actions()
             ("2", "Matters arising", 0),
             ("3", "AOB", 0)
         ],
-        "open actions are reviewed under a new Matters arising item"
+        "standing items only, and open actions reviewed under a new Matters arising item"
     );
+    assert!(v.items.iter().all(|i| i.standing), "they stay standing");
     assert_eq!(
         v.actions.len(),
         1,

@@ -116,12 +116,29 @@ fn ItemSection(id: ItemId) -> impl IntoView {
     .add_any_attr(custom_attribute("aria-level", move || {
         (head.with(|h| h.depth) + 2).min(6).to_string()
     }));
+    let standing = {
+        let id = id.clone();
+        move |ev: leptos::ev::Event| {
+            let on = event_target_checked(&ev);
+            store.write("mark a standing item", |m, txn| {
+                m.set_standing(txn, &id, on)
+            });
+        }
+    };
 
     view! {
         <section class="item" id=format!("item-{}", id.as_str()) data-item=id.0.clone()
             data-number=number
             style=move || format!("--depth: {}", head.with(|h| h.depth))>
             {heading}
+            <label class="item-standing check"
+                title="Every meeting of the series has it: the next meeting starts with it">
+                <input type="checkbox" class="item-standing-box"
+                    prop:checked=move || head.with(|h| h.standing)
+                    disabled=move || !store.editable.get()
+                    on:change=standing />
+                "Standing item"
+            </label>
             <div class="blocks">
                 <For each=move || blocks.get() key=|b| b.clone()
                     children=|b| view! { <Block id=b /> } />

@@ -8,14 +8,16 @@ use minutebook_shared::meeting::{Attendance, ItemId, Person, PersonId};
 use crate::progressive::progressive_limit;
 use crate::store::use_store;
 
-/// The `select.p-attendance` value of an attendance: `present`, `apologies`, `absent` or
-/// `joined` (the item is chosen in a second select, `select.p-joined`).
+/// The `select.p-attendance` value of an attendance: `unknown` (not recorded yet),
+/// `present`, `apologies`, `absent` or `joined` (the item is chosen in a second select,
+/// `select.p-joined`).
 pub fn attendance_value(a: &Attendance<ItemId>) -> &'static str {
     match a {
         Attendance::Present => "present",
         Attendance::Apologies => "apologies",
         Attendance::Absent => "absent",
         Attendance::JoinedFor(_) => "joined",
+        Attendance::Unknown => "unknown",
     }
 }
 
@@ -26,6 +28,7 @@ pub fn parse_attendance(v: &str, current: &Attendance<ItemId>) -> Option<Attenda
         "present" => Some(Attendance::Present),
         "apologies" => Some(Attendance::Apologies),
         "absent" => Some(Attendance::Absent),
+        "unknown" => Some(Attendance::Unknown),
         "joined" => Some(match current {
             Attendance::JoinedFor(i) => Attendance::JoinedFor(i.clone()),
             _ => Attendance::JoinedFor(None),
@@ -164,8 +167,8 @@ fn PersonRow(id: PersonId) -> impl IntoView {
             <td>
                 <select class="p-attendance" on:change=on_attendance disabled=locked
                     aria-label=move || format!("Attendance of {}", label())>
-                    {[("present", "Present"), ("apologies", "Apologies"), ("absent", "Absent"),
-                      ("joined", "Joined for item…")].into_iter().map(|(v, text)| view! {
+                    {[("unknown", "Not recorded"), ("present", "Present"), ("apologies", "Apologies"),
+                      ("absent", "Absent"), ("joined", "Joined for item…")].into_iter().map(|(v, text)| view! {
                         <option value=v prop:selected=move || current() == v>{text}</option>
                     }).collect_view()}
                 </select>
@@ -210,6 +213,7 @@ mod tests {
             Attendance::Present,
             Attendance::Apologies,
             Attendance::Absent,
+            Attendance::Unknown,
             Attendance::JoinedFor(None),
             joined.clone(),
         ] {

@@ -24,9 +24,11 @@
 //!
 //! | Name | Capacity | Short form | Organisation | Attendance |
 //! | --- | --- | --- | --- | --- |
-//! | Pippa Mills | Chief Constable | CC |  | present / apologies / absent / joined for item 2.1 / joined late |
+//! | Pippa Mills | Chief Constable | CC |  | present / apologies / absent / joined for item 2.1 / joined late / not recorded |
 //!
 //! ## 2 <item title>            (heading level 2 + depth, at most 5; the number decides)
+//!
+//! *Standing item*              (only for a standing item, right after its heading)
 //!
 //! - **Action 06/23** (owners: CC, DB; due: 1 March; status: open): <description>
 //!
@@ -58,6 +60,11 @@ use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 const EMPTY_PARAGRAPH: &str = "<!-- empty -->";
+/// The line that marks a standing item, right after its heading (a paragraph's own `*`
+/// are escaped, so no text reads as it).
+const STANDING_LINE: &str = "*Standing item*";
+/// How the attendance table writes [`Attendance::Unknown`].
+const NOT_RECORDED: &str = "not recorded";
 const ATTENDANCE: &str = "Attendance";
 const OTHER_ACTIONS: &str = "Other actions";
 const TABLE_HEAD: &str = "| Name | Capacity | Short form | Organisation | Attendance |";
@@ -127,6 +134,7 @@ pub fn to_markdown_as(view: &MeetingView, status: &str) -> String {
             Attendance::Present => "present".to_owned(),
             Attendance::Apologies => "apologies".to_owned(),
             Attendance::Absent => "absent".to_owned(),
+            Attendance::Unknown => NOT_RECORDED.to_owned(),
             Attendance::JoinedFor(item) => match item.as_ref().and_then(|i| index.item(i)) {
                 Some(item) => format!("joined for item {}", item.number),
                 None => "joined late".to_owned(),
@@ -180,6 +188,9 @@ pub fn to_markdown_as(view: &MeetingView, status: &str) -> String {
             format!(" {}", esc(&item.title, &[]))
         };
         let _ = writeln!(out, "\n{level} {}{title}", item.number);
+        if item.standing {
+            let _ = writeln!(out, "\n{STANDING_LINE}");
+        }
         for a in index.actions_at(&item.id, None) {
             action(&mut out, a);
         }
@@ -385,6 +396,7 @@ pub fn parse(markdown: &str) -> Result<Minutes, ImportError> {
                 "present" => Attendance::Present,
                 "apologies" => Attendance::Apologies,
                 "absent" => Attendance::Absent,
+                NOT_RECORDED => Attendance::Unknown,
                 "joined late" => Attendance::JoinedFor(None),
                 other => match other.strip_prefix("joined for item ") {
                     Some(number) => {
@@ -454,6 +466,20 @@ pub fn parse(markdown: &str) -> Result<Minutes, ImportError> {
                 },
             ));
             continue;
+        }
+        if b.lines == [STANDING_LINE] && !in_others {
+            match items.last_mut() {
+                Some((_, item)) if !item.standing && item.blocks.is_empty() => {
+                    item.standing = true;
+                    continue;
+                }
+                _ => {
+                    return err(
+                        n,
+                        "\"*Standing item*\" belongs right after an item's heading",
+                    )
+                }
+            }
         }
         if first.starts_with("- **Action") {
             let mut action = parse_action(n, &join_lines(&b.lines), &labels)?;

@@ -51,6 +51,11 @@
 //! - **Speakers** only show on statements; [`Meeting::set_speakers`] turns a paragraph into
 //!   a statement. People removed from the register drop out of speakers, owners and chair
 //!   in views (their ids stay stored). Dates and times are kept as written.
+//! - **Standing items** ([`schema::item::STANDING`](crate::schema::item::STANDING)) are
+//!   the ones every meeting of a series has; the next meeting starts with them only
+//!   ([`series::carry_forward`]), its attendance **not recorded**
+//!   ([`Attendance::Unknown`]) rather than assumed present. Documents written before
+//!   either existed read as "not standing" and keep their recorded attendance.
 //! - **Blocks of a deleted item** are hidden, not deleted: a live block is shown exactly
 //!   once when its item is visible, and never otherwise.
 //!

@@ -151,6 +151,8 @@ pub enum Attendance<I> {
     Absent,
     /// Joined for an item; `None` when that item is unknown or no longer visible.
     JoinedFor(Option<I>),
+    /// Not recorded yet (the next meeting of a series starts with everyone so).
+    Unknown,
 }
 
 /// How many levels items nest at most: "2.1.3" is 3 levels deep, so "1.1.1.1.1.1.1.1" is
@@ -310,6 +312,8 @@ pub struct MinutesPerson {
 pub struct MinutesItem {
     /// Title.
     pub title: String,
+    /// A standing item (see [`crate::schema::item::STANDING`]).
+    pub standing: bool,
     /// Blocks, in order.
     pub blocks: Vec<MinutesBlock>,
     /// Sub-items, in order.

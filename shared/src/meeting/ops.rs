@@ -382,6 +382,19 @@ impl Meeting {
         Ok(())
     }
 
+    /// Marks an item as standing (every meeting of the series has it: the next meeting
+    /// starts with it) or not.
+    pub fn set_standing(
+        &self,
+        txn: &mut TransactionMut,
+        id: &ItemId,
+        standing: bool,
+    ) -> Result<(), OpError> {
+        let m = self.live_item(txn, id)?;
+        write_bool(&m, txn, schema::item::STANDING, standing);
+        Ok(())
+    }
+
     /// The item title's Y.Text, for binding an editor to it.
     pub fn item_title_text(&self, txn: &TransactionMut, id: &ItemId) -> Option<TextRef> {
         let m = live(&self.items, txn, id.as_str())?;
@@ -754,6 +767,9 @@ impl Meeting {
                 );
                 write_str(&m, txn, common::ORDER, &key);
                 create_text(&m, txn, schema::item::TITLE, &it.title);
+                if it.standing {
+                    write_bool(&m, txn, schema::item::STANDING, true);
+                }
                 let mut blocks = Vec::with_capacity(it.blocks.len());
                 for (b, key) in it.blocks.iter().zip(order::spread(it.blocks.len())) {
                     let bid = self.new_id(txn);
@@ -791,6 +807,7 @@ impl Meeting {
                 Attendance::Present => continue,
                 Attendance::Apologies => Attendance::Apologies,
                 Attendance::Absent => Attendance::Absent,
+                Attendance::Unknown => Attendance::Unknown,
                 Attendance::JoinedFor(item) => {
                     Attendance::JoinedFor(item.as_ref().and_then(find).map(|(i, _)| i.clone()))
                 }
@@ -1010,6 +1027,7 @@ fn write_attendance(m: &MapRef, txn: &mut TransactionMut, a: &Attendance<ItemId>
         Attendance::Present => (v::PRESENT, ""),
         Attendance::Apologies => (v::APOLOGIES, ""),
         Attendance::Absent => (v::ABSENT, ""),
+        Attendance::Unknown => (v::UNKNOWN, ""),
         Attendance::JoinedFor(i) => (v::JOINED, i.as_ref().map_or("", ItemId::as_str)),
     };
     write_str(m, txn, f::ATTENDANCE, value);

@@ -254,6 +254,7 @@ impl Reading {
                         Attendance::Present => "Present".to_owned(),
                         Attendance::Apologies => "Apologies".to_owned(),
                         Attendance::Absent => "Absent".to_owned(),
+                        Attendance::Unknown => "Not recorded".to_owned(),
                         Attendance::JoinedFor(item) => {
                             match item.as_ref().and_then(|i| index.item(i)) {
                                 Some(item) => format!("Joined for item {}", item.number),

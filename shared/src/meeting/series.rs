@@ -11,9 +11,11 @@ use super::{
 pub const MATTERS_ARISING: &str = "Matters arising";
 
 /// The next meeting of a series, started from the previous one: same series (unless
-/// another is given), venue, chair, register (everyone present), minute-takers and
-/// top-level agenda item titles (standing items, no text); date, time and venue from the
-/// previous meeting's "next meeting"; its open actions carried forward with their
+/// another is given), venue, chair, register (attendance not recorded yet: nobody is
+/// marked present before the meeting), minute-takers, and the top-level items marked as
+/// standing (titles only, still standing; one-off topic items are not copied); date,
+/// time and venue from the previous meeting's "next meeting" (the start time and venue
+/// stay as they were when it names none); its open actions carried forward with their
 /// references into the "Matters arising" item, so the series' action log continues.
 pub fn carry_forward(prev: &MeetingView, title: &str, series: &str) -> Minutes {
     let base = Minutes::from_view(prev);
@@ -26,7 +28,11 @@ pub fn carry_forward(prev: &MeetingView, title: &str, series: &str) -> Minutes {
             series.to_string()
         },
         date: old.next.date.clone(),
-        start_time: old.next.time.clone(),
+        start_time: if old.next.time.trim().is_empty() {
+            old.start_time.clone()
+        } else {
+            old.next.time.clone()
+        },
         venue: if old.next.venue.trim().is_empty() {
             old.venue.clone()
         } else {
@@ -40,14 +46,16 @@ pub fn carry_forward(prev: &MeetingView, title: &str, series: &str) -> Minutes {
         .iter()
         .map(|p| MinutesPerson {
             person: p.person.clone(),
-            attendance: Attendance::Present,
+            attendance: Attendance::Unknown,
         })
         .collect();
     let mut items: Vec<MinutesItem> = base
         .items
         .iter()
+        .filter(|i| i.standing)
         .map(|i| MinutesItem {
             title: i.title.clone(),
+            standing: true,
             ..MinutesItem::default()
         })
         .collect();
@@ -73,6 +81,7 @@ pub fn carry_forward(prev: &MeetingView, title: &str, series: &str) -> Minutes {
                         at,
                         MinutesItem {
                             title: MATTERS_ARISING.into(),
+                            standing: true,
                             ..MinutesItem::default()
                         },
                     );
@@ -134,13 +143,26 @@ mod tests {
             items: vec![
                 MinutesItem {
                     title: "Apologies".into(),
+                    standing: true,
+                    ..Default::default()
+                },
+                MinutesItem {
+                    title: "Estates strategy".into(),
                     ..Default::default()
                 },
                 MinutesItem {
                     title: "Finance".into(),
+                    standing: true,
                     ..Default::default()
                 },
             ],
+            people: vec![crate::meeting::MinutesPerson {
+                person: crate::meeting::Person {
+                    name: "Pippa Mills".into(),
+                    ..Default::default()
+                },
+                attendance: Attendance::Apologies,
+            }],
             actions: vec![
                 action("Circulate the report", ActionStatus::Open, "01/22"),
                 action("Book the room", ActionStatus::Done, "02/22"),
@@ -163,15 +185,31 @@ mod tests {
         assert_eq!(next.header.start_time, "10:00");
         assert_eq!(next.header.venue, "Room 1", "no next venue: the same room");
         assert_eq!(next.header.status, MeetingStatus::Draft);
-        // Only open actions carry forward, with their references, into a new "Matters
-        // arising" item after the first.
+        // Standing items only (the one-off "Estates strategy" stays behind), and open
+        // actions, with their references, into a new "Matters arising" after the first.
         let titles: Vec<&str> = next.items.iter().map(|i| i.title.as_str()).collect();
         assert_eq!(titles, ["Apologies", MATTERS_ARISING, "Finance"]);
+        assert!(next.items.iter().all(|i| i.standing), "still standing");
+        assert_eq!(next.people.len(), 1);
+        assert_eq!(
+            next.people[0].attendance,
+            Attendance::Unknown,
+            "attendance is taken at the meeting"
+        );
         assert_eq!(next.actions.len(), 1);
         assert_eq!(next.actions[0].fields.reference.as_deref(), Some("01/22"));
         assert_eq!(
             next.actions[0].raised_in.as_ref().map(|r| r.item.0.clone()),
             Some(vec![1])
         );
+    }
+
+    #[test]
+    fn without_a_next_meeting_time_the_start_time_is_kept() {
+        let mut prev = previous();
+        prev.header.fields.start_time = "2:00 pm".into();
+        prev.header.fields.next.time = String::new();
+        let next = carry_forward(&prev, "Board — March", "");
+        assert_eq!(next.header.start_time, "2:00 pm");
     }
 }

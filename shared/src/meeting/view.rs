@@ -83,6 +83,8 @@ pub struct ItemView {
     pub depth: usize,
     /// Title.
     pub title: String,
+    /// A standing item (every meeting of the series has it).
+    pub standing: bool,
     /// Blocks, in order.
     pub blocks: Vec<BlockView>,
 }
@@ -293,6 +295,7 @@ impl Meeting {
                 path: ItemPath(v.path.clone()),
                 depth: v.path.len().saturating_sub(1),
                 title: read_text(&m, txn, schema::item::TITLE),
+                standing: read_bool(&m, txn, schema::item::STANDING),
                 blocks,
             });
         }
@@ -426,6 +429,7 @@ impl Minutes {
         for item in &view.items {
             let minutes_item = MinutesItem {
                 title: item.title.clone(),
+                standing: item.standing,
                 blocks: item
                     .blocks
                     .iter()
@@ -487,6 +491,7 @@ impl Minutes {
                         Attendance::Present => Attendance::Present,
                         Attendance::Apologies => Attendance::Apologies,
                         Attendance::Absent => Attendance::Absent,
+                        Attendance::Unknown => Attendance::Unknown,
                         Attendance::JoinedFor(i) => Attendance::JoinedFor(
                             i.as_ref()
                                 .and_then(|i| path_of.get(i).map(|p| (*p).clone())),
@@ -505,6 +510,7 @@ fn read_attendance<T: ReadTxn>(m: &MapRef, txn: &T) -> Attendance<ItemId> {
     match read_str(m, txn, schema::person::ATTENDANCE).as_str() {
         v::APOLOGIES => Attendance::Apologies,
         v::ABSENT => Attendance::Absent,
+        v::UNKNOWN => Attendance::Unknown,
         v::JOINED => {
             let item = read_str(m, txn, schema::person::JOINED_ITEM);
             Attendance::JoinedFor((!item.is_empty()).then_some(ItemId(item)))

@@ -51,6 +51,8 @@ fn build_items(specs: Vec<ItemSpec>, people: usize) -> Vec<MinutesItem> {
     let mut path: Vec<usize> = Vec::new();
     for (mv, title, blocks) in specs {
         let item = MinutesItem {
+            // Some standing items, decided by the generated title.
+            standing: title.len() % 3 == 0,
             title,
             blocks: blocks
                 .into_iter()
@@ -159,7 +161,7 @@ fn minutes() -> impl Strategy<Value = Minutes> {
         header,
         prop::option::of(any::<u8>()),
         prop::collection::vec(taker, 0..3),
-        prop::collection::vec((person(), 0u8..5, any::<u8>()), 0..6),
+        prop::collection::vec((person(), 0u8..6, any::<u8>()), 0..6),
         items,
         prop::collection::vec(action, 0..5),
     )
@@ -177,6 +179,7 @@ fn minutes() -> impl Strategy<Value = Minutes> {
                         1 => Attendance::Apologies,
                         2 => Attendance::Absent,
                         3 => Attendance::JoinedFor(None),
+                        4 => Attendance::Unknown,
                         _ => Attendance::JoinedFor(
                             all.get(usize::from(joined) % all.len().max(1))
                                 .map(|(p, _)| p.clone()),
