@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use minutebook_shared::api::{SeriesAction, VersionDiff};
+use minutebook_shared::api::{CorrectionDiff, SeriesAction, VersionDiff};
 use minutebook_shared::trust::{AuditEntry, InviteInfo, Ledger, Role, SessionInfo, VersionInfo};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -190,6 +190,11 @@ pub async fn sign_out() -> Result<(), ApiError> {
 /// `GET …/ledger`.
 pub async fn ledger(meeting: &str) -> Result<Ledger, ApiError> {
     get(&meeting_url(meeting, "/ledger")).await
+}
+
+/// `GET …/corrections/{id}/diff`: the correction against the statement's current text.
+pub async fn correction_diff(meeting: &str, id: u64) -> Result<CorrectionDiff, ApiError> {
+    get(&meeting_url(meeting, &format!("/corrections/{id}/diff"))).await
 }
 
 /// `POST …/statements/{block}/confirm` with the hash of the text the user saw.

@@ -58,3 +58,15 @@ pub struct VersionDiff {
     /// Signed version → current draft, line by line.
     pub lines: Vec<DiffLine>,
 }
+
+/// `GET /api/meetings/{name}/corrections/{id}/diff`: a proposed correction against the
+/// statement's current text, word by word ([`crate::diff::words`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CorrectionDiff {
+    /// The correction.
+    pub id: u64,
+    /// Current text → proposed text, in runs of words.
+    pub runs: Vec<DiffLine>,
+    /// Whether the statement changed since the correction was proposed.
+    pub stale: bool,
+}

@@ -1,8 +1,15 @@
-//! Line-by-line differences between two texts (a signed version's Markdown → the current
-//! draft), for `GET /api/meetings/{name}/versions/{n}/diff` and the client's view of it.
+//! Differences between two texts: line by line (a signed version's Markdown → the current
+//! draft, `GET /api/meetings/{name}/versions/{n}/diff`) and word by word (a statement →
+//! a correction proposed to it, `GET /api/meetings/{name}/corrections/{id}/diff`). The
+//! server computes them; the web client only shows them.
 
 use serde::{Deserialize, Serialize};
 use similar::{Algorithm, ChangeTag, TextDiff};
+use std::time::Duration;
+
+/// How long a word diff may search for the smallest difference before it settles for a
+/// larger one (a hostile pair of long texts costs at most this much CPU).
+pub const WORD_DIFF_DEADLINE: Duration = Duration::from_millis(100);
 
 /// What happened to one line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -59,6 +66,33 @@ pub fn lines(old: &str, new: &str) -> Vec<DiffLine> {
         .collect()
 }
 
+/// `old` → `new` word by word: runs of words (with the spaces after them) that are equal,
+/// inserted or deleted, adjacent runs of one kind merged; deletions come before the
+/// insertions that replace them. Joining the equal and deleted runs gives `old`, the
+/// equal and inserted runs `new`.
+pub fn words(old: &str, new: &str) -> Vec<DiffLine> {
+    let diff = TextDiff::configure()
+        .algorithm(Algorithm::Myers)
+        .timeout(WORD_DIFF_DEADLINE)
+        .diff_words(old, new);
+    let mut runs: Vec<DiffLine> = Vec::new();
+    for change in diff.iter_all_changes() {
+        let op = match change.tag() {
+            ChangeTag::Equal => DiffOp::Equal,
+            ChangeTag::Insert => DiffOp::Insert,
+            ChangeTag::Delete => DiffOp::Delete,
+        };
+        match runs.last_mut() {
+            Some(last) if last.op == op => last.text.push_str(change.value()),
+            _ => runs.push(DiffLine {
+                op,
+                text: change.value().to_owned(),
+            }),
+        }
+    }
+    runs
+}
+
 /// Whether the two texts differ at all (a diff of only [`DiffOp::Equal`] lines).
 pub fn unchanged(diff: &[DiffLine]) -> bool {
     diff.iter().all(|l| l.op == DiffOp::Equal)
@@ -113,5 +147,44 @@ mod tests {
         );
         let back: Vec<DiffLine> = serde_json::from_str(&json).expect("parses");
         assert_eq!(back, lines("a\n", "b\n"));
+    }
+
+    #[test]
+    fn a_word_diff_marks_the_changed_words_and_rebuilds_both_texts() {
+        let old = "The DCC said that spending is on budget.";
+        let new = "The DCC said that spending is behind budget, by 2%.";
+        let runs = words(old, new);
+        let side = |keep: DiffOp| {
+            runs.iter()
+                .filter(|r| r.op == DiffOp::Equal || r.op == keep)
+                .map(|r| r.text.as_str())
+                .collect::<String>()
+        };
+        assert_eq!(side(DiffOp::Delete), old);
+        assert_eq!(side(DiffOp::Insert), new);
+        assert_eq!(runs[0].op, DiffOp::Equal);
+        assert!(runs[0].text.starts_with("The DCC said that spending is"));
+        let deleted: String = runs
+            .iter()
+            .filter(|r| r.op == DiffOp::Delete)
+            .map(|r| r.text.as_str())
+            .collect();
+        assert!(
+            deleted.contains("on") && !deleted.contains("DCC"),
+            "{runs:?}"
+        );
+    }
+
+    #[test]
+    fn a_long_hostile_word_diff_ends_in_time() {
+        let old: String = (0..20_000).map(|i| format!("a{} ", i % 7)).collect();
+        let new: String = (0..20_000).map(|i| format!("a{} ", i % 11)).collect();
+        let runs = words(&old, &new);
+        let rebuilt: String = runs
+            .iter()
+            .filter(|r| r.op != DiffOp::Insert)
+            .map(|r| r.text.as_str())
+            .collect();
+        assert_eq!(rebuilt, old);
     }
 }

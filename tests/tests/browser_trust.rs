@@ -234,6 +234,33 @@ async fn scenario(
         anyhow::bail!("{e:#}; the server's readiness: {server_side}");
     }
 
+    // The chair and the minute-takers see it in the list of open corrections, word by
+    // word against the statement (removed words in del, added ones in ins); Ben sees
+    // that it was sent.
+    for (who, browser) in [("Chloe", chair), ("Tom", tom)] {
+        let listed = browser
+            .wait_until(
+                who,
+                "the open corrections",
+                OPEN_CORRECTIONS_JS,
+                vec![],
+                |v| {
+                    v["count"] == "Open corrections (1)"
+                        && v["diff"]["del"].as_str().is_some_and(|d| !d.is_empty())
+                        && v["diff"]["ins"].as_str().is_some_and(|i| !i.is_empty())
+                },
+            )
+            .await?;
+        ensure!(
+            listed["block"] == json!(ben_block),
+            "{who}: the open correction is Ben's statement: {listed}"
+        );
+    }
+    ben.wait_until("Ben", "the 'sent' message", SENT_JS, vec![], |v| {
+        v == &json!(true)
+    })
+    .await?;
+
     // Tom sees the proposal inline and accepts it: the text is in everyone's minutes.
     let accept = format!("div.block[data-block=\"{ben_block}\"] div.correction button.accept");
     click(tom, &accept).await?;
@@ -255,6 +282,21 @@ async fn scenario(
             v == &json!(["2", "0", "0", "0"])
         })
         .await?;
+    // Decided: the list is gone, and so is Ben's "sent" message (his proposal says
+    // accepted).
+    chair
+        .wait_until(
+            "Chloe",
+            "no open corrections",
+            OPEN_CORRECTIONS_JS,
+            vec![],
+            |v| v.is_null(),
+        )
+        .await?;
+    ben.wait_until("Ben", "no stale 'sent' message", SENT_JS, vec![], |v| {
+        v == &json!(false)
+    })
+    .await?;
 
     // A statement by both attendees: confirmed only when each has confirmed it, and
     // every view says whose confirmation is missing.
@@ -619,6 +661,19 @@ const READINESS_JS: &str = "
     return [v('ready-confirmed'), v('ready-pending'), v('ready-changed'), v('ready-corrections')];";
 
 /// The reading view shows the statement and nothing can be edited.
+/// The open corrections list: its heading, first entry's block, and that entry's diff.
+const OPEN_CORRECTIONS_JS: &str = "
+    const s = document.getElementById('open-corrections');
+    if (!s) return null;
+    const li = s.querySelector('li.open-correction');
+    const text = sel => Array.from(li ? li.querySelectorAll('.correction-diff ' + sel) : [])
+        .map(e => e.textContent).join('|');
+    return { count: s.querySelector('h2').textContent, block: li && li.dataset.block,
+             diff: { del: text('del'), ins: text('ins') } };";
+
+/// Whether Ben's page still says his correction was sent.
+const SENT_JS: &str = "return !!document.querySelector('#my-statements .my-done');";
+
 const READONLY_JS: &str = "
     return !!document.querySelector(`#reading [data-block=\"${arguments[0]}\"]`)
         && !document.querySelector('textarea.block-text, button.add-block, #mode-edit');";

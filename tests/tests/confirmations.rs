@@ -6,6 +6,8 @@
 //! - re-attributing a confirmed statement unconfirms it, and attributing someone's
 //!   statement to yourself, confirming it and restoring the speakers leaves nothing;
 //! - a correction is applied only to the statement it was proposed for (409 otherwise);
+//! - a correction's word diff against the statement, computed by the server, says when
+//!   the statement changed since (and is for members of the meeting only);
 //! - one open proposal per person per statement; a per-meeting ledger budget (413);
 //! - live ledger pushes carry what changed, not the whole ledger;
 //! - ledgers and signed versions stored in the old form still load and verify.
@@ -358,6 +360,59 @@ async fn attributing_a_statement_to_yourself_confirming_and_restoring_leaves_not
     let (status, _) = w.confirm(&w.pat, &w.joint).await;
     assert_eq!(status, 200);
     assert!(!w.ledger().await.confirmations.contains_key(&w.solo));
+}
+
+#[tokio::test]
+async fn a_correction_is_shown_word_by_word_against_the_statement() {
+    let w = World::new().await;
+    let (status, body) = w
+        .propose(&w.pat, &w.solo, "PP said hiring is two months late.")
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let id = w.ledger().await.corrections[0].id;
+    let diff = |token: String| {
+        let client = w.as_(&token);
+        async move {
+            client
+                .get(&format!("/api/meetings/{MEETING}/corrections/{id}/diff"))
+                .await
+        }
+    };
+    let r = diff(w.taker.clone()).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let d: minutebook_shared::api::CorrectionDiff = serde_json::from_str(&r.text()).unwrap();
+    let part = |op: &str| -> String {
+        d.runs
+            .iter()
+            .filter(|r| r.op.as_str() == op)
+            .map(|r| r.text.as_str())
+            .collect()
+    };
+    assert_eq!(part("insert").trim(), "two months");
+    assert!(part("delete").is_empty(), "{:?}", d.runs);
+    assert!(!d.stale);
+    // The proposer may read it too; someone without access to the meeting may not.
+    assert_eq!(diff(w.pat.clone()).await.status, 200);
+    let outsider = w
+        .server
+        .anonymous()
+        .get(&format!("/api/meetings/{MEETING}/corrections/{id}/diff"))
+        .await;
+    assert!(matches!(outsider.status, 401 | 403), "{}", outsider.status);
+    let missing = w
+        .as_(&w.taker)
+        .get(&format!("/api/meetings/{MEETING}/corrections/999/diff"))
+        .await;
+    assert_eq!(missing.status, 404);
+    // Once the statement changes, the diff is against the new text, and says so.
+    w.edit(&w.solo, "PP said hiring is somewhat late.").await;
+    let d: minutebook_shared::api::CorrectionDiff =
+        serde_json::from_str(&diff(w.taker.clone()).await.text()).unwrap();
+    assert!(d.stale);
+    assert!(d
+        .runs
+        .iter()
+        .any(|r| r.op.as_str() == "delete" && r.text.contains("somewhat")));
 }
 
 #[tokio::test]

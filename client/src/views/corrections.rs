@@ -14,6 +14,7 @@ use crate::access::local_time;
 use crate::meeting_trust::{use_trust, Trust};
 use crate::snapshot::BlockInfo;
 use crate::trust_api;
+use crate::views::correction_diff::CorrectionDiffView;
 
 /// The open proposals of block `id` (the block mounts it only for those who decide on
 /// them; nothing for others all the same).
@@ -111,6 +112,9 @@ fn CorrectionRow(id: u64) -> impl IntoView {
                 " on " {field(|c| local_time(c.proposed.at))} ":"
             </p>
             <blockquote class="proposed-text">{field(|c| c.text.clone())}</blockquote>
+            {move || correction.with(|c| c.as_ref().map(|c| view! {
+                <CorrectionDiffView id=id block=BlockId(c.block.clone()) />
+            }))}
             <Show when=move || correction.with(|c| c.as_ref().is_some_and(|c| !c.note.trim().is_empty()))>
                 <p class="correction-note">"Note: " {field(|c| c.note.clone())}</p>
             </Show>

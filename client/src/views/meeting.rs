@@ -30,6 +30,7 @@ use crate::views::history::{install_history_keys, HistoryButtons, UndoNotice};
 use crate::views::invites::Invites;
 use crate::views::item::Items;
 use crate::views::my_statements::MyStatements;
+use crate::views::open_corrections::{OpenCorrections, ReadingChoice};
 use crate::views::outline::Outline;
 use crate::views::presence::PresenceList;
 use crate::views::reading::{ModeSwitch, ReadingView};
@@ -57,6 +58,7 @@ pub fn MeetingPage(name: String) -> impl IntoView {
     install_history_keys(store);
     // Reading unless this page may edit and its user chose the editor (the default then).
     let prefer_reading = RwSignal::new(false);
+    provide_context(ReadingChoice(prefer_reading));
     let reading = Memo::new(move |_| !store.editable.get() || prefer_reading.get());
     let title = Memo::new(move |_| store.header.with(|h| h.fields.title.clone()));
     // The lifecycle status comes from the server's ledger only (draft, signed off vN,
@@ -134,6 +136,7 @@ pub fn MeetingPage(name: String) -> impl IntoView {
         <div class="layout" class:read-only=move || !store.editable.get()
             class:reading=move || reading.get()>
             <main class="items-col" id="minutes" tabindex="-1">
+                <OpenCorrections />
                 <MyStatements />
                 {move || if reading.get() {
                     view! { <ReadingView /> }.into_any()

@@ -19,13 +19,14 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use minutebook_shared::meeting::PersonId;
-use minutebook_shared::trust::{self, Correction, StatementStatus};
+use minutebook_shared::meeting::{BlockId, PersonId};
+use minutebook_shared::trust::{self, Correction, CorrectionStatus, StatementStatus};
 
 use crate::access::{correction_attr, correction_label, status_attr, status_label};
 use crate::meeting_trust::{use_trust, Trust};
 use crate::store::use_store;
 use crate::trust_api;
+use crate::views::correction_diff::CorrectionDiffView;
 use crate::views::statement_status::{missing, speaker_label};
 
 /// One statement of the user's.
@@ -349,7 +350,9 @@ fn MyStatement(block: String, mine: Memo<Vec<Mine>>) -> impl IntoView {
             <Show when=move || error.with(Option::is_some)>
                 <p class="my-error error" role="alert">{move || error.get().unwrap_or_default()}</p>
             </Show>
-            <Show when=move || done.with(Option::is_some)>
+            // "Sent" holds only while the proposal is open: once decided, its status says.
+            <Show when=move || done.with(Option::is_some)
+                && proposals.with(|p| p.iter().any(|c| c.status == CorrectionStatus::Open))>
                 <p class="my-done hint" role="status">{move || done.get().unwrap_or_default()}</p>
             </Show>
             <Show when=move || proposals.with(|p| !p.is_empty())>
@@ -360,6 +363,9 @@ fn MyStatement(block: String, mine: Memo<Vec<Mine>>) -> impl IntoView {
                                 data-status=correction_attr(c.status)>
                                 <span class="my-correction-status">{correction_label(c.status)}</span>
                                 ": “" {c.text.clone()} "”"
+                                {(c.status == CorrectionStatus::Open).then(|| view! {
+                                    <CorrectionDiffView id=c.id block=BlockId(c.block.clone()) />
+                                })}
                                 {(!c.reason.trim().is_empty()).then(|| view! {
                                     <span class="declined-reason">" — reason: " {c.reason.clone()}</span>
                                 })}

@@ -63,6 +63,7 @@ impl From<MeetingError> for ApiError {
             MeetingError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             MeetingError::NotFound(_) => StatusCode::NOT_FOUND,
             MeetingError::Exists(_) => StatusCode::CONFLICT,
+            MeetingError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             MeetingError::Store(_) | MeetingError::Apply(_) | MeetingError::Work(_) => {
                 tracing::error!(error = %e, "meeting request failed");
                 StatusCode::INTERNAL_SERVER_ERROR

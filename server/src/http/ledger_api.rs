@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use minutebook_shared::api::VersionDiff;
+use minutebook_shared::api::{CorrectionDiff, VersionDiff};
 use minutebook_shared::protocol::valid_doc_name;
 use minutebook_shared::signoff;
 use minutebook_shared::trust::{Ledger, Readiness, VersionInfo};
@@ -43,6 +43,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/meetings/{name}/corrections/{id}/decline",
             post(decline),
+        )
+        .route(
+            "/api/meetings/{name}/corrections/{id}/diff",
+            get(correction_diff),
         )
         .route("/api/meetings/{name}/sign-off", post(sign_off))
         .route("/api/meetings/{name}/reopen", post(reopen))
@@ -134,6 +138,21 @@ async fn ledger(
     Path(name): Path<String>,
 ) -> Result<Json<Ledger>, ApiError> {
     Ok(Json(current(&state, &caller, &name).await?.0))
+}
+
+/// A correction against the statement's current text, word by word (anyone who may read
+/// the meeting: the proposer, the chair, the minute-takers).
+async fn correction_diff(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((name, id)): Path<(String, u64)>,
+) -> Result<Json<CorrectionDiff>, ApiError> {
+    require(&state, &caller, &name, "read a correction").await?;
+    existing(&state, &name).await?;
+    crate::meetings::corrections::diff(&state.registry, &name, id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no such correction"))
 }
 
 async fn readiness(

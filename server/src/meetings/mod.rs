@@ -34,6 +34,7 @@ use crate::docs::updates::build_doc;
 use crate::store::{Store, StoreError};
 
 pub mod action_log;
+pub mod corrections;
 pub mod records;
 
 /// Why a meeting operation failed; each maps to one HTTP status.
@@ -60,6 +61,9 @@ pub enum MeetingError {
     /// The CPU work (parsing, rendering) failed (500).
     #[error("could not process the meeting: {0}")]
     Work(#[from] CpuError),
+    /// The meeting's actor did not answer in time (503).
+    #[error("the meeting is busy; try again")]
+    Busy,
 }
 
 /// Text formats minutes are imported from.
