@@ -30,7 +30,7 @@ use minutebook_shared::meeting::{
 use yrs::{Doc, OffsetKind, Options, TextRef, Transact, TransactionMut};
 
 use crate::bindings::{Binding, Bindings, Field};
-use crate::changes::Changes;
+use crate::changes::{Changes, TextTarget};
 use crate::snapshot::{BlockInfo, ItemHead, Snapshot};
 use crate::sync::{SaveState, SyncProvider};
 
@@ -238,13 +238,15 @@ impl Store {
         self.notice.set(Some(Notice { text, serial }));
     }
 
-    /// Recomputes the snapshot and updates every signal whose part changed.
+    /// Recomputes the snapshot and updates every signal whose part changed. When only
+    /// typed texts changed, only their watchers are compared: the cost of a keystroke
+    /// arriving from someone else does not grow with the meeting.
     fn refresh(&self) {
         let Some(inner) = self.inner() else { return };
         let focus = inner.bindings.remember_focus();
         let pending = inner.changes.take();
-        let snap = if pending.full {
-            Rc::new(Snapshot::new(view_of(&inner.meeting)))
+        let (snap, patched) = if pending.full {
+            (Rc::new(Snapshot::new(view_of(&inner.meeting))), None)
         } else {
             // Only typed texts changed: patch them instead of recomputing the view.
             // Taken out of the cell, the snapshot is usually not shared: no copy is made.
@@ -253,13 +255,31 @@ impl Store {
                 Ok(txn) => pending.contents(&txn),
                 Err(_) => Vec::new(),
             };
-            let patched = Rc::make_mut(&mut snap);
+            let patch = Rc::make_mut(&mut snap);
+            let mut targets = Vec::with_capacity(contents.len());
             for (target, text) in contents {
-                patched.patch_text(&target, text);
+                if patch.patch_text(&target, text) {
+                    targets.push(target);
+                }
             }
-            snap
+            (snap, Some(targets))
         };
         *inner.snapshot.borrow_mut() = snap.clone();
+        match &patched {
+            None => self.publish_all(&inner, &snap),
+            Some(targets) => self.publish_texts(&inner, &snap, targets),
+        }
+        self.revision.update(|r| *r += 1);
+        self.history_state();
+        // The re-render runs after this; if it moved the focused field's node, give the
+        // focus back.
+        if let Some(focus) = focus {
+            set_timeout(move || focus.restore(), std::time::Duration::ZERO);
+        }
+    }
+
+    /// After a full recomputation: every signal whose part changed.
+    fn publish_all(&self, inner: &Inner, snap: &Snapshot) {
         let v = &snap.view;
         set_if_changed(self.people, v.people.clone());
         if self
@@ -277,8 +297,6 @@ impl Store {
         }
         set_if_changed(self.header, v.header.clone());
         set_if_changed(self.actions, v.actions.clone());
-        self.revision.update(|r| *r += 1);
-        self.history_state();
 
         // Collect first, set after: setting may run code that registers watchers.
         let mut heads = Vec::new();
@@ -323,10 +341,50 @@ impl Store {
         for (sig, b) in blocks {
             sig.set(b);
         }
-        // The re-render runs after this; if it moved the focused field's node, give the
-        // focus back.
-        if let Some(focus) = focus {
-            set_timeout(move || focus.restore(), std::time::Duration::ZERO);
+    }
+
+    /// After a text-only patch: the watchers of the patched texts, and the action log
+    /// when a description changed.
+    fn publish_texts(&self, inner: &Inner, snap: &Snapshot, targets: &[TextTarget]) {
+        let mut heads = Vec::new();
+        let mut blocks = Vec::new();
+        let mut actions = false;
+        {
+            let w = inner.watchers.borrow();
+            for target in targets {
+                match target {
+                    TextTarget::Block(id) => {
+                        let id = BlockId::from(id.as_str());
+                        for (watched, sig) in w.blocks.values() {
+                            if *watched == id {
+                                if let Some(info) = snap.block(&id) {
+                                    blocks.push((*sig, info));
+                                }
+                            }
+                        }
+                    }
+                    TextTarget::ItemTitle(id) => {
+                        let id = ItemId::from(id.as_str());
+                        for (watched, sig) in w.heads.values() {
+                            if *watched == id {
+                                if let Some(h) = snap.item_head(&id) {
+                                    heads.push((*sig, h.clone()));
+                                }
+                            }
+                        }
+                    }
+                    TextTarget::ActionDescription(_) => actions = true,
+                }
+            }
+        }
+        for (sig, h) in heads {
+            set_if_changed(sig, h);
+        }
+        for (sig, b) in blocks {
+            set_if_changed(sig, b);
+        }
+        if actions {
+            set_if_changed(self.actions, snap.view.actions.clone());
         }
     }
 
