@@ -85,6 +85,12 @@ async fn scenario(
         .await?;
     phone
         .client
+        .find(Locator::Css("#account-menu summary"))
+        .await?
+        .click()
+        .await?;
+    phone
+        .client
         .find(Locator::Css("#device-link"))
         .await?
         .click()

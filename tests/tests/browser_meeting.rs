@@ -236,6 +236,14 @@ async fn scenario(
     )
     .await?;
     let mut reference = None::<String>;
+    for (_, browser) in &all {
+        browser
+            .client
+            .find(Locator::Css("#tab-actions"))
+            .await?
+            .click()
+            .await?;
+    }
     for (who, browser) in &all {
         let v = browser
             .wait_until(
@@ -322,6 +330,15 @@ async fn scenario(
         |v| v.as_array().is_some_and(|rows| rows.len() == 1),
     )
     .await?;
+    // Back to the agenda (the outline) in every session.
+    for (_, browser) in &all {
+        browser
+            .client
+            .find(Locator::Css("#tab-agenda"))
+            .await?
+            .click()
+            .await?;
+    }
 
     // A speaker suggestion: B adds a block in item 3 and types a speech pattern; one click
     // attributes it, and everyone sees a statement with the DCC's chip.

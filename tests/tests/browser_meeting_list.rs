@@ -194,6 +194,11 @@ async fn scenario(
     wait_state(b, "next", "saved").await?;
     // The series' action log lists the carried action once, in both meetings.
     b.client
+        .find(Locator::Css("#tab-actions"))
+        .await?
+        .click()
+        .await?;
+    b.client
         .find(Locator::Css("#show-action-log"))
         .await?
         .click()

@@ -30,8 +30,11 @@ async fn two_sessions_see_each_other() {
     finish(browsers, driver, &mut server, outcome).await;
 }
 
+/// Each entry's words (name, "(you)"; not the initials drawn for sight), whether it is the
+/// page's own, its client id and colour.
 const PEERS: &str = "return Array.from(document.querySelectorAll('#presence li.peer')).map(li => \
-    ({text: li.textContent.trim(), self: li.hasAttribute('data-self'), \
+    ({text: Array.from(li.childNodes).filter(n => !(n.classList && n.classList.contains('peer-initials'))) \
+        .map(n => n.textContent).join('').trim(), self: li.hasAttribute('data-self'), \
       client: li.dataset.client, colour: li.style.getPropertyValue('--peer-colour').trim()}));";
 
 const MARKS: &str = "const b = document.querySelector('div.block[data-block=\"' + arguments[0] + '\"]'); \

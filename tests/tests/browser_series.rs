@@ -57,6 +57,7 @@ async fn scenario(
             .await
             .with_context(|| format!("the invitation form's {css}"))
     };
+    find("#tab-people").await?.click().await?;
     find("#invite-name").await?.send_keys("Dana").await?;
     find("#invite-series").await?.click().await?;
     find("#create-invite").await?.click().await?;

@@ -379,6 +379,7 @@ async fn scenario(
             v == &json!(["4", "0", "0", "0"])
         })
         .await?;
+    click(chair, "#tab-versions").await?;
     click(chair, "#sign-off").await?;
 
     // Every session turns read-only at once.

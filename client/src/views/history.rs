@@ -24,12 +24,12 @@ pub fn HistoryButtons() -> impl IntoView {
     view! {
         <Show when=move || store.editable.get()>
             <span class="history" role="group" aria-label="Undo and redo">
-                <button type="button" id="undo" title="Undo your last change (Ctrl+Z)"
-                    disabled=move || !store.can_undo.get()
-                    on:click=move |_| { store.undo(); }>"Undo"</button>
-                <button type="button" id="redo" title="Redo (Ctrl+Shift+Z)"
-                    disabled=move || !store.can_redo.get()
-                    on:click=move |_| { store.redo(); }>"Redo"</button>
+                <button type="button" id="undo" class="icon" title="Undo your last change (Ctrl+Z)"
+                    aria-label="Undo" disabled=move || !store.can_undo.get()
+                    on:click=move |_| { store.undo(); }>"↶"</button>
+                <button type="button" id="redo" class="icon" title="Redo (Ctrl+Shift+Z)"
+                    aria-label="Redo" disabled=move || !store.can_redo.get()
+                    on:click=move |_| { store.redo(); }>"↷"</button>
             </span>
         </Show>
     }

@@ -1,10 +1,11 @@
-//! The meeting page (`?meeting=NAME`): a sticky header bar (save state, meeting
-//! status, reading/editing switch, who is signed in and their role, display name, who is
-//! here, export links), the trust notices (read-only banner, refused writes, lost access),
-//! the main column (the user's own statements, then either the reading view or the header
-//! form and the items with their blocks) and the side
-//! column (sign-off, signed versions, outline, register, actions, the series' action log,
-//! invitations, audit log).
+//! The meeting page (`?meeting=NAME`): a header bar in one row (save state, meeting
+//! status, reading/editing switch, undo and redo, the account menu with who is signed in
+//! and their role, who is here as initials, the export menu), the trust notices
+//! (read-only banner, refused writes, lost access), the main column (open corrections for
+//! those who decide them, the user's own statements, then either the reading view or the
+//! header form and the items with their blocks) and the side column as tabs
+//! ([`crate::views::side_tabs`]: agenda, people and invitations, actions and the series'
+//! action log, sign-off and versions, audit log).
 //!
 //! What the user may do comes from the session's grant and the ledger
 //! ([`crate::meeting_trust`]): attendees and observers, and everyone once the minutes are
@@ -36,6 +37,7 @@ use crate::views::presence::PresenceList;
 use crate::views::reading::{ModeSwitch, ReadingView};
 use crate::views::register::Register;
 use crate::views::session_bar::SessionBar;
+use crate::views::side_tabs::{SidePanel, SideTab, SideTabList, SideTabs};
 use crate::views::sign_off::SignOff;
 use crate::views::status::Status;
 use crate::views::trust_banner::TrustBanner;
@@ -58,6 +60,7 @@ pub fn MeetingPage(name: String) -> impl IntoView {
     install_history_keys(store);
     // Reading unless this page may edit and its user chose the editor (the default then).
     let prefer_reading = RwSignal::new(false);
+    let tabs = SideTabs::new();
     provide_context(ReadingChoice(prefer_reading));
     let reading = Memo::new(move |_| !store.editable.get() || prefer_reading.get());
     let title = Memo::new(move |_| store.header.with(|h| h.fields.title.clone()));
@@ -123,14 +126,17 @@ pub fn MeetingPage(name: String) -> impl IntoView {
             <HistoryButtons />
             <SessionBar />
             <PresenceList />
-            <nav class="exports" aria-label="Export">
-                <a id="export-md" href=export("md") data-kind=export_kind download="">
-                    "Markdown" {move || (export_kind() == "draft").then_some(" (draft)")}
-                </a>
-                <a id="export-html" href=export("html") data-kind=export_kind target="_blank">
-                    "HTML" {move || (export_kind() == "draft").then_some(" (draft)")}
-                </a>
-            </nav>
+            <details id="export-menu" class="menu">
+                <summary>"Export"</summary>
+                <nav class="exports menu-body" aria-label="Export">
+                    <a id="export-md" href=export("md") data-kind=export_kind download="">
+                        "Markdown" {move || (export_kind() == "draft").then_some(" (draft)")}
+                    </a>
+                    <a id="export-html" href=export("html") data-kind=export_kind target="_blank">
+                        "HTML" {move || (export_kind() == "draft").then_some(" (draft)")}
+                    </a>
+                </nav>
+            </details>
         </header>
         <TrustBanner />
         <div class="layout" class:read-only=move || !store.editable.get()
@@ -144,15 +150,13 @@ pub fn MeetingPage(name: String) -> impl IntoView {
                     view! { <HeaderForm /> <Items /> }.into_any()
                 }}
             </main>
-            <aside class="side-col" aria-label="Sign-off, agenda, register and actions">
-                <SignOff />
-                <Versions />
-                <Outline />
-                <Register />
-                <ActionsPanel />
-                <ActionLog />
-                <Invites />
-                <AuditLog />
+            <aside class="side-col" aria-label="Agenda, people, actions, versions and activity">
+                <SideTabList tabs=tabs />
+                <SidePanel tabs=tabs tab=SideTab::Agenda><Outline /></SidePanel>
+                <SidePanel tabs=tabs tab=SideTab::People><Register /><Invites /></SidePanel>
+                <SidePanel tabs=tabs tab=SideTab::Actions><ActionsPanel /><ActionLog /></SidePanel>
+                <SidePanel tabs=tabs tab=SideTab::Versions><SignOff /><Versions /></SidePanel>
+                <SidePanel tabs=tabs tab=SideTab::Activity><AuditLog /></SidePanel>
             </aside>
         </div>
         <ActionForm />

@@ -27,6 +27,7 @@ pub mod reading;
 pub mod register;
 pub mod session_bar;
 pub mod setup;
+pub mod side_tabs;
 pub mod sign_off;
 pub mod signed_in;
 pub mod signed_out;

@@ -1,6 +1,8 @@
 //! Who is signed in, in the page's bar: `#session-user` (the name), on a meeting page
 //! `#my-role[data-role]` (chair, minute-taker, attendee, observer, admin),
-//! `button#device-link` ("Sign in on another device": `POST /api/session/device-link`,
+//! the two making the summary of the `details#account-menu` menu, which holds
+//! `button#device-link` ("Sign in on
+//! another device": `POST /api/session/device-link`,
 //! then `input#device-link-url` (read-only, selected) holds the single-use link and
 //! `#device-link-expiry` says until when it works), and `button#sign-out` ("Sign out",
 //! `DELETE /api/session`).
@@ -61,12 +63,17 @@ pub fn SessionBar() -> impl IntoView {
     };
     view! {
         <span class="session">
-            <span class="sr-only">"Signed in as "</span>
-            <span id="session-user">{name}</span>
-            {role}
-            <Show when=admin>
-                <span id="my-role" class="role-chip" data-role="admin">"Administrator"</span>
-            </Show>
+            <details id="account-menu" class="menu">
+            <summary title="Your account">
+                <span class="sr-only">"Signed in as "</span>
+                <span id="session-user">{name}</span>
+                " "
+                {role}
+                <Show when=admin>
+                    <span id="my-role" class="role-chip" data-role="admin">"Administrator"</span>
+                </Show>
+            </summary>
+            <div class="menu-body">
             <button type="button" id="device-link" on:click=make_device_link
                 title="A link that signs you in on another of your devices (once, for 10 minutes)">
                 "Sign in on another device"
@@ -92,6 +99,8 @@ pub fn SessionBar() -> impl IntoView {
             })}
             <button type="button" id="sign-out"
                 on:click=move |_| sign_out(move |e| { error.try_set(Some(e)); })>"Sign out"</button>
+            </div>
+            </details>
             <Show when=move || error.with(Option::is_some)>
                 <span role="alert" class="error">{move || error.get().unwrap_or_default()}</span>
             </Show>
