@@ -459,7 +459,15 @@ fn find_row<'a>(rows: &'a Value, name: &str) -> anyhow::Result<&'a Value> {
 }
 
 /// Waits for the one action row with [`ACTION`] and a server-given reference.
+/// The one action in the actions panel (its tab is opened first), once it has a reference.
 async fn wait_action(b: &Browser, who: &str) -> anyhow::Result<Value> {
+    b.client
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::Css("#tab-actions"))
+        .await?
+        .click()
+        .await?;
     let rows = b
         .wait_until(
             who,
