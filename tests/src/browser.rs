@@ -255,6 +255,18 @@ impl Browser {
         owner: &str,
         due: &str,
     ) -> anyhow::Result<()> {
+        self.submit_action_form_for(description, &[owner], due)
+            .await
+    }
+
+    /// [`Browser::submit_action_form`] with several owners: the first is chosen in the
+    /// owner select, the others ticked under "More owners".
+    pub async fn submit_action_form_for(
+        &self,
+        description: &str,
+        owners: &[&str],
+        due: &str,
+    ) -> anyhow::Result<()> {
         let find = |css: &'static str| async move {
             self.client
                 .wait()
@@ -267,7 +279,22 @@ impl Browser {
             .await?
             .send_keys(description)
             .await?;
-        find("#action-owner").await?.select_by_value(owner).await?;
+        if let Some((first, more)) = owners.split_first() {
+            find("#action-owner").await?.select_by_value(first).await?;
+            if !more.is_empty() {
+                find("#action-more-owners summary").await?.click().await?;
+                for id in more {
+                    self.client
+                        .find(Locator::Css(&format!(
+                            "#action-more-owners input.action-co-owner[value=\"{id}\"]"
+                        )))
+                        .await
+                        .with_context(|| format!("the owner box of {id}"))?
+                        .click()
+                        .await?;
+                }
+            }
+        }
         find("#action-due").await?.send_keys(due).await?;
         find("#action-form [type=submit]").await?.click().await?;
         Ok(())

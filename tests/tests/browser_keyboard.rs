@@ -75,10 +75,20 @@ async fn scenario(
         "an owner is chosen"
     );
     keys(a, &Key::Tab.to_string()).await?;
+    focus_is(a, "#action-more-owners summary").await?;
+    keys(a, &Key::Tab.to_string()).await?;
     focus_is(a, "#action-due").await?;
     keys(a, "next meeting").await?;
-    // Past the last button, Tab comes back to the first field (the dialog keeps focus).
     keys(a, &Key::Tab.to_string()).await?;
+    focus_is(a, "#action-due-date").await?;
+    // The date picker's day, month and year take a Tab each; then the buttons.
+    let mut tabs = 0;
+    while a.js(FOCUSED_SUBMIT_JS, vec![]).await? != json!(true) {
+        ensure!(tabs < 6, "Tab never reached the dialog's submit button");
+        keys(a, &Key::Tab.to_string()).await?;
+        tabs += 1;
+    }
+    // Past the last button, Tab comes back to the first field (the dialog keeps focus).
     keys(a, &Key::Tab.to_string()).await?;
     focus_is(a, ".dialog-buttons button:last-child").await?;
     keys(a, &Key::Tab.to_string()).await?;
@@ -238,6 +248,9 @@ async fn focus_is(browser: &Browser, css: &str) -> anyhow::Result<Value> {
         )
         .await
 }
+
+const FOCUSED_SUBMIT_JS: &str =
+    "return document.activeElement === document.querySelector('#action-form button[type=submit]');";
 
 const ANNOUNCED_JS: &str = "
     const a = document.getElementById('announcer'); return a ? a.textContent : null;";

@@ -229,9 +229,11 @@ async fn scenario(
     let ta4 = block_area(c, in4).await?;
     ta4.click().await?;
     ta4.send_keys(&format!("{}a", Key::Alt)).await?;
-    c.submit_action_form(
+    // Two owners: the DCC, and the CC ticked under "More owners".
+    let cc = person(seeded, "CC")?;
+    c.submit_action_form_for(
         "Circulate the revised homicide action plan",
-        &dcc,
+        &[&dcc, &cc],
         "2022-03-11",
     )
     .await?;
@@ -257,7 +259,9 @@ async fn scenario(
                             r["desc"]
                                 .as_str()
                                 .is_some_and(|d| d.contains("revised homicide"))
-                                && r["owner"].as_str().is_some_and(|o| o.contains("DCC"))
+                                && r["owner"].as_str().is_some_and(|o| {
+                                    o.contains("DCC") && o.split(", ").any(|x| x.trim() == "CC")
+                                })
                                 && r["reference"].as_str().is_some_and(|s| s.ends_with("/22"))
                         })
                     })

@@ -4,7 +4,8 @@
 //! which shows the minutes as a document (no form fields) with the actions in place; its
 //! words are exactly the HTML export's (live notes aside); an attendee gets the reading
 //! view from the start, with the statements' confirmation chips, and no way to edit.
-//! Screenshots of the reading view and its print form are written to `target/screenshots/`.
+//! Screenshots of the reading view and its print form, at 1280×900 and 390×844, are
+//! written to `target/screenshots/`.
 
 use anyhow::{ensure, Context};
 use fantoccini::Locator;
@@ -220,6 +221,11 @@ async fn scenario(
     ensure!(hidden == json!([true, true, true]), "print hides: {hidden}");
     std::fs::write(
         dir.join("print-1280x900.png"),
+        ann.client.screenshot().await?,
+    )?;
+    ann.client.set_window_size(390, 844).await?;
+    std::fs::write(
+        dir.join("print-390x844.png"),
         ann.client.screenshot().await?,
     )?;
     Ok(())

@@ -1,5 +1,8 @@
-//! The action-flagging dialog (`form#action-form`): what, owner (from the register), due
-//! date. Opened from a block (button or Alt+A); submitting adds the action raised at that
+//! The action-flagging dialog (`form#action-form`): what, owners (from the register: one
+//! in `select#action-owner`, more under `details#action-more-owners` as
+//! `input.action-co-owner` checkboxes), due (`input#action-due`, free text such as "next
+//! meeting", which the date picker `input#action-due-date` fills with a date). Opened
+//! from a block (button or Alt+A); submitting adds the action raised at that
 //! block (`Meeting::add_action`), Escape or Cancel closes it; either way the focus goes
 //! back to the block's text. While it is open, Tab and Shift+Tab cycle through its
 //! fields and buttons and never leave it. It closes when the page turns read-only.
@@ -31,6 +34,21 @@ pub fn ActionForm() -> impl IntoView {
         }
     };
     let cancel = move || close(store.action_target.get_untracked());
+    // The further owners ticked (register ids), cleared each time the dialog opens.
+    let co_owners = RwSignal::new(Vec::<String>::new());
+    Effect::new(move |_| {
+        if store.action_target.with(Option::is_some) {
+            co_owners.set(Vec::new());
+        }
+    });
+    let pick_date = move |ev: leptos::ev::Event| {
+        let picked = event_target_value(&ev);
+        if let Some(field) = due.get_untracked() {
+            if !picked.is_empty() {
+                field.set_value(&picked);
+            }
+        }
+    };
     Effect::new(move |_| {
         if !store.editable.get() && store.action_target.with_untracked(Option::is_some) {
             store.action_target.set(None);
@@ -42,10 +60,16 @@ pub fn ActionForm() -> impl IntoView {
             return;
         };
         let description = desc.get_untracked().map(|e| e.value()).unwrap_or_default();
-        let owner = owner
+        let first = owner
             .get_untracked()
             .map(|e| e.value())
             .filter(|v| !v.is_empty());
+        let mut owners: Vec<String> = first.into_iter().collect();
+        for id in co_owners.get_untracked() {
+            if !owners.contains(&id) {
+                owners.push(id);
+            }
+        }
         let due = due.get_untracked().map(|e| e.value()).unwrap_or_default();
         let action = NewAction {
             fields: ActionFields {
@@ -53,7 +77,7 @@ pub fn ActionForm() -> impl IntoView {
                 due: due.trim().to_owned(),
                 ..ActionFields::default()
             },
-            owners: owner.into_iter().map(PersonId).collect(),
+            owners: owners.into_iter().map(PersonId).collect(),
             item: Some(target.item.clone()),
             block: Some(target.block.clone()),
         };
@@ -94,9 +118,40 @@ pub fn ActionForm() -> impl IntoView {
                                 <option value=p.id.0.clone()>{person_option(&p.person)}</option>
                             } />
                     </select>
+                    <details id="action-more-owners">
+                        <summary>"More owners"</summary>
+                        <fieldset class="co-owners">
+                            <legend class="sr-only">"Also responsible"</legend>
+                            <For each=move || store.people.get() key=|p| (p.id.clone(), p.person.clone())
+                                children=move |p| {
+                                    let id = p.id.0.clone();
+                                    let toggle = {
+                                        let id = id.clone();
+                                        move |ev: leptos::ev::Event| {
+                                            let on = event_target_checked(&ev);
+                                            co_owners.update(|list| {
+                                                list.retain(|x| *x != id);
+                                                if on {
+                                                    list.push(id.clone());
+                                                }
+                                            });
+                                        }
+                                    };
+                                    view! {
+                                        <label class="check">
+                                            <input type="checkbox" class="action-co-owner" value=id
+                                                on:change=toggle />
+                                            {person_option(&p.person)}
+                                        </label>
+                                    }
+                                } />
+                        </fieldset>
+                    </details>
                     <label for="action-due">"Due"</label>
                     <input id="action-due" node_ref=due type="text" autocomplete="off"
                         placeholder="e.g. 2022-03-11 or next meeting" />
+                    <label for="action-due-date">"or pick the day"</label>
+                    <input id="action-due-date" type="date" on:change=pick_date />
                     <div class="dialog-buttons">
                         <button type="submit" class="primary">"Flag action"</button>
                         <button type="button" on:click=move |_| cancel()>"Cancel"</button>
