@@ -94,6 +94,10 @@ pub struct Presence {
     colour: RwSignal<String>,
     focus: StoredValue<Option<Focus>, LocalStorage>,
     peers: RwSignal<Vec<Peer>, LocalStorage>,
+    /// The same without carets: set only when someone joins, leaves or moves to another
+    /// block, so the hundreds of per-block badges and overlay checks do not re-run for
+    /// every caret move (the caret overlays read [`Presence::peers_with_carets`]).
+    places: RwSignal<Vec<Peer>, LocalStorage>,
 }
 
 impl Presence {
@@ -109,6 +113,7 @@ impl Presence {
             colour: RwSignal::new(colour_for(client_id).to_owned()),
             focus: StoredValue::new_local(None),
             peers: RwSignal::new_local(Vec::new()),
+            places: RwSignal::new_local(Vec::new()),
         };
         provider.on_awareness_change(move || presence.refresh_peers());
         presence.announce();
@@ -136,19 +141,25 @@ impl Presence {
         self.colour.get()
     }
 
-    /// Everyone with a state, this page first, then by name (reactive).
+    /// Everyone with a state, this page first, then by name, without their carets
+    /// (reactive: changes when someone joins, leaves or moves to another block).
     pub fn peers(&self) -> Vec<Peer> {
+        self.places.get()
+    }
+
+    /// [`Presence::peers`] with their carets (reactive: changes with every caret move).
+    pub fn peers_with_carets(&self) -> Vec<Peer> {
         self.peers.get()
     }
 
-    /// Whether some peer matches `f` (reactive; copies nothing).
+    /// Whether some peer matches `f`, carets aside (reactive; copies nothing).
     pub fn any_peer(&self, f: impl Fn(&Peer) -> bool) -> bool {
-        self.peers.with(|peers| peers.iter().any(f))
+        self.places.with(|peers| peers.iter().any(f))
     }
 
-    /// The peers (not this page) focused in `item` / `block` (reactive).
+    /// The peers (not this page) focused in `item` / `block` (reactive, carets aside).
     pub fn peers_in(&self, item: &ItemId, block: Option<&BlockId>) -> Vec<Peer> {
-        self.peers.with(|peers| {
+        self.places.with(|peers| {
             peers
                 .iter()
                 .filter(|p| !p.is_self && p.is_in(item, block))
@@ -262,6 +273,20 @@ impl Presence {
                 self.announce();
                 return;
             }
+        }
+        let places: Vec<Peer> = peers
+            .iter()
+            .map(|p| Peer {
+                focus: p.focus.as_ref().map(|f| Focus {
+                    anchor: None,
+                    head: None,
+                    ..f.clone()
+                }),
+                ..p.clone()
+            })
+            .collect();
+        if self.places.try_with_untracked(|old| *old != places) == Some(true) {
+            self.places.set(places);
         }
         if self.peers.try_with_untracked(|old| *old != peers) == Some(true) {
             self.peers.set(peers);

@@ -49,7 +49,7 @@ pub fn RemoteCarets(text: TextRef, block: BlockId, textarea: NodeRef<Textarea>) 
     let peers_here = Memo::new(move |_| {
         presence
             .map(|p| {
-                p.peers()
+                p.peers_with_carets()
                     .into_iter()
                     .filter(|peer| {
                         !peer.is_self
