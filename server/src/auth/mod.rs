@@ -376,13 +376,12 @@ impl Auth {
         }
         // A series grant opens each meeting of the series, unless a grant for that
         // meeting says otherwise.
+        let mut granted: std::collections::HashSet<String> =
+            grants.iter().map(|(g, _)| g.meeting.clone()).collect();
         for invite in series_invites {
             let series = invite.series.clone().unwrap_or_default();
             for meeting in self.series_meetings(&series)? {
-                if grants
-                    .iter()
-                    .any(|(g, _): &(Grant, _)| g.meeting == meeting)
-                {
+                if !granted.insert(meeting.clone()) {
                     continue;
                 }
                 grants.push((
