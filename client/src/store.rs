@@ -70,6 +70,9 @@ pub struct Store {
     /// Counts snapshot recomputations: views that derive from the whole meeting (the
     /// statements panels) track it and memoise what they need.
     pub revision: RwSignal<u64>,
+    /// Counts recomputations that were not a text-only patch (structure, attributions,
+    /// fields): views that show texts through their own watchers track this instead.
+    pub structure: RwSignal<u64>,
     /// Whether [`Store::undo`] / [`Store::redo`] have a step to take (for the buttons).
     pub can_undo: RwSignal<bool>,
     pub can_redo: RwSignal<bool>,
@@ -146,6 +149,7 @@ impl Store {
             actions: RwSignal::new(snapshot.view.actions.clone()),
             editable: RwSignal::new(false),
             revision: RwSignal::new(0),
+            structure: RwSignal::new(0),
             can_undo: RwSignal::new(false),
             can_redo: RwSignal::new(false),
             notice: RwSignal::new(None),
@@ -266,7 +270,10 @@ impl Store {
         };
         *inner.snapshot.borrow_mut() = snap.clone();
         match &patched {
-            None => self.publish_all(&inner, &snap),
+            None => {
+                self.publish_all(&inner, &snap);
+                self.structure.update(|r| *r += 1);
+            }
             Some(targets) => self.publish_texts(&inner, &snap, targets),
         }
         self.revision.update(|r| *r += 1);

@@ -3,7 +3,8 @@
 //! under the block and item where they were flagged, and switches to the reading view,
 //! which shows the minutes as a document (no form fields) with the actions in place; its
 //! words are exactly the HTML export's (live notes aside); an attendee gets the reading
-//! view from the start, with the statements' confirmation chips, and no way to edit.
+//! view from the start, with the statements' confirmation chips, and no way to edit; what
+//! the minute-taker types appears in it live.
 //! Screenshots of the reading view and its print form, at 1280×900 and 390×844, are
 //! written to `target/screenshots/`.
 
@@ -187,6 +188,43 @@ async fn scenario(
         )
         .await?;
     ensure!(chips.as_u64().is_some_and(|n| n > 0), "chips: {chips}");
+
+    // The minute-taker goes back to the editor and types; the attendee reads it live.
+    alice
+        .client
+        .find(Locator::Css("#mode-edit"))
+        .await?
+        .click()
+        .await?;
+    let area = alice
+        .client
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::Css("section.item div.block textarea.block-text"))
+        .await?;
+    let block = alice
+        .js(
+            "return arguments[0].closest('div.block').dataset.block;",
+            vec![json!(area.clone())],
+        )
+        .await?;
+    area.click().await?;
+    alice
+        .js(
+            "const t = arguments[0]; t.setSelectionRange(t.value.length, t.value.length);",
+            vec![json!(area.clone())],
+        )
+        .await?;
+    area.send_keys(" Amended live.").await?;
+    ann.wait_until(
+        "Ann",
+        "the typing in her reading view",
+        "const p = document.querySelector(`#reading [data-block=\"${arguments[0]}\"]`); \
+         return p ? p.textContent : null;",
+        vec![block],
+        |v| v.as_str().is_some_and(|t| t.contains("Amended live.")),
+    )
+    .await?;
 
     // A phone: the reading view fits the width.
     ann.client.set_window_size(390, 844).await?;

@@ -8,8 +8,11 @@
 //! the page for attendees and observers and, once the minutes are signed off, for
 //! everyone; minute-takers switch to it from the editor ([`ModeSwitch`]).
 //!
-//! The reading is recomputed once per change of the meeting, and only items whose words
-//! changed are rendered again (items are keyed by a hash of their content).
+//! The reading is recomputed when the meeting's structure, attributions or fields change
+//! (and when an action changes), and then only items whose words changed are rendered
+//! again (items are keyed by a hash of their content). Typed texts — block texts and item
+//! titles — are shown through their own watchers, so a keystroke arriving from someone
+//! else updates one text and costs the same in a meeting of any size.
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -32,7 +35,8 @@ pub fn ReadingView() -> impl IntoView {
     let store = use_store();
     let trust = use_context::<Trust>();
     let reading = Memo::new(move |_| {
-        store.revision.track();
+        store.structure.track();
+        store.actions.track();
         let status = trust
             .map(|t| t.ledger.with(signoff::status_line))
             .unwrap_or_default();
@@ -168,8 +172,11 @@ fn Head(columns: &'static [&'static str]) -> impl IntoView {
 /// One item: its numbered heading and what was minuted under it.
 #[component]
 fn Item(item: ReadingItem) -> impl IntoView {
+    let store = use_store();
     let level = item.heading_level();
-    let heading = view! { <span class="number">{item.number.clone()}</span>" "{item.title.clone()}};
+    let head = store.watch_item_head(&item.id);
+    let title = move || head.with(|h| h.title.clone());
+    let heading = view! { <span class="number">{item.number.clone()}</span>" "{title}};
     let heading = match level {
         3 => view! { <h3>{heading}</h3> }.into_any(),
         4 => view! { <h4>{heading}</h4> }.into_any(),
@@ -185,13 +192,19 @@ fn Item(item: ReadingItem) -> impl IntoView {
     }
 }
 
-/// One line under an item.
+/// One line under an item; its text follows the block's own watcher.
 fn entry(e: Entry, sub_level: usize) -> AnyView {
+    let live = |block: &BlockId| {
+        let info = use_store().watch_block(block);
+        (info, move || info.with(|i| i.block.text.clone()))
+    };
     match e {
-        Entry::Paragraph { block, text } => {
+        Entry::Paragraph { block, .. } => {
+            let (_, text) = live(&block);
             view! { <p class="text" data-block=block.0>{text}</p> }.into_any()
         }
-        Entry::SubHeading { block, text } => {
+        Entry::SubHeading { block, .. } => {
+            let (_, text) = live(&block);
             let id = block.0;
             match sub_level {
                 4 => view! { <h4 class="sub-heading text" data-block=id>{text}</h4> }.into_any(),
@@ -200,36 +213,29 @@ fn entry(e: Entry, sub_level: usize) -> AnyView {
             }
         }
         Entry::Statement {
-            block,
-            attribution,
-            text,
-            ..
+            block, attribution, ..
         } => {
+            let (info, text) = live(&block);
             let id = block.0.clone();
             view! {
                 <p class="statement text" data-block=id>
                     <span class="speakers">{attribution}</span>" "{text}
-                    <Chip block=block />
+                    <span class="live-note">" "<StatementStatusChip id=block info=info /></span>
                 </p>
             }
             .into_any()
         }
-        Entry::Decision { block, text } => view! {
-            <p class="decision text" data-block=block.0>
-                <strong>{DECISION_LABEL}</strong>" "{text}
-            </p>
+        Entry::Decision { block, .. } => {
+            let (_, text) = live(&block);
+            view! {
+                <p class="decision text" data-block=block.0>
+                    <strong>{DECISION_LABEL}</strong>" "{text}
+                </p>
+            }
+            .into_any()
         }
-        .into_any(),
         Entry::Action(a) => action(a),
     }
-}
-
-/// A statement's confirmation chip.
-#[component]
-fn Chip(block: BlockId) -> impl IntoView {
-    let store = use_store();
-    let info = store.watch_block(&block);
-    view! { <span class="live-note">" "<StatementStatusChip id=block info=info /></span> }
 }
 
 /// An action where it was flagged.
