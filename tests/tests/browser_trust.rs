@@ -167,6 +167,18 @@ async fn scenario(
     .await?;
     let ben_block = minute(tina, "Tina", &seeded.item, ben_text, &[&seeded.ben]).await?;
 
+    // With five people present, the chair's bar is still one row at 1280 px.
+    chair.client.set_window_size(1280, 900).await?;
+    let bar = chair
+        .wait_until("Chloe", "five people in one bar row", BAR_JS, vec![], |v| {
+            v["peers"] == json!(5)
+        })
+        .await?;
+    ensure!(
+        bar["height"].as_f64().is_some_and(|h| h < 70.0) && bar["sideways"] == json!(false),
+        "the chair's bar with five people: {bar}"
+    );
+
     // Each attendee sees exactly their statement under "My statements", awaiting them.
     for (who, browser, block) in [("Ann", ann, &ann_block), ("Ben", ben, &ben_block)] {
         browser
@@ -671,6 +683,13 @@ const OPEN_CORRECTIONS_JS: &str = "
         .map(e => e.textContent).join('|');
     return { count: s.querySelector('h2').textContent, block: li && li.dataset.block,
              diff: { del: text('del'), ins: text('ins') } };";
+
+/// The meeting bar: how many people it shows, its height, whether the page scrolls sideways.
+const BAR_JS: &str = "
+    const bar = document.querySelector('header.bar');
+    return { peers: document.querySelectorAll('#presence li.peer').length,
+             height: bar.getBoundingClientRect().height,
+             sideways: document.documentElement.scrollWidth > window.innerWidth };";
 
 /// Whether Ben's page still says his correction was sent.
 const SENT_JS: &str = "return !!document.querySelector('#my-statements .my-done');";
