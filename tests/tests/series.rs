@@ -239,3 +239,25 @@ async fn renaming_a_meetings_series_does_not_open_it_to_another_series() {
     assert_eq!(role_in(&server, &dana, &board).await, Some(Role::Attendee));
     assert_eq!(role_in(&server, &dana, &audit).await, None);
 }
+
+#[tokio::test]
+async fn a_meeting_made_before_series_were_indexed_joins_its_series_when_invited_to_it() {
+    let server = TestServer::start().await;
+    // Written straight through a Yjs client: catalogued, but in no series index.
+    let old = "made-before-series";
+    let seeded = seed_fixture(&server, old).await;
+    let series = seeded.header.fields.series.clone();
+    assert!(!series.is_empty(), "the fixture names a series");
+    let r = server
+        .http()
+        .post_json(
+            &format!("/api/meetings/{old}/invites"),
+            &json!({ "name": "Dana", "role": "attendee", "series": true }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(r.json()["series"], json!(series));
+    let link = r.json()["link"].as_str().expect("link").to_owned();
+    let dana = redeem(&server, &link, None).await;
+    assert_eq!(role_in(&server, &dana, old).await, Some(Role::Attendee));
+}

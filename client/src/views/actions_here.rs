@@ -4,7 +4,7 @@
 //! short forms, its due date and its status; the action log and the export list them too.
 
 use leptos::prelude::*;
-use minutebook_shared::meeting::{reading, ActionStatus, ActionView, BlockId, ItemId};
+use minutebook_shared::meeting::{reading, ActionView, BlockId, ItemId};
 
 use crate::store::use_store;
 
@@ -47,8 +47,7 @@ fn ActionLine(action: ActionView) -> impl IntoView {
             .join(", ")
     });
     let line = reading::ActionLine::of(&action, owners);
-    let overdue = line.status == ActionStatus::Open
-        && minutebook_shared::time::is_overdue(&line.due_date, minutebook_shared::time::now_ms());
+    let overdue = line.overdue(minutebook_shared::time::now_ms());
     view! {
         <li class="action-here" data-action=line.id.0.clone() data-status=line.status.as_str()
             data-overdue=overdue.then_some("")>

@@ -147,8 +147,7 @@ fn ActionRow(id: ActionId) -> impl IntoView {
             <td class="a-owner">{move || row.with(|r| r.as_ref().map(|r| r.1.clone()).unwrap_or_default())}</td>
             <td class="a-due" class:overdue=move || {
                 let f = action().fields;
-                f.status == ActionStatus::Open
-                    && minutebook_shared::time::is_overdue(&f.due, minutebook_shared::time::now_ms())
+                f.status.overdue(&f.due, minutebook_shared::time::now_ms())
             }>{move || action().fields.due}</td>
             <td>
                 <select class="a-status" on:change=on_status disabled=move || !store.editable.get()

@@ -22,7 +22,7 @@ use minutebook_shared::meeting::reading::{
     status_class, ActionLine, Entry, Fact, Reading, ReadingItem, ACTION_COLUMNS,
     ATTENDANCE_COLUMNS, DECISION_LABEL, NO_ACTIONS,
 };
-use minutebook_shared::meeting::{ActionStatus, BlockId};
+use minutebook_shared::meeting::BlockId;
 use minutebook_shared::signoff;
 
 use crate::meeting_trust::Trust;
@@ -240,8 +240,7 @@ fn entry(e: Entry, sub_level: usize) -> AnyView {
 
 /// An action where it was flagged.
 fn action(a: ActionLine) -> AnyView {
-    let overdue = a.status == ActionStatus::Open
-        && minutebook_shared::time::is_overdue(&a.due_date, minutebook_shared::time::now_ms());
+    let overdue = a.overdue(minutebook_shared::time::now_ms());
     view! {
         <p class=format!("action text {}", status_class(a.status)) data-action=a.id.0.clone()
             data-overdue=overdue.then_some("")>

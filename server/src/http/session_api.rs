@@ -235,20 +235,16 @@ async fn series_of(state: &AppState, name: &str) -> Result<String, ApiError> {
     if let Some(series) = state.auth.series_of(name)? {
         return Ok(series);
     }
-    let listed = meetings::list(&state.registry).await?;
-    let series = listed
-        .iter()
-        .find(|m| m.name == name)
-        .map(|m| m.series.trim().to_owned())
-        .filter(|s| !s.is_empty())
+    let (series, members) = meetings::catalog_series(&state.registry, name)
+        .await?
         .ok_or_else(|| {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "this meeting belongs to no series: give it one before inviting to its series",
             )
         })?;
-    for m in listed.iter().filter(|m| m.series.trim() == series) {
-        state.auth.add_to_series(&series, &m.name).await?;
+    for member in &members {
+        state.auth.add_to_series(&series, member).await?;
     }
     Ok(series)
 }

@@ -123,6 +123,33 @@ pub async fn list(registry: &Registry) -> Result<Vec<MeetingSummary>, MeetingErr
         .collect())
 }
 
+/// The series meeting `name`'s header names in the catalog, with every catalogued meeting
+/// of that series (`name` included); `None` when it names none. Reads the catalog only.
+pub async fn catalog_series(
+    registry: &Registry,
+    name: &str,
+) -> Result<Option<(String, Vec<String>)>, MeetingError> {
+    let name = name.to_string();
+    read_store(registry, move |store| {
+        let entries = store.meetings()?;
+        let Some(series) = entries
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, e)| e.series.trim().to_owned())
+            .filter(|s| !s.is_empty())
+        else {
+            return Ok(None);
+        };
+        let members = entries
+            .into_iter()
+            .filter(|(_, e)| e.series.trim() == series)
+            .map(|(n, _)| n)
+            .collect();
+        Ok(Some((series, members)))
+    })
+    .await
+}
+
 /// A new meeting: its document name and the series it was created in (may be empty).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Created {

@@ -138,6 +138,14 @@ string_enum!(
     }
 );
 
+impl ActionStatus {
+    /// Whether an action of this status due on `due` (as written) is overdue at
+    /// `now_ms`: open, and its due day (UTC) has passed; "next meeting" never is.
+    pub fn overdue(self, due: &str, now_ms: u64) -> bool {
+        self == ActionStatus::Open && crate::time::is_overdue(due, now_ms)
+    }
+}
+
 /// A person's attendance. `I` says how the item is referred to: an [`ItemId`] in a
 /// document and its views, an [`ItemPath`] in [`Minutes`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]

@@ -166,6 +166,12 @@ impl ActionLine {
         }
     }
 
+    /// Whether it is open and its due day has passed at `now_ms` (a live annotation: the
+    /// minutes' own words never say it, see the module docs).
+    pub fn overdue(&self, now_ms: u64) -> bool {
+        self.status.overdue(&self.due_date, now_ms)
+    }
+
     /// The words after the description: " — DCC, ACC · due 5 January · open".
     pub fn tail(&self) -> String {
         let mut parts: Vec<&str> = Vec::with_capacity(3);
