@@ -29,6 +29,7 @@ pub mod bindings;
 pub mod changes;
 pub mod filters;
 pub mod focus;
+pub mod in_view;
 pub mod keys;
 pub mod meeting_trust;
 pub mod moves;

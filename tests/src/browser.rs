@@ -69,6 +69,11 @@ pub struct Browser {
 impl Browser {
     /// Opens a new session (retrying while chromedriver starts up).
     pub async fn open(driver: &Driver) -> anyhow::Result<Browser> {
+        Browser::open_with(driver, &[]).await
+    }
+
+    /// Opens a new session with `extra` Chromium switches (the benchmark's tracing).
+    pub async fn open_with(driver: &Driver, extra: &[String]) -> anyhow::Result<Browser> {
         let profile = tempfile::tempdir()?;
         let args = [
             "--headless",
@@ -89,6 +94,7 @@ impl Browser {
         .map(String::from)
         .into_iter()
         .chain([format!("--user-data-dir={}", profile.path().display())])
+        .chain(extra.iter().cloned())
         .collect::<Vec<_>>();
         let mut caps = serde_json::Map::new();
         caps.insert(

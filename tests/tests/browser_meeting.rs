@@ -123,7 +123,16 @@ async fn scenario(
     }
 
     // Presence inside a block: A and C see B in that block, with B's caret drawn there.
+    // Carets are measured only near the view, so C (whose page shows another part of the
+    // meeting) scrolls there first: the caret is drawn when the block comes into view.
     for (who, browser) in [("A", a), ("C", c)] {
+        browser
+            .js(
+                "document.querySelector(`div.block[data-block=\"${arguments[0]}\"]`)\
+                     .scrollIntoView({ block: 'center' });",
+                vec![json!(same)],
+            )
+            .await?;
         browser
             .wait_until(
                 who,

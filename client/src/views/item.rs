@@ -10,6 +10,7 @@ use minutebook_shared::meeting::{BlockKind, ItemId};
 
 use crate::bindings::{Binding, Field};
 use crate::focus::{focus_later, quoted};
+use crate::in_view::InView;
 use crate::presence::use_presence;
 use crate::progressive::progressive_limit;
 use crate::store::use_store;
@@ -17,6 +18,15 @@ use crate::views::actions_here::ActionsHere;
 use crate::views::block::Block;
 use crate::views::outline::add_item;
 use crate::views::presence::BlockPresence;
+
+/// How far from the view an item is still rendered (CSS margin): well beyond the
+/// browser's own margin for `content-visibility: auto`, so items near the view never
+/// change size under the pointer when they start rendering.
+const FAR_FROM_VIEW: &str = "150% 0px";
+
+/// The observer marking items far from the view, for the item sections.
+#[derive(Clone, Copy)]
+struct FarItems(StoredValue<Option<InView>, LocalStorage>);
 
 /// Items mounted in the first render.
 const FIRST_ITEMS: usize = 4;
@@ -40,8 +50,16 @@ pub fn Items() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     });
+    let mounting = move || limit.get() < total();
+    // Items far from the view are marked `data-far`: the stylesheet lets the browser skip
+    // rendering them, so a keystroke anywhere in a long meeting (here or on another page)
+    // re-lays out only what is near the view.
+    let far = StoredValue::new_local(InView::new(FAR_FROM_VIEW, |el, near| {
+        let _ = el.toggle_attribute_with_force("data-far", !near);
+    }));
+    provide_context(FarItems(far));
     view! {
-        <div class="items" data-mounting=move || (limit.get() < total()).then_some("")>
+        <div class="items" data-mounting=move || mounting().then_some("")>
             <Show when=move || ids.with(Vec::is_empty)>
                 <p class="empty">"This meeting has no items yet."</p>
             </Show>
@@ -126,8 +144,23 @@ fn ItemSection(id: ItemId) -> impl IntoView {
         }
     };
 
+    let section = NodeRef::<leptos::html::Section>::new();
+    if let Some(FarItems(far)) = use_context::<FarItems>() {
+        let observed = StoredValue::new_local(None::<web_sys::Element>);
+        section.on_load(move |el| {
+            let el: web_sys::Element = el.into();
+            far.with_value(|f| f.as_ref().map(|f| f.observe(&el)));
+            observed.set_value(Some(el));
+        });
+        on_cleanup(move || {
+            if let Some(el) = observed.try_update_value(Option::take).flatten() {
+                far.try_with_value(|f| f.as_ref().map(|f| f.unobserve(&el)));
+            }
+        });
+    }
     view! {
         <section class="item" id=format!("item-{}", id.as_str()) data-item=id.0.clone()
+            node_ref=section
             data-number=number
             style=move || format!("--depth: {}", head.with(|h| h.depth))>
             {heading}

@@ -23,6 +23,8 @@ use minutebook_shared::meeting::{import::parse_minutes, Meeting};
 use serde_json::{json, Value};
 use yrs::Transact;
 
+use super::chrome_trace;
+use super::procfs;
 use super::stats::{Samples, Summary};
 use super::sut::{Bins, Kind, Sut};
 use minutebook_tests::browser::{Browser, Driver};
@@ -45,6 +47,11 @@ pub struct Params {
     /// Reloads measured (warm cache) after the typing.
     #[arg(long, default_value_t = 10)]
     pub reloads: usize,
+    /// Diagnostic: each session writes a Chromium performance trace into this directory
+    /// (`run<N>-session<I>.json`), summarised after the run. Tracing slows the pages, so
+    /// latency figures from traced runs are not comparable with untraced ones.
+    #[arg(long)]
+    pub trace_dir: Option<std::path::PathBuf>,
 }
 
 /// What one run measured.
@@ -63,6 +70,15 @@ pub struct Outcome {
     pub first_loads: Vec<Load>,
     /// Reloads (warm cache).
     pub reloads: Vec<Load>,
+    /// CPU during the typing: the whole machine's busy cores (every process), and the
+    /// server's CPU seconds.
+    pub busy_cores: f64,
+    pub server_cpu_s: f64,
+    /// The disk's durable append just after the typing (a keystroke is relayed only once
+    /// it is on disk, so this is part of every keystroke's path).
+    pub fsync: Option<Summary>,
+    /// The sessions' main threads during the typing, when traced.
+    pub traces: Vec<chrome_trace::MainThread>,
     /// Anything that went wrong (missing keystrokes, server log lines).
     pub problems: Vec<String>,
 }
@@ -74,14 +90,14 @@ pub async fn run(bins: &Bins, web_dir: &Path, params: &Params, scale: usize) -> 
     std::fs::create_dir_all(&data)?;
     let sut =
         Sut::start_with_web(Kind::Minutebook, bins, &data, work.path(), Some(web_dir)).await?;
-    let result = measure(&sut, params, scale).await;
+    let result = measure(&sut, work.path(), params, scale).await;
     let logged = sut.stop().await?;
     let mut outcome = result?;
     outcome.problems.extend(logged);
     Ok(outcome)
 }
 
-async fn measure(sut: &Sut, params: &Params, scale: usize) -> Result<Outcome> {
+async fn measure(sut: &Sut, work_dir: &Path, params: &Params, scale: usize) -> Result<Outcome> {
     let (items, blocks) = seed(sut, scale).await?;
     if blocks.len() < params.sessions {
         bail!("the meeting has fewer blocks than sessions");
@@ -95,8 +111,24 @@ async fn measure(sut: &Sut, params: &Params, scale: usize) -> Result<Outcome> {
     let mut browsers = Vec::new();
     let outcome = async {
         let mut first_loads = Vec::new();
+        // Traces run from each browser's start until well after the typing ends.
+        let trace_seconds = 20 + 10 * params.sessions as u64 + params.seconds.ceil() as u64;
+        let trace_files: Vec<std::path::PathBuf> = match &params.trace_dir {
+            Some(dir) => {
+                std::fs::create_dir_all(dir)?;
+                let run = next_run(dir);
+                (0..params.sessions)
+                    .map(|i| dir.join(format!("run{run}-session{i}.json")))
+                    .collect()
+            }
+            None => Vec::new(),
+        };
         for i in 0..params.sessions {
-            let browser = Browser::open(&driver).await?;
+            let switches = trace_files
+                .get(i)
+                .map(|f| chrome_trace::switches(f, trace_seconds))
+                .unwrap_or_default();
+            let browser = Browser::open_with(&driver, &switches).await?;
             // Signed in first (the administrator's session cookie, set on the server's
             // origin from `/healthz`); the first load still starts with an empty cache.
             if let Some(token) = &sut.token {
@@ -125,7 +157,15 @@ async fn measure(sut: &Sut, params: &Params, scale: usize) -> Result<Outcome> {
                 .await
                 .context("start typing")?;
         }
+        let busy_before = procfs::machine_busy_s()?;
+        let server_before = sut.sample()?.cpu_s;
+        let typing_from = std::time::Instant::now();
         tokio::time::sleep(Duration::from_secs_f64(params.seconds + 3.0)).await;
+        let busy_cores =
+            (procfs::machine_busy_s()? - busy_before) / typing_from.elapsed().as_secs_f64();
+        let server_cpu_s = sut.sample()?.cpu_s - server_before;
+        let fsync = super::disk::fsync_probe(work_dir, 200).await.ok();
+        let traces = wait_for_traces(&trace_files, trace_seconds).await?;
         let mut sent = Vec::new();
         let mut seen = Vec::new();
         for browser in &browsers {
@@ -168,6 +208,10 @@ async fn measure(sut: &Sut, params: &Params, scale: usize) -> Result<Outcome> {
             keystrokes,
             first_loads,
             reloads,
+            busy_cores,
+            server_cpu_s,
+            fsync,
+            traces,
             problems,
         })
     }
@@ -176,6 +220,47 @@ async fn measure(sut: &Sut, params: &Params, scale: usize) -> Result<Outcome> {
         browser.close().await;
     }
     outcome
+}
+
+/// The first unused run number in a trace directory.
+fn next_run(dir: &Path) -> usize {
+    (1..)
+        .find(|n| !dir.join(format!("run{n}-session0.json")).exists())
+        .unwrap_or(1)
+}
+
+/// Waits until Chromium has written every trace (when its tracing time is up), then
+/// summarises each.
+async fn wait_for_traces(
+    files: &[std::path::PathBuf],
+    seconds: u64,
+) -> Result<Vec<chrome_trace::MainThread>> {
+    if files.is_empty() {
+        return Ok(Vec::new());
+    }
+    eprintln!("  waiting for {} Chromium traces", files.len());
+    let deadline = std::time::Instant::now() + Duration::from_secs(seconds + 60);
+    let mut out = Vec::new();
+    for file in files {
+        loop {
+            // Chromium writes the file in one go once tracing stops; a parse error means
+            // it is still being written.
+            if file.exists() {
+                match chrome_trace::summarise(file) {
+                    Ok(summary) => {
+                        out.push(summary);
+                        break;
+                    }
+                    Err(e) if std::time::Instant::now() > deadline => return Err(e),
+                    Err(_) => {}
+                }
+            } else if std::time::Instant::now() > deadline {
+                bail!("Chromium wrote no trace to {}", file.display());
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+    Ok(out)
 }
 
 /// Imports the fixture `scale` times into the meeting through a native client, durably;
@@ -303,8 +388,12 @@ const TYPE_JS: &str = "
     const end = performance.now() + seconds * 1000;
     const letters = 'abcdefghijklmnopqrstuvwxyz';
     el.focus();
+    console.timeStamp('mb-typing-start');
     const tick = () => {
-        if (performance.now() > end) return;
+        if (performance.now() > end) {
+            console.timeStamp('mb-typing-end');
+            return;
+        }
         const at = el.value.length;
         el.setSelectionRange(at, at);
         const ch = letters[mb.sent.length % letters.length];
@@ -368,6 +457,33 @@ pub fn report(params: &Params, runs: &[Outcome], bundle: &[(String, u64, u64)]) 
                 top.4 / base.4
             ));
         }
+    }
+    out.push_str("\nCPU while typing, per run: ");
+    let cpu: Vec<String> = runs
+        .iter()
+        .map(|r| {
+            format!(
+                "{}×: machine {:.2} of its cores busy, server {:.2} CPU s, disk fsync after it {}",
+                r.scale,
+                r.busy_cores,
+                r.server_cpu_s,
+                r.fsync.map_or("–".into(), |s| s.to_string())
+            )
+        })
+        .collect();
+    out.push_str(&cpu.join("; "));
+    out.push_str(".\n");
+    for (i, r) in runs
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !r.traces.is_empty())
+    {
+        out.push_str(&format!(
+            "\nRun {} ({}×), Chromium traces of the typing window (tracing on):\n\n{}",
+            i + 1,
+            r.scale,
+            chrome_trace::report(&r.traces, 8)
+        ));
     }
     out.push_str("\n| bundle file | raw | gzip -9 |\n|---|---|---|\n");
     for (file, raw, gz) in bundle {

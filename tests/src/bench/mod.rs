@@ -3,6 +3,7 @@
 
 pub mod attack;
 pub mod b4;
+pub mod chrome_trace;
 pub mod cold;
 pub mod disk;
 pub mod fanout;
@@ -218,9 +219,12 @@ pub async fn m2(
             quiet.wait().await;
             let r = m2::run(bins, web_dir, params, scale).await?;
             eprintln!(
-                "  {} items, {} blocks | keystroke {} | first loads (editable, all) {:?} ms | reloads {:?} ms{}",
+                "  {} items, {} blocks | busy cores {:.2}, server {:.2} CPU s, fsync {} | keystroke {} | first loads (editable, all) {:?} ms | reloads {:?} ms{}",
                 r.items,
                 r.blocks,
+                r.busy_cores,
+                r.server_cpu_s,
+                r.fsync.map_or("–".into(), |s| s.to_string()),
                 r.keystroke.map_or("–".into(), |s| s.to_string()),
                 r.first_loads.iter().map(|l| (l.editable.round(), l.complete.round())).collect::<Vec<_>>(),
                 r.reloads.iter().map(|l| (l.editable.round(), l.complete.round())).collect::<Vec<_>>(),

@@ -6,6 +6,11 @@
 //! per animation frame at most) when the peers move, the block's text changes (local or
 //! remote), and the textarea is typed in, scrolled or resized — and only while at least
 //! one peer is in the block: an idle block watches nothing but the peer list.
+//!
+//! Measuring costs a style read and two layouts per peer keystroke, so it waits while the
+//! textarea is far from the view (an `IntersectionObserver` with a margin) and is redone
+//! when the block scrolls near: a page with peers typing elsewhere in a long meeting does
+//! no caret work for them.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -17,11 +22,15 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use yrs::{Observable, TextRef, Transact};
 
+use crate::in_view::InView;
 use crate::presence::caret::{selection_rects, CaretPos, Mirror, Rect};
 use crate::presence::{use_presence, Peer};
 
 /// Textarea events after which the drawing is redone.
 const TEXTAREA_EVENTS: [&str; 4] = ["input", "scroll", "mouseup", "keyup"];
+
+/// How far outside the view a textarea still counts as near it (CSS margin).
+const NEAR_VIEW: &str = "400px 0px";
 
 /// Distinguishes the observers of different mounted overlays.
 static NEXT_KEY: AtomicU64 = AtomicU64::new(0);
@@ -61,12 +70,20 @@ pub fn RemoteCarets(text: TextRef, block: BlockId, textarea: NodeRef<Textarea>) 
             .unwrap_or_default()
     });
 
+    // Whether the textarea is near the view, and whether a measurement waits for it.
+    let near_view = StoredValue::new_local(true);
+    let stale = StoredValue::new_local(false);
+
     let recompute = move || {
         let peers = peers_here.get_untracked();
         if peers.is_empty() {
             if !marks.with_untracked(Vec::is_empty) {
                 marks.set(Vec::new());
             }
+            return;
+        }
+        if near_view.try_get_value() == Some(false) {
+            stale.try_set_value(true);
             return;
         }
         let Some(el) = textarea.get_untracked() else {
@@ -181,15 +198,30 @@ pub fn RemoteCarets(text: TextRef, block: BlockId, textarea: NodeRef<Textarea>) 
 
     // Textarea events (cheap when nobody is here: `recompute` returns at once).
     let listener = StoredValue::new_local(None::<Closure<dyn FnMut()>>);
+    let observer = StoredValue::new_local(None::<InView>);
     textarea.on_load(move |el| {
         let callback = Closure::<dyn FnMut()>::new(schedule);
         for event in TEXTAREA_EVENTS {
             let _ = el.add_event_listener_with_callback(event, callback.as_ref().unchecked_ref());
         }
         listener.set_value(Some(callback));
+        let on_change = move |_: &web_sys::Element, near: bool| {
+            near_view.try_set_value(near);
+            if near && stale.try_get_value() == Some(true) {
+                stale.try_set_value(false);
+                schedule();
+            }
+        };
+        let near = InView::new(NEAR_VIEW, on_change);
+        if let Some(near) = &near {
+            near.observe(&el);
+        }
+        observer.set_value(near);
     });
     on_cleanup(move || {
         stop_watching(text, watching, &key);
+        // Dropping it disconnects it.
+        observer.try_update_value(Option::take);
         let callback = listener.try_update_value(Option::take).flatten();
         if let (Some(callback), Some(el)) = (callback, textarea.get_untracked()) {
             for event in TEXTAREA_EVENTS {
