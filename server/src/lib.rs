@@ -66,6 +66,8 @@ pub enum ServerError {
     Demo(String),
     #[error("cannot set up identity: {0}")]
     Auth(#[from] auth::AuthError),
+    #[error("cannot set up the signing key: {0}")]
+    Signing(#[from] auth::signing::SigningError),
 }
 
 /// A server running in the background.
@@ -151,6 +153,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let auth = auth::Auth::open(store.clone(), &public_url)
         .await?
         .with_session_ms(config.session_seconds.saturating_mul(1000));
+    let signer = auth::signing::Signer::open(store.clone()).await?;
     let setup_link = if auth.has_admin()? {
         None
     } else {
@@ -169,9 +172,15 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
             .await
             .map_err(|e| ServerError::Demo(e.to_string()))?;
     }
+    match meetings::records::sign_missing(&registry, &signer, None).await {
+        Ok(0) => {}
+        Ok(signed) => tracing::info!(signed, "signed the versions that had no signature"),
+        Err(e) => tracing::warn!(error = %e, "could not sign the versions without a signature"),
+    }
     let state = http::state::AppState {
         registry: registry.clone(),
         auth,
+        signer,
         limits: config.limits(),
         shutdown: shutdown.clone(),
         connections: TaskTracker::new(),

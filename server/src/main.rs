@@ -37,11 +37,23 @@ enum Command {
     Import(cli::ImportArgs),
     /// Export a meeting as Markdown or HTML (the server must not be running).
     Export(cli::ExportArgs),
-    /// Check an exported signed version against its SHA-256 and the stored version.
+    /// Check an exported signed version against its SHA-256 and the stored version, or
+    /// offline against its signature and the published keys (`--key`).
     Verify(cli::VerifyArgs),
     /// Administrators (the server must not be running).
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// The signing keys that sign each signed version (the server must not be running).
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Print the public keys, as the server publishes them (a file for `verify --key`).
+    List(cli::KeysArgs),
+    /// Retire the current key (it still verifies what it signed) and make a new one.
+    Rotate(cli::KeysArgs),
 }
 
 #[derive(Subcommand)]
@@ -61,6 +73,10 @@ fn main() -> anyhow::Result<()> {
             Command::Export(args) => cli::export(args).await,
             Command::Verify(args) => cli::verify(args).await,
             Command::Admin(AdminCommand::SetupLink(args)) => cli::admin_setup_link(args).await,
+            Command::Keys(KeysCommand::List(args)) => cli::keys(args, cli::KeysAction::List).await,
+            Command::Keys(KeysCommand::Rotate(args)) => {
+                cli::keys(args, cli::KeysAction::Rotate).await
+            }
         }
     })
 }

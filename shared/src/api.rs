@@ -70,3 +70,25 @@ pub struct CorrectionDiff {
     /// Whether the statement changed since the correction was proposed.
     pub stale: bool,
 }
+
+/// One of the server's signing keys, public half only (`GET /api/signing-keys`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicSigningKey {
+    /// The first 16 hex digits of the SHA-256 of the public key's 32 bytes.
+    pub id: String,
+    /// `ed25519`.
+    pub algorithm: String,
+    /// The 32-byte public key, standard base64.
+    pub public_key: String,
+    /// Unix milliseconds.
+    pub created_at: u64,
+    /// When a rotation retired it (it still verifies what it signed); `None` for the
+    /// current key.
+    pub retired_at: Option<u64>,
+}
+
+/// The server's signing keys, the current one first (`GET /api/signing-keys`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SigningKeys {
+    pub keys: Vec<PublicSigningKey>,
+}

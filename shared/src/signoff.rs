@@ -34,6 +34,7 @@ use crate::trust::{sha256_hex, VersionInfo};
 
 mod html;
 mod record;
+pub mod signature;
 pub use html::{check_html, is_html_export, parse_html, render_html_footer, with_html_footer};
 pub use record::{
     draft_status, facts_section, lifecycle, minutes_only, signed_status, status_line,
@@ -238,6 +239,7 @@ fn parse_block(block: &str) -> Result<SignOff, SignOffError> {
     let mut signed_at = None;
     let mut version = None;
     let mut sha256 = None;
+    let mut signed = None;
     for line in block.lines() {
         let line = line.trim_end();
         if line.is_empty() {
@@ -254,6 +256,9 @@ fn parse_block(block: &str) -> Result<SignOff, SignOffError> {
             set(&mut signed_at, "Signed at", at)?;
         } else if let Some(v) = line.strip_prefix(VERSION) {
             set(&mut version, "Version", parse_version(v, line)?)?;
+        } else if line.starts_with(signature::LINE) {
+            // Read by `signature::in_markdown`; here only one is allowed.
+            set(&mut signed, "Signature", ())?;
         } else if let Some(v) = line.strip_prefix(SHA256) {
             let hex = v
                 .strip_suffix('`')

@@ -227,6 +227,11 @@ impl TestServer {
         SyncClient::connect(ClientOptions::new(self.ws_url(doc)).with_bearer(token))
     }
 
+    /// The server's data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.config.data_dir
+    }
+
     /// Gracefully stops the server (keeping its data dir).
     pub async fn stop(&mut self) {
         if let Some(server) = self.server.take() {

@@ -25,6 +25,7 @@ pub mod live;
 pub mod records;
 pub mod refusals;
 pub mod series;
+pub mod signing;
 pub mod token;
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -22,6 +22,11 @@ pub mod kind {
     pub const SERIES: &str = "series";
     /// Meeting name → the series it belongs to (a JSON string).
     pub const MEETING_SERIES: &str = "meeting-series";
+    /// Key id → a signing key pair ([`crate::auth::signing`]); never served.
+    pub const SIGNING_KEY: &str = "signing-key";
+    /// `meeting/version` (zero-padded) → the version's signature
+    /// (`minutebook_shared::signoff::signature::Carried`).
+    pub const VERSION_SIGNATURE: &str = "version-signature";
 }
 
 /// A pending one-time setup link.

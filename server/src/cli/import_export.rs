@@ -1,6 +1,7 @@
 //! `minutebook import` and `minutebook export`: meetings in and out of the store without
 //! a server, through the same document actors and group-commit writer as the server.
 
+use minutebook_server::auth::signing::Signer;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
@@ -99,7 +100,11 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
         OutFormat::Markdown => ExportFormat::Markdown,
         OutFormat::Html => ExportFormat::Html,
     };
-    let result = meetings::export(&registry, &args.name, format).await;
+    let result = {
+        // Dropped before `close`: the writer stops once no store handle is left.
+        let signer = Signer::new(registry.store().clone());
+        meetings::export(&registry, Some(&signer), &args.name, format).await
+    };
     close(registry, writer).await;
     let text = result?;
     match &args.output {

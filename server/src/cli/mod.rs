@@ -6,11 +6,15 @@
 //!   and gets its action references exactly as over the API;
 //! - [`admin`]: `minutebook admin setup-link`, a new one-time administrator link;
 //! - [`mod@verify`]: `minutebook verify FILE`, an exported signed version checked against
-//!   the stored one (from the database or a running server).
+//!   the stored one (from the database or a running server), or offline against its
+//!   signature and the published keys (`--key`);
+//! - [`mod@keys`]: `minutebook keys list` and `rotate`, the signing keys.
 
 mod admin;
 mod import_export;
+mod keys;
 mod verify;
+mod verify_offline;
 
 use std::path::Path;
 
@@ -22,6 +26,7 @@ use minutebook_server::DB_FILE;
 
 pub use admin::{admin_setup_link, AdminLinkArgs};
 pub use import_export::{export, import, ExportArgs, ImportArgs};
+pub use keys::{keys, KeysAction, KeysArgs};
 pub use verify::{verify, VerifyArgs};
 
 /// Opens the store for a command (refusing, with what to do instead, while a server

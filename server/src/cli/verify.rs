@@ -12,6 +12,8 @@ use minutebook_shared::signoff::{self, SignOff, Superseded, Verdict, VerifyAnswe
 
 use minutebook_server::store::Store;
 
+use super::verify_offline::{self, Offline};
+
 /// Settings of `minutebook verify`.
 #[derive(clap::Args)]
 pub struct VerifyArgs {
@@ -24,6 +26,12 @@ pub struct VerifyArgs {
     /// instead of opening the database (takes precedence over `--data-dir`).
     #[arg(long, env = "MINUTEBOOK_SERVER")]
     server: Option<String>,
+
+    /// Check offline instead, with no server and no store: the file's signature against
+    /// these published keys (the JSON of `GET /api/signing-keys` or `minutebook keys
+    /// list`, or one base64 Ed25519 public key).
+    #[arg(long, value_name = "KEYS")]
+    key: Option<PathBuf>,
 
     /// Bearer token to send to `--server`, if it asks for credentials.
     #[arg(long, env = "MINUTEBOOK_TOKEN", hide_env_values = true)]
@@ -42,6 +50,9 @@ const EXIT_ERROR: i32 = 2;
 /// Verifies an exported file; prints `VERIFIED: …` or `DOES NOT MATCH: …` and exits with
 /// 0 (verified), 1 (does not match) or 2 (could not be checked).
 pub async fn verify(args: VerifyArgs) -> anyhow::Result<()> {
+    if let Some(keys) = &args.key {
+        return offline(keys, &args.file);
+    }
     let code = match check_file(&args).await {
         Ok((verdict, superseded)) if verdict.verified() => {
             println!("{}", signoff::verdict_line(&verdict, superseded.as_ref()));
@@ -65,6 +76,44 @@ pub async fn verify(args: VerifyArgs) -> anyhow::Result<()> {
             EXIT_ERROR
         }
         Err(NoVerdict::Error(e)) => {
+            eprintln!("error: {e:#}");
+            EXIT_ERROR
+        }
+    };
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    if code != 0 {
+        std::process::exit(code);
+    }
+    Ok(())
+}
+
+/// `verify --key`: prints the offline verdict and exits 0, 1 or 2.
+fn offline(keys: &Path, file: &Path) -> anyhow::Result<()> {
+    let checked = verify_offline::read_keys(keys).and_then(|keys| {
+        let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+        Ok(match String::from_utf8(bytes) {
+            Ok(text) => verify_offline::check(&keys, &text),
+            Err(_) => Offline::Mismatch(format!(
+                "{} is not UTF-8 text, so it is not an unaltered Minutebook export",
+                file.display()
+            )),
+        })
+    });
+    let code = match checked {
+        Ok(Offline::Verified(line)) => {
+            println!("{line}");
+            0
+        }
+        Ok(Offline::Mismatch(why)) => {
+            println!("DOES NOT MATCH: {why}");
+            EXIT_MISMATCH
+        }
+        Ok(Offline::Unchecked(why)) => {
+            println!("NOT CHECKED: {why}");
+            EXIT_ERROR
+        }
+        Err(e) => {
             eprintln!("error: {e:#}");
             EXIT_ERROR
         }
@@ -523,6 +572,7 @@ mod tests {
         VerifyArgs {
             data_dir: dir.to_path_buf(),
             server: None,
+            key: None,
             token: None,
             file,
         }

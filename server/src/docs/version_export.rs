@@ -3,6 +3,7 @@
 //! sign-off, so that later changes to the renderer never change a signed export).
 
 use minutebook_shared::meeting::{export, Meeting, MeetingView};
+use minutebook_shared::signoff::signature::Statement;
 use minutebook_shared::signoff::{self, SignOff, Superseded, VerifyAnswer};
 use minutebook_shared::trust::{self, sha256_hex, Ledger, Stamp, VersionInfo};
 use yrs::updates::decoder::Decode;
@@ -47,6 +48,15 @@ pub fn sign(
         state,
         html: Some(html),
         form: signoff::CANONICAL_FORM,
+    }
+}
+
+/// What the server signs for version `v` of meeting `name`: its facts and the SHA-256 of
+/// its frozen HTML page (none for versions signed before pages were frozen).
+pub fn statement(name: &str, v: &SignedVersion) -> Statement {
+    Statement {
+        facts: facts(name, v),
+        html_sha256: v.html.as_ref().map(|page| sha256_hex(page.as_bytes())),
     }
 }
 

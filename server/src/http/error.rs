@@ -64,7 +64,10 @@ impl From<MeetingError> for ApiError {
             MeetingError::NotFound(_) => StatusCode::NOT_FOUND,
             MeetingError::Exists(_) => StatusCode::CONFLICT,
             MeetingError::Busy => StatusCode::SERVICE_UNAVAILABLE,
-            MeetingError::Store(_) | MeetingError::Apply(_) | MeetingError::Work(_) => {
+            MeetingError::Store(_)
+            | MeetingError::Apply(_)
+            | MeetingError::Work(_)
+            | MeetingError::Signing(_) => {
                 tracing::error!(error = %e, "meeting request failed");
                 StatusCode::INTERNAL_SERVER_ERROR
             }

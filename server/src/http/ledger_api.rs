@@ -1,5 +1,6 @@
 //! Ledger endpoints: confirmations, correction proposals and decisions, sign-off,
-//! reopening, signed versions (list, export, diff), the audit log and verification.
+//! reopening, signed versions (list, export with their signatures, diff), the audit log,
+//! verification and the public signing keys.
 //! See `server/API.md`. Every change goes through the meeting's document actor
 //! ([`crate::docs::registry::Registry::command`]), which decides it and makes it durable.
 
@@ -10,9 +11,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use minutebook_shared::api::SigningKeys;
 use minutebook_shared::api::{CorrectionDiff, VersionDiff};
 use minutebook_shared::protocol::valid_doc_name;
 use minutebook_shared::signoff;
+use minutebook_shared::signoff::signature;
 use minutebook_shared::trust::{Ledger, Readiness, VersionInfo};
 use serde::Deserialize;
 
@@ -63,6 +66,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/meetings/{name}/audit", get(audit_log))
         .route("/api/audit", get(global_audit_log))
         .route("/api/verify", post(verify))
+        .route("/api/signing-keys", get(signing_keys))
 }
 
 impl From<Refusal> for ApiError {
@@ -246,9 +250,15 @@ async fn sign_off(
     req: Result<Json<SignOffRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let override_reason = body(req)?.override_reason;
-    Ok(ledger_answer(
-        run(&state, &caller, &name, Command::SignOff { override_reason }).await?,
-    ))
+    let answer = run(&state, &caller, &name, Command::SignOff { override_reason }).await?;
+    // The version is durable; its signature follows (or, should this fail, is made at
+    // the next start).
+    if let Err(e) =
+        meetings::records::sign_missing(&state.registry, &state.signer, Some(&name)).await
+    {
+        tracing::error!(meeting = %name, error = %e, "could not sign the new version");
+    }
+    Ok(ledger_answer(answer))
 }
 
 async fn reopen(
@@ -290,9 +300,12 @@ async fn version_md(
     Path((name, n)): Path<(String, u32)>,
 ) -> Result<Response, ApiError> {
     let v = stored_version(&state, &caller, &name, n).await?;
-    let text = version_export::markdown_off_workers(name.clone(), v)
+    let mut text = version_export::markdown_off_workers(name.clone(), v)
         .await
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    if let Some(carried) = version_signature(&state, &name, n)? {
+        text = signature::add_to_markdown(&text, &carried);
+    }
     Ok(download(
         text,
         "text/markdown; charset=utf-8",
@@ -306,7 +319,7 @@ async fn version_html(
     Path((name, n)): Path<(String, u32)>,
 ) -> Result<Response, ApiError> {
     let v = stored_version(&state, &caller, &name, n).await?;
-    let html = version_export::html_off_workers(name.clone(), v)
+    let mut html = version_export::html_off_workers(name.clone(), v)
         .await
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
         .ok_or_else(|| {
@@ -315,11 +328,41 @@ async fn version_html(
                 "the stored version could not be read",
             )
         })?;
+    if let Some(carried) = version_signature(&state, &name, n)? {
+        html = signature::add_to_html(&html, &carried);
+    }
     Ok(download(
         html,
         "text/html; charset=utf-8",
         format!("{name}-v{n}.html"),
     ))
+}
+
+/// The stored signature of version `n` of `name`, if it has one.
+fn version_signature(
+    state: &AppState,
+    name: &str,
+    n: u32,
+) -> Result<Option<signature::Carried>, ApiError> {
+    state.signer.signature_of(name, n).map_err(|e| {
+        tracing::error!(meeting = %name, version = n, error = %e, "could not read a signature");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "could not read the signature",
+        )
+    })
+}
+
+/// `GET /api/signing-keys`: the public halves of the server's signing keys, to anyone.
+async fn signing_keys(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let keys = state.signer.public_keys().map_err(|e| {
+        tracing::error!(error = %e, "could not read the signing keys");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "could not read the signing keys",
+        )
+    })?;
+    Ok(Json(SigningKeys { keys }).into_response())
 }
 
 async fn diff(

@@ -202,7 +202,7 @@ async fn download(
     name: &str,
     format: ExportFormat,
 ) -> Result<Response, MeetingError> {
-    let body = meetings::export(&state.registry, name, format).await?;
+    let body = meetings::export(&state.registry, Some(&state.signer), name, format).await?;
     let (mime, ext) = match format {
         ExportFormat::Markdown => ("text/markdown; charset=utf-8", "md"),
         ExportFormat::Html => ("text/html; charset=utf-8", "html"),

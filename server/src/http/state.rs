@@ -5,6 +5,7 @@
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::auth::signing::Signer;
 use crate::auth::Auth;
 use crate::docs::registry::Registry;
 use crate::http::sign_in_limit;
@@ -15,6 +16,8 @@ use crate::http::ws::ConnectionLimits;
 pub struct AppState {
     pub registry: Registry,
     pub auth: Auth,
+    /// Signs signed versions ([`crate::auth::signing`]).
+    pub signer: Signer,
     pub limits: ConnectionLimits,
     pub shutdown: CancellationToken,
     /// Tracks live WebSocket connections so shutdown can wait for them.

@@ -24,10 +24,12 @@ use minutebook_shared::meeting::{
 };
 use minutebook_shared::protocol::valid_doc_name;
 use minutebook_shared::signoff;
+use minutebook_shared::signoff::signature;
 use minutebook_shared::time::now_micros;
 use yrs::updates::decoder::Decode;
 use yrs::{Doc, ReadTxn, StateVector, Transact};
 
+use crate::auth::signing::Signer;
 use crate::docs::cpu::{self, CpuError};
 use crate::docs::registry::{ApplyError, Registry};
 use crate::docs::updates::build_doc;
@@ -64,6 +66,9 @@ pub enum MeetingError {
     /// The meeting's actor did not answer in time (503).
     #[error("the meeting is busy; try again")]
     Busy,
+    /// A version could not be signed (500).
+    #[error("could not sign the version: {0}")]
+    Signing(#[from] crate::auth::signing::SigningError),
 }
 
 /// Text formats minutes are imported from.
@@ -246,6 +251,7 @@ pub async fn import(
 /// whose Status line says DRAFT (lifecycle status comes from the ledger only).
 pub async fn export(
     registry: &Registry,
+    signer: Option<&Signer>,
     name: &str,
     format: ExportFormat,
 ) -> Result<String, MeetingError> {
@@ -260,10 +266,19 @@ pub async fn export(
         Ok((ledger, signed))
     })
     .await?;
+    let signature = match (&signed, signer) {
+        (Some(v), Some(signer)) => signer.signature_of(name, v.info.version)?,
+        _ => None,
+    };
     let name = name.to_string();
     let rendered = cpu::run(move || {
         if let Some(v) = signed {
-            return match format {
+            let signed_export = |text: String| match (&signature, format) {
+                (None, _) => text,
+                (Some(c), ExportFormat::Markdown) => signature::add_to_markdown(&text, c),
+                (Some(c), ExportFormat::Html) => signature::add_to_html(&text, c),
+            };
+            return signed_export(match format {
                 ExportFormat::Markdown => crate::docs::version_export::markdown(&name, &v),
                 ExportFormat::Html => {
                     crate::docs::version_export::html(&name, &v).unwrap_or_else(|| {
@@ -273,7 +288,7 @@ pub async fn export(
                         )
                     })
                 }
-            };
+            });
         }
         let status = signoff::draft_status(&ledger);
         match format {

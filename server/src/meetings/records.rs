@@ -1,10 +1,13 @@
 //! A meeting's stored records, read for the API: its signed versions, its audit log (or
-//! the whole log), and the facts a verification of a signed file compares against.
+//! the whole log), and the facts a verification of a signed file compares against; and
+//! the signing of signed versions ([`sign_missing`]).
 
 use minutebook_shared::trust::{AuditEntry, VersionInfo};
 
 use super::{read_store, MeetingError};
+use crate::auth::signing::Signer;
 use crate::docs::registry::Registry;
+use crate::docs::version_export;
 use crate::store::SignedVersion;
 
 /// Signed version `n` of meeting `name`, with its state.
@@ -43,4 +46,39 @@ pub async fn verification_facts(
         Ok((found, versions))
     })
     .await
+}
+
+/// Signs every signed version of meeting `only` (of every meeting for `None`) that has no
+/// signature yet, with the current key; how many it signed. Run after each sign-off, and
+/// at start for versions signed before signing keys existed or by a server that stopped
+/// between the version and its signature.
+pub async fn sign_missing(
+    registry: &Registry,
+    signer: &Signer,
+    only: Option<&str>,
+) -> Result<usize, MeetingError> {
+    let names = match only {
+        Some(name) => vec![name.to_string()],
+        None => read_store(registry, |store| store.list_docs()).await?,
+    };
+    let mut signed = 0;
+    for name in names {
+        let versions = {
+            let name = name.clone();
+            read_store(registry, move |store| Ok(store.ledger(&name)?.versions)).await?
+        };
+        for info in versions {
+            if signer.signature_of(&name, info.version)?.is_some() {
+                continue;
+            }
+            let Some(v) = version(registry, &name, info.version).await? else {
+                continue;
+            };
+            signer
+                .sign_version(&version_export::statement(&name, &v))
+                .await?;
+            signed += 1;
+        }
+    }
+    Ok(signed)
 }

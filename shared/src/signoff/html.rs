@@ -3,8 +3,9 @@
 //!
 //! Unlike the Markdown export, an HTML file cannot be checked against itself: the hash it
 //! carries is the canonical Markdown's. So an HTML export is verified against the stored
-//! version: the facts its footer carries must be the stored ones, and its bytes must be
-//! that version's HTML export (frozen by the server at sign-off).
+//! version: the facts its footer carries must be the stored ones, and its bytes (without
+//! the signature paragraph a download adds, see [`super::signature`]) must be that
+//! version's HTML export (frozen by the server at sign-off).
 
 use crate::meeting::html::esc;
 use crate::trust::sha256_hex;
@@ -12,7 +13,7 @@ use crate::trust::sha256_hex;
 use super::{differences, format_utc, iso_utc, parse_utc, SignOff, SignOffError, Stored, Verdict};
 
 /// The opening tag of the footer; its presence makes a file an HTML export.
-const FOOTER: &str = "<footer class=\"sign-off\" data-minutebook=\"sign-off\">";
+pub(super) const FOOTER: &str = "<footer class=\"sign-off\" data-minutebook=\"sign-off\">";
 
 /// The HTML export's sign-off footer for `s` (every value escaped).
 pub fn render_html_footer(s: &SignOff) -> String {
@@ -107,7 +108,9 @@ pub fn check_html(file: &str, stored: Stored<'_>, expected_sha256: Option<&str>)
             stored: Some(facts.clone()),
         };
     }
-    let actual_sha256 = sha256_hex(file.as_bytes());
+    // A download carries the signature paragraph; the page frozen at sign-off does not.
+    let (frozen, _) = super::signature::strip_html(file);
+    let actual_sha256 = sha256_hex(frozen.as_bytes());
     match expected_sha256 {
         Some(expected) if expected.eq_ignore_ascii_case(&actual_sha256) => {
             Verdict::Verified(carried)
