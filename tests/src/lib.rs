@@ -255,6 +255,26 @@ fn loopback() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 0))
 }
 
+/// Runs the `minutebook` binary with `args` and the environment changes `env` (a `None`
+/// value removes the variable); its exit code and its output (stdout, then stderr).
+pub async fn run_minutebook(args: &[&str], env: &[(&str, Option<&str>)]) -> (i32, String) {
+    let mut command = tokio::process::Command::new(server_binary());
+    command.args(args);
+    for (name, value) in env {
+        match value {
+            Some(value) => command.env(name, value),
+            None => command.env_remove(name),
+        };
+    }
+    let out = command.output().await.expect("run minutebook");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
 /// The `minutebook` binary built alongside the tests.
 pub fn server_binary() -> PathBuf {
     // Test executables live in target/<profile>/deps; binaries in target/<profile>.

@@ -7,32 +7,24 @@
 
 use std::path::Path;
 
-use minutebook_shared::meeting::Meeting;
 use minutebook_shared::signoff;
 use minutebook_shared::trust::{sha256_hex, Role};
 use minutebook_tests::http::Client;
-use minutebook_tests::{TestServer, PATIENCE};
+use minutebook_tests::TestServer;
 use serde_json::{json, Value};
-use yrs::Transact;
 
-const FIXTURE: &str = include_str!("../../shared/fixtures/assurance-meeting-2022-01.txt");
-
-/// Runs `minutebook ARGS…` with no server to ask and an empty data directory; (exit
-/// code, stdout and stderr).
+/// Runs `minutebook ARGS…` with no server to ask and `data_dir` as its data directory;
+/// (exit code, stdout and stderr).
 async fn minutebook(args: &[&str], data_dir: &Path) -> (i32, String) {
-    let out = tokio::process::Command::new(minutebook_tests::server_binary())
-        .args(args)
-        .env("MINUTEBOOK_DATA_DIR", data_dir)
-        .env_remove("MINUTEBOOK_SERVER")
-        .output()
-        .await
-        .expect("run minutebook");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.code().unwrap_or(-1), text)
+    let data_dir = data_dir.display().to_string();
+    minutebook_tests::run_minutebook(
+        args,
+        &[
+            ("MINUTEBOOK_DATA_DIR", Some(&data_dir)),
+            ("MINUTEBOOK_SERVER", None),
+        ],
+    )
+    .await
 }
 
 /// `minutebook verify --key KEYS FILE` on `text`, offline; (exit code, output).
@@ -55,6 +47,14 @@ async fn verify_offline(keys: &str, text: &str, ext: &str) -> (i32, String) {
         &empty,
     )
     .await
+}
+
+/// `verify --key` refuses `text` (exit 1, `DOES NOT MATCH`); its output.
+async fn refused(keys: &str, text: &str, ext: &str) -> String {
+    let (code, out) = verify_offline(keys, text, ext).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.starts_with("DOES NOT MATCH"), "{out}");
+    out
 }
 
 async fn sign_off(server: &TestServer, chair: &str, meeting: &str, path: &str, body: Value) {
@@ -102,20 +102,9 @@ async fn published_keys(server: &TestServer) -> Value {
 #[tokio::test]
 async fn signed_versions_verify_offline_and_after_a_key_rotation() {
     let mut server = TestServer::start().await;
-    let r = server
-        .http()
-        .post_text("/api/meetings/import?format=legacy", FIXTURE)
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text());
-    let meeting = r.json()["name"].as_str().expect("name").to_string();
-    let client = server.client(&meeting);
-    client.wait_synced(PATIENCE).await.expect("synced");
-    let chair_person = {
-        let m = Meeting::new(client.doc().clone());
-        let view = m.view(&m.doc().transact());
-        view.header.chair.as_ref().map(|p| p.0.clone())
-    };
-    client.close().await;
+    let meeting = "signed-meeting".to_string();
+    let view = minutebook_tests::seed_fixture(&server, &meeting).await;
+    let chair_person = view.header.chair.as_ref().map(|p| p.0.clone());
     let chair = server
         .member(&meeting, "Chair", chair_person.as_deref(), Role::Chair)
         .await;
@@ -151,12 +140,9 @@ async fn signed_versions_verify_offline_and_after_a_key_rotation() {
     }
     // An altered file.
     let altered = v1_md.replacen("Assurance", "Asurance", 1);
-    let (code, out) = verify_offline(&keys_text, &altered, "md").await;
-    assert_eq!(code, 1, "{out}");
-    assert!(out.starts_with("DOES NOT MATCH"), "{out}");
+    refused(&keys_text, &altered, "md").await;
     let altered = v1_html.replacen("Assurance", "Asurance", 1);
-    let (code, out) = verify_offline(&keys_text, &altered, "html").await;
-    assert_eq!(code, 1, "{out}");
+    refused(&keys_text, &altered, "html").await;
     // A forgery that fixes up the hash it carries: only the signature can catch it.
     let (canonical, facts) = signoff::parse(&v1_md).expect("parses");
     let forged_body = canonical.replacen("Assurance", "Asurance", 1);
@@ -167,16 +153,14 @@ async fn signed_versions_verify_offline_and_after_a_key_rotation() {
         signoff::check(&forged, None),
         signoff::Verdict::SelfConsistent(_)
     ));
-    let (code, out) = verify_offline(&keys_text, &forged, "md").await;
-    assert_eq!(code, 1, "{out}");
+    let out = refused(&keys_text, &forged, "md").await;
     assert!(out.contains("signature"), "{out}");
     // A key that did not sign it.
     let stranger = json!({ "keys": [{
         "id": "0000000000000000", "algorithm": "ed25519",
         "public_key": "O2onvM62pC1io6jQKm8Nc2UyFXcd4kOmOsBIoYtZ2ik=",
         "created_at": 0, "retired_at": null }] });
-    let (code, out) = verify_offline(&stranger.to_string(), &v1_md, "md").await;
-    assert_eq!(code, 1, "{out}");
+    refused(&stranger.to_string(), &v1_md, "md").await;
 
     // Rotation, with the server stopped.
     let data_dir = server.data_dir().to_path_buf();
@@ -220,7 +204,6 @@ async fn signed_versions_verify_offline_and_after_a_key_rotation() {
     assert_eq!(code, 0, "{out}");
     // … and not against the new key alone.
     let only_new = json!({ "keys": [list[0].clone()] });
-    let (code, out) = verify_offline(&only_new.to_string(), &v1_md, "md").await;
-    assert_eq!(code, 1, "{out}");
+    let out = refused(&only_new.to_string(), &v1_md, "md").await;
     assert!(out.contains(&first_key), "names the missing key: {out}");
 }

@@ -237,20 +237,8 @@ async fn verify(server: &TestServer, text: &str) -> (i32, String) {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("signed.md");
     std::fs::write(&file, text).expect("write export");
-    let out = tokio::process::Command::new(minutebook_tests::server_binary())
-        .arg("verify")
-        .arg(&file)
-        .arg("--server")
-        .arg(server.http_url())
-        .output()
-        .await
-        .expect("run minutebook verify");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.code().unwrap_or(-1), text)
+    let (file, url) = (file.display().to_string(), server.http_url());
+    minutebook_tests::run_minutebook(&["verify", &file, "--server", &url], &[]).await
 }
 
 #[tokio::test]

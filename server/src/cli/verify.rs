@@ -80,6 +80,11 @@ pub async fn verify(args: VerifyArgs) -> anyhow::Result<()> {
             EXIT_ERROR
         }
     };
+    exit_with(code)
+}
+
+/// Flushes what was printed and exits with `code` (returns for 0).
+fn exit_with(code: i32) -> anyhow::Result<()> {
     use std::io::Write;
     let _ = std::io::stdout().flush();
     if code != 0 {
@@ -118,12 +123,7 @@ fn offline(keys: &Path, file: &Path) -> anyhow::Result<()> {
             EXIT_ERROR
         }
     };
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
-    if code != 0 {
-        std::process::exit(code);
-    }
-    Ok(())
+    exit_with(code)
 }
 
 /// Why `verify` has no verdict from the store.
