@@ -20,6 +20,8 @@
 //!   ([`Auth::sweep`]), so the store does not grow with every sign-in.
 //! - [`live`]: the live sessions whose connections close when they end; [`refusals`]:
 //!   repeated refused attempts counted into one audit entry per window.
+//! - [`signing`]: the Ed25519 keys that sign each signed version, so that anyone can
+//!   check a download offline with the published public key.
 
 pub mod live;
 pub mod records;
