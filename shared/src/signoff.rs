@@ -102,6 +102,10 @@ pub struct VerifyAnswer {
     /// The latest version, when a later version replaced the one the file names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub superseded_by: Option<Superseded>,
+    /// The signature the file carries, checked with the server's published keys (`POST
+    /// /api/verify` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<signature::SignatureVerdict>,
 }
 
 /// The version that replaced a verified one.

@@ -125,9 +125,31 @@ async fn signed_versions_verify_offline_and_after_a_key_rotation() {
         "the Markdown carries the signature: {}",
         &v1_md[v1_md.len().saturating_sub(600)..]
     );
-    // The server's own check still accepts the signed HTML download.
+    // The server's own check accepts the signed HTML download, and says whose signature
+    // it carries; an altered file's signature does not verify.
     let r = server.anonymous().post_text("/api/verify", &v1_html).await;
     assert_eq!(r.json()["matches"], json!(true), "{}", r.text());
+    assert_eq!(
+        r.json()["signature"]["verified"],
+        json!(true),
+        "{}",
+        r.text()
+    );
+    assert_eq!(
+        r.json()["signature"]["key"],
+        json!(first_key),
+        "{}",
+        r.text()
+    );
+    let altered = v1_md.replacen("Assurance", "Asurance", 1);
+    let r = server.anonymous().post_text("/api/verify", &altered).await;
+    assert_eq!(r.json()["matches"], json!(false), "{}", r.text());
+    assert_eq!(
+        r.json()["signature"]["verified"],
+        json!(false),
+        "{}",
+        r.text()
+    );
     let keys_text = keys.to_string();
 
     // Offline: no server, no store.
@@ -139,7 +161,6 @@ async fn signed_versions_verify_offline_and_after_a_key_rotation() {
         assert!(out.contains(&first_key), "names the key: {out}");
     }
     // An altered file.
-    let altered = v1_md.replacen("Assurance", "Asurance", 1);
     refused(&keys_text, &altered, "md").await;
     let altered = v1_html.replacen("Assurance", "Asurance", 1);
     refused(&keys_text, &altered, "html").await;

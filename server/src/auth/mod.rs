@@ -27,6 +27,7 @@ pub mod live;
 pub mod records;
 pub mod refusals;
 pub mod series;
+pub mod signed_file;
 pub mod signing;
 pub mod token;
 

@@ -106,7 +106,7 @@ fn offline(keys: &Path, file: &Path) -> anyhow::Result<()> {
         })
     });
     let code = match checked {
-        Ok(Offline::Verified(line)) => {
+        Ok(Offline::Verified { line, .. }) => {
             println!("{line}");
             0
         }

@@ -117,6 +117,7 @@ pub fn verify_answer(
             .map(|page| sha256_hex(page.as_bytes())),
         matches: None,
         superseded_by,
+        signature: None,
     }
 }
 

@@ -19,6 +19,7 @@ use minutebook_shared::signoff::signature;
 use minutebook_shared::trust::{Ledger, Readiness, VersionInfo};
 use serde::Deserialize;
 
+use crate::auth::signed_file;
 use crate::auth::Caller;
 use crate::docs::ledger::{Command, Refusal};
 use crate::docs::messages::CommandOk;
@@ -454,7 +455,7 @@ async fn verify(State(state): State<AppState>, file: Bytes) -> Result<Response, 
     }
     let (found, versions) =
         meetings::records::verification_facts(&state.registry, &meeting, version).await?;
-    let answer = version_export::public_answer_off_workers(
+    let mut answer = version_export::public_answer_off_workers(
         text.to_string(),
         block.meeting,
         found,
@@ -463,5 +464,12 @@ async fn verify(State(state): State<AppState>, file: Bytes) -> Result<Response, 
     )
     .await
     .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    // The signature needs only the published keys, so it is said whether or not the
+    // file matches a stored version.
+    if let Ok(keys) = state.signer.public_keys() {
+        let text = text.to_string();
+        let checked = crate::docs::cpu::run(move || signed_file::check(&keys, &text).verdict());
+        answer.signature = checked.await.ok();
+    }
     Ok(Json(answer).into_response())
 }

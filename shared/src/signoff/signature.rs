@@ -60,6 +60,18 @@ impl Statement {
     }
 }
 
+/// What `POST /api/verify` says of the signature a file carries, checked with the
+/// server's published keys.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignatureVerdict {
+    /// The file is what a published key signed.
+    pub verified: bool,
+    /// The key that signed it, when verified.
+    pub key: Option<String>,
+    /// What was found, in words.
+    pub detail: String,
+}
+
 /// A signature as an export carries it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Carried {

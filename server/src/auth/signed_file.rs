@@ -1,0 +1,126 @@
+//! Checking a downloaded signed version against the signature it carries, with the
+//! public keys alone: the file must be consistent with the hashes its signature covers
+//! (the canonical Markdown's, or the frozen HTML page's), and the signature must be one
+//! of the keys' over the file's own facts and hashes. Used by `minutebook verify --key`
+//! (offline) and by `POST /api/verify` (with the server's published keys).
+
+use minutebook_shared::api::PublicSigningKey;
+use minutebook_shared::signoff::signature::{self, Carried, SignatureVerdict, Statement};
+use minutebook_shared::signoff::{self, SignOff, Verdict};
+use minutebook_shared::trust::sha256_hex;
+
+use super::signing;
+
+/// What the offline check concluded.
+pub enum Offline {
+    /// Verified by key `key`; the verified line.
+    Verified { key: String, line: String },
+    /// `DOES NOT MATCH: …` (exit 1).
+    Mismatch(String),
+    /// Nothing can be said offline (exit 2).
+    Unchecked(String),
+}
+
+impl Offline {
+    /// The verdict as `POST /api/verify` gives it.
+    pub fn verdict(&self) -> SignatureVerdict {
+        match self {
+            Offline::Verified { key, line } => SignatureVerdict {
+                verified: true,
+                key: Some(key.clone()),
+                detail: line.clone(),
+            },
+            Offline::Mismatch(why) | Offline::Unchecked(why) => SignatureVerdict {
+                verified: false,
+                key: None,
+                detail: why.clone(),
+            },
+        }
+    }
+}
+
+/// Checks `file` (its text) against `keys`.
+pub fn check(keys: &[PublicSigningKey], file: &str) -> Offline {
+    let (facts, carried, html_actual) = if signoff::is_html_export(file) {
+        let facts = match signoff::parse_html(file) {
+            Ok(facts) => facts,
+            Err(e) => return Offline::Mismatch(format!("no readable sign-off footer: {e}")),
+        };
+        let (frozen, carried) = signature::strip_html(file);
+        (facts, carried, Some(sha256_hex(frozen.as_bytes())))
+    } else {
+        let facts = match signoff::check(file, None) {
+            Verdict::SelfConsistent(facts) => facts,
+            verdict => return Offline::Mismatch(strip_verdict(&verdict.to_string())),
+        };
+        (facts, signature::in_markdown(file), None)
+    };
+    let carried = match carried {
+        None => {
+            return Offline::Unchecked(format!(
+                "version {} of `{}` carries no signature (downloaded before the server \
+                 signed versions, or not a download); check it with --server URL or \
+                 --data-dir DIR",
+                facts.version, facts.meeting
+            ))
+        }
+        Some(None) => return Offline::Mismatch("the signature line is malformed".into()),
+        Some(Some(carried)) => carried,
+    };
+    if let Some(actual) = html_actual {
+        match &carried.html_sha256 {
+            None => {
+                return Offline::Unchecked(
+                    "the signature covers no HTML page (this version has no page frozen at \
+                     sign-off): verify its Markdown export instead"
+                        .into(),
+                )
+            }
+            Some(expected) if !expected.eq_ignore_ascii_case(&actual) => {
+                return Offline::Mismatch(format!(
+                    "the page's SHA-256 is {actual}, not the signed {expected}: the file was \
+                     altered"
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    verdict(keys, facts, &carried)
+}
+
+fn verdict(keys: &[PublicSigningKey], facts: SignOff, carried: &Carried) -> Offline {
+    let statement = Statement {
+        facts,
+        html_sha256: carried.html_sha256.clone(),
+    };
+    match signing::verify(keys, &statement, carried) {
+        Ok(key) => {
+            let f = &statement.facts;
+            let retired = key
+                .retired_at
+                .map(|at| format!(", retired {}", minutebook_shared::time::iso_utc(at)))
+                .unwrap_or_default();
+            Offline::Verified {
+                key: key.id.clone(),
+                line: format!(
+                    "VERIFIED (signed by key {}{retired}): version {} of meeting `{}`, signed off \
+                 by {} at {}; SHA-256 {}",
+                    key.id,
+                    f.version,
+                    f.meeting,
+                    f.signer,
+                    minutebook_shared::time::format_utc(f.signed_at),
+                    f.sha256
+                ),
+            }
+        }
+        Err(e) => Offline::Mismatch(e.to_string()),
+    }
+}
+
+/// A verdict's text without its leading "DOES NOT MATCH: ".
+fn strip_verdict(text: &str) -> String {
+    text.strip_prefix("DOES NOT MATCH: ")
+        .unwrap_or(text)
+        .to_owned()
+}
