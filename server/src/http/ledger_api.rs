@@ -15,7 +15,6 @@ use minutebook_shared::api::SigningKeys;
 use minutebook_shared::api::{CorrectionDiff, VersionDiff};
 use minutebook_shared::protocol::valid_doc_name;
 use minutebook_shared::signoff;
-use minutebook_shared::signoff::signature;
 use minutebook_shared::trust::{Ledger, Readiness, VersionInfo};
 use serde::Deserialize;
 
@@ -28,7 +27,7 @@ use crate::http::access::require;
 use crate::http::error::ApiError;
 use crate::http::error::{body, download};
 use crate::http::state::AppState;
-use crate::meetings;
+use crate::meetings::{self, ExportFormat};
 use crate::store::SignedVersion;
 
 pub fn routes() -> Router<AppState> {
@@ -301,12 +300,11 @@ async fn version_md(
     Path((name, n)): Path<(String, u32)>,
 ) -> Result<Response, ApiError> {
     let v = stored_version(&state, &caller, &name, n).await?;
-    let mut text = version_export::markdown_off_workers(name.clone(), v)
+    let text = version_export::markdown_off_workers(name.clone(), v)
         .await
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-    if let Some(carried) = version_signature(&state, &name, n)? {
-        text = signature::add_to_markdown(&text, &carried);
-    }
+    let text =
+        meetings::records::with_signature(&state.signer, &name, n, ExportFormat::Markdown, text)?;
     Ok(download(
         text,
         "text/markdown; charset=utf-8",
@@ -320,7 +318,7 @@ async fn version_html(
     Path((name, n)): Path<(String, u32)>,
 ) -> Result<Response, ApiError> {
     let v = stored_version(&state, &caller, &name, n).await?;
-    let mut html = version_export::html_off_workers(name.clone(), v)
+    let html = version_export::html_off_workers(name.clone(), v)
         .await
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
         .ok_or_else(|| {
@@ -329,29 +327,13 @@ async fn version_html(
                 "the stored version could not be read",
             )
         })?;
-    if let Some(carried) = version_signature(&state, &name, n)? {
-        html = signature::add_to_html(&html, &carried);
-    }
+    let html =
+        meetings::records::with_signature(&state.signer, &name, n, ExportFormat::Html, html)?;
     Ok(download(
         html,
         "text/html; charset=utf-8",
         format!("{name}-v{n}.html"),
     ))
-}
-
-/// The stored signature of version `n` of `name`, if it has one.
-fn version_signature(
-    state: &AppState,
-    name: &str,
-    n: u32,
-) -> Result<Option<signature::Carried>, ApiError> {
-    state.signer.signature_of(name, n).map_err(|e| {
-        tracing::error!(meeting = %name, version = n, error = %e, "could not read a signature");
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "could not read the signature",
-        )
-    })
 }
 
 /// `GET /api/signing-keys`: the public halves of the server's signing keys, to anyone.

@@ -24,7 +24,6 @@ use minutebook_shared::meeting::{
 };
 use minutebook_shared::protocol::valid_doc_name;
 use minutebook_shared::signoff;
-use minutebook_shared::signoff::signature;
 use minutebook_shared::time::now_micros;
 use yrs::updates::decoder::Decode;
 use yrs::{Doc, ReadTxn, StateVector, Transact};
@@ -266,19 +265,12 @@ pub async fn export(
         Ok((ledger, signed))
     })
     .await?;
-    let signature = match (&signed, signer) {
-        (Some(v), Some(signer)) => signer.signature_of(name, v.info.version)?,
-        _ => None,
-    };
-    let name = name.to_string();
+    let signed_version = signed.as_ref().map(|v| v.info.version);
+    let owned_name = name.to_string();
     let rendered = cpu::run(move || {
+        let name = owned_name;
         if let Some(v) = signed {
-            let signed_export = |text: String| match (&signature, format) {
-                (None, _) => text,
-                (Some(c), ExportFormat::Markdown) => signature::add_to_markdown(&text, c),
-                (Some(c), ExportFormat::Html) => signature::add_to_html(&text, c),
-            };
-            return signed_export(match format {
+            return match format {
                 ExportFormat::Markdown => crate::docs::version_export::markdown(&name, &v),
                 ExportFormat::Html => {
                     crate::docs::version_export::html(&name, &v).unwrap_or_else(|| {
@@ -288,7 +280,7 @@ pub async fn export(
                         )
                     })
                 }
-            });
+            };
         }
         let status = signoff::draft_status(&ledger);
         match format {
@@ -297,7 +289,10 @@ pub async fn export(
         }
     })
     .await?;
-    Ok(rendered)
+    match (signed_version, signer) {
+        (Some(n), Some(signer)) => records::with_signature(signer, name, n, format, rendered),
+        _ => Ok(rendered),
+    }
 }
 
 /// The current view of meeting `name` (live if loaded, else as stored).

@@ -4,7 +4,9 @@
 
 use minutebook_shared::trust::{AuditEntry, VersionInfo};
 
-use super::{read_store, MeetingError};
+use minutebook_shared::signoff::signature;
+
+use super::{read_store, ExportFormat, MeetingError};
 use crate::auth::signing::Signer;
 use crate::docs::registry::Registry;
 use crate::docs::version_export;
@@ -81,4 +83,20 @@ pub async fn sign_missing(
         }
     }
     Ok(signed)
+}
+
+/// `text`, the download of version `version` of `name` in `format`, carrying the
+/// version's signature when it has one.
+pub fn with_signature(
+    signer: &Signer,
+    name: &str,
+    version: u32,
+    format: ExportFormat,
+    text: String,
+) -> Result<String, MeetingError> {
+    Ok(match (signer.signature_of(name, version)?, format) {
+        (None, _) => text,
+        (Some(c), ExportFormat::Markdown) => signature::add_to_markdown(&text, &c),
+        (Some(c), ExportFormat::Html) => signature::add_to_html(&text, &c),
+    })
 }
