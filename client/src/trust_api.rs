@@ -1,14 +1,18 @@
 //! The trust HTTP API of `server/API.md`: the session (setup, invitations, sign
 //! out), the ledger's commands (confirm, propose, accept, decline, sign off, reopen),
-//! versions and their diffs, invitations, the audit log and the action log of a series.
+//! the resolution on the previous meeting's minutes, versions and their diffs, invitations, the audit log and the action log of a series.
 //! Same origin, so the session
 //! cookie goes along by itself. Answers are parsed into `minutebook_shared::trust` types;
 //! request bodies and answer parsing are pure and unit-tested natively.
 
 use std::fmt;
 
-use minutebook_shared::api::{CorrectionDiff, SeriesAction, VersionDiff};
-use minutebook_shared::trust::{AuditEntry, InviteInfo, Ledger, Role, SessionInfo, VersionInfo};
+use minutebook_shared::api::{
+    CorrectionDiff, PreviousMinutes, ResolveRequest, SeriesAction, VersionDiff,
+};
+use minutebook_shared::trust::{
+    Approval, AuditEntry, InviteInfo, Ledger, Role, SessionInfo, VersionInfo,
+};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::json;
@@ -246,6 +250,25 @@ pub async fn reopen(meeting: &str, reason: &str) -> Result<Ledger, ApiError> {
     post(
         &meeting_url(meeting, "/reopen"),
         json!({ "reason": reason }),
+    )
+    .await
+}
+
+/// `GET …/previous-minutes`: the minutes this meeting agrees (`None` for a first
+/// meeting).
+pub async fn previous_minutes(meeting: &str) -> Result<Option<PreviousMinutes>, ApiError> {
+    match get(&meeting_url(meeting, "/previous-minutes")).await {
+        Ok(p) => Ok(Some(p)),
+        Err(e) if e.status == 404 => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// `POST …/previous-minutes`: the chair records the resolution on them.
+pub async fn resolve(meeting: &str, req: &ResolveRequest) -> Result<Approval, ApiError> {
+    post(
+        &meeting_url(meeting, "/previous-minutes"),
+        serde_json::to_value(req).unwrap_or_default(),
     )
     .await
 }

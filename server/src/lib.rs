@@ -177,6 +177,11 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         Ok(signed) => tracing::info!(signed, "signed the versions that had no signature"),
         Err(e) => tracing::warn!(error = %e, "could not sign the versions without a signature"),
     }
+    match meetings::approval::sign_missing(&registry, &signer).await {
+        Ok(0) => {}
+        Ok(signed) => tracing::info!(signed, "signed the approvals that had no signature"),
+        Err(e) => tracing::warn!(error = %e, "could not sign the approvals without a signature"),
+    }
     let state = http::state::AppState {
         registry: registry.clone(),
         auth,

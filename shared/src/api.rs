@@ -17,8 +17,56 @@ pub struct MeetingSummary {
     pub series: String,
     /// Date as written in the header.
     pub date: String,
-    /// Lifecycle status from the ledger (`draft`, `signed off`, …), never the header's.
+    /// Lifecycle status from the ledger (`draft`, `signed off v2 (approved)`, …), never
+    /// the header's ([`crate::signoff::lifecycle`]).
     pub status: String,
+    /// The same in words: "Approved at Board — March on 11 March 2026 — version 2"
+    /// ([`crate::trust::Lifecycle::label`]).
+    pub lifecycle: String,
+}
+
+/// `GET /api/meetings/{name}/previous-minutes`: the minutes this meeting agrees — the
+/// previous meeting of its series — and where they stand.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviousMinutes {
+    /// Document name of the previous meeting.
+    pub meeting: String,
+    pub title: String,
+    /// Its date as its header gives it.
+    pub date: String,
+    /// Its lifecycle status ([`crate::signoff::lifecycle`]: `signed off v1 (unapproved)`).
+    pub status: String,
+    /// The same in words ([`crate::trust::Lifecycle::label`]).
+    pub lifecycle: String,
+    /// Whether this meeting may resolve on them now
+    /// ([`crate::trust::Lifecycle::open_for_resolution`]).
+    pub open: bool,
+    /// Its latest signed version, when it is signed off.
+    pub latest: Option<SignedSummary>,
+    /// The resolutions on it (this meeting's, and any other's).
+    pub approvals: Vec<crate::trust::Approval>,
+}
+
+/// A signed version, in brief.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedSummary {
+    pub version: u32,
+    pub sha256: String,
+    pub signed_by: String,
+    /// Unix milliseconds.
+    pub signed_at: u64,
+}
+
+/// `POST /api/meetings/{name}/previous-minutes`: the chair records the meeting's
+/// resolution on the previous meeting's latest signed version, named by its hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResolveRequest {
+    pub version: u32,
+    pub sha256: String,
+    pub resolution: crate::trust::Resolution,
+    /// The amendments agreed (required for `subject-to-amendments`).
+    #[serde(default)]
+    pub amendments: String,
 }
 
 /// One action of a series' action log (`GET …/series-actions`): each action once, as the

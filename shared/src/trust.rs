@@ -24,7 +24,13 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::meeting::model::BlockKind;
+
+mod approval;
 use crate::meeting::MeetingView;
+pub use approval::{
+    record_key as approval_key, AmendedVersion, Approval, ApprovingMeeting, Lifecycle, Resolution,
+    MAX_AMENDMENTS,
+};
 
 /// A person's role in one meeting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -294,6 +300,13 @@ pub struct Ledger {
     pub corrections: Vec<Correction>,
     pub versions: Vec<VersionInfo>,
     pub reopenings: Vec<Reopening>,
+    /// Later meetings' resolutions on this meeting's signed versions ([`Approval`]; read
+    /// from their records, which the approving meeting writes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub approvals: Vec<Approval>,
+    /// This meeting's resolutions on the previous meeting's minutes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resolutions: Vec<Approval>,
 }
 
 impl Ledger {
@@ -337,6 +350,8 @@ impl Ledger {
             + self.corrections.len()
             + self.versions.len()
             + self.reopenings.len()
+            + self.approvals.len()
+            + self.resolutions.len()
     }
 
     /// Drops confirmations that no longer count: of blocks that are no longer statements,
@@ -421,6 +436,8 @@ impl Ledger {
                 .get(self.reopenings.len()..)
                 .unwrap_or_default()
                 .to_vec(),
+            approvals: (self.approvals != next.approvals).then(|| next.approvals.clone()),
+            resolutions: (self.resolutions != next.resolutions).then(|| next.resolutions.clone()),
         }
     }
 
@@ -463,6 +480,12 @@ impl Ledger {
         self.corrections.extend(change.corrections.iter().cloned());
         self.versions.extend(change.versions.iter().cloned());
         self.reopenings.extend(change.reopenings.iter().cloned());
+        if let Some(approvals) = &change.approvals {
+            self.approvals = approvals.clone();
+        }
+        if let Some(resolutions) = &change.resolutions {
+            self.resolutions = resolutions.clone();
+        }
         Ok(true)
     }
 }
@@ -518,6 +541,12 @@ pub struct LedgerChange {
     /// New reopenings (appended).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reopenings: Vec<Reopening>,
+    /// The approvals, when they changed (all of them: they are few).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approvals: Option<Vec<Approval>>,
+    /// The resolutions, when they changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolutions: Option<Vec<Approval>>,
 }
 
 /// Reading ledgers stored by earlier versions.

@@ -140,7 +140,7 @@ async fn scenario(
             && row["href"] == format!("?meeting={first}").as_str()
             && row["series"] == "Monthly Assurance Meeting"
             && row["date"] == "Monday 31st January"
-            && row["status"] == "draft",
+            && row["status"] == "Draft",
         "listed {row}"
     );
 

@@ -440,7 +440,7 @@ async fn scenario(
         .await?;
     ensure!(
         shown[0] == json!(format!("/api/meetings/{MEETING}/versions/1/export.md"))
-            && shown[2] == json!("signed off v1")
+            && shown[2] == json!("Signed (unapproved) — version 1")
             && shown[3]
                 .as_str()
                 .is_some_and(|s| s.starts_with("Signed off — version 1 — by Chloe")),

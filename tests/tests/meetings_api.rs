@@ -147,7 +147,7 @@ async fn create_list_and_export() {
     assert_eq!(
         meetings[1],
         json!({"name": name, "title": "Finance Committee 3 March 2023", "series": "Finance",
-               "date": "", "status": "draft"})
+               "date": "", "status": "draft", "lifecycle": "Draft"})
     );
 
     let r = server
@@ -401,11 +401,13 @@ async fn create_from_previous_meeting_copies_register_and_carries_open_actions()
     assert_eq!(
         items,
         [
-            ("1", "Finance", 0),
+            ("1", "Minutes of the previous meeting", 0),
             ("2", "Matters arising", 0),
-            ("3", "AOB", 0)
+            ("3", "Finance", 0),
+            ("4", "AOB", 0)
         ],
-        "standing items only, and open actions reviewed under a new Matters arising item"
+        "standing items only, the previous minutes to agree first, and open actions \
+         reviewed under a new Matters arising item after them"
     );
     assert!(v.items.iter().all(|i| i.standing), "they stay standing");
     assert_eq!(
@@ -671,7 +673,7 @@ async fn live_header_edits_show_in_the_list() {
     assert_eq!(
         listed,
         [json!({"name": name, "title": "Final title", "series": "S",
-                "date": "1 May 2025", "status": "draft"})]
+                "date": "1 May 2025", "status": "draft", "lifecycle": "Draft"})]
     );
     // Export reads the live state too.
     assert!(export_md(&server, &name).await.starts_with("# Final title"));

@@ -172,7 +172,7 @@ async fn a_signed_version_says_what_it_is_and_its_hash_covers_the_facts() {
     assert!(unconfirmed > 0, "signed with an override");
 
     // The list and the API show the signed state.
-    assert_eq!(w.listed_status().await, "signed off v1");
+    assert_eq!(w.listed_status().await, "signed off v1 (unapproved)");
 
     // The version's Markdown: the Status line says signed, never draft; the canonical
     // Markdown ends with the sign-off facts (override and unconfirmed count included), and

@@ -86,7 +86,11 @@ pub fn HeaderForm() -> impl IntoView {
     };
     // The lifecycle status is the server's (its ledger): shown, never edited here.
     let trust = crate::meeting_trust::use_trust();
-    let status = move || trust.ledger.with(minutebook_shared::signoff::lifecycle);
+    let status = move || {
+        trust
+            .ledger
+            .with(|l| minutebook_shared::trust::Lifecycle::of(l).label())
+    };
 
     view! {
         <form id="header" class="header-form" aria-labelledby="header-heading"

@@ -13,7 +13,6 @@
 //! edit start in the editor and switch with [`ModeSwitch`].
 
 use leptos::prelude::*;
-use minutebook_shared::signoff;
 
 use crate::meeting_trust::Trust;
 use crate::presence::Presence;
@@ -34,6 +33,7 @@ use crate::views::my_statements::MyStatements;
 use crate::views::open_corrections::{OpenCorrections, ReadingChoice};
 use crate::views::outline::Outline;
 use crate::views::presence::PresenceList;
+use crate::views::previous_minutes::PreviousMinutesPanel;
 use crate::views::reading::{ModeSwitch, ReadingView};
 use crate::views::register::Register;
 use crate::views::session_bar::SessionBar;
@@ -64,9 +64,13 @@ pub fn MeetingPage(name: String) -> impl IntoView {
     provide_context(ReadingChoice(prefer_reading));
     let reading = Memo::new(move |_| !store.editable.get() || prefer_reading.get());
     let title = Memo::new(move |_| store.header.with(|h| h.fields.title.clone()));
-    // The lifecycle status comes from the server's ledger only (draft, signed off vN,
-    // reopened), never from the minutes' editable header.
-    let status = Memo::new(move |_| trust.ledger.with(signoff::lifecycle));
+    // The lifecycle status comes from the server's ledger only (Draft, Signed (unapproved),
+    // Approved at …), never from the minutes' editable header.
+    let status = Memo::new(move |_| {
+        trust
+            .ledger
+            .with(|l| minutebook_shared::trust::Lifecycle::of(l).label())
+    });
     // While signed off, the export links give the signed version (verifiable).
     let signed_version = Memo::new(move |_| {
         trust.ledger.with(|l| {
@@ -155,7 +159,7 @@ pub fn MeetingPage(name: String) -> impl IntoView {
                 <SidePanel tabs=tabs tab=SideTab::Agenda><Outline /></SidePanel>
                 <SidePanel tabs=tabs tab=SideTab::People><Register /><Invites /></SidePanel>
                 <SidePanel tabs=tabs tab=SideTab::Actions><ActionsPanel /><ActionLog /></SidePanel>
-                <SidePanel tabs=tabs tab=SideTab::Versions><SignOff /><Versions /></SidePanel>
+                <SidePanel tabs=tabs tab=SideTab::Versions><SignOff /><PreviousMinutesPanel tabs=tabs /><Versions /></SidePanel>
                 <SidePanel tabs=tabs tab=SideTab::Activity><AuditLog /></SidePanel>
             </aside>
         </div>

@@ -77,7 +77,9 @@ pub fn MeetingList() -> impl IntoView {
                             </a>
                             <span class="series">{m.series.clone()}</span>
                             <span class="date">{m.date.clone()}</span>
-                            <span class="m-status" data-status=m.status.clone()>{m.status.clone()}</span>
+                            <span class="m-status" data-status=m.status.clone()>
+                                {if m.lifecycle.is_empty() { m.status.clone() } else { m.lifecycle.clone() }}
+                            </span>
                             <span class="m-role">{role_in(&m.name)}</span>
                         </li>
                     } />

@@ -23,6 +23,7 @@ pub mod my_statements;
 pub mod open_corrections;
 pub mod outline;
 pub mod presence;
+pub mod previous_minutes;
 pub mod reading;
 pub mod register;
 pub mod session_bar;

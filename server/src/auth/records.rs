@@ -27,6 +27,14 @@ pub mod kind {
     /// `meeting/version` (zero-padded) → the version's signature
     /// (`minutebook_shared::signoff::signature::Carried`).
     pub const VERSION_SIGNATURE: &str = "version-signature";
+    /// `meeting/version` (zero-padded) → a later meeting's resolution on that version
+    /// (`minutebook_shared::trust::Approval`); written by the store's ledger writes.
+    pub const APPROVAL: &str = crate::store::APPROVAL_RECORDS;
+    /// `meeting/version` → the signature of that approval's statement.
+    pub const APPROVAL_SIGNATURE: &str = "approval-signature";
+    /// Meeting name → the meeting it was started from (a JSON string): the previous
+    /// meeting whose minutes it agrees.
+    pub const PREVIOUS_MEETING: &str = "previous-meeting";
 }
 
 /// A pending one-time setup link.

@@ -20,6 +20,7 @@ use base64::Engine;
 use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
 use minutebook_shared::api::PublicSigningKey;
 use minutebook_shared::signoff::signature::{self, Carried, Statement};
+use minutebook_shared::trust::{sha256_hex, Approval};
 use serde::{Deserialize, Serialize};
 
 use super::records::kind;
@@ -172,15 +173,58 @@ impl Signer {
 
     /// Signs `statement` with the current key.
     pub fn sign(&self, statement: &Statement) -> Result<Carried, SigningError> {
-        let (key_id, key) = self
-            .current()?
-            .ok_or_else(|| SigningError::BadKey("(none current)".into()))?;
-        let signature = key.sign(&statement.bytes());
+        let (key_id, signature) = self.sign_bytes(&statement.bytes())?;
         Ok(Carried {
             key_id,
             html_sha256: statement.html_sha256.clone(),
-            signature: STANDARD.encode(signature.to_bytes()),
+            signature,
         })
+    }
+
+    /// Signs `bytes` with the current key: its id and the base64 signature.
+    fn sign_bytes(&self, bytes: &[u8]) -> Result<(String, String), SigningError> {
+        let (key_id, key) = self
+            .current()?
+            .ok_or_else(|| SigningError::BadKey("(none current)".into()))?;
+        Ok((key_id, STANDARD.encode(key.sign(bytes).to_bytes())))
+    }
+
+    /// The stored signature of `approval` as it stands (`None` when it has none, or one
+    /// over what it said before its amended version completed it).
+    pub fn approval_signature(&self, approval: &Approval) -> Result<Option<Carried>, SigningError> {
+        let statement = sha256_hex(&approval.statement());
+        Ok(self
+            .store
+            .record(kind::APPROVAL_SIGNATURE, &approval.key())?
+            .and_then(|json| serde_json::from_slice::<ApprovalSignature>(&json).ok())
+            .filter(|s| s.statement_sha256 == statement)
+            .map(|s| s.signature))
+    }
+
+    /// Signs and stores `approval` unless its statement is signed already; the signature.
+    pub async fn sign_approval(&self, approval: &Approval) -> Result<Carried, SigningError> {
+        if let Some(done) = self.approval_signature(approval)? {
+            return Ok(done);
+        }
+        let bytes = approval.statement();
+        let (key_id, signature) = self.sign_bytes(&bytes)?;
+        let carried = Carried {
+            key_id,
+            html_sha256: None,
+            signature,
+        };
+        let record = ApprovalSignature {
+            statement_sha256: sha256_hex(&bytes),
+            signature: carried.clone(),
+        };
+        self.store
+            .write(WriteOp::Records(vec![put(
+                kind::APPROVAL_SIGNATURE,
+                &approval.key(),
+                &record,
+            )]))
+            .await?;
+        Ok(carried)
     }
 
     /// The stored signature of version `version` of `meeting`.
@@ -212,6 +256,13 @@ impl Signer {
             .await?;
         Ok(carried)
     }
+}
+
+/// An approval's stored signature, with the SHA-256 of the statement it signs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ApprovalSignature {
+    statement_sha256: String,
+    signature: Carried,
 }
 
 /// The record key of a version's signature.

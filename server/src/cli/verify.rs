@@ -559,6 +559,7 @@ mod tests {
                     form: 1,
                 })),
                 audit: Vec::new(),
+                records: Vec::new(),
             },
             tx,
         );

@@ -56,7 +56,7 @@ use tokio::sync::{mpsc, oneshot};
 use yrs::{Doc, ReadTxn, StateVector, Transact, TransactionMut};
 
 use minutebook_shared::protocol::Rejected;
-use minutebook_shared::trust::{self, Ledger};
+use minutebook_shared::trust::{self, AmendedVersion, Approval, Ledger};
 
 use crate::auth::refusals::{self, Refusals};
 use crate::auth::Access;
@@ -349,6 +349,7 @@ impl DocActor {
                 budget,
                 reply,
             } => self.on_command(access, cmd, budget, reply).await,
+            ToDoc::RefreshApprovals => self.refresh_approvals(),
             ToDoc::Ledger { reply } => {
                 let view = self.meeting.meeting.view(&self.doc().transact());
                 let mut ledger = self.ledger.clone();
@@ -664,7 +665,12 @@ impl DocActor {
             detail,
             set_text,
             sign,
+            resolution_text,
+            records: mut approvals,
         } = decision;
+        if let Some(text) = resolution_text {
+            self.server_change(|meeting, txn| record_resolution(meeting, txn, &text));
+        }
         if let Some((block, text)) = set_text {
             self.server_change(|meeting, txn| {
                 let _ = meeting.set_block_text(
@@ -687,6 +693,20 @@ impl DocActor {
             {
                 Ok(signed) => {
                     ledger.versions.push(signed.info.clone());
+                    // A later meeting agreed the minutes subject to amendments: this
+                    // version, which the chair signed after applying them, completes it.
+                    if let Some(pending) = ledger.pending_amendments().cloned() {
+                        let done = Approval {
+                            amended: Some(AmendedVersion {
+                                version: signed.info.version,
+                                sha256: signed.info.sha256.clone(),
+                                signed: signed.info.signed.clone(),
+                            }),
+                            ..pending
+                        };
+                        Ledger::note_approval(&mut ledger.approvals, done.clone());
+                        approvals.push(done);
+                    }
                     version = Some(signed);
                 }
                 Err(e) => {
@@ -722,11 +742,57 @@ impl DocActor {
                 ledger: Box::new(ledger),
                 version: version.map(Box::new),
                 audit: vec![audit],
+                records: approvals.iter().map(approval_record).collect(),
             },
             self.written_tx.clone(),
         );
         self.emit(Effect::Ledger(broadcast));
         self.emit(Effect::Reply(reply, answer));
+    }
+
+    /// Reads the approval records concerning this meeting again (another meeting's actor
+    /// wrote one) and, when they changed, stores and sends the ledger with them.
+    fn refresh_approvals(&mut self) {
+        if self.failed {
+            return;
+        }
+        let all = match self.store.approvals() {
+            Ok(all) => all,
+            Err(e) => {
+                tracing::error!(doc = %self.name, error = %e, "reading approvals failed");
+                return;
+            }
+        };
+        let mut ledger = self.ledger.clone();
+        ledger.approvals = all
+            .iter()
+            .filter(|a| *a.meeting == *self.name)
+            .cloned()
+            .collect();
+        ledger.resolutions = all
+            .iter()
+            .filter(|a| *a.at.meeting == *self.name)
+            .cloned()
+            .collect();
+        if ledger == self.ledger {
+            return;
+        }
+        ledger.revision += 1;
+        let change = self.ledger.change_to(&ledger);
+        self.ledger = ledger.clone();
+        let seq = self.gate.submit();
+        self.store.submit(
+            WriteOp::Ledger {
+                doc: self.name.clone(),
+                seq,
+                ledger: Box::new(ledger),
+                version: None,
+                audit: Vec::new(),
+                records: Vec::new(),
+            },
+            self.written_tx.clone(),
+        );
+        self.emit(Effect::Ledger(frame(&protocol::ledger_change(&change))));
     }
 
     /// The signed version of the document as it stands, with the decided `ledger`: its
@@ -995,4 +1061,39 @@ async fn load_stored(store: &Store, name: &Arc<str>) -> Result<StoredDoc, StoreE
     tokio::task::spawn_blocking(move || store.load(&name))
         .await
         .unwrap_or_else(|e| Err(StoreError::from_join(e)))
+}
+
+/// The store record of an approval ([`crate::store::APPROVAL_RECORDS`]).
+fn approval_record(a: &Approval) -> crate::store::Record {
+    crate::store::Record::Put {
+        kind: crate::store::APPROVAL_RECORDS,
+        key: a.key(),
+        json: serde_json::to_vec(a).unwrap_or_default(),
+    }
+}
+
+/// Adds the resolution on the previous minutes as a decision at the end of the item
+/// where they are agreed (a new first item when the agenda has none).
+fn record_resolution(meeting: &Meeting, txn: &mut TransactionMut, text: &str) {
+    use minutebook_shared::meeting::model::BlockKind;
+    use minutebook_shared::meeting::series::{is_previous_minutes, PREVIOUS_MINUTES};
+    let view = meeting.view(txn);
+    let found = view
+        .items
+        .iter()
+        .find(|i| i.depth == 0 && is_previous_minutes(&i.title))
+        .map(|i| (i.id.clone(), i.blocks.len()));
+    let (item, at) = match found {
+        Some(found) => found,
+        None => match meeting.insert_item(txn, None, 0, PREVIOUS_MINUTES) {
+            Ok(id) => (id, 0),
+            Err(e) => {
+                tracing::error!(error = %e, "could not add the previous minutes item");
+                return;
+            }
+        },
+    };
+    if let Err(e) = meeting.insert_block(txn, &item, at, BlockKind::Decision, text) {
+        tracing::error!(error = %e, "could not record the resolution in the minutes");
+    }
 }

@@ -17,8 +17,8 @@
 
 use minutebook_shared::meeting::MeetingView;
 use minutebook_shared::trust::{
-    self, Confirmation, Correction, CorrectionStatus, Ledger, LockState, Readiness, Reopening,
-    Role, Stamp,
+    self, Approval, Confirmation, Correction, CorrectionStatus, Ledger, Lifecycle, LockState,
+    Readiness, Reopening, Resolution, Role, Stamp, MAX_AMENDMENTS,
 };
 
 use crate::auth::Access;
@@ -76,6 +76,13 @@ pub enum Command {
     Reopen {
         reason: String,
     },
+    /// Record this meeting's resolution on the previous meeting's signed version (checked
+    /// against that meeting's ledger by the caller, `crate::meetings::approval`). `held`:
+    /// how the minutes name that meeting ("9th February 2026").
+    Resolve {
+        approval: Box<Approval>,
+        held: String,
+    },
 }
 
 impl Command {
@@ -88,6 +95,7 @@ impl Command {
             Command::Decline { .. } => "correction-declined",
             Command::SignOff { .. } => "sign-off",
             Command::Reopen { .. } => "reopen",
+            Command::Resolve { .. } => "minutes-approved",
         }
     }
 }
@@ -124,6 +132,11 @@ pub struct Decision {
     pub set_text: Option<(String, String)>,
     /// Freeze a signed version with this number.
     pub sign: Option<u32>,
+    /// Add this decision to the minutes' "Minutes of the previous meeting" item (a
+    /// resolution on them).
+    pub resolution_text: Option<String>,
+    /// Records written in the ledger's transaction (an approval).
+    pub records: Vec<Approval>,
 }
 
 /// Who acts, now, and through which invitation (issued by whom).
@@ -173,6 +186,8 @@ pub fn decide(
         detail: format!("{detail}{via}"),
         set_text: None,
         sign: None,
+        resolution_text: None,
+        records: Vec::new(),
     };
     match cmd {
         Command::Confirm { block, sha256 } => {
@@ -345,6 +360,12 @@ pub fn decide(
             if !ledger.signed() {
                 return Err(Refusal::Conflict("the minutes are not signed off".into()));
             }
+            if let Lifecycle::Approved { approval, .. } = Lifecycle::of(ledger) {
+                return Err(Refusal::Conflict(format!(
+                    "{approval} as the correct record: approved minutes are not reopened \
+                     (a later meeting may record corrections to them)"
+                )));
+            }
             limit(reason, "the reason")?;
             if reason.trim().is_empty() {
                 return Err(Refusal::BadRequest("give a reason for reopening".into()));
@@ -360,6 +381,61 @@ pub fn decide(
                 next,
                 format!("reopened version {version}: {reason}"),
             ))
+        }
+        Command::Resolve { approval, held } => {
+            chair_only(access, "record the resolution on the previous minutes")?;
+            if ledger.signed() {
+                return Err(Refusal::Locked);
+            }
+            if approval.amendments.chars().count() > MAX_AMENDMENTS {
+                return Err(Refusal::BadRequest(format!(
+                    "the amendments are longer than {MAX_AMENDMENTS} characters"
+                )));
+            }
+            if approval.resolution == Resolution::SubjectToAmendments
+                && approval.amendments.trim().is_empty()
+            {
+                return Err(Refusal::BadRequest(
+                    "say which amendments were agreed".into(),
+                ));
+            }
+            if let Some(done) = ledger
+                .resolutions
+                .iter()
+                .find(|r| r.meeting == approval.meeting && r.version == approval.version)
+            {
+                return Err(Refusal::Conflict(format!(
+                    "version {} of those minutes was already {} here",
+                    done.version,
+                    done.resolution.words()
+                )));
+            }
+            let mut approval = (**approval).clone();
+            approval.at.title = view.header.fields.title.trim().to_owned();
+            approval.at.date = view.header.fields.date.trim().to_owned();
+            approval.stamp = stamp(access, now);
+            approval.amended = None;
+            let text = minutebook_shared::meeting::series::resolution_text(
+                held,
+                approval.resolution.words(),
+                &approval.amendments,
+                approval.version,
+                &approval.sha256,
+            );
+            Ledger::note_approval(&mut next.resolutions, approval.clone());
+            let mut d = decision(
+                next,
+                format!(
+                    "recorded that version {} of {} (sha256 {}) was {}",
+                    approval.version,
+                    approval.meeting,
+                    approval.sha256,
+                    approval.resolution.words()
+                ),
+            );
+            d.resolution_text = Some(text);
+            d.records = vec![approval];
+            Ok(d)
         }
     }
 }

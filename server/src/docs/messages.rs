@@ -43,6 +43,8 @@ pub enum ToDoc {
         budget: LedgerBudget,
         reply: oneshot::Sender<Result<CommandOk, Refusal>>,
     },
+    /// Read this meeting's approval records again (another meeting recorded one).
+    RefreshApprovals,
     /// The current ledger and readiness (once durable).
     Ledger {
         reply: oneshot::Sender<(Ledger, trust::Readiness)>,

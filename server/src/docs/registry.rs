@@ -71,6 +71,9 @@ struct Inner {
     actors: TaskTracker,
     /// Aggregates repeated refusals for the audit log (shared with the HTTP side).
     refusals: Refusals,
+    /// Serialises the decisions that span two meetings' ledgers: a resolution on the
+    /// previous minutes, and the reopening or signing of minutes a resolution concerns.
+    approvals: tokio::sync::Mutex<()>,
 }
 
 /// Shared handle to the registry.
@@ -103,6 +106,7 @@ impl Registry {
             ledger_budget,
             actors: TaskTracker::new(),
             refusals,
+            approvals: tokio::sync::Mutex::new(()),
         }))
     }
 
@@ -206,6 +210,23 @@ impl Registry {
             }
         }
         None
+    }
+
+    /// Held across a decision that spans two meetings' ledgers (see `Inner::approvals`).
+    pub async fn approvals_lock(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.0.approvals.lock().await
+    }
+
+    /// Has meeting `name`, if loaded, read its approval records again (one was written
+    /// for it by another meeting); a meeting not loaded reads them when it loads.
+    pub async fn refresh_approvals(&self, name: &str) {
+        let tx = {
+            let docs = self.0.docs.lock().unwrap_or_else(|p| p.into_inner());
+            docs.get(name).map(|e| e.tx.clone())
+        };
+        if let Some(tx) = tx {
+            let _ = tx.send(ToDoc::RefreshApprovals).await;
+        }
     }
 
     /// Closes the connections to `name` that joined through invitation `invite`.

@@ -250,7 +250,11 @@ async fn sign_off(
     req: Result<Json<SignOffRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let override_reason = body(req)?.override_reason;
+    // A version signed after amendments agreed at a later meeting completes that approval.
+    let guard = state.registry.approvals_lock().await;
     let answer = run(&state, &caller, &name, Command::SignOff { override_reason }).await?;
+    drop(guard);
+    meetings::approval::after_sign_off(&state.registry, &state.signer, &name).await;
     // The version is durable; its signature follows (or, should this fail, is made at
     // the next start).
     if let Err(e) =
@@ -268,6 +272,8 @@ async fn reopen(
     req: Result<Json<ReasonRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let reason = body(req)?.reason;
+    // Never between a resolution's check of the latest version and its write.
+    let _guard = state.registry.approvals_lock().await;
     Ok(ledger_answer(
         run(&state, &caller, &name, Command::Reopen { reason }).await?,
     ))

@@ -16,6 +16,7 @@
 pub mod accept;
 pub mod access;
 pub mod action_log;
+pub mod approval_api;
 pub mod audit_csv;
 pub mod caps;
 pub mod client_addr;
@@ -54,6 +55,7 @@ pub fn router(state: AppState, web_dir: &std::path::Path) -> Router {
         .route("/ws/{doc}", get(websocket))
         .merge(crate::http::session_api::routes())
         .merge(crate::http::ledger_api::routes())
+        .merge(crate::http::approval_api::routes())
         .merge(crate::http::action_log::routes())
         .merge(crate::http::meetings_api::routes(
             state.limits.max_message_bytes,

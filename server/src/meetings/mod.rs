@@ -25,6 +25,7 @@ use minutebook_shared::meeting::{
 use minutebook_shared::protocol::valid_doc_name;
 use minutebook_shared::signoff;
 use minutebook_shared::time::now_micros;
+use minutebook_shared::trust::Lifecycle;
 use yrs::updates::decoder::Decode;
 use yrs::{Doc, ReadTxn, StateVector, Transact};
 
@@ -35,6 +36,7 @@ use crate::docs::updates::build_doc;
 use crate::store::{Store, StoreError};
 
 pub mod action_log;
+pub mod approval;
 pub mod corrections;
 pub mod records;
 
@@ -98,16 +100,17 @@ pub enum ExportFormat {
 }
 
 /// Every meeting, sorted by series, then creation, then name. Each one's status is its
-/// lifecycle status from the ledger (`draft`, `signed off vN`, `reopened`), never the
+/// lifecycle status from the ledger ([`signoff::lifecycle`]), never the
 /// minutes' own header.
 pub async fn list(registry: &Registry) -> Result<Vec<MeetingSummary>, MeetingError> {
     let mut entries = read_store(registry, |store| {
         let entries = store.meetings()?;
+        let approvals = store.approvals()?;
         entries
             .into_iter()
             .map(|(name, e)| {
-                let status = signoff::lifecycle(&store.ledger(&name)?);
-                Ok((name, e, status))
+                let lifecycle = Lifecycle::of(&store.ledger_with(&name, &approvals)?);
+                Ok((name, e, lifecycle))
             })
             .collect::<Result<Vec<_>, StoreError>>()
     })
@@ -117,12 +120,13 @@ pub async fn list(registry: &Registry) -> Result<Vec<MeetingSummary>, MeetingErr
     });
     Ok(entries
         .into_iter()
-        .map(|(name, e, status)| MeetingSummary {
+        .map(|(name, e, lifecycle)| MeetingSummary {
             name,
             title: e.title,
             series: e.series,
             date: e.date,
-            status,
+            status: lifecycle.short(),
+            lifecycle: lifecycle.label(),
         })
         .collect())
 }
@@ -197,6 +201,9 @@ pub async fn create(
         ),
     };
     let name = unique_name(registry, title).await?;
+    if let Some(prev) = from {
+        approval::link(registry, &name, prev).await?;
+    }
     write_minutes(registry, &name, &minutes, people).await?;
     tracing::info!(doc = %name, from, "meeting created");
     Ok(Created {

@@ -49,7 +49,7 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use minutebook_shared::trust::{AuditEntry, Ledger};
+use minutebook_shared::trust::{Approval, AuditEntry, Ledger};
 
 use crate::store::catalog::CatalogEntry;
 
@@ -58,6 +58,10 @@ pub use error::StoreError;
 pub use ops::{Completion, Meta, Record, SignedVersion, WriteOp, Written};
 pub use writer::WriterThread;
 use writer::{writer_loop, WriteRequest};
+
+/// The record kind of approvals (`meeting/version` zero-padded → a
+/// `minutebook_shared::trust::Approval`).
+pub const APPROVAL_RECORDS: &str = "approval";
 
 /// A document as found on disk.
 #[derive(Debug, Default)]
@@ -155,9 +159,38 @@ impl Store {
         self.engine.records(kind)
     }
 
-    /// A meeting's ledger (the default when none is stored). Blocking.
+    /// A meeting's ledger (the default when none is stored), with its approvals and
+    /// resolutions as their records hold them ([`APPROVAL_RECORDS`]: the record is the one
+    /// truth, written in the approving meeting's transaction). Blocking.
     pub fn ledger(&self, doc: &str) -> Result<Ledger, StoreError> {
-        Ok(self.engine.ledger(doc)?.unwrap_or_default())
+        self.ledger_with(doc, &self.approvals()?)
+    }
+
+    /// [`Store::ledger`] with every approval record already read ([`Store::approvals`]),
+    /// for reading many ledgers. Blocking.
+    pub fn ledger_with(&self, doc: &str, approvals: &[Approval]) -> Result<Ledger, StoreError> {
+        let mut ledger = self.engine.ledger(doc)?.unwrap_or_default();
+        ledger.approvals = approvals
+            .iter()
+            .filter(|a| a.meeting == doc)
+            .cloned()
+            .collect();
+        ledger.resolutions = approvals
+            .iter()
+            .filter(|a| a.at.meeting == doc)
+            .cloned()
+            .collect();
+        Ok(ledger)
+    }
+
+    /// Every approval record, in key order (meeting, then version). Blocking.
+    pub fn approvals(&self) -> Result<Vec<Approval>, StoreError> {
+        Ok(self
+            .engine
+            .records(APPROVAL_RECORDS)?
+            .into_iter()
+            .filter_map(|(_, json)| serde_json::from_slice::<Approval>(&json).ok())
+            .collect())
     }
 
     /// A signed version with its state. Blocking.
@@ -233,6 +266,7 @@ mod tests {
                 form: 2,
             })),
             audit: Vec::new(),
+            records: Vec::new(),
         }
     }
 

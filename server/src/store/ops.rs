@@ -37,6 +37,8 @@ pub enum WriteOp {
         ledger: Box<Ledger>,
         version: Option<Box<SignedVersion>>,
         audit: Vec<AuditEntry>,
+        /// Records written in the same transaction (an approval it records).
+        records: Vec<Record>,
     },
     /// Audit entries ordered in a document's write stream at `seq` (nothing is stored
     /// under it), reported as [`Written::Appended`]: what is gated behind it is told only

@@ -10,13 +10,46 @@ use super::{
 /// Title of the item open actions are carried into when the agenda has none.
 pub const MATTERS_ARISING: &str = "Matters arising";
 
+/// Title of the item under which the next meeting agrees the previous meeting's minutes.
+pub const PREVIOUS_MINUTES: &str = "Minutes of the previous meeting";
+
+/// Whether an item with this title is where the previous meeting's minutes are agreed:
+/// "Minutes of the previous meeting", "Minutes of the last meeting", or "Matters arising"
+/// (many bodies agree them there: the fixture's "Outstanding Matters / Matters arising").
+pub fn is_previous_minutes(title: &str) -> bool {
+    let t = title.to_lowercase();
+    t.contains("minutes of the previous meeting")
+        || t.contains("minutes of the last meeting")
+        || t.contains("matters arising")
+}
+
+/// What the minutes of the approving meeting say of its resolution, e.g. "The minutes of
+/// the meeting held on 9th February 2026 were agreed as a correct record (version 2,
+/// SHA-256 9f86d0…)." `held` is the previous meeting's date, or its title when it has none.
+pub fn resolution_text(
+    held: &str,
+    words: &str,
+    amendments: &str,
+    version: u32,
+    sha256: &str,
+) -> String {
+    let mut text = format!("The minutes of the meeting held on {held} were {words}");
+    if !amendments.trim().is_empty() {
+        text.push_str(&format!(": {}", amendments.trim()));
+    }
+    text.push_str(&format!(" (version {version}, SHA-256 {sha256})."));
+    text
+}
+
 /// The next meeting of a series, started from the previous one: same series (unless
 /// another is given), venue, chair, register (attendance not recorded yet: nobody is
 /// marked present before the meeting), minute-takers, and the top-level items marked as
 /// standing (titles only, still standing; one-off topic items are not copied); date,
 /// time and venue from the previous meeting's "next meeting" (the start time and venue
 /// stay as they were when it names none); its open actions carried forward with their
-/// references into the "Matters arising" item, so the series' action log continues.
+/// references into the "Matters arising" item, so the series' action log continues; and,
+/// first, a "Minutes of the previous meeting" item (unless a standing item is one), under
+/// which the next meeting agrees them.
 pub fn carry_forward(prev: &MeetingView, title: &str, series: &str) -> Minutes {
     let base = Minutes::from_view(prev);
     let old = &base.header;
@@ -59,13 +92,32 @@ pub fn carry_forward(prev: &MeetingView, title: &str, series: &str) -> Minutes {
             ..MinutesItem::default()
         })
         .collect();
+    // The previous minutes are agreed early: after welcome and apologies, when first.
+    let previous_at = match items.iter().position(|i| is_previous_minutes(&i.title)) {
+        Some(at) => at,
+        None => {
+            let at = usize::from(items.first().is_some_and(|i| {
+                let t = i.title.to_lowercase();
+                t.contains("apolog") || t.contains("welcome")
+            }));
+            items.insert(
+                at,
+                MinutesItem {
+                    title: PREVIOUS_MINUTES.into(),
+                    standing: true,
+                    ..MinutesItem::default()
+                },
+            );
+            at
+        }
+    };
     let open: Vec<_> = base
         .actions
         .iter()
         .filter(|a| a.fields.status == ActionStatus::Open)
         .collect();
     // Open actions are reviewed under "Matters arising": the standing item of that name,
-    // or a new one after the first item (apologies, usually).
+    // or a new one after the previous minutes.
     let arising = if open.is_empty() {
         None
     } else {
@@ -76,7 +128,7 @@ pub fn carry_forward(prev: &MeetingView, title: &str, series: &str) -> Minutes {
             {
                 Some(at) => at,
                 None => {
-                    let at = items.len().min(1);
+                    let at = previous_at + 1;
                     items.insert(
                         at,
                         MinutesItem {
@@ -186,9 +238,13 @@ mod tests {
         assert_eq!(next.header.venue, "Room 1", "no next venue: the same room");
         assert_eq!(next.header.status, MeetingStatus::Draft);
         // Standing items only (the one-off "Estates strategy" stays behind), and open
-        // actions, with their references, into a new "Matters arising" after the first.
+        // actions, with their references, into a new "Matters arising" after the new
+        // "Minutes of the previous meeting".
         let titles: Vec<&str> = next.items.iter().map(|i| i.title.as_str()).collect();
-        assert_eq!(titles, ["Apologies", MATTERS_ARISING, "Finance"]);
+        assert_eq!(
+            titles,
+            ["Apologies", PREVIOUS_MINUTES, MATTERS_ARISING, "Finance"]
+        );
         assert!(next.items.iter().all(|i| i.standing), "still standing");
         assert_eq!(next.people.len(), 1);
         assert_eq!(
@@ -200,7 +256,21 @@ mod tests {
         assert_eq!(next.actions[0].fields.reference.as_deref(), Some("01/22"));
         assert_eq!(
             next.actions[0].raised_in.as_ref().map(|r| r.item.0.clone()),
-            Some(vec![1])
+            Some(vec![2])
+        );
+    }
+
+    #[test]
+    fn an_agenda_that_agrees_the_minutes_already_keeps_its_item() {
+        let mut prev = previous();
+        prev.items[0].title = "Minutes of the last meeting".into();
+        let next = carry_forward(&prev, "Board — March", "");
+        let titles: Vec<_> = next.items.iter().map(|i| i.title.as_str()).collect();
+        assert_eq!(titles[0], "Minutes of the last meeting");
+        assert!(!titles.contains(&PREVIOUS_MINUTES), "{titles:?}");
+        assert!(
+            resolution_text("9th February", "agreed as a correct record", "", 2, "ab")
+                .starts_with("The minutes of the meeting held on 9th February were agreed")
         );
     }
 

@@ -3,7 +3,7 @@
 //! export, and the sign-off facts the canonical Markdown of a signed version ends with —
 //! so that its SHA-256 covers who signed, when, and any override.
 
-use crate::trust::{Ledger, VersionInfo};
+use crate::trust::{Ledger, Lifecycle, VersionInfo};
 
 use super::{escape, format_utc};
 
@@ -27,14 +27,11 @@ pub fn minutes_only(markdown: &str) -> String {
         .collect()
 }
 
-/// A meeting's lifecycle status, from its ledger: `draft`, `signed off vN` or `reopened`
-/// (a draft again after a sign-off). What the meeting list and the API show.
+/// A meeting's lifecycle status, from its ledger, as the meeting list and the API show it:
+/// `draft`, `reopened` (a draft again after a sign-off), `signed off vN (unapproved)` or
+/// `signed off vN (approved)` (see [`Lifecycle`], which says it in words).
 pub fn lifecycle(ledger: &Ledger) -> String {
-    match ledger.versions.last() {
-        Some(v) if ledger.signed() => format!("signed off v{}", v.version),
-        Some(_) if !ledger.reopenings.is_empty() => "reopened".to_string(),
-        _ => "draft".to_string(),
-    }
+    Lifecycle::of(ledger).short()
 }
 
 /// The `Status:` line of a draft export: clearly marked DRAFT, never "signed".
@@ -143,7 +140,7 @@ mod tests {
         assert_eq!(draft_status(&ledger), "DRAFT — not signed off");
         ledger.versions.push(version(1, ""));
         ledger.state = LockState::Signed;
-        assert_eq!(lifecycle(&ledger), "signed off v1");
+        assert_eq!(lifecycle(&ledger), "signed off v1 (unapproved)");
         ledger.state = LockState::Draft;
         ledger.reopenings.push(Reopening {
             version: 1,

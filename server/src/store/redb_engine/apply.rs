@@ -64,6 +64,7 @@ pub(super) fn apply_op(op: &WriteOp, t: &mut Tables<'_, '_>) -> Result<Written, 
             ledger,
             version,
             audit: entries,
+            records,
         } => {
             // Versions are immutable: never overwrite one (checked before any write).
             if let Some(v) = version {
@@ -85,6 +86,7 @@ pub(super) fn apply_op(op: &WriteOp, t: &mut Tables<'_, '_>) -> Result<Written, 
             for entry in entries {
                 write_audit(t.audit, entry)?;
             }
+            write_records(t, records)?;
             Ok(Written::Appended(*seq))
         }
         WriteOp::Audit { seq, entries } => {
@@ -94,17 +96,7 @@ pub(super) fn apply_op(op: &WriteOp, t: &mut Tables<'_, '_>) -> Result<Written, 
             Ok(Written::Appended(*seq))
         }
         WriteOp::Records(list) => {
-            for record in list {
-                match record {
-                    Record::Put { kind, key, json } => {
-                        t.records.insert((*kind, key.as_str()), json.as_slice())?;
-                    }
-                    Record::Delete { kind, key } => {
-                        t.records.remove((*kind, key.as_str()))?;
-                    }
-                    Record::Audit(entry) => write_audit(t.audit, entry)?,
-                }
-            }
+            write_records(t, list)?;
             Ok(Written::Meta)
         }
         WriteOp::Compact {
@@ -118,6 +110,21 @@ pub(super) fn apply_op(op: &WriteOp, t: &mut Tables<'_, '_>) -> Result<Written, 
             Ok(Written::Compacted(*upto))
         }
     }
+}
+
+fn write_records(t: &mut Tables<'_, '_>, list: &[Record]) -> Result<(), StoreError> {
+    for record in list {
+        match record {
+            Record::Put { kind, key, json } => {
+                t.records.insert((*kind, key.as_str()), json.as_slice())?;
+            }
+            Record::Delete { kind, key } => {
+                t.records.remove((*kind, key.as_str()))?;
+            }
+            Record::Audit(entry) => write_audit(t.audit, entry)?,
+        }
+    }
+    Ok(())
 }
 
 fn write_audit(
