@@ -86,6 +86,12 @@ pub fn version_export_url(meeting: &str, version: u32, ext: &str) -> String {
     meeting_url(meeting, &format!("/versions/{version}/export.{ext}"))
 }
 
+/// Where the approval of version `version` (a later meeting's resolution on it) downloads
+/// as a signed record.
+pub fn approval_url(meeting: &str, version: u32) -> String {
+    meeting_url(meeting, &format!("/versions/{version}/approval.txt"))
+}
+
 /// Where the audit log downloads as CSV.
 pub fn audit_csv_url(meeting: &str) -> String {
     meeting_url(meeting, "/audit?format=csv")

@@ -106,6 +106,19 @@ pub struct VerifyAnswer {
     /// /api/verify` only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<signature::SignatureVerdict>,
+    /// Whether a later meeting approved this version: "Approved at Board — March on 11
+    /// March 2026", "Amendments agreed at …"; `None` while unapproved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<String>,
+}
+
+/// The line `minutebook verify` prints after a verified file's verdict: whether a later
+/// meeting approved that version.
+pub fn approval_line(answer: &VerifyAnswer) -> String {
+    match &answer.approval {
+        Some(a) => format!("Approval: {a}"),
+        None => "Approval: none recorded — unapproved minutes".to_owned(),
+    }
 }
 
 /// The version that replaced a verified one.

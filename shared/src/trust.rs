@@ -28,7 +28,8 @@ use crate::meeting::model::BlockKind;
 mod approval;
 use crate::meeting::MeetingView;
 pub use approval::{
-    record_key as approval_key, AmendedVersion, Approval, ApprovingMeeting, Lifecycle, Resolution,
+    parse_file as parse_approval_file, record_key as approval_key, AmendedVersion, Approval,
+    ApprovalFile, ApprovingMeeting, Lifecycle, Resolution, FILE_MARKER as APPROVAL_FILE_MARKER,
     MAX_AMENDMENTS,
 };
 

@@ -56,6 +56,32 @@ async fn listed(server: &TestServer, meeting: &str) -> (String, String) {
     )
 }
 
+/// `minutebook verify ARGS… FILE` on `text`, with no store to fall back on; (exit code,
+/// output).
+async fn verify(args: &[&str], text: &str, extra: Option<(&str, &str)>) -> (i32, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("file");
+    std::fs::write(&file, text).expect("write the file");
+    let mut all: Vec<String> = vec!["verify".into()];
+    if let Some((name, content)) = extra {
+        let path = dir.path().join(name);
+        std::fs::write(&path, content).expect("write the keys");
+        all.extend(["--key".into(), path.display().to_string()]);
+    }
+    all.extend(args.iter().map(|a| a.to_string()));
+    all.push(file.display().to_string());
+    let args: Vec<&str> = all.iter().map(String::as_str).collect();
+    let empty = dir.path().join("no-store").display().to_string();
+    minutebook_tests::run_minutebook(
+        &args,
+        &[
+            ("MINUTEBOOK_DATA_DIR", Some(&empty)),
+            ("MINUTEBOOK_SERVER", None),
+        ],
+    )
+    .await
+}
+
 fn resolve(version: u32, sha: &str, resolution: &str, amendments: &str) -> Value {
     json!({ "version": version, "sha256": sha, "resolution": resolution, "amendments": amendments })
 }
@@ -115,6 +141,23 @@ async fn the_next_meeting_agrees_the_minutes_as_a_correct_record() {
     let previous = server.http().get(&path).await.json();
     assert_eq!(previous["latest"]["version"], json!(1));
     assert_eq!(previous["latest"]["sha256"], json!(sha));
+    let url = format!("http://{}", server.addr());
+    let v1 = server
+        .http()
+        .get(&format!("/api/meetings/{jan}/versions/1/export.md"))
+        .await
+        .text();
+    let (code, out) = verify(&["--server", &url], &v1, None).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("\nApproval: none recorded — unapproved minutes"),
+        "{out}"
+    );
+    let r = server
+        .http()
+        .get(&format!("/api/meetings/{jan}/versions/1/approval.txt"))
+        .await;
+    assert_eq!(r.status, 404, "not approved yet: {}", r.text());
 
     // Only the next meeting's chair resolves, and only on the latest version by its hash.
     for (who, token) in [
@@ -203,6 +246,44 @@ async fn the_next_meeting_agrees_the_minutes_as_a_correct_record() {
         )),
         "{md}"
     );
+
+    // `verify` says so of the signed file; the approval is a signed file of its own that
+    // checks offline with the published key, and fails when a word of it is changed.
+    let (code, out) = verify(&["--server", &url], &v1, None).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("\nApproval: Approved at Board February"),
+        "{out}"
+    );
+    let keys = server.anonymous().get("/api/signing-keys").await.text();
+    let record = server
+        .http()
+        .get(&format!("/api/meetings/{jan}/versions/1/approval.txt"))
+        .await;
+    assert_eq!(record.status, 200, "{}", record.text());
+    let record = record.text();
+    assert!(record.contains(&format!("sha256: {sha}\n")), "{record}");
+    let (code, out) = verify(&[], &record, Some(("keys.json", &keys))).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.starts_with(&format!(
+            "VERIFIED: the minutes of meeting `{jan}` version 1 (SHA-256 {sha}) were agreed \
+             as a correct record at meeting `{feb}` (Board February"
+        )),
+        "{out}"
+    );
+    let forged = record.replace(
+        "resolution: correct-record",
+        "resolution: subject-to-amendments",
+    );
+    let (code, out) = verify(&[], &forged, Some(("keys.json", &keys))).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.starts_with("DOES NOT MATCH"), "{out}");
+    let r = server
+        .anonymous()
+        .get(&format!("/api/meetings/{jan}/versions/1/approval.txt"))
+        .await;
+    assert_eq!(r.status, 401, "not without a grant: {}", r.text());
 
     // Once is enough; and approved minutes are not reopened.
     let r = post(&chair, &path, resolve(1, &sha, "correct-record", "")).await;

@@ -3,7 +3,8 @@
 //! February's Versions tab, sees January's minutes with their version and hash "Signed
 //! (unapproved)", and records "agreed as a correct record" from the keyboard; February's
 //! minutes then say so (with the hash) in their "Minutes of the previous meeting" item,
-//! and the January page, open all along, shows "Approved at Board February" live.
+//! and the January page, open all along, shows "Approved at Board February" live — in
+//! its status, beside its reading view, and as a signed record in its Versions list.
 
 use anyhow::{ensure, Context};
 use fantoccini::key::Key;
@@ -160,6 +161,25 @@ async fn scenario(
                 s.starts_with("Approved at Board February") && s.ends_with("version 1")
             })
         })
+        .await?;
+    // Its reading view says it beside the minutes, and its Versions list links the
+    // signed approval record.
+    jan_page
+        .wait_until(
+            "Jan",
+            "the approval beside the minutes and in the versions",
+            "const l = document.getElementById('reading-lifecycle'); \
+             const a = document.querySelector('#version-list li[data-version=\"1\"] a.v-approval'); \
+             return [l && l.textContent, a && a.getAttribute('href')];",
+            vec![],
+            |v| {
+                v[0].as_str()
+                    .is_some_and(|s| s.starts_with("Approved at Board February"))
+                    && v[1]
+                        .as_str()
+                        .is_some_and(|h| h.ends_with("/versions/1/approval.txt"))
+            },
+        )
         .await?;
     Ok(())
 }

@@ -53,7 +53,20 @@ pub fn ReadingView() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     });
+    // Where the signed minutes stand (Signed (unapproved), Approved at …): beside the
+    // minutes, not in them — an approval never changes the signed text.
+    let lifecycle = move || {
+        trust.and_then(|t| {
+            t.ledger.with(|l| {
+                l.signed()
+                    .then(|| minutebook_shared::trust::Lifecycle::of(l).label())
+            })
+        })
+    };
     view! {
+        {move || lifecycle().map(|label| view! {
+            <p id="reading-lifecycle" class="hint lifecycle" role="note">{label}</p>
+        })}
         <article id="reading" class="minutes reading" aria-label="The minutes">
             <header>
                 <h1 class="r-title">{move || reading.with(|r| r.title.clone())}</h1>

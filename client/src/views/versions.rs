@@ -1,7 +1,8 @@
 //! Signed versions, for everyone (`section#versions`): `ol#version-list >
 //! li.version[data-version=N]` with the signer (`.v-signer`), the time (`.v-time`), the
 //! SHA-256 of the signed rendering (`.v-sha`), an override reason when it was signed with
-//! unconfirmed statements (`.v-override`), downloads (`a.v-export-md`, `a.v-export-html`)
+//! unconfirmed statements (`.v-override`), downloads (`a.v-export-md`, `a.v-export-html`,
+//! and `a.v-approval`, the signed approval record, when a later meeting resolved on it)
 //! and `button.v-compare` ("Compare with current draft"), which shows
 //! `#version-diff[data-version=N]`: `li.diff-line[data-op=insert|delete|equal]`, inserted
 //! lines in `<ins>` and deleted ones in `<del>`, each with a visible "+"/"−" marker and a
@@ -77,6 +78,24 @@ pub fn Versions() -> impl IntoView {
             }
         });
     };
+    // What a later meeting resolved on version `n` (or approved it as the amended
+    // version), and the version its record is kept under.
+    let approval = move |n: u32| {
+        trust.ledger.with(|l| {
+            l.approvals
+                .iter()
+                .rev()
+                .find(|a| a.version == n || a.amended.as_ref().is_some_and(|v| v.version == n))
+                .map(|a| {
+                    let words = if a.version == n && a.amended.is_some() {
+                        format!("Amendments agreed at {}", a.at.title)
+                    } else {
+                        a.describe()
+                    };
+                    (words, a.version)
+                })
+        })
+    };
     view! {
         <section id="versions" class="panel trust-panel" aria-labelledby="versions-heading">
             <h2 id="versions-heading">"Signed versions"</h2>
@@ -116,6 +135,13 @@ pub fn Versions() -> impl IntoView {
                                         {format!("Version {n} (HTML)")}
                                     </a>
                                     " "
+                                    {move || approval(n).map(|(words, resolved)| view! {
+                                        <a class="v-approval" href=trust_api::approval_url(&trust.name(), resolved)
+                                            download="">
+                                            {format!("{words} (signed record)")}
+                                        </a>
+                                        " "
+                                    })}
                                     <button type="button" class="v-compare"
                                         aria-expanded=move || open().to_string()
                                         aria-controls="version-diff"

@@ -7,7 +7,7 @@
 use minutebook_shared::api::PublicSigningKey;
 use minutebook_shared::signoff::signature::{self, Carried, SignatureVerdict, Statement};
 use minutebook_shared::signoff::{self, SignOff, Verdict};
-use minutebook_shared::trust::sha256_hex;
+use minutebook_shared::trust::{self, sha256_hex};
 
 use super::signing;
 
@@ -39,8 +39,12 @@ impl Offline {
     }
 }
 
-/// Checks `file` (its text) against `keys`.
+/// Checks `file` (its text) against `keys`: a signed version's export, or an approval
+/// record ([`check_approval`]).
 pub fn check(keys: &[PublicSigningKey], file: &str) -> Offline {
+    if file.starts_with(trust::APPROVAL_FILE_MARKER) {
+        return check_approval(keys, file);
+    }
     let (facts, carried, html_actual) = if signoff::is_html_export(file) {
         let facts = match signoff::parse_html(file) {
             Ok(facts) => facts,
@@ -123,4 +127,50 @@ fn strip_verdict(text: &str) -> String {
     text.strip_prefix("DOES NOT MATCH: ")
         .unwrap_or(text)
         .to_owned()
+}
+
+/// An approval record file (`GET …/versions/{n}/approval.txt`): its statement must be
+/// signed by one of `keys`; the verified line says what was resolved, where and on which
+/// version (by hash).
+pub fn check_approval(keys: &[PublicSigningKey], file: &str) -> Offline {
+    let Some(read) = trust::parse_approval_file(file) else {
+        return Offline::Mismatch(
+            "not a readable approval record (its lines were changed, or text was added)".into(),
+        );
+    };
+    let Some(carried) = read.token.as_deref().and_then(Carried::parse_token) else {
+        return Offline::Unchecked(
+            "the approval record carries no (readable) signature, so it cannot be checked \
+             offline"
+                .into(),
+        );
+    };
+    match signing::verify_bytes(keys, &read.statement, &carried) {
+        Ok(key) => {
+            let f = |name: &'static str| read.field(name).to_owned();
+            let approved = match f("approved-version").as_str() {
+                "-" => "not yet approved: the amended version is not signed".to_owned(),
+                v => format!("approved version {v} (SHA-256 {})", f("approved-sha256")),
+            };
+            let resolution = trust::Resolution::parse(&f("resolution"))
+                .map_or_else(|| f("resolution"), |r| r.words().to_owned());
+            Offline::Verified {
+                key: key.id.clone(),
+                line: format!(
+                    "VERIFIED: the minutes of meeting `{}` version {} (SHA-256 {}) were {} \
+                     at meeting `{}` ({}, {}), recorded by {}; {approved}; signed by key {}",
+                    f("meeting"),
+                    f("version"),
+                    f("sha256"),
+                    resolution,
+                    f("at-meeting"),
+                    f("at-title"),
+                    f("at-date"),
+                    f("recorded-by"),
+                    key.id
+                ),
+            }
+        }
+        Err(e) => Offline::Mismatch(format!("the approval record's signature: {e}")),
+    }
 }

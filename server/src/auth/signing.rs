@@ -307,6 +307,17 @@ pub fn verify<'k>(
     statement: &Statement,
     carried: &Carried,
 ) -> Result<&'k PublicSigningKey, BadSignature> {
+    verify_bytes(keys, &statement.bytes(), carried)
+}
+
+/// Checks `carried` over the signed `bytes` (a version's or an approval's statement) with
+/// the matching key of `keys`; that key.
+pub fn verify_bytes<'k>(
+    keys: &'k [PublicSigningKey],
+    bytes: &[u8],
+    carried: &Carried,
+) -> Result<&'k PublicSigningKey, BadSignature> {
+    let signed = bytes;
     let key = keys
         .iter()
         .find(|k| k.id.eq_ignore_ascii_case(&carried.key_id))
@@ -328,10 +339,7 @@ pub fn verify<'k>(
         .and_then(|b| b.try_into().ok())
         .ok_or(BadSignature::Malformed)?;
     verifying
-        .verify_strict(
-            &statement.bytes(),
-            &ed25519_dalek::Signature::from_bytes(&sig),
-        )
+        .verify_strict(signed, &ed25519_dalek::Signature::from_bytes(&sig))
         .map_err(|_| BadSignature::Invalid(key.id.clone()))?;
     Ok(key)
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use minutebook_server::DB_FILE;
-use minutebook_shared::signoff::{self, SignOff, Superseded, Verdict, VerifyAnswer};
+use minutebook_shared::signoff::{self, SignOff, Verdict, VerifyAnswer};
 
 use minutebook_server::store::Store;
 
@@ -54,8 +54,12 @@ pub async fn verify(args: VerifyArgs) -> anyhow::Result<()> {
         return offline(keys, &args.file);
     }
     let code = match check_file(&args).await {
-        Ok((verdict, superseded)) if verdict.verified() => {
-            println!("{}", signoff::verdict_line(&verdict, superseded.as_ref()));
+        Ok((verdict, found)) if verdict.verified() => {
+            println!(
+                "{}",
+                signoff::verdict_line(&verdict, found.superseded_by.as_ref())
+            );
+            println!("{}", signoff::approval_line(&found));
             0
         }
         Ok((verdict, _)) => {
@@ -137,7 +141,7 @@ enum NoVerdict {
     Error(anyhow::Error),
 }
 
-async fn check_file(args: &VerifyArgs) -> Result<(Verdict, Option<Superseded>), NoVerdict> {
+async fn check_file(args: &VerifyArgs) -> Result<(Verdict, VerifyAnswer), NoVerdict> {
     let shown = args.file.display();
     let bytes = std::fs::read(&args.file)
         .with_context(|| format!("reading {shown}"))
@@ -155,12 +159,12 @@ async fn check_file(args: &VerifyArgs) -> Result<(Verdict, Option<Superseded>), 
     let (facts, unchecked) = if html {
         match signoff::parse_html(&text) {
             Ok(facts) => (facts.clone(), Verdict::HtmlUnchecked(facts)),
-            Err(e) => return Ok((Verdict::NoSignOff(e), None)),
+            Err(e) => return Ok((Verdict::NoSignOff(e), VerifyAnswer::default())),
         }
     } else {
         match signoff::check(&text, None) {
             Verdict::SelfConsistent(facts) => (facts.clone(), Verdict::SelfConsistent(facts)),
-            verdict => return Ok((verdict, None)),
+            verdict => return Ok((verdict, VerifyAnswer::default())),
         }
     };
     let found = match &args.server {
@@ -170,9 +174,9 @@ async fn check_file(args: &VerifyArgs) -> Result<(Verdict, Option<Superseded>), 
     let found = found.map_err(|e| NoVerdict::Lookup(unchecked, e))?;
     // The server answers only whether the file matches; it never says why not.
     if found.matches == Some(false) {
-        return Ok((Verdict::NoMatch(facts), None));
+        return Ok((Verdict::NoMatch(facts), VerifyAnswer::default()));
     }
-    Ok((signoff::verdict_of(&text, &found), found.superseded_by))
+    Ok((signoff::verdict_of(&text, &found), found))
 }
 
 /// What the database in `data_dir` stores for the version `facts` names (`html`: the
@@ -200,15 +204,15 @@ async fn read_store(data_dir: &Path, facts: &SignOff, html: bool) -> anyhow::Res
     let (meeting, version) = (facts.meeting.clone(), facts.version);
     let found = tokio::task::spawn_blocking(move || {
         let found = store.version(&meeting, version).and_then(|v| {
-            let versions = match &v {
-                Some(_) => store.ledger(&meeting)?.versions,
-                None => Vec::new(),
+            let ledger = match &v {
+                Some(_) => store.ledger(&meeting)?,
+                None => Default::default(),
             };
             Ok(minutebook_server::docs::version_export::verify_answer(
                 &meeting,
                 v.as_ref(),
                 html,
-                &versions,
+                &ledger,
             ))
         });
         drop(store);

@@ -5,7 +5,7 @@
 use minutebook_shared::meeting::{export, Meeting, MeetingView};
 use minutebook_shared::signoff::signature::Statement;
 use minutebook_shared::signoff::{self, SignOff, Superseded, VerifyAnswer};
-use minutebook_shared::trust::{self, sha256_hex, Ledger, Stamp, VersionInfo};
+use minutebook_shared::trust::{self, sha256_hex, Approval, Ledger, Stamp, VersionInfo};
 use yrs::updates::decoder::Decode;
 use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
 
@@ -89,18 +89,27 @@ pub fn canonical_markdown(view: &MeetingView, info: &VersionInfo) -> String {
 }
 
 /// What `minutebook verify` needs of the stored version `v` of `name` (if stored): its
-/// facts, for an HTML file (`html`) the SHA-256 of its HTML export, and the later version
-/// that replaced it, if any (`versions`: every version of the meeting).
+/// facts, for an HTML file (`html`) the SHA-256 of its HTML export, the later version
+/// that replaced it, if any, and its approval (`ledger`: the meeting's).
 pub fn verify_answer(
     name: &str,
     v: Option<&SignedVersion>,
     html: bool,
-    versions: &[VersionInfo],
+    ledger: &Ledger,
 ) -> VerifyAnswer {
     let Some(v) = v else {
         return VerifyAnswer::default();
     };
-    let superseded_by = versions
+    let approval = ledger
+        .approval_of(v.info.version, &v.info.sha256)
+        .or_else(|| {
+            ledger
+                .pending_amendments()
+                .filter(|a| a.version == v.info.version)
+        })
+        .map(Approval::describe);
+    let superseded_by = ledger
+        .versions
         .iter()
         .filter(|later| later.version > v.info.version)
         .max_by_key(|later| later.version)
@@ -118,6 +127,7 @@ pub fn verify_answer(
         matches: None,
         superseded_by,
         signature: None,
+        approval,
     }
 }
 
@@ -182,10 +192,10 @@ pub async fn public_answer_off_workers(
     name: String,
     v: Option<SignedVersion>,
     html: bool,
-    versions: Vec<VersionInfo>,
+    ledger: Ledger,
 ) -> Result<VerifyAnswer, crate::docs::cpu::CpuError> {
     crate::docs::cpu::run(move || {
-        public_answer(&file, verify_answer(&name, v.as_ref(), html, &versions))
+        public_answer(&file, verify_answer(&name, v.as_ref(), html, &ledger))
     })
     .await
 }

@@ -441,14 +441,14 @@ async fn verify(State(state): State<AppState>, file: Bytes) -> Result<Response, 
     if !valid_doc_name(&meeting) {
         return Ok(Json(version_export::public_answer(text, Default::default())).into_response());
     }
-    let (found, versions) =
+    let (found, ledger) =
         meetings::records::verification_facts(&state.registry, &meeting, version).await?;
     let mut answer = version_export::public_answer_off_workers(
         text.to_string(),
         block.meeting,
         found,
         html,
-        versions,
+        ledger,
     )
     .await
     .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;

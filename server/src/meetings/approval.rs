@@ -236,6 +236,24 @@ async fn sign(signer: &Signer, approval: &Approval) {
     }
 }
 
+/// The approval of version `version` of `meeting` as a file anyone can check offline
+/// (with its signature when it has one); `None` when no later meeting resolved on it.
+pub async fn file(
+    registry: &Registry,
+    signer: &Signer,
+    meeting: &str,
+    version: u32,
+) -> Result<Option<String>, MeetingError> {
+    let key = minutebook_shared::trust::approval_key(meeting, version);
+    let found = read_store(registry, move |store| store.record(kind::APPROVAL, &key)).await?;
+    let Some(approval) = found.and_then(|json| serde_json::from_slice::<Approval>(&json).ok())
+    else {
+        return Ok(None);
+    };
+    let token = signer.approval_signature(&approval)?.map(|c| c.token());
+    Ok(Some(approval.file(token.as_deref())))
+}
+
 /// Signs every approval that has no signature of what it says now (run at start).
 pub async fn sign_missing(registry: &Registry, signer: &Signer) -> Result<usize, MeetingError> {
     let all = read_store(registry, |store| store.approvals()).await?;

@@ -2,7 +2,7 @@
 //! the whole log), and the facts a verification of a signed file compares against; and
 //! the signing of signed versions ([`sign_missing`]).
 
-use minutebook_shared::trust::{AuditEntry, VersionInfo};
+use minutebook_shared::trust::{AuditEntry, Ledger};
 
 use minutebook_shared::signoff::signature;
 
@@ -32,20 +32,21 @@ pub async fn audit(
 }
 
 /// What a file claiming to be version `n` of `name` is checked against: the stored
-/// version, if any, and (when there is one) the meeting's list of versions.
+/// version, if any, and (when there is one) the meeting's ledger (its versions and
+/// approvals).
 pub async fn verification_facts(
     registry: &Registry,
     name: &str,
     n: u32,
-) -> Result<(Option<SignedVersion>, Vec<VersionInfo>), MeetingError> {
+) -> Result<(Option<SignedVersion>, Ledger), MeetingError> {
     let name = name.to_string();
     read_store(registry, move |store| {
         let found = store.version(&name, n)?;
-        let versions = match &found {
-            Some(_) => store.ledger(&name)?.versions,
-            None => Vec::new(),
+        let ledger = match &found {
+            Some(_) => store.ledger(&name)?,
+            None => Ledger::default(),
         };
-        Ok((found, versions))
+        Ok((found, ledger))
     })
     .await
 }

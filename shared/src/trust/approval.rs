@@ -159,6 +159,77 @@ impl Approval {
     }
 }
 
+/// The first line of an approval record file ([`Approval::file`]).
+pub const FILE_MARKER: &str = "<!-- minutebook:approval -->";
+/// The prefix of its signature line.
+const SIGNATURE_LINE: &str = "Signature: `";
+
+impl Approval {
+    /// The approval as a file anyone can keep and check offline (`minutebook verify --key
+    /// KEYS FILE`): [`FILE_MARKER`], the signed statement, then (when signed) the line
+    /// ``Signature: `TOKEN` `` (the token as a version's, `ed25519:KEY-ID:-:BASE64`).
+    pub fn file(&self, token: Option<&str>) -> String {
+        let mut out = format!("{FILE_MARKER}\n");
+        out.push_str(&String::from_utf8_lossy(&self.statement()));
+        if let Some(token) = token {
+            out.push_str(&format!("{SIGNATURE_LINE}{token}`\n"));
+        }
+        out
+    }
+}
+
+/// An approval record file, read back: the exact statement bytes, the signature token
+/// (if any) and the statement's fields in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApprovalFile {
+    pub statement: Vec<u8>,
+    pub token: Option<String>,
+    pub fields: Vec<(String, String)>,
+}
+
+impl ApprovalFile {
+    /// A field's value as the statement gives it (escaped).
+    pub fn field(&self, name: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+}
+
+/// Reads an approval record file; `None` when it is not one (no marker first, no
+/// statement header, or anything after the signature line).
+pub fn parse_file(text: &str) -> Option<ApprovalFile> {
+    let rest = text.strip_prefix(FILE_MARKER)?.strip_prefix('\n')?;
+    if !rest.starts_with("minutebook approval\nform: 1\n") {
+        return None;
+    }
+    let (statement, token) = match rest.find(&format!("\n{SIGNATURE_LINE}")) {
+        Some(at) => {
+            let line = &rest[at + 1..];
+            let token = line
+                .strip_prefix(SIGNATURE_LINE)?
+                .strip_suffix("`\n")
+                .filter(|t| !t.contains(['`', '\n']))?;
+            (&rest[..=at], Some(token.to_owned()))
+        }
+        None => (rest, None),
+    };
+    let fields = statement
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let (k, v) = l.split_once(": ")?;
+            Some((k.to_owned(), v.to_owned()))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(ApprovalFile {
+        statement: statement.as_bytes().to_vec(),
+        token,
+        fields,
+    })
+}
+
 /// The record key of the approval of `version` of `meeting`.
 pub fn record_key(meeting: &str, version: u32) -> String {
     format!("{meeting}/{version:010}")
@@ -392,6 +463,27 @@ mod tests {
         });
         assert!(Lifecycle::of(&ledger).approved());
         assert_eq!(Lifecycle::of(&ledger).short(), "signed off v2 (approved)");
+    }
+
+    #[test]
+    fn an_approval_file_reads_back_its_exact_statement() {
+        let mut a = approval(2, "ab", Resolution::CorrectRecord);
+        a.at.title = "Board `x` — Feb\nSignature: `forged`".into();
+        let file = a.file(Some("ed25519:0123456789abcdef:-:AAAA"));
+        let read = parse_file(&file).expect("reads");
+        assert_eq!(read.statement, a.statement());
+        assert_eq!(
+            read.token.as_deref(),
+            Some("ed25519:0123456789abcdef:-:AAAA")
+        );
+        assert_eq!(read.field("version"), "2");
+        assert_eq!(read.field("resolution"), "correct-record");
+        let unsigned = parse_file(&a.file(None)).expect("reads");
+        assert_eq!(unsigned.token, None);
+        assert_eq!(unsigned.statement, a.statement());
+        // Anything added after the signature, or before the marker, is not an approval file.
+        assert!(parse_file(&format!("{file}more\n")).is_none());
+        assert!(parse_file(&format!(" {file}")).is_none());
     }
 
     #[test]
