@@ -22,8 +22,10 @@ use minutebook_shared::meeting::reading::{
 };
 use minutebook_shared::meeting::ActionStatus;
 
-/// The table style's id.
+/// The table style's id (tables with a header row).
 pub const TABLE_STYLE: &str = "MinutebookTable";
+/// The signature block's table style (labels and values, no header row).
+pub const SIGNATURE_STYLE: &str = "MinutebookSignature";
 const FONT: &str = "Arial";
 const NAVY: &str = "1D3557";
 const HEAD_FILL: &str = "E6ECF2";
@@ -119,6 +121,18 @@ fn styles(docx: Docx) -> Docx {
                 .line_spacing(LineSpacing::new().after(0)),
         )
         .add_style(
+            Style::new(SIGNATURE_STYLE, StyleType::Table)
+                .name("Minutebook Signature")
+                .q_format(true)
+                .set_borders(
+                    TableBorders::with_empty()
+                        .set(heavy(TableBorderPosition::Top))
+                        .set(heavy(TableBorderPosition::Bottom))
+                        .set(heavy(TableBorderPosition::Left))
+                        .set(heavy(TableBorderPosition::Right)),
+                ),
+        )
+        .add_style(
             Style::new(TABLE_STYLE, StyleType::Table)
                 .name("Minutebook Table")
                 .q_format(true)
@@ -133,6 +147,13 @@ fn border(position: TableBorderPosition) -> TableBorder {
         .border_type(BorderType::Single)
         .size(4)
         .color(RULE)
+}
+
+fn heavy(position: TableBorderPosition) -> TableBorder {
+    TableBorder::new(position)
+        .border_type(BorderType::Single)
+        .size(8)
+        .color(NAVY)
 }
 
 fn para(style: &str) -> Paragraph {
@@ -164,7 +185,7 @@ fn cell(text: &str, header: bool) -> TableCell {
     }
 }
 
-fn table(columns: &[&str], rows: Vec<Vec<String>>, empty: Option<&str>) -> Table {
+fn table(columns: &[&str], grid: Vec<usize>, rows: Vec<Vec<String>>, empty: Option<&str>) -> Table {
     let mut all = vec![TableRow::new(
         columns.iter().map(|c| cell(c, true)).collect(),
     )];
@@ -177,7 +198,9 @@ fn table(columns: &[&str], rows: Vec<Vec<String>>, empty: Option<&str>) -> Table
             cell(empty, false).grid_span(columns.len())
         ]));
     }
-    Table::new(all)
+    // Without direct borders, so the table style's apply.
+    Table::without_borders(all)
+        .set_grid(grid)
         .style(TABLE_STYLE)
         .width(TEXT_WIDTH, WidthType::Dxa)
 }
@@ -226,7 +249,10 @@ pub fn render(f: &Frozen, house: &House) -> Result<Vec<u8>, RenderError> {
             // 16 mm high (576,000 EMU), at most 60 mm wide.
             let height = 576_000u64;
             let width = (height * u64::from(w) / u64::from(h)).min(2_160_000);
-            let pic = Pic::new_with_dimensions(png, w, h).size(width as u32, height as u32);
+            // A fixed id: docx-rs would take the next of a process-wide counter.
+            let pic = Pic::new_with_dimensions(png, w, h)
+                .id("rIdImage1")
+                .size(width as u32, height as u32);
             head = para("Normal")
                 .add_run(Run::new().add_image(pic))
                 .add_run(Run::new().add_break(docx_rs::BreakType::TextWrapping))
@@ -261,6 +287,7 @@ pub fn render(f: &Frozen, house: &House) -> Result<Vec<u8>, RenderError> {
         .add_paragraph(para("Heading1").add_run(Run::new().add_text(text::ATTENDANCE)))
         .add_table(table(
             &ATTENDANCE_COLUMNS,
+            vec![2000, 2900, 1000, 1900, 1838],
             r.attendance.iter().map(|row| row.cells.to_vec()).collect(),
             None,
         ));
@@ -336,6 +363,7 @@ pub fn render(f: &Frozen, house: &House) -> Result<Vec<u8>, RenderError> {
         .add_paragraph(para("Heading1").add_run(Run::new().add_text(text::ACTION_LOG)))
         .add_table(table(
             &ACTION_COLUMNS,
+            vec![800, 4300, 1500, 1200, 900, 938],
             r.actions
                 .iter()
                 .map(|row| {
@@ -356,19 +384,24 @@ pub fn render(f: &Frozen, house: &House) -> Result<Vec<u8>, RenderError> {
     docx = docx
         .add_paragraph(para("Heading1").add_run(Run::new().add_text(text::SIGN_OFF)))
         .add_table(
-            Table::new(
+            Table::without_borders(
                 text::signature(f)
                     .into_iter()
                     .map(|(label, value)| {
                         TableRow::new(vec![
-                            cell(label, true).width(2000, WidthType::Dxa),
+                            TableCell::new()
+                                .add_paragraph(
+                                    Paragraph::new().add_run(Run::new().add_text(label).bold()),
+                                )
+                                .width(2000, WidthType::Dxa),
                             cell(&value, false).width(TEXT_WIDTH - 2000, WidthType::Dxa),
                         ])
                         .cant_split()
                     })
                     .collect(),
             )
-            .style(TABLE_STYLE)
+            .set_grid(vec![2000, TEXT_WIDTH - 2000])
+            .style(SIGNATURE_STYLE)
             .width(TEXT_WIDTH, WidthType::Dxa),
         );
 
@@ -401,7 +434,10 @@ fn finish(docx: Docx, f: &Frozen, title: &str, alt: Option<&str>) -> Result<Vec<
     // Header rows repeat on every page: the first row of each table.
     let document = String::from_utf8(std::mem::take(&mut xml.document))
         .map_err(|e| RenderError::Docx(e.to_string()))?;
-    let mut document = mark_header_rows(&renumber_paragraphs(&document, &mut next_id));
+    let mut document = style_first(&mark_header_rows(&renumber_paragraphs(
+        &document,
+        &mut next_id,
+    )));
     for footer in &mut xml.footers {
         let text = String::from_utf8(std::mem::take(footer))
             .map_err(|e| RenderError::Docx(e.to_string()))?;
@@ -424,8 +460,8 @@ fn finish(docx: Docx, f: &Frozen, title: &str, alt: Option<&str>) -> Result<Vec<
          <w:tcPr><w:shd w:val=\"clear\" w:color=\"auto\" w:fill=\"{HEAD_FILL}\" /></w:tcPr></w:tblStylePr></w:style>"
     );
     let styles = insert_after_style(&styles, TABLE_STYLE, &first_row).replacen(
-        "<w:rPrDefault><w:rPr>",
-        &format!("<w:rPrDefault><w:rPr><w:lang w:val=\"{lang}\" />"),
+        "</w:rPr></w:rPrDefault>",
+        &format!("<w:lang w:val=\"{lang}\" /></w:rPr></w:rPrDefault>"),
         1,
     );
     xml.styles = styles.into_bytes();
@@ -454,41 +490,60 @@ fn finish(docx: Docx, f: &Frozen, title: &str, alt: Option<&str>) -> Result<Vec<
     Ok(out.into_inner())
 }
 
-/// `document` with `<w:tblHeader />` on the first row of every table. The markup searched
-/// for is `docx-rs`'s own: text is escaped, so no minutes' text can look like it.
+/// `document` with `<w:tblHeader />` on the first row of every table in [`TABLE_STYLE`]
+/// (the signature block has no header row). The markup searched for is `docx-rs`'s own:
+/// text is escaped, so no minutes' text can look like it.
 fn mark_header_rows(document: &str) -> String {
+    const TABLE: &str = "<w:tbl>";
+    const ROW_PROPERTIES: &str = "<w:trPr>";
+    let styled = format!("<w:tblStyle w:val=\"{TABLE_STYLE}\" />");
     let mut out = String::with_capacity(document.len() + 256);
     let mut rest = document;
-    while let Some(at) = rest.find("<w:tbl>") {
-        let (before, from_table) = rest.split_at(at);
+    while let Some(at) = rest.find(TABLE) {
+        let (before, from_table) = rest.split_at(at + TABLE.len());
         out.push_str(before);
-        match from_table
-            .find("<w:tr>")
-            .or_else(|| from_table.find("<w:tr "))
-        {
-            Some(row) => {
-                let (table_head, from_row) = from_table.split_at(row);
-                out.push_str(table_head);
-                match from_row.find("<w:trPr>") {
-                    Some(p) if p < from_row.find("<w:tc>").unwrap_or(usize::MAX) => {
-                        let end = p + "<w:trPr>".len();
-                        out.push_str(&from_row[..end]);
-                        out.push_str("<w:tblHeader />");
-                        rest = &from_row[end..];
-                    }
-                    _ => {
-                        let end = from_row.find('>').map_or(0, |e| e + 1);
-                        out.push_str(&from_row[..end]);
-                        out.push_str("<w:trPr><w:tblHeader /></w:trPr>");
-                        rest = &from_row[end..];
-                    }
-                }
-            }
-            None => {
-                out.push_str(from_table);
-                rest = "";
-            }
+        rest = from_table;
+        let Some(row) = from_table.find("<w:tr>") else {
+            continue;
+        };
+        if !from_table[..row].contains(&styled) {
+            continue;
         }
+        let (head, from_row) = from_table.split_at(row + "<w:tr>".len());
+        out.push_str(head);
+        if from_row.starts_with(ROW_PROPERTIES) {
+            out.push_str(ROW_PROPERTIES);
+            out.push_str("<w:tblHeader />");
+            rest = &from_row[ROW_PROPERTIES.len()..];
+        } else {
+            out.push_str("<w:trPr><w:tblHeader /></w:trPr>");
+            rest = from_row;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `document` with each table's `<w:tblStyle>` moved to the start of its `<w:tblPr>`,
+/// where the schema wants it (`docx-rs` writes it last).
+fn style_first(document: &str) -> String {
+    const PROPERTIES: &str = "<w:tblPr>";
+    let mut out = String::with_capacity(document.len());
+    let mut rest = document;
+    while let Some(at) = rest.find(PROPERTIES) {
+        let (before, from) = rest.split_at(at + PROPERTIES.len());
+        out.push_str(before);
+        rest = from;
+        let end = from.find("</w:tblPr>").unwrap_or(0);
+        let Some(style) = from[..end].find("<w:tblStyle ") else {
+            continue;
+        };
+        let Some(len) = from[style..end].find("/>").map(|l| l + 2) else {
+            continue;
+        };
+        out.push_str(&from[style..style + len]);
+        out.push_str(&from[..style]);
+        rest = &from[style + len..];
     }
     out.push_str(rest);
     out
