@@ -511,10 +511,10 @@ fn mark_header_rows(document: &str) -> String {
         }
         let (head, from_row) = from_table.split_at(row + "<w:tr>".len());
         out.push_str(head);
-        if from_row.starts_with(ROW_PROPERTIES) {
+        if let Some(after) = from_row.strip_prefix(ROW_PROPERTIES) {
             out.push_str(ROW_PROPERTIES);
             out.push_str("<w:tblHeader />");
-            rest = &from_row[ROW_PROPERTIES.len()..];
+            rest = after;
         } else {
             out.push_str("<w:trPr><w:tblHeader /></w:trPr>");
             rest = from_row;
@@ -586,11 +586,16 @@ fn insert_after_style(styles: &str, id: &str, extra: &str) -> String {
     )
 }
 
-/// `s` without the control characters XML 1.0 cannot carry (tabs and line breaks are
-/// handled by the callers).
+/// `s` without the control characters XML 1.0 cannot carry; a line break becomes a space
+/// (paragraphs split their lines into breaks before this).
 fn clean(s: &str) -> String {
     s.chars()
-        .filter(|&c| !((c as u32) < 0x20 && c != '\t') && !matches!(c, '\u{FFFE}' | '\u{FFFF}'))
+        .filter_map(|c| match c {
+            '\t' => Some(c),
+            '\n' | '\r' => Some(' '),
+            '\u{0}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}' => None,
+            c => Some(c),
+        })
         .collect()
 }
 
