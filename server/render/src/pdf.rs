@@ -138,28 +138,46 @@ pub fn render(f: &Frozen, house: &House) -> Result<Vec<u8>, RenderError> {
         }
         None => {}
     }
-    let world = MinutesWorld {
-        main: Source::new(file_id(MAIN)?, TEMPLATE.to_owned()),
+    typeset(
+        TEMPLATE,
         files,
-        today: Datetime::from_ymd(y, mo, d),
-    };
+        signed,
+        format!("minutebook/{}/{}/{}", f.meeting, f.version, f.sha256),
+    )
+}
 
-    let result = typst::compile::<PagedDocument>(&world).output;
-    let document = result.map_err(|errors| RenderError::Typst(diagnostics(errors.as_slice())))?;
-    let standards = PdfStandards::new(&[PdfStandard::Ua_1])
-        .map_err(|e| RenderError::Typst(e.message().to_string()))?;
-    let options = PdfOptions {
-        ident: Smart::Custom(format!(
-            "minutebook/{}/{}/{}",
-            f.meeting, f.version, f.sha256
-        )),
-        creator: Smart::Custom(Some("Minutebook".to_owned())),
-        timestamp: Some(Timestamp::new_utc(signed)),
-        standards,
-        ..PdfOptions::default()
+/// Typesets `template` with `files` into PDF/UA-1 dated `signed`, identified by `ident`.
+fn typeset(
+    template: &str,
+    files: Vec<(FileId, Bytes)>,
+    signed: Datetime,
+    ident: String,
+) -> Result<Vec<u8>, RenderError> {
+    let world = MinutesWorld {
+        main: Source::new(file_id(MAIN)?, template.to_owned()),
+        files,
+        today: Datetime::from_ymd(
+            signed.year().unwrap_or(1970),
+            signed.month().unwrap_or(1),
+            signed.day().unwrap_or(1),
+        ),
     };
-    let bytes = typst_pdf::pdf(&document, &options)
-        .map_err(|errors| RenderError::Typst(diagnostics(errors.as_slice())));
+    let result = typst::compile::<PagedDocument>(&world).output;
+    let bytes = result
+        .map_err(|errors| RenderError::Typst(diagnostics(errors.as_slice())))
+        .and_then(|document| {
+            let standards = PdfStandards::new(&[PdfStandard::Ua_1])
+                .map_err(|e| RenderError::Typst(e.message().to_string()))?;
+            let options = PdfOptions {
+                ident: Smart::Custom(ident),
+                creator: Smart::Custom(Some("Minutebook".to_owned())),
+                timestamp: Some(Timestamp::new_utc(signed)),
+                standards,
+                ..PdfOptions::default()
+            };
+            typst_pdf::pdf(&document, &options)
+                .map_err(|errors| RenderError::Typst(diagnostics(errors.as_slice())))
+        });
     // Typst memoises across compilations in a process-wide cache: keep it from growing
     // with every version a long-running server renders.
     comemo::evict(2);
@@ -300,4 +318,42 @@ fn data(f: &Frozen, house: &House) -> Result<Value, RenderError> {
             f.version, f.sha256
         ),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn typeset_alone(source: &str, files: Vec<(FileId, Bytes)>) -> Result<Vec<u8>, RenderError> {
+        let date = Datetime::from_ymd_hms(2022, 2, 7, 9, 30, 0).expect("a date");
+        typeset(source, files, date, "test".into())
+    }
+
+    /// Typst's own PDF/UA-1 checks are on: a document that breaks them is refused.
+    #[test]
+    fn pdf_ua_violations_fail_the_render() {
+        let svg = Bytes::new(b"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 1 1'><rect width='1' height='1'/></svg>".to_vec());
+        let logo = || vec![(file_id(LOGO_SVG).expect("id"), svg.clone())];
+        let ok = "#set document(title: \"T\")\n#set text(font: \"Liberation Sans\", lang: \"en\")\n= Heading\n#image(\"/logo.svg\", alt: \"A square\")";
+        assert!(typeset_alone(ok, logo()).is_ok());
+        let no_alt = ok.replace(", alt: \"A square\"", "");
+        let err = typeset_alone(&no_alt, logo()).expect_err("an image without alt text");
+        assert!(err.to_string().contains("alt"), "{err}");
+        let no_title = ok.replace("#set document(title: \"T\")", "");
+        let err = typeset_alone(&no_title, logo()).expect_err("a document without a title");
+        assert!(err.to_string().contains("title"), "{err}");
+    }
+
+    /// Nothing outside the three virtual files can be read.
+    #[test]
+    fn the_world_holds_no_other_file() {
+        for source in [
+            "#set document(title: \"T\")\n#read(\"/etc/passwd\")",
+            "#set document(title: \"T\")\n#import \"/etc/passwd\"",
+            "#set document(title: \"T\")\n#import \"@preview/cetz:0.3.0\"",
+            "#set document(title: \"T\")\n#image(\"../../../../etc/hosts\")",
+        ] {
+            assert!(typeset_alone(source, vec![]).is_err(), "{source}");
+        }
+    }
 }
