@@ -13,9 +13,10 @@
 use crate::text;
 use crate::{logo, Frozen, House, LogoImage, RenderError, MAX_LOGO_BYTES};
 use docx_rs::{
-    BorderType, Docx, Footer, LineSpacing, NumPages, PageMargin, PageNum, Paragraph, Pic, Run,
-    RunFonts, Shading, Style, StyleType, Tab, TabValueType, Table, TableBorder,
-    TableBorderPosition, TableBorders, TableCell, TableLayoutType, TableRow, WidthType,
+    BorderType, Docx, Footer, LineSpacing, LineSpacingType, NumPages, PageMargin, PageNum,
+    Paragraph, Pic, Run, RunFonts, Shading, Style, StyleType, Tab, TabValueType, Table,
+    TableBorder, TableBorderPosition, TableBorders, TableCell, TableLayoutType, TableRow,
+    WidthType,
 };
 use minutebook_shared::meeting::reading::{
     Entry, ACTION_COLUMNS, ATTENDANCE_COLUMNS, DECISION_LABEL, NO_ACTIONS,
@@ -64,7 +65,12 @@ fn styles(docx: Docx) -> Docx {
                 .q_format(true)
                 .fonts(fonts())
                 .size(21)
-                .line_spacing(LineSpacing::new().after(120).line(264)),
+                .line_spacing(
+                    LineSpacing::new()
+                        .after(120)
+                        .line(264)
+                        .line_rule(LineSpacingType::Auto),
+                ),
         )
         .add_style(
             Style::new("Title", StyleType::Paragraph)
@@ -75,7 +81,13 @@ fn styles(docx: Docx) -> Docx {
                 .bold()
                 .size(36)
                 .color(NAVY)
-                .line_spacing(LineSpacing::new().before(120).after(200)),
+                .line_spacing(
+                    LineSpacing::new()
+                        .before(120)
+                        .after(200)
+                        .line(240)
+                        .line_rule(LineSpacingType::Auto),
+                ),
         )
         .add_style(
             Style::new("Subtitle", StyleType::Paragraph)
@@ -172,12 +184,17 @@ fn lines(mut p: Paragraph, text: &str) -> Paragraph {
     p
 }
 
+/// A paragraph in a table cell: no space after it.
+fn cell_paragraph() -> Paragraph {
+    Paragraph::new().line_spacing(LineSpacing::new().before(20).after(20))
+}
+
 fn cell(text: &str, header: bool) -> TableCell {
     let mut run = Run::new().add_text(clean(text));
     if header {
         run = run.bold();
     }
-    let c = TableCell::new().add_paragraph(Paragraph::new().add_run(run));
+    let c = TableCell::new().add_paragraph(cell_paragraph().add_run(run));
     if header {
         c.shading(Shading::new().fill(HEAD_FILL))
     } else {
@@ -391,7 +408,7 @@ pub fn render(f: &Frozen, house: &House) -> Result<Vec<u8>, RenderError> {
                         TableRow::new(vec![
                             TableCell::new()
                                 .add_paragraph(
-                                    Paragraph::new().add_run(Run::new().add_text(label).bold()),
+                                    cell_paragraph().add_run(Run::new().add_text(label).bold()),
                                 )
                                 .width(2000, WidthType::Dxa),
                             cell(&value, false).width(TEXT_WIDTH - 2000, WidthType::Dxa),
@@ -434,6 +451,9 @@ fn finish(docx: Docx, f: &Frozen, title: &str, alt: Option<&str>) -> Result<Vec<
     // Header rows repeat on every page: the first row of each table.
     let document = String::from_utf8(std::mem::take(&mut xml.document))
         .map_err(|e| RenderError::Docx(e.to_string()))?;
+    // docx-rs opens every paragraph's properties with an empty run-properties element,
+    // where the schema wants the paragraph style first.
+    let document = document.replace("<w:pPr><w:rPr />", "<w:pPr>");
     let mut document = style_first(&mark_header_rows(&renumber_paragraphs(
         &document,
         &mut next_id,
@@ -441,7 +461,9 @@ fn finish(docx: Docx, f: &Frozen, title: &str, alt: Option<&str>) -> Result<Vec<
     for footer in &mut xml.footers {
         let text = String::from_utf8(std::mem::take(footer))
             .map_err(|e| RenderError::Docx(e.to_string()))?;
-        *footer = renumber_paragraphs(&text, &mut next_id).into_bytes();
+        *footer = renumber_paragraphs(&text, &mut next_id)
+            .replace("<w:pPr><w:rPr />", "<w:pPr>")
+            .into_bytes();
     }
     if let Some(alt) = alt {
         document = document.replacen(
