@@ -121,33 +121,129 @@ proptest! {
     }
 
     #[test]
+    fn generated_svgs_keep_only_shapes(svg in svg_document()) {
+        match sanitize_svg(&svg, 1 << 20) {
+            Ok(clean) => check_shapes_only(&clean)?,
+            Err(e) => prop_assert!(
+                matches!(e, minutebook_render::LogoError::TooDeep),
+                "well-formed input refused: {e}"
+            ),
+        }
+    }
+
+    #[test]
     fn svg_output_is_always_shapes_only(
         ms in proptest::collection::vec(mutation(), 0..6),
-        junk in "[<>/=\"a-z :#()&;!\\-\\[\\]]{0,200}",
+        junk in proptest::option::of("[<>/=\"a-z :#()&;!\\-\\[\\]]{0,200}"),
     ) {
         let mut bytes = common::LOGO_SVG.as_bytes().to_vec();
         for m in &ms {
             apply(&mut bytes, m);
         }
-        let at = junk.len() % bytes.len().max(1);
-        bytes.splice(at..at, junk.bytes());
+        if let Some(junk) = junk {
+            let at = junk.len() % bytes.len().max(1);
+            bytes.splice(at..at, junk.bytes());
+        }
         let svg = String::from_utf8_lossy(&bytes);
         if let Ok(clean) = sanitize_svg(&svg, 64 * 1024) {
             prop_assert!(clean.len() <= 2 * svg.len() + 64);
-            let doc = roxmltree::Document::parse(&clean).expect("the output is XML");
-            for n in doc.descendants() {
-                prop_assert!(!n.is_text() && !n.is_comment() && !n.is_pi(), "only elements: {clean}");
-                if n.is_element() {
-                    prop_assert!(["svg", "g", "path", "rect", "circle", "ellipse", "line", "polyline", "polygon"].contains(&n.tag_name().name()), "{clean}");
-                    for a in n.attributes() {
-                        prop_assert!(a.namespace().is_none());
-                        prop_assert!(!a.name().starts_with("on") && a.name() != "href" && a.name() != "style");
-                        prop_assert!(!a.value().to_ascii_lowercase().contains("url"));
-                    }
-                }
+            check_shapes_only(&clean)?;
+        }
+    }
+}
+
+/// The sanitiser's promise: XML of shape elements with plain attributes, nothing else.
+fn check_shapes_only(clean: &str) -> Result<(), TestCaseError> {
+    let doc = roxmltree::Document::parse(clean)
+        .map_err(|e| TestCaseError::fail(format!("not XML: {e}")))?;
+    for n in doc.descendants() {
+        prop_assert!(
+            !n.is_text() && !n.is_comment() && !n.is_pi(),
+            "only elements: {clean}"
+        );
+        if n.is_element() {
+            prop_assert!(
+                ["svg", "g", "path", "rect", "circle", "ellipse", "line", "polyline", "polygon"]
+                    .contains(&n.tag_name().name()),
+                "{clean}"
+            );
+            for a in n.attributes() {
+                prop_assert!(a.namespace().is_none());
+                prop_assert!(
+                    !a.name().starts_with("on") && a.name() != "href" && a.name() != "style"
+                );
+                prop_assert!(!a.value().to_ascii_lowercase().contains("url"));
+                prop_assert!(!a.value().contains(':') && !a.value().contains(';'));
             }
         }
     }
+    Ok(())
+}
+
+/// Well-formed SVG documents mixing shapes with everything the sanitiser must drop:
+/// scripts, text, images, links, styles, foreign objects, event handlers, `url(..)`
+/// paints, namespaced references, comments and character data, nested up to 40 deep.
+fn svg_document() -> impl Strategy<Value = String> {
+    let names = prop::sample::select(vec![
+        "g",
+        "path",
+        "rect",
+        "circle",
+        "polygon",
+        "script",
+        "text",
+        "image",
+        "use",
+        "a",
+        "style",
+        "foreignObject",
+        "defs",
+        "linearGradient",
+        "tspan",
+    ]);
+    let attribute = prop_oneof![
+        Just("fill=\"#123\"".to_owned()),
+        Just("d=\"M0 0L1 1Z\"".to_owned()),
+        Just("transform=\"rotate(45)\"".to_owned()),
+        Just("onload=\"alert(1)\"".to_owned()),
+        Just("style=\"fill:red\"".to_owned()),
+        Just("href=\"https://example.org/\"".to_owned()),
+        Just("xlink:href=\"#x\"".to_owned()),
+        Just("fill=\"url(#g)\"".to_owned()),
+        Just("stroke=\"javascript:alert(1)\"".to_owned()),
+        Just("width=\"10\"".to_owned()),
+        "[a-z]{1,8}=\"[a-zA-Z0-9 .#(),:;/-]{0,12}\"",
+    ];
+    let leaf = prop_oneof![
+        Just(String::new()),
+        "[a-zA-Z0-9 ]{0,12}",
+        Just("<!-- note -->".to_owned()),
+        Just("<![CDATA[alert(1)]]>".to_owned()),
+    ];
+    let element = leaf.prop_recursive(40, 200, 4, move |inner| {
+        (
+            names.clone(),
+            prop::collection::vec(attribute.clone(), 0..4),
+            prop::collection::vec(inner, 0..4),
+        )
+            .prop_map(|(name, attributes, children)| {
+                let attributes: std::collections::BTreeMap<String, String> = attributes
+                    .into_iter()
+                    .filter_map(|a| a.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())))
+                    .collect();
+                let attributes: String = attributes
+                    .iter()
+                    .map(|(k, v)| format!(" {k}={v}"))
+                    .collect();
+                format!("<{name}{attributes}>{}</{name}>", children.concat())
+            })
+    });
+    prop::collection::vec(element, 0..4).prop_map(|children| {
+        format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" viewBox=\"0 0 10 10\">{}</svg>",
+            children.concat()
+        )
+    })
 }
 
 #[test]
