@@ -301,3 +301,60 @@ fn minutes_text_is_shown_literally_never_run_as_typst() {
     );
     pages_to_png(&path, "hostile");
 }
+
+#[test]
+fn bare_and_deeply_nested_minutes_render() {
+    // No title, series, facts, people, actions or next meeting, no house style.
+    let bare = Reading::default();
+    let base = common::sample(1);
+    let mut frozen = common::frozen(&base);
+    let markdown = String::new();
+    frozen.reading = &bare;
+    frozen.markdown = &markdown;
+    let bytes = pdf(&frozen, &House::default()).expect("a bare reading renders");
+    assert_eq!(embedded_markdown(&bytes, 1024), Ok(Some(String::new())));
+    let path = write("bare.pdf", &bytes);
+    let text = squash(&pdf_text(&path));
+    assert!(
+        text.contains("Minutes") && text.contains("No actions."),
+        "{text}"
+    );
+
+    // Items nested eight deep, each with a sub-heading and every kind of entry.
+    let items: Vec<ReadingItem> = (0..8)
+        .map(|depth| ReadingItem {
+            number: (1..=depth + 1)
+                .map(|n| n.to_string())
+                .collect::<Vec<_>>()
+                .join("."),
+            title: format!(
+                "Level {depth} with a title long enough to wrap onto a second line of the page"
+            ),
+            depth,
+            entries: vec![
+                Entry::SubHeading {
+                    block: Default::default(),
+                    text: "A sub-heading".into(),
+                },
+                Entry::Paragraph {
+                    block: Default::default(),
+                    text: "word ".repeat(80),
+                },
+                Entry::Decision {
+                    block: Default::default(),
+                    text: "Agreed.".into(),
+                },
+            ],
+            ..Default::default()
+        })
+        .collect();
+    let nested = Reading {
+        title: "Nested".into(),
+        items,
+        ..Default::default()
+    };
+    frozen.reading = &nested;
+    let bytes = pdf(&frozen, &House::default()).expect("deep nesting renders as PDF/UA-1");
+    let path = write("nested.pdf", &bytes);
+    pages_to_png(&path, "nested");
+}
