@@ -12,6 +12,10 @@
 //! - [`sanitize_svg`] / [`check_png`] (module `logo`): an organisation's logo, checked.
 //! - [`embedded_markdown`] (module `embed`): the attached Markdown read back out of an
 //!   untrusted PDF, bounded, for `minutebook verify`.
+//! - module `text`: the few words both outputs add (section titles, the signature block).
+//!
+//! The crate's README explains the choices (Typst over krilla, printpdf or genpdf; a
+//! minimal scanner over a general PDF reader) and how the outputs are tested.
 //!
 //! Both outputs are deterministic: the same input gives the same bytes (the PDF's dates are
 //! the sign-off time and its identifier is derived from the meeting, version and hash).
