@@ -214,6 +214,7 @@ fn the_ten_times_meeting_renders() {
     let info = poppler("pdfinfo", &[path.to_str().expect("utf-8 path")]);
     let info = String::from_utf8_lossy(&info.stdout);
     assert!(info.contains("Tagged:          yes"), "{info}");
+    assert!(pages_to_png(&path, "ten-times").len() >= 20);
 }
 
 /// Text that would be markup if it were spliced into Typst source.
