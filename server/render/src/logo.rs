@@ -94,11 +94,13 @@ fn plain_value(v: &str) -> bool {
         && !v.to_ascii_lowercase().contains("url")
 }
 
-/// `svg` rebuilt from its shapes only: the elements in [`ELEMENTS`] with the attributes in
-/// [`ATTRIBUTES`] whose values are plain; everything else (scripts, `foreignObject`,
-/// text, images, `use`, styles, links, event handlers, external references, comments,
-/// processing instructions) is dropped with its content. Refuses input longer than
-/// `max_bytes`, a DTD, more than 20,000 nodes, or nesting deeper than [`MAX_SVG_DEPTH`].
+/// `svg` rebuilt from its shapes only: the elements `svg g path rect circle ellipse line
+/// polyline polygon` with geometry and paint attributes (`d`, `x`, `points`, `transform`,
+/// `fill`, `stroke`, … ) whose values are plain; everything else (scripts,
+/// `foreignObject`, text, images, `use`, styles, links, event handlers, `url(..)`
+/// references, comments, processing instructions) is dropped with its content. Refuses
+/// input longer than `max_bytes`, a DTD, more than 20,000 nodes, or nesting deeper than
+/// [`MAX_SVG_DEPTH`].
 pub fn sanitize_svg(svg: &str, max_bytes: usize) -> Result<String, LogoError> {
     if svg.len() > max_bytes {
         return Err(LogoError::TooLarge(svg.len(), max_bytes));
