@@ -2,6 +2,8 @@
 # Installs what Minutebook needs on a fresh Debian machine, skipping whatever is present:
 #   - Debian's Rust (rustc-web, cargo-web, rust-web-src): builds the wasm32 std from source
 #   - wasm-bindgen-cli, at exactly the version of the wasm-bindgen crate in Cargo.lock
+#   - poppler-utils (pdftoppm, pdffonts, pdftotext): the PDF tests of minutebook-render
+#     render every page to PNG and read the fonts and text back
 #   - (with --browser) Debian's chromium + chromium-driver for the browser tests
 # Idempotent: safe to run on every start.
 set -euo pipefail
@@ -16,6 +18,7 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 pkgs=()
 [ -x /usr/bin/rustc ] && [ -x /usr/bin/cargo ] || pkgs+=(rustc-web cargo-web)
 dpkg -s rust-web-src >/dev/null 2>&1 || pkgs+=(rust-web-src)
+[ -x /usr/bin/pdftoppm ] && [ -x /usr/bin/pdffonts ] && [ -x /usr/bin/pdftotext ] || pkgs+=(poppler-utils)
 if [ "$want_browser" = 1 ]; then
   [ -x /usr/bin/chromium ] || pkgs+=(chromium)
   [ -x /usr/bin/chromedriver ] || pkgs+=(chromium-driver)
