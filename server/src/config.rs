@@ -56,6 +56,23 @@ pub struct ServerConfig {
     #[arg(long, env = "MINUTEBOOK_IDLE_TIMEOUT_MS", default_value_t = 45_000)]
     pub idle_timeout_ms: u64,
 
+    /// The organisation named at the top of every PDF and Word rendering of signed minutes.
+    #[arg(long, env = "MINUTEBOOK_ORGANISATION", default_value = "")]
+    pub organisation: String,
+
+    /// Text at the foot of every page of the PDF and Word renderings (e.g. an address).
+    #[arg(long, env = "MINUTEBOOK_FOOTER_TEXT", default_value = "")]
+    pub footer_text: String,
+
+    /// The organisation's logo for the PDF and Word renderings: a PNG, or an SVG (kept to
+    /// shapes only). Needs `--logo-alt`.
+    #[arg(long, env = "MINUTEBOOK_LOGO", requires = "logo_alt")]
+    pub logo: Option<PathBuf>,
+
+    /// What the logo shows, for readers who cannot see it (the PDF's alt text).
+    #[arg(long, env = "MINUTEBOOK_LOGO_ALT")]
+    pub logo_alt: Option<String>,
+
     /// Largest file accepted by `POST /api/meetings/import`, in bytes; larger ones are
     /// refused with 413.
     #[arg(long, env = "MINUTEBOOK_MAX_IMPORT_BYTES", default_value_t = DEFAULT_MAX_IMPORT_BYTES)]
@@ -191,6 +208,10 @@ impl ServerConfig {
             idle_timeout_ms: 45_000,
             compact_after: 20_000,
             max_import_bytes: DEFAULT_MAX_IMPORT_BYTES,
+            organisation: String::new(),
+            footer_text: String::new(),
+            logo: None,
+            logo_alt: None,
             cpu_tasks: crate::docs::cpu::default_tasks(),
             ledger_max_entries: DEFAULT_LEDGER_MAX_ENTRIES,
             ledger_max_bytes: DEFAULT_LEDGER_MAX_BYTES,

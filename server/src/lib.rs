@@ -126,8 +126,19 @@ async fn sweep_expired(auth: auth::Auth, shutdown: CancellationToken) {
     }
 }
 
-/// Opens the store, binds `config.listen` and serves in a background task.
+/// Opens the store, binds `config.listen` and serves in a background task, without a
+/// renderer (signed versions get Markdown and HTML only).
 pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
+    start_rendering(config, None).await
+}
+
+/// [`start`], with the renderer of signed versions' PDF and Word outputs (the `minutebook`
+/// binary passes `minutebook-render`'s): versions without outputs are rendered in the
+/// background at start, and each new version right after its sign-off.
+pub async fn start_rendering(
+    config: ServerConfig,
+    renderer: Option<docs::outputs::Renderer>,
+) -> Result<RunningServer, ServerError> {
     std::fs::create_dir_all(&config.data_dir).map_err(|source| ServerError::DataDir {
         path: config.data_dir.display().to_string(),
         source,
@@ -192,7 +203,20 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         sign_in: http::sign_in_limit::SignInLimiter::new(config.sign_in()),
         max_import_bytes: config.max_import_bytes,
         refusals,
+        renderer: renderer.clone(),
     };
+    if let Some(renderer) = renderer {
+        let registry = registry.clone();
+        tokio::spawn(async move {
+            match meetings::outputs::render_missing(&registry, &renderer, None).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(versions = n, "rendered the outputs of earlier versions"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not render the outputs of earlier versions")
+                }
+            }
+        });
+    }
     let mut edge = config.edge();
     edge.max_connections = http::fd_limit::fit(edge.max_connections, http::fd_limit::raise());
     tracing::info!(

@@ -2,6 +2,7 @@
 //! the store (see [`cli`]).
 
 mod cli;
+mod render;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -97,7 +98,8 @@ async fn serve(config: ServerConfig) -> anyhow::Result<()> {
     if !config.web_dir.join("index.html").exists() {
         tracing::warn!(web_dir = %config.web_dir.display(), "web client not built; run scripts/build-client.sh");
     }
-    let server = minutebook_server::start(config)
+    let renderer = render::Typst::from_config(&config).context("the house style")?;
+    let server = minutebook_server::start_rendering(config, Some(std::sync::Arc::new(renderer)))
         .await
         .context("starting the server")?;
     println!("Minutebook is running at http://{}/", server.addr());

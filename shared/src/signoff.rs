@@ -110,6 +110,10 @@ pub struct VerifyAnswer {
     /// March 2026", "Amendments agreed at …"; `None` while unapproved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval: Option<String>,
+    /// For a PDF or Word file: which output of the version it is (`pdf`, `docx`), when it
+    /// is one byte for byte.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<String>,
 }
 
 /// The line `minutebook verify` prints after a verified file's verdict: whether a later

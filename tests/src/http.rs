@@ -162,13 +162,24 @@ impl Client {
 
     /// `POST path` with a text body.
     pub async fn post_text(&self, path: &str, body: &str) -> Response {
+        self.post_typed(path, "text/plain; charset=utf-8", body.as_bytes())
+            .await
+    }
+
+    /// `POST path` with a binary body.
+    pub async fn post_bytes(&self, path: &str, body: &[u8]) -> Response {
+        self.post_typed(path, "application/octet-stream", body)
+            .await
+    }
+
+    async fn post_typed(&self, path: &str, content_type: &str, body: &[u8]) -> Response {
         request_as(
             self.addr,
             self.token.as_deref(),
             "POST",
             path,
-            Some("text/plain; charset=utf-8"),
-            body.as_bytes(),
+            Some(content_type),
+            body,
         )
         .await
     }

@@ -376,11 +376,17 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts `minutebook serve` on 127.0.0.1:0 with `data_dir`; waits for its URL line.
     pub async fn start(data_dir: &Path) -> ServerProcess {
+        Self::start_with(data_dir, &[]).await
+    }
+
+    /// [`ServerProcess::start`] with more arguments to `serve`.
+    pub async fn start_with(data_dir: &Path, extra: &[&str]) -> ServerProcess {
         let mut child = tokio::process::Command::new(server_binary())
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
             .arg("--web-dir")
             .arg(web_dir())
+            .args(extra)
             .env("MINUTEBOOK_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

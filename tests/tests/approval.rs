@@ -82,6 +82,14 @@ async fn verify(args: &[&str], text: &str, extra: Option<(&str, &str)>) -> (i32,
     .await
 }
 
+/// `GET /api/meetings/{meeting}/{what}` as the administrator.
+async fn read(server: &TestServer, meeting: &str, what: &str) -> Response {
+    server
+        .http()
+        .get(&format!("/api/meetings/{meeting}/{what}"))
+        .await
+}
+
 fn resolve(version: u32, sha: &str, resolution: &str, amendments: &str) -> Value {
     json!({ "version": version, "sha256": sha, "resolution": resolution, "amendments": amendments })
 }
@@ -93,10 +101,7 @@ async fn the_next_meeting_agrees_the_minutes_as_a_correct_record() {
     let jan_chair = server.member(&jan, "Jan Chair", None, Role::Chair).await;
 
     // A first meeting agrees nobody's minutes.
-    let r = server
-        .http()
-        .get(&format!("/api/meetings/{jan}/previous-minutes"))
-        .await;
+    let r = read(&server, &jan, "previous-minutes").await;
     assert_eq!(r.status, 404, "{}", r.text());
 
     let feb = create(&server, "Board February", Some(&jan)).await;
@@ -108,11 +113,7 @@ async fn the_next_meeting_agrees_the_minutes_as_a_correct_record() {
         .member(&feb, "Feb Observer", None, Role::Observer)
         .await;
     let path = format!("/api/meetings/{feb}/previous-minutes");
-    let md = server
-        .http()
-        .get(&format!("/api/meetings/{feb}/export.md"))
-        .await
-        .text();
+    let md = read(&server, &feb, "export.md").await.text();
     assert!(
         md.contains("Minutes of the previous meeting"),
         "the next meeting has the item: {md}"
@@ -142,21 +143,14 @@ async fn the_next_meeting_agrees_the_minutes_as_a_correct_record() {
     assert_eq!(previous["latest"]["version"], json!(1));
     assert_eq!(previous["latest"]["sha256"], json!(sha));
     let url = format!("http://{}", server.addr());
-    let v1 = server
-        .http()
-        .get(&format!("/api/meetings/{jan}/versions/1/export.md"))
-        .await
-        .text();
+    let v1 = read(&server, &jan, "versions/1/export.md").await.text();
     let (code, out) = verify(&["--server", &url], &v1, None).await;
     assert_eq!(code, 0, "{out}");
     assert!(
         out.contains("\nApproval: none recorded — unapproved minutes"),
         "{out}"
     );
-    let r = server
-        .http()
-        .get(&format!("/api/meetings/{jan}/versions/1/approval.txt"))
-        .await;
+    let r = read(&server, &jan, "versions/1/approval.txt").await;
     assert_eq!(r.status, 404, "not approved yet: {}", r.text());
 
     // Only the next meeting's chair resolves, and only on the latest version by its hash.
@@ -174,7 +168,12 @@ async fn the_next_meeting_agrees_the_minutes_as_a_correct_record() {
         assert_eq!(r.status, 403, "{who}: {}", r.text());
     }
     let chair = as_(&server, &feb_chair);
-    let wrong = format!("{}0", &sha[..63]);
+    // The same hash with its last digit changed.
+    let wrong = format!(
+        "{}{}",
+        &sha[..63],
+        if sha.ends_with('0') { '1' } else { '0' }
+    );
     for (why, body, status) in [
         (
             "another hash",
@@ -222,24 +221,12 @@ async fn the_next_meeting_agrees_the_minutes_as_a_correct_record() {
         "{lifecycle}"
     );
     // Both ledgers hold it.
-    let jan_ledger = server
-        .http()
-        .get(&format!("/api/meetings/{jan}/ledger"))
-        .await
-        .json();
+    let jan_ledger = read(&server, &jan, "ledger").await.json();
     assert_eq!(jan_ledger["approvals"][0]["sha256"], json!(sha));
-    let feb_ledger = server
-        .http()
-        .get(&format!("/api/meetings/{feb}/ledger"))
-        .await
-        .json();
+    let feb_ledger = read(&server, &feb, "ledger").await.json();
     assert_eq!(feb_ledger["resolutions"][0]["meeting"], json!(jan));
     // The approving minutes say it, with the hash.
-    let md = server
-        .http()
-        .get(&format!("/api/meetings/{feb}/export.md"))
-        .await
-        .text();
+    let md = read(&server, &feb, "export.md").await.text();
     assert!(
         md.contains(&format!(
             "were agreed as a correct record (version 1, SHA-256 {sha})."
@@ -256,10 +243,7 @@ async fn the_next_meeting_agrees_the_minutes_as_a_correct_record() {
         "{out}"
     );
     let keys = server.anonymous().get("/api/signing-keys").await.text();
-    let record = server
-        .http()
-        .get(&format!("/api/meetings/{jan}/versions/1/approval.txt"))
-        .await;
+    let record = read(&server, &jan, "versions/1/approval.txt").await;
     assert_eq!(record.status, 200, "{}", record.text());
     let record = record.text();
     assert!(record.contains(&format!("sha256: {sha}\n")), "{record}");
@@ -302,11 +286,7 @@ async fn the_next_meeting_agrees_the_minutes_as_a_correct_record() {
     );
 
     // The audit log of the approving meeting records the decision.
-    let audit = server
-        .http()
-        .get(&format!("/api/meetings/{feb}/audit"))
-        .await
-        .text();
+    let audit = read(&server, &feb, "audit").await.text();
     assert!(audit.contains("minutes-approved"), "{audit}");
 
     // Durable: the same after a restart.
@@ -363,23 +343,11 @@ async fn amendments_agreed_approve_the_version_signed_after_them() {
         "{lifecycle}"
     );
     // Both ledgers say which version the resolution agreed.
-    let jan_ledger = server
-        .http()
-        .get(&format!("/api/meetings/{jan}/ledger"))
-        .await
-        .json();
+    let jan_ledger = read(&server, &jan, "ledger").await.json();
     assert_eq!(jan_ledger["approvals"][0]["amended"]["sha256"], json!(v2));
-    let feb_ledger = server
-        .http()
-        .get(&format!("/api/meetings/{feb}/ledger"))
-        .await
-        .json();
+    let feb_ledger = read(&server, &feb, "ledger").await.json();
     assert_eq!(feb_ledger["resolutions"][0]["amended"]["version"], json!(2));
-    let md = server
-        .http()
-        .get(&format!("/api/meetings/{feb}/export.md"))
-        .await
-        .text();
+    let md = read(&server, &feb, "export.md").await.text();
     assert!(md.contains(amendments), "{md}");
     // Approved now: not reopened again, and not resolved on again.
     let r = post(&chair, &path, resolve(2, &v2, "correct-record", "")).await;

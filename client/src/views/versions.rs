@@ -2,6 +2,7 @@
 //! li.version[data-version=N]` with the signer (`.v-signer`), the time (`.v-time`), the
 //! SHA-256 of the signed rendering (`.v-sha`), an override reason when it was signed with
 //! unconfirmed statements (`.v-override`), downloads (`a.v-export-md`, `a.v-export-html`,
+//! `a.v-export-pdf`, `a.v-export-docx`,
 //! and `a.v-approval`, the signed approval record, when a later meeting resolved on it)
 //! and `button.v-compare` ("Compare with current draft"), which shows
 //! `#version-diff[data-version=N]`: `li.diff-line[data-op=insert|delete|equal]`, inserted
@@ -133,6 +134,14 @@ pub fn Versions() -> impl IntoView {
                                     " "
                                     <a class="v-export-html" href=trust_api::version_export_url(&name, n, "html") target="_blank">
                                         {format!("Version {n} (HTML)")}
+                                    </a>
+                                    " "
+                                    <a class="v-export-pdf" href=trust_api::version_export_url(&name, n, "pdf") download="">
+                                        {format!("Version {n} (PDF)")}
+                                    </a>
+                                    " "
+                                    <a class="v-export-docx" href=trust_api::version_export_url(&name, n, "docx") download="">
+                                        {format!("Version {n} (Word)")}
                                     </a>
                                     " "
                                     {move || approval(n).map(|(words, resolved)| view! {

@@ -32,6 +32,12 @@ pub mod kind {
     pub const APPROVAL: &str = crate::store::APPROVAL_RECORDS;
     /// `meeting/version` → the signature of that approval's statement.
     pub const APPROVAL_SIGNATURE: &str = "approval-signature";
+    /// `meeting/version.pdf` or `.docx` (version zero-padded) → that version's rendered
+    /// output, raw bytes (`crate::meetings::outputs`).
+    pub const VERSION_OUTPUT: &str = "version-output";
+    /// An output's hex SHA-256 → which version and kind it is (`verify` of a PDF or Word
+    /// file finds it by its hash).
+    pub const OUTPUT_HASH: &str = "output-hash";
     /// Meeting name → the meeting it was started from (a JSON string): the previous
     /// meeting whose minutes it agrees.
     pub const PREVIOUS_MEETING: &str = "previous-meeting";

@@ -15,6 +15,7 @@ mod import_export;
 mod keys;
 mod verify;
 mod verify_offline;
+mod verify_output;
 
 use std::path::Path;
 
@@ -27,7 +28,8 @@ use minutebook_server::DB_FILE;
 pub use admin::{admin_setup_link, AdminLinkArgs};
 pub use import_export::{export, import, ExportArgs, ImportArgs};
 pub use keys::{keys, KeysAction, KeysArgs};
-pub use verify::{verify, VerifyArgs};
+pub use verify::VerifyArgs;
+pub use verify_output::verify;
 
 /// Opens the store for a command (refusing, with what to do instead, while a server
 /// holds it).

@@ -20,32 +20,32 @@ pub struct VerifyArgs {
     /// Directory holding the redb database (`minutebook.redb`); read when `--server` is
     /// not given (the server must then be stopped).
     #[arg(long, env = "MINUTEBOOK_DATA_DIR", default_value = "data")]
-    data_dir: PathBuf,
+    pub(super) data_dir: PathBuf,
 
     /// Ask the running server at this URL (`http://HOST:PORT`) for the stored version
     /// instead of opening the database (takes precedence over `--data-dir`).
     #[arg(long, env = "MINUTEBOOK_SERVER")]
-    server: Option<String>,
+    pub(super) server: Option<String>,
 
     /// Check offline instead, with no server and no store: the file's signature against
     /// these published keys (the JSON of `GET /api/signing-keys` or `minutebook keys
     /// list`, or one base64 Ed25519 public key).
     #[arg(long, value_name = "KEYS")]
-    key: Option<PathBuf>,
+    pub(super) key: Option<PathBuf>,
 
     /// Bearer token to send to `--server`, if it asks for credentials.
     #[arg(long, env = "MINUTEBOOK_TOKEN", hide_env_values = true)]
-    token: Option<String>,
+    pub(super) token: Option<String>,
 
     /// The exported file: a signed version's Markdown (with its sign-off block) or HTML
-    /// (with its sign-off footer).
-    file: PathBuf,
+    /// (with its sign-off footer), its PDF or its Word document.
+    pub(super) file: PathBuf,
 }
 
 /// Exit status of `verify` when the file does not match.
-const EXIT_MISMATCH: i32 = 1;
+pub(super) const EXIT_MISMATCH: i32 = 1;
 /// Exit status of `verify` on usage and I/O errors.
-const EXIT_ERROR: i32 = 2;
+pub(super) const EXIT_ERROR: i32 = 2;
 
 /// Verifies an exported file; prints `VERIFIED: …` or `DOES NOT MATCH: …` and exits with
 /// 0 (verified), 1 (does not match) or 2 (could not be checked).
@@ -88,7 +88,7 @@ pub async fn verify(args: VerifyArgs) -> anyhow::Result<()> {
 }
 
 /// Flushes what was printed and exits with `code` (returns for 0).
-fn exit_with(code: i32) -> anyhow::Result<()> {
+pub(super) fn exit_with(code: i32) -> anyhow::Result<()> {
     use std::io::Write;
     let _ = std::io::stdout().flush();
     if code != 0 {
@@ -182,6 +182,31 @@ async fn check_file(args: &VerifyArgs) -> Result<(Verdict, VerifyAnswer), NoVerd
 /// What the database in `data_dir` stores for the version `facts` names (`html`: the
 /// file is an HTML export).
 async fn read_store(data_dir: &Path, facts: &SignOff, html: bool) -> anyhow::Result<VerifyAnswer> {
+    let (meeting, version) = (facts.meeting.clone(), facts.version);
+    let what = format!("reading version {version} of `{}`", facts.meeting);
+    with_store(data_dir, what, move |store| {
+        let v = store.version(&meeting, version)?;
+        let ledger = match &v {
+            Some(_) => store.ledger(&meeting)?,
+            None => Default::default(),
+        };
+        Ok(minutebook_server::docs::version_export::verify_answer(
+            &meeting,
+            v.as_ref(),
+            html,
+            &ledger,
+        ))
+    })
+    .await
+}
+
+/// Runs `read` on the database in `data_dir` (which no running server may hold); its
+/// failure is said as `what`.
+pub(super) async fn with_store<T: Send + 'static>(
+    data_dir: &Path,
+    what: String,
+    read: impl FnOnce(&Store) -> Result<T, minutebook_server::store::StoreError> + Send + 'static,
+) -> anyhow::Result<T> {
     let path = data_dir.join(DB_FILE);
     let shown = path.display().to_string();
     if !path.exists() {
@@ -201,31 +226,23 @@ async fn read_store(data_dir: &Path, facts: &SignOff, html: bool) -> anyhow::Res
         ),
         Err(e) => return Err(e).with_context(|| format!("opening {shown}")),
     };
-    let (meeting, version) = (facts.meeting.clone(), facts.version);
     let found = tokio::task::spawn_blocking(move || {
-        let found = store.version(&meeting, version).and_then(|v| {
-            let ledger = match &v {
-                Some(_) => store.ledger(&meeting)?,
-                None => Default::default(),
-            };
-            Ok(minutebook_server::docs::version_export::verify_answer(
-                &meeting,
-                v.as_ref(),
-                html,
-                &ledger,
-            ))
-        });
+        let found = read(&store);
         drop(store);
         writer.join();
         found
     })
     .await
     .context("reading the database")?;
-    found.with_context(|| format!("reading version {version} of `{}`", facts.meeting))
+    found.context(what)
 }
 
 /// Asks the server at `url` what it stores for the version the file names.
-async fn ask_server(url: &str, token: Option<&str>, file: &[u8]) -> anyhow::Result<VerifyAnswer> {
+pub(super) async fn ask_server(
+    url: &str,
+    token: Option<&str>,
+    file: &[u8],
+) -> anyhow::Result<VerifyAnswer> {
     let response = post::post(url, "/api/verify", file, token).await?;
     let message = || {
         serde_json::from_slice::<serde_json::Value>(&response.body)

@@ -12,6 +12,7 @@
 //!   name stamped on every relayed state, per-connection limits);
 //! - [`ledger`]: confirmations, corrections, sign-off decisions;
 //!   [`version_export`]: a signed version's canonical Markdown and frozen HTML;
+//!   [`outputs`]: its PDF and Word document, rendered by the binary's [`outputs::Render`];
 //! - [`side_records`]: the catalog entry and action references an actor keeps;
 //! - [`outbox`]: a connection's bounded outbound queue;
 //! - [`cpu`]: CPU-heavy work (imports, exports, diffs, signing) off the async workers.
@@ -23,6 +24,7 @@ pub mod guard;
 pub mod ledger;
 pub mod messages;
 pub mod outbox;
+pub mod outputs;
 pub mod presence;
 pub mod registry;
 pub mod replica;

@@ -128,6 +128,7 @@ pub fn verify_answer(
         superseded_by,
         signature: None,
         approval,
+        output: None,
     }
 }
 
@@ -154,6 +155,12 @@ pub fn html(name: &str, v: &SignedVersion) -> Option<String> {
     if let Some(html) = &v.html {
         return Some(html.clone());
     }
+    Some(render_html(&view(v)?, &facts(name, v)))
+}
+
+/// The minutes of `v` as signed, from its stored state; `None` if that state is
+/// unreadable (decoding is contained: a corrupt state cannot take the caller down).
+pub fn view(v: &SignedVersion) -> Option<MeetingView> {
     let doc = Doc::new();
     let decoded = crate::docs::guard::contain(|| {
         let update = Update::decode_v1(&v.state).map_err(|e| e.to_string())?;
@@ -166,7 +173,7 @@ pub fn html(name: &str, v: &SignedVersion) -> Option<String> {
     }
     let meeting = Meeting::new(doc);
     let view = meeting.view(&meeting.doc().transact());
-    Some(render_html(&view, &facts(name, v)))
+    Some(view)
 }
 
 /// [`markdown`] off the async workers ([`crate::docs::cpu`]).

@@ -1,5 +1,6 @@
 //! Access checks at the HTTP edge: the [`Caller`] extractor, and
-//! [`require`]/[`require_admin`], which refuse (401/403) and audit the refusal.
+//! [`require`]/[`require_admin`], which refuse (401/403) and audit the refusal, and
+//! [`existing`] (404 for a meeting not stored).
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -111,4 +112,16 @@ pub async fn refuse(state: &AppState, caller: &Caller, meeting: &str, what: &str
     }
     let entry = audit::entry(state.auth.store(), meeting, &actor, role, "rejected", what);
     audit::record(state.auth.store(), vec![entry]).await;
+}
+
+/// 404 unless `name` is a stored meeting.
+pub async fn existing(state: &AppState, name: &str) -> Result<(), ApiError> {
+    if crate::meetings::exists(&state.registry, name).await? {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("no meeting {name}"),
+        ))
+    }
 }

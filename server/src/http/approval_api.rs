@@ -13,10 +13,10 @@ use minutebook_shared::api::{PreviousMinutes, ResolveRequest};
 use minutebook_shared::trust::Approval;
 
 use crate::auth::Caller;
-use crate::http::access::require;
+use crate::http::access::{existing, require};
 use crate::http::error::{body, download, ApiError};
 use crate::http::state::AppState;
-use crate::meetings::{self, approval};
+use crate::meetings::approval;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -83,16 +83,4 @@ async fn resolve(
     Ok(Json(
         approval::resolve(&state.registry, &state.signer, &access, &name, req).await?,
     ))
-}
-
-/// 404 unless `name` is a stored meeting.
-async fn existing(state: &AppState, name: &str) -> Result<(), ApiError> {
-    if meetings::exists(&state.registry, name).await? {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            format!("no meeting {name}"),
-        ))
-    }
 }

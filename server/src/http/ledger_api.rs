@@ -23,7 +23,7 @@ use crate::auth::Caller;
 use crate::docs::ledger::{Command, Refusal};
 use crate::docs::messages::CommandOk;
 use crate::docs::version_export;
-use crate::http::access::require;
+use crate::http::access::{existing, require};
 use crate::http::error::ApiError;
 use crate::http::error::{body, download};
 use crate::http::state::AppState;
@@ -88,18 +88,6 @@ impl From<Refusal> for ApiError {
             ));
         }
         error
-    }
-}
-
-/// 404 unless `name` is a stored meeting.
-async fn existing(state: &AppState, name: &str) -> Result<(), ApiError> {
-    if meetings::exists(&state.registry, name).await? {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            format!("no meeting {name}"),
-        ))
     }
 }
 
@@ -255,6 +243,15 @@ async fn sign_off(
     let answer = run(&state, &caller, &name, Command::SignOff { override_reason }).await?;
     drop(guard);
     meetings::approval::after_sign_off(&state.registry, &state.signer, &name).await;
+    // Then its PDF and Word document (off the actor, on the blocking pool); should this
+    // fail, they are rendered at the next start.
+    if let Some(renderer) = &state.renderer {
+        if let Err(e) =
+            meetings::outputs::render_missing(&state.registry, renderer, Some(&name)).await
+        {
+            tracing::error!(meeting = %name, error = %e, "could not render the new version's outputs");
+        }
+    }
     // The version is durable; its signature follows (or, should this fail, is made at
     // the next start).
     if let Err(e) =
@@ -428,6 +425,9 @@ async fn global_audit_log(
 /// Public: what the store holds for the version an exported file names (anyone holding a
 /// signed export may check it).
 async fn verify(State(state): State<AppState>, file: Bytes) -> Result<Response, ApiError> {
+    if let Some(kind) = crate::docs::outputs::Kind::sniff(&file) {
+        return crate::http::outputs_api::verify(&state, &file, kind).await;
+    }
     let text = std::str::from_utf8(&file)
         .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "the file is not UTF-8 text"))?;
     let html = signoff::is_html_export(text);

@@ -28,6 +28,7 @@ pub mod ledger_api;
 pub mod meetings_api;
 pub mod names;
 pub mod origin;
+pub mod outputs_api;
 pub mod session_api;
 pub mod sign_in_limit;
 pub mod state;
@@ -56,6 +57,7 @@ pub fn router(state: AppState, web_dir: &std::path::Path) -> Router {
         .merge(crate::http::session_api::routes())
         .merge(crate::http::ledger_api::routes())
         .merge(crate::http::approval_api::routes())
+        .merge(crate::http::outputs_api::routes())
         .merge(crate::http::action_log::routes())
         .merge(crate::http::meetings_api::routes(
             state.limits.max_message_bytes,

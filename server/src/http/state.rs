@@ -28,4 +28,6 @@ pub struct AppState {
     pub max_import_bytes: usize,
     /// Aggregates repeated refusals for the audit log.
     pub refusals: crate::auth::refusals::Refusals,
+    /// Renders signed versions' PDF and Word outputs (`None`: Markdown and HTML only).
+    pub renderer: Option<crate::docs::outputs::Renderer>,
 }

@@ -38,6 +38,7 @@ use crate::store::{Store, StoreError};
 pub mod action_log;
 pub mod approval;
 pub mod corrections;
+pub mod outputs;
 pub mod records;
 
 /// Why a meeting operation failed; each maps to one HTTP status.

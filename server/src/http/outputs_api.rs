@@ -1,0 +1,94 @@
+//! A signed version's PDF and Word document: downloads
+//! (`/api/meetings/{name}/versions/{n}/export.pdf|.docx`), and their verification by
+//! `POST /api/verify` ([`verify`]: found by the file's SHA-256, nothing in it parsed).
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use minutebook_shared::signoff::VerifyAnswer;
+use minutebook_shared::trust::sha256_hex;
+
+use crate::auth::Caller;
+use crate::docs::outputs::Kind;
+use crate::docs::version_export;
+use crate::http::access::{existing, require};
+use crate::http::error::ApiError;
+use crate::http::state::AppState;
+use crate::meetings;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/meetings/{name}/versions/{n}/export.pdf", get(pdf))
+        .route("/api/meetings/{name}/versions/{n}/export.docx", get(docx))
+}
+
+async fn pdf(state: State<AppState>, caller: Caller, path: Path<(String, u32)>) -> Response {
+    download(state, caller, path, Kind::Pdf)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn docx(state: State<AppState>, caller: Caller, path: Path<(String, u32)>) -> Response {
+    download(state, caller, path, Kind::Docx)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn download(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((name, n)): Path<(String, u32)>,
+    kind: Kind,
+) -> Result<Response, ApiError> {
+    require(&state, &caller, &name, "read a signed version").await?;
+    existing(&state, &name).await?;
+    let bytes = meetings::outputs::output(&state.registry, &name, n, kind)
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                format!(
+                    "no {} of version {n} of {name} (not signed, or not rendered yet)",
+                    kind.label()
+                ),
+            )
+        })?;
+    // `name` is a stored meeting's (a valid document name): safe inside quotes.
+    let disposition = format!("attachment; filename=\"{name}-v{n}.{}\"", kind.ext());
+    Ok((
+        [
+            (header::CONTENT_TYPE, kind.mime().to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// `POST /api/verify` of a PDF or Word file: whether it is, byte for byte, the output of a
+/// stored signed version; that version's facts (and approval) only when it is.
+pub async fn verify(state: &AppState, file: &Bytes, kind: Kind) -> Result<Response, ApiError> {
+    let sha = sha256_hex(file);
+    let found = meetings::outputs::find(&state.registry, &sha)
+        .await?
+        .filter(|r| r.kind == kind);
+    let Some(found) = found else {
+        return Ok(Json(VerifyAnswer {
+            matches: Some(false),
+            ..VerifyAnswer::default()
+        })
+        .into_response());
+    };
+    let (v, ledger) =
+        meetings::records::verification_facts(&state.registry, &found.meeting, found.version)
+            .await?;
+    let answer = VerifyAnswer {
+        matches: Some(v.is_some()),
+        output: Some(kind.ext().to_owned()),
+        ..version_export::verify_answer(&found.meeting, v.as_ref(), false, &ledger)
+    };
+    Ok(Json(answer).into_response())
+}
