@@ -764,16 +764,7 @@ impl DocActor {
             }
         };
         let mut ledger = self.ledger.clone();
-        ledger.approvals = all
-            .iter()
-            .filter(|a| *a.meeting == *self.name)
-            .cloned()
-            .collect();
-        ledger.resolutions = all
-            .iter()
-            .filter(|a| *a.at.meeting == *self.name)
-            .cloned()
-            .collect();
+        (ledger.approvals, ledger.resolutions) = crate::store::approvals_of(&all, &self.name);
         if ledger == self.ledger {
             return;
         }

@@ -59,16 +59,8 @@ pub async fn render_missing(
     renderer: &Renderer,
     only: Option<&str>,
 ) -> Result<usize, MeetingError> {
-    let names = match only {
-        Some(name) => vec![name.to_string()],
-        None => read_store(registry, |store| store.list_docs()).await?,
-    };
     let mut rendered = 0;
-    for name in names {
-        let versions = {
-            let name = name.clone();
-            read_store(registry, move |store| Ok(store.ledger(&name)?.versions)).await?
-        };
+    for (name, versions) in super::records::signed_versions(registry, only).await? {
         for info in versions {
             if output(registry, &name, info.version, Kind::Pdf)
                 .await?

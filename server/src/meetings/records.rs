@@ -2,7 +2,7 @@
 //! the whole log), and the facts a verification of a signed file compares against; and
 //! the signing of signed versions ([`sign_missing`]).
 
-use minutebook_shared::trust::{AuditEntry, Ledger};
+use minutebook_shared::trust::{AuditEntry, Ledger, VersionInfo};
 
 use minutebook_shared::signoff::signature;
 
@@ -60,16 +60,8 @@ pub async fn sign_missing(
     signer: &Signer,
     only: Option<&str>,
 ) -> Result<usize, MeetingError> {
-    let names = match only {
-        Some(name) => vec![name.to_string()],
-        None => read_store(registry, |store| store.list_docs()).await?,
-    };
     let mut signed = 0;
-    for name in names {
-        let versions = {
-            let name = name.clone();
-            read_store(registry, move |store| Ok(store.ledger(&name)?.versions)).await?
-        };
+    for (name, versions) in signed_versions(registry, only).await? {
         for info in versions {
             if signer.signature_of(&name, info.version)?.is_some() {
                 continue;
@@ -84,6 +76,26 @@ pub async fn sign_missing(
         }
     }
     Ok(signed)
+}
+
+/// The signed versions of meeting `only` (of every meeting for `None`), per meeting: what
+/// the backfills at start and after a sign-off walk.
+pub async fn signed_versions(
+    registry: &Registry,
+    only: Option<&str>,
+) -> Result<Vec<(String, Vec<VersionInfo>)>, MeetingError> {
+    let only = only.map(str::to_owned);
+    read_store(registry, move |store| {
+        let names = match only {
+            Some(name) => vec![name],
+            None => store.list_docs()?,
+        };
+        names
+            .into_iter()
+            .map(|name| Ok((name.clone(), store.versions(&name)?)))
+            .collect()
+    })
+    .await
 }
 
 /// `text`, the download of version `version` of `name` in `format`, carrying the

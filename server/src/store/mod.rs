@@ -49,7 +49,7 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use minutebook_shared::trust::{Approval, AuditEntry, Ledger};
+use minutebook_shared::trust::{Approval, AuditEntry, Ledger, VersionInfo};
 
 use crate::store::catalog::CatalogEntry;
 
@@ -62,6 +62,18 @@ use writer::{writer_loop, WriteRequest};
 /// The record kind of approvals (`meeting/version` zero-padded → a
 /// `minutebook_shared::trust::Approval`).
 pub const APPROVAL_RECORDS: &str = "approval";
+
+/// Of `all` approvals, those of `doc`'s versions (made at later meetings) and those `doc`
+/// made (its resolutions on the previous meeting's minutes).
+pub fn approvals_of(all: &[Approval], doc: &str) -> (Vec<Approval>, Vec<Approval>) {
+    let of = |pick: fn(&Approval) -> &str| {
+        all.iter()
+            .filter(|a| pick(a) == doc)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    (of(|a| &a.meeting), of(|a| &a.at.meeting))
+}
 
 /// A document as found on disk.
 #[derive(Debug, Default)]
@@ -170,17 +182,14 @@ impl Store {
     /// for reading many ledgers. Blocking.
     pub fn ledger_with(&self, doc: &str, approvals: &[Approval]) -> Result<Ledger, StoreError> {
         let mut ledger = self.engine.ledger(doc)?.unwrap_or_default();
-        ledger.approvals = approvals
-            .iter()
-            .filter(|a| a.meeting == doc)
-            .cloned()
-            .collect();
-        ledger.resolutions = approvals
-            .iter()
-            .filter(|a| a.at.meeting == doc)
-            .cloned()
-            .collect();
+        (ledger.approvals, ledger.resolutions) = approvals_of(approvals, doc);
         Ok(ledger)
+    }
+
+    /// A meeting's signed versions, in order (its ledger's, without reading approvals).
+    /// Blocking.
+    pub fn versions(&self, doc: &str) -> Result<Vec<VersionInfo>, StoreError> {
+        Ok(self.engine.ledger(doc)?.unwrap_or_default().versions)
     }
 
     /// Every approval record, in key order (meeting, then version). Blocking.
