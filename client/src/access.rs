@@ -60,6 +60,11 @@ impl MeetingAccess {
         self.role == Some(Role::Chair)
     }
 
+    /// May publish a signed version, and withdraw it (the chair and administrators).
+    pub fn publishes(&self) -> bool {
+        self.admin || self.role == Some(Role::Chair)
+    }
+
     /// May read the audit log.
     pub fn audits(&self) -> bool {
         self.admin || self.role.is_some_and(Role::moderates)

@@ -10,6 +10,7 @@ use std::fmt;
 use minutebook_shared::api::{
     CorrectionDiff, PreviousMinutes, ResolveRequest, SeriesAction, VersionDiff,
 };
+use minutebook_shared::publication::Publication;
 use minutebook_shared::trust::{
     Approval, AuditEntry, InviteInfo, Ledger, Role, SessionInfo, VersionInfo,
 };
@@ -277,6 +278,30 @@ pub async fn resolve(meeting: &str, req: &ResolveRequest) -> Result<Approval, Ap
         serde_json::to_value(req).unwrap_or_default(),
     )
     .await
+}
+
+/// `GET …/publication`: the published version (`None` when nothing is published).
+pub async fn publication(meeting: &str) -> Result<Option<Publication>, ApiError> {
+    match get(&meeting_url(meeting, "/publication")).await {
+        Ok(p) => Ok(Some(p)),
+        Err(e) if e.status == 404 => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// `POST …/publication`: publishes signed version `version`.
+pub async fn publish(meeting: &str, version: u32) -> Result<Publication, ApiError> {
+    post(
+        &meeting_url(meeting, "/publication"),
+        json!({ "version": version }),
+    )
+    .await
+}
+
+/// `DELETE …/publication`: withdraws the published version.
+pub async fn unpublish(meeting: &str) -> Result<Publication, ApiError> {
+    let (status, body) = call("DELETE", &meeting_url(meeting, "/publication"), None).await?;
+    parse(status, &body)
 }
 
 /// `GET …/versions/{n}/diff`.

@@ -204,6 +204,7 @@ pub async fn start_rendering(
         max_import_bytes: config.max_import_bytes,
         refusals,
         renderer: renderer.clone(),
+        organisation: config.organisation.trim().to_owned(),
     };
     if let Some(renderer) = renderer {
         let registry = registry.clone();

@@ -9,6 +9,7 @@
 //!   corrections, sign-off, versions).
 //! - [`meeting`]: the meeting document model (typed API over yrs, views, import, export).
 //! - [`signoff`]: the sign-off block of a signed version's export, and checking a file.
+//! - [`publication`]: published minutes — their public pages, index and Atom feed.
 //! - [`diff`]: line-by-line differences (a signed version → the current draft).
 //! - [`client`] (feature `native-client`): a tokio sync client used by tests,
 //!   the benchmark and command-line tools.
@@ -21,6 +22,7 @@ pub mod diff;
 pub mod meeting;
 pub mod prescan;
 pub mod protocol;
+pub mod publication;
 pub mod schema;
 pub mod signoff;
 pub mod time;

@@ -24,6 +24,27 @@ pub const CHROMIUM: &str = "/usr/bin/chromium";
 /// The server's session cookie.
 pub const SESSION_COOKIE: &str = "minutebook_session";
 
+/// axe-core's script: the npm package, installed for the tests only (`npm ci --prefix
+/// tests/interop`) and loaded into the page by the test — users never download it.
+pub fn axe_source() -> anyhow::Result<String> {
+    std::fs::read_to_string(
+        crate::workspace_root().join("tests/interop/node_modules/axe-core/axe.min.js"),
+    )
+    .context("axe-core (npm ci --prefix tests/interop)")
+}
+
+/// Runs `axe.run(document, arguments[0])`: its violations, each with its rule, impact,
+/// help and first three targets.
+const RUN_AXE_JS: &str = "
+    const done = arguments[arguments.length - 1];
+    const options = Object.assign({ resultTypes: ['violations'] }, arguments[0] || {});
+    axe.run(document, options)
+        .then(r => done(r.violations.map(v => ({
+            id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' — ' + (n.failureSummary || '')),
+        }))))
+        .catch(e => done('axe failed: ' + e));";
+
 /// A chromedriver process on a free loopback port, killed on drop.
 pub struct Driver {
     child: Child,
@@ -227,6 +248,20 @@ impl Browser {
     /// Runs `script` (a function body; `arguments` holds `args`) in the page.
     pub async fn js(&self, script: &str, args: Vec<Value>) -> anyhow::Result<Value> {
         Ok(self.client.execute(script, args).await?)
+    }
+
+    /// Runs axe-core (`axe`, its script: [`axe_source`]) in the page with `options` (an
+    /// `axe.run` options object); the violations found, each with its rule, impact, help
+    /// and first three targets.
+    pub async fn axe(&self, axe: &str, options: Value) -> anyhow::Result<Vec<Value>> {
+        let script = format!("{axe}\n{RUN_AXE_JS}");
+        let found = self
+            .client
+            .execute_async(&script, vec![options])
+            .await
+            .context("axe-core")?;
+        ensure!(found.is_array(), "axe-core did not run: {found}");
+        Ok(found.as_array().cloned().unwrap_or_default())
     }
 
     /// Polls `probe` (a script returning JSON) until `done` accepts its result, or fails

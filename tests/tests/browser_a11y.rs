@@ -8,8 +8,8 @@
 
 use anyhow::{ensure, Context};
 use minutebook_shared::trust::Role;
-use minutebook_tests::browser::{finish, require_built_client, Browser, Driver};
-use minutebook_tests::{seed_fixture, workspace_root, TestServer};
+use minutebook_tests::browser::{axe_source, finish, require_built_client, Browser, Driver};
+use minutebook_tests::{seed_fixture, TestServer};
 use serde_json::{json, Value};
 
 const MEETING: &str = "a11y-e2e";
@@ -30,10 +30,7 @@ async fn scenario(
     driver: &Driver,
     browsers: &mut Vec<Browser>,
 ) -> anyhow::Result<()> {
-    let axe = std::fs::read_to_string(
-        workspace_root().join("tests/interop/node_modules/axe-core/axe.min.js"),
-    )
-    .context("axe-core (npm ci --prefix tests/interop)")?;
+    let axe = axe_source()?;
     browsers
         .push(Browser::open_invited(driver, server, MEETING, "Alice", Role::MinuteTaker).await?);
     browsers.push(Browser::open_invited(driver, server, MEETING, "Ann", Role::Attendee).await?);
@@ -117,18 +114,14 @@ async fn scenario(
 
 /// Runs axe-core in `browser`'s page; fails listing serious and critical violations.
 async fn check(browser: &Browser, axe: &str, page: &str) -> anyhow::Result<()> {
-    let script = format!("{axe}\n{RUN_AXE_JS}");
-    let found = browser
-        .client
-        .execute_async(&script, vec![])
+    let violations = browser
+        .axe(axe, json!({}))
         .await
         .with_context(|| format!("axe-core on {page}"))?;
-    let violations = found.as_array().cloned().unwrap_or_default();
     let bad: Vec<&Value> = violations
         .iter()
         .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
         .collect();
-    ensure!(found.is_array(), "axe-core did not run on {page}: {found}");
     ensure!(
         bad.is_empty(),
         "{page}: {} serious or critical accessibility violations: {}",
@@ -142,13 +135,3 @@ async fn check(browser: &Browser, axe: &str, page: &str) -> anyhow::Result<()> {
 const SETTLED_JS: &str = "
     const s = document.getElementById('status');
     return !!(s && s.dataset.state === 'saved' && document.querySelector(arguments[0]));";
-
-/// axe-core's violations, each with its rule, impact, help and first three targets.
-const RUN_AXE_JS: &str = "
-    const done = arguments[arguments.length - 1];
-    axe.run(document, { resultTypes: ['violations'] })
-        .then(r => done(r.violations.map(v => ({
-            id: v.id, impact: v.impact, help: v.help,
-            nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' — ' + (n.failureSummary || '')),
-        }))))
-        .catch(e => done('axe failed: ' + e));";

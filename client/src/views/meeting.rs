@@ -34,6 +34,7 @@ use crate::views::open_corrections::{OpenCorrections, ReadingChoice};
 use crate::views::outline::Outline;
 use crate::views::presence::PresenceList;
 use crate::views::previous_minutes::PreviousMinutesPanel;
+use crate::views::publication::PublicationPanel;
 use crate::views::reading::{ModeSwitch, ReadingView};
 use crate::views::register::Register;
 use crate::views::session_bar::SessionBar;
@@ -159,7 +160,7 @@ pub fn MeetingPage(name: String) -> impl IntoView {
                 <SidePanel tabs=tabs tab=SideTab::Agenda><Outline /></SidePanel>
                 <SidePanel tabs=tabs tab=SideTab::People><Register /><Invites /></SidePanel>
                 <SidePanel tabs=tabs tab=SideTab::Actions><ActionsPanel /><ActionLog /></SidePanel>
-                <SidePanel tabs=tabs tab=SideTab::Versions><SignOff /><PreviousMinutesPanel tabs=tabs /><Versions /></SidePanel>
+                <SidePanel tabs=tabs tab=SideTab::Versions><SignOff /><PreviousMinutesPanel tabs=tabs /><Versions /><PublicationPanel tabs=tabs /></SidePanel>
                 <SidePanel tabs=tabs tab=SideTab::Activity><AuditLog /></SidePanel>
             </aside>
         </div>

@@ -24,6 +24,7 @@ pub mod open_corrections;
 pub mod outline;
 pub mod presence;
 pub mod previous_minutes;
+pub mod publication;
 pub mod reading;
 pub mod register;
 pub mod session_bar;

@@ -38,6 +38,9 @@ pub mod kind {
     /// An output's hex SHA-256 → which version and kind it is (`verify` of a PDF or Word
     /// file finds it by its hash).
     pub const OUTPUT_HASH: &str = "output-hash";
+    /// Meeting name → its published version
+    /// (`minutebook_shared::publication::Publication`, `crate::meetings::publication`).
+    pub const PUBLICATION: &str = "publication";
     /// Meeting name → the meeting it was started from (a JSON string): the previous
     /// meeting whose minutes it agrees.
     pub const PREVIOUS_MEETING: &str = "previous-meeting";

@@ -119,7 +119,16 @@ impl SecurityHeaders {
                 headers.insert(header::CONTENT_SECURITY_POLICY, value);
             }
         }
+        // A page whose own policy lets any site frame it (the published minutes) gets no
+        // `X-Frame-Options: DENY` contradicting it.
+        let embeddable = headers
+            .get(header::CONTENT_SECURITY_POLICY)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("frame-ancestors *"));
         for (name, value) in FIXED {
+            if embeddable && name == "x-frame-options" {
+                continue;
+            }
             headers
                 .entry(HeaderName::from_static(name))
                 .or_insert(HeaderValue::from_static(value));

@@ -3,7 +3,9 @@
 //! checked by [`names`] before anything else runs.
 //!
 //! - handlers, one file per group: [`meetings_api`], [`ledger_api`], [`session_api`],
-//!   [`action_log`], with [`audit_csv`] for the audit downloads; [`ws`] runs one
+//!   [`action_log`], [`approval_api`], [`outputs_api`], [`publication_api`], with
+//!   [`audit_csv`] for the audit downloads and [`public_site`] for the published minutes
+//!   (no sign-in); [`ws`] runs one
 //!   WebSocket connection;
 //! - what they share: [`state`] ([`state::AppState`]), [`error`] (the one `ApiError`,
 //!   JSON bodies, downloads), [`access`] (the caller's access to a meeting, refusals
@@ -29,6 +31,8 @@ pub mod meetings_api;
 pub mod names;
 pub mod origin;
 pub mod outputs_api;
+pub mod public_site;
+pub mod publication_api;
 pub mod session_api;
 pub mod sign_in_limit;
 pub mod state;
@@ -58,6 +62,8 @@ pub fn router(state: AppState, web_dir: &std::path::Path) -> Router {
         .merge(crate::http::ledger_api::routes())
         .merge(crate::http::approval_api::routes())
         .merge(crate::http::outputs_api::routes())
+        .merge(crate::http::publication_api::routes())
+        .merge(crate::http::public_site::routes())
         .merge(crate::http::action_log::routes())
         .merge(crate::http::meetings_api::routes(
             state.limits.max_message_bytes,

@@ -30,4 +30,6 @@ pub struct AppState {
     pub refusals: crate::auth::refusals::Refusals,
     /// Renders signed versions' PDF and Word outputs (`None`: Markdown and HTML only).
     pub renderer: Option<crate::docs::outputs::Renderer>,
+    /// The organisation named on the published pages (`--organisation`; may be empty).
+    pub organisation: String,
 }

@@ -1,7 +1,8 @@
 //! Meeting operations shared by the HTTP API ([`crate::http::meetings_api`]), the command line and the
 //! demo loader: list, create (empty or from the previous meeting of a series), import,
 //! read and export; beside them [`records`] (signed versions, audit log, the facts a
-//! verification needs) and [`action_log`] (a series' actions). The transport reads
+//! verification needs), [`action_log`] (a series' actions), [`approval`], [`outputs`]
+//! and [`publication`] (what is public). The transport reads
 //! nothing from the store except through these use cases.
 //!
 //! Every write goes through the document's actor ([`Registry::apply`]), the same durable
@@ -39,6 +40,7 @@ pub mod action_log;
 pub mod approval;
 pub mod corrections;
 pub mod outputs;
+pub mod publication;
 pub mod records;
 
 /// Why a meeting operation failed; each maps to one HTTP status.

@@ -64,8 +64,25 @@ pub fn render(r: &Reading) -> String {
         out,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<article class=\"minutes\">\n<header>\n<h1>{}</h1>\n",
+         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
         esc(&r.title),
+    );
+    out.push_str(&article(r));
+    out.push_str("</body>\n</html>\n");
+    out
+}
+
+/// The style sheet of [`render`]'s page (a published page adds to it).
+pub const fn style() -> &'static str {
+    STYLE
+}
+
+/// The minutes of `r` as one `<article>` (what [`render`] puts in its `<body>`).
+pub fn article(r: &Reading) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "<article class=\"minutes\">\n<header>\n<h1>{}</h1>",
         esc(&r.title)
     );
     if !r.series.is_empty() {
@@ -158,7 +175,7 @@ pub fn render(r: &Reading) -> String {
     if r.actions.is_empty() {
         let _ = writeln!(out, "<tr><td colspan=\"6\">{NO_ACTIONS}</td></tr>");
     }
-    out.push_str("</tbody>\n</table>\n</section>\n</article>\n</body>\n</html>\n");
+    out.push_str("</tbody>\n</table>\n</section>\n</article>\n");
     out
 }
 

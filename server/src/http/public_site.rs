@@ -1,0 +1,346 @@
+//! The published minutes, to anyone, without signing in (`minutebook_shared::publication`):
+//!
+//! - `GET /public`: the series with published minutes;
+//! - `GET /public/{series}`: a series' index, newest first; `…/feed.atom`, its Atom feed;
+//! - `GET /public/{series}/{meeting}`: the published version's page (minutes, approval
+//!   state, verification details);
+//! - `GET /public/{series}/{meeting}/minutes.pdf|.docx|.md|.html` and `approval.txt`: its
+//!   downloads, the signed files members download.
+//!
+//! Only what a publication record names is reachable: every answer starts from
+//! [`publication::of`] (or the list of them), and everything else under `/public` is a
+//! 404 — never the web client's page. The pages carry no script; their one inline style
+//! sheet is allowed by hash, and they may be framed by any site (a council's website
+//! embeds them), which is safe because they hold no control and no session.
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use base64::Engine;
+use minutebook_shared::meeting::reading::Reading;
+use minutebook_shared::protocol::valid_doc_name;
+use minutebook_shared::publication::feed::{atom, FeedEntry};
+use minutebook_shared::publication::page::{self, ApprovalState, Verification};
+use minutebook_shared::publication::{valid_slug, Publication, APPROVAL_FILE, DOWNLOADS, FEED};
+use minutebook_shared::signoff;
+use minutebook_shared::trust::Ledger;
+use sha2::{Digest, Sha256};
+
+use crate::docs::outputs::Kind;
+use crate::docs::{cpu, version_export};
+use crate::http::error::ApiError;
+use crate::http::state::AppState;
+use crate::meetings::{self, approval, publication, ExportFormat};
+use crate::store::SignedVersion;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/public", get(series_list))
+        .route("/public/", get(series_list))
+        .route("/public/{series}", get(series_index))
+        .route("/public/{series}/", get(series_index))
+        .route("/public/{series}/{meeting}", get(minutes_page))
+        .route("/public/{series}/{meeting}/", get(minutes_page))
+        .route("/public/{series}/{meeting}/{file}", get(download))
+        // Deeper paths are nobody's page (never the web client's, which the fallback
+        // would serve).
+        .route("/public/{series}/{meeting}/{file}/{*rest}", get(not_found))
+}
+
+/// What a missing or unpublished page answers (the same for both: nothing tells them apart).
+fn gone() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "no published minutes here")
+}
+
+async fn not_found() -> ApiError {
+    gone()
+}
+
+/// A public HTML page: its own policy (no script, the page's style sheet by hash, any
+/// site may frame it) and no caching beyond revalidation (a withdrawal takes effect).
+fn html_page(body: String) -> Response {
+    let style = Sha256::digest(page::style().as_bytes());
+    let style = base64::engine::general_purpose::STANDARD.encode(style);
+    let csp = format!(
+        "default-src 'none'; style-src 'sha256-{style}'; img-src 'self'; base-uri 'none'; \
+         form-action 'none'; frame-ancestors *"
+    );
+    let mut response = (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8".to_owned()),
+            (header::CACHE_CONTROL, "no-cache".to_owned()),
+        ],
+        body,
+    )
+        .into_response();
+    if let Ok(csp) = HeaderValue::from_str(&csp) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    response
+}
+
+async fn series_list(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let mut all = publication::all(&state.registry).await?;
+    minutebook_shared::publication::newest_first(&mut all);
+    // (slug, the newest meeting's name for the series, how many), by name.
+    let mut series: Vec<(String, String, usize)> = Vec::new();
+    for p in &all {
+        match series.iter_mut().find(|(slug, ..)| *slug == p.series) {
+            Some(entry) => entry.2 += 1,
+            None => series.push((p.series.clone(), series_title(p), 1)),
+        }
+    }
+    series.sort_by_key(|s| s.1.to_lowercase());
+    Ok(html_page(page::series_list(&state.organisation, &series)))
+}
+
+async fn series_index(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, ApiError> {
+    let list = published_series(&state, &slug).await?;
+    let title = series_title(&list[0].0);
+    Ok(html_page(page::series_index(
+        &state.organisation,
+        &slug,
+        &title,
+        &list,
+    )))
+}
+
+/// Series `slug`'s publications, newest first, with their approval states; 404 when it
+/// has none.
+async fn published_series(
+    state: &AppState,
+    slug: &str,
+) -> Result<Vec<(Publication, ApprovalState)>, ApiError> {
+    if !valid_slug(slug) {
+        return Err(gone());
+    }
+    let mut list = Vec::new();
+    for p in publication::in_series(&state.registry, slug).await? {
+        let Some((info, ledger)) = publication::standing(&state.registry, &p).await? else {
+            continue;
+        };
+        let approval = ApprovalState::of(&ledger, info.version, &info.sha256);
+        list.push((p, approval));
+    }
+    if list.is_empty() {
+        return Err(gone());
+    }
+    Ok(list)
+}
+
+async fn minutes_page(
+    State(state): State<AppState>,
+    Path((slug, meeting)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    if meeting == FEED {
+        return feed(&state, &slug).await;
+    }
+    let (p, v, ledger) = published(&state, &slug, &meeting).await?;
+    let approval = ApprovalState::of(&ledger, v.info.version, &v.info.sha256);
+    let key_id = state
+        .signer
+        .signature_of(&meeting, v.info.version)
+        .map_err(meetings::MeetingError::from)?
+        .map(|c| c.key_id);
+    let mut downloads = Vec::new();
+    for (file, what) in DOWNLOADS {
+        if let Some(kind) = output_kind(file) {
+            let stored = meetings::outputs::output(&state.registry, &meeting, p.version, kind)
+                .await?
+                .is_some();
+            if !stored {
+                continue;
+            }
+        }
+        downloads.push((file, what));
+    }
+    let verification = Verification {
+        version: v.info.version,
+        signed_by: v.info.signed.by.clone(),
+        signed_at: v.info.signed.at,
+        sha256: v.info.sha256.clone(),
+        key_id,
+        downloads,
+    };
+    let organisation = state.organisation.clone();
+    let body = cpu::run(move || {
+        let view = version_export::view(&v)?;
+        let status = signoff::signed_status(v.info.version, &v.info.signed.by, v.info.signed.at);
+        let reading = Reading::new(&view, &status);
+        Some(page::minutes(
+            &organisation,
+            &p,
+            &reading,
+            &verification,
+            &approval,
+        ))
+    })
+    .await
+    .map_err(meetings::MeetingError::from)?
+    .ok_or_else(|| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the signed version could not be read",
+        )
+    })?;
+    Ok(html_page(body))
+}
+
+async fn feed(state: &AppState, slug: &str) -> Result<Response, ApiError> {
+    let list = published_series(state, slug).await?;
+    let mut updated = Vec::with_capacity(list.len());
+    for (p, _) in &list {
+        let approved_at = match publication::standing(&state.registry, p).await? {
+            Some((info, ledger)) => ledger
+                .approval_of(info.version, &info.sha256)
+                .map_or(0, |a| a.stamp.at),
+            None => 0,
+        };
+        updated.push(p.published_at.max(approved_at));
+    }
+    let entries: Vec<FeedEntry> = list
+        .iter()
+        .zip(&updated)
+        .map(|((p, approval), &updated)| FeedEntry {
+            publication: p,
+            approval,
+            updated,
+        })
+        .collect();
+    let title = series_title(&list[0].0);
+    let body = atom(
+        state.auth.public_url(),
+        &state.organisation,
+        slug,
+        &title,
+        &entries,
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/atom+xml; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+async fn download(
+    State(state): State<AppState>,
+    Path((slug, meeting, file)): Path<(String, String, String)>,
+) -> Result<Response, ApiError> {
+    let (p, v, ledger) = published(&state, &slug, &meeting).await?;
+    let n = p.version;
+    let filename = |ext: &str| format!("{meeting}-v{n}.{ext}");
+    if let Some(kind) = output_kind(&file) {
+        let bytes = meetings::outputs::output(&state.registry, &meeting, n, kind)
+            .await?
+            .ok_or_else(gone)?;
+        let disposition = match kind {
+            Kind::Pdf => format!("inline; filename=\"{}\"", filename(kind.ext())),
+            Kind::Docx => format!("attachment; filename=\"{}\"", filename(kind.ext())),
+        };
+        return Ok((
+            [
+                (header::CONTENT_TYPE, kind.mime().to_owned()),
+                (header::CONTENT_DISPOSITION, disposition),
+            ],
+            bytes,
+        )
+            .into_response());
+    }
+    match file.as_str() {
+        "minutes.md" => {
+            let name = meeting.clone();
+            let text = cpu::run(move || version_export::markdown(&name, &v))
+                .await
+                .map_err(meetings::MeetingError::from)?;
+            let text = meetings::records::with_signature(
+                &state.signer,
+                &meeting,
+                n,
+                ExportFormat::Markdown,
+                text,
+            )?;
+            Ok(crate::http::error::download(
+                text,
+                "text/markdown; charset=utf-8",
+                filename("md"),
+            ))
+        }
+        "minutes.html" => {
+            let name = meeting.clone();
+            let html = cpu::run(move || version_export::html(&name, &v))
+                .await
+                .map_err(meetings::MeetingError::from)?
+                .ok_or_else(gone)?;
+            let html = meetings::records::with_signature(
+                &state.signer,
+                &meeting,
+                n,
+                ExportFormat::Html,
+                html,
+            )?;
+            Ok(crate::http::error::download(
+                html,
+                "text/html; charset=utf-8",
+                filename("html"),
+            ))
+        }
+        APPROVAL_FILE => {
+            let approved = ledger
+                .approval_of(v.info.version, &v.info.sha256)
+                .ok_or_else(gone)?;
+            let text = approval::file(&state.registry, &state.signer, &meeting, approved.version)
+                .await?
+                .ok_or_else(gone)?;
+            Ok(crate::http::error::download(
+                text,
+                "text/plain; charset=utf-8",
+                format!("{meeting}-v{n}-approval.txt"),
+            ))
+        }
+        _ => Err(gone()),
+    }
+}
+
+fn output_kind(file: &str) -> Option<Kind> {
+    match file {
+        "minutes.pdf" => Some(Kind::Pdf),
+        "minutes.docx" => Some(Kind::Docx),
+        _ => None,
+    }
+}
+
+/// The publication of `meeting` in series `slug`, its version and the meeting's ledger;
+/// 404 unless it is published there.
+async fn published(
+    state: &AppState,
+    slug: &str,
+    meeting: &str,
+) -> Result<(Publication, SignedVersion, Ledger), ApiError> {
+    if !valid_slug(slug) || !valid_doc_name(meeting) {
+        return Err(gone());
+    }
+    let p = publication::of(&state.registry, meeting)
+        .await?
+        .filter(|p| p.series == slug)
+        .ok_or_else(gone)?;
+    let (v, ledger) =
+        meetings::records::verification_facts(&state.registry, &p.meeting, p.version).await?;
+    Ok((p, v.ok_or_else(gone)?, ledger))
+}
+
+fn series_title(p: &Publication) -> String {
+    match p.series_title.trim() {
+        "" => p.series.clone(),
+        t => t.to_owned(),
+    }
+}
