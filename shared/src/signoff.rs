@@ -33,6 +33,7 @@ use serde::{Deserialize, Serialize};
 use crate::trust::{sha256_hex, VersionInfo};
 
 mod html;
+pub mod output_signature;
 mod record;
 pub mod signature;
 pub use html::{check_html, is_html_export, parse_html, render_html_footer, with_html_footer};

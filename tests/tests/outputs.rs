@@ -3,7 +3,8 @@
 //! the organisation's style, downloadable by the meeting's members only, identical after
 //! `kill -9` and a restart, and checked byte for byte by `minutebook verify` (with
 //! `--server` and with `--data-dir`) and by anonymous `POST /api/verify`, which refuses a
-//! changed file and treats a ZIP bomb as bytes to hash.
+//! changed file and treats a ZIP bomb as bytes to hash; each download carries the
+//! server's signed claim on it, which `verify --key` checks offline.
 
 use std::path::Path;
 
@@ -137,6 +138,32 @@ async fn a_signed_version_is_frozen_as_pdf_and_word_that_verify_accepts() {
     changed[last] ^= 1;
     let (code, out) = verify(&["--server", &url], &changed, "changed.docx").await;
     assert_eq!(code, 1, "{out}");
+
+    // Offline, with the published keys alone: each download carries the server's signed
+    // claim on it; a changed file, or one stripped of its claim, is not verified.
+    let keys_dir = tempfile::tempdir().expect("temp dir");
+    let keys = keys_dir.path().join("keys.json");
+    std::fs::write(&keys, anonymous.get("/api/signing-keys").await.text()).expect("keys");
+    let keys = keys.display().to_string();
+    for (bytes, name, label) in [(&pdf, "v1.pdf", "PDF"), (&docx, "v1.docx", "Word document")] {
+        let (code, out) = verify(&["--key", &keys], bytes, name).await;
+        assert_eq!(code, 0, "{out}");
+        assert!(
+            out.starts_with("VERIFIED (signed by key")
+                && out.contains(&format!("the {label} of version 1 of meeting `{meeting}`"))
+                && out.contains(&sha),
+            "{out}"
+        );
+    }
+    let frozen = minutebook_shared::signoff::output_signature::frozen(&pdf).0;
+    let (code, out) = verify(&["--key", &keys], &frozen, "bare.pdf").await;
+    assert_eq!(code, 2, "no claim, nothing to check offline: {out}");
+    let mut changed = pdf.clone();
+    changed[pdf.len() / 2] ^= 1;
+    let (code, out) = verify(&["--key", &keys], &changed, "changed.pdf").await;
+    assert_eq!(code, 1, "{out}");
+    let (code, out) = verify(&["--server", &url], &frozen, "bare.pdf").await;
+    assert_eq!(code, 0, "the output as frozen is still the server's: {out}");
 
     // Anyone may ask; a ZIP bomb is only hashed.
     let r = anonymous.post_bytes("/api/verify", &pdf).await;

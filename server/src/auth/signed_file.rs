@@ -1,10 +1,12 @@
 //! Checking a downloaded signed version against the signature it carries, with the
 //! public keys alone: the file must be consistent with the hashes its signature covers
 //! (the canonical Markdown's, or the frozen HTML page's), and the signature must be one
-//! of the keys' over the file's own facts and hashes. Used by `minutebook verify --key`
-//! (offline) and by `POST /api/verify` (with the server's published keys).
+//! of the keys' over the file's own facts and hashes. A PDF or Word file carries the
+//! server's signed claim on it instead ([`check_output`]). Used by `minutebook verify
+//! --key` (offline) and by `POST /api/verify` (with the server's published keys).
 
 use minutebook_shared::api::PublicSigningKey;
+use minutebook_shared::signoff::output_signature::{self, OutputClaim};
 use minutebook_shared::signoff::signature::{self, Carried, SignatureVerdict, Statement};
 use minutebook_shared::signoff::{self, SignOff, Verdict};
 use minutebook_shared::trust::{self, sha256_hex};
@@ -173,4 +175,46 @@ pub fn check_approval(keys: &[PublicSigningKey], file: &str) -> Offline {
         }
         Err(e) => Offline::Mismatch(format!("the approval record's signature: {e}")),
     }
+}
+
+/// A PDF or Word file (`file`, its bytes) against the claim it carries: the signature
+/// must be one of `keys`' over the claim and the SHA-256 of the file without it (the
+/// output as frozen after sign-off). Also the claim, when it is readable.
+pub fn check_output(keys: &[PublicSigningKey], file: &[u8]) -> (Offline, Option<OutputClaim>) {
+    let (frozen, claim) = output_signature::frozen(file);
+    let claim = match claim {
+        None => {
+            return (
+                Offline::Unchecked(
+                    "the file carries no signature (downloaded before outputs were signed,                      or not a download); check it with --server URL or --data-dir DIR"
+                        .into(),
+                ),
+                None,
+            )
+        }
+        Some(None) => return (Offline::Mismatch("the signature it carries is malformed".into()), None),
+        Some(Some(claim)) => claim,
+    };
+    let sha = sha256_hex(&frozen);
+    let verdict = match signing::verify_bytes(keys, &claim.statement_for(&frozen), &claim.carried) {
+        Ok(key) => Offline::Verified {
+            key: key.id.clone(),
+            line: format!(
+                "VERIFIED (signed by key {}): the {} of version {} of meeting `{}` (the minutes' \
+                 SHA-256 {}; the file's SHA-256 without its signature {sha})",
+                key.id,
+                claim.kind.label(),
+                claim.version,
+                claim.meeting,
+                claim.markdown_sha256
+            ),
+        },
+        Err(e) => Offline::Mismatch(format!(
+            "{e}: the file is not the {} of version {} of `{}` as signed",
+            claim.kind.label(),
+            claim.version,
+            claim.meeting
+        )),
+    };
+    (verdict, Some(claim))
 }

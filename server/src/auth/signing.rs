@@ -189,6 +189,17 @@ impl Signer {
         Ok((key_id, STANDARD.encode(key.sign(bytes).to_bytes())))
     }
 
+    /// Signs `statement` now with the current key (an output's claim: it is signed as it
+    /// is downloaded, so nothing is stored).
+    pub fn sign_now(&self, statement: &[u8]) -> Result<Carried, SigningError> {
+        let (key_id, signature) = self.sign_bytes(statement)?;
+        Ok(Carried {
+            key_id,
+            html_sha256: None,
+            signature,
+        })
+    }
+
     /// The stored signature of `approval` as it stands (`None` when it has none, or one
     /// over what it said before its amended version completed it).
     pub fn approval_signature(&self, approval: &Approval) -> Result<Option<Carried>, SigningError> {

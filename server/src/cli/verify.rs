@@ -7,6 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
+use minutebook_server::auth::signed_file;
+use minutebook_server::docs::outputs::Kind;
 use minutebook_server::DB_FILE;
 use minutebook_shared::signoff::{self, SignOff, Verdict, VerifyAnswer};
 
@@ -97,10 +99,26 @@ pub(super) fn exit_with(code: i32) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `verify --key`: prints the offline verdict and exits 0, 1 or 2.
+/// Largest file `verify --key` reads (a PDF or Word output included).
+const MAX_OFFLINE_BYTES: u64 = 64 << 20;
+
+/// `verify --key`: prints the offline verdict (of an export, an approval record, or a PDF
+/// or Word file's signed claim) and exits 0, 1 or 2.
 fn offline(keys: &Path, file: &Path) -> anyhow::Result<()> {
     let checked = verify_offline::read_keys(keys).and_then(|keys| {
+        let size = std::fs::metadata(file)
+            .with_context(|| format!("reading {}", file.display()))?
+            .len();
+        if size > MAX_OFFLINE_BYTES {
+            bail!(
+                "{} is {size} bytes; a signed version's file is at most {MAX_OFFLINE_BYTES}",
+                file.display()
+            );
+        }
         let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+        if Kind::sniff(&bytes).is_some() {
+            return Ok(signed_file::check_output(&keys, &bytes).0);
+        }
         Ok(match String::from_utf8(bytes) {
             Ok(text) => verify_offline::check(&keys, &text),
             Err(_) => Offline::Mismatch(format!(

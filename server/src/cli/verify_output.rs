@@ -3,14 +3,16 @@
 //! sign-off (in the database, or asked of `--server`); nothing in the file is parsed to
 //! decide that. A PDF that is not byte for byte a stored one is then read for the signed
 //! Markdown it carries (`minutes.md`, bounded), which is checked against the SHA-256 its
-//! own sign-off block states.
+//! own sign-off block states. The signature a downloaded output carries (a comment the
+//! server adds) is set aside for the lookup; `--key` checks it offline instead
+//! ([`minutebook_server::auth::signed_file::check_output`]).
 
 use anyhow::Context;
 use minutebook_server::auth::records::kind;
 use minutebook_server::docs::outputs::Kind;
 use minutebook_server::docs::version_export;
 use minutebook_server::meetings::outputs::OutputRef;
-use minutebook_shared::signoff::{self, Verdict, VerifyAnswer};
+use minutebook_shared::signoff::{self, output_signature, Verdict, VerifyAnswer};
 use minutebook_shared::time::format_utc;
 use minutebook_shared::trust::sha256_hex;
 
@@ -61,12 +63,13 @@ async fn check(args: &VerifyArgs) -> Option<i32> {
             return Some(EXIT_ERROR);
         }
     };
-    let sha = sha256_hex(&bytes);
+    let sha = sha256_hex(&output_signature::frozen(&bytes).0);
     match (&answer.stored, answer.output.as_deref()) {
         (Some(s), Some(ext)) if ext == sniffed.ext() && answer.matches != Some(false) => {
             println!(
                 "VERIFIED: {shown} is the {} of version {} of meeting `{}`, signed off by {} \
-                 on {} (the file's SHA-256 {sha}; the minutes' SHA-256 {})",
+                 on {} (the file's SHA-256 without its signature {sha}; the minutes' SHA-256 \
+                 {})",
                 sniffed.label(),
                 s.version,
                 s.meeting,
@@ -83,7 +86,8 @@ async fn check(args: &VerifyArgs) -> Option<i32> {
         _ => {
             println!(
                 "DOES NOT MATCH: {shown} is not, byte for byte, the {} of any stored signed \
-                 version (its SHA-256 {sha}){}",
+                 version with the server's signature, if it carries one (its SHA-256 without \
+                 the signature {sha}){}",
                 sniffed.label(),
                 carried(&bytes, sniffed)
             );
@@ -105,9 +109,10 @@ fn read(args: &VerifyArgs) -> anyhow::Result<Vec<u8>> {
     std::fs::read(&args.file).with_context(|| format!("reading {shown}"))
 }
 
-/// What the database in `--data-dir` holds for the output hashing to the file's SHA-256.
+/// What the database in `--data-dir` holds for the output hashing to the file's SHA-256
+/// (without the signature it carries: the output as frozen).
 async fn from_store(args: &VerifyArgs, bytes: &[u8]) -> anyhow::Result<VerifyAnswer> {
-    let sha = sha256_hex(bytes);
+    let sha = sha256_hex(&output_signature::frozen(bytes).0);
     let what = format!("looking up the file's SHA-256 {sha}");
     with_store(&args.data_dir, what, move |store| {
         let Some(found) = store

@@ -42,50 +42,6 @@ pub trait Render: Send + Sync + 'static {
 /// A shared renderer.
 pub type Renderer = Arc<dyn Render>;
 
-/// An output's kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    Pdf,
-    Docx,
-}
-
-impl Kind {
-    /// Both kinds.
-    pub const ALL: [Kind; 2] = [Kind::Pdf, Kind::Docx];
-
-    /// The file extension.
-    pub fn ext(self) -> &'static str {
-        match self {
-            Kind::Pdf => "pdf",
-            Kind::Docx => "docx",
-        }
-    }
-
-    /// The media type.
-    pub fn mime(self) -> &'static str {
-        match self {
-            Kind::Pdf => "application/pdf",
-            Kind::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        }
-    }
-
-    /// What people call it.
-    pub fn label(self) -> &'static str {
-        match self {
-            Kind::Pdf => "PDF",
-            Kind::Docx => "Word document",
-        }
-    }
-
-    /// The kind a file's first bytes announce (`%PDF-`, or a ZIP archive for Word).
-    pub fn sniff(bytes: &[u8]) -> Option<Kind> {
-        if bytes.starts_with(b"%PDF-") {
-            Some(Kind::Pdf)
-        } else if bytes.starts_with(b"PK\x03\x04") {
-            Some(Kind::Docx)
-        } else {
-            None
-        }
-    }
-}
+/// An output's kind (`pdf`, `docx`): the shared type, which also reads the signature a
+/// downloaded output carries.
+pub use minutebook_shared::signoff::output_signature::OutputKind as Kind;

@@ -8,9 +8,11 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use minutebook_shared::signoff::output_signature;
 use minutebook_shared::signoff::VerifyAnswer;
 use minutebook_shared::trust::sha256_hex;
 
+use crate::auth::signed_file;
 use crate::auth::Caller;
 use crate::docs::outputs::Kind;
 use crate::docs::version_export;
@@ -45,7 +47,7 @@ async fn download(
 ) -> Result<Response, ApiError> {
     require(&state, &caller, &name, "read a signed version").await?;
     existing(&state, &name).await?;
-    let bytes = meetings::outputs::output(&state.registry, &name, n, kind)
+    let bytes = meetings::outputs::signed(&state.registry, &state.signer, &name, n, kind)
         .await?
         .ok_or_else(|| {
             ApiError::new(
@@ -69,18 +71,41 @@ async fn download(
 }
 
 /// `POST /api/verify` of a PDF or Word file: whether it is, byte for byte, the output of a
-/// stored signed version; that version's facts (and approval) only when it is.
+/// stored signed version (its signature, when it carries one, left aside: the output as
+/// frozen is found by its SHA-256, nothing in it parsed or unpacked); that version's facts
+/// (and approval) only when it is. A signature it carries must be the server's, over
+/// exactly that output.
 pub async fn verify(state: &AppState, file: &Bytes, kind: Kind) -> Result<Response, ApiError> {
-    let sha = sha256_hex(file);
-    let found = meetings::outputs::find(&state.registry, &sha)
-        .await?
-        .filter(|r| r.kind == kind);
-    let Some(found) = found else {
-        return Ok(Json(VerifyAnswer {
+    let (frozen, claim) = output_signature::frozen(file);
+    let no = || {
+        Json(VerifyAnswer {
             matches: Some(false),
             ..VerifyAnswer::default()
         })
-        .into_response());
+        .into_response()
+    };
+    let found = meetings::outputs::find(&state.registry, &sha256_hex(&frozen))
+        .await?
+        .filter(|r| r.kind == kind);
+    let Some(found) = found else {
+        return Ok(no());
+    };
+    let signature = match claim {
+        None => None,
+        Some(_) => {
+            let keys = state
+                .signer
+                .public_keys()
+                .map_err(meetings::MeetingError::from)?;
+            let (verdict, claim) = signed_file::check_output(&keys, file);
+            let same = claim.is_some_and(|c| {
+                c.meeting == found.meeting && c.version == found.version && c.kind == kind
+            });
+            if !same || !matches!(verdict, signed_file::Offline::Verified { .. }) {
+                return Ok(no());
+            }
+            Some(verdict.verdict())
+        }
     };
     let (v, ledger) =
         meetings::records::verification_facts(&state.registry, &found.meeting, found.version)
@@ -88,6 +113,7 @@ pub async fn verify(state: &AppState, file: &Bytes, kind: Kind) -> Result<Respon
     let answer = VerifyAnswer {
         matches: Some(v.is_some()),
         output: Some(kind.ext().to_owned()),
+        signature,
         ..version_export::verify_answer(&found.meeting, v.as_ref(), false, &ledger)
     };
     Ok(Json(answer).into_response())

@@ -240,7 +240,7 @@ async fn download(
     let n = p.version;
     let filename = |ext: &str| format!("{meeting}-v{n}.{ext}");
     if let Some(kind) = output_kind(&file) {
-        let bytes = meetings::outputs::output(&state.registry, &meeting, n, kind)
+        let bytes = meetings::outputs::signed(&state.registry, &state.signer, &meeting, n, kind)
             .await?
             .ok_or_else(gone)?;
         let disposition = match kind {

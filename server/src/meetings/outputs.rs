@@ -6,12 +6,14 @@
 
 use minutebook_shared::meeting::reading::Reading;
 use minutebook_shared::signoff;
+use minutebook_shared::signoff::output_signature::{self, OutputClaim};
 use minutebook_shared::trust::sha256_hex;
 use serde::{Deserialize, Serialize};
 
 use super::records::version;
 use super::{read_store, MeetingError};
 use crate::auth::records::kind;
+use crate::auth::signing::Signer;
 use crate::docs::cpu;
 use crate::docs::outputs::{Job, Kind, Renderer};
 use crate::docs::registry::Registry;
@@ -42,6 +44,37 @@ pub async fn output(
         store.record(kind::VERSION_OUTPUT, &key)
     })
     .await
+}
+
+/// The stored `kind` output of version `n` of `name` as it is downloaded: carrying the
+/// server's signed claim that it is that output ([`output_signature`]), so that `verify
+/// --key` checks it offline.
+pub async fn signed(
+    registry: &Registry,
+    signer: &Signer,
+    name: &str,
+    n: u32,
+    kind: Kind,
+) -> Result<Option<Vec<u8>>, MeetingError> {
+    let Some(frozen) = output(registry, name, n, kind).await? else {
+        return Ok(None);
+    };
+    let owned = name.to_owned();
+    let versions = read_store(registry, move |store| store.versions(&owned)).await?;
+    let Some(info) = versions.into_iter().find(|v| v.version == n) else {
+        return Ok(Some(frozen));
+    };
+    let statement = output_signature::statement(name, n, kind, &sha256_hex(&frozen), &info.sha256);
+    let claim = OutputClaim {
+        meeting: name.to_owned(),
+        version: n,
+        kind,
+        markdown_sha256: info.sha256,
+        carried: signer.sign_now(&statement)?,
+    };
+    Ok(Some(
+        output_signature::attach(&frozen, &claim).unwrap_or(frozen),
+    ))
 }
 
 /// The version and kind whose output hashes to `sha256`, if any.
