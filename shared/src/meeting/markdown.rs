@@ -937,6 +937,9 @@ fn unescape(s: &str) -> String {
 }
 
 #[cfg(test)]
+mod pinned;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
