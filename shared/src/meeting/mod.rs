@@ -5,6 +5,7 @@
 //!
 //! | module | what it is for |
 //! |---|---|
+//! | [`exemption`] | [`Exemption`]: why an item is withheld from the public version (Schedule 12A, confidential) |
 //! | [`model`] | ids, enumerations, and [`Minutes`]: a meeting as id-free plain data |
 //! | [`document`] | [`Meeting`], the typed handle on a `yrs::Doc` |
 //! | [`ops`] | every write operation ([`Meeting::insert_item`], …) and [`OpError`] |
@@ -56,6 +57,11 @@
 //!   ([`series::carry_forward`]), its attendance **not recorded**
 //!   ([`Attendance::Unknown`]) rather than assumed present. Documents written before
 //!   either existed read as "not standing" and keep their recorded attendance.
+//! - **Exempt items** (Part II, [`exemption`]): an item marked exempt (Schedule 12A
+//!   paragraph 1–7, or confidential with a reason) is withheld from the public version
+//!   with all its sub-items, blocks and actions ([`markdown::to_public_markdown_as`],
+//!   [`html::to_public_html_as`]), its heading showing its public title (its own title
+//!   when none is set). Unknown stored values read as confidential (withheld).
 //! - **Blocks of a deleted item** are hidden, not deleted: a live block is shown exactly
 //!   once when its item is visible, and never otherwise.
 //!
@@ -72,6 +78,7 @@
 //! ```
 
 pub mod document;
+pub mod exemption;
 pub mod export;
 pub mod html;
 pub mod import;
@@ -81,6 +88,7 @@ pub mod ops;
 pub mod order;
 pub mod reading;
 pub mod reference;
+pub mod segment;
 pub mod series;
 pub mod suggest;
 pub mod summary;
@@ -92,6 +100,7 @@ pub mod view;
 mod tests;
 
 pub use document::Meeting;
+pub use exemption::{Exemption, Paragraph};
 pub use model::{
     ActionFields, ActionId, ActionStatus, Attendance, BlockId, BlockKind, Header, ItemId, ItemPath,
     MeetingStatus, MinuteTaker, MinuteTakerId, Minutes, MinutesAction, MinutesBlock, MinutesItem,

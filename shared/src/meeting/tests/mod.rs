@@ -2,6 +2,7 @@
 //! structural edits, the fixture import, Markdown round trips and malformed input.
 
 mod concurrency;
+mod exempt;
 pub(crate) mod fixture;
 mod heavy;
 mod malformed;
