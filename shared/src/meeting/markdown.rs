@@ -169,6 +169,43 @@ pub(crate) fn placeholder(number: &str, depth: usize, public_title: &str, e: &Ex
     )
 }
 
+/// Reads the public segment of an item withheld by itself (see [`placeholder`]): its
+/// number and the exemption its placeholder line states. `None` unless `text` is exactly
+/// what [`placeholder`] writes for them (so nothing else can hide in it).
+pub(crate) fn read_placeholder(text: &str) -> Option<(String, Exemption)> {
+    let (number, title_raw, rest) = split_heading(text)?;
+    let depth = ItemPath::parse_number(number)?.0.len().checked_sub(1)?;
+    let line = rest.strip_prefix('\n')?.strip_suffix('\n')?;
+    let label = unescape(line.strip_prefix('*')?.strip_suffix('*')?);
+    let exemption = if let Some(p) = label.strip_prefix("Exempt item — Schedule 12A paragraph ") {
+        match p.as_bytes() {
+            [d @ b'1'..=b'7'] => Exemption::Schedule12A(Paragraph::new(d - b'0')?),
+            _ => return None,
+        }
+    } else if label == "Confidential item" {
+        Exemption::confidential("")
+    } else {
+        Exemption::confidential(label.strip_prefix("Confidential item — ")?)
+    };
+    let title = unescape(title_raw);
+    (placeholder(number, depth, &title, &exemption) == text).then(|| (number.to_owned(), exemption))
+}
+
+/// The number of an item segment (`\n## 2.1 Title\n…`), if `text` starts as one.
+pub(crate) fn segment_number(text: &str) -> Option<&str> {
+    split_heading(text).map(|(number, _, _)| number)
+}
+
+/// `\n## 2.1 Title\n<rest>` → ("2.1", "Title" still escaped, rest); the number checked.
+fn split_heading(text: &str) -> Option<(&str, &str, &str)> {
+    let (line, rest) = text.strip_prefix('\n')?.split_once('\n')?;
+    let (level, h) = heading(line)?;
+    let (number, title) = h.split_once(' ').unwrap_or((h, ""));
+    let path = ItemPath::parse_number(number).filter(|_| !number.ends_with('.'))?;
+    let depth = path.0.len().checked_sub(1)?;
+    (path.0.len() <= MAX_ITEM_DEPTH && level == (depth + 2).min(5)).then_some((number, title, rest))
+}
+
 /// An item's heading line with the blank line before it: `\n## 2 Title\n`.
 fn heading_line(number: &str, depth: usize, title: &str) -> String {
     let level = "#".repeat((depth + 2).min(5));
@@ -787,7 +824,10 @@ fn without_sign_off(text: &str) -> &str {
     let mut at = 0;
     for line in text.split_inclusive('\n') {
         let bare = line.trim_end_matches(['\n', '\r']);
-        if bare == crate::signoff::FACTS_HEADING || bare == crate::signoff::MARKER {
+        if bare == crate::signoff::FACTS_HEADING
+            || bare == crate::signoff::MARKER
+            || bare == crate::trust::commitment::MARKER
+        {
             return &text[..at];
         }
         at += line.len();

@@ -97,7 +97,7 @@ pub mod undo;
 pub mod view;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use document::Meeting;
 pub use exemption::{Exemption, Paragraph};

@@ -74,7 +74,7 @@ proptest! {
 
 /// 1 Open; 2 Land sale (12A:3, public title) ⊃ 2.1 Bids ⊃ 2.1.1; 3 Staffing
 /// (confidential) ; 4 Close — with actions everywhere and a late joiner for 2.1.
-fn meeting() -> (Meeting, MeetingView) {
+pub(crate) fn meeting() -> (Meeting, MeetingView) {
     let m = Meeting::new(Doc::with_client_id(9));
     let mut txn = m.doc().transact_mut();
     let one = m.insert_item(&mut txn, None, 0, "Open").unwrap();
