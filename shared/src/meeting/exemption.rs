@@ -147,7 +147,7 @@ impl Exemption {
     }
 
     /// What the public version says in place of the item: "Exempt item — Schedule 12A
-    /// paragraph 3", "Confidential item — <reason>" ("Confidential item" without one).
+    /// paragraph 3", "Confidential item — &lt;reason&gt;" ("Confidential item" without one).
     pub fn label(&self) -> String {
         match self {
             Exemption::Schedule12A(p) => {
@@ -159,7 +159,7 @@ impl Exemption {
     }
 
     /// What the full version says under the item's heading: "Exempt — Schedule 12A
-    /// paragraph 3", "Confidential — <reason>" ("Confidential" without one).
+    /// paragraph 3", "Confidential — &lt;reason&gt;" ("Confidential" without one).
     pub fn marker(&self) -> String {
         match self {
             Exemption::Schedule12A(p) => format!("Exempt — Schedule 12A paragraph {}", p.0),

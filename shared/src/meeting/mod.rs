@@ -15,7 +15,8 @@
 //! | [`reference`](mod@reference) | series-wide action references ("06/23") |
 //! | [`import`] | the legacy importer for text extracted from published minutes ([`import::ImportError`]: line + what) |
 //! | [`export`] | `export::markdown(&view)` and `export::html(&view)` |
-//! | [`markdown`] | the canonical Markdown export and its importer |
+//! | [`markdown`] | the canonical Markdown export and its importer, and the public version |
+//! | [`segment`] | the canonical Markdown as segments (preamble, one per item, trailer) and their public counterparts |
 //! | [`reading`] | [`reading::Reading`]: the minutes as they read, which the HTML export and the web client's reading view both render |
 //! | [`html`] | the printable HTML export |
 //! | [`suggest`] | speaker suggestions ("The DCC responded…" → DCC) |
