@@ -6,7 +6,8 @@
 //!   `yrs::sync`) plus Minutebook's one extension, the durable "saved" acknowledgement.
 //! - [`schema`]: the names of the shared document's root types, in one place.
 //! - [`trust`]: roles, sessions and the server-written ledger (confirmations,
-//!   corrections, sign-off, versions).
+//!   corrections, sign-off, versions); [`trust::commitment`], the per-item commitment that
+//!   lets a public version (exempt items withheld) be checked against the signed one.
 //! - [`meeting`]: the meeting document model (typed API over yrs, views, import, export).
 //! - [`signoff`]: the sign-off block of a signed version's export, and checking a file.
 //! - [`publication`]: published minutes — their public pages, index and Atom feed.

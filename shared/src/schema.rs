@@ -118,6 +118,26 @@ pub mod item {
     /// `true` for a standing item: one every meeting of the series has (apologies,
     /// matters arising, AOB), which the next meeting starts with. Absent: false.
     pub const STANDING: &str = "standing";
+    /// Why the item is exempt from publication (Part II of the minutes): one of the
+    /// [`super::exemption`] values; absent or empty: not exempt. Its sub-items are exempt
+    /// with it.
+    pub const EXEMPT: &str = "exempt";
+    /// With [`EXEMPT`] = [`super::exemption::CONFIDENTIAL`]: the reason in words, which
+    /// the public version shows (a plain string, bounded on read and write).
+    pub const EXEMPT_NOTE: &str = "exempt_note";
+    /// The title the public version shows for an exempt item (a plain string); absent or
+    /// empty: the item's own title.
+    pub const PUBLIC_TITLE: &str = "public_title";
+}
+
+/// Exemption values ([`item::EXEMPT`]).
+pub mod exemption {
+    /// Followed by the paragraph number 1 to 7: exempt information under that paragraph
+    /// of Part 1 of Schedule 12A to the Local Government Act 1972, e.g. "12A:3".
+    pub const SCHEDULE_12A_PREFIX: &str = "12A:";
+    /// Confidential for another reason (bodies outside local government), given in
+    /// [`super::item::EXEMPT_NOTE`].
+    pub const CONFIDENTIAL: &str = "confidential";
 }
 
 /// Block fields.

@@ -267,6 +267,10 @@ fn parse_block(block: &str) -> Result<SignOff, SignOffError> {
         if line.is_empty() {
             continue;
         }
+        // A commitment block may follow (see `trust::commitment`); it is read there.
+        if line == crate::trust::commitment::MARKER {
+            break;
+        }
         if let Some(v) = line.strip_prefix(SIGNER) {
             set(
                 &mut signer,

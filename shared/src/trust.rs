@@ -26,6 +26,7 @@ use sha2::{Digest, Sha256};
 use crate::meeting::model::BlockKind;
 
 mod approval;
+pub mod commitment;
 use crate::meeting::MeetingView;
 pub use approval::{
     parse_file as parse_approval_file, record_key as approval_key, AmendedVersion, Approval,

@@ -98,6 +98,8 @@ fn verdict(keys: &[PublicSigningKey], facts: SignOff, carried: &Carried) -> Offl
     let statement = Statement {
         facts,
         html_sha256: carried.html_sha256.clone(),
+        public_sha256: None,
+        commitment_root: None,
     };
     match signing::verify(keys, &statement, carried) {
         Ok(key) => {

@@ -382,6 +382,8 @@ mod tests {
                 sha256: "ab".repeat(32),
             },
             html_sha256: Some("cd".repeat(32)),
+            public_sha256: None,
+            commitment_root: None,
         }
     }
 

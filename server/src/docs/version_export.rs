@@ -57,6 +57,9 @@ pub fn statement(name: &str, v: &SignedVersion) -> Statement {
     Statement {
         facts: facts(name, v),
         html_sha256: v.html.as_ref().map(|page| sha256_hex(page.as_bytes())),
+        // Form 1 until sign-off freezes a public version (M7 wiring).
+        public_sha256: None,
+        commitment_root: None,
     }
 }
 

@@ -57,6 +57,12 @@ pub fn to_html_as(view: &MeetingView, status: &str) -> String {
     render(&Reading::new(view, status))
 }
 
+/// The public version of [`to_html_as`]: exempt items withheld as in
+/// [`super::markdown::to_public_markdown_as`] (see [`Reading::public`]).
+pub fn to_public_html_as(view: &MeetingView, status: &str) -> String {
+    render(&Reading::public(view, status))
+}
+
 /// The HTML document of `r`: its words, element for element, with markup only.
 pub fn render(r: &Reading) -> String {
     let mut out = String::new();

@@ -30,6 +30,11 @@
 //!
 //! *Standing item*              (only for a standing item, right after its heading)
 //!
+//! *Exempt — Schedule 12A paragraph 3; public title: <title>*
+//!                              (only for an exempt item, right after its heading and
+//!                              standing line; or "*Confidential — <reason>…*", and
+//!                              "; public title: …" only when one is set)
+//!
 //! - **Action 06/23** (owners: CC, DB; due: 1 March; status: open): <description>
 //!
 //! **<sub-heading>**
@@ -49,13 +54,23 @@
 //! structure: Markdown punctuation gets a backslash, leading/trailing whitespace and
 //! control characters become `&#N;`, a line break inside a block is a hard break (a line
 //! ending in `\`), and an empty paragraph is `<!-- empty -->`.
+//!
+//! The text is the concatenation of [`segments`] (preamble, one per item, trailer; see
+//! [`super::segment`]). A meeting with no exempt item exports exactly the bytes it did
+//! before exempt items existed (pinned by a test: signed versions are hashed).
+//! [`to_public_markdown_as`] is the public version: each exempt item (with its sub-items,
+//! blocks and actions) is its heading with its public title and one placeholder line,
+//! `*Exempt item — Schedule 12A paragraph 3*`; [`parse`] refuses such a file.
 
+use super::exemption::{Exemption, Paragraph};
 use super::import::{follows, ImportError};
+use super::model::ItemId;
 use super::model::{
     children_at, ActionFields, ActionStatus, Attendance, BlockKind, ItemPath, MinuteTaker, Minutes,
     MinutesAction, MinutesBlock, MinutesItem, MinutesPerson, Person, RaisedIn, MAX_ITEM_DEPTH,
 };
-use super::view::{MeetingView, ViewIndex};
+use super::segment::{self, Segment, SegmentKind, Withheld};
+use super::view::{ActionView, ItemView, MeetingView, ViewIndex};
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
@@ -63,6 +78,8 @@ const EMPTY_PARAGRAPH: &str = "<!-- empty -->";
 /// The line that marks a standing item, right after its heading (a paragraph's own `*`
 /// are escaped, so no text reads as it).
 const STANDING_LINE: &str = "*Standing item*";
+/// What separates an exemption line's reason from the item's public title.
+const PUBLIC_TITLE: &str = "; public title: ";
 /// How the attendance table writes [`Attendance::Unknown`].
 const NOT_RECORDED: &str = "not recorded";
 const ATTENDANCE: &str = "Attendance";
@@ -82,80 +99,244 @@ pub fn to_markdown(view: &MeetingView) -> String {
 pub const DRAFT_STATUS: &str = "DRAFT — not signed off";
 
 /// The canonical Markdown of a meeting whose lifecycle status (from the server's ledger,
-/// never the header's own field, which any editor can change) is `status`.
+/// never the header's own field, which any editor can change) is `status`: the
+/// concatenation of its [`segments`].
 pub fn to_markdown_as(view: &MeetingView, status: &str) -> String {
-    let index = ViewIndex::new(view);
-    let tokens = person_tokens(view);
-    let token = |id: &super::model::PersonId| -> Option<&str> {
-        index.person_position(id).map(|i| tokens[i].as_str())
-    };
-    let refs = |ids: &[super::model::PersonId]| -> String {
-        ids.iter().filter_map(&token).collect::<Vec<_>>().join(", ")
-    };
-    let h = &view.header.fields;
-    let mut out = String::new();
-    let _ = writeln!(out, "# {}\n", esc(&h.title, &[]));
-    let field = |out: &mut String, key: &str, value: &str| {
-        let _ = writeln!(out, "{}", format!("- {key}: {value}").trim_end());
-    };
-    field(&mut out, "Series", &esc(&h.series, &[]));
-    field(&mut out, "Date", &esc(&h.date, &[]));
-    field(&mut out, "Start time", &esc(&h.start_time, &[]));
-    field(&mut out, "Venue", &esc(&h.venue, &[]));
-    field(
-        &mut out,
-        "Chair",
-        view.header.chair.as_ref().and_then(token).unwrap_or(""),
-    );
-    let takers: Vec<String> = view
-        .header
-        .minute_takers
-        .iter()
-        .map(|t| {
-            let e = |s: &str| esc(s, &[',', ';']);
-            format!(
-                "{}, {}, {}",
-                e(&t.taker.name),
-                e(&t.taker.capacity),
-                e(&t.taker.organisation)
-            )
-        })
-        .collect();
-    field(&mut out, "Minutes", &takers.join("; "));
-    field(&mut out, "Status", &esc(status, &[]));
-    field(&mut out, "Next meeting date", &esc(&h.next.date, &[]));
-    field(&mut out, "Next meeting time", &esc(&h.next.time, &[]));
-    field(&mut out, "Next meeting type", &esc(&h.next.kind, &[]));
-    field(&mut out, "Next meeting venue", &esc(&h.next.venue, &[]));
+    segment::concat(&segments(view, status))
+}
 
-    let _ = writeln!(out, "\n## {ATTENDANCE}\n\n{TABLE_HEAD}\n{TABLE_RULE}");
-    for p in &view.people {
-        let attendance = match &p.attendance {
-            Attendance::Present => "present".to_owned(),
-            Attendance::Apologies => "apologies".to_owned(),
-            Attendance::Absent => "absent".to_owned(),
-            Attendance::Unknown => NOT_RECORDED.to_owned(),
-            Attendance::JoinedFor(item) => match item.as_ref().and_then(|i| index.item(i)) {
-                Some(item) => format!("joined for item {}", item.number),
-                None => "joined late".to_owned(),
+/// The public version of [`to_markdown`] (see [`to_public_markdown_as`]).
+pub fn to_public_markdown(view: &MeetingView) -> String {
+    to_public_markdown_as(view, DRAFT_STATUS)
+}
+
+/// The public version of [`to_markdown_as`]: each exempt item, with all its sub-items,
+/// blocks and actions, replaced by its heading with its public title (number kept) and
+/// one placeholder line such as `*Exempt item — Schedule 12A paragraph 3*` (see
+/// [`super::segment`]). The same text as [`to_markdown_as`] when nothing is exempt.
+pub fn to_public_markdown_as(view: &MeetingView, status: &str) -> String {
+    segment::public_concat(&segments(view, status))
+}
+
+/// The canonical Markdown of a meeting as [`Segment`]s: the preamble, one segment per item
+/// in reading order, the trailer. Their concatenation is [`to_markdown_as`].
+pub fn segments(view: &MeetingView, status: &str) -> Vec<Segment> {
+    let w = Writer::new(view);
+    let mut out = Vec::with_capacity(view.items.len() + 2);
+    out.push(Segment {
+        kind: SegmentKind::Preamble,
+        text: w.preamble(status),
+    });
+    // The number of each item, for naming the one an item is withheld with.
+    let numbers: HashMap<&ItemId, &str> = view
+        .items
+        .iter()
+        .map(|i| (&i.id, i.number.as_str()))
+        .collect();
+    for item in &view.items {
+        let withheld = item.withheld_by.as_ref().and_then(|by| {
+            let root = w.index.item(by)?;
+            Some(Withheld {
+                by: numbers.get(by).copied().unwrap_or_default().to_owned(),
+                reason: root.exemption.clone()?,
+            })
+        });
+        out.push(Segment {
+            kind: SegmentKind::Item {
+                number: item.number.clone(),
+                depth: item.depth,
+                exemption: item.effective_exemption.clone(),
+                withheld,
+                public_title: item.public_heading().to_owned(),
             },
-        };
-        let c = |s: &str| esc(s, &[]);
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} |",
-            c(&p.person.name),
-            c(&p.person.capacity),
-            c(&p.person.short),
-            c(&p.person.organisation),
-            attendance
-        );
+            text: w.item(item),
+        });
+    }
+    out.push(Segment {
+        kind: SegmentKind::Trailer,
+        text: w.trailer(),
+    });
+    out
+}
+
+/// The public segment of the item withheld by itself: its heading (number kept, public
+/// title) and the placeholder line saying why.
+pub(crate) fn placeholder(number: &str, depth: usize, public_title: &str, e: &Exemption) -> String {
+    format!(
+        "{}\n*{}*\n",
+        heading_line(number, depth, public_title),
+        esc(&e.label(), &[])
+    )
+}
+
+/// Reads the public segment of an item withheld by itself (see [`placeholder`]): its
+/// number and the exemption its placeholder line states. `None` unless `text` is exactly
+/// what [`placeholder`] writes for them (so nothing else can hide in it).
+pub(crate) fn read_placeholder(text: &str) -> Option<(String, Exemption)> {
+    let (number, title_raw, rest) = split_heading(text)?;
+    let depth = ItemPath::parse_number(number)?.0.len().checked_sub(1)?;
+    let line = rest.strip_prefix('\n')?.strip_suffix('\n')?;
+    let label = unescape(line.strip_prefix('*')?.strip_suffix('*')?);
+    let exemption = if let Some(p) = label.strip_prefix("Exempt item — Schedule 12A paragraph ") {
+        match p.as_bytes() {
+            [d @ b'1'..=b'7'] => Exemption::Schedule12A(Paragraph::new(d - b'0')?),
+            _ => return None,
+        }
+    } else if label == "Confidential item" {
+        Exemption::confidential("")
+    } else {
+        Exemption::confidential(label.strip_prefix("Confidential item — ")?)
+    };
+    let title = unescape(title_raw);
+    (placeholder(number, depth, &title, &exemption) == text).then(|| (number.to_owned(), exemption))
+}
+
+/// The number of an item segment (`\n## 2.1 Title\n…`), if `text` starts as one.
+pub(crate) fn segment_number(text: &str) -> Option<&str> {
+    split_heading(text).map(|(number, _, _)| number)
+}
+
+/// `\n## 2.1 Title\n<rest>` → ("2.1", "Title" still escaped, rest); the number checked.
+fn split_heading(text: &str) -> Option<(&str, &str, &str)> {
+    let (line, rest) = text.strip_prefix('\n')?.split_once('\n')?;
+    let (level, h) = heading(line)?;
+    let (number, title) = h.split_once(' ').unwrap_or((h, ""));
+    let path = ItemPath::parse_number(number).filter(|_| !number.ends_with('.'))?;
+    let depth = path.0.len().checked_sub(1)?;
+    (path.0.len() <= MAX_ITEM_DEPTH && level == (depth + 2).min(5)).then_some((number, title, rest))
+}
+
+/// An item's heading line with the blank line before it: `\n## 2 Title\n`.
+fn heading_line(number: &str, depth: usize, title: &str) -> String {
+    let level = "#".repeat((depth + 2).min(5));
+    let title = if title.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", esc(title, &[]))
+    };
+    format!("\n{level} {number}{title}\n")
+}
+
+/// The full version's line under an exempt item's heading: `*Exempt — Schedule 12A
+/// paragraph 3; public title: …*` (`*Confidential — <reason>…*`).
+fn exemption_line(e: &Exemption, public_title: &str) -> String {
+    let words = match e {
+        Exemption::Confidential(note) if !note.is_empty() => {
+            format!("Confidential — {}", esc(note, &[';']))
+        }
+        other => other.marker(),
+    };
+    let title = if public_title.is_empty() {
+        String::new()
+    } else {
+        format!("{PUBLIC_TITLE}{}", esc(public_title, &[]))
+    };
+    format!("*{words}{title}*")
+}
+
+/// What the export of one meeting needs throughout: the index and the person tokens.
+struct Writer<'a> {
+    view: &'a MeetingView,
+    index: ViewIndex<'a>,
+    tokens: Vec<String>,
+}
+
+impl<'a> Writer<'a> {
+    fn new(view: &'a MeetingView) -> Self {
+        Writer {
+            view,
+            index: ViewIndex::new(view),
+            tokens: person_tokens(view),
+        }
     }
 
-    let action = |out: &mut String, a: &super::view::ActionView| {
+    fn token(&self, id: &super::model::PersonId) -> Option<&str> {
+        self.index
+            .person_position(id)
+            .map(|i| self.tokens[i].as_str())
+    }
+
+    fn refs(&self, ids: &[super::model::PersonId]) -> String {
+        ids.iter()
+            .filter_map(|i| self.token(i))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The title block and the attendance table.
+    fn preamble(&self, status: &str) -> String {
+        let view = self.view;
+        let index = &self.index;
+        let h = &view.header.fields;
+        let mut out = String::new();
+        let _ = writeln!(out, "# {}\n", esc(&h.title, &[]));
+        let field = |out: &mut String, key: &str, value: &str| {
+            let _ = writeln!(out, "{}", format!("- {key}: {value}").trim_end());
+        };
+        field(&mut out, "Series", &esc(&h.series, &[]));
+        field(&mut out, "Date", &esc(&h.date, &[]));
+        field(&mut out, "Start time", &esc(&h.start_time, &[]));
+        field(&mut out, "Venue", &esc(&h.venue, &[]));
+        field(
+            &mut out,
+            "Chair",
+            view.header
+                .chair
+                .as_ref()
+                .and_then(|c| self.token(c))
+                .unwrap_or(""),
+        );
+        let takers: Vec<String> = view
+            .header
+            .minute_takers
+            .iter()
+            .map(|t| {
+                let e = |s: &str| esc(s, &[',', ';']);
+                format!(
+                    "{}, {}, {}",
+                    e(&t.taker.name),
+                    e(&t.taker.capacity),
+                    e(&t.taker.organisation)
+                )
+            })
+            .collect();
+        field(&mut out, "Minutes", &takers.join("; "));
+        field(&mut out, "Status", &esc(status, &[]));
+        field(&mut out, "Next meeting date", &esc(&h.next.date, &[]));
+        field(&mut out, "Next meeting time", &esc(&h.next.time, &[]));
+        field(&mut out, "Next meeting type", &esc(&h.next.kind, &[]));
+        field(&mut out, "Next meeting venue", &esc(&h.next.venue, &[]));
+
+        let _ = writeln!(out, "\n## {ATTENDANCE}\n\n{TABLE_HEAD}\n{TABLE_RULE}");
+        for p in &view.people {
+            let attendance = match &p.attendance {
+                Attendance::Present => "present".to_owned(),
+                Attendance::Apologies => "apologies".to_owned(),
+                Attendance::Absent => "absent".to_owned(),
+                Attendance::Unknown => NOT_RECORDED.to_owned(),
+                Attendance::JoinedFor(item) => match item.as_ref().and_then(|i| index.item(i)) {
+                    Some(item) => format!("joined for item {}", item.number),
+                    None => "joined late".to_owned(),
+                },
+            };
+            let c = |s: &str| esc(s, &[]);
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                c(&p.person.name),
+                c(&p.person.capacity),
+                c(&p.person.short),
+                c(&p.person.organisation),
+                attendance
+            );
+        }
+        out
+    }
+
+    fn action(&self, out: &mut String, a: &ActionView) {
         let mut attrs = Vec::new();
         if !a.owners.is_empty() {
-            let owners: Vec<&str> = a.owners.iter().filter_map(&token).collect();
+            let owners: Vec<&str> = a.owners.iter().filter_map(|o| self.token(o)).collect();
             attrs.push(format!("owners: {}", owners.join(", ")));
         }
         if !a.fields.due.is_empty() {
@@ -178,21 +359,20 @@ pub fn to_markdown_as(view: &MeetingView, status: &str) -> String {
             "\n- **Action{reference}** ({}):{description}",
             attrs.join("; ")
         );
-    };
+    }
 
-    for item in &view.items {
-        let level = "#".repeat((item.depth + 2).min(5));
-        let title = if item.title.is_empty() {
-            String::new()
-        } else {
-            format!(" {}", esc(&item.title, &[]))
-        };
-        let _ = writeln!(out, "\n{level} {}{title}", item.number);
+    /// One item: heading, standing and exemption lines, actions and blocks (not its
+    /// sub-items).
+    fn item(&self, item: &ItemView) -> String {
+        let mut out = heading_line(&item.number, item.depth, &item.title);
         if item.standing {
             let _ = writeln!(out, "\n{STANDING_LINE}");
         }
-        for a in index.actions_at(&item.id, None) {
-            action(&mut out, a);
+        if let Some(e) = &item.exemption {
+            let _ = writeln!(out, "\n{}", exemption_line(e, &item.public_title));
+        }
+        for a in self.index.actions_at(&item.id, None) {
+            self.action(&mut out, a);
         }
         for b in &item.blocks {
             let text = esc_block(&b.text);
@@ -201,25 +381,38 @@ pub fn to_markdown_as(view: &MeetingView, status: &str) -> String {
                 BlockKind::Paragraph if text.is_empty() => writeln!(out, "\n{EMPTY_PARAGRAPH}"),
                 BlockKind::Paragraph => writeln!(out, "\n{text}"),
                 BlockKind::SubHeading => writeln!(out, "\n**{}**", esc_bold(&b.text)),
-                BlockKind::Statement => writeln!(out, "\n**{}:**{sep}{text}", refs(&b.speakers)),
+                BlockKind::Statement => {
+                    writeln!(out, "\n**{}:**{sep}{text}", self.refs(&b.speakers))
+                }
                 BlockKind::Decision => {
                     let quoted = format!("**Decision:**{sep}{text}").replace('\n', "\n> ");
                     writeln!(out, "\n> {quoted}")
                 }
             };
-            for a in index.actions_at(&item.id, Some(&b.id)) {
-                action(&mut out, a);
+            for a in self.index.actions_at(&item.id, Some(&b.id)) {
+                self.action(&mut out, a);
             }
         }
+        out
     }
-    let others: Vec<_> = view.actions.iter().filter(|a| a.item.is_none()).collect();
-    if !others.is_empty() {
-        let _ = writeln!(out, "\n## {OTHER_ACTIONS}");
-        for a in others {
-            action(&mut out, a);
+
+    /// "Other actions": the actions not raised in any item ("" when there are none).
+    fn trailer(&self) -> String {
+        let mut out = String::new();
+        let others: Vec<_> = self
+            .view
+            .actions
+            .iter()
+            .filter(|a| a.item.is_none())
+            .collect();
+        if !others.is_empty() {
+            let _ = writeln!(out, "\n## {OTHER_ACTIONS}");
+            for a in others {
+                self.action(&mut out, a);
+            }
         }
+        out
     }
-    out
 }
 
 /// How each person is written: a label that names only them, else `#n`.
@@ -425,6 +618,9 @@ pub fn parse(markdown: &str) -> Result<Minutes, ImportError> {
     // Items, blocks and actions.
     let mut items: Vec<(ItemPath, MinutesItem)> = Vec::new();
     let mut in_others = false;
+    // Nothing but the standing line since the last item heading: where an exemption line
+    // belongs.
+    let mut fresh = false;
     for b in blocks {
         let n = b.line;
         let first = b.lines[0];
@@ -465,11 +661,14 @@ pub fn parse(markdown: &str) -> Result<Minutes, ImportError> {
                     ..MinutesItem::default()
                 },
             ));
+            fresh = true;
             continue;
         }
         if b.lines == [STANDING_LINE] && !in_others {
             match items.last_mut() {
-                Some((_, item)) if !item.standing && item.blocks.is_empty() => {
+                Some((_, item))
+                    if !item.standing && item.blocks.is_empty() && item.exemption.is_none() =>
+                {
                     item.standing = true;
                     continue;
                 }
@@ -481,6 +680,25 @@ pub fn parse(markdown: &str) -> Result<Minutes, ImportError> {
                 }
             }
         }
+        if let Some(line) = exemption_attempt(first) {
+            let (exemption, public_title) = parse_exemption_line(n, line)?;
+            match items.last_mut() {
+                Some((_, item)) if fresh && b.lines.len() == 1 && !in_others => {
+                    item.exemption = Some(exemption);
+                    item.public_title = public_title;
+                    fresh = false;
+                    continue;
+                }
+                _ => {
+                    return err(
+                        n,
+                        "an exemption line belongs right after an item's heading (and its \
+                         standing line)",
+                    )
+                }
+            }
+        }
+        fresh = false;
         if first.starts_with("- **Action") {
             let mut action = parse_action(n, &join_lines(&b.lines), &labels)?;
             if !in_others {
@@ -526,6 +744,67 @@ pub fn parse(markdown: &str) -> Result<Minutes, ImportError> {
     Ok(m)
 }
 
+/// A line that reads as an exemption line (`*Exempt — …*`, `*Confidential…*`); refuses a
+/// public version's placeholder, whose item is withheld.
+fn exemption_attempt(line: &str) -> Option<&str> {
+    (line.starts_with("*Exempt") || line.starts_with("*Confidential")).then_some(line)
+}
+
+/// Reads an exemption line: the exemption and the public title ("" when none).
+fn parse_exemption_line(n: usize, line: &str) -> Result<(Exemption, String), ImportError> {
+    if line.starts_with("*Exempt item") || line.starts_with("*Confidential item") {
+        return err(
+            n,
+            "this is a public version: an exempt item's text is withheld (import the full \
+             version)",
+        );
+    }
+    let bad = |why: &str| {
+        err(
+            n,
+            format!(
+                "{why}: expected \"*Exempt — Schedule 12A paragraph N*\" or \
+                 \"*Confidential — <reason>*\", then optionally \"{PUBLIC_TITLE}<title>\" \
+                 before the closing *"
+            ),
+        )
+    };
+    let Some(inner) = line.strip_prefix('*').and_then(|l| l.strip_suffix('*')) else {
+        return bad("no closing *");
+    };
+    if inner.bytes().rev().take_while(|&b| b == b'\\').count() % 2 == 1 {
+        return bad("the closing * is escaped");
+    }
+    let head = split_unescaped(inner, ';')
+        .first()
+        .copied()
+        .unwrap_or_default();
+    let rest = &inner[head.len()..];
+    let public_title = if rest.is_empty() {
+        String::new()
+    } else {
+        match rest.strip_prefix(PUBLIC_TITLE) {
+            Some(t) => unescape(t.trim()),
+            None => return bad("unexpected text after the reason"),
+        }
+    };
+    let exemption = if let Some(p) = head.strip_prefix("Exempt — Schedule 12A paragraph ") {
+        match p.as_bytes() {
+            [d @ b'1'..=b'7'] => Paragraph::new(d - b'0').map(Exemption::Schedule12A),
+            _ => None,
+        }
+    } else if head == "Confidential" {
+        Some(Exemption::confidential(""))
+    } else {
+        head.strip_prefix("Confidential — ")
+            .map(|note| Exemption::confidential(&unescape(note)))
+    };
+    match exemption {
+        Some(e) => Ok((e, public_title)),
+        None => bad("unknown exemption"),
+    }
+}
+
 fn err<T>(line: usize, message: impl Into<String>) -> Result<T, ImportError> {
     Err(ImportError {
         line,
@@ -545,7 +824,10 @@ fn without_sign_off(text: &str) -> &str {
     let mut at = 0;
     for line in text.split_inclusive('\n') {
         let bare = line.trim_end_matches(['\n', '\r']);
-        if bare == crate::signoff::FACTS_HEADING || bare == crate::signoff::MARKER {
+        if bare == crate::signoff::FACTS_HEADING
+            || bare == crate::signoff::MARKER
+            || bare == crate::trust::commitment::MARKER
+        {
             return &text[..at];
         }
         at += line.len();
@@ -935,6 +1217,11 @@ fn unescape(s: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod pinned;
+#[cfg(test)]
+pub(crate) use pinned::legacy_to_markdown_as as pinned_legacy;
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,7 @@
 //!
 //! | module | what it is for |
 //! |---|---|
+//! | [`exemption`] | [`Exemption`]: why an item is withheld from the public version (Schedule 12A, confidential) |
 //! | [`model`] | ids, enumerations, and [`Minutes`]: a meeting as id-free plain data |
 //! | [`document`] | [`Meeting`], the typed handle on a `yrs::Doc` |
 //! | [`ops`] | every write operation ([`Meeting::insert_item`], …) and [`OpError`] |
@@ -14,7 +15,8 @@
 //! | [`reference`](mod@reference) | series-wide action references ("06/23") |
 //! | [`import`] | the legacy importer for text extracted from published minutes ([`import::ImportError`]: line + what) |
 //! | [`export`] | `export::markdown(&view)` and `export::html(&view)` |
-//! | [`markdown`] | the canonical Markdown export and its importer |
+//! | [`markdown`] | the canonical Markdown export and its importer, and the public version |
+//! | [`segment`] | the canonical Markdown as segments (preamble, one per item, trailer) and their public counterparts |
 //! | [`reading`] | [`reading::Reading`]: the minutes as they read, which the HTML export and the web client's reading view both render |
 //! | [`html`] | the printable HTML export |
 //! | [`suggest`] | speaker suggestions ("The DCC responded…" → DCC) |
@@ -56,6 +58,11 @@
 //!   ([`series::carry_forward`]), its attendance **not recorded**
 //!   ([`Attendance::Unknown`]) rather than assumed present. Documents written before
 //!   either existed read as "not standing" and keep their recorded attendance.
+//! - **Exempt items** (Part II, [`exemption`]): an item marked exempt (Schedule 12A
+//!   paragraph 1–7, or confidential with a reason) is withheld from the public version
+//!   with all its sub-items, blocks and actions ([`markdown::to_public_markdown_as`],
+//!   [`html::to_public_html_as`]), its heading showing its public title (its own title
+//!   when none is set). Unknown stored values read as confidential (withheld).
 //! - **Blocks of a deleted item** are hidden, not deleted: a live block is shown exactly
 //!   once when its item is visible, and never otherwise.
 //!
@@ -72,6 +79,7 @@
 //! ```
 
 pub mod document;
+pub mod exemption;
 pub mod export;
 pub mod html;
 pub mod import;
@@ -81,6 +89,7 @@ pub mod ops;
 pub mod order;
 pub mod reading;
 pub mod reference;
+pub mod segment;
 pub mod series;
 pub mod suggest;
 pub mod summary;
@@ -89,9 +98,10 @@ pub mod undo;
 pub mod view;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use document::Meeting;
+pub use exemption::{Exemption, Paragraph};
 pub use model::{
     ActionFields, ActionId, ActionStatus, Attendance, BlockId, BlockKind, Header, ItemId, ItemPath,
     MeetingStatus, MinuteTaker, MinuteTakerId, Minutes, MinutesAction, MinutesBlock, MinutesItem,

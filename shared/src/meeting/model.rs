@@ -322,6 +322,12 @@ pub struct MinutesItem {
     pub title: String,
     /// A standing item (see [`crate::schema::item::STANDING`]).
     pub standing: bool,
+    /// Why the item is withheld from the public version, if it is (its own exemption;
+    /// sub-items inherit it, see [`super::exemption`]).
+    pub exemption: Option<super::exemption::Exemption>,
+    /// The title the public version shows for an exempt item ("" = its own title); kept
+    /// only for exempt items (the canonical Markdown carries it on the exemption line).
+    pub public_title: String,
     /// Blocks, in order.
     pub blocks: Vec<MinutesBlock>,
     /// Sub-items, in order.

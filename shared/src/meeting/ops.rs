@@ -21,6 +21,7 @@ use super::document::{
     create_entity, create_text, entity, is_live, read_str, text_ref, write_bool, write_ids,
     write_str, write_text, Meeting,
 };
+use super::exemption::{bound_note, Exemption};
 use super::model::{
     ActionFields, ActionId, ActionStatus, Attendance, BlockId, BlockKind, Header, ItemId, ItemPath,
     MeetingStatus, MinuteTaker, MinuteTakerId, Minutes, MinutesItem, Person, PersonId,
@@ -392,6 +393,33 @@ impl Meeting {
     ) -> Result<(), OpError> {
         let m = self.live_item(txn, id)?;
         write_bool(&m, txn, schema::item::STANDING, standing);
+        Ok(())
+    }
+
+    /// Marks an item exempt from the public version for `exemption` (its sub-items with
+    /// it), or clears the mark (`None`). A confidential reason is cut to
+    /// [`MAX_NOTE_CHARS`](super::exemption::MAX_NOTE_CHARS) characters; the note is
+    /// cleared for any other value.
+    pub fn set_exemption(
+        &self,
+        txn: &mut TransactionMut,
+        id: &ItemId,
+        exemption: Option<&Exemption>,
+    ) -> Result<(), OpError> {
+        let m = self.live_item(txn, id)?;
+        write_exemption(&m, txn, exemption);
+        Ok(())
+    }
+
+    /// Sets the title the public version shows for an exempt item ("" = its own title).
+    pub fn set_public_title(
+        &self,
+        txn: &mut TransactionMut,
+        id: &ItemId,
+        public_title: &str,
+    ) -> Result<(), OpError> {
+        let m = self.live_item(txn, id)?;
+        write_str(&m, txn, schema::item::PUBLIC_TITLE, public_title);
         Ok(())
     }
 
@@ -770,6 +798,12 @@ impl Meeting {
                 if it.standing {
                     write_bool(&m, txn, schema::item::STANDING, true);
                 }
+                if let Some(e) = &it.exemption {
+                    write_exemption(&m, txn, Some(e));
+                    if !it.public_title.is_empty() {
+                        write_str(&m, txn, schema::item::PUBLIC_TITLE, &it.public_title);
+                    }
+                }
                 let mut blocks = Vec::with_capacity(it.blocks.len());
                 for (b, key) in it.blocks.iter().zip(order::spread(it.blocks.len())) {
                     let bid = self.new_id(txn);
@@ -1039,4 +1073,21 @@ fn write_minute_taker(m: &MapRef, txn: &mut TransactionMut, t: &MinuteTaker) {
     write_str(m, txn, f::NAME, &t.name);
     write_str(m, txn, f::CAPACITY, &t.capacity);
     write_str(m, txn, f::ORGANISATION, &t.organisation);
+}
+
+/// Writes an item's exemption fields (the note bounded, and cleared unless confidential).
+fn write_exemption(m: &MapRef, txn: &mut TransactionMut, exemption: Option<&Exemption>) {
+    let (value, note) = match exemption {
+        Some(e) => (e.code(), bound_note(e.note())),
+        None => (String::new(), ""),
+    };
+    // Absent reads as "": an item never marked gets no fields.
+    for (key, value) in [
+        (schema::item::EXEMPT, value.as_str()),
+        (schema::item::EXEMPT_NOTE, note),
+    ] {
+        if read_str(m, txn, key) != value {
+            write_str(m, txn, key, value);
+        }
+    }
 }

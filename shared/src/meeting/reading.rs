@@ -359,6 +359,49 @@ impl Reading {
     }
 }
 
+impl Reading {
+    /// The public version of the minutes (Part I only): [`Reading::new`] with each exempt
+    /// item that is not inside another one showing its public title and, as its only
+    /// entry, a paragraph saying why it is withheld ("Exempt item — Schedule 12A paragraph
+    /// 3"); its sub-items are left out, and the actions raised in any of them are in
+    /// neither an item nor the action log. The same words as
+    /// [`super::markdown::to_public_markdown_as`].
+    pub fn public(view: &MeetingView, status: &str) -> Reading {
+        let mut r = Reading::new(view, status);
+        let index = ViewIndex::new(view);
+        r.items.retain_mut(|item| {
+            let Some(v) = index.item(&item.id) else {
+                return true;
+            };
+            match (&v.withheld_by, &v.exemption) {
+                (None, _) => true,
+                (Some(by), Some(e)) if by == &v.id => {
+                    item.title = v.public_heading().to_owned();
+                    item.entries = vec![Entry::Paragraph {
+                        block: BlockId::default(),
+                        text: e.label(),
+                    }];
+                    true
+                }
+                _ => false,
+            }
+        });
+        let withheld: std::collections::HashSet<&ActionId> = view
+            .actions
+            .iter()
+            .filter(|a| {
+                a.item
+                    .as_ref()
+                    .and_then(|i| index.item(i))
+                    .is_some_and(|i| i.withheld_by.is_some())
+            })
+            .map(|a| &a.id)
+            .collect();
+        r.actions.retain(|row| !withheld.contains(&row.line.id));
+        r
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,7 @@
 //!   visible, else nowhere.
 
 use super::document::{entity, read_bool, read_ids, read_str, read_text, Meeting};
+use super::exemption::Exemption;
 use super::model::{
     children_at, ActionFields, ActionId, ActionStatus, Attendance, BlockId, BlockKind, Header,
     ItemId, ItemPath, MeetingStatus, MinuteTaker, MinuteTakerId, Minutes, MinutesAction,
@@ -85,8 +86,30 @@ pub struct ItemView {
     pub title: String,
     /// A standing item (every meeting of the series has it).
     pub standing: bool,
+    /// The item's own exemption ([`schema::item::EXEMPT`]), if it is marked exempt.
+    pub exemption: Option<Exemption>,
+    /// The stored public title ([`schema::item::PUBLIC_TITLE`], "" when unset); see
+    /// [`ItemView::public_heading`].
+    pub public_title: String,
+    /// The exemption that applies: its own, else its nearest exempt ancestor's.
+    pub effective_exemption: Option<Exemption>,
+    /// The outermost exempt item among itself and its ancestors: the one whose placeholder
+    /// stands for it (with all its sub-items) in the public version.
+    pub withheld_by: Option<ItemId>,
     /// Blocks, in order.
     pub blocks: Vec<BlockView>,
+}
+
+impl ItemView {
+    /// The title the public version shows in the heading: the public title when one is
+    /// set, else the title.
+    pub fn public_heading(&self) -> &str {
+        if self.public_title.is_empty() {
+            &self.title
+        } else {
+            &self.public_title
+        }
+    }
 }
 
 /// A block.
@@ -296,9 +319,17 @@ impl Meeting {
                 depth: v.path.len().saturating_sub(1),
                 title: read_text(&m, txn, schema::item::TITLE),
                 standing: read_bool(&m, txn, schema::item::STANDING),
+                exemption: Exemption::from_stored(
+                    &read_str(&m, txn, schema::item::EXEMPT),
+                    &read_str(&m, txn, schema::item::EXEMPT_NOTE),
+                ),
+                public_title: read_str(&m, txn, schema::item::PUBLIC_TITLE),
+                effective_exemption: None,
+                withheld_by: None,
                 blocks,
             });
         }
+        inherit_exemptions(&mut items);
 
         let shown: HashSet<&str> = items.iter().map(|i| i.id.as_str()).collect();
         let people: Vec<PersonView> = people
@@ -430,6 +461,12 @@ impl Minutes {
             let minutes_item = MinutesItem {
                 title: item.title.clone(),
                 standing: item.standing,
+                exemption: item.exemption.clone(),
+                public_title: if item.exemption.is_some() {
+                    item.public_title.clone()
+                } else {
+                    String::new()
+                },
                 blocks: item
                     .blocks
                     .iter()
@@ -502,6 +539,26 @@ impl Minutes {
             items: roots,
             actions,
         }
+    }
+}
+
+/// Fills in each item's effective exemption and the item it is withheld with (items are in
+/// pre-order, so a parent comes before its sub-items).
+fn inherit_exemptions(items: &mut [ItemView]) {
+    let mut at: HashMap<ItemId, usize> = HashMap::with_capacity(items.len());
+    for i in 0..items.len() {
+        let inherited = items[i].parent.as_ref().and_then(|p| at.get(p)).map(|&p| {
+            (
+                items[p].effective_exemption.clone(),
+                items[p].withheld_by.clone(),
+            )
+        });
+        let (parent_effective, parent_withheld_by) = inherited.unwrap_or_default();
+        let item = &mut items[i];
+        item.effective_exemption = item.exemption.clone().or(parent_effective);
+        item.withheld_by =
+            parent_withheld_by.or_else(|| item.exemption.is_some().then(|| item.id.clone()));
+        at.insert(item.id.clone(), i);
     }
 }
 

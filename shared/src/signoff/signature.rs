@@ -2,6 +2,13 @@
 //! [`Statement`]: the sign-off facts, the canonical Markdown's SHA-256 and the frozen HTML
 //! page's), and how an export carries the signature.
 //!
+//! A version with a public version (exempt items withheld, M7) is signed in **form 2**,
+//! which adds the public Markdown's SHA-256 and the per-item commitment's root
+//! ([`crate::trust::commitment`]); every other version keeps form 1, byte for byte, so
+//! signatures made before form 2 keep verifying. (How an export carries the two extra
+//! values for an offline check is not decided yet: the commitment block carries the
+//! root's inputs, and a verifier recomputes both from a public file.)
+//!
 //! - A Markdown export carries it as one more line of its sign-off block:
 //!   ``Signature: `ed25519:KEY-ID:HTML-SHA256:BASE64` `` (the HTML hash is `-` when the
 //!   version has no frozen page). The canonical Markdown, which the hash covers, ends
@@ -37,26 +44,53 @@ pub struct Statement {
     pub facts: SignOff,
     /// SHA-256 of the HTML page frozen at sign-off, if the version has one.
     pub html_sha256: Option<String>,
+    /// SHA-256 of the public version's Markdown (exempt items withheld), if the version
+    /// has one (form 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_sha256: Option<String>,
+    /// The per-item commitment's root ([`crate::trust::commitment`]), hex, if the version
+    /// has one (form 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commitment_root: Option<String>,
 }
 
 impl Statement {
+    /// The statement's form: 1 for a version with neither a public version nor a
+    /// commitment (the bytes every version signed before M7 has), else 2.
+    pub fn form(&self) -> u32 {
+        if self.public_sha256.is_none() && self.commitment_root.is_none() {
+            1
+        } else {
+            2
+        }
+    }
+
     /// The exact bytes signed: a versioned, line-based text (names escaped as in the
-    /// sign-off block, so no value can add a line).
+    /// sign-off block, so no value can add a line). Form 1 (see [`Statement::form`]) is
+    /// byte for byte what it always was, so old signatures keep verifying; form 2 adds
+    /// `public-sha256:` and `commitment-root:` lines (`-` for one the version lacks).
     pub fn bytes(&self) -> Vec<u8> {
         let f = &self.facts;
-        format!(
-            "minutebook signed version\nform: 1\nmeeting: {}\nversion: {}\nsigner: {}\n\
+        let hash = |h: Option<&str>| h.map_or_else(|| "-".to_owned(), str::to_ascii_lowercase);
+        let mut text = format!(
+            "minutebook signed version\nform: {}\nmeeting: {}\nversion: {}\nsigner: {}\n\
              signed-at: {}\nmarkdown-sha256: {}\nhtml-sha256: {}\n",
+            self.form(),
             escape(&f.meeting),
             f.version,
             escape(&f.signer),
             f.signed_at,
             f.sha256.to_ascii_lowercase(),
-            self.html_sha256
-                .as_deref()
-                .map_or_else(|| "-".to_owned(), str::to_ascii_lowercase),
-        )
-        .into_bytes()
+            hash(self.html_sha256.as_deref()),
+        );
+        if self.form() == 2 {
+            text.push_str(&format!(
+                "public-sha256: {}\ncommitment-root: {}\n",
+                hash(self.public_sha256.as_deref()),
+                hash(self.commitment_root.as_deref()),
+            ));
+        }
+        text.into_bytes()
     }
 }
 
@@ -217,10 +251,90 @@ mod tests {
     }
 
     #[test]
+    fn form_1_bytes_are_unchanged() {
+        let s = Statement {
+            facts: facts(),
+            html_sha256: Some("CD".repeat(32)),
+            public_sha256: None,
+            commitment_root: None,
+        };
+        assert_eq!(s.form(), 1);
+        let expected = format!(
+            "minutebook signed version\nform: 1\nmeeting: board-2026-11\nversion: 2\n\
+             signer: Jane\\nChair\nsigned-at: 1795000000123\nmarkdown-sha256: {}\n\
+             html-sha256: {}\n",
+            "ab".repeat(32),
+            "cd".repeat(32)
+        );
+        assert_eq!(String::from_utf8(s.bytes()).unwrap(), expected);
+        // A statement stored before form 2 reads as form 1.
+        let json = r#"{"facts":{"meeting":"m","version":1,"signer":"s","signed_at":1,"sha256":"ab"},"html_sha256":null}"#;
+        let old: Statement = serde_json::from_str(json).unwrap();
+        assert_eq!(
+            (old.form(), old.public_sha256, old.commitment_root),
+            (1, None, None)
+        );
+        assert!(!serde_json::to_string(&s).unwrap().contains("public_sha256"));
+    }
+
+    #[test]
+    fn form_2_adds_the_public_hash_and_the_commitment_root() {
+        let one = Statement {
+            facts: facts(),
+            html_sha256: None,
+            public_sha256: None,
+            commitment_root: None,
+        };
+        let two = Statement {
+            public_sha256: Some("EF".repeat(32)),
+            commitment_root: Some("12".repeat(32)),
+            ..one.clone()
+        };
+        assert_eq!(two.form(), 2);
+        let text = String::from_utf8(two.bytes()).unwrap();
+        let one_text = String::from_utf8(one.bytes()).unwrap();
+        assert_eq!(
+            text,
+            format!(
+                "{}public-sha256: {}\ncommitment-root: {}\n",
+                one_text.replace("form: 1\n", "form: 2\n"),
+                "ef".repeat(32),
+                "12".repeat(32)
+            )
+        );
+        // Each of the two alone makes form 2, the other written as "-".
+        let only_root = Statement {
+            public_sha256: None,
+            ..two.clone()
+        };
+        let t = String::from_utf8(only_root.bytes()).unwrap();
+        assert!(
+            t.contains("form: 2\n") && t.contains("public-sha256: -\n"),
+            "{t}"
+        );
+        // Every field changes the bytes.
+        let other_root = Statement {
+            commitment_root: Some("13".repeat(32)),
+            ..two.clone()
+        };
+        let other_public = Statement {
+            public_sha256: Some("ee".repeat(32)),
+            ..two.clone()
+        };
+        assert_ne!(two.bytes(), other_root.bytes());
+        assert_ne!(two.bytes(), other_public.bytes());
+        assert_ne!(two.bytes(), only_root.bytes());
+        let back: Statement = serde_json::from_str(&serde_json::to_string(&two).unwrap()).unwrap();
+        assert_eq!(back, two);
+    }
+
+    #[test]
     fn statement_bytes_escape_names_and_name_every_fact() {
         let s = Statement {
             facts: facts(),
             html_sha256: None,
+            public_sha256: None,
+            commitment_root: None,
         };
         let text = String::from_utf8(s.bytes()).expect("utf-8");
         assert_eq!(text.lines().count(), 8, "{text}");

@@ -2,11 +2,12 @@
 //! structural edits, the fixture import, Markdown round trips and malformed input.
 
 mod concurrency;
+pub(crate) mod exempt;
 pub(crate) mod fixture;
 mod heavy;
 mod malformed;
 mod ops;
-mod roundtrip;
+pub(crate) mod roundtrip;
 
 use crate::meeting::Meeting;
 use yrs::updates::decoder::Decode;

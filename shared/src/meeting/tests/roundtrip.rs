@@ -7,7 +7,7 @@ use proptest::test_runner::FileFailurePersistence;
 use yrs::{Doc, Transact};
 
 /// Text with everything that could be mistaken for structure.
-fn text(max: usize) -> impl Strategy<Value = String> {
+pub(crate) fn text(max: usize) -> impl Strategy<Value = String> {
     let piece = prop_oneof![
         6 => "[a-zA-Z]{1,8}".prop_map(|s| s),
         3 => Just(" ".to_owned()),
@@ -43,16 +43,50 @@ fn block() -> impl Strategy<Value = (BlockKind, String, Vec<u8>)> {
     )
 }
 
-/// (level move: 0 sibling, 1 child, 2+ up, title, blocks)
-type ItemSpec = (u8, String, Vec<(BlockKind, String, Vec<u8>)>);
+/// An exemption: (0 confidential, 1–7 a Schedule 12A paragraph; the confidential reason;
+/// the public title).
+pub(crate) type ExemptionSpec = (u8, String, String);
 
-fn build_items(specs: Vec<ItemSpec>, people: usize) -> Vec<MinutesItem> {
+/// Some exemptions: none (most often), a Schedule 12A paragraph or confidential, with
+/// texts that could be mistaken for structure.
+pub(crate) fn exemption() -> impl Strategy<Value = Option<ExemptionSpec>> {
+    prop_oneof![
+        3 => Just(None),
+        1 => (0u8..8, text(4), prop_oneof![Just(String::new()), text(4)]).prop_map(Some),
+    ]
+}
+
+pub(crate) fn exemption_of(spec: Option<ExemptionSpec>) -> (Option<Exemption>, String) {
+    match spec {
+        None => (None, String::new()),
+        Some((p, note, public_title)) => (
+            Some(match Paragraph::new(p) {
+                Some(p) => Exemption::Schedule12A(p),
+                None => Exemption::confidential(&note),
+            }),
+            public_title,
+        ),
+    }
+}
+
+/// (level move: 0 sibling, 1 child, 2+ up, title, blocks, exemption)
+pub(crate) type ItemSpec = (
+    u8,
+    String,
+    Vec<(BlockKind, String, Vec<u8>)>,
+    Option<ExemptionSpec>,
+);
+
+pub(crate) fn build_items(specs: Vec<ItemSpec>, people: usize) -> Vec<MinutesItem> {
     let mut roots: Vec<MinutesItem> = Vec::new();
     let mut path: Vec<usize> = Vec::new();
-    for (mv, title, blocks) in specs {
+    for (mv, title, blocks, exempt) in specs {
+        let (exemption, public_title) = exemption_of(exempt);
         let item = MinutesItem {
             // Some standing items, decided by the generated title.
             standing: title.len() % 3 == 0,
+            exemption,
+            public_title,
             title,
             blocks: blocks
                 .into_iter()
@@ -108,7 +142,7 @@ fn paths(items: &[MinutesItem], prefix: &mut Vec<usize>, out: &mut Vec<(ItemPath
     }
 }
 
-fn minutes() -> impl Strategy<Value = Minutes> {
+pub(crate) fn minutes() -> impl Strategy<Value = Minutes> {
     let header = (
         text(6),
         text(4),
@@ -146,6 +180,7 @@ fn minutes() -> impl Strategy<Value = Minutes> {
             any::<u8>().prop_map(|m| m % 4),
             text(5),
             prop::collection::vec(block(), 0..4),
+            exemption(),
         ),
         0..9,
     );
@@ -224,7 +259,7 @@ fn minutes() -> impl Strategy<Value = Minutes> {
         })
 }
 
-fn view_of(minutes: &Minutes) -> MeetingView {
+pub(crate) fn view_of(minutes: &Minutes) -> MeetingView {
     let m = Meeting::new(Doc::new());
     let mut txn = m.doc().transact_mut();
     m.import_minutes(&mut txn, minutes)
