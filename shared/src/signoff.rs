@@ -34,6 +34,7 @@ use crate::trust::{sha256_hex, VersionInfo};
 
 mod html;
 pub mod output_signature;
+pub mod public;
 mod record;
 pub mod signature;
 pub use html::{check_html, is_html_export, parse_html, render_html_footer, with_html_footer};
@@ -115,6 +116,10 @@ pub struct VerifyAnswer {
     /// is one byte for byte.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<String>,
+    /// For a public version's file that matches: the items it withholds
+    /// ([`public::withheld`]; empty when nothing is withheld).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withheld: Option<Vec<String>>,
 }
 
 /// The line `minutebook verify` prints after a verified file's verdict: whether a later

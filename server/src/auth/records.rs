@@ -27,6 +27,10 @@ pub mod kind {
     /// `meeting/version` (zero-padded) → the version's signature
     /// (`minutebook_shared::signoff::signature::Carried`).
     pub const VERSION_SIGNATURE: &str = "version-signature";
+    /// `meeting/version` (zero-padded) → the signature of the version's public statement
+    /// (form 2: the public text's SHA-256 and the commitment root), when it has a public
+    /// version.
+    pub const PUBLIC_SIGNATURE: &str = "public-signature";
     /// `meeting/version` (zero-padded) → a later meeting's resolution on that version
     /// (`minutebook_shared::trust::Approval`); written by the store's ledger writes.
     pub const APPROVAL: &str = crate::store::APPROVAL_RECORDS;

@@ -7,8 +7,10 @@
 
 use minutebook_shared::api::PublicSigningKey;
 use minutebook_shared::signoff::output_signature::{self, OutputClaim};
+use minutebook_shared::signoff::public;
 use minutebook_shared::signoff::signature::{self, Carried, SignatureVerdict, Statement};
 use minutebook_shared::signoff::{self, SignOff, Verdict};
+use minutebook_shared::trust::commitment;
 use minutebook_shared::trust::{self, sha256_hex};
 
 use super::signing;
@@ -46,6 +48,9 @@ impl Offline {
 pub fn check(keys: &[PublicSigningKey], file: &str) -> Offline {
     if file.starts_with(trust::APPROVAL_FILE_MARKER) {
         return check_approval(keys, file);
+    }
+    if public::is_public_file(file) {
+        return check_public(keys, file);
     }
     let (facts, carried, html_actual) = if signoff::is_html_export(file) {
         let facts = match signoff::parse_html(file) {
@@ -219,4 +224,53 @@ pub fn check_output(keys: &[PublicSigningKey], file: &[u8]) -> (Offline, Option<
         )),
     };
     (verdict, Some(claim))
+}
+
+/// A public version's file: its commitment must verify (the public text is the signed
+/// full version with exactly the items it lists withheld) and its signature must be one
+/// of `keys`' over the public statement (the full version's facts, the public text's
+/// SHA-256 and the commitment root).
+pub fn check_public(keys: &[PublicSigningKey], file: &str) -> Offline {
+    let proof = match commitment::verify_public(file) {
+        Ok(proof) => proof,
+        Err(e) => return Offline::Mismatch(format!("the public version does not verify: {e}")),
+    };
+    let Some(statement) = public::statement(&proof) else {
+        return Offline::Mismatch("the public version carries no sign-off block".into());
+    };
+    let carried = match signature::in_markdown(file) {
+        None => {
+            return Offline::Unchecked(
+                "the public version carries no signature; check it with --server URL or \
+                 --data-dir DIR"
+                    .into(),
+            )
+        }
+        Some(None) => return Offline::Mismatch("the signature line is malformed".into()),
+        Some(Some(carried)) => carried,
+    };
+    match signing::verify(keys, &statement, &carried) {
+        Ok(key) => {
+            let f = &statement.facts;
+            Offline::Verified {
+                key: key.id.clone(),
+                line: format!(
+                    "VERIFIED (signed by key {}): the public version of version {} of meeting \
+                     `{}`, signed off by {} at {}: it is the signed full version (SHA-256 {}) \
+                     with exactly the exempt items withheld — {} (public SHA-256 {}; \
+                     commitment root {})",
+                    key.id,
+                    f.version,
+                    f.meeting,
+                    f.signer,
+                    minutebook_shared::time::format_utc(f.signed_at),
+                    f.sha256,
+                    public::summary(&public::withheld(&proof)),
+                    proof.public_sha256,
+                    proof.root
+                ),
+            }
+        }
+        Err(e) => Offline::Mismatch(format!("the public version's signature: {e}")),
+    }
 }

@@ -244,23 +244,56 @@ impl Signer {
         meeting: &str,
         version: u32,
     ) -> Result<Option<Carried>, SigningError> {
+        self.stored(kind::VERSION_SIGNATURE, meeting, version)
+    }
+
+    /// The stored signature of the public version of version `version` of `meeting` (its
+    /// form-2 statement: the full version's facts, the public text's SHA-256 and the
+    /// commitment root).
+    pub fn public_signature_of(
+        &self,
+        meeting: &str,
+        version: u32,
+    ) -> Result<Option<Carried>, SigningError> {
+        self.stored(kind::PUBLIC_SIGNATURE, meeting, version)
+    }
+
+    fn stored(
+        &self,
+        which: &'static str,
+        meeting: &str,
+        version: u32,
+    ) -> Result<Option<Carried>, SigningError> {
         Ok(self
             .store
-            .record(kind::VERSION_SIGNATURE, &signature_key(meeting, version))?
+            .record(which, &signature_key(meeting, version))?
             .and_then(|json| serde_json::from_slice(&json).ok()))
     }
 
     /// Signs and stores `statement` for its version unless it already has a signature;
     /// the version's signature.
     pub async fn sign_version(&self, statement: &Statement) -> Result<Carried, SigningError> {
+        self.sign_into(kind::VERSION_SIGNATURE, statement).await
+    }
+
+    /// Signs and stores a public version's `statement` unless it is signed already.
+    pub async fn sign_public(&self, statement: &Statement) -> Result<Carried, SigningError> {
+        self.sign_into(kind::PUBLIC_SIGNATURE, statement).await
+    }
+
+    async fn sign_into(
+        &self,
+        which: &'static str,
+        statement: &Statement,
+    ) -> Result<Carried, SigningError> {
         let (meeting, version) = (&statement.facts.meeting, statement.facts.version);
-        if let Some(done) = self.signature_of(meeting, version)? {
+        if let Some(done) = self.stored(which, meeting, version)? {
             return Ok(done);
         }
         let carried = self.sign(statement)?;
         self.store
             .write(WriteOp::Records(vec![put(
-                kind::VERSION_SIGNATURE,
+                which,
                 &signature_key(meeting, version),
                 &carried,
             )]))

@@ -16,6 +16,7 @@ mod keys;
 mod verify;
 mod verify_offline;
 mod verify_output;
+mod verify_public;
 
 use std::path::Path;
 

@@ -595,6 +595,7 @@ mod tests {
                     markdown: body.to_string(),
                     state: Vec::new(),
                     html: None,
+                    public: None,
                     form: 1,
                 })),
                 audit: Vec::new(),

@@ -25,12 +25,15 @@ const MAX_FILE_BYTES: u64 = 64 << 20;
 /// Largest attached Markdown read out of a PDF.
 const MAX_MARKDOWN_BYTES: usize = 16 << 20;
 
-/// `minutebook verify`: a PDF or Word file here, any other file (or `--key`) by
-/// [`verify::verify`].
+/// `minutebook verify`: a PDF or Word file here, a public version's file by
+/// [`super::verify_public`], any other file (or `--key`) by [`verify::verify`].
 pub async fn verify(args: VerifyArgs) -> anyhow::Result<()> {
     if args.key.is_none() {
         if let Some(code) = check(&args).await {
             return exit_with(code);
+        }
+        if let Some(text) = super::verify_public::read_public(&args) {
+            return super::verify_public::verify(&args, text).await;
         }
     }
     verify::verify(args).await

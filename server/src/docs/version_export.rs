@@ -2,14 +2,15 @@
 //! canonical rendering the chair signed, plus the block) and the HTML page (frozen at
 //! sign-off, so that later changes to the renderer never change a signed export).
 
-use minutebook_shared::meeting::{export, Meeting, MeetingView};
-use minutebook_shared::signoff::signature::Statement;
+use minutebook_shared::meeting::{self, export, Meeting, MeetingView};
+use minutebook_shared::signoff::signature::{self, Carried, Statement};
 use minutebook_shared::signoff::{self, SignOff, Superseded, VerifyAnswer};
+use minutebook_shared::trust::commitment::{self, PublicProof};
 use minutebook_shared::trust::{self, sha256_hex, Approval, Ledger, Stamp, VersionInfo};
 use yrs::updates::decoder::Decode;
 use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
 
-use crate::store::SignedVersion;
+use crate::store::{PublicVersion, SignedVersion};
 
 /// The signed version of `meeting` as it stands, with the decided `ledger`: version
 /// `number` signed by `signed`, the override reason kept only when the statements are not
@@ -42,13 +43,87 @@ pub fn sign(
     info.sha256 = sha256_hex(markdown.as_bytes());
     let state = txn.encode_state_as_update_v1(&StateVector::default());
     let html = render_html(&view, &SignOff::of_version(&info, name));
+    let public = public_version(&view, &info, &markdown);
     SignedVersion {
         info,
         markdown,
         state,
         html: Some(html),
         form: signoff::CANONICAL_FORM,
+        public,
     }
+}
+
+/// The public version of the minutes `view` signed as `info`, whose canonical Markdown is
+/// `markdown`: its segments (one per item, exempt ones withheld) with a fresh random salt
+/// each, the public text and both commitment blocks. `None` (logged) if the segments do
+/// not make up `markdown` exactly or no salt could be drawn: the version is then signed
+/// without a public version, and nothing is published for it.
+fn public_version(view: &MeetingView, info: &VersionInfo, markdown: &str) -> Option<PublicVersion> {
+    let status = signoff::signed_status(info.version, &info.signed.by, info.signed.at);
+    let mut segments = meeting::markdown::segments(view, &status);
+    meeting::segment::append_to_trailer(&mut segments, &signoff::facts_section(info));
+    if meeting::segment::concat(&segments) != markdown {
+        tracing::error!(
+            version = info.version,
+            "the segments do not make up the signed Markdown: no public version"
+        );
+        return None;
+    }
+    let mut salts = Vec::with_capacity(segments.len());
+    for _ in &segments {
+        let mut salt: commitment::Salt = [0; commitment::SALT_LEN];
+        if let Err(e) = getrandom::fill(&mut salt) {
+            tracing::error!(error = %e, "no randomness for the commitment's salts: no public version");
+            return None;
+        }
+        salts.push(salt);
+    }
+    let made = (|| {
+        let root = commitment::root(&segments, &salts)?;
+        let public = commitment::public_markdown(&segments);
+        Ok::<_, commitment::CommitmentError>(PublicVersion {
+            sha256: sha256_hex(public.as_bytes()),
+            markdown: public,
+            root: commitment::hex(&root),
+            full_block: commitment::full_block(&segments, &salts)?,
+            public_block: commitment::public_block(&segments, &salts)?,
+            withheld: segments
+                .iter()
+                .filter(|s| s.is_withheld())
+                .filter_map(|s| s.number().map(str::to_owned))
+                .collect(),
+        })
+    })();
+    made.map_err(
+        |e| tracing::error!(error = %e, "the commitment could not be made: no public version"),
+    )
+    .ok()
+}
+
+/// What the server signs for the public version of version `v` of `name` (form 2: the
+/// full version's facts, the public text's SHA-256 and the commitment root).
+pub fn public_statement(name: &str, v: &SignedVersion) -> Option<Statement> {
+    let public = v.public.as_ref()?;
+    Some(Statement {
+        facts: facts(name, v),
+        html_sha256: None,
+        public_sha256: Some(public.sha256.clone()),
+        commitment_root: Some(public.root.clone()),
+    })
+}
+
+/// The public version's file of version `v` of `name`: the public text, the sign-off block
+/// (the full version's facts), the signature of the public statement when given, and the
+/// public commitment block. `None` for a version without a public version.
+pub fn public_file(name: &str, v: &SignedVersion, signature: Option<&Carried>) -> Option<String> {
+    let public = v.public.as_ref()?;
+    let mut file = signoff::render_markdown(&public.markdown, &facts(name, v));
+    if let Some(c) = signature {
+        file = signature::add_to_markdown(&file, c);
+    }
+    file.push_str(&public.public_block);
+    Some(file)
 }
 
 /// What the server signs for version `v` of meeting `name`: its facts and the SHA-256 of
@@ -57,7 +132,8 @@ pub fn statement(name: &str, v: &SignedVersion) -> Statement {
     Statement {
         facts: facts(name, v),
         html_sha256: v.html.as_ref().map(|page| sha256_hex(page.as_bytes())),
-        // Form 1 until sign-off freezes a public version (M7 wiring).
+        // The version's own statement stays form 1; its public version is signed apart
+        // ([`public_statement`]).
         public_sha256: None,
         commitment_root: None,
     }
@@ -132,6 +208,36 @@ pub fn verify_answer(
         signature: None,
         approval,
         output: None,
+        withheld: None,
+    }
+}
+
+/// The answer for a public version's file whose commitment verified as `proof`, against
+/// the stored version `v` of `name`: it matches when it states that version's sign-off
+/// facts and its public text and commitment root are the ones frozen with it; the stored
+/// facts, and the items withheld, only then.
+pub fn public_file_answer(
+    name: &str,
+    proof: &PublicProof,
+    v: Option<&SignedVersion>,
+    ledger: &Ledger,
+) -> VerifyAnswer {
+    let matches = v.is_some_and(|v| {
+        proof.sign_off.as_ref() == Some(&facts(name, v))
+            && v.public
+                .as_ref()
+                .is_some_and(|p| p.root == proof.root && p.sha256 == proof.public_sha256)
+    });
+    if !matches {
+        return VerifyAnswer {
+            matches: Some(false),
+            ..VerifyAnswer::default()
+        };
+    }
+    VerifyAnswer {
+        matches: Some(true),
+        withheld: Some(signoff::public::withheld(proof)),
+        ..verify_answer(name, v, false, ledger)
     }
 }
 

@@ -15,6 +15,7 @@ use minutebook_shared::api::SigningKeys;
 use minutebook_shared::api::{CorrectionDiff, VersionDiff};
 use minutebook_shared::protocol::valid_doc_name;
 use minutebook_shared::signoff;
+use minutebook_shared::trust::commitment;
 use minutebook_shared::trust::{Ledger, Readiness, VersionInfo};
 use serde::Deserialize;
 
@@ -430,6 +431,9 @@ async fn verify(State(state): State<AppState>, file: Bytes) -> Result<Response, 
     }
     let text = std::str::from_utf8(&file)
         .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "the file is not UTF-8 text"))?;
+    if signoff::public::is_public_file(text) {
+        return verify_public(&state, text.to_owned()).await;
+    }
     let html = signoff::is_html_export(text);
     let block = if html {
         signoff::parse_html(text)
@@ -459,5 +463,37 @@ async fn verify(State(state): State<AppState>, file: Bytes) -> Result<Response, 
         let checked = crate::docs::cpu::run(move || signed_file::check(&keys, &text).verdict());
         answer.signature = checked.await.ok();
     }
+    Ok(Json(answer).into_response())
+}
+
+/// `POST /api/verify` of a public version's file: its commitment checked (off the async
+/// workers), then its root and public hash against the ones frozen with the version it
+/// names; its signature checked with the published keys either way.
+async fn verify_public(state: &AppState, text: String) -> Result<Response, ApiError> {
+    let keys = state.signer.public_keys().unwrap_or_default();
+    let checked = crate::docs::cpu::run(move || {
+        let proof = commitment::verify_public(&text).ok();
+        (proof, signed_file::check(&keys, &text).verdict())
+    })
+    .await
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let (proof, signature) = checked;
+    let named = proof
+        .as_ref()
+        .and_then(|p| p.sign_off.as_ref())
+        .filter(|f| valid_doc_name(&f.meeting))
+        .map(|f| (f.meeting.clone(), f.version));
+    let mut answer = match (proof, named) {
+        (Some(proof), Some((meeting, version))) => {
+            let (found, ledger) =
+                meetings::records::verification_facts(&state.registry, &meeting, version).await?;
+            version_export::public_file_answer(&meeting, &proof, found.as_ref(), &ledger)
+        }
+        _ => signoff::VerifyAnswer {
+            matches: Some(false),
+            ..Default::default()
+        },
+    };
+    answer.signature = Some(signature);
     Ok(Json(answer).into_response())
 }

@@ -4,8 +4,10 @@
 //! - `GET /public/{series}`: a series' index, newest first; `…/feed.atom`, its Atom feed;
 //! - `GET /public/{series}/{meeting}`: the published version's page (minutes, approval
 //!   state, verification details);
-//! - `GET /public/{series}/{meeting}/minutes.pdf|.docx|.md|.html` and `approval.txt`: its
-//!   downloads, the signed files members download.
+//! - `GET /public/{series}/{meeting}/minutes.md`: the public version's signed file (exempt
+//!   items withheld, with the commitment that proves it: `minutebook verify`); and while
+//!   nothing is withheld, `minutes.pdf|.docx|.html`, the renderings members download;
+//!   `approval.txt`, the signed approval.
 //!
 //! Only what a publication record names is reachable: every answer starts from
 //! [`publication::of`] (or the list of them), and everything else under `/public` is a
@@ -22,7 +24,7 @@ use base64::Engine;
 use minutebook_shared::meeting::reading::Reading;
 use minutebook_shared::protocol::valid_doc_name;
 use minutebook_shared::publication::feed::{atom, FeedEntry};
-use minutebook_shared::publication::page::{self, ApprovalState, Verification};
+use minutebook_shared::publication::page::{self, ApprovalState, PublicFacts, Verification};
 use minutebook_shared::publication::{valid_slug, Publication, APPROVAL_FILE, DOWNLOADS, FEED};
 use minutebook_shared::signoff;
 use minutebook_shared::trust::Ledger;
@@ -149,8 +151,13 @@ async fn minutes_page(
         .signature_of(&meeting, v.info.version)
         .map_err(meetings::MeetingError::from)?
         .map(|c| c.key_id);
+    let whole = nothing_withheld(&v);
     let mut downloads = Vec::new();
     for (file, what) in DOWNLOADS {
+        if !whole && file != "minutes.md" {
+            // The PDF, Word and HTML renderings are of the full version.
+            continue;
+        }
         if let Some(kind) = output_kind(file) {
             let stored = meetings::outputs::output(&state.registry, &meeting, p.version, kind)
                 .await?
@@ -168,12 +175,17 @@ async fn minutes_page(
         sha256: v.info.sha256.clone(),
         key_id,
         downloads,
+        public: v.public.as_ref().map(|p| PublicFacts {
+            sha256: p.sha256.clone(),
+            root: p.root.clone(),
+            withheld: p.withheld.clone(),
+        }),
     };
     let organisation = state.organisation.clone();
     let body = cpu::run(move || {
         let view = version_export::view(&v)?;
         let status = signoff::signed_status(v.info.version, &v.info.signed.by, v.info.signed.at);
-        let reading = Reading::new(&view, &status);
+        let reading = Reading::public(&view, &status);
         Some(page::minutes(
             &organisation,
             &p,
@@ -239,6 +251,10 @@ async fn download(
     let (p, v, ledger) = published(&state, &slug, &meeting).await?;
     let n = p.version;
     let filename = |ext: &str| format!("{meeting}-v{n}.{ext}");
+    if !nothing_withheld(&v) && !matches!(file.as_str(), "minutes.md" | APPROVAL_FILE) {
+        // Renderings of the full version: never public when something is withheld.
+        return Err(gone());
+    }
     if let Some(kind) = output_kind(&file) {
         let bytes = meetings::outputs::signed(&state.registry, &state.signer, &meeting, n, kind)
             .await?
@@ -257,6 +273,17 @@ async fn download(
             .into_response());
     }
     match file.as_str() {
+        "minutes.md" if v.public.is_some() => {
+            let text =
+                meetings::publication::public_file(&state.registry, &state.signer, &meeting, n)
+                    .await?
+                    .ok_or_else(gone)?;
+            Ok(crate::http::error::download(
+                text,
+                "text/markdown; charset=utf-8",
+                filename("md"),
+            ))
+        }
         "minutes.md" => {
             let name = meeting.clone();
             let text = cpu::run(move || version_export::markdown(&name, &v))
@@ -309,6 +336,13 @@ async fn download(
         }
         _ => Err(gone()),
     }
+}
+
+/// Whether the version's public version withholds nothing (versions signed before public
+/// versions were kept could not mark anything exempt): only then are its full renderings
+/// — PDF, Word, HTML — public.
+fn nothing_withheld(v: &SignedVersion) -> bool {
+    v.public.as_ref().is_none_or(|p| p.withheld.is_empty())
 }
 
 fn output_kind(file: &str) -> Option<Kind> {

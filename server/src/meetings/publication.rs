@@ -16,6 +16,7 @@ use minutebook_shared::trust::{Ledger, Role, VersionInfo};
 use super::records::version;
 use super::{read_store, MeetingError};
 use crate::auth::records::kind;
+use crate::auth::signing::Signer;
 use crate::auth::Access;
 use crate::docs::ledger::Refusal;
 use crate::docs::registry::Registry;
@@ -67,6 +68,21 @@ pub async fn standing(
         Ok(info.map(|info| (info, ledger)))
     })
     .await
+}
+
+/// The public version's file of version `n` of `name`, signed (`None` when the version
+/// does not exist or has no public version).
+pub async fn public_file(
+    registry: &Registry,
+    signer: &Signer,
+    name: &str,
+    n: u32,
+) -> Result<Option<String>, MeetingError> {
+    let Some(v) = version(registry, name, n).await? else {
+        return Ok(None);
+    };
+    let signature = signer.public_signature_of(name, n)?;
+    Ok(version_export::public_file(name, &v, signature.as_ref()))
 }
 
 /// Publishes signed version `n` of meeting `name` for `access` (its chair or an

@@ -52,7 +52,8 @@ pub async fn verification_facts(
 }
 
 /// Signs every signed version of meeting `only` (of every meeting for `None`) that has no
-/// signature yet, with the current key; how many it signed. Run after each sign-off, and
+/// signature yet, and its public version's statement, with the current key; how many
+/// versions it signed. Run after each sign-off, and
 /// at start for versions signed before signing keys existed or by a server that stopped
 /// between the version and its signature.
 pub async fn sign_missing(
@@ -63,12 +64,17 @@ pub async fn sign_missing(
     let mut signed = 0;
     for (name, versions) in signed_versions(registry, only).await? {
         for info in versions {
-            if signer.signature_of(&name, info.version)?.is_some() {
+            let n = info.version;
+            if signer.signature_of(&name, n)?.is_some() {
                 continue;
             }
-            let Some(v) = version(registry, &name, info.version).await? else {
+            let Some(v) = version(registry, &name, n).await? else {
                 continue;
             };
+            // The public statement first: a version with its own signature has both.
+            if let Some(statement) = version_export::public_statement(&name, &v) {
+                signer.sign_public(&statement).await?;
+            }
             signer
                 .sign_version(&version_export::statement(&name, &v))
                 .await?;

@@ -55,7 +55,7 @@ use crate::store::catalog::CatalogEntry;
 
 pub use engine::Engine;
 pub use error::StoreError;
-pub use ops::{Completion, Meta, Record, SignedVersion, WriteOp, Written};
+pub use ops::{Completion, Meta, PublicVersion, Record, SignedVersion, WriteOp, Written};
 pub use writer::WriterThread;
 use writer::{writer_loop, WriteRequest};
 
@@ -272,6 +272,7 @@ mod tests {
                 markdown: format!("# v{version}"),
                 state: vec![version as u8],
                 html: None,
+                public: None,
                 form: 2,
             })),
             audit: Vec::new(),

@@ -114,6 +114,30 @@ pub struct SignedVersion {
     /// 1 for versions signed before the form carried its sign-off facts.
     #[serde(default = "first_form")]
     pub form: u32,
+    /// The public version frozen with it (`None` for versions signed before public
+    /// versions were kept, or when it could not be made).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public: Option<PublicVersion>,
+}
+
+/// A signed version's public version, frozen with it: its text (exempt items replaced by
+/// their placeholders) and the per-item commitment that proves it is the full version
+/// with exactly those items withheld (`minutebook_shared::trust::commitment`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PublicVersion {
+    /// The public canonical text.
+    pub markdown: String,
+    /// Its SHA-256 (hex).
+    pub sha256: String,
+    /// The commitment's Merkle root (hex).
+    pub root: String,
+    /// The full version's commitment block (every segment's salt).
+    pub full_block: String,
+    /// The public version's commitment block.
+    pub public_block: String,
+    /// The numbers of the items withheld (in order).
+    #[serde(default)]
+    pub withheld: Vec<String>,
 }
 
 fn first_form() -> u32 {

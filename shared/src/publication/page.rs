@@ -108,6 +108,18 @@ pub struct Verification {
     pub key_id: Option<String>,
     /// The downloads there are, as ([`super::DOWNLOADS`] file name, what it is).
     pub downloads: Vec<(&'static str, &'static str)>,
+    /// The public version's SHA-256, commitment root and withheld items, when the version
+    /// has a public version.
+    pub public: Option<PublicFacts>,
+}
+
+/// What the page says of the public version it shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicFacts {
+    pub sha256: String,
+    pub root: String,
+    /// The numbers of the items withheld.
+    pub withheld: Vec<String>,
 }
 
 /// A published meeting's page: the minutes of the published version, its approval state,
@@ -163,6 +175,22 @@ fn verification(out: &mut String, p: &Publication, v: &Verification, approval: &
         format_utc(v.signed_at),
         esc(&v.sha256)
     );
+    if let Some(public) = &v.public {
+        let withheld = if public.withheld.is_empty() {
+            "none".to_owned()
+        } else {
+            format!("items {}", public.withheld.join(", "))
+        };
+        let _ = writeln!(
+            out,
+            "<dt>Withheld (exempt)</dt><dd>{}</dd>\n\
+             <dt>SHA-256 of this public version</dt><dd><code>{}</code></dd>\n\
+             <dt>Commitment root</dt><dd><code>{}</code></dd>",
+            esc(&withheld),
+            esc(&public.sha256),
+            esc(&public.root)
+        );
+    }
     match &v.key_id {
         Some(key) => {
             let _ = writeln!(
@@ -199,11 +227,11 @@ fn verification(out: &mut String, p: &Publication, v: &Verification, approval: &
         );
     }
     out.push_str(
-        "</ul>\n<p>To check the signed Markdown or HTML without this website, save the \
-         published keys and run <code>minutebook verify --key signing-keys.json FILE</code>: \
-         it checks the file's signature offline. <code>minutebook verify --server URL \
-         FILE</code> asks this server instead, and checks PDF and Word files byte for \
-         byte.</p>\n</footer>\n",
+        "</ul>\n<p>To check a download without this website, save the published keys and \
+         run <code>minutebook verify --key signing-keys.json FILE</code>: it checks the \
+         file's signature offline, and for the Markdown also that it is the signed full \
+         version with exactly the exempt items withheld. <code>minutebook verify --server \
+         URL FILE</code> asks this server instead.</p>\n</footer>\n",
     );
 }
 
