@@ -87,6 +87,12 @@ pub fn version_export_url(meeting: &str, version: u32, ext: &str) -> String {
     meeting_url(meeting, &format!("/versions/{version}/export.{ext}"))
 }
 
+/// Where a signed version's public version (exempt items withheld, with the proof)
+/// downloads.
+pub fn public_version_url(meeting: &str, version: u32) -> String {
+    meeting_url(meeting, &format!("/versions/{version}/public.md"))
+}
+
 /// Where the approval of version `version` (a later meeting's resolution on it) downloads
 /// as a signed record.
 pub fn approval_url(meeting: &str, version: u32) -> String {

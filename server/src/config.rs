@@ -17,6 +17,8 @@ use crate::store::faults::FaultSwitch;
 
 /// Default of `--max-import-bytes`: 2 MiB (published minutes are tens of kilobytes).
 pub const DEFAULT_MAX_IMPORT_BYTES: usize = 2 << 20;
+/// Default `--max-verify-bytes`: room for the PDF of a very long meeting.
+pub const DEFAULT_MAX_VERIFY_BYTES: usize = 16 << 20;
 use crate::docs::ledger::{LedgerBudget, DEFAULT_LEDGER_MAX_BYTES, DEFAULT_LEDGER_MAX_ENTRIES};
 use crate::docs::presence::AwarenessLimits;
 
@@ -77,6 +79,12 @@ pub struct ServerConfig {
     /// refused with 413.
     #[arg(long, env = "MINUTEBOOK_MAX_IMPORT_BYTES", default_value_t = DEFAULT_MAX_IMPORT_BYTES)]
     pub max_import_bytes: usize,
+
+    /// Largest file accepted by `POST /api/verify` (a signed version's Markdown, HTML,
+    /// public version, PDF or Word file, from anyone), in bytes; larger ones are refused
+    /// with 413.
+    #[arg(long, env = "MINUTEBOOK_MAX_VERIFY_BYTES", default_value_t = DEFAULT_MAX_VERIFY_BYTES)]
+    pub max_verify_bytes: usize,
 
     /// CPU-heavy tasks (imports, exports, version diffs) run at once, off the async
     /// workers; more wait their turn. Default: the number of CPUs.
@@ -208,6 +216,7 @@ impl ServerConfig {
             idle_timeout_ms: 45_000,
             compact_after: 20_000,
             max_import_bytes: DEFAULT_MAX_IMPORT_BYTES,
+            max_verify_bytes: DEFAULT_MAX_VERIFY_BYTES,
             organisation: String::new(),
             footer_text: String::new(),
             logo: None,

@@ -202,6 +202,7 @@ pub async fn start_rendering(
         connections: TaskTracker::new(),
         sign_in: http::sign_in_limit::SignInLimiter::new(config.sign_in()),
         max_import_bytes: config.max_import_bytes,
+        max_verify_bytes: config.max_verify_bytes,
         refusals,
         renderer: renderer.clone(),
         organisation: config.organisation.trim().to_owned(),

@@ -66,6 +66,14 @@ impl Publication {
     pub fn index_path(&self) -> String {
         index_path(&self.series)
     }
+
+    /// The series' name as shown (its address segment when the version names none).
+    pub fn series_name(&self) -> String {
+        match self.series_title.trim() {
+            "" => self.series.clone(),
+            name => name.to_owned(),
+        }
+    }
 }
 
 /// `/public/{slug}`.

@@ -226,3 +226,18 @@ async fn the_public_version_provably_withholds_exactly_the_exempt_items() {
     let (code, out) = verify(&["--data-dir", &data], &tampered[0], dir.path(), "t.md").await;
     assert_eq!(code, 1, "{out}");
 }
+
+#[tokio::test]
+async fn verify_reads_at_most_max_verify_bytes() {
+    let server = TestServer::start_with(|c| c.max_verify_bytes = 4096).await;
+    let r = server
+        .anonymous()
+        .post_bytes("/api/verify", &vec![b'x'; 4097])
+        .await;
+    assert_eq!(r.status, 413, "{}", r.text());
+    let r = server
+        .anonymous()
+        .post_text("/api/verify", "# not a signed version\n")
+        .await;
+    assert_eq!(r.status, 422, "a small file is read: {}", r.text());
+}

@@ -2,7 +2,8 @@
 //! li.version[data-version=N]` with the signer (`.v-signer`), the time (`.v-time`), the
 //! SHA-256 of the signed rendering (`.v-sha`), an override reason when it was signed with
 //! unconfirmed statements (`.v-override`), downloads (`a.v-export-md`, `a.v-export-html`,
-//! `a.v-export-pdf`, `a.v-export-docx`,
+//! `a.v-export-pdf`, `a.v-export-docx`, `a.v-public` (the public version, exempt items
+//! withheld),
 //! and `a.v-approval`, the signed approval record, when a later meeting resolved on it)
 //! and `button.v-compare` ("Compare with current draft"), which shows
 //! `#version-diff[data-version=N]`: `li.diff-line[data-op=insert|delete|equal]`, inserted
@@ -142,6 +143,10 @@ pub fn Versions() -> impl IntoView {
                                     " "
                                     <a class="v-export-docx" href=trust_api::version_export_url(&name, n, "docx") download="">
                                         {format!("Version {n} (Word)")}
+                                    </a>
+                                    " "
+                                    <a class="v-public" href=trust_api::public_version_url(&name, n) download="">
+                                        {format!("Version {n}, public (Markdown)")}
                                     </a>
                                     " "
                                     {move || approval(n).map(|(words, resolved)| view! {

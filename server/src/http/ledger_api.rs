@@ -6,7 +6,7 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -31,7 +31,8 @@ use crate::http::state::AppState;
 use crate::meetings::{self, ExportFormat};
 use crate::store::SignedVersion;
 
-pub fn routes() -> Router<AppState> {
+/// The routes; `POST /api/verify` reads files of up to `max_verify` bytes.
+pub fn routes(max_verify: usize) -> Router<AppState> {
     Router::new()
         .route("/api/meetings/{name}/ledger", get(ledger))
         .route("/api/meetings/{name}/readiness", get(readiness))
@@ -66,7 +67,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/meetings/{name}/versions/{n}/diff", get(diff))
         .route("/api/meetings/{name}/audit", get(audit_log))
         .route("/api/audit", get(global_audit_log))
-        .route("/api/verify", post(verify))
+        .route(
+            "/api/verify",
+            post(verify).layer(DefaultBodyLimit::max(max_verify)),
+        )
         .route("/api/signing-keys", get(signing_keys))
 }
 

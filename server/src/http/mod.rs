@@ -59,7 +59,7 @@ pub fn router(state: AppState, web_dir: &std::path::Path) -> Router {
         .route("/healthz", get(healthz))
         .route("/ws/{doc}", get(websocket))
         .merge(crate::http::session_api::routes())
-        .merge(crate::http::ledger_api::routes())
+        .merge(crate::http::ledger_api::routes(state.max_verify_bytes))
         .merge(crate::http::approval_api::routes())
         .merge(crate::http::outputs_api::routes())
         .merge(crate::http::publication_api::routes())

@@ -93,7 +93,7 @@ async fn series_list(State(state): State<AppState>) -> Result<Response, ApiError
     for p in &all {
         match series.iter_mut().find(|(slug, ..)| *slug == p.series) {
             Some(entry) => entry.2 += 1,
-            None => series.push((p.series.clone(), series_title(p), 1)),
+            None => series.push((p.series.clone(), p.series_name(), 1)),
         }
     }
     series.sort_by_key(|s| s.1.to_lowercase());
@@ -105,7 +105,7 @@ async fn series_index(
     Path(slug): Path<String>,
 ) -> Result<Response, ApiError> {
     let list = published_series(&state, &slug).await?;
-    let title = series_title(&list[0].0);
+    let title = list[0].0.series_name();
     Ok(html_page(page::series_index(
         &state.organisation,
         &slug,
@@ -226,7 +226,7 @@ async fn feed(state: &AppState, slug: &str) -> Result<Response, ApiError> {
             updated,
         })
         .collect();
-    let title = series_title(&list[0].0);
+    let title = list[0].0.series_name();
     let body = atom(
         state.auth.public_url(),
         &state.organisation,
@@ -370,11 +370,4 @@ async fn published(
     let (v, ledger) =
         meetings::records::verification_facts(&state.registry, &p.meeting, p.version).await?;
     Ok((p, v.ok_or_else(gone)?, ledger))
-}
-
-fn series_title(p: &Publication) -> String {
-    match p.series_title.trim() {
-        "" => p.series.clone(),
-        t => t.to_owned(),
-    }
 }

@@ -26,6 +26,8 @@ pub struct AppState {
     pub sign_in: sign_in_limit::SignInLimiter,
     /// Largest imported file, in bytes (`--max-import-bytes`).
     pub max_import_bytes: usize,
+    /// Largest file `POST /api/verify` reads, in bytes (`--max-verify-bytes`).
+    pub max_verify_bytes: usize,
     /// Aggregates repeated refusals for the audit log.
     pub refusals: crate::auth::refusals::Refusals,
     /// Renders signed versions' PDF and Word outputs (`None`: Markdown and HTML only).

@@ -132,7 +132,7 @@ pub fn minutes(
     approval: &ApprovalState,
 ) -> String {
     let mut out = String::new();
-    let series = series_name(p);
+    let series = p.series_name();
     head(
         &mut out,
         &format!("{} — {}", reading.title, approval.label()),
@@ -339,14 +339,6 @@ fn site_name(organisation: &str) -> String {
     match organisation.trim() {
         "" => "Published minutes".to_owned(),
         org => format!("{org} — published minutes"),
-    }
-}
-
-/// The series' name as shown (its address when the version names none).
-fn series_name(p: &Publication) -> String {
-    match p.series_title.trim() {
-        "" => p.series.clone(),
-        name => name.to_owned(),
     }
 }
 

@@ -30,7 +30,7 @@ use super::sut::{Bins, Kind, Sut};
 use minutebook_tests::browser::{Browser, Driver};
 
 /// The meeting's document name.
-const MEETING: &str = "bench-meeting";
+pub(crate) const MEETING: &str = "bench-meeting";
 
 /// What one run does.
 #[derive(Debug, Clone, clap::Args)]
@@ -265,7 +265,7 @@ async fn wait_for_traces(
 
 /// Imports the fixture `scale` times into the meeting through a native client, durably;
 /// returns the item count and every block id in reading order.
-async fn seed(sut: &Sut, scale: usize) -> Result<(usize, Vec<String>)> {
+pub(crate) async fn seed(sut: &Sut, scale: usize) -> Result<(usize, Vec<String>)> {
     let text = include_str!("../../../shared/fixtures/assurance-meeting-2022-01.txt");
     let minutes = parse_minutes(text).context("the fixture")?;
     let mut options = ClientOptions::new(sut.ws_url(MEETING));

@@ -11,6 +11,7 @@ pub mod m2;
 pub mod procfs;
 pub mod relay;
 pub mod report;
+pub mod signoff;
 pub mod stats;
 pub mod sut;
 pub mod trace;
@@ -199,6 +200,27 @@ pub async fn cold_load(
 }
 
 /// Runs the browser benchmark `repeat` times per meeting scale.
+/// `bench sign-off`: sign-off through the server at each scale, `runs` times each.
+pub async fn sign_off(
+    quiet: &procfs::Quiet,
+    bins: &Bins,
+    scales: &[usize],
+    runs: usize,
+) -> Result<(String, Vec<String>)> {
+    let mut outcomes = Vec::new();
+    for &scale in scales {
+        quiet.wait().await;
+        eprintln!(
+            "sign-off: meeting {scale}× the fixture (load {})",
+            procfs::loadavg()
+        );
+        let o = signoff::run(bins, scale, runs).await?;
+        eprintln!("  {:?} ms", o.ms);
+        outcomes.push(o);
+    }
+    Ok((signoff::report(&outcomes), Vec::new()))
+}
+
 pub async fn m2(
     quiet: &procfs::Quiet,
     bins: &Bins,

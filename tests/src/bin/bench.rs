@@ -96,6 +96,17 @@ enum Command {
         #[arg(long)]
         web_dir: Option<PathBuf>,
     },
+    /// Sign-off through the server, timed until it answers (version, public version,
+    /// PDF and Word rendered, signatures), on meetings of several sizes; reopened between
+    /// runs.
+    SignOff {
+        /// Meeting sizes, in copies of the fixture (comma-separated; the first is the baseline).
+        #[arg(long, value_delimiter = ',', default_values_t = [1, 10])]
+        scale: Vec<usize>,
+        /// Sign-offs per scale (medians are reported).
+        #[arg(long, default_value_t = 11)]
+        runs: usize,
+    },
     /// The attacks of RELIABILITY.md, each a bounded loop against the release server
     /// with default limits, while a victim on another meeting keeps saving edits: what
     /// the server answered, its memory, the store's size and the victim's latency.
@@ -177,6 +188,9 @@ fn main() -> Result<()> {
                     &[Mode::Unload, Mode::Restart, Mode::Warm],
                 )
                 .await?);
+            }
+            Command::SignOff { scale, runs } => {
+                add(bench::sign_off(&quiet, &bins, &scale, runs).await?)
             }
             Command::Attack => {
                 let work = tempfile::tempdir()?;
