@@ -168,3 +168,57 @@ pub fn html_footer(data: &[u8]) {
         let _ = signoff::parse_html(text);
     }
 }
+
+/// The published keys `verify_upload` checks signatures with: RFC 8032's first test key.
+fn keys() -> Vec<minutebook_shared::api::PublicSigningKey> {
+    const PUBLIC: [u8; 32] = [
+        0xd7, 0x5a, 0x98, 0x01, 0x82, 0xb1, 0x0a, 0xb7, 0xd5, 0x4b, 0xfe, 0xd3, 0xc9, 0x64, 0x07,
+        0x3a, 0x0e, 0xe1, 0x72, 0xf3, 0xda, 0xa6, 0x23, 0x25, 0xaf, 0x02, 0x1a, 0x68, 0xf7, 0x07,
+        0x51, 0x1a,
+    ];
+    use base64::Engine as _;
+    vec![minutebook_shared::api::PublicSigningKey {
+        id: signoff::signature::key_id(&PUBLIC),
+        algorithm: signoff::signature::ALGORITHM.to_owned(),
+        public_key: base64::engine::general_purpose::STANDARD.encode(PUBLIC),
+        created_at: 0,
+        retired_at: None,
+    }]
+}
+
+/// Everything `POST /api/verify` and `minutebook verify` read from a file a stranger
+/// uploads (except the PDF's attached Markdown, which the render crate's own property
+/// tests cover): the signed claim a PDF or Word file carries, the offline check of every
+/// text form (exports, approval records, public versions), and the public and full
+/// commitment blocks. Nothing may panic; what is read back round-trips.
+pub fn verify_upload(data: &[u8]) {
+    use minutebook_server::auth::signed_file;
+    use minutebook_shared::signoff::output_signature::{self, OutputClaim};
+    use minutebook_shared::signoff::public;
+    use minutebook_shared::trust::{commitment, parse_approval_file};
+
+    let keys = keys();
+    let (frozen, claim) = output_signature::frozen(data);
+    assert!(
+        frozen.len() <= data.len() + 2,
+        "the claim only ever comes off"
+    );
+    if let Some(Some(c)) = &claim {
+        assert_eq!(OutputClaim::parse_line(&c.line()).as_ref(), Some(c));
+    }
+    let _ = signed_file::check_output(&keys, data);
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let _ = signed_file::check(&keys, text);
+    if let Ok(proof) = commitment::verify_public(text) {
+        assert!(
+            public::is_public_file(text),
+            "a verified public file is one"
+        );
+        let _ = public::statement(&proof);
+        let _ = public::withheld(&proof);
+    }
+    let _ = commitment::verify_full(text);
+    let _ = parse_approval_file(text);
+}

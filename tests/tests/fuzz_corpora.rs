@@ -18,13 +18,14 @@ use yrs::{Doc, ReadTxn, Text, Transact};
 
 type Check = fn(&[u8]);
 
-const TARGETS: [(&str, Check); 6] = [
+const TARGETS: [(&str, Check); 7] = [
     ("sync_message", checks::sync_message),
     ("awareness", checks::awareness),
     ("import_legacy", checks::import_legacy),
     ("import_markdown", checks::import_markdown),
     ("signoff_block", checks::signoff_block),
     ("html_footer", checks::html_footer),
+    ("verify_upload", checks::verify_upload),
 ];
 
 fn corpus_dir(target: &str) -> PathBuf {
@@ -142,5 +143,70 @@ fn write_seed_corpora() {
         "html_footer",
         "signed.html",
         signoff::with_html_footer(&html, &facts).as_bytes(),
+    );
+    verify_upload_seeds(&write, &doc, &meeting, &facts);
+}
+
+/// Seeds of `verify_upload`: a public and a full version with an exempt item and their
+/// commitment blocks, a PDF and a Word file carrying a claim, an approval record.
+fn verify_upload_seeds(
+    write: &dyn Fn(&str, &str, &[u8]),
+    doc: &Doc,
+    meeting: &Meeting,
+    facts: &SignOff,
+) {
+    use minutebook_shared::meeting::{markdown, segment, Exemption, Paragraph};
+    use minutebook_shared::signoff::output_signature::{attach, OutputClaim, OutputKind};
+    use minutebook_shared::signoff::signature::Carried;
+    use minutebook_shared::trust::commitment;
+    {
+        let view = meeting.view(&doc.transact());
+        let item = view.items[1].id.clone();
+        let mut txn = doc.transact_mut();
+        let reason = Exemption::Schedule12A(Paragraph::new(3).expect("paragraph 3"));
+        meeting
+            .set_exemption(&mut txn, &item, Some(&reason))
+            .expect("exempt");
+        meeting
+            .set_public_title(&mut txn, &item, "Contract award")
+            .expect("public title");
+    }
+    let view = meeting.view(&doc.transact());
+    let segments = markdown::segments(&view, "DRAFT — not signed off");
+    let salts: Vec<commitment::Salt> = (0..segments.len()).map(|i| [i as u8; 32]).collect();
+    let public = commitment::public_markdown(&segments);
+    let mut file = signoff::render_markdown(&public, facts);
+    file.push_str(&commitment::public_block(&segments, &salts).expect("block"));
+    write("verify_upload", "public.md", file.as_bytes());
+    let mut full = signoff::render_markdown(&segment::concat(&segments), facts);
+    full.push_str(&commitment::full_block(&segments, &salts).expect("block"));
+    write("verify_upload", "full.md", full.as_bytes());
+    let carried = Carried {
+        key_id: "0123456789abcdef".into(),
+        html_sha256: None,
+        signature: "c2lnbmF0dXJl".into(),
+    };
+    let claim = |kind| OutputClaim {
+        meeting: "assurance-2022-01".into(),
+        version: 1,
+        kind,
+        markdown_sha256: facts.sha256.clone(),
+        carried: carried.clone(),
+    };
+    let pdf = attach(
+        b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n",
+        &claim(OutputKind::Pdf),
+    )
+    .expect("attached");
+    write("verify_upload", "claimed.pdf", &pdf);
+    let mut zip = b"PK\x03\x04 archive".to_vec();
+    zip.extend_from_slice(b"PK\x05\x06");
+    zip.extend_from_slice(&[0; 18]);
+    let docx = attach(&zip, &claim(OutputKind::Docx)).expect("attached");
+    write("verify_upload", "claimed.docx", &docx);
+    write(
+        "verify_upload",
+        "approval.txt",
+        b"<!-- minutebook:approval -->\nminutebook approval\nform: 1\nmeeting: a\n",
     );
 }
