@@ -206,6 +206,7 @@ pub async fn start_rendering(
         refusals,
         renderer: renderer.clone(),
         organisation: config.organisation.trim().to_owned(),
+        public_pages: Default::default(),
     };
     if let Some(renderer) = renderer {
         let registry = registry.clone();

@@ -31,6 +31,7 @@ pub mod meetings_api;
 pub mod names;
 pub mod origin;
 pub mod outputs_api;
+pub mod page_cache;
 pub mod public_site;
 pub mod publication_api;
 pub mod session_api;

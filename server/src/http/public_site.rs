@@ -181,6 +181,13 @@ async fn minutes_page(
             withheld: p.withheld.clone(),
         }),
     };
+    let key = format!(
+        "{meeting}\n{}\n{}\n{approval:?}\n{verification:?}",
+        p.version, p.published_at
+    );
+    if let Some(page) = state.public_pages.get(&key) {
+        return Ok(html_page(page.to_string()));
+    }
     let organisation = state.organisation.clone();
     let body = cpu::run(move || {
         let view = version_export::view(&v)?;
@@ -202,6 +209,7 @@ async fn minutes_page(
             "the signed version could not be read",
         )
     })?;
+    state.public_pages.put(key, body.as_str().into());
     Ok(html_page(body))
 }
 

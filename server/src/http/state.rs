@@ -34,4 +34,6 @@ pub struct AppState {
     pub renderer: Option<crate::docs::outputs::Renderer>,
     /// The organisation named on the published pages (`--organisation`; may be empty).
     pub organisation: String,
+    /// Published pages recently rendered ([`crate::http::page_cache`]).
+    pub public_pages: crate::http::page_cache::PageCache,
 }
