@@ -7,6 +7,7 @@
 //! withdrawn one — while every link it finds answers.
 
 use std::collections::{BTreeSet, VecDeque};
+use std::path::Path;
 
 use minutebook_shared::trust::Role;
 use minutebook_tests::http::{Client, Response};
@@ -42,6 +43,23 @@ async fn publish(client: &Client, meeting: &str, version: u32) -> Response {
             &json!({ "version": version }),
         )
         .await
+}
+
+/// `minutebook verify --key KEYS FILE` on `text` saved as `name` in `dir`; (exit code,
+/// output).
+async fn verify_offline(keys: &Path, dir: &Path, name: &str, text: &str) -> (i32, String) {
+    let file = dir.join(name);
+    std::fs::write(&file, text).expect("file");
+    minutebook_tests::run_minutebook(
+        &[
+            "verify",
+            "--key",
+            &keys.display().to_string(),
+            &file.display().to_string(),
+        ],
+        &[("MINUTEBOOK_SERVER", None)],
+    )
+    .await
 }
 
 /// The links (`href="…"`) of a page that stay on this server.
@@ -254,22 +272,8 @@ async fn only_published_minutes_are_public_and_every_public_link_answers() {
     let dir = tempfile::tempdir().expect("temp dir");
     let keys = dir.path().join("keys.json");
     std::fs::write(&keys, anonymous.get("/api/signing-keys").await.text()).expect("keys");
-    let file = dir.path().join("minutes.md");
-    std::fs::write(
-        &file,
-        anonymous.get(&format!("{page}/minutes.md")).await.text(),
-    )
-    .expect("file");
-    let (code, out) = minutebook_tests::run_minutebook(
-        &[
-            "verify",
-            "--key",
-            &keys.display().to_string(),
-            &file.display().to_string(),
-        ],
-        &[("MINUTEBOOK_SERVER", None)],
-    )
-    .await;
+    let minutes = anonymous.get(&format!("{page}/minutes.md")).await.text();
+    let (code, out) = verify_offline(&keys, dir.path(), "minutes.md", &minutes).await;
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("ALPHA") || out.contains(&published), "{out}");
 
@@ -317,18 +321,7 @@ async fn only_published_minutes_are_public_and_every_public_link_answers() {
         .contains("(Approved minutes)"));
     let approval = anonymous.get(&format!("{page}/approval.txt")).await;
     assert_eq!(approval.status, 200);
-    let file = dir.path().join("approval.txt");
-    std::fs::write(&file, approval.text()).expect("file");
-    let (code, out) = minutebook_tests::run_minutebook(
-        &[
-            "verify",
-            "--key",
-            &keys.display().to_string(),
-            &file.display().to_string(),
-        ],
-        &[("MINUTEBOOK_SERVER", None)],
-    )
-    .await;
+    let (code, out) = verify_offline(&keys, dir.path(), "approval.txt", &approval.text()).await;
     assert_eq!(code, 0, "{out}");
     assert_eq!(
         anonymous
