@@ -229,6 +229,7 @@ mod tests {
 
     fn grant(meeting: &str, role: Role, person: Option<&str>, invite: u64) -> Grant {
         Grant {
+            restricted: role.restricted_by_default(),
             meeting: meeting.into(),
             role,
             person: person.map(Into::into),

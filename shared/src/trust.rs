@@ -67,6 +67,12 @@ impl Role {
         }
     }
 
+    /// Whether a grant of this role has restricted access (sees exempt, Part II
+    /// business) unless its invitation says otherwise: the chair and minute-takers.
+    pub fn restricted_by_default(self) -> bool {
+        matches!(self, Role::Chair | Role::MinuteTaker)
+    }
+
     /// Parses a wire name.
     pub fn parse(s: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.as_str() == s)
@@ -105,6 +111,10 @@ pub struct Grant {
     pub name: String,
     /// The invitation this grant came from.
     pub invite: u64,
+    /// Restricted access: sees exempt (Part II) business ([`Role::restricted_by_default`]
+    /// unless the invitation says otherwise).
+    #[serde(default)]
+    pub restricted: bool,
 }
 
 /// `GET /api/session`: who the caller is.
@@ -145,6 +155,9 @@ pub struct InviteInfo {
     pub revoked_at: Option<u64>,
     /// Whether the current link has been used to start a session.
     pub redeemed: bool,
+    /// Restricted access (exempt, Part II business) for the grant it gives.
+    #[serde(default)]
+    pub restricted: bool,
     /// For an invitation to a whole series: the series; it opens every meeting of it,
     /// those created later included (`meeting` is the one it was issued from).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -111,6 +111,68 @@ async fn the_public_version_provably_withholds_exactly_the_exempt_items() {
         assert!(public.contains(needle), "missing {needle:?} in\n{public}");
     }
 
+    // Restricted access: the chair and minute-takers by default, or as the invitation
+    // says. Without it, the full renderings of a version that withholds anything are
+    // refused (and audited), and exports give the public version.
+    let taker = server
+        .member(&meeting, "Sam Scribe", None, Role::MinuteTaker)
+        .await;
+    let taker = Client::new(server.addr(), Some(taker));
+    let full_paths = [
+        format!("/api/meetings/{meeting}/versions/1/export.md"),
+        format!("/api/meetings/{meeting}/versions/1/export.html"),
+        format!("/api/meetings/{meeting}/versions/1/export.pdf"),
+        format!("/api/meetings/{meeting}/versions/1/diff"),
+    ];
+    assert!(taker
+        .get(&full_paths[0])
+        .await
+        .text()
+        .contains("SECRET-PRICE"));
+    for role in [Role::Observer, Role::Attendee] {
+        let token = server.member(&meeting, "Olly", None, role).await;
+        let member = Client::new(server.addr(), Some(token));
+        for path in &full_paths {
+            let r = member.get(path).await;
+            assert_eq!(r.status, 403, "{role:?} {path}: {}", r.text());
+            assert!(!r.text().contains("SECRET"));
+        }
+        let r = member
+            .get(&format!("/api/meetings/{meeting}/versions/1/public.md"))
+            .await;
+        assert_eq!(r.status, 200);
+        for format in ["md", "html"] {
+            let r = member
+                .get(&format!("/api/meetings/{meeting}/export.{format}"))
+                .await;
+            assert_eq!(r.status, 200, "{}", r.text());
+            assert!(!r.text().contains("SECRET"), "{role:?} export.{format}");
+            assert!(r.text().contains("Contract award"));
+        }
+    }
+    let r = server
+        .http()
+        .post_json(
+            &format!("/api/meetings/{meeting}/invites"),
+            &json!({ "name": "Auditor", "role": "observer", "restricted": true }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(r.json()["restricted"], json!(true));
+    let link = r.json()["link"].as_str().expect("link").to_owned();
+    let auditor = minutebook_tests::redeem(server.addr(), &link).await;
+    let auditor = Client::new(server.addr(), Some(auditor));
+    assert!(auditor
+        .get(&full_paths[0])
+        .await
+        .text()
+        .contains("SECRET-PRICE"));
+    let audit = server.http().get("/api/audit").await.text();
+    assert!(
+        audit.contains("read a signed version in full without restricted access"),
+        "refusals are audited"
+    );
+
     // Offline, with the published keys alone.
     let dir = tempfile::tempdir().expect("temp dir");
     let keys = dir.path().join("keys.json");

@@ -90,6 +90,8 @@ pub struct NewInvite {
     pub seconds: u64,
     /// To every meeting of this series (see [`series`]) rather than one meeting.
     pub series: Option<String>,
+    /// Restricted access (exempt, Part II business); `None`: the role's default.
+    pub restricted: Option<bool>,
 }
 
 /// What a caller may do in one meeting.
@@ -109,6 +111,8 @@ pub struct Access {
     /// SHA-256 of the session token it was presented with (presence binds awareness
     /// client ids to it).
     pub session: Option<String>,
+    /// Sees exempt (Part II) business: the grant's flag; administrators always.
+    pub restricted: bool,
 }
 
 impl Access {
@@ -164,6 +168,7 @@ impl Caller {
                 invite: Some(g.invite),
                 issued_by: Some(record.created_by.clone()),
                 session: self.session.clone(),
+                restricted: g.restricted || admin.is_some(),
             }),
             (None, Some(name)) => Some(Access {
                 name: name.clone(),
@@ -173,6 +178,7 @@ impl Caller {
                 invite: None,
                 issued_by: None,
                 session: self.session.clone(),
+                restricted: true,
             }),
             (None, None) => None,
         }
@@ -374,6 +380,7 @@ impl Auth {
                     person: invite.person.clone(),
                     name: invite.name.clone(),
                     invite: invite.id,
+                    restricted: invite.restricted_access(),
                 },
                 invite,
             ));
@@ -395,6 +402,7 @@ impl Auth {
                         person: invite.person.clone(),
                         name: invite.name.clone(),
                         invite: invite.id,
+                        restricted: invite.restricted_access(),
                     },
                     invite.clone(),
                 ));
@@ -712,6 +720,7 @@ impl Auth {
             role,
             seconds,
             series,
+            restricted,
         } = new;
         let name = clean_name(&name)?;
         let seconds = seconds.clamp(1, 365 * 24 * 3600);
@@ -730,14 +739,20 @@ impl Auth {
             redeemed: false,
             created_by: by.to_string(),
             series,
+            restricted,
         };
         let link = self.link(&mut invite)?;
         let scope = match &invite.series {
             Some(s) => format!(" to every meeting of the series {s:?}"),
             None => String::new(),
         };
+        let restricted = if invite.restricted_access() {
+            ", with restricted access"
+        } else {
+            ""
+        };
         let detail = format!(
-            "invited {} as {}{scope} (invitation #{}, link valid for {} h)",
+            "invited {} as {}{scope}{restricted} (invitation #{}, link valid for {} h)",
             invite.name,
             role.as_str(),
             invite.id,

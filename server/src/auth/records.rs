@@ -86,11 +86,21 @@ pub struct InviteRecord {
     /// is the meeting it was issued from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub series: Option<String>,
+    /// Restricted access set on the invitation; `None`: the role's default
+    /// ([`Role::restricted_by_default`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restricted: Option<bool>,
 }
 
 impl InviteRecord {
     pub fn key(id: u64) -> String {
         format!("{id:020}")
+    }
+
+    /// Whether the grant it gives has restricted access (sees exempt business).
+    pub fn restricted_access(&self) -> bool {
+        self.restricted
+            .unwrap_or_else(|| self.role.restricted_by_default())
     }
 
     pub fn info(&self) -> InviteInfo {
@@ -104,6 +114,7 @@ impl InviteRecord {
             expires_at: self.expires_at,
             revoked_at: self.revoked_at,
             redeemed: self.redeemed,
+            restricted: self.restricted_access(),
             series: self.series.clone(),
             link: None,
         }

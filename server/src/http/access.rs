@@ -1,6 +1,6 @@
 //! Access checks at the HTTP edge: the [`Caller`] extractor, and
-//! [`require`]/[`require_admin`], which refuse (401/403) and audit the refusal, and
-//! [`existing`] (404 for a meeting not stored).
+//! [`require`]/[`require_admin`]/[`require_restricted`], which refuse (401/403) and audit
+//! the refusal, and [`existing`] (404 for a meeting not stored).
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -62,6 +62,32 @@ pub async fn require_admin(
     )
     .await?;
     Ok(caller.admin.clone().unwrap_or_default())
+}
+
+/// 403 (audited) unless `access` has restricted access: for what shows exempt (Part II)
+/// business.
+pub async fn require_restricted(
+    state: &AppState,
+    caller: &Caller,
+    access: &Access,
+    meeting: &str,
+    doing: &str,
+) -> Result<(), ApiError> {
+    if access.restricted {
+        return Ok(());
+    }
+    refuse(
+        state,
+        caller,
+        meeting,
+        &format!("{doing} without restricted access"),
+    )
+    .await;
+    Err(ApiError::new(
+        StatusCode::FORBIDDEN,
+        "this shows exempt (Part II) business, which needs restricted access; the public \
+         version (versions/{n}/public.md) withholds it",
+    ))
 }
 
 /// 401 when signed out, 403 with `message` when `denied` says why; both audited.

@@ -20,11 +20,12 @@ use minutebook_shared::trust::{Ledger, Readiness, VersionInfo};
 use serde::Deserialize;
 
 use crate::auth::signed_file;
+use crate::auth::Access;
 use crate::auth::Caller;
 use crate::docs::ledger::{Command, Refusal};
 use crate::docs::messages::CommandOk;
 use crate::docs::version_export;
-use crate::http::access::{existing, require};
+use crate::http::access::{existing, require, require_restricted};
 use crate::http::error::ApiError;
 use crate::http::error::{body, download};
 use crate::http::state::AppState;
@@ -289,17 +290,29 @@ async fn versions(
     Ok(Json(current(&state, &caller, &name).await?.0.versions))
 }
 
-/// A stored version, for a caller with access to the meeting.
+/// A stored version in full, for a caller with access to the meeting — and, when it
+/// withholds exempt items from its public version, with restricted access.
 async fn stored_version(
     state: &AppState,
     caller: &Caller,
     name: &str,
     n: u32,
-) -> Result<SignedVersion, ApiError> {
-    require(state, caller, name, "read a signed version").await?;
-    meetings::records::version(&state.registry, name, n)
+) -> Result<(SignedVersion, Access), ApiError> {
+    let access = require(state, caller, name, "read a signed version").await?;
+    let v = meetings::records::version(&state.registry, name, n)
         .await?
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no version {n} of {name}")))
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no version {n} of {name}")))?;
+    if v.withholds() {
+        require_restricted(
+            state,
+            caller,
+            &access,
+            name,
+            "read a signed version in full",
+        )
+        .await?;
+    }
+    Ok((v, access))
 }
 
 async fn version_md(
@@ -307,7 +320,7 @@ async fn version_md(
     caller: Caller,
     Path((name, n)): Path<(String, u32)>,
 ) -> Result<Response, ApiError> {
-    let v = stored_version(&state, &caller, &name, n).await?;
+    let (v, _) = stored_version(&state, &caller, &name, n).await?;
     let text = version_export::markdown_off_workers(name.clone(), v)
         .await
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
@@ -325,7 +338,7 @@ async fn version_html(
     caller: Caller,
     Path((name, n)): Path<(String, u32)>,
 ) -> Result<Response, ApiError> {
-    let v = stored_version(&state, &caller, &name, n).await?;
+    let (v, _) = stored_version(&state, &caller, &name, n).await?;
     let html = version_export::html_off_workers(name.clone(), v)
         .await
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
@@ -361,10 +374,13 @@ async fn diff(
     caller: Caller,
     Path((name, n)): Path<(String, u32)>,
 ) -> Result<Response, ApiError> {
-    let v = stored_version(&state, &caller, &name, n).await?;
+    let (v, access) = stored_version(&state, &caller, &name, n).await?;
     let view = crate::meetings::read_view(&state.registry, &name)
         .await
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    if view.items.iter().any(|i| i.exemption.is_some()) {
+        require_restricted(&state, &caller, &access, &name, "compare with the draft").await?;
+    }
     let draft = minutebook_shared::meeting::export::markdown(&view);
     let lines = version_export::diff_off_workers(v, draft)
         .await

@@ -176,10 +176,10 @@ async fn export_md(
     caller: Caller,
     Path(name): Path<String>,
 ) -> Result<Response, Response> {
-    require(&state, &caller, &name, "export the minutes")
+    let access = require(&state, &caller, &name, "export the minutes")
         .await
         .map_err(IntoResponse::into_response)?;
-    download(&state, &name, ExportFormat::Markdown)
+    download(&state, &name, ExportFormat::Markdown, access.restricted)
         .await
         .map_err(IntoResponse::into_response)
 }
@@ -189,20 +189,30 @@ async fn export_html(
     caller: Caller,
     Path(name): Path<String>,
 ) -> Result<Response, Response> {
-    require(&state, &caller, &name, "export the minutes")
+    let access = require(&state, &caller, &name, "export the minutes")
         .await
         .map_err(IntoResponse::into_response)?;
-    download(&state, &name, ExportFormat::Html)
+    download(&state, &name, ExportFormat::Html, access.restricted)
         .await
         .map_err(IntoResponse::into_response)
 }
 
+/// The export of `name` in `format`; without `restricted` access, its public version when
+/// it holds exempt items.
 async fn download(
     state: &AppState,
     name: &str,
     format: ExportFormat,
+    restricted: bool,
 ) -> Result<Response, MeetingError> {
-    let body = meetings::export(&state.registry, Some(&state.signer), name, format).await?;
+    let body = meetings::export_for(
+        &state.registry,
+        Some(&state.signer),
+        name,
+        format,
+        restricted,
+    )
+    .await?;
     let (mime, ext) = match format {
         ExportFormat::Markdown => ("text/markdown; charset=utf-8", "md"),
         ExportFormat::Html => ("text/html; charset=utf-8", "html"),

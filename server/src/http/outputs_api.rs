@@ -16,7 +16,7 @@ use crate::auth::signed_file;
 use crate::auth::Caller;
 use crate::docs::outputs::Kind;
 use crate::docs::version_export;
-use crate::http::access::{existing, require};
+use crate::http::access::{existing, require, require_restricted};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
 use crate::meetings;
@@ -45,8 +45,21 @@ async fn download(
     Path((name, n)): Path<(String, u32)>,
     kind: Kind,
 ) -> Result<Response, ApiError> {
-    require(&state, &caller, &name, "read a signed version").await?;
+    let access = require(&state, &caller, &name, "read a signed version").await?;
     existing(&state, &name).await?;
+    let withholds = meetings::records::version(&state.registry, &name, n)
+        .await?
+        .is_some_and(|v| v.withholds());
+    if withholds {
+        require_restricted(
+            &state,
+            &caller,
+            &access,
+            &name,
+            "read a signed version in full",
+        )
+        .await?;
+    }
     let bytes = meetings::outputs::signed(&state.registry, &state.signer, &name, n, kind)
         .await?
         .ok_or_else(|| {

@@ -196,6 +196,10 @@ struct InviteRequest {
     /// An invitation to every meeting of this meeting's series.
     #[serde(default)]
     series: bool,
+    /// Restricted access (exempt, Part II business); absent: the role's default (the
+    /// chair and minute-takers have it).
+    #[serde(default)]
+    restricted: Option<bool>,
 }
 
 async fn invite(
@@ -224,6 +228,7 @@ async fn invite(
         role: req.role,
         seconds,
         series,
+        restricted: req.restricted,
     };
     let info = state.auth.create_invite(&by, &name, new).await?;
     Ok((StatusCode::CREATED, Json(info)).into_response())

@@ -264,6 +264,30 @@ pub async fn export(
     name: &str,
     format: ExportFormat,
 ) -> Result<String, MeetingError> {
+    export_for(registry, signer, name, format, true).await
+}
+
+/// [`export`] for a caller with (`restricted`) or without restricted access: without it,
+/// minutes that hold exempt items export as their public version (the signed public
+/// file, or the draft with exempt items withheld).
+pub async fn export_for(
+    registry: &Registry,
+    signer: Option<&Signer>,
+    name: &str,
+    format: ExportFormat,
+    restricted: bool,
+) -> Result<String, MeetingError> {
+    let public_signature = match signer {
+        Some(signer) if !restricted => {
+            let doc = name.to_string();
+            let ledger = read_store(registry, move |store| store.ledger(&doc)).await?;
+            match ledger.versions.last() {
+                Some(v) if ledger.signed() => signer.public_signature_of(name, v.version)?,
+                _ => None,
+            }
+        }
+        _ => None,
+    };
     let view = read_view(registry, name).await?;
     let doc = name.to_string();
     let (ledger, signed) = read_store(registry, move |store| {
@@ -279,7 +303,23 @@ pub async fn export(
     let owned_name = name.to_string();
     let rendered = cpu::run(move || {
         let name = owned_name;
+        let withhold = !restricted;
         if let Some(v) = signed {
+            if withhold && v.withholds() {
+                let public =
+                    crate::docs::version_export::public_file(&name, &v, public_signature.as_ref());
+                return match (format, public) {
+                    (ExportFormat::Markdown, Some(file)) => file,
+                    _ => {
+                        let status = signoff::signed_status(
+                            v.info.version,
+                            &v.info.signed.by,
+                            v.info.signed.at,
+                        );
+                        meeting::html::to_public_html_as(&view, &status)
+                    }
+                };
+            }
             return match format {
                 ExportFormat::Markdown => crate::docs::version_export::markdown(&name, &v),
                 ExportFormat::Html => {
@@ -293,12 +333,21 @@ pub async fn export(
             };
         }
         let status = signoff::draft_status(&ledger);
-        match format {
-            ExportFormat::Markdown => export::markdown_as(&view, &status),
-            ExportFormat::Html => export::html_as(&view, &status),
+        let exempt = withhold && view.items.iter().any(|i| i.exemption.is_some());
+        match (format, exempt) {
+            (ExportFormat::Markdown, false) => export::markdown_as(&view, &status),
+            (ExportFormat::Html, false) => export::html_as(&view, &status),
+            (ExportFormat::Markdown, true) => {
+                meeting::markdown::to_public_markdown_as(&view, &status)
+            }
+            (ExportFormat::Html, true) => meeting::html::to_public_html_as(&view, &status),
         }
     })
     .await?;
+    if !restricted {
+        // A public rendering carries its own signature (or none), not the version's.
+        return Ok(rendered);
+    }
     match (signed_version, signer) {
         (Some(n), Some(signer)) => records::with_signature(signer, name, n, format, rendered),
         _ => Ok(rendered),

@@ -140,6 +140,14 @@ pub struct PublicVersion {
     pub withheld: Vec<String>,
 }
 
+impl SignedVersion {
+    /// Whether its public version withholds anything (exempt items): its full renderings
+    /// are then for restricted access only.
+    pub fn withholds(&self) -> bool {
+        self.public.as_ref().is_some_and(|p| !p.withheld.is_empty())
+    }
+}
+
 fn first_form() -> u32 {
     1
 }

@@ -48,6 +48,7 @@ fn access(role: Role, person: Option<&str>) -> Access {
         invite: Some(7),
         issued_by: Some("Clerk".into()),
         session: None,
+        restricted: role.restricted_by_default(),
     }
 }
 
