@@ -111,10 +111,14 @@ pub fn invite_body(
     role: Role,
     hours: Option<u32>,
     series: bool,
+    restricted: Option<bool>,
 ) -> String {
     let mut v = json!({ "name": name, "role": role.as_str() });
     if series {
         v["series"] = json!(true);
+    }
+    if let Some(r) = restricted {
+        v["restricted"] = json!(r);
     }
     if let Some(p) = person.filter(|p| !p.is_empty()) {
         v["person"] = json!(p);
@@ -328,8 +332,9 @@ pub async fn create_invite(
     role: Role,
     hours: Option<u32>,
     series: bool,
+    restricted: Option<bool>,
 ) -> Result<InviteInfo, ApiError> {
-    let body = invite_body(name, person, role, hours, series);
+    let body = invite_body(name, person, role, hours, series, restricted);
     post(&meeting_url(meeting, "/invites"), body).await
 }
 
@@ -413,18 +418,36 @@ mod tests {
             Role::MinuteTaker,
             Some(24),
             false,
+            None,
         ))
         .unwrap();
         assert_eq!(
             v,
             json!({"name":"Ann","person":"p1","role":"minute-taker","expires_in_hours":24})
         );
-        let v: Value =
-            serde_json::from_str(&invite_body("Bo", Some(""), Role::Observer, None, false))
-                .unwrap();
+        let v: Value = serde_json::from_str(&invite_body(
+            "Bo",
+            Some(""),
+            Role::Observer,
+            None,
+            false,
+            None,
+        ))
+        .unwrap();
         assert_eq!(v, json!({"name":"Bo","role":"observer"}));
+        let v: Value = serde_json::from_str(&invite_body(
+            "Di",
+            None,
+            Role::Observer,
+            None,
+            false,
+            Some(true),
+        ))
+        .unwrap();
+        assert_eq!(v, json!({"name":"Di","role":"observer","restricted":true}));
         let v: Value =
-            serde_json::from_str(&invite_body("Cy", None, Role::Attendee, None, true)).unwrap();
+            serde_json::from_str(&invite_body("Cy", None, Role::Attendee, None, true, None))
+                .unwrap();
         assert_eq!(v, json!({"name":"Cy","role":"attendee","series":true}));
         assert_eq!(sign_off_body("  "), "{}");
         let v: Value = serde_json::from_str(&sign_off_body(" late ")).unwrap();

@@ -58,6 +58,33 @@ async fn scenario(
             .with_context(|| format!("the invitation form's {css}"))
     };
     find("#tab-people").await?.click().await?;
+    // Restricted access follows the role until it is changed: a minute-taker has it,
+    // an attendee does not.
+    let restricted = || async {
+        admin
+            .js(
+                "return document.getElementById('invite-restricted').checked;",
+                vec![],
+            )
+            .await
+    };
+    ensure!(
+        restricted().await? == json!(false),
+        "an attendee has no restricted access"
+    );
+    find("#invite-role")
+        .await?
+        .select_by_value("minute-taker")
+        .await?;
+    ensure!(
+        restricted().await? == json!(true),
+        "a minute-taker has restricted access"
+    );
+    find("#invite-role")
+        .await?
+        .select_by_value("attendee")
+        .await?;
+    ensure!(restricted().await? == json!(false), "back to an attendee");
     find("#invite-name").await?.send_keys("Dana").await?;
     find("#invite-series").await?.click().await?;
     find("#create-invite").await?.click().await?;

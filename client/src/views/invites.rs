@@ -5,7 +5,8 @@
 //! with the new role), `button.reissue` ("New link": the old link stops working) and
 //! `button.revoke`; and `form#new-invite` to invite someone: `select#invite-person` (a
 //! register person, which fills the name), `input#invite-name`, `select#invite-role`,
-//! `input#invite-expiry` (hours), `input#invite-series` (to every meeting of the series,
+//! `input#invite-expiry` (hours), `input#invite-restricted` (restricted access: checked by
+//! default for the chair and minute-takers), `input#invite-series` (to every meeting of the series,
 //! shown when the meeting has one), `button#create-invite`. A series invitation's row has
 //! `data-scope=series` and is listed on every meeting of the series. A new or re-issued link shows in
 //! the readonly `input#invite-link` with `button#copy-invite-link`. Errors: `#invites-error`.
@@ -109,6 +110,8 @@ fn InvitesPanel() -> impl IntoView {
     let role = RwSignal::new(Role::Attendee);
     let hours = RwSignal::new(DEFAULT_HOURS.to_string());
     let whole_series = RwSignal::new(false);
+    // `None`: the role's default (the chair and minute-takers have restricted access).
+    let restricted = RwSignal::new(None::<bool>);
     let series_name = Memo::new(move |_| store.header.with(|h| h.fields.series.trim().to_owned()));
     let on_person = move |ev: leptos::ev::Event| {
         let id = event_target_value(&ev);
@@ -143,11 +146,13 @@ fn InvitesPanel() -> impl IntoView {
         let p = person.get_untracked();
         let r = role.get_untracked();
         let series = whole_series.get_untracked();
+        let part_two = restricted.get_untracked();
         let meeting = trust.name();
         busy.set(true);
         spawn_local(async move {
             let outcome =
-                trust_api::create_invite(&meeting, &who, Some(p.as_str()), r, h, series).await;
+                trust_api::create_invite(&meeting, &who, Some(p.as_str()), r, h, series, part_two)
+                    .await;
             if outcome.is_ok() {
                 name.try_set(String::new());
                 person.try_set(String::new());
@@ -217,6 +222,12 @@ fn InvitesPanel() -> impl IntoView {
                 <input id="invite-expiry" type="number" min="1" step="1"
                     prop:value=move || hours.get()
                     on:input=move |ev| hours.set(event_target_value(&ev)) />
+                <label class="check">
+                    <input id="invite-restricted" type="checkbox"
+                        prop:checked=move || restricted.get().unwrap_or_else(|| role.get().restricted_by_default())
+                        on:change=move |ev| restricted.set(Some(event_target_checked(&ev))) />
+                    " Restricted access: sees exempt (Part II) business"
+                </label>
                 <Show when=move || !series_name.with(String::is_empty)>
                     <label class="check">
                         <input id="invite-series" type="checkbox"
@@ -317,6 +328,7 @@ fn InviteRow(
                         " · whole series"
                     </span>
                 })}
+                {invite.restricted.then(|| view! { <span class="i-restricted">" · restricted access"</span> })}
             </td>
             <td>
                 <select class="invite-role" on:change=on_role disabled=revoked
