@@ -129,6 +129,11 @@ async fn the_public_version_provably_withholds_exactly_the_exempt_items() {
         .await
         .text()
         .contains("SECRET-PRICE"));
+    assert!(taker
+        .get(&format!("/api/meetings/{meeting}/series-actions"))
+        .await
+        .text()
+        .contains("Tell SECRET-BIDDER"));
     for role in [Role::Observer, Role::Attendee] {
         let token = server.member(&meeting, "Olly", None, role).await;
         let member = Client::new(server.addr(), Some(token));
@@ -141,6 +146,14 @@ async fn the_public_version_provably_withholds_exactly_the_exempt_items() {
             .get(&format!("/api/meetings/{meeting}/versions/1/public.md"))
             .await;
         assert_eq!(r.status, 200);
+        let log = member
+            .get(&format!("/api/meetings/{meeting}/series-actions"))
+            .await;
+        assert_eq!(log.status, 200);
+        assert!(
+            !log.text().contains("SECRET"),
+            "{role:?}: the series action log"
+        );
         for format in ["md", "html"] {
             let r = member
                 .get(&format!("/api/meetings/{meeting}/export.{format}"))

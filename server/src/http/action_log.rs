@@ -24,9 +24,12 @@ async fn series_actions(
     Path(name): Path<String>,
 ) -> Result<Json<Vec<SeriesAction>>, ApiError> {
     require(&state, &caller, &name, "read the action log").await?;
-    let actions = meetings::action_log::series_actions(&state.registry, &name, |m| {
-        caller.access(m).is_some()
-    })
+    let actions = meetings::action_log::series_actions(
+        &state.registry,
+        &name,
+        |m| caller.access(m).is_some(),
+        |m| caller.access(m).is_some_and(|a| a.restricted),
+    )
     .await?;
     Ok(Json(actions))
 }

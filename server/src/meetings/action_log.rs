@@ -15,11 +15,14 @@ use super::{read_store, MeetingError};
 use crate::docs::registry::Registry;
 
 /// The actions of the series of meeting `name`, by reference, from the meetings of the
-/// series that `may_open` allows (meeting `name` itself must be catalogued).
+/// series that `may_open` allows (meeting `name` itself must be catalogued); an action
+/// raised in an exempt (Part II) item only from the meetings where `sees_exempt` says the
+/// caller has restricted access.
 pub async fn series_actions(
     registry: &Registry,
     name: &str,
     may_open: impl Fn(&str) -> bool,
+    sees_exempt: impl Fn(&str) -> bool,
 ) -> Result<Vec<SeriesAction>, MeetingError> {
     let listed = read_store(registry, |store| store.meetings()).await?;
     let Some((_, this)) = listed.iter().find(|(n, _)| n == name) else {
@@ -57,7 +60,16 @@ pub async fn series_actions(
             }
         }
         let index = minutebook_shared::meeting::ViewIndex::new(&view);
+        let restricted = sees_exempt(meeting);
         for action in &view.actions {
+            let exempt = action
+                .item
+                .as_ref()
+                .and_then(|i| index.item(i))
+                .is_some_and(|i| i.effective_exemption.is_some());
+            if exempt && !restricted {
+                continue;
+            }
             let changed = last_change.get(action.id.as_str()).map(|e| Stamp {
                 by: e.actor.clone(),
                 person: None,

@@ -3,8 +3,8 @@
 //! the rules in [`super::reference`].
 
 use super::{
-    ActionStatus, Attendance, Header, ItemPath, MeetingStatus, MeetingView, Minutes, MinutesAction,
-    MinutesItem, MinutesPerson, RaisedIn,
+    ActionStatus, Attendance, Exemption, Header, ItemPath, MeetingStatus, MeetingView, Minutes,
+    MinutesAction, MinutesItem, MinutesPerson, RaisedIn,
 };
 
 /// Title of the item open actions are carried into when the agenda has none.
@@ -89,6 +89,9 @@ pub fn carry_forward(prev: &MeetingView, title: &str, series: &str) -> Minutes {
         .map(|i| MinutesItem {
             title: i.title.clone(),
             standing: true,
+            // An exempt standing item stays exempt (Part II) at every meeting.
+            exemption: i.exemption.clone(),
+            public_title: i.public_title.clone(),
             ..MinutesItem::default()
         })
         .collect();
@@ -116,9 +119,15 @@ pub fn carry_forward(prev: &MeetingView, title: &str, series: &str) -> Minutes {
         .iter()
         .filter(|a| a.fields.status == ActionStatus::Open)
         .collect();
+    // An open action raised in an exempt item stays exempt: it is carried into an exempt
+    // "Matters arising" item of its own reason, never into the public one.
+    let (exempt, public): (Vec<_>, Vec<_>) = open
+        .into_iter()
+        .map(|a| (exemption_at(&base.items, a.raised_in.as_ref()), a))
+        .partition(|(e, _)| e.is_some());
     // Open actions are reviewed under "Matters arising": the standing item of that name,
     // or a new one after the previous minutes.
-    let arising = if open.is_empty() {
+    let arising = if public.is_empty() {
         None
     } else {
         Some(
@@ -142,17 +151,48 @@ pub fn carry_forward(prev: &MeetingView, title: &str, series: &str) -> Minutes {
             },
         )
     };
-    let actions = open
+    let raised = |at: Option<usize>| {
+        at.map(|at| RaisedIn {
+            item: ItemPath(vec![at]),
+            block: None,
+        })
+    };
+    let mut actions: Vec<MinutesAction> = public
         .into_iter()
-        .map(|a| MinutesAction {
+        .map(|(_, a)| MinutesAction {
             fields: a.fields.clone(),
             owners: a.owners.clone(),
-            raised_in: arising.map(|at| RaisedIn {
-                item: ItemPath(vec![at]),
-                block: None,
-            }),
+            raised_in: raised(arising),
         })
         .collect();
+    // One exempt item per reason, after the public one (or the previous minutes).
+    let mut exempt_items: Vec<(Exemption, usize)> = Vec::new();
+    let mut next_at = arising.unwrap_or(previous_at) + 1;
+    for (reason, a) in exempt {
+        let Some(reason) = reason else { continue };
+        let at = match exempt_items.iter().find(|(r, _)| *r == reason) {
+            Some((_, at)) => *at,
+            None => {
+                items.insert(
+                    next_at,
+                    MinutesItem {
+                        title: format!("{MATTERS_ARISING} ({})", reason.label()),
+                        public_title: MATTERS_ARISING.into(),
+                        exemption: Some(reason.clone()),
+                        ..MinutesItem::default()
+                    },
+                );
+                exempt_items.push((reason, next_at));
+                next_at += 1;
+                next_at - 1
+            }
+        };
+        actions.push(MinutesAction {
+            fields: a.fields.clone(),
+            owners: a.owners.clone(),
+            raised_in: raised(Some(at)),
+        });
+    }
     Minutes {
         header,
         chair: base.chair,
@@ -161,6 +201,20 @@ pub fn carry_forward(prev: &MeetingView, title: &str, series: &str) -> Minutes {
         items,
         actions,
     }
+}
+
+/// The exemption an action raised at `raised` stands under: that of the outermost exempt
+/// item on its path (sub-items inherit it).
+fn exemption_at(items: &[MinutesItem], raised: Option<&RaisedIn>) -> Option<Exemption> {
+    let mut list = items;
+    for &i in &raised?.item.0 {
+        let item = list.get(i)?;
+        if let Some(e) = &item.exemption {
+            return Some(e.clone());
+        }
+        list = &item.children;
+    }
+    None
 }
 
 #[cfg(test)]
@@ -281,5 +335,104 @@ mod tests {
         prev.header.fields.next.time = String::new();
         let next = carry_forward(&prev, "Board — March", "");
         assert_eq!(next.header.start_time, "2:00 pm");
+    }
+
+    #[test]
+    fn open_actions_of_exempt_items_stay_exempt_at_the_next_meeting() {
+        use crate::meeting::{markdown, Paragraph};
+        let reason = Exemption::Schedule12A(Paragraph::new(3).expect("paragraph 3"));
+        let secret = |description: &str, item: usize| MinutesAction {
+            fields: ActionFields {
+                description: description.into(),
+                status: ActionStatus::Open,
+                ..Default::default()
+            },
+            owners: Vec::new(),
+            raised_in: Some(RaisedIn {
+                item: ItemPath(vec![item]),
+                block: None,
+            }),
+        };
+        let minutes = Minutes {
+            header: Header {
+                title: "Board — January".into(),
+                series: "Board".into(),
+                ..Default::default()
+            },
+            items: vec![
+                MinutesItem {
+                    title: "Open business".into(),
+                    ..Default::default()
+                },
+                MinutesItem {
+                    title: "Sale of SECRET-LAND".into(),
+                    exemption: Some(reason.clone()),
+                    public_title: "Land".into(),
+                    children: vec![MinutesItem {
+                        title: "Terms".into(),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                },
+                MinutesItem {
+                    title: "Staffing".into(),
+                    standing: true,
+                    exemption: Some(Exemption::confidential("personnel")),
+                    ..Default::default()
+                },
+            ],
+            actions: vec![
+                secret("Publish the agenda", 0),
+                secret("Tell SECRET-BUYER", 1),
+                MinutesAction {
+                    raised_in: Some(RaisedIn {
+                        item: ItemPath(vec![1, 0]),
+                        block: None,
+                    }),
+                    ..secret("Sign the SECRET-TERMS", 1)
+                },
+            ],
+            ..Default::default()
+        };
+        let m = Meeting::new(Doc::new());
+        m.import_minutes(&mut m.doc().transact_mut(), &minutes)
+            .expect("imports");
+        let prev = m.view(&m.doc().transact());
+        let next = carry_forward(&prev, "Board — March", "");
+        let titles: Vec<&str> = next.items.iter().map(|i| i.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            [
+                PREVIOUS_MINUTES,
+                MATTERS_ARISING,
+                "Matters arising (Exempt item — Schedule 12A paragraph 3)",
+                "Staffing"
+            ]
+        );
+        assert_eq!(next.items[2].exemption, Some(reason));
+        assert!(
+            next.items[3].exemption.is_some(),
+            "an exempt standing item stays exempt"
+        );
+        let into: Vec<Vec<usize>> = next
+            .actions
+            .iter()
+            .map(|a| {
+                a.raised_in
+                    .as_ref()
+                    .map(|r| r.item.0.clone())
+                    .unwrap_or_default()
+            })
+            .collect();
+        assert_eq!(into, [vec![1], vec![2], vec![2]]);
+        // Loaded, the next meeting's public version carries none of it.
+        let n = Meeting::new(Doc::new());
+        n.import_minutes(&mut n.doc().transact_mut(), &next)
+            .expect("imports");
+        let view = n.view(&n.doc().transact());
+        let public = markdown::to_public_markdown(&view);
+        assert!(!public.contains("SECRET"), "{public}");
+        assert!(public.contains("Publish the agenda"), "{public}");
+        assert!(markdown::to_markdown(&view).contains("Tell SECRET-BUYER"));
     }
 }
