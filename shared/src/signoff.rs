@@ -116,6 +116,9 @@ pub struct VerifyAnswer {
     /// is one byte for byte.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<String>,
+    /// For such a file: it renders the version's public version (exempt items withheld).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub public_output: bool,
     /// For a public version's file that matches: the items it withholds
     /// ([`public::withheld`]; empty when nothing is withheld).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -428,3 +428,48 @@ impl ServerProcess {
         let _ = self.child.wait().await;
     }
 }
+
+/// Minutes (canonical Markdown, for `POST /api/meetings/import?format=markdown`) with an
+/// exempt item (Schedule 12A paragraph 3, public title "Contract award") holding a
+/// statement, an action and a sub-item; every exempt word contains `SECRET`.
+pub const EXEMPT_MINUTES: &str = "# Trustees — March
+
+- Series: Board of Trustees
+- Date: 9 March
+- Start time: 10:00
+- Venue: Room 2
+- Chair: PC
+- Minutes: Sam Scribe, Clerk, Trust
+- Status: DRAFT — not signed off
+- Next meeting date: 
+- Next meeting time: 
+- Next meeting type: 
+- Next meeting venue: 
+
+## Attendance
+
+| Name | Capacity | Short form | Organisation | Attendance |
+| --- | --- | --- | --- | --- |
+| Pat Chair | Chair | PC |  | present |
+| Dana Director | Director | DD |  | present |
+
+## 1 Welcome
+
+The chair welcomed everyone.
+
+## 2 Award of the SECRET-TENDER contract
+
+*Exempt — Schedule 12A paragraph 3; public title: Contract award*
+
+**DD:** The SECRET-PRICE bid was the lowest.
+
+- **Action** (owners: DD; due: 1 April; status: open): Tell SECRET-BIDDER
+
+### 2.1 SECRET-NEGOTIATION
+
+The trustees agreed the SECRET-TERMS.
+
+## 3 Any other business
+
+There was none.
+";

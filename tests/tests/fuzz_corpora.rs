@@ -156,7 +156,7 @@ fn verify_upload_seeds(
     facts: &SignOff,
 ) {
     use minutebook_shared::meeting::{markdown, segment, Exemption, Paragraph};
-    use minutebook_shared::signoff::output_signature::{attach, OutputClaim, OutputKind};
+    use minutebook_shared::signoff::output_signature::{attach, OutputClaim, OutputKind, Scope};
     use minutebook_shared::signoff::signature::Carried;
     use minutebook_shared::trust::commitment;
     {
@@ -190,6 +190,7 @@ fn verify_upload_seeds(
         meeting: "assurance-2022-01".into(),
         version: 1,
         kind,
+        scope: Scope::Full,
         markdown_sha256: facts.sha256.clone(),
         carried: carried.clone(),
     };

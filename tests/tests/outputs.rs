@@ -193,3 +193,134 @@ async fn a_signed_version_is_frozen_as_pdf_and_word_that_verify_accepts() {
     assert_eq!(get_bytes(&admin, &pdf_path).await, (200, pdf));
     again.kill9().await;
 }
+
+/// A version that withholds an exempt item also gets a public PDF and Word document
+/// (exempt items replaced by their placeholders), which every member may download, which
+/// `verify` names as the public version's, and which the published page serves; the full
+/// ones stay with restricted access.
+#[tokio::test]
+async fn a_version_with_an_exempt_item_gets_a_public_pdf_and_word_document() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = start(dir.path()).await;
+    let admin_token = server.setup_admin().await;
+    let admin = Client::new(server.addr, Some(admin_token.clone()));
+    let r = admin
+        .post_text(
+            "/api/meetings/import?format=markdown",
+            minutebook_tests::EXEMPT_MINUTES,
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let meeting = r.json()["name"].as_str().expect("name").to_owned();
+    let chair = member(
+        server.addr,
+        &admin_token,
+        &meeting,
+        "Chair",
+        None,
+        Role::Chair,
+    )
+    .await;
+    let chair = Client::new(server.addr, Some(chair));
+    let r = chair
+        .post_json(
+            &format!("/api/meetings/{meeting}/sign-off"),
+            &json!({ "override_reason": "agreed" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let observer = member(
+        server.addr,
+        &admin_token,
+        &meeting,
+        "Olly",
+        None,
+        Role::Observer,
+    )
+    .await;
+    let observer = Client::new(server.addr, Some(observer));
+    let base = format!("/api/meetings/{meeting}/versions/1");
+    assert_eq!(
+        get_bytes(&observer, &format!("{base}/export.pdf")).await.0,
+        403
+    );
+    let (status, full_pdf) = get_bytes(&chair, &format!("{base}/export.pdf")).await;
+    assert_eq!(status, 200);
+    let (status, pdf) = get_bytes(&observer, &format!("{base}/public.pdf")).await;
+    assert_eq!(status, 200);
+    let (status, docx) = get_bytes(&observer, &format!("{base}/public.docx")).await;
+    assert_eq!(status, 200);
+    assert!(docx.starts_with(b"PK\x03\x04"));
+    let text = |bytes: &[u8]| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("f.pdf");
+        std::fs::write(&file, bytes).expect("write");
+        let out = std::process::Command::new("pdftotext")
+            .arg(&file)
+            .arg("-")
+            .output()
+            .expect("pdftotext");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let public_text = text(&pdf);
+    assert!(!public_text.contains("SECRET"), "{public_text}");
+    assert!(public_text.contains("Contract award") && public_text.contains("Exempt item"));
+    assert!(text(&full_pdf).contains("SECRET-PRICE"));
+
+    // Verified, offline and by the server, as the public version's.
+    let url = format!("http://{}", server.addr);
+    let keys_dir = tempfile::tempdir().expect("temp dir");
+    let keys = keys_dir.path().join("keys.json");
+    std::fs::write(
+        &keys,
+        Client::new(server.addr, None)
+            .get("/api/signing-keys")
+            .await
+            .text(),
+    )
+    .expect("keys");
+    let keys = keys.display().to_string();
+    for (bytes, name, label) in [
+        (&pdf, "p.pdf", "public PDF"),
+        (&docx, "p.docx", "public Word document"),
+    ] {
+        let (code, out) = verify(&["--key", &keys], bytes, name).await;
+        assert_eq!(code, 0, "{out}");
+        assert!(out.contains(&format!("the {label} of version 1")), "{out}");
+        let (code, out) = verify(&["--server", &url], bytes, name).await;
+        assert_eq!(code, 0, "{out}");
+        assert!(
+            out.contains(&format!("is the {label} of version 1")),
+            "{out}"
+        );
+    }
+
+    // Published: the page links the public PDF and Word document, which are these files.
+    let r = chair
+        .post_json(
+            &format!("/api/meetings/{meeting}/publication"),
+            &json!({ "version": 1 }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let page = r.json()["series"]
+        .as_str()
+        .map(|s| format!("/public/{s}/{meeting}"))
+        .expect("series");
+    let anonymous = Client::new(server.addr, None);
+    assert_eq!(
+        get_bytes(&anonymous, &format!("{page}/minutes.pdf")).await,
+        (200, pdf)
+    );
+    assert_eq!(
+        get_bytes(&anonymous, &format!("{page}/minutes.docx")).await,
+        (200, docx)
+    );
+    assert_eq!(
+        get_bytes(&anonymous, &format!("{page}/minutes.html"))
+            .await
+            .0,
+        404
+    );
+    server.kill9().await;
+}

@@ -13,48 +13,6 @@ use minutebook_tests::http::Client;
 use minutebook_tests::TestServer;
 use serde_json::json;
 
-const MINUTES: &str = "# Trustees — March
-
-- Series: Board of Trustees
-- Date: 9 March
-- Start time: 10:00
-- Venue: Room 2
-- Chair: PC
-- Minutes: Sam Scribe, Clerk, Trust
-- Status: DRAFT — not signed off
-- Next meeting date: 
-- Next meeting time: 
-- Next meeting type: 
-- Next meeting venue: 
-
-## Attendance
-
-| Name | Capacity | Short form | Organisation | Attendance |
-| --- | --- | --- | --- | --- |
-| Pat Chair | Chair | PC |  | present |
-| Dana Director | Director | DD |  | present |
-
-## 1 Welcome
-
-The chair welcomed everyone.
-
-## 2 Award of the SECRET-TENDER contract
-
-*Exempt — Schedule 12A paragraph 3; public title: Contract award*
-
-**DD:** The SECRET-PRICE bid was the lowest.
-
-- **Action** (owners: DD; due: 1 April; status: open): Tell SECRET-BIDDER
-
-### 2.1 SECRET-NEGOTIATION
-
-The trustees agreed the SECRET-TERMS.
-
-## 3 Any other business
-
-There was none.
-";
-
 /// `minutebook verify ARGS… FILE` on `text`; (exit code, output).
 async fn verify(args: &[&str], text: &str, dir: &Path, name: &str) -> (i32, String) {
     let file = dir.join(name);
@@ -71,7 +29,10 @@ async fn the_public_version_provably_withholds_exactly_the_exempt_items() {
     let mut server = TestServer::start().await;
     let r = server
         .http()
-        .post_text("/api/meetings/import?format=markdown", MINUTES)
+        .post_text(
+            "/api/meetings/import?format=markdown",
+            minutebook_tests::EXEMPT_MINUTES,
+        )
         .await;
     assert_eq!(r.status, 201, "{}", r.text());
     let meeting = r.json()["name"].as_str().expect("name").to_owned();

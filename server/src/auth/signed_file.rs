@@ -210,7 +210,7 @@ pub fn check_output(keys: &[PublicSigningKey], file: &[u8]) -> (Offline, Option<
                 "VERIFIED (signed by key {}): the {} of version {} of meeting `{}` (the minutes' \
                  SHA-256 {}; the file's SHA-256 without its signature {sha})",
                 key.id,
-                claim.kind.label(),
+                claim.scope.label(claim.kind),
                 claim.version,
                 claim.meeting,
                 claim.markdown_sha256
@@ -218,7 +218,7 @@ pub fn check_output(keys: &[PublicSigningKey], file: &[u8]) -> (Offline, Option<
         },
         Err(e) => Offline::Mismatch(format!(
             "{e}: the file is not the {} of version {} of `{}` as signed",
-            claim.kind.label(),
+            claim.scope.label(claim.kind),
             claim.version,
             claim.meeting
         )),

@@ -12,6 +12,7 @@ use minutebook_server::auth::records::kind;
 use minutebook_server::docs::outputs::Kind;
 use minutebook_server::docs::version_export;
 use minutebook_server::meetings::outputs::OutputRef;
+use minutebook_shared::signoff::output_signature::Scope;
 use minutebook_shared::signoff::{self, output_signature, Verdict, VerifyAnswer};
 use minutebook_shared::time::format_utc;
 use minutebook_shared::trust::sha256_hex;
@@ -73,7 +74,11 @@ async fn check(args: &VerifyArgs) -> Option<i32> {
                 "VERIFIED: {shown} is the {} of version {} of meeting `{}`, signed off by {} \
                  on {} (the file's SHA-256 without its signature {sha}; the minutes' SHA-256 \
                  {})",
-                sniffed.label(),
+                if answer.public_output {
+                    Scope::Public.label(sniffed)
+                } else {
+                    sniffed.label().to_owned()
+                },
                 s.version,
                 s.meeting,
                 s.signer,
@@ -131,6 +136,7 @@ async fn from_store(args: &VerifyArgs, bytes: &[u8]) -> anyhow::Result<VerifyAns
         };
         Ok(VerifyAnswer {
             output: Some(found.kind.ext().to_owned()),
+            public_output: found.scope == Scope::Public,
             ..version_export::verify_answer(&found.meeting, v.as_ref(), false, &ledger)
         })
     })

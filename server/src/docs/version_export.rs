@@ -208,6 +208,7 @@ pub fn verify_answer(
         signature: None,
         approval,
         output: None,
+        public_output: false,
         withheld: None,
     }
 }

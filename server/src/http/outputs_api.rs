@@ -8,7 +8,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use minutebook_shared::signoff::output_signature;
+use minutebook_shared::signoff::output_signature::{self, Scope};
 use minutebook_shared::signoff::VerifyAnswer;
 use minutebook_shared::trust::sha256_hex;
 
@@ -25,32 +25,60 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/meetings/{name}/versions/{n}/export.pdf", get(pdf))
         .route("/api/meetings/{name}/versions/{n}/export.docx", get(docx))
+        .route(
+            "/api/meetings/{name}/versions/{n}/public.pdf",
+            get(public_pdf),
+        )
+        .route(
+            "/api/meetings/{name}/versions/{n}/public.docx",
+            get(public_docx),
+        )
 }
 
 async fn pdf(state: State<AppState>, caller: Caller, path: Path<(String, u32)>) -> Response {
-    download(state, caller, path, Kind::Pdf)
+    download(state, caller, path, Kind::Pdf, Scope::Full)
         .await
         .unwrap_or_else(IntoResponse::into_response)
 }
 
 async fn docx(state: State<AppState>, caller: Caller, path: Path<(String, u32)>) -> Response {
-    download(state, caller, path, Kind::Docx)
+    download(state, caller, path, Kind::Docx, Scope::Full)
         .await
         .unwrap_or_else(IntoResponse::into_response)
 }
 
+async fn public_pdf(state: State<AppState>, caller: Caller, path: Path<(String, u32)>) -> Response {
+    download(state, caller, path, Kind::Pdf, Scope::Public)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn public_docx(
+    state: State<AppState>,
+    caller: Caller,
+    path: Path<(String, u32)>,
+) -> Response {
+    download(state, caller, path, Kind::Docx, Scope::Public)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+/// Version `n`'s `kind` output of `scope`: the full version's needs restricted access
+/// when the version withholds exempt items; its public version's (rendered only then) is
+/// for every member.
 async fn download(
     State(state): State<AppState>,
     caller: Caller,
     Path((name, n)): Path<(String, u32)>,
     kind: Kind,
+    scope: Scope,
 ) -> Result<Response, ApiError> {
     let access = require(&state, &caller, &name, "read a signed version").await?;
     existing(&state, &name).await?;
     let withholds = meetings::records::version(&state.registry, &name, n)
         .await?
         .is_some_and(|v| v.withholds());
-    if withholds {
+    if withholds && scope == Scope::Full {
         require_restricted(
             &state,
             &caller,
@@ -60,19 +88,28 @@ async fn download(
         )
         .await?;
     }
-    let bytes = meetings::outputs::signed(&state.registry, &state.signer, &name, n, kind)
+    let bytes = meetings::outputs::signed(&state.registry, &state.signer, &name, n, kind, scope)
         .await?
         .ok_or_else(|| {
             ApiError::new(
                 StatusCode::NOT_FOUND,
                 format!(
-                    "no {} of version {n} of {name} (not signed, or not rendered yet)",
-                    kind.label()
+                    "no {} of version {n} of {name} (not signed, not rendered yet, or — for \
+                     the public version's — nothing is withheld, so the full one is public)",
+                    scope.label(kind)
                 ),
             )
         })?;
     // `name` is a stored meeting's (a valid document name): safe inside quotes.
-    let disposition = format!("attachment; filename=\"{name}-v{n}.{}\"", kind.ext());
+    let public = if scope == Scope::Public {
+        "-public"
+    } else {
+        ""
+    };
+    let disposition = format!(
+        "attachment; filename=\"{name}-v{n}{public}.{}\"",
+        kind.ext()
+    );
     Ok((
         [
             (header::CONTENT_TYPE, kind.mime().to_owned()),
@@ -112,7 +149,10 @@ pub async fn verify(state: &AppState, file: &Bytes, kind: Kind) -> Result<Respon
                 .map_err(meetings::MeetingError::from)?;
             let (verdict, claim) = signed_file::check_output(&keys, file);
             let same = claim.is_some_and(|c| {
-                c.meeting == found.meeting && c.version == found.version && c.kind == kind
+                c.meeting == found.meeting
+                    && c.version == found.version
+                    && c.kind == kind
+                    && c.scope == found.scope
             });
             if !same || !matches!(verdict, signed_file::Offline::Verified { .. }) {
                 return Ok(no());
@@ -126,6 +166,7 @@ pub async fn verify(state: &AppState, file: &Bytes, kind: Kind) -> Result<Respon
     let answer = VerifyAnswer {
         matches: Some(v.is_some()),
         output: Some(kind.ext().to_owned()),
+        public_output: found.scope == Scope::Public,
         signature,
         ..version_export::verify_answer(&found.meeting, v.as_ref(), false, &ledger)
     };

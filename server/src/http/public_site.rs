@@ -27,6 +27,7 @@ use minutebook_shared::publication::feed::{atom, FeedEntry};
 use minutebook_shared::publication::page::{self, ApprovalState, PublicFacts, Verification};
 use minutebook_shared::publication::{valid_slug, Publication, APPROVAL_FILE, DOWNLOADS, FEED};
 use minutebook_shared::signoff;
+use minutebook_shared::signoff::output_signature::Scope;
 use minutebook_shared::trust::Ledger;
 use sha2::{Digest, Sha256};
 
@@ -154,14 +155,16 @@ async fn minutes_page(
     let whole = nothing_withheld(&v);
     let mut downloads = Vec::new();
     for (file, what) in DOWNLOADS {
-        if !whole && file != "minutes.md" {
-            // The PDF, Word and HTML renderings are of the full version.
+        if !whole && file == "minutes.html" {
+            // The HTML page frozen at sign-off is the full version's.
             continue;
         }
         if let Some(kind) = output_kind(file) {
-            let stored = meetings::outputs::output(&state.registry, &meeting, p.version, kind)
-                .await?
-                .is_some();
+            let scope = scope_of(&v);
+            let stored =
+                meetings::outputs::output(&state.registry, &meeting, p.version, kind, scope)
+                    .await?
+                    .is_some();
             if !stored {
                 continue;
             }
@@ -259,14 +262,22 @@ async fn download(
     let (p, v, ledger) = published(&state, &slug, &meeting).await?;
     let n = p.version;
     let filename = |ext: &str| format!("{meeting}-v{n}.{ext}");
-    if !nothing_withheld(&v) && !matches!(file.as_str(), "minutes.md" | APPROVAL_FILE) {
-        // Renderings of the full version: never public when something is withheld.
+    if !nothing_withheld(&v) && file == "minutes.html" {
+        // The HTML page frozen at sign-off renders the full version: never public when
+        // something is withheld (the page itself shows the public version).
         return Err(gone());
     }
     if let Some(kind) = output_kind(&file) {
-        let bytes = meetings::outputs::signed(&state.registry, &state.signer, &meeting, n, kind)
-            .await?
-            .ok_or_else(gone)?;
+        let bytes = meetings::outputs::signed(
+            &state.registry,
+            &state.signer,
+            &meeting,
+            n,
+            kind,
+            scope_of(&v),
+        )
+        .await?
+        .ok_or_else(gone)?;
         let disposition = match kind {
             Kind::Pdf => format!("inline; filename=\"{}\"", filename(kind.ext())),
             Kind::Docx => format!("attachment; filename=\"{}\"", filename(kind.ext())),
@@ -351,6 +362,16 @@ async fn download(
 /// — PDF, Word, HTML — public.
 fn nothing_withheld(v: &SignedVersion) -> bool {
     v.public.as_ref().is_none_or(|p| p.withheld.is_empty())
+}
+
+/// Which rendering is public: the public version's when the version withholds exempt
+/// items, else the full version's (they are the same minutes).
+fn scope_of(v: &SignedVersion) -> Scope {
+    if nothing_withheld(v) {
+        Scope::Full
+    } else {
+        Scope::Public
+    }
 }
 
 fn output_kind(file: &str) -> Option<Kind> {

@@ -6,7 +6,7 @@
 
 use minutebook_shared::meeting::reading::Reading;
 use minutebook_shared::signoff;
-use minutebook_shared::signoff::output_signature::{self, OutputClaim};
+use minutebook_shared::signoff::output_signature::{self, OutputClaim, Scope};
 use minutebook_shared::trust::sha256_hex;
 use serde::{Deserialize, Serialize};
 
@@ -26,20 +26,28 @@ pub struct OutputRef {
     pub meeting: String,
     pub version: u32,
     pub kind: Kind,
+    /// A rendering of the full version, or of its public version.
+    #[serde(default)]
+    pub scope: Scope,
 }
 
-fn output_key(meeting: &str, version: u32, kind: Kind) -> String {
-    format!("{meeting}/{version:010}.{}", kind.ext())
+fn output_key(meeting: &str, version: u32, kind: Kind, scope: Scope) -> String {
+    match scope {
+        Scope::Full => format!("{meeting}/{version:010}.{}", kind.ext()),
+        Scope::Public => format!("{meeting}/{version:010}.public.{}", kind.ext()),
+    }
 }
 
-/// The stored `kind` output of version `n` of `name`.
+/// The stored `kind` output of version `n` of `name` (of the full version, or of its
+/// public version for [`Scope::Public`]).
 pub async fn output(
     registry: &Registry,
     name: &str,
     n: u32,
     kind: Kind,
+    scope: Scope,
 ) -> Result<Option<Vec<u8>>, MeetingError> {
-    let key = output_key(name, n, kind);
+    let key = output_key(name, n, kind, scope);
     read_store(registry, move |store| {
         store.record(kind::VERSION_OUTPUT, &key)
     })
@@ -55,8 +63,9 @@ pub async fn signed(
     name: &str,
     n: u32,
     kind: Kind,
+    scope: Scope,
 ) -> Result<Option<Vec<u8>>, MeetingError> {
-    let Some(frozen) = output(registry, name, n, kind).await? else {
+    let Some(frozen) = output(registry, name, n, kind, scope).await? else {
         return Ok(None);
     };
     let owned = name.to_owned();
@@ -64,11 +73,13 @@ pub async fn signed(
     let Some(info) = versions.into_iter().find(|v| v.version == n) else {
         return Ok(Some(frozen));
     };
-    let statement = output_signature::statement(name, n, kind, &sha256_hex(&frozen), &info.sha256);
+    let statement =
+        output_signature::statement(name, n, kind, scope, &sha256_hex(&frozen), &info.sha256);
     let claim = OutputClaim {
         meeting: name.to_owned(),
         version: n,
         kind,
+        scope,
         markdown_sha256: info.sha256,
         carried: signer.sign_now(&statement)?,
     };
@@ -95,7 +106,7 @@ pub async fn render_missing(
     let mut rendered = 0;
     for (name, versions) in super::records::signed_versions(registry, only).await? {
         for info in versions {
-            if output(registry, &name, info.version, Kind::Pdf)
+            if output(registry, &name, info.version, Kind::Pdf, Scope::Full)
                 .await?
                 .is_some()
             {
@@ -104,10 +115,20 @@ pub async fn render_missing(
             let Some(v) = version(registry, &name, info.version).await? else {
                 continue;
             };
+            // The full version's outputs, and when it withholds exempt items, its public
+            // version's (what publishing makes public).
             let (renderer, owned) = (renderer.clone(), name.clone());
             let outputs = cpu::run(move || {
-                let job = job(&owned, &v).ok_or("the version's state is unreadable")?;
-                renderer.render(&job).map_err(|e| e.to_string())
+                let mut scopes = vec![Scope::Full];
+                if v.withholds() {
+                    scopes.push(Scope::Public);
+                }
+                let mut out = Vec::new();
+                for scope in scopes {
+                    let job = job(&owned, &v, scope).ok_or("the version's state is unreadable")?;
+                    out.push((scope, renderer.render(&job).map_err(|e| e.to_string())?));
+                }
+                Ok::<_, String>(out)
             })
             .await?;
             let outputs = match outputs {
@@ -118,22 +139,25 @@ pub async fn render_missing(
                 }
             };
             let mut records = Vec::new();
-            for (kind, bytes) in [(Kind::Pdf, outputs.pdf), (Kind::Docx, outputs.docx)] {
-                let entry = OutputRef {
-                    meeting: name.clone(),
-                    version: info.version,
-                    kind,
-                };
-                records.push(Record::Put {
-                    kind: kind::OUTPUT_HASH,
-                    key: sha256_hex(&bytes),
-                    json: serde_json::to_vec(&entry).unwrap_or_default(),
-                });
-                records.push(Record::Put {
-                    kind: kind::VERSION_OUTPUT,
-                    key: output_key(&name, info.version, kind),
-                    json: bytes,
-                });
+            for (scope, rendered) in outputs {
+                for (kind, bytes) in [(Kind::Pdf, rendered.pdf), (Kind::Docx, rendered.docx)] {
+                    let entry = OutputRef {
+                        meeting: name.clone(),
+                        version: info.version,
+                        kind,
+                        scope,
+                    };
+                    records.push(Record::Put {
+                        kind: kind::OUTPUT_HASH,
+                        key: sha256_hex(&bytes),
+                        json: serde_json::to_vec(&entry).unwrap_or_default(),
+                    });
+                    records.push(Record::Put {
+                        kind: kind::VERSION_OUTPUT,
+                        key: output_key(&name, info.version, kind, scope),
+                        json: bytes,
+                    });
+                }
             }
             // The index entries are written with the bytes, in one transaction.
             registry.store().write(WriteOp::Records(records)).await?;
@@ -143,16 +167,30 @@ pub async fn render_missing(
     Ok(rendered)
 }
 
-/// What the renderer needs of version `v` of `name`; `None` if its state is unreadable.
-fn job(name: &str, v: &SignedVersion) -> Option<Job> {
+/// What the renderer needs of version `v` of `name` (its full version, or its public
+/// version: exempt items withheld, the public file attached and its SHA-256 in the
+/// footer); `None` if its state is unreadable.
+fn job(name: &str, v: &SignedVersion, scope: Scope) -> Option<Job> {
     let view = version_export::view(v)?;
     let status = signoff::signed_status(v.info.version, &v.info.signed.by, v.info.signed.at);
+    let (reading, markdown, sha256) = match (scope, &v.public) {
+        (Scope::Public, Some(public)) => (
+            Reading::public(&view, &status),
+            version_export::public_file(name, v, None)?,
+            public.sha256.clone(),
+        ),
+        _ => (
+            Reading::new(&view, &status),
+            version_export::markdown(name, v),
+            v.info.sha256.clone(),
+        ),
+    };
     Some(Job {
-        reading: Reading::new(&view, &status),
-        markdown: version_export::markdown(name, v),
+        reading,
+        markdown,
         meeting: name.to_owned(),
         version: v.info.version,
-        sha256: v.info.sha256.clone(),
+        sha256,
         signer: v.info.signed.by.clone(),
         signed_at: v.info.signed.at,
         status,

@@ -83,13 +83,48 @@ impl OutputKind {
     }
 }
 
-/// What the server says of a file it renders: it is the `kind` output of `version` of
-/// `meeting`, whose canonical Markdown hashes to `markdown_sha256`.
+/// Which rendering of a version an output is: of the full version, or of its public
+/// version (exempt items withheld).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    #[default]
+    Full,
+    Public,
+}
+
+impl Scope {
+    /// `full` or `public`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Full => "full",
+            Scope::Public => "public",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Scope> {
+        [Scope::Full, Scope::Public]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+
+    /// How an output of this scope is named: "PDF", "public PDF".
+    pub fn label(self, kind: OutputKind) -> String {
+        match self {
+            Scope::Full => kind.label().to_owned(),
+            Scope::Public => format!("public {}", kind.label()),
+        }
+    }
+}
+
+/// What the server says of a file it renders: it is the `kind` output (of `scope`) of
+/// `version` of `meeting`, whose canonical Markdown hashes to `markdown_sha256`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OutputClaim {
     pub meeting: String,
     pub version: u32,
     pub kind: OutputKind,
+    pub scope: Scope,
     pub markdown_sha256: String,
     /// The signature over [`statement`] (its `html_sha256` unused).
     pub carried: Carried,
@@ -100,13 +135,15 @@ pub fn statement(
     meeting: &str,
     version: u32,
     kind: OutputKind,
+    scope: Scope,
     sha256: &str,
     markdown_sha256: &str,
 ) -> Vec<u8> {
     format!(
         "minutebook signed output\nform: 1\nmeeting: {meeting}\nversion: {version}\nkind: {}\n\
-         sha256: {}\nmarkdown-sha256: {}\n",
+         scope: {}\nsha256: {}\nmarkdown-sha256: {}\n",
         kind.ext(),
+        scope.as_str(),
         sha256.to_ascii_lowercase(),
         markdown_sha256.to_ascii_lowercase()
     )
@@ -121,18 +158,21 @@ impl OutputClaim {
             &self.meeting,
             self.version,
             self.kind,
+            self.scope,
             &sha256_hex(frozen),
             &self.markdown_sha256,
         )
     }
 
-    /// `minutebook-signature: form=1 meeting=… version=… kind=… markdown-sha256=… token=…`.
+    /// `minutebook-signature: form=1 meeting=… version=… kind=… scope=… markdown-sha256=…
+    /// token=…`.
     pub fn line(&self) -> String {
         format!(
-            "{PREFIX}form=1 meeting={} version={} kind={} markdown-sha256={} token={}",
+            "{PREFIX}form=1 meeting={} version={} kind={} scope={} markdown-sha256={} token={}",
             self.meeting,
             self.version,
             self.kind.ext(),
+            self.scope.as_str(),
             self.markdown_sha256.to_ascii_lowercase(),
             self.carried.token()
         )
@@ -156,6 +196,7 @@ impl OutputClaim {
         let meeting = field("meeting")?;
         let version = field("version")?.parse().ok()?;
         let kind = OutputKind::parse(field("kind")?)?;
+        let scope = Scope::parse(field("scope")?)?;
         let markdown_sha256 = field("markdown-sha256")?;
         let carried = Carried::parse_token(field("token")?)?;
         let valid_name = (1..=128).contains(&meeting.len())
@@ -171,6 +212,7 @@ impl OutputClaim {
             meeting: meeting.to_owned(),
             version,
             kind,
+            scope,
             markdown_sha256: markdown_sha256.to_ascii_lowercase(),
             carried,
         })
@@ -285,6 +327,7 @@ mod tests {
             meeting: "board-2026-03".into(),
             version: 2,
             kind,
+            scope: Scope::Public,
             markdown_sha256: "ab".repeat(32),
             carried: Carried {
                 key_id: "0123456789abcdef".into(),
@@ -350,7 +393,7 @@ mod tests {
     #[test]
     fn the_statement_names_everything() {
         let s = String::from_utf8(claim(OutputKind::Docx).statement_for(b"x")).expect("text");
-        assert!(s.contains("meeting: board-2026-03\nversion: 2\nkind: docx\n"));
+        assert!(s.contains("meeting: board-2026-03\nversion: 2\nkind: docx\nscope: public\n"));
         assert!(s.contains(&format!("sha256: {}\n", sha256_hex(b"x"))));
         assert!(s.ends_with(&format!("markdown-sha256: {}\n", "ab".repeat(32))));
     }
