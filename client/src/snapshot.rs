@@ -35,6 +35,11 @@ pub struct ItemHead {
     pub sibling: (usize, usize),
     /// A standing item (the next meeting of the series starts with it).
     pub standing: bool,
+    /// Its own exemption (Part II), if marked; and one it inherits from an exempt parent.
+    pub exemption: Option<minutebook_shared::meeting::Exemption>,
+    pub inherited: bool,
+    /// The title the public version shows ("" = its own).
+    pub public_title: String,
 }
 
 /// What a block's controls need: the block and where it is.
@@ -79,6 +84,9 @@ impl Snapshot {
                     parent: item.parent.clone(),
                     sibling: (pos, count),
                     standing: item.standing,
+                    exemption: item.exemption.clone(),
+                    inherited: item.exemption.is_none() && item.effective_exemption.is_some(),
+                    public_title: item.public_title.clone(),
                 };
                 (item.id.clone(), head)
             })

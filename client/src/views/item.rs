@@ -6,7 +6,7 @@
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::tachys::html::attribute::custom::custom_attribute;
-use minutebook_shared::meeting::{BlockKind, ItemId};
+use minutebook_shared::meeting::{BlockKind, Exemption, ItemId, Paragraph};
 
 use crate::bindings::{Binding, Field};
 use crate::focus::{focus_later, quoted};
@@ -144,6 +144,35 @@ fn ItemSection(id: ItemId) -> impl IntoView {
         }
     };
 
+    // Part II: why the item is withheld from the public version ("" = public).
+    let exempt = {
+        let id = id.clone();
+        move |ev: leptos::ev::Event| {
+            let code = event_target_value(&ev);
+            let reason = Exemption::parse_code(&code, "");
+            store.write("mark an item exempt", |m, txn| {
+                m.set_exemption(txn, &id, reason.as_ref())
+            });
+        }
+    };
+    let public_title = {
+        let id = id.clone();
+        move |ev: leptos::ev::Event| {
+            let text = event_target_value(&ev);
+            store.write("give an exempt item its public title", |m, txn| {
+                m.set_public_title(txn, &id, &text)
+            });
+        }
+    };
+    let code = move || {
+        head.with(|h| {
+            h.exemption
+                .as_ref()
+                .map(Exemption::code)
+                .unwrap_or_default()
+        })
+    };
+
     let section = NodeRef::<leptos::html::Section>::new();
     if let Some(FarItems(far)) = use_context::<FarItems>() {
         let observed = StoredValue::new_local(None::<web_sys::Element>);
@@ -172,6 +201,35 @@ fn ItemSection(id: ItemId) -> impl IntoView {
                     on:change=standing />
                 "Standing item"
             </label>
+            <Show when=move || !head.with(|h| h.inherited)>
+                <select class="item-exempt" disabled=move || !store.editable.get()
+                    aria-label=move || format!("Item {} in the public version", number())
+                    on:change=exempt.clone()>
+                    <option value="" selected=move || code().is_empty()>"Public"</option>
+                    {Paragraph::ALL.into_iter().map(|p| {
+                        let value = Exemption::Schedule12A(p).code();
+                        let shown = value.clone();
+                        view! {
+                            <option value=value selected=move || code() == shown>
+                                {format!("Exempt: Schedule 12A paragraph {}", p.number())}
+                            </option>
+                        }
+                    }).collect_view()}
+                    <option value="confidential" selected=move || code() == "confidential">"Confidential"</option>
+                </select>
+            </Show>
+            <Show when=move || head.with(|h| h.exemption.is_some())>
+                <input class="item-public-title" type="text" autocomplete="off"
+                    readonly=move || !store.editable.get()
+                    placeholder="Public title (default: the item's own)"
+                    aria-label=move || format!("Public title of item {}", number())
+                    prop:value=move || head.with(|h| h.public_title.clone())
+                    on:change=public_title.clone() />
+                <p class="item-exempt-note hint">
+                    "Withheld, with its sub-items, from the public version and published minutes. \
+                     Everyone invited to this meeting can still read it."
+                </p>
+            </Show>
             <div class="blocks">
                 <For each=move || blocks.get() key=|b| b.clone()
                     children=|b| view! { <Block id=b /> } />

@@ -1,0 +1,200 @@
+//! Part I and Part II in a real browser, through the real `minutebook` binary: the chair
+//! marks item 2.2 exempt under Schedule 12A paragraph 3 from the item's own control and
+//! gives it a public title; the page says who can still read it; after sign-off the
+//! public version withholds it — `minutebook verify --key` proves that offline — and once
+//! published, an anonymous reader's page and PDF carry the public title and the
+//! placeholder, never the item's text.
+
+use anyhow::{ensure, Context};
+use fantoccini::key::Key;
+use fantoccini::Locator;
+use minutebook_shared::trust::Role;
+use minutebook_tests::browser::{require_built_client, Browser, Driver};
+use minutebook_tests::http::Client;
+use minutebook_tests::{member, workspace_root, ServerProcess, PATIENCE};
+use serde_json::json;
+
+/// Words only item 2.2 of the fixture has.
+const EXEMPT_WORDS: &str = "sought to understand why";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chair_marks_an_item_exempt_and_the_published_minutes_withhold_it() {
+    require_built_client();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = ServerProcess::start(dir.path()).await;
+    let driver = Driver::spawn();
+    let mut browsers = Vec::new();
+    let outcome = scenario(&server, &driver, &mut browsers).await;
+    for b in browsers {
+        b.close().await;
+    }
+    drop(driver);
+    server.kill9().await;
+    if let Err(e) = outcome {
+        panic!("{e:#}");
+    }
+}
+
+async fn scenario(
+    server: &ServerProcess,
+    driver: &Driver,
+    browsers: &mut Vec<Browser>,
+) -> anyhow::Result<()> {
+    let origin = format!("http://{}", server.addr);
+    let admin_token = server.setup_admin().await;
+    let admin = Client::new(server.addr, Some(admin_token.clone()));
+    let fixture = std::fs::read_to_string(
+        workspace_root().join("shared/fixtures/assurance-meeting-2022-01.txt"),
+    )?;
+    let r = admin
+        .post_text("/api/meetings/import?format=legacy", &fixture)
+        .await;
+    ensure!(r.status == 201, "import: {}", r.text());
+    let meeting = r.json()["name"].as_str().context("name")?.to_owned();
+    let chair = member(
+        server.addr,
+        &admin_token,
+        &meeting,
+        "Chloe Chair",
+        None,
+        Role::Chair,
+    )
+    .await;
+
+    browsers.push(Browser::open(driver).await?);
+    let page = &browsers[0];
+    page.sign_in(&origin, &chair).await?;
+    page.client
+        .goto(&format!("{origin}/?meeting={meeting}"))
+        .await?;
+    let item = "section.item[data-number='2.2']";
+    let select = page
+        .client
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::Css(&format!("{item} select.item-exempt")))
+        .await?;
+    ensure!(
+        select.attr("aria-label").await?.as_deref() == Some("Item 2.2 in the public version"),
+        "the control is labelled"
+    );
+    select.select_by_value("12A:3").await?;
+    let title = page
+        .client
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::Css(&format!("{item} input.item-public-title")))
+        .await?;
+    title.send_keys("Quality of the data").await?;
+    title.send_keys(&Key::Tab.to_string()).await?;
+    let note = page
+        .wait_until(
+            "Chloe",
+            "the exempt item's note, saved",
+            "const n = document.querySelector(arguments[0] + ' .item-exempt-note'); \
+             const s = document.getElementById('status'); \
+             return n && s && s.dataset.state === 'saved' ? n.textContent : null;",
+            vec![json!(item)],
+            |v| v.is_string(),
+        )
+        .await?;
+    ensure!(
+        note.as_str()
+            .unwrap_or_default()
+            .contains("can still read it"),
+        "the page says who can still read it: {note}"
+    );
+
+    // Signed, the public version withholds 2.2 and proves it.
+    let chair_api = Client::new(server.addr, Some(chair));
+    let r = chair_api
+        .post_json(
+            &format!("/api/meetings/{meeting}/sign-off"),
+            &json!({ "override_reason": "confirmed on paper" }),
+        )
+        .await;
+    ensure!(r.status == 200, "sign-off: {}", r.text());
+    let public = chair_api
+        .get(&format!("/api/meetings/{meeting}/versions/1/public.md"))
+        .await
+        .text();
+    ensure!(
+        !public.contains(EXEMPT_WORDS),
+        "the public version withholds 2.2"
+    );
+    ensure!(
+        public.contains("### 2.2 Quality of the data\n\n*Exempt item — Schedule 12A paragraph 3*"),
+        "the placeholder and public title:\n{public}"
+    );
+    let work = tempfile::tempdir()?;
+    let keys = work.path().join("keys.json");
+    std::fs::write(&keys, admin.get("/api/signing-keys").await.text())?;
+    let file = work.path().join("public.md");
+    std::fs::write(&file, &public)?;
+    let (code, out) = minutebook_tests::run_minutebook(
+        &[
+            "verify",
+            "--key",
+            &keys.display().to_string(),
+            &file.display().to_string(),
+        ],
+        &[("MINUTEBOOK_SERVER", None)],
+    )
+    .await;
+    ensure!(code == 0, "verify: {out}");
+    ensure!(
+        out.contains("items withheld: 2.2 (Exempt item — Schedule 12A paragraph 3)"),
+        "verify says what was withheld: {out}"
+    );
+
+    // Published: an anonymous reader sees the placeholder, never the text.
+    let r = chair_api
+        .post_json(
+            &format!("/api/meetings/{meeting}/publication"),
+            &json!({ "version": 1 }),
+        )
+        .await;
+    ensure!(r.status == 200, "publish: {}", r.text());
+    let path = format!(
+        "/public/{}/{meeting}",
+        r.json()["series"].as_str().context("series")?
+    );
+    browsers.push(Browser::open(driver).await?);
+    let reader = &browsers[1];
+    reader.client.goto(&format!("{origin}{path}")).await?;
+    let text = reader
+        .wait_until(
+            "the reader",
+            "the public page",
+            "const v = document.getElementById('verification'); \
+             return v ? document.body.textContent : null;",
+            vec![],
+            |v| v.is_string(),
+        )
+        .await?;
+    let text = text.as_str().unwrap_or_default();
+    ensure!(!text.contains(EXEMPT_WORDS), "the page withholds 2.2");
+    ensure!(
+        text.contains("Quality of the data")
+            && text.contains("Exempt item — Schedule 12A paragraph 3"),
+        "the page shows the placeholder"
+    );
+    let pdf = Client::new(server.addr, None)
+        .get(&format!("{path}/minutes.pdf"))
+        .await;
+    ensure!(pdf.status == 200, "the public PDF: {}", pdf.status);
+    let pdf_file = work.path().join("minutes.pdf");
+    std::fs::write(&pdf_file, &pdf.body[..])?;
+    let out = std::process::Command::new("pdftotext")
+        .arg(&pdf_file)
+        .arg("-")
+        .output()
+        .context("pdftotext")?;
+    let pdf_text = String::from_utf8_lossy(&out.stdout);
+    ensure!(
+        !pdf_text.contains(EXEMPT_WORDS),
+        "the public PDF withholds 2.2"
+    );
+    ensure!(pdf_text.contains("Quality of the data"), "{pdf_text}");
+    Ok(())
+}
