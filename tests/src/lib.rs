@@ -373,7 +373,36 @@ pub struct ServerProcess {
     pub setup_link: Option<String>,
 }
 
+/// On a fresh [`ServerProcess`]: the administrator it was set up for and the fixture
+/// meeting they imported, with a chair named `chair` invited to it.
+pub struct FixtureMeeting {
+    pub admin: String,
+    pub meeting: String,
+    pub chair: String,
+}
+
 impl ServerProcess {
+    /// Sets up the administrator, imports the fixture as a meeting and invites `chair`
+    /// to it as its chair.
+    pub async fn fixture_with_chair(&self, chair: &str) -> FixtureMeeting {
+        let admin = self.setup_admin().await;
+        let fixture = std::fs::read_to_string(
+            workspace_root().join("shared/fixtures/assurance-meeting-2022-01.txt"),
+        )
+        .expect("the fixture");
+        let r = http::Client::new(self.addr, Some(admin.clone()))
+            .post_text("/api/meetings/import?format=legacy", &fixture)
+            .await;
+        assert_eq!(r.status, 201, "import: {}", r.text());
+        let meeting = r.json()["name"].as_str().expect("name").to_owned();
+        let chair = member(self.addr, &admin, &meeting, chair, None, Role::Chair).await;
+        FixtureMeeting {
+            admin,
+            meeting,
+            chair,
+        }
+    }
+
     /// Starts `minutebook serve` on 127.0.0.1:0 with `data_dir`; waits for its URL line.
     pub async fn start(data_dir: &Path) -> ServerProcess {
         Self::start_with(data_dir, &[]).await

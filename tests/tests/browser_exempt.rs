@@ -8,10 +8,9 @@
 use anyhow::{ensure, Context};
 use fantoccini::key::Key;
 use fantoccini::Locator;
-use minutebook_shared::trust::Role;
 use minutebook_tests::browser::{require_built_client, Browser, Driver};
 use minutebook_tests::http::Client;
-use minutebook_tests::{member, workspace_root, ServerProcess, PATIENCE};
+use minutebook_tests::{FixtureMeeting, ServerProcess, PATIENCE};
 use serde_json::json;
 
 /// Words only item 2.2 of the fixture has.
@@ -41,25 +40,12 @@ async fn scenario(
     browsers: &mut Vec<Browser>,
 ) -> anyhow::Result<()> {
     let origin = format!("http://{}", server.addr);
-    let admin_token = server.setup_admin().await;
+    let FixtureMeeting {
+        admin: admin_token,
+        meeting,
+        chair,
+    } = server.fixture_with_chair("Chloe Chair").await;
     let admin = Client::new(server.addr, Some(admin_token.clone()));
-    let fixture = std::fs::read_to_string(
-        workspace_root().join("shared/fixtures/assurance-meeting-2022-01.txt"),
-    )?;
-    let r = admin
-        .post_text("/api/meetings/import?format=legacy", &fixture)
-        .await;
-    ensure!(r.status == 201, "import: {}", r.text());
-    let meeting = r.json()["name"].as_str().context("name")?.to_owned();
-    let chair = member(
-        server.addr,
-        &admin_token,
-        &meeting,
-        "Chloe Chair",
-        None,
-        Role::Chair,
-    )
-    .await;
 
     browsers.push(Browser::open(driver).await?);
     let page = &browsers[0];
