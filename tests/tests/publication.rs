@@ -102,6 +102,16 @@ async fn only_published_minutes_are_public_and_every_public_link_answers() {
         publish(&server.anonymous(), &published, 1).await.status,
         401
     );
+    // Without restricted access, minutes without exempt items export as they are,
+    // carrying the version's signature.
+    let observer = server
+        .member(&published, "Olly", None, Role::Observer)
+        .await;
+    let export = Client::new(server.addr(), Some(observer))
+        .get(&format!("/api/meetings/{published}/export.md"))
+        .await
+        .text();
+    assert!(export.contains("Signature: `ed25519:"), "{export}");
     assert_eq!(
         publish(&chair, &signed_only, 1).await.status,
         403,

@@ -308,7 +308,7 @@ pub async fn export_for(
             if withhold && v.withholds() {
                 let public =
                     crate::docs::version_export::public_file(&name, &v, public_signature.as_ref());
-                return match (format, public) {
+                let text = match (format, public) {
                     (ExportFormat::Markdown, Some(file)) => file,
                     _ => {
                         let status = signoff::signed_status(
@@ -319,8 +319,9 @@ pub async fn export_for(
                         meeting::html::to_public_html_as(&view, &status)
                     }
                 };
+                return (text, true);
             }
-            return match format {
+            let text = match format {
                 ExportFormat::Markdown => crate::docs::version_export::markdown(&name, &v),
                 ExportFormat::Html => {
                     crate::docs::version_export::html(&name, &v).unwrap_or_else(|| {
@@ -331,20 +332,23 @@ pub async fn export_for(
                     })
                 }
             };
+            return (text, false);
         }
         let status = signoff::draft_status(&ledger);
         let exempt = withhold && view.items.iter().any(|i| i.exemption.is_some());
-        match (format, exempt) {
+        let text = match (format, exempt) {
             (ExportFormat::Markdown, false) => export::markdown_as(&view, &status),
             (ExportFormat::Html, false) => export::html_as(&view, &status),
             (ExportFormat::Markdown, true) => {
                 meeting::markdown::to_public_markdown_as(&view, &status)
             }
             (ExportFormat::Html, true) => meeting::html::to_public_html_as(&view, &status),
-        }
+        };
+        (text, exempt)
     })
     .await?;
-    if !restricted {
+    let (rendered, public) = rendered;
+    if public {
         // A public rendering carries its own signature (or none), not the version's.
         return Ok(rendered);
     }
