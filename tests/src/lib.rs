@@ -502,3 +502,15 @@ The trustees agreed the SECRET-TERMS.
 
 There was none.
 ";
+
+/// The server at `addr`'s published signing keys (`GET /api/signing-keys`, asked without
+/// credentials) saved as `dir/keys.json`, for `minutebook verify --key`; its path.
+pub async fn save_signing_keys(addr: SocketAddr, dir: &Path) -> String {
+    let keys = dir.join("keys.json");
+    let text = http::Client::new(addr, None)
+        .get("/api/signing-keys")
+        .await
+        .text();
+    std::fs::write(&keys, text).expect("keys written");
+    keys.display().to_string()
+}

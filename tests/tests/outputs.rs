@@ -142,9 +142,7 @@ async fn a_signed_version_is_frozen_as_pdf_and_word_that_verify_accepts() {
     // Offline, with the published keys alone: each download carries the server's signed
     // claim on it; a changed file, or one stripped of its claim, is not verified.
     let keys_dir = tempfile::tempdir().expect("temp dir");
-    let keys = keys_dir.path().join("keys.json");
-    std::fs::write(&keys, anonymous.get("/api/signing-keys").await.text()).expect("keys");
-    let keys = keys.display().to_string();
+    let keys = minutebook_tests::save_signing_keys(server.addr, keys_dir.path()).await;
     for (bytes, name, label) in [(&pdf, "v1.pdf", "PDF"), (&docx, "v1.docx", "Word document")] {
         let (code, out) = verify(&["--key", &keys], bytes, name).await;
         assert_eq!(code, 0, "{out}");
@@ -270,16 +268,7 @@ async fn a_version_with_an_exempt_item_gets_a_public_pdf_and_word_document() {
     // Verified, offline and by the server, as the public version's.
     let url = format!("http://{}", server.addr);
     let keys_dir = tempfile::tempdir().expect("temp dir");
-    let keys = keys_dir.path().join("keys.json");
-    std::fs::write(
-        &keys,
-        Client::new(server.addr, None)
-            .get("/api/signing-keys")
-            .await
-            .text(),
-    )
-    .expect("keys");
-    let keys = keys.display().to_string();
+    let keys = minutebook_tests::save_signing_keys(server.addr, keys_dir.path()).await;
     for (bytes, name, label) in [
         (&pdf, "p.pdf", "public PDF"),
         (&docx, "p.docx", "public Word document"),

@@ -149,13 +149,7 @@ async fn the_public_version_provably_withholds_exactly_the_exempt_items() {
 
     // Offline, with the published keys alone.
     let dir = tempfile::tempdir().expect("temp dir");
-    let keys = dir.path().join("keys.json");
-    std::fs::write(
-        &keys,
-        server.anonymous().get("/api/signing-keys").await.text(),
-    )
-    .expect("keys");
-    let keys = keys.display().to_string();
+    let keys = minutebook_tests::save_signing_keys(server.addr(), dir.path()).await;
     let (code, out) = verify(&["--key", &keys], &public, dir.path(), "public.md").await;
     assert_eq!(code, 0, "{out}");
     assert!(
