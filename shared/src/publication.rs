@@ -67,6 +67,14 @@ impl Publication {
         index_path(&self.series)
     }
 
+    /// The meeting as a link names it: its title, else its document name.
+    pub fn display_title(&self) -> &str {
+        match self.title.trim() {
+            "" => &self.meeting,
+            title => title,
+        }
+    }
+
     /// The series' name as shown (its address segment when the version names none).
     pub fn series_name(&self) -> String {
         match self.series_title.trim() {

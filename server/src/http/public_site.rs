@@ -106,7 +106,11 @@ async fn series_index(
     Path(slug): Path<String>,
 ) -> Result<Response, ApiError> {
     let list = published_series(&state, &slug).await?;
-    let title = list[0].0.series_name();
+    let title = list[0].publication.series_name();
+    let list: Vec<(Publication, ApprovalState)> = list
+        .into_iter()
+        .map(|l| (l.publication, l.approval))
+        .collect();
     Ok(html_page(page::series_index(
         &state.organisation,
         &slug,
@@ -115,12 +119,17 @@ async fn series_index(
     )))
 }
 
-/// Series `slug`'s publications, newest first, with their approval states; 404 when it
-/// has none.
-async fn published_series(
-    state: &AppState,
-    slug: &str,
-) -> Result<Vec<(Publication, ApprovalState)>, ApiError> {
+/// One published meeting of a series as its index and feed list it.
+struct Listed {
+    publication: Publication,
+    approval: ApprovalState,
+    /// The later of its publication and its approval (Unix milliseconds).
+    updated: u64,
+}
+
+/// Series `slug`'s publications, newest first, with their approval states (one ledger
+/// read each); 404 when it has none.
+async fn published_series(state: &AppState, slug: &str) -> Result<Vec<Listed>, ApiError> {
     if !valid_slug(slug) {
         return Err(gone());
     }
@@ -130,7 +139,14 @@ async fn published_series(
             continue;
         };
         let approval = ApprovalState::of(&ledger, info.version, &info.sha256);
-        list.push((p, approval));
+        let approved_at = ledger
+            .approval_of(info.version, &info.sha256)
+            .map_or(0, |a| a.stamp.at);
+        list.push(Listed {
+            updated: p.published_at.max(approved_at),
+            publication: p,
+            approval,
+        });
     }
     if list.is_empty() {
         return Err(gone());
@@ -152,7 +168,7 @@ async fn minutes_page(
         .signature_of(&meeting, v.info.version)
         .map_err(meetings::MeetingError::from)?
         .map(|c| c.key_id);
-    let whole = nothing_withheld(&v);
+    let whole = !v.withholds();
     let mut downloads = Vec::new();
     for (file, what) in DOWNLOADS {
         if !whole && file == "minutes.html" {
@@ -160,9 +176,8 @@ async fn minutes_page(
             continue;
         }
         if let Some(kind) = output_kind(file) {
-            let scope = scope_of(&v);
             let stored =
-                meetings::outputs::output(&state.registry, &meeting, p.version, kind, scope)
+                meetings::outputs::output(&state.registry, &meeting, p.version, kind, scope_of(&v))
                     .await?
                     .is_some();
             if !stored {
@@ -218,26 +233,15 @@ async fn minutes_page(
 
 async fn feed(state: &AppState, slug: &str) -> Result<Response, ApiError> {
     let list = published_series(state, slug).await?;
-    let mut updated = Vec::with_capacity(list.len());
-    for (p, _) in &list {
-        let approved_at = match publication::standing(&state.registry, p).await? {
-            Some((info, ledger)) => ledger
-                .approval_of(info.version, &info.sha256)
-                .map_or(0, |a| a.stamp.at),
-            None => 0,
-        };
-        updated.push(p.published_at.max(approved_at));
-    }
     let entries: Vec<FeedEntry> = list
         .iter()
-        .zip(&updated)
-        .map(|((p, approval), &updated)| FeedEntry {
-            publication: p,
-            approval,
-            updated,
+        .map(|l| FeedEntry {
+            publication: &l.publication,
+            approval: &l.approval,
+            updated: l.updated,
         })
         .collect();
-    let title = list[0].0.series_name();
+    let title = list[0].publication.series_name();
     let body = atom(
         state.auth.public_url(),
         &state.organisation,
@@ -262,7 +266,7 @@ async fn download(
     let (p, v, ledger) = published(&state, &slug, &meeting).await?;
     let n = p.version;
     let filename = |ext: &str| format!("{meeting}-v{n}.{ext}");
-    if !nothing_withheld(&v) && file == "minutes.html" {
+    if v.withholds() && file == "minutes.html" {
         // The HTML page frozen at sign-off renders the full version: never public when
         // something is withheld (the page itself shows the public version).
         return Err(gone());
@@ -357,20 +361,13 @@ async fn download(
     }
 }
 
-/// Whether the version's public version withholds nothing (versions signed before public
-/// versions were kept could not mark anything exempt): only then are its full renderings
-/// — PDF, Word, HTML — public.
-fn nothing_withheld(v: &SignedVersion) -> bool {
-    v.public.as_ref().is_none_or(|p| p.withheld.is_empty())
-}
-
 /// Which rendering is public: the public version's when the version withholds exempt
 /// items, else the full version's (they are the same minutes).
 fn scope_of(v: &SignedVersion) -> Scope {
-    if nothing_withheld(v) {
-        Scope::Full
-    } else {
+    if v.withholds() {
         Scope::Public
+    } else {
+        Scope::Full
     }
 }
 

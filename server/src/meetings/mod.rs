@@ -277,17 +277,6 @@ pub async fn export_for(
     format: ExportFormat,
     restricted: bool,
 ) -> Result<String, MeetingError> {
-    let public_signature = match signer {
-        Some(signer) if !restricted => {
-            let doc = name.to_string();
-            let ledger = read_store(registry, move |store| store.ledger(&doc)).await?;
-            match ledger.versions.last() {
-                Some(v) if ledger.signed() => signer.public_signature_of(name, v.version)?,
-                _ => None,
-            }
-        }
-        _ => None,
-    };
     let view = read_view(registry, name).await?;
     let doc = name.to_string();
     let (ledger, signed) = read_store(registry, move |store| {
@@ -300,6 +289,11 @@ pub async fn export_for(
     })
     .await?;
     let signed_version = signed.as_ref().map(|v| v.info.version);
+    // What a public rendering of the signed version carries instead of its signature.
+    let public_signature = match (signer, signed_version) {
+        (Some(signer), Some(n)) if !restricted => signer.public_signature_of(name, n)?,
+        _ => None,
+    };
     let owned_name = name.to_string();
     let rendered = cpu::run(move || {
         let name = owned_name;

@@ -49,11 +49,7 @@ pub fn atom(
     for e in entries {
         let p = e.publication;
         let page = format!("{base}{}", p.path());
-        let title = if p.title.trim().is_empty() {
-            p.meeting.as_str()
-        } else {
-            p.title.trim()
-        };
+        let title = p.display_title();
         let _ = writeln!(
             out,
             "<entry>\n<title>{} ({})</title>\n<id>{}</id>\n\

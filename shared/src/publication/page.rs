@@ -216,7 +216,7 @@ fn verification(out: &mut String, p: &Publication, v: &Verification, approval: &
             out,
             "<li><a href=\"{}/{file}\">{} — {what}</a></li>",
             esc(&page),
-            esc(&reading_name(p))
+            esc(p.display_title())
         );
     }
     if matches!(approval, ApprovalState::Approved(_)) {
@@ -268,7 +268,7 @@ pub fn series_index(
                 out,
                 "<li><a href=\"{}\">{}</a>{date} — {} (version {})</li>",
                 esc(&p.path()),
-                esc(&reading_name(p)),
+                esc(p.display_title()),
                 state.label(),
                 p.version
             );
@@ -339,13 +339,5 @@ fn site_name(organisation: &str) -> String {
     match organisation.trim() {
         "" => "Published minutes".to_owned(),
         org => format!("{org} — published minutes"),
-    }
-}
-
-/// The meeting as a link names it: its title, else its document name.
-fn reading_name(p: &Publication) -> String {
-    match p.title.trim() {
-        "" => p.meeting.clone(),
-        title => title.to_owned(),
     }
 }
