@@ -27,6 +27,11 @@ use yrs::updates::encoder::Encode;
 /// WebSocket subprotocol that opts a connection in to [`MSG_SAVED`] acknowledgements.
 pub const SUBPROTOCOL: &str = "minutebook.v1";
 
+/// The last path segment of a meeting's Part II WebSocket, `/ws/{meeting}/restricted`
+/// (its exempt items' restricted document, [`crate::meeting::part2`]): the same protocol
+/// as `/ws/{meeting}`, upgraded only for a grant with restricted access.
+pub const PART2_SEGMENT: &str = "restricted";
+
 /// Message tag of the durable acknowledgement (outside the y-protocols range 0–3).
 pub const MSG_SAVED: u8 = 100;
 

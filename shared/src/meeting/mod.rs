@@ -87,6 +87,7 @@ pub mod markdown;
 pub mod model;
 pub mod ops;
 pub mod order;
+pub mod part2;
 pub mod reading;
 pub mod reference;
 pub mod segment;

@@ -260,6 +260,28 @@ impl<'a> ViewIndex<'a> {
 impl Meeting {
     /// A snapshot of the meeting (see the module docs for the rules).
     pub fn view<T: ReadTxn>(&self, txn: &T) -> MeetingView {
+        self.view_with::<T, T>(txn, None)
+    }
+
+    /// The full snapshot: this (the main) document merged with its Part II document
+    /// `part2` ([`super::part2`]), read through `txn2`. Part II content shows only inside
+    /// items the main document marks exempt: titles of exempt items, their sub-items,
+    /// blocks and actions. Anything else `part2` holds is ignored, so un-marking an item in
+    /// the main document can never make restricted text part of the public version.
+    pub fn full_view<T: ReadTxn, U: ReadTxn>(
+        &self,
+        txn: &T,
+        part2: &Meeting,
+        txn2: &U,
+    ) -> MeetingView {
+        self.view_with(txn, Some((part2, txn2)))
+    }
+
+    fn view_with<T: ReadTxn, U: ReadTxn>(
+        &self,
+        txn: &T,
+        part2: Option<(&Meeting, &U)>,
+    ) -> MeetingView {
         let people: Vec<PersonView> = sorted_live(&self.people, txn, false)
             .into_iter()
             .map(|(id, m, _)| PersonView {
@@ -276,62 +298,100 @@ impl Meeting {
         let live_people: HashSet<String> = people.iter().map(|p| p.id.0.clone()).collect();
         let person_ok = |id: &String| live_people.contains(id);
 
-        let visible = tree::visible(&item_nodes(&self.items, txn));
-        let mut blocks_by_item: HashMap<String, Vec<(String, String, MapRef)>> = HashMap::new();
-        for (id, m, key) in sorted_live(&self.blocks, txn, false) {
-            let item = read_str(&m, txn, schema::block::ITEM);
-            blocks_by_item.entry(item).or_default().push((key, id, m));
+        let mut nodes = item_nodes(&self.items, txn);
+        // Part II: its items (by id) and the restricted sub-items admitted into the tree.
+        let mut part2_items: HashMap<String, RawItem> = HashMap::new();
+        if let Some((p2, txn2)) = part2 {
+            let exempt = exempt_in(&self.items, txn, &nodes);
+            let main_ids: HashSet<String> = nodes.iter().map(|n| n.id.clone()).collect();
+            let extra: Vec<tree::Node> = item_nodes(&p2.items, txn2)
+                .into_iter()
+                .filter(|n| !main_ids.contains(&n.id))
+                .collect();
+            let admitted: HashSet<String> = admitted_under(&extra, &exempt)
+                .into_iter()
+                .map(str::to_owned)
+                .collect();
+            for (id, m, _) in sorted_live(&p2.items, txn2, true) {
+                part2_items.insert(id, RawItem::read(&m, txn2));
+            }
+            nodes.extend(
+                extra
+                    .into_iter()
+                    .filter(|n| admitted.contains(n.id.as_str())),
+            );
         }
+        let visible = tree::visible(&nodes);
         let mut items = Vec::with_capacity(visible.len());
         for v in &visible {
-            let Some(m) = entity(&self.items, txn, &v.id) else {
-                continue;
+            let raw = match entity(&self.items, txn, &v.id) {
+                Some(m) => RawItem::read(&m, txn),
+                None => match part2_items.get(&v.id) {
+                    // A restricted sub-item: exempt with its parent, never on its own.
+                    Some(raw) => RawItem {
+                        exemption: None,
+                        public_title: String::new(),
+                        ..raw.clone()
+                    },
+                    None => continue,
+                },
             };
-            let mut blocks = blocks_by_item.remove(&v.id).unwrap_or_default();
-            blocks.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
-            let blocks = blocks
-                .into_iter()
-                .map(|(_, id, b)| {
-                    let kind = BlockKind::parse(&read_str(&b, txn, schema::block::KIND))
-                        .unwrap_or_default();
-                    let speakers = if kind == BlockKind::Statement {
-                        read_ids(&b, txn, schema::block::SPEAKERS)
-                            .into_iter()
-                            .filter(person_ok)
-                            .map(PersonId)
-                            .collect()
-                    } else {
-                        Vec::new()
-                    };
-                    BlockView {
-                        id: BlockId(id),
-                        kind,
-                        text: read_text(&b, txn, schema::block::TEXT),
-                        speakers,
-                    }
-                })
-                .collect();
             items.push(ItemView {
                 id: ItemId(v.id.clone()),
                 parent: v.parent.clone().map(ItemId),
                 number: ItemPath(v.path.clone()).number(),
                 path: ItemPath(v.path.clone()),
                 depth: v.path.len().saturating_sub(1),
-                title: read_text(&m, txn, schema::item::TITLE),
-                standing: read_bool(&m, txn, schema::item::STANDING),
-                exemption: Exemption::from_stored(
-                    &read_str(&m, txn, schema::item::EXEMPT),
-                    &read_str(&m, txn, schema::item::EXEMPT_NOTE),
-                ),
-                public_title: read_str(&m, txn, schema::item::PUBLIC_TITLE),
+                title: raw.title,
+                standing: raw.standing,
+                exemption: raw.exemption,
+                public_title: raw.public_title,
                 effective_exemption: None,
                 withheld_by: None,
-                blocks,
+                blocks: Vec::new(),
             });
         }
         inherit_exemptions(&mut items);
 
+        let mut blocks_by_item: HashMap<String, Vec<RawBlock>> = HashMap::new();
+        let main_blocks = raw_blocks(&self.blocks, txn);
+        let main_block_ids: HashSet<String> =
+            main_blocks.iter().map(|b| b.view.id.0.clone()).collect();
+        for b in main_blocks {
+            blocks_by_item.entry(b.item.clone()).or_default().push(b);
+        }
+        let mut part2_blocks: HashMap<String, Vec<RawBlock>> = HashMap::new();
+        if let Some((p2, txn2)) = part2 {
+            for b in raw_blocks(&p2.blocks, txn2) {
+                if !main_block_ids.contains(&b.view.id.0) {
+                    part2_blocks.entry(b.item.clone()).or_default().push(b);
+                }
+            }
+        }
+        for item in &mut items {
+            let mut blocks = blocks_by_item.remove(item.id.as_str()).unwrap_or_default();
+            if item.effective_exemption.is_some() {
+                if let Some(raw) = part2_items.get(item.id.as_str()) {
+                    item.title = raw.title.clone();
+                }
+                blocks.extend(part2_blocks.remove(item.id.as_str()).unwrap_or_default());
+            }
+            blocks.sort_by(|a, b| (&a.key, &a.view.id).cmp(&(&b.key, &b.view.id)));
+            item.blocks = blocks
+                .into_iter()
+                .map(|mut b| {
+                    b.view.speakers.retain(|p| person_ok(&p.0));
+                    b.view
+                })
+                .collect();
+        }
+
         let shown: HashSet<&str> = items.iter().map(|i| i.id.as_str()).collect();
+        let exempt_items: HashSet<&str> = items
+            .iter()
+            .filter(|i| i.effective_exemption.is_some())
+            .map(|i| i.id.as_str())
+            .collect();
         let people: Vec<PersonView> = people
             .into_iter()
             .map(|mut p| {
@@ -354,46 +414,56 @@ impl Meeting {
                 block_item.insert(b.id.as_str(), &item.id);
             }
         }
-        let mut actions: Vec<((usize, usize), String, ActionView)> =
-            sorted_live(&self.actions, txn, false)
-                .into_iter()
-                .map(|(id, m, key)| {
-                    let stored_item = read_str(&m, txn, schema::action::ITEM);
-                    let stored_block = read_str(&m, txn, schema::action::BLOCK);
-                    let (item, block) = if let Some(item) = block_item.get(stored_block.as_str()) {
-                        (Some((*item).clone()), Some(BlockId(stored_block)))
-                    } else if shown.contains(stored_item.as_str()) {
-                        (Some(ItemId(stored_item)), None)
-                    } else {
-                        (None, None)
-                    };
-                    let anchor = match (&block, &item) {
-                        (Some(b), _) => anchors.get(b.as_str()).copied(),
-                        (None, Some(i)) => anchors.get(i.as_str()).copied(),
-                        (None, None) => None,
-                    }
-                    .unwrap_or((usize::MAX, 0));
-                    let reference = read_str(&m, txn, schema::action::REFERENCE);
-                    let view = ActionView {
-                        id: ActionId(id),
-                        fields: ActionFields {
-                            description: read_text(&m, txn, schema::action::DESCRIPTION),
-                            due: read_str(&m, txn, schema::action::DUE),
-                            status: ActionStatus::parse(&read_str(&m, txn, schema::action::STATUS))
-                                .unwrap_or_default(),
-                            reference: (!reference.is_empty()).then_some(reference),
-                        },
-                        owners: read_ids(&m, txn, schema::action::OWNERS)
-                            .into_iter()
-                            .filter(person_ok)
-                            .map(PersonId)
-                            .collect(),
-                        item,
-                        block,
-                    };
-                    (anchor, key, view)
-                })
-                .collect();
+        let mut raw_actions: Vec<(RawAction, bool)> = raw_actions_of(&self.actions, txn)
+            .into_iter()
+            .map(|a| (a, false))
+            .collect();
+        if let Some((p2, txn2)) = part2 {
+            let main_ids: HashSet<String> =
+                raw_actions.iter().map(|(a, _)| a.view.id.0.clone()).collect();
+            raw_actions.extend(
+                raw_actions_of(&p2.actions, txn2)
+                    .into_iter()
+                    .filter(|a| !main_ids.contains(&a.view.id.0))
+                    .map(|a| (a, true)),
+            );
+        }
+        let mut actions: Vec<((usize, usize), String, ActionView)> = raw_actions
+            .into_iter()
+            .filter_map(|(raw, restricted)| {
+                let RawAction {
+                    key,
+                    item: stored_item,
+                    block: stored_block,
+                    mut view,
+                } = raw;
+                let (item, block) = if let Some(item) = block_item.get(stored_block.as_str()) {
+                    (Some((*item).clone()), Some(BlockId(stored_block)))
+                } else if shown.contains(stored_item.as_str()) {
+                    (Some(ItemId(stored_item)), None)
+                } else {
+                    (None, None)
+                };
+                // A Part II action shows only where it was raised in an exempt item.
+                if restricted
+                    && !item
+                        .as_ref()
+                        .is_some_and(|i| exempt_items.contains(i.as_str()))
+                {
+                    return None;
+                }
+                let anchor = match (&block, &item) {
+                    (Some(b), _) => anchors.get(b.as_str()).copied(),
+                    (None, Some(i)) => anchors.get(i.as_str()).copied(),
+                    (None, None) => None,
+                }
+                .unwrap_or((usize::MAX, 0));
+                view.owners.retain(|p| person_ok(&p.0));
+                view.item = item;
+                view.block = block;
+                Some((anchor, key, view))
+            })
+            .collect();
         actions.sort_by(|a, b| (a.0, &a.1, &a.2.id).cmp(&(b.0, &b.1, &b.2.id)));
         let actions = actions.into_iter().map(|(_, _, a)| a).collect();
 
@@ -540,6 +610,142 @@ impl Minutes {
             actions,
         }
     }
+}
+
+/// An item's own fields as stored.
+#[derive(Clone)]
+struct RawItem {
+    title: String,
+    standing: bool,
+    exemption: Option<Exemption>,
+    public_title: String,
+}
+
+impl RawItem {
+    fn read<T: ReadTxn>(m: &MapRef, txn: &T) -> Self {
+        RawItem {
+            title: read_text(m, txn, schema::item::TITLE),
+            standing: read_bool(m, txn, schema::item::STANDING),
+            exemption: Exemption::from_stored(
+                &read_str(m, txn, schema::item::EXEMPT),
+                &read_str(m, txn, schema::item::EXEMPT_NOTE),
+            ),
+            public_title: read_str(m, txn, schema::item::PUBLIC_TITLE),
+        }
+    }
+}
+
+/// A live block as stored: its item, order key and view (speakers not yet checked
+/// against the register).
+struct RawBlock {
+    item: String,
+    key: String,
+    view: BlockView,
+}
+
+fn raw_blocks<T: ReadTxn>(blocks: &MapRef, txn: &T) -> Vec<RawBlock> {
+    sorted_live(blocks, txn, false)
+        .into_iter()
+        .map(|(id, b, key)| {
+            let kind = BlockKind::parse(&read_str(&b, txn, schema::block::KIND)).unwrap_or_default();
+            let speakers = if kind == BlockKind::Statement {
+                read_ids(&b, txn, schema::block::SPEAKERS)
+                    .into_iter()
+                    .map(PersonId)
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            RawBlock {
+                item: read_str(&b, txn, schema::block::ITEM),
+                key,
+                view: BlockView {
+                    id: BlockId(id),
+                    kind,
+                    text: read_text(&b, txn, schema::block::TEXT),
+                    speakers,
+                },
+            }
+        })
+        .collect()
+}
+
+/// A live action as stored: order key, where it was raised, and its view (owners not yet
+/// checked, place not yet resolved).
+struct RawAction {
+    key: String,
+    item: String,
+    block: String,
+    view: ActionView,
+}
+
+fn raw_actions_of<T: ReadTxn>(actions: &MapRef, txn: &T) -> Vec<RawAction> {
+    sorted_live(actions, txn, false)
+        .into_iter()
+        .map(|(id, m, key)| {
+            let reference = read_str(&m, txn, schema::action::REFERENCE);
+            RawAction {
+                key,
+                item: read_str(&m, txn, schema::action::ITEM),
+                block: read_str(&m, txn, schema::action::BLOCK),
+                view: ActionView {
+                    id: ActionId(id),
+                    fields: ActionFields {
+                        description: read_text(&m, txn, schema::action::DESCRIPTION),
+                        due: read_str(&m, txn, schema::action::DUE),
+                        status: ActionStatus::parse(&read_str(&m, txn, schema::action::STATUS))
+                            .unwrap_or_default(),
+                        reference: (!reference.is_empty()).then_some(reference),
+                    },
+                    owners: read_ids(&m, txn, schema::action::OWNERS)
+                        .into_iter()
+                        .map(PersonId)
+                        .collect(),
+                    item: None,
+                    block: None,
+                },
+            }
+        })
+        .collect()
+}
+
+/// The ids of the items of `nodes` (the main document's) that are exempt, themselves or
+/// through an ancestor, in the visible tree.
+fn exempt_in<T: ReadTxn>(items: &MapRef, txn: &T, nodes: &[tree::Node]) -> HashSet<String> {
+    let mut exempt: HashSet<String> = HashSet::new();
+    for v in tree::visible(nodes) {
+        let own = entity(items, txn, &v.id)
+            .is_some_and(|m| !read_str(&m, txn, schema::item::EXEMPT).is_empty());
+        if own || v.parent.as_ref().is_some_and(|p| exempt.contains(p)) {
+            exempt.insert(v.id);
+        }
+    }
+    exempt
+}
+
+/// The Part II items of `extra` whose chain of parents (through other Part II items)
+/// reaches an exempt item of the main document.
+fn admitted_under<'a>(extra: &'a [tree::Node], exempt: &HashSet<String>) -> HashSet<&'a str> {
+    let parent: HashMap<&str, &str> = extra
+        .iter()
+        .map(|n| (n.id.as_str(), n.parent.as_str()))
+        .collect();
+    let mut admitted: HashSet<&str> = HashSet::new();
+    for n in extra {
+        let mut cur = n.parent.as_str();
+        // A chain is at most as long as the Part II items (a cycle never reaches one).
+        for _ in 0..=extra.len() {
+            if exempt.contains(cur) || admitted.contains(cur) {
+                admitted.insert(n.id.as_str());
+                break;
+            }
+            match parent.get(cur) {
+                Some(p) => cur = p,
+                None => break,
+            }
+        }
+    }
+    admitted
 }
 
 /// Fills in each item's effective exemption and the item it is withheld with (items are in

@@ -25,6 +25,11 @@ pub mod code {
     pub const SERVICE_RESTART: u16 = 1012;
     /// The client could not keep up; it should reconnect (and resync) later.
     pub const TRY_AGAIN_LATER: u16 = 1013;
+    /// The minutes were rebuilt (an item moved into Part II purged its text from the
+    /// main document's history): the client's copy is of the old document, which the
+    /// server no longer accepts. Drop the offline copy and the undo history, then load
+    /// the minutes afresh.
+    pub const REBUILT: u16 = 4001;
 }
 
 /// Why a connection was closed: a WebSocket close code and a human-readable reason.
