@@ -65,8 +65,8 @@ use crate::docs::cpu;
 use crate::docs::gate::Gate;
 use crate::docs::ledger::{Command, Decision, LedgerBudget, Refusal};
 use crate::docs::messages::{CommandOk, ConnId, Incoming, JoinError, LiveState, Part, ToDoc};
-use crate::docs::part2;
 use crate::docs::outbox::Outbox;
+use crate::docs::part2;
 use crate::docs::presence::{AwarenessLimits, Presence, RateLimit, Speaker};
 use crate::docs::replica::{CompactionPolicy, Replica};
 use crate::docs::side_records::{Allocation, MeetingState, SideWrites};
@@ -441,8 +441,11 @@ impl DocActor {
                 }
             }
             ToDoc::Read { state } => {
-                let encode =
-                    |r: &Replica| r.doc().transact().encode_state_as_update_v1(&StateVector::default());
+                let encode = |r: &Replica| {
+                    r.doc()
+                        .transact()
+                        .encode_state_as_update_v1(&StateVector::default())
+                };
                 let live = LiveState {
                     main: encode(&self.minutes),
                     part2: encode(&self.part2),
@@ -459,6 +462,11 @@ impl DocActor {
                 self.move_to_part2(access, item, exemption, public_title, reply)
                     .await
             }
+            ToDoc::MoveToPart1 {
+                access,
+                item,
+                reply,
+            } => self.move_to_part1(access, item, reply).await,
         }
     }
 
@@ -628,8 +636,7 @@ impl DocActor {
         let part = peer.part;
         // Content of the minutes as they were before a rebuild (an item moved into Part
         // II): an old copy, never to be merged again, whoever sends it.
-        if part == Part::Minutes && part2::touches_retired(&raw, &self.retired).unwrap_or(false)
-        {
+        if part == Part::Minutes && part2::touches_retired(&raw, &self.retired).unwrap_or(false) {
             return self.close_peer(
                 conn,
                 CloseReason::new(

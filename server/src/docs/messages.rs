@@ -100,6 +100,12 @@ pub enum ToDoc {
         public_title: String,
         reply: oneshot::Sender<Result<Moved, Refusal>>,
     },
+    /// Move an exempt item back into the minutes; answered once durable.
+    MoveToPart1 {
+        access: Access,
+        item: ItemId,
+        reply: oneshot::Sender<Result<Moved, Refusal>>,
+    },
 }
 
 /// What an accepted ledger command produced.

@@ -90,11 +90,13 @@ mod tests {
         assert!(!touches_retired(&typed(&new, "fine"), &retired).unwrap());
         assert!(!touches_retired(&secret, &HashSet::new()).unwrap());
         // A new client deleting a retired client's text.
-        new.transact_mut()
+        let third = Doc::new();
+        third
+            .transact_mut()
             .apply_update(yrs::Update::decode_v1(&secret).unwrap())
             .unwrap();
-        let t = new.get_or_insert_text("t");
-        let mut txn = new.transact_mut();
+        let t = third.get_or_insert_text("t");
+        let mut txn = third.transact_mut();
         t.remove_range(&mut txn, 0, 1);
         let only_deletes = txn.encode_update_v1();
         drop(txn);
@@ -104,6 +106,8 @@ mod tests {
     #[test]
     fn the_part2_key_is_no_meeting_name() {
         assert_eq!(key("board-1"), "board-1~restricted");
-        assert!(!minutebook_shared::protocol::valid_doc_name(&key("board-1")));
+        assert!(!minutebook_shared::protocol::valid_doc_name(&key(
+            "board-1"
+        )));
     }
 }

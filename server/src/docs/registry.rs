@@ -213,17 +213,43 @@ impl Registry {
         exemption: Exemption,
         public_title: String,
     ) -> Result<Moved, Refusal> {
+        self.ask(name, |reply| ToDoc::MoveToPart2 {
+            access: access.clone(),
+            item: item.clone(),
+            exemption: exemption.clone(),
+            public_title: public_title.clone(),
+            reply,
+        })
+        .await
+    }
+
+    /// Moves exempt item `item` of meeting `name` back into the minutes (Part I);
+    /// answered once durable.
+    pub async fn move_to_part1(
+        &self,
+        name: &str,
+        access: &Access,
+        item: ItemId,
+    ) -> Result<Moved, Refusal> {
+        self.ask(name, |reply| ToDoc::MoveToPart1 {
+            access: access.clone(),
+            item: item.clone(),
+            reply,
+        })
+        .await
+    }
+
+    /// Sends `make(reply)` to meeting `name`'s actor and waits for the answer, retrying
+    /// when the actor was unloading.
+    async fn ask<R>(
+        &self,
+        name: &str,
+        make: impl Fn(oneshot::Sender<Result<R, Refusal>>) -> ToDoc,
+    ) -> Result<R, Refusal> {
         for _ in 0..8 {
             let tx = self.actor(name);
             let (reply, answer) = oneshot::channel();
-            let msg = ToDoc::MoveToPart2 {
-                access: access.clone(),
-                item: item.clone(),
-                exemption: exemption.clone(),
-                public_title: public_title.clone(),
-                reply,
-            };
-            if tx.send(msg).await.is_err() {
+            if tx.send(make(reply)).await.is_err() {
                 continue;
             }
             match answer.await {

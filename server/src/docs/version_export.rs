@@ -8,7 +8,7 @@ use minutebook_shared::signoff::{self, SignOff, Superseded, VerifyAnswer};
 use minutebook_shared::trust::commitment::{self, PublicProof};
 use minutebook_shared::trust::{self, sha256_hex, Approval, Ledger, Stamp, VersionInfo};
 use yrs::updates::decoder::Decode;
-use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
+use yrs::{Doc, Transact, Update};
 
 use crate::store::{PublicVersion, SignedVersion};
 
@@ -43,7 +43,9 @@ pub fn sign(
     };
     let markdown = canonical_markdown(&view, &info);
     info.sha256 = sha256_hex(markdown.as_bytes());
-    let state = txn.encode_state_as_update_v1(&StateVector::default());
+    // One document holding the whole meeting, Part II in place: what readers of the
+    // frozen state (PDF, Word, published pages) render.
+    let state = minutebook_shared::meeting::part2::merged_state(meeting, part2);
     let html = render_html(&view, &SignOff::of_version(&info, name));
     let public = public_version(&view, &info, &markdown);
     SignedVersion {

@@ -171,9 +171,7 @@ async fn correction_diff(
     existing(&state, &name).await?;
     let diff = crate::meetings::corrections::diff(&state.registry, &name, id).await?;
     let hidden = match (&diff, access.restricted) {
-        (Some((_, block)), false) => part2_hidden(&state, &name, &access)
-            .await?
-            .contains(block),
+        (Some((_, block)), false) => part2_hidden(&state, &name, &access).await?.contains(block),
         _ => false,
     };
     diff.filter(|_| !hidden)

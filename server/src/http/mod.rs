@@ -32,12 +32,12 @@ pub mod names;
 pub mod origin;
 pub mod outputs_api;
 pub mod page_cache;
+pub mod part2_api;
 pub mod public_site;
 pub mod publication_api;
 pub mod session_api;
 pub mod sign_in_limit;
 pub mod state;
-pub mod part2_api;
 pub mod ws;
 
 use std::sync::Arc;

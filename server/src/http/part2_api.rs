@@ -26,8 +26,31 @@ use crate::http::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api/meetings/{name}/items/{id}/exempt", post(exempt))
+        .route(
+            "/api/meetings/{name}/items/{id}/exempt",
+            post(exempt).delete(unexempt),
+        )
         .route("/api/meetings/{name}/restricted/mine", get(mine))
+}
+
+/// `DELETE …/items/{id}/exempt`: the exempt item becomes public again, its Part II
+/// content moved back into the minutes (audited as `item-public`).
+async fn unexempt(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((name, id)): Path<(String, String)>,
+) -> Result<Json<Moved>, ApiError> {
+    let access = require(&state, &caller, &name, "move an item out of Part II").await?;
+    existing(&state, &name).await?;
+    if id.is_empty() || id.len() > MAX_ID_LEN {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "no such item"));
+    }
+    Ok(Json(
+        state
+            .registry
+            .move_to_part1(&name, &access, ItemId(id))
+            .await?,
+    ))
 }
 
 /// The caller's own statements in Part II (an attendee without restricted access sees

@@ -450,7 +450,12 @@ async fn split_part2(registry: &Registry, name: &str) -> Result<(), MeetingError
                 item.public_title.clone(),
             )
             .await
-            .map_err(|e| MeetingError::Unprocessable(format!("moving item {} into Part II: {e}", item.number)))?;
+            .map_err(|e| {
+                MeetingError::Unprocessable(format!(
+                    "moving item {} into Part II: {e}",
+                    item.number
+                ))
+            })?;
     }
     Ok(())
 }

@@ -114,8 +114,9 @@ pub struct SignedVersion {
     pub info: VersionInfo,
     /// The canonical Markdown rendering whose SHA-256 is `info.sha256`.
     pub markdown: String,
-    /// The minutes' document state as a v1 update (stored in its own table); Part II's
-    /// content (exempt items) is in `markdown`, not here.
+    /// The whole meeting's state as one document's v1 update (stored in its own table):
+    /// the minutes with Part II's content in place
+    /// (`minutebook_shared::meeting::part2::merged_state`).
     #[serde(skip)]
     pub state: Vec<u8>,
     /// The HTML export, sign-off footer included, frozen at sign-off (`None` for

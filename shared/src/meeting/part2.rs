@@ -36,7 +36,6 @@ use crate::schema;
 /// not part of the schema and is not copied).
 const MAX_COPY_DEPTH: usize = 4;
 
-
 /// What [`move_into_part2`] produced.
 pub struct Rebuilt {
     /// The update that adds the moved content to the Part II document (already applied
@@ -97,7 +96,11 @@ pub fn own_statements(view: &super::MeetingView, person: &str) -> Vec<OwnStateme
         };
         for b in &item.blocks {
             if b.speakers.iter().any(|s| s.0 == person) {
-                let heading = match view.items.iter().find(|i| Some(&i.id) == item.withheld_by.as_ref()) {
+                let heading = match view
+                    .items
+                    .iter()
+                    .find(|i| Some(&i.id) == item.withheld_by.as_ref())
+                {
                     Some(root) if !root.public_title.is_empty() => {
                         format!("{} — {}", exemption.label(), root.public_title)
                     }
@@ -219,43 +222,15 @@ pub fn move_into_part2(
     let rebuilt = Meeting::new(new.clone());
     // Root handles are taken before any transaction: yrs would wait for the open one.
     let new_text = new.get_or_insert_text(schema::TEXT);
-    let roots = [
-        (schema::HEADER, &main.header, &rebuilt.header),
-        (schema::PEOPLE, &main.people, &rebuilt.people),
-        (schema::MINUTE_TAKERS, &main.minute_takers, &rebuilt.minute_takers),
-        (schema::ITEMS, &main.items, &rebuilt.items),
-        (schema::BLOCKS, &main.blocks, &rebuilt.blocks),
-        (schema::ACTIONS, &main.actions, &rebuilt.actions),
-    ];
     {
         let mut wtxn = new.transact_mut();
-        for (root, src, dst) in roots {
-            if root == schema::HEADER {
-                // The header's fields are plain values, not entities.
-                copy_map(src, &rtxn, dst, &mut wtxn, &[], 1);
-                continue;
-            }
-            for (id, v) in src.iter(&rtxn) {
-                let Out::YMap(m) = v else {
-                    continue;
-                };
-                let skip = match root {
-                    schema::ITEMS => subtree.contains(id) && id != item.0,
-                    schema::BLOCKS => blocks.contains(id),
-                    schema::ACTIONS => actions.contains(id),
-                    _ => false,
-                };
-                if skip {
-                    continue;
-                }
-                let omit: &[&str] = if root == schema::ITEMS && id == item.0 {
-                    &[schema::item::TITLE]
-                } else {
-                    &[]
-                };
-                copy_entity(&m, &rtxn, dst, &mut wtxn, id, omit);
-            }
-        }
+        copy_roots(main, &rtxn, &rebuilt, &mut wtxn, |root, id| match root {
+            schema::ITEMS if id == item.0 => Some(&[schema::item::TITLE]),
+            schema::ITEMS if subtree.contains(id) => None,
+            schema::BLOCKS if blocks.contains(id) => None,
+            schema::ACTIONS if actions.contains(id) => None,
+            _ => Some(&[]),
+        });
         let content = main_text.get_string(&rtxn);
         if !content.is_empty() {
             yrs::Text::insert(&new_text, &mut wtxn, 0, &content);
@@ -266,7 +241,9 @@ pub fn move_into_part2(
         rebuilt.set_exemption(&mut wtxn, item, Some(exemption))?;
         rebuilt.set_public_title(&mut wtxn, item, public_title)?;
     }
-    let main_state = new.transact().encode_state_as_update_v1(&StateVector::default());
+    let main_state = new
+        .transact()
+        .encode_state_as_update_v1(&StateVector::default());
     Ok(Rebuilt {
         part2_update,
         main: new,
@@ -278,6 +255,194 @@ pub fn move_into_part2(
             actions: actions.len(),
         },
     })
+}
+
+/// The updates of [`move_into_part1`].
+pub struct Restored {
+    /// The change to the minutes (already applied to them).
+    pub main_update: Vec<u8>,
+    /// The change to Part II (already applied to it; empty when it held nothing).
+    pub part2_update: Vec<u8>,
+    /// How much moved back.
+    pub moved: Moved,
+}
+
+/// Makes exempt item `item` public again: its Part II content (restricted title,
+/// sub-items, blocks, actions) is copied into the minutes, removed from Part II, and the
+/// item's exemption and public title are cleared. Both documents are changed in place.
+/// The text is then in the minutes every invited member syncs: the caller must mean it.
+pub fn move_into_part1(
+    main: &Meeting,
+    part2: &Meeting,
+    item: &ItemId,
+) -> Result<Restored, OpError> {
+    let mut mtxn = main.doc().transact_mut();
+    let mut ptxn = part2.doc().transact_mut();
+    let nodes = item_nodes(&main.items, &mtxn);
+    if !tree::visible(&nodes).iter().any(|v| v.id == item.0) {
+        return Err(OpError::UnknownItem(item.0.clone()));
+    }
+    let part2_nodes = item_nodes(&part2.items, &ptxn);
+    let subtree = subtree_of(&part2_nodes, &item.0);
+    let blocks = ids_where(&part2.blocks, &ptxn, |m, t| {
+        subtree.contains(&read_str(m, t, schema::block::ITEM))
+    });
+    let actions = ids_where(&part2.actions, &ptxn, |m, t| {
+        subtree.contains(&read_str(m, t, schema::action::ITEM))
+            || blocks.contains(&read_str(m, t, schema::action::BLOCK))
+    });
+    for id in &subtree {
+        let Some(src) = entity(&part2.items, &ptxn, id) else {
+            continue;
+        };
+        if id == &item.0 {
+            if let Some(dst) = entity(&main.items, &mtxn, id) {
+                let title = read_str(&src, &ptxn, schema::item::TITLE);
+                dst.insert(&mut mtxn, schema::item::TITLE, TextPrelim::new(title));
+            }
+        } else {
+            copy_entity(&src, &ptxn, &main.items, &mut mtxn, id, &[]);
+        }
+    }
+    for (root, dst, ids) in [
+        (&part2.blocks, &main.blocks, &blocks),
+        (&part2.actions, &main.actions, &actions),
+    ] {
+        for id in ids {
+            if let Some(src) = entity(root, &ptxn, id) {
+                copy_entity(&src, &ptxn, dst, &mut mtxn, id, &[]);
+            }
+        }
+    }
+    main.set_exemption(&mut mtxn, item, None)?;
+    main.set_public_title(&mut mtxn, item, "")?;
+    for id in &subtree {
+        part2.items.remove(&mut ptxn, id);
+    }
+    for id in &blocks {
+        part2.blocks.remove(&mut ptxn, id);
+    }
+    for id in &actions {
+        part2.actions.remove(&mut ptxn, id);
+    }
+    let part2_update = if ptxn.before_state() != ptxn.after_state() || !ptxn.delete_set().is_empty()
+    {
+        ptxn.encode_update_v1()
+    } else {
+        Vec::new()
+    };
+    Ok(Restored {
+        main_update: mtxn.encode_update_v1(),
+        part2_update,
+        moved: Moved {
+            items: subtree.len(),
+            blocks: blocks.len(),
+            actions: actions.len(),
+        },
+    })
+}
+
+/// The ids of the entities of `root` for which `pick` holds.
+fn ids_where<T: ReadTxn>(
+    root: &MapRef,
+    txn: &T,
+    pick: impl Fn(&MapRef, &T) -> bool,
+) -> HashSet<String> {
+    root.iter(txn)
+        .filter_map(|(id, v)| match v {
+            Out::YMap(m) if pick(&m, txn) => Some(id.to_owned()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Copies every root of `src` into `dst` (a new document's handle): the header's fields,
+/// and each entity for which `keep(root, id)` gives the fields to leave out (`None`:
+/// leave the entity out).
+fn copy_roots<T: ReadTxn>(
+    src: &Meeting,
+    rtxn: &T,
+    dst: &Meeting,
+    wtxn: &mut TransactionMut,
+    keep: impl Fn(&str, &str) -> Option<&'static [&'static str]>,
+) {
+    // The header's fields are plain values, not entities.
+    copy_map(&src.header, rtxn, &dst.header, wtxn, &[], 1);
+    let roots = [
+        (schema::PEOPLE, &src.people, &dst.people),
+        (
+            schema::MINUTE_TAKERS,
+            &src.minute_takers,
+            &dst.minute_takers,
+        ),
+        (schema::ITEMS, &src.items, &dst.items),
+        (schema::BLOCKS, &src.blocks, &dst.blocks),
+        (schema::ACTIONS, &src.actions, &dst.actions),
+    ];
+    for (root, from, to) in roots {
+        for (id, v) in from.iter(rtxn) {
+            if let (Out::YMap(m), Some(omit)) = (v, keep(root, id)) {
+                copy_entity(&m, rtxn, to, wtxn, id, omit);
+            }
+        }
+    }
+}
+
+/// The whole meeting — the minutes with the Part II content [`Meeting::full_view`]
+/// admits put in place — as one document's state (a v1 update), for a signed version's
+/// frozen state: its [`Meeting::view`] is the full view.
+pub fn merged_state(main: &Meeting, part2: &Meeting) -> Vec<u8> {
+    let rtxn = main.doc().transact();
+    let ptxn = part2.doc().transact();
+    let full = main.full_view(&rtxn, part2, &ptxn);
+    let exempt: HashSet<&str> = full
+        .items
+        .iter()
+        .filter(|i| i.effective_exemption.is_some())
+        .map(|i| i.id.as_str())
+        .collect();
+    let shown_blocks: HashSet<&str> = full
+        .items
+        .iter()
+        .filter(|i| i.effective_exemption.is_some())
+        .flat_map(|i| i.blocks.iter().map(|b| b.id.as_str()))
+        .collect();
+    let shown_actions: HashSet<&str> = full.actions.iter().map(|a| a.id.as_str()).collect();
+    let new = Doc::new();
+    let merged = Meeting::new(new.clone());
+    {
+        let mut wtxn = new.transact_mut();
+        copy_roots(main, &rtxn, &merged, &mut wtxn, |_, _| Some(&[]));
+        for (id, v) in part2.items.iter(&ptxn) {
+            let Out::YMap(src) = v else { continue };
+            if !exempt.contains(id) {
+                continue;
+            }
+            match entity(&merged.items, &wtxn, id) {
+                Some(dst) => {
+                    let title = read_str(&src, &ptxn, schema::item::TITLE);
+                    dst.insert(&mut wtxn, schema::item::TITLE, TextPrelim::new(title));
+                }
+                None => copy_entity(&src, &ptxn, &merged.items, &mut wtxn, id, &[]),
+            }
+        }
+        for (from, to, shown) in [
+            (&part2.blocks, &merged.blocks, &shown_blocks),
+            (&part2.actions, &merged.actions, &shown_actions),
+        ] {
+            for (id, v) in from.iter(&ptxn) {
+                if let Out::YMap(src) = v {
+                    if shown.contains(id) && entity(to, &wtxn, id).is_none() {
+                        copy_entity(&src, &ptxn, to, &mut wtxn, id, &[]);
+                    }
+                }
+            }
+        }
+    }
+    let state = new
+        .transact()
+        .encode_state_as_update_v1(&StateVector::default());
+    state
 }
 
 /// `root` and every stored item below it (deleted ones included: their text moves too).
@@ -391,7 +556,9 @@ mod tests {
         m.insert_block(&mut txn, &one, 0, BlockKind::Paragraph, "None received.")
             .unwrap();
         let two = m.insert_item(&mut txn, None, 1, "Contract award").unwrap();
-        let sub = m.insert_item(&mut txn, Some(&two), 0, "Bids received").unwrap();
+        let sub = m
+            .insert_item(&mut txn, Some(&two), 0, "Bids received")
+            .unwrap();
         let b = m
             .insert_block(&mut txn, &two, 0, BlockKind::Decision, SECRET)
             .unwrap();
@@ -431,8 +598,17 @@ mod tests {
                 actions: 1
             }
         );
-        for needle in [SECRET, "Contract award", "Bids received", "deleted secret", "Notify Acme"] {
-            assert!(!contains(&rebuilt.main_state, needle), "{needle} left in main");
+        for needle in [
+            SECRET,
+            "Contract award",
+            "Bids received",
+            "deleted secret",
+            "Notify Acme",
+        ] {
+            assert!(
+                !contains(&rebuilt.main_state, needle),
+                "{needle} left in main"
+            );
         }
         assert!(contains(&rebuilt.part2_update, SECRET));
         let old: Vec<u64> = rebuilt.retired.clone();
@@ -459,6 +635,15 @@ mod tests {
         assert_eq!(full.people, before.people);
         assert_eq!(full.header, before.header);
         assert_eq!(full.header.fields.title, "Board");
+
+        // A signed version's frozen state reads as the full view.
+        let state = merged_state(&new, &part2);
+        let doc = Doc::new();
+        doc.transact_mut()
+            .apply_update(Update::decode_v1(&state).unwrap())
+            .unwrap();
+        let frozen = Meeting::new(doc);
+        assert_eq!(frozen.view(&frozen.doc().transact()), full);
     }
 
     #[test]
@@ -478,6 +663,26 @@ mod tests {
         assert!(full.actions.is_empty());
         let md = crate::meeting::markdown::to_markdown_as(&full, "x");
         assert!(!md.contains(SECRET));
+    }
+
+    #[test]
+    fn an_item_moved_back_to_part1_is_whole_again() {
+        let (main, two) = meeting();
+        let before = main.view(&main.doc().transact());
+        let part2 = Meeting::new(Doc::new());
+        let e = Exemption::Schedule12A(Paragraph::ALL[2]);
+        let rebuilt = move_into_part2(&main, &part2, &two, &e, "Contract matter").unwrap();
+        let new = Meeting::new(rebuilt.main);
+        let back = move_into_part1(&new, &part2, &two).unwrap();
+        assert_eq!(back.moved.blocks, 2, "a deleted block comes back deleted");
+        assert!(contains(&back.main_update, SECRET));
+        let view = new.view(&new.doc().transact());
+        assert_eq!(view.items, before.items);
+        assert_eq!(view.actions, before.actions);
+        let left = part2.view(&part2.doc().transact());
+        assert!(left.items.is_empty() && left.actions.is_empty());
+        let full = new.full_view(&new.doc().transact(), &part2, &part2.doc().transact());
+        assert_eq!(full.items, before.items);
     }
 
     #[test]

@@ -419,8 +419,10 @@ impl Meeting {
             .map(|a| (a, false))
             .collect();
         if let Some((p2, txn2)) = part2 {
-            let main_ids: HashSet<String> =
-                raw_actions.iter().map(|(a, _)| a.view.id.0.clone()).collect();
+            let main_ids: HashSet<String> = raw_actions
+                .iter()
+                .map(|(a, _)| a.view.id.0.clone())
+                .collect();
             raw_actions.extend(
                 raw_actions_of(&p2.actions, txn2)
                     .into_iter()
@@ -647,7 +649,8 @@ fn raw_blocks<T: ReadTxn>(blocks: &MapRef, txn: &T) -> Vec<RawBlock> {
     sorted_live(blocks, txn, false)
         .into_iter()
         .map(|(id, b, key)| {
-            let kind = BlockKind::parse(&read_str(&b, txn, schema::block::KIND)).unwrap_or_default();
+            let kind =
+                BlockKind::parse(&read_str(&b, txn, schema::block::KIND)).unwrap_or_default();
             let speakers = if kind == BlockKind::Statement {
                 read_ids(&b, txn, schema::block::SPEAKERS)
                     .into_iter()

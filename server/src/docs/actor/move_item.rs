@@ -23,10 +23,93 @@ use crate::docs::messages::{ConnId, Part};
 use crate::docs::part2;
 use crate::store::{audit, Record, WriteOp};
 
-/// The event name of the audit entry.
+/// The event name of the audit entry of a move into Part II.
 pub const EVENT: &str = "item-exempt";
+/// The event name of the audit entry of a move back into the minutes.
+pub const EVENT_PUBLIC: &str = "item-public";
 
 impl DocActor {
+    /// Why `access` may not move items between the minutes and Part II now (audited).
+    fn move_refusal(&mut self, access: &Access, event: &str) -> Option<Refusal> {
+        let refusal = if self.failed {
+            Refusal::Unavailable("storage failure; try again".into())
+        } else if !(access.edits() && access.restricted) {
+            Refusal::Forbidden(
+                "moving items between the minutes and Part II is for the chair, \
+                 minute-takers and administrators with restricted access"
+                    .into(),
+            )
+        } else if self.ledger.signed() {
+            Refusal::Locked
+        } else {
+            return None;
+        };
+        self.audit_refusal(access, &format!("{event} refused: {refusal}"));
+        Some(refusal)
+    }
+
+    /// Makes exempt item `item` public again: its Part II content back in the minutes
+    /// (both changes stored and relayed like any server change), audited.
+    pub(super) async fn move_to_part1(
+        &mut self,
+        access: Access,
+        item: ItemId,
+        reply: oneshot::Sender<Result<Moved, Refusal>>,
+    ) {
+        if let Some(refusal) = self.move_refusal(&access, EVENT_PUBLIC) {
+            let _ = reply.send(Err(refusal));
+            return;
+        }
+        let view = self.full_view();
+        let Some(found) = view.item(&item) else {
+            let _ = reply.send(Err(Refusal::NotFound(format!("no item {}", item.0))));
+            return;
+        };
+        if found.exemption.is_none() {
+            let _ = reply.send(Err(Refusal::Conflict(format!(
+                "item {} is not marked exempt itself",
+                found.number
+            ))));
+            return;
+        }
+        let number = found.number.clone();
+        let (main, p2) = (self.meeting.meeting.clone(), self.part2_meeting.clone());
+        let restored = cpu::run(move || shared_part2::move_into_part1(&main, &p2, &item)).await;
+        let restored = match restored {
+            Ok(Ok(restored)) => restored,
+            Ok(Err(e)) => {
+                let _ = reply.send(Err(Refusal::NotFound(e.to_string())));
+                return;
+            }
+            Err(e) => {
+                tracing::error!(doc = %self.name, error = %e, "moving an item back into the minutes failed");
+                self.rebuild().await;
+                let _ = reply.send(Err(Refusal::Unavailable(format!(
+                    "could not move the item: {e}"
+                ))));
+                return;
+            }
+        };
+        let moved = restored.moved;
+        if !restored.part2_update.is_empty() {
+            self.append(Part::Restricted, restored.part2_update, super::SERVER);
+        }
+        self.append(Part::Minutes, restored.main_update, super::SERVER);
+        let entry = audit::entry(
+            &self.store,
+            &self.name,
+            &access.name,
+            access.role,
+            EVENT_PUBLIC,
+            format!(
+                "item {number} moved back into the minutes: it is public again and every \
+                 invited member receives its text"
+            ),
+        );
+        self.audit_ordered(entry);
+        self.emit(Effect::Moved(reply, moved));
+    }
+
     pub(super) async fn move_to_part2(
         &mut self,
         access: Access,
@@ -35,27 +118,16 @@ impl DocActor {
         public_title: String,
         reply: oneshot::Sender<Result<Moved, Refusal>>,
     ) {
-        let refusal = if self.failed {
-            Some(Refusal::Unavailable("storage failure; try again".into()))
-        } else if !(access.edits() && access.restricted) {
-            Some(Refusal::Forbidden(
-                "moving an item into Part II is for the chair, minute-takers and \
-                 administrators with restricted access"
-                    .into(),
-            ))
-        } else if self.ledger.signed() {
-            Some(Refusal::Locked)
-        } else {
-            None
-        };
-        if let Some(refusal) = refusal {
-            self.audit_refusal(&access, &format!("{EVENT} refused: {refusal}"));
+        if let Some(refusal) = self.move_refusal(&access, EVENT) {
             let _ = reply.send(Err(refusal));
             return;
         }
         let number = self.full_view().item(&item).map(|i| i.number.clone());
         let Some(number) = number else {
-            let _ = reply.send(Err(Refusal::NotFound(format!("no item {item}", item = item.0))));
+            let _ = reply.send(Err(Refusal::NotFound(format!(
+                "no item {item}",
+                item = item.0
+            ))));
             return;
         };
         let (main, p2) = (self.meeting.meeting.clone(), self.part2_meeting.clone());
