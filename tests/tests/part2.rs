@@ -69,6 +69,33 @@ async fn import(server: &TestServer, text: &str) -> String {
     r.json()["name"].as_str().expect("name").to_owned()
 }
 
+/// The register id of the person with short form `short` (as a member with restricted
+/// access reads the meeting).
+async fn full_people_id(server: &TestServer, meeting: &str, token: &str, short: &str) -> String {
+    let client = SyncClient::connect(
+        ClientOptions::new(server.ws_url(meeting)).with_bearer(token.to_owned()),
+    );
+    client.wait_synced(PATIENCE).await.expect("synced");
+    let m = Meeting::new(client.doc().clone());
+    let id = m
+        .view(&m.doc().transact())
+        .people
+        .iter()
+        .find(|p| p.person.short == short)
+        .map(|p| p.id.as_str().to_owned())
+        .expect("in the register");
+    client.close().await;
+    id
+}
+
+/// `GET …/restricted/mine` as `token`.
+async fn as_observer_mine(server: &TestServer, meeting: &str, token: &str) -> serde_json::Value {
+    Client::new(server.addr(), Some(token.to_owned()))
+        .get(&format!("/api/meetings/{meeting}/restricted/mine"))
+        .await
+        .json()
+}
+
 #[tokio::test]
 async fn an_observer_receives_no_byte_of_part_ii() {
     let mut server = TestServer::start().await;
@@ -191,6 +218,53 @@ async fn an_observer_receives_no_byte_of_part_ii() {
         .await
         .text();
     assert!(md.contains("SECRET-DECISION to award"), "{md}");
+
+    // An attendee attributed in Part II sees and confirms their own statement there, and
+    // nothing else of it; the ledger others without restricted access read leaves it out.
+    let director = full_people_id(&server, &meeting, &taker, "DD").await;
+    let attendee = server
+        .member(&meeting, "Dana Director", Some(&director), Role::Attendee)
+        .await;
+    let as_attendee = Client::new(server.addr(), Some(attendee.clone()));
+    let mine = as_attendee
+        .get(&format!("/api/meetings/{meeting}/restricted/mine"))
+        .await;
+    assert_eq!(mine.status, 200, "{}", mine.text());
+    let mine = mine.json();
+    let mine = mine.as_array().expect("a list");
+    assert_eq!(mine.len(), 1, "{mine:?}");
+    assert_eq!(mine[0]["text"], "The SECRET-PRICE bid was the lowest.");
+    assert_eq!(
+        mine[0]["heading"],
+        "Exempt item — Schedule 12A paragraph 3 — Contract award"
+    );
+    assert!(
+        !mine[0].to_string().contains("SECRET-TENDER"),
+        "not the restricted title"
+    );
+    let block = mine[0]["block"].as_str().expect("block").to_owned();
+    let r = as_attendee
+        .post_json(
+            &format!("/api/meetings/{meeting}/statements/{block}/confirm"),
+            &json!({ "sha256": mine[0]["sha256"] }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let own = as_attendee
+        .get(&format!("/api/meetings/{meeting}/ledger"))
+        .await
+        .text();
+    assert!(
+        own.contains(&block),
+        "the attendee's ledger holds their confirmation"
+    );
+    let theirs = Client::new(server.addr(), Some(observer.clone()))
+        .get(&format!("/api/meetings/{meeting}/ledger"))
+        .await
+        .text();
+    assert!(!theirs.contains(&block), "{theirs}");
+    let nobody = as_observer_mine(&server, &meeting, &observer).await;
+    assert_eq!(nobody, json!([]));
 
     // Sign-off merges both documents: the full version has Part II, the public not.
     let chair = server

@@ -369,7 +369,7 @@ pub async fn read_view(registry: &Registry, name: &str) -> Result<MeetingView, M
 /// documents: the minutes and Part II).
 enum Source {
     Loaded(LiveState),
-    Stored(crate::store::StoredDoc, crate::store::StoredDoc),
+    Stored(Box<(crate::store::StoredDoc, crate::store::StoredDoc)>),
 }
 
 /// The state of meeting `name` (not yet decoded).
@@ -385,7 +385,7 @@ async fn read_source(registry: &Registry, name: &str) -> Result<Source, MeetingE
         Ok((store.load(&owned)?, store.load(&part2::key(&owned))?))
     })
     .await?;
-    Ok(Source::Stored(stored, stored2))
+    Ok(Source::Stored(Box::new((stored, stored2))))
 }
 
 /// The view of meeting `name` from its state (CPU work: run it through [`cpu::run`]).
@@ -402,9 +402,9 @@ fn view_of(name: &str, source: Source) -> Result<MeetingView, MeetingError> {
             (Some(doc), Some(doc2)) => (doc, doc2),
             _ => return Err(MeetingError::NotFound(name.to_string())),
         },
-        Source::Stored(stored, stored2) => (
-            build_doc(name, &stored),
-            build_doc(&part2::key(name), &stored2),
+        Source::Stored(stored) => (
+            build_doc(name, &stored.0),
+            build_doc(&part2::key(name), &stored.1),
         ),
     };
     let meeting = Meeting::new(doc);
