@@ -181,26 +181,14 @@ impl Registry {
         access: &Access,
         cmd: Command,
     ) -> Result<CommandOk, Refusal> {
-        for _ in 0..8 {
-            let tx = self.actor(name);
-            let (reply, answer) = oneshot::channel();
-            let msg = ToDoc::Command {
-                access: access.clone(),
-                cmd: cmd.clone(),
-                budget: self.0.ledger_budget,
-                reply,
-            };
-            if tx.send(msg).await.is_err() {
-                continue;
-            }
-            match answer.await {
-                Ok(result) => return result,
-                Err(_) => continue,
-            }
-        }
-        Err(Refusal::Unavailable(
-            "the meeting is busy; try again".into(),
-        ))
+        let budget = self.0.ledger_budget;
+        self.ask(name, |reply| ToDoc::Command {
+            access: access.clone(),
+            cmd: cmd.clone(),
+            budget,
+            reply,
+        })
+        .await
     }
 
     /// Moves item `item` of meeting `name` into Part II ([`crate::docs::part2`]);
