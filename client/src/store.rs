@@ -801,6 +801,25 @@ impl Store {
         what: &str,
         f: impl FnOnce(&Meeting, &mut TransactionMut) -> Result<T, OpError>,
     ) -> Option<T> {
+        // One copy of the writing code for every call site (not one per closure type:
+        // the bundle's budget).
+        let mut f = Some(f);
+        let mut out = None;
+        self.write_dyn(which, what, &mut |m, txn| {
+            if let Some(f) = f.take() {
+                out = Some(f(m, txn)?);
+            }
+            Ok(())
+        });
+        out
+    }
+
+    fn write_dyn(
+        &self,
+        which: Which,
+        what: &str,
+        f: &mut dyn FnMut(&Meeting, &mut TransactionMut) -> Result<(), OpError>,
+    ) -> Option<()> {
         if !self.editable.get_untracked() {
             crate::warn(&format!("{what}: the minutes are read-only here"));
             return None;
@@ -843,10 +862,12 @@ impl Store {
         self.editable.get()
     }
 
-    /// A block's Y.Text (for presence carets), from the document that holds it.
+    /// A block's Y.Text in the main document (for presence carets, which travel over
+    /// the main document's awareness and resolve against it). `None` for a Part II
+    /// block: its carets would mix the two documents and tell everyone invited where
+    /// restricted text is typed.
     pub fn block_text(&self, id: &BlockId) -> Option<TextRef> {
-        let which = self.holder(|m, txn| m.block_text(txn, id).is_some())?;
-        self.text_in(which, |m, txn| m.block_text(txn, id))
+        self.text_in(Which::Main, |m, txn| m.block_text(txn, id))
             .map(|(t, _)| t)
     }
 

@@ -91,10 +91,13 @@ pub fn Block(id: BlockId) -> impl IntoView {
     let report = {
         let (id, text) = (id.clone(), text.clone());
         move || {
-            let (Some(p), Some(text), Some(el)) = (presence, text(), area.get_untracked()) else {
+            let Some(p) = presence else { return };
+            let item = info.with_untracked(|i| i.item.clone());
+            let (Some(text), Some(el)) = (text(), area.get_untracked()) else {
+                // A Part II block: only "in item N" (no block, no caret) goes out.
+                p.set_focus(&item, None, None);
                 return;
             };
-            let item = info.with_untracked(|i| i.item.clone());
             p.focus_textarea(&item, Some(&id), &text, &el);
         }
     };
