@@ -801,25 +801,6 @@ impl Store {
         what: &str,
         f: impl FnOnce(&Meeting, &mut TransactionMut) -> Result<T, OpError>,
     ) -> Option<T> {
-        // One copy of the writing code for every call site (not one per closure type:
-        // the bundle's budget).
-        let mut f = Some(f);
-        let mut out = None;
-        self.write_dyn(which, what, &mut |m, txn| {
-            if let Some(f) = f.take() {
-                out = Some(f(m, txn)?);
-            }
-            Ok(())
-        });
-        out
-    }
-
-    fn write_dyn(
-        &self,
-        which: Which,
-        what: &str,
-        f: &mut dyn FnMut(&Meeting, &mut TransactionMut) -> Result<(), OpError>,
-    ) -> Option<()> {
         if !self.editable.get_untracked() {
             crate::warn(&format!("{what}: the minutes are read-only here"));
             return None;

@@ -213,27 +213,21 @@ async fn scenario(
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
-    // The observer's page: the placeholder, never the text.
+    // The observer's page (reloaded on the rebuilt minutes): the placeholder, never the
+    // text — in the reading view, and in the editor's placeholder section alike.
     let seen = watcher
         .wait_until(
             "Otto",
             "item 3 as its placeholder",
-            "const i = document.querySelector(\"section.item[data-number='3']\"); \
-             return i && i.classList.contains('exempt-placeholder') \
-                && i.textContent.includes(arguments[0]) ? document.body.textContent : null;",
-            vec![json!(PUBLIC_TITLE)],
+            "const t = document.body.textContent; \
+             return t.includes(arguments[0]) && t.includes(arguments[1]) ? t : null;",
+            vec![
+                json!(PUBLIC_TITLE),
+                json!("Exempt item — Schedule 12A paragraph 3"),
+            ],
             |v| v.is_string(),
         )
-        .await;
-    let seen = match seen {
-        Ok(v) => v,
-        // The observer reads: the reading view shows the placeholder its own way.
-        Err(_) => {
-            watcher
-                .js("return document.body.textContent;", vec![])
-                .await?
-        }
-    };
+        .await?;
     let text = seen.as_str().unwrap_or_default();
     ensure!(
         text.contains("Exempt item — Schedule 12A paragraph 3"),
