@@ -179,6 +179,9 @@ impl Trust {
                 if let Some(p) = provider {
                     p.halt();
                 }
+                if let Some(p) = trust.store.part2_provider() {
+                    p.halt();
+                }
             } else if let Some(p) = provider {
                 if p.halted() {
                     p.resume();
