@@ -456,13 +456,15 @@ impl Store {
             if let (Some(p2), Some(pending2)) = (&inner.part2, &pending2) {
                 // Text typed in the main document inside an exempt item is not what the
                 // full view shows there: recompute.
-                let snap = inner.snapshot.borrow();
+                let snap = inner.snapshot.borrow().clone();
                 if contents.iter().any(|(t, _)| snap.in_exempt(t)) {
                     full = true;
                 }
-                drop(snap);
+                // Part II text counts only inside exempt items (as in the full view).
                 if let Ok(txn) = p2.doc.try_transact() {
-                    contents.extend(pending2.contents(&txn));
+                    contents.extend(pending2.contents(&txn).into_iter().filter(|(t, _)| {
+                        matches!(t, TextTarget::ActionDescription(_)) || snap.in_exempt(t)
+                    }));
                 }
             }
         }
