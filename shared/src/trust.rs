@@ -394,6 +394,18 @@ impl Ledger {
         self.entries() != before
     }
 
+    /// The ledger as seen without access to `hidden` statements (Part II's, see
+    /// [`part2_hidden`]): their confirmations and corrections left out.
+    pub fn without(&self, hidden: &BTreeSet<String>) -> Ledger {
+        if hidden.is_empty() {
+            return self.clone();
+        }
+        let mut out = self.clone();
+        out.confirmations.retain(|block, _| !hidden.contains(block));
+        out.corrections.retain(|c| !hidden.contains(&c.block));
+        out
+    }
+
     /// What changed from `self` to `next` (which must be `self` with changes applied by
     /// the server: corrections, versions and reopenings are only appended or updated).
     pub fn change_to(&self, next: &Ledger) -> LedgerChange {
@@ -770,6 +782,28 @@ pub fn statement_status(
 }
 
 /// Readiness of the minutes for sign-off.
+/// The blocks of `view`'s exempt (Part II) items that someone without restricted access
+/// may not see, speaking for register person `person`: all of them but the statements
+/// `person` is a speaker of (an attendee sees and confirms their own).
+pub fn part2_hidden(view: &MeetingView, person: Option<&str>) -> BTreeSet<String> {
+    view.items
+        .iter()
+        .filter(|i| i.effective_exemption.is_some())
+        .flat_map(|i| &i.blocks)
+        .filter(|b| !person.is_some_and(|p| b.speakers.iter().any(|s| s.0 == p)))
+        .map(|b| b.id.0.clone())
+        .collect()
+}
+
+impl Readiness {
+    /// The readiness as seen without access to `hidden` statements: their entries left
+    /// out of the list (the counts stay whole, so sign-off readiness reads the same).
+    pub fn without(mut self, hidden: &BTreeSet<String>) -> Readiness {
+        self.statements.retain(|s| !hidden.contains(&s.block));
+        self
+    }
+}
+
 pub fn readiness(view: &MeetingView, ledger: &Ledger) -> Readiness {
     let mut r = Readiness::default();
     for (number, block) in statements(view) {

@@ -44,12 +44,13 @@
 //! changed ([`protocol::MSG_LEDGER_CHANGE`]); a joining connection gets the whole ledger
 //! once ([`protocol::MSG_LEDGER`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use minutebook_shared::meeting::Meeting;
+use minutebook_shared::meeting::part2::Moved;
+use minutebook_shared::meeting::{Meeting, MeetingView};
 use minutebook_shared::protocol::{self, AwarenessUpdate, Message, SyncMessage};
 use minutebook_shared::time::now_ms;
 use tokio::sync::{mpsc, oneshot};
@@ -63,7 +64,8 @@ use crate::auth::Access;
 use crate::docs::cpu;
 use crate::docs::gate::Gate;
 use crate::docs::ledger::{Command, Decision, LedgerBudget, Refusal};
-use crate::docs::messages::{CommandOk, ConnId, Incoming, JoinError, ToDoc};
+use crate::docs::messages::{CommandOk, ConnId, Incoming, JoinError, LiveState, Part, ToDoc};
+use crate::docs::part2;
 use crate::docs::outbox::Outbox;
 use crate::docs::presence::{AwarenessLimits, Presence, RateLimit, Speaker};
 use crate::docs::replica::{CompactionPolicy, Replica};
@@ -76,6 +78,8 @@ use crate::store::{
 };
 use minutebook_shared::protocol::close::{code, CloseReason};
 
+mod move_item;
+
 /// Refused writes after which a connection is closed (1008).
 const MAX_REJECTIONS: u32 = 16;
 
@@ -84,6 +88,8 @@ const SERVER: ConnId = 0;
 
 struct Peer {
     outbox: Outbox,
+    /// The document this connection syncs.
+    part: Part,
     acks: bool,
     /// Update-carrying messages received on this connection.
     received: u64,
@@ -100,12 +106,15 @@ enum Effect {
     Relay {
         from: ConnId,
         frame: Bytes,
+        part: Part,
     },
     Saved(ConnId, u64),
     Applied(oneshot::Sender<Result<(), String>>),
-    State(oneshot::Sender<Vec<u8>>, Vec<u8>),
-    /// A ledger change to every connection that speaks the Minutebook subprotocol.
-    Ledger(Bytes),
+    State(oneshot::Sender<LiveState>, LiveState),
+    Moved(oneshot::Sender<Result<Moved, Refusal>>, Moved),
+    /// A ledger change (from the first ledger to the second) to every connection to the
+    /// minutes that speaks the Minutebook subprotocol, as its audience may see it.
+    Ledger(Box<Ledger>, Box<Ledger>),
     Reply(oneshot::Sender<Result<CommandOk, Refusal>>, CommandOk),
     Refused(oneshot::Sender<Result<CommandOk, Refusal>>, Refusal),
     LedgerState(
@@ -122,8 +131,14 @@ pub(crate) struct DocActor {
     /// The minutes: the meeting's Yjs document (see [`Replica`] for how a second one,
     /// the restricted document, joins the same write stream).
     minutes: Replica,
-    /// Awareness states (ephemeral; never stored).
+    /// Part II: the exempt items' restricted content ([`part2`]), and its handle.
+    part2: Replica,
+    part2_meeting: Meeting,
+    /// Client ids of the minutes before their last rebuild: never accepted again.
+    retired: HashSet<u64>,
+    /// Awareness states (ephemeral; never stored), one room per document.
     presence: Presence,
+    presence2: Presence,
     peers: HashMap<ConnId, Peer>,
     /// Holds every state-revealing effect until the write covering it is durable.
     gate: Gate<Effect>,
@@ -200,10 +215,20 @@ impl DocActor {
                 .await
                 .unwrap_or_else(|e| Err(StoreError::from_join(e)))?
         };
+        let key2: Arc<str> = part2::key(&name).into();
+        let stored2 = load_stored(&store, &key2).await?;
+        let retired = {
+            let (store, name) = (store.clone(), name.clone());
+            tokio::task::spawn_blocking(move || part2::load_retired(&store, &name))
+                .await
+                .unwrap_or_else(|e| Err(StoreError::from_join(e)))?
+        };
         let minutes = Replica::new(name.clone(), &stored);
+        let part2 = Replica::new(key2, &stored2);
+        let part2_meeting = Meeting::new(part2.doc().clone());
         let (written_tx, written_rx) = mpsc::unbounded_channel();
         // Every replica's writes are numbered in one stream: it resumes after the last.
-        let last = stored.last_seq();
+        let last = stored.last_seq().max(stored2.last_seq());
         tracing::debug!(doc = %name, log = stored.log.len(), "document loaded");
         let meeting = MeetingState::new(minutes.doc(), stored.meeting.clone());
         let mut actor = DocActor {
@@ -211,7 +236,11 @@ impl DocActor {
             store,
             policy,
             minutes,
+            part2,
+            part2_meeting,
+            retired,
             presence: Presence::default(),
+            presence2: Presence::default(),
             peers: HashMap::new(),
             gate: Gate::new(last),
             failed: false,
@@ -239,10 +268,33 @@ impl DocActor {
         self.minutes.doc()
     }
 
+    fn replica(&self, part: Part) -> &Replica {
+        match part {
+            Part::Minutes => &self.minutes,
+            Part::Restricted => &self.part2,
+        }
+    }
+
+    fn presence_of(&mut self, part: Part) -> &mut Presence {
+        match part {
+            Part::Minutes => &mut self.presence,
+            Part::Restricted => &mut self.presence2,
+        }
+    }
+
+    /// The whole meeting: the minutes merged with Part II.
+    fn full_view(&self) -> MeetingView {
+        let (txn, txn2) = (self.doc().transact(), self.part2.doc().transact());
+        self.meeting
+            .meeting
+            .full_view(&txn, &self.part2_meeting, &txn2)
+    }
+
     fn ready_to_unload(&self) -> bool {
         self.failed
             || (self.gate.settled()
                 && !self.minutes.compacting()
+                && !self.part2.compacting()
                 && self.meeting.allocations.is_empty())
     }
 
@@ -250,6 +302,7 @@ impl DocActor {
         match msg {
             ToDoc::Join {
                 conn,
+                part,
                 outbox,
                 acks,
                 access,
@@ -260,22 +313,31 @@ impl DocActor {
                     let _ = joined.send(Err(JoinError::Busy));
                     return;
                 }
+                if part == Part::Restricted && !access.restricted {
+                    let _ = joined.send(Err(JoinError::NotRestricted));
+                    return;
+                }
                 let audit = audit::entry(
                     &self.store,
                     &self.name,
                     &access.name,
                     access.role,
                     "join",
-                    format!("connected (connection {conn})"),
+                    match part {
+                        Part::Minutes => format!("connected (connection {conn})"),
+                        Part::Restricted => format!("connected to Part II (connection {conn})"),
+                    },
                 );
                 self.store.submit(
                     WriteOp::Records(vec![Record::Audit(audit)]),
                     self.written_tx.clone(),
                 );
+                let (restricted, person) = (access.restricted, access.person.clone());
                 self.peers.insert(
                     conn,
                     Peer {
                         outbox,
+                        part,
                         acks,
                         received: 0,
                         speaker: speaker(conn, &access),
@@ -285,16 +347,22 @@ impl DocActor {
                         rejections: 0,
                     },
                 );
-                if acks {
-                    let ledger = frame(&protocol::ledger(&self.shown_ledger()));
-                    self.emit(Effect::To(conn, ledger));
+                // The ledger goes to the minutes' connections only (once per browser), as
+                // this connection may see it.
+                if acks && part == Part::Minutes {
+                    let mut ledger = self.shown_ledger();
+                    if !restricted {
+                        let view = self.full_view();
+                        ledger = ledger.without(&trust::part2_hidden(&view, person.as_deref()));
+                    }
+                    self.emit(Effect::To(conn, frame(&protocol::ledger(&ledger))));
                 }
-                let sv = self.doc().transact().state_vector();
+                let sv = self.replica(part).doc().transact().state_vector();
                 self.emit(Effect::To(
                     conn,
                     frame(&Message::Sync(SyncMessage::SyncStep1(sv))),
                 ));
-                if let Some(states) = self.awareness_states() {
+                if let Some(states) = self.awareness_states(part) {
                     self.send_now(conn, states);
                 }
                 let _ = joined.send(Ok(()));
@@ -331,7 +399,7 @@ impl DocActor {
                 };
                 match outcome {
                     Ok(true) => {
-                        self.append(update, SERVER);
+                        self.append(Part::Minutes, update, SERVER);
                         self.emit(Effect::Applied(done));
                     }
                     Ok(false) => self.emit(Effect::Applied(done)),
@@ -351,7 +419,7 @@ impl DocActor {
             } => self.on_command(access, cmd, budget, reply).await,
             ToDoc::RefreshApprovals => self.refresh_approvals(),
             ToDoc::Ledger { reply } => {
-                let view = self.meeting.meeting.view(&self.doc().transact());
+                let view = self.full_view();
                 let mut ledger = self.ledger.clone();
                 ledger.prune(&view);
                 let readiness = trust::readiness(&view, &ledger);
@@ -373,11 +441,23 @@ impl DocActor {
                 }
             }
             ToDoc::Read { state } => {
-                let bytes = self
-                    .doc()
-                    .transact()
-                    .encode_state_as_update_v1(&StateVector::default());
-                self.emit(Effect::State(state, bytes));
+                let encode =
+                    |r: &Replica| r.doc().transact().encode_state_as_update_v1(&StateVector::default());
+                let live = LiveState {
+                    main: encode(&self.minutes),
+                    part2: encode(&self.part2),
+                };
+                self.emit(Effect::State(state, live));
+            }
+            ToDoc::MoveToPart2 {
+                access,
+                item,
+                exemption,
+                public_title,
+                reply,
+            } => {
+                self.move_to_part2(access, item, exemption, public_title, reply)
+                    .await
             }
         }
     }
@@ -385,10 +465,31 @@ impl DocActor {
     /// Stores an update already applied to the document (with the side writes it causes),
     /// relays it to every connection but `from` once durable, and starts any reference
     /// allocation it calls for.
-    fn append(&mut self, raw: Vec<u8>, from: ConnId) {
+    fn append(&mut self, part: Part, raw: Vec<u8>, from: ConnId) {
         let seq = self.gate.submit();
-        self.minutes.logged(raw.len());
         let relay = frame(&Message::Sync(SyncMessage::Update(raw.clone())));
+        if part == Part::Restricted {
+            // Part II has no side records: the catalog and the action references are the
+            // minutes' (an action raised in an exempt item gets no series reference).
+            self.part2.logged(raw.len());
+            self.store.submit(
+                WriteOp::Append {
+                    doc: self.part2.key().clone(),
+                    seq,
+                    update: raw,
+                    meta: Vec::new(),
+                },
+                self.written_tx.clone(),
+            );
+            self.emit(Effect::Relay {
+                from,
+                frame: relay,
+                part,
+            });
+            self.maybe_compact(self.policy.max_log_entries);
+            return;
+        }
+        self.minutes.logged(raw.len());
         let side = self.side_writes();
         self.store.submit(
             WriteOp::Append {
@@ -399,7 +500,11 @@ impl DocActor {
             },
             self.written_tx.clone(),
         );
-        self.emit(Effect::Relay { from, frame: relay });
+        self.emit(Effect::Relay {
+            from,
+            frame: relay,
+            part,
+        });
         self.record_status_changes(from);
         self.start_allocation(side.allocate);
         self.maybe_compact(self.policy.max_log_entries);
@@ -460,16 +565,25 @@ impl DocActor {
         if self.failed {
             return;
         }
-        let assigned =
-            self.server_change(|meeting, txn| allocation.assign(meeting, txn, first, count));
+        let assigned = self.server_change(Part::Minutes, |meeting, txn| {
+            allocation.assign(meeting, txn, first, count)
+        });
         if !assigned.is_empty() {
             tracing::info!(doc = %self.name, references = ?assigned, "action references assigned");
         }
     }
 
-    /// Makes a change as the server: applies `f` in one transaction, stores and relays it.
-    fn server_change<R>(&mut self, f: impl FnOnce(&Meeting, &mut TransactionMut) -> R) -> R {
-        let meeting = self.meeting.meeting.clone();
+    /// Makes a change to document `part` as the server: applies `f` in one transaction,
+    /// stores and relays it.
+    fn server_change<R>(
+        &mut self,
+        part: Part,
+        f: impl FnOnce(&Meeting, &mut TransactionMut) -> R,
+    ) -> R {
+        let meeting = match part {
+            Part::Minutes => self.meeting.meeting.clone(),
+            Part::Restricted => self.part2_meeting.clone(),
+        };
         let (result, update) = {
             let mut txn = meeting.doc().transact_mut();
             let result = f(&meeting, &mut txn);
@@ -477,15 +591,18 @@ impl DocActor {
             (result, changed.then(|| txn.encode_update_v1()))
         };
         if let Some(update) = update {
-            self.append(update, SERVER);
+            self.append(part, update, SERVER);
         }
         result
     }
 
     async fn on_incoming(&mut self, conn: ConnId, msg: Incoming) {
+        let Some(part) = self.peers.get(&conn).map(|p| p.part) else {
+            return;
+        };
         match msg {
             Incoming::SyncStep1(sv) => {
-                let diff = self.doc().transact().encode_diff_v1(&sv);
+                let diff = self.replica(part).doc().transact().encode_diff_v1(&sv);
                 self.emit(Effect::To(
                     conn,
                     frame(&Message::Sync(SyncMessage::SyncStep2(diff))),
@@ -494,7 +611,7 @@ impl DocActor {
             Incoming::Update(raw) => self.on_update(conn, raw).await,
             Incoming::Awareness(update) => self.on_awareness(conn, update),
             Incoming::QueryAwareness => {
-                if let Some(states) = self.awareness_states() {
+                if let Some(states) = self.awareness_states(part) {
                     self.send_now(conn, states);
                 }
             }
@@ -508,6 +625,19 @@ impl DocActor {
         peer.received += 1;
         let count = peer.received;
         let acks = peer.acks;
+        let part = peer.part;
+        // Content of the minutes as they were before a rebuild (an item moved into Part
+        // II): an old copy, never to be merged again, whoever sends it.
+        if part == Part::Minutes && part2::touches_retired(&raw, &self.retired).unwrap_or(false)
+        {
+            return self.close_peer(
+                conn,
+                CloseReason::new(
+                    code::REBUILT,
+                    "the minutes were rebuilt (an item moved into Part II): load them afresh",
+                ),
+            );
+        }
         let refusal = if self.ledger.signed() {
             Some("the minutes are signed off and read-only")
         } else if !peer.access.edits() {
@@ -517,9 +647,10 @@ impl DocActor {
         };
         // A refused role's update is only inspected (without yrs decoding it), never
         // applied.
+        let doc = self.replica(part).doc().clone();
         let outcome = match refusal {
-            Some(_) => updates::would_change(self.doc(), &raw),
-            None => updates::apply(self.doc(), &raw),
+            Some(_) => updates::would_change(&doc, &raw),
+            None => updates::apply(&doc, &raw),
         };
         let changed = match outcome {
             Ok(changed) => changed,
@@ -541,7 +672,7 @@ impl DocActor {
         };
         match (refusal, changed) {
             (Some(reason), true) => return self.reject(conn, count, reason),
-            (None, true) => self.append(raw, conn),
+            (None, true) => self.append(part, raw, conn),
             // Nothing new (e.g. a read-only client's sync step 2): acknowledged below once
             // what it duplicates is durable.
             (_, false) => {}
@@ -622,7 +753,7 @@ impl DocActor {
     /// (of people no longer among a statement's speakers). The next ledger change drops
     /// them from the stored ledger too; changes that drop them again are harmless.
     fn shown_ledger(&self) -> Ledger {
-        let view = self.meeting.meeting.view(&self.doc().transact());
+        let view = self.full_view();
         let mut ledger = self.ledger.clone();
         ledger.prune(&view);
         ledger
@@ -643,7 +774,7 @@ impl DocActor {
             return;
         }
         let now = now_ms();
-        let view = self.meeting.meeting.view(&self.doc().transact());
+        let view = self.full_view();
         let decision = match crate::docs::ledger::decide(
             &self.ledger,
             &view,
@@ -669,16 +800,21 @@ impl DocActor {
             records: mut approvals,
         } = decision;
         if let Some(text) = resolution_text {
-            self.server_change(|meeting, txn| record_resolution(meeting, txn, &text));
+            self.server_change(Part::Minutes, |meeting, txn| {
+                record_resolution(meeting, txn, &text)
+            });
         }
         if let Some((block, text)) = set_text {
-            self.server_change(|meeting, txn| {
-                let _ = meeting.set_block_text(
-                    txn,
-                    &minutebook_shared::meeting::model::BlockId(block),
-                    &text,
-                );
+            // The statement is in the minutes or, inside an exempt item, in Part II.
+            let block = minutebook_shared::meeting::model::BlockId(block);
+            let in_minutes = self.server_change(Part::Minutes, |meeting, txn| {
+                meeting.set_block_text(txn, &block, &text).is_ok()
             });
+            if !in_minutes {
+                self.server_change(Part::Restricted, |meeting, txn| {
+                    let _ = meeting.set_block_text(txn, &block, &text);
+                });
+            }
         }
         let mut version = None;
         if let Some(number) = sign {
@@ -727,14 +863,13 @@ impl DocActor {
             cmd.event(),
             detail,
         );
-        let change = self.ledger.change_to(&ledger);
-        self.ledger = ledger.clone();
+        let old = std::mem::replace(&mut self.ledger, ledger.clone());
         let seq = self.gate.submit();
         let answer = match &version {
             Some(v) => CommandOk::Version(v.info.clone()),
             None => CommandOk::Ledger(ledger.clone()),
         };
-        let broadcast = frame(&protocol::ledger_change(&change));
+        let broadcast = Effect::Ledger(Box::new(old), Box::new(ledger.clone()));
         self.store.submit(
             WriteOp::Ledger {
                 doc: self.name.clone(),
@@ -746,7 +881,7 @@ impl DocActor {
             },
             self.written_tx.clone(),
         );
-        self.emit(Effect::Ledger(broadcast));
+        self.emit(broadcast);
         self.emit(Effect::Reply(reply, answer));
     }
 
@@ -769,8 +904,8 @@ impl DocActor {
             return;
         }
         ledger.revision += 1;
-        let change = self.ledger.change_to(&ledger);
-        self.ledger = ledger.clone();
+        let old = std::mem::replace(&mut self.ledger, ledger.clone());
+        let broadcast = Effect::Ledger(Box::new(old), Box::new(ledger.clone()));
         let seq = self.gate.submit();
         self.store.submit(
             WriteOp::Ledger {
@@ -783,7 +918,7 @@ impl DocActor {
             },
             self.written_tx.clone(),
         );
-        self.emit(Effect::Ledger(frame(&protocol::ledger_change(&change))));
+        self.emit(broadcast);
     }
 
     /// The signed version of the document as it stands, with the decided `ledger`: its
@@ -800,13 +935,22 @@ impl DocActor {
         signed: trust::Stamp,
         override_reason: String,
     ) -> Result<SignedVersion, cpu::CpuError> {
-        let (meeting, ledger, name) = (
+        let (meeting, part2, ledger, name) = (
             self.meeting.meeting.clone(),
+            self.part2_meeting.clone(),
             ledger.clone(),
             self.name.clone(),
         );
         cpu::run(move || {
-            version_export::sign(&meeting, &ledger, &name, number, signed, override_reason)
+            version_export::sign(
+                &meeting,
+                &part2,
+                &ledger,
+                &name,
+                number,
+                signed,
+                override_reason,
+            )
         })
         .await
     }
@@ -819,10 +963,12 @@ impl DocActor {
         let Some(peer) = self.peers.get_mut(&conn) else {
             return;
         };
-        let applied = match self
-            .presence
-            .apply(conn, &peer.speaker, update, &peer.awareness)
-        {
+        let part = peer.part;
+        let presence = match part {
+            Part::Minutes => &mut self.presence,
+            Part::Restricted => &mut self.presence2,
+        };
+        let applied = match presence.apply(conn, &peer.speaker, update, &peer.awareness) {
             Ok(applied) => applied,
             Err(reason) => return self.close_peer(conn, reason),
         };
@@ -840,17 +986,22 @@ impl DocActor {
             // Its states are removed (and that is relayed) as it leaves.
             return self.close_peer(conn, CloseReason::new(code::POLICY_VIOLATION, reason));
         }
-        self.broadcast_now(frame(&Message::Awareness(update)));
+        self.broadcast_now(part, frame(&Message::Awareness(update)));
     }
 
-    fn awareness_states(&self) -> Option<Bytes> {
-        let update = self.presence.current()?;
+    fn awareness_states(&mut self, part: Part) -> Option<Bytes> {
+        let update = self.presence_of(part).current()?;
         Some(frame(&Message::Awareness(update)))
     }
 
-    /// Sends an ephemeral frame (awareness) to every connection now.
-    fn broadcast_now(&mut self, frame: Bytes) {
-        let conns: Vec<ConnId> = self.peers.keys().copied().collect();
+    /// Sends an ephemeral frame (awareness) to every connection of document `part` now.
+    fn broadcast_now(&mut self, part: Part, frame: Bytes) {
+        let conns: Vec<ConnId> = self
+            .peers
+            .iter()
+            .filter(|(_, p)| p.part == part)
+            .map(|(c, _)| *c)
+            .collect();
         for c in conns {
             self.send_now(c, frame.clone());
         }
@@ -866,9 +1017,13 @@ impl DocActor {
     fn perform(&mut self, effect: Effect) {
         match effect {
             Effect::To(conn, frame) => self.send_now(conn, frame),
-            Effect::Relay { from, frame } => {
-                let conns: Vec<ConnId> =
-                    self.peers.keys().copied().filter(|c| *c != from).collect();
+            Effect::Relay { from, frame, part } => {
+                let conns: Vec<ConnId> = self
+                    .peers
+                    .iter()
+                    .filter(|(c, p)| **c != from && p.part == part)
+                    .map(|(c, _)| *c)
+                    .collect();
                 for c in conns {
                     self.send_now(c, frame.clone());
                 }
@@ -880,15 +1035,36 @@ impl DocActor {
             Effect::State(reply, state) => {
                 let _ = reply.send(state);
             }
-            Effect::Ledger(frame) => {
-                let conns: Vec<ConnId> = self
+            Effect::Moved(reply, moved) => {
+                let _ = reply.send(Ok(moved));
+            }
+            Effect::Ledger(old, new) => {
+                let targets: Vec<(ConnId, bool, Option<String>)> = self
                     .peers
                     .iter()
-                    .filter(|(_, p)| p.acks)
-                    .map(|(c, _)| *c)
+                    .filter(|(_, p)| p.acks && p.part == Part::Minutes)
+                    .map(|(c, p)| (*c, p.access.restricted, p.access.person.clone()))
                     .collect();
-                for c in conns {
-                    self.send_now(c, frame.clone());
+                let full = frame(&protocol::ledger_change(&old.change_to(&new)));
+                // Without restricted access: nothing of Part II's statements but one's own.
+                let view = targets
+                    .iter()
+                    .any(|(_, restricted, _)| !restricted)
+                    .then(|| self.full_view());
+                let mut filtered: HashMap<Option<String>, Bytes> = HashMap::new();
+                for (conn, restricted, person) in targets {
+                    let out = match (&view, restricted) {
+                        (Some(view), false) => filtered
+                            .entry(person.clone())
+                            .or_insert_with(|| {
+                                let hidden = trust::part2_hidden(view, person.as_deref());
+                                let change = old.without(&hidden).change_to(&new.without(&hidden));
+                                frame(&protocol::ledger_change(&change))
+                            })
+                            .clone(),
+                        _ => full.clone(),
+                    };
+                    self.send_now(conn, out);
                 }
             }
             Effect::Reply(reply, answer) => {
@@ -934,8 +1110,8 @@ impl DocActor {
         peer.outbox.close(CloseReason::new(code::NORMAL, "bye"));
         // As y-protocols' server does: a null state at the client's *current* clock, for
         // the ids no other connection of the same session still holds.
-        if let Some(update) = self.presence.leave(conn) {
-            self.broadcast_now(frame(&Message::Awareness(update)));
+        if let Some(update) = self.presence_of(peer.part).leave(conn) {
+            self.broadcast_now(peer.part, frame(&Message::Awareness(update)));
         }
     }
 
@@ -943,7 +1119,9 @@ impl DocActor {
         let released = match done {
             Ok(Written::Appended(seq)) => self.gate.durable_up_to(seq),
             Ok(Written::Compacted(_)) => {
+                // One compaction is in flight at a time: this was it.
                 self.minutes.compacted();
+                self.part2.compacted();
                 return;
             }
             Ok(Written::Meta) => return,
@@ -955,6 +1133,7 @@ impl DocActor {
                 tracing::error!(doc = %self.name, error = %e, "storage failed; disconnecting everyone");
                 self.failed = true;
                 self.minutes.compacted();
+                self.part2.compacted();
                 self.gate.fail();
                 self.meeting.allocations.clear();
                 self.meeting.pending.clear();
@@ -987,11 +1166,15 @@ impl DocActor {
     /// Starts a compaction if the log is longer than `max_entries` (or too many bytes).
     /// Returns whether one was started.
     fn maybe_compact(&mut self, max_entries: usize) -> bool {
-        if self.failed {
+        if self.failed || self.minutes.compacting() || self.part2.compacting() {
             return false;
         }
         let upto = self.gate.submitted();
-        match self.minutes.compaction(&self.policy, max_entries, upto) {
+        let op = match self.minutes.compaction(&self.policy, max_entries, upto) {
+            Some(op) => Some(op),
+            None => self.part2.compaction(&self.policy, max_entries, upto),
+        };
+        match op {
             Some(op) => {
                 self.store.submit(op, self.written_tx.clone());
                 true
@@ -1009,9 +1192,18 @@ impl DocActor {
                 None => break,
             }
         }
-        match load_stored(&self.store, &self.name).await {
-            Ok(stored) => {
+        let key2 = self.part2.key().clone();
+        let loaded = match load_stored(&self.store, &self.name).await {
+            Ok(stored) => load_stored(&self.store, &key2)
+                .await
+                .map(|stored2| (stored, stored2)),
+            Err(e) => Err(e),
+        };
+        match loaded {
+            Ok((stored, stored2)) => {
                 self.minutes.reload(&stored);
+                self.part2.reload(&stored2);
+                self.part2_meeting = Meeting::new(self.part2.doc().clone());
                 let doc = self.doc().clone();
                 self.meeting.rebind(&doc);
                 tracing::info!(doc = %self.name, "document rebuilt from disk after a panic");

@@ -5,6 +5,9 @@
 use tokio::sync::oneshot;
 use yrs::StateVector;
 
+use minutebook_shared::meeting::model::ItemId;
+use minutebook_shared::meeting::part2::Moved;
+use minutebook_shared::meeting::Exemption;
 use minutebook_shared::protocol::AwarenessUpdate;
 use minutebook_shared::trust::{self, Ledger, VersionInfo};
 
@@ -25,10 +28,27 @@ pub enum Incoming {
     QueryAwareness,
 }
 
+/// Which of a meeting's Yjs documents a connection syncs ([`crate::docs::part2`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// The minutes every invited member syncs (exempt items only as placeholders).
+    Minutes,
+    /// Part II: the exempt items' restricted content, for restricted access only.
+    Restricted,
+}
+
+/// A loaded meeting's live state: both documents, each as one v1 update.
+#[derive(Debug, Clone, Default)]
+pub struct LiveState {
+    pub main: Vec<u8>,
+    pub part2: Vec<u8>,
+}
+
 /// Messages to a document actor.
 pub enum ToDoc {
     Join {
         conn: ConnId,
+        part: Part,
         outbox: Outbox,
         acks: bool,
         access: Access,
@@ -68,9 +88,17 @@ pub enum ToDoc {
         update: Vec<u8>,
         done: oneshot::Sender<Result<(), String>>,
     },
-    /// The document's whole state as a v1 update, answered once everything in it is durable.
+    /// Both documents' whole state, answered once everything in them is durable.
     Read {
-        state: oneshot::Sender<Vec<u8>>,
+        state: oneshot::Sender<LiveState>,
+    },
+    /// Move an item into Part II ([`crate::docs::part2`]); answered once durable.
+    MoveToPart2 {
+        access: Access,
+        item: ItemId,
+        exemption: Exemption,
+        public_title: String,
+        reply: oneshot::Sender<Result<Moved, Refusal>>,
     },
 }
 
@@ -88,4 +116,6 @@ pub enum JoinError {
     Load(#[from] StoreError),
     #[error("document is being unloaded; try again")]
     Busy,
+    #[error("Part II is for restricted access only")]
+    NotRestricted,
 }

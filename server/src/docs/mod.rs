@@ -13,6 +13,8 @@
 //! - [`ledger`]: confirmations, corrections, sign-off decisions;
 //!   [`version_export`]: a signed version's canonical Markdown and frozen HTML;
 //!   [`outputs`]: its PDF and Word document, rendered by the binary's [`outputs::Render`];
+//! - [`part2`]: where a meeting's Part II document is stored, and the client ids a
+//!   rebuild of its minutes retired;
 //! - [`side_records`]: the catalog entry and action references an actor keeps;
 //! - [`outbox`]: a connection's bounded outbound queue;
 //! - [`cpu`]: CPU-heavy work (imports, exports, diffs, signing) off the async workers.
@@ -25,6 +27,7 @@ pub mod ledger;
 pub mod messages;
 pub mod outbox;
 pub mod outputs;
+pub mod part2;
 pub mod presence;
 pub mod registry;
 pub mod replica;

@@ -13,11 +13,14 @@ use crate::auth::refusals::{RefusalPolicy, Refusals};
 use crate::auth::Access;
 use crate::docs::actor::DocActor;
 use crate::docs::ledger::{Command, LedgerBudget, Refusal};
-use crate::docs::messages::{CommandOk, ConnId, Incoming, JoinError, ToDoc};
+use crate::docs::messages::{CommandOk, ConnId, Incoming, JoinError, LiveState, Part, ToDoc};
 use crate::docs::outbox::Outbox;
 use crate::docs::presence::AwarenessLimits;
 use crate::docs::replica::CompactionPolicy;
 use crate::store::Store;
+use minutebook_shared::meeting::model::ItemId;
+use minutebook_shared::meeting::part2::Moved;
+use minutebook_shared::meeting::Exemption;
 use minutebook_shared::trust::{Ledger, Readiness};
 
 /// Messages a document actor buffers before connections wait to send more.
@@ -112,9 +115,11 @@ impl Registry {
 
     /// Joins connection `conn` to document `name`; the actor then sends it the opening
     /// sync messages through `outbox`.
+    #[allow(clippy::too_many_arguments)]
     pub async fn join(
         &self,
         name: &str,
+        part: Part,
         conn: ConnId,
         outbox: Outbox,
         acks: bool,
@@ -127,6 +132,7 @@ impl Registry {
             let (joined, answer) = oneshot::channel();
             let join = ToDoc::Join {
                 conn,
+                part,
                 outbox: outbox.clone(),
                 acks,
                 access: access.clone(),
@@ -197,6 +203,39 @@ impl Registry {
         ))
     }
 
+    /// Moves item `item` of meeting `name` into Part II ([`crate::docs::part2`]);
+    /// answered once durable.
+    pub async fn move_to_part2(
+        &self,
+        name: &str,
+        access: &Access,
+        item: ItemId,
+        exemption: Exemption,
+        public_title: String,
+    ) -> Result<Moved, Refusal> {
+        for _ in 0..8 {
+            let tx = self.actor(name);
+            let (reply, answer) = oneshot::channel();
+            let msg = ToDoc::MoveToPart2 {
+                access: access.clone(),
+                item: item.clone(),
+                exemption: exemption.clone(),
+                public_title: public_title.clone(),
+                reply,
+            };
+            if tx.send(msg).await.is_err() {
+                continue;
+            }
+            match answer.await {
+                Ok(result) => return result,
+                Err(_) => continue,
+            }
+        }
+        Err(Refusal::Unavailable(
+            "the meeting is busy; try again".into(),
+        ))
+    }
+
     /// The ledger of meeting `name` and its readiness, from its actor (loading it).
     pub async fn ledger(&self, name: &str) -> Option<(Ledger, Readiness)> {
         for _ in 0..8 {
@@ -246,9 +285,9 @@ impl Registry {
         }
     }
 
-    /// The current state of document `name` if it is loaded (once everything in it is
+    /// The current state of meeting `name` if it is loaded (once everything in it is
     /// durable); `None` when it is not loaded.
-    pub async fn read_loaded(&self, name: &str) -> Option<Vec<u8>> {
+    pub async fn read_loaded(&self, name: &str) -> Option<LiveState> {
         let tx = {
             let docs = self.0.docs.lock().unwrap_or_else(|p| p.into_inner());
             docs.get(name)

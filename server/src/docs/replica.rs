@@ -2,8 +2,8 @@
 //! stored under, and the bookkeeping that decides when its update log is folded into a
 //! snapshot.
 //!
-//! A meeting's actor owns one replica per Yjs document of the meeting. Today that is the
-//! minutes; publication adds a restricted document per meeting. All of a meeting's writes
+//! A meeting's actor owns one replica per Yjs document of the meeting: the minutes and
+//! Part II, the restricted document of its exempt items ([`crate::docs::part2`]). All of a meeting's writes
 //! are numbered in one stream (the actor's [`crate::docs::gate::Gate`]), whichever
 //! replica they go to, so one commit can cover writes to several replicas — sign-off
 //! freezes them together — and a replica's stored log may skip numbers used by another
@@ -81,6 +81,15 @@ impl Replica {
     /// is on disk never held the offending update).
     pub fn reload(&mut self, stored: &StoredDoc) {
         self.doc = build_doc(&self.key, stored);
+    }
+
+    /// Replaces the live document with `doc`, rebuilt from it and submitted as the new
+    /// snapshot (of `snapshot_bytes` bytes) with an empty log.
+    pub fn replace(&mut self, doc: Doc, snapshot_bytes: usize) {
+        self.doc = doc;
+        self.log_entries = 0;
+        self.log_bytes = 0;
+        self.snapshot_bytes = snapshot_bytes;
     }
 
     /// An update of `bytes` bytes was submitted to the log.

@@ -12,13 +12,15 @@ use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
 
 use crate::store::{PublicVersion, SignedVersion};
 
-/// The signed version of `meeting` as it stands, with the decided `ledger`: version
+/// The signed version of `meeting` (merged with its Part II document `part2`) as it
+/// stands, with the decided `ledger`: version
 /// `number` signed by `signed`, the override reason kept only when the statements are not
 /// all confirmed. Its canonical Markdown ends with the sign-off facts, so the hash covers
 /// them; the whole state and the HTML page are frozen with it. CPU work proportional to
 /// the meeting: run it through [`crate::docs::cpu::run`].
 pub fn sign(
     meeting: &Meeting,
+    part2: &Meeting,
     ledger: &Ledger,
     name: &str,
     number: u32,
@@ -26,7 +28,7 @@ pub fn sign(
     override_reason: String,
 ) -> SignedVersion {
     let txn = meeting.doc().transact();
-    let view = meeting.view(&txn);
+    let view = meeting.full_view(&txn, part2, &part2.doc().transact());
     let readiness = trust::readiness(&view, ledger);
     let mut info = VersionInfo {
         version: number,

@@ -115,19 +115,41 @@ fn ledger_answer(ok: CommandOk) -> Response {
     }
 }
 
+/// The ledger and readiness as the caller may see them: without restricted access,
+/// nothing of Part II's statements but the caller's own.
 async fn current(
     state: &AppState,
     caller: &Caller,
     name: &str,
 ) -> Result<(Ledger, Readiness), ApiError> {
-    require(state, caller, name, "read the ledger").await?;
+    let access = require(state, caller, name, "read the ledger").await?;
     existing(state, name).await?;
-    state.registry.ledger(name).await.ok_or_else(|| {
+    let (ledger, readiness) = state.registry.ledger(name).await.ok_or_else(|| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "the meeting is busy; try again",
         )
-    })
+    })?;
+    if access.restricted {
+        return Ok((ledger, readiness));
+    }
+    let hidden = part2_hidden(state, name, &access).await?;
+    Ok((ledger.without(&hidden), readiness.without(&hidden)))
+}
+
+/// The statements of Part II `access` may not see ([`trust::part2_hidden`]).
+async fn part2_hidden(
+    state: &AppState,
+    name: &str,
+    access: &Access,
+) -> Result<std::collections::BTreeSet<String>, ApiError> {
+    let view = crate::meetings::read_view(&state.registry, name)
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    Ok(minutebook_shared::trust::part2_hidden(
+        &view,
+        access.person.as_deref(),
+    ))
 }
 
 async fn ledger(
@@ -145,11 +167,17 @@ async fn correction_diff(
     caller: Caller,
     Path((name, id)): Path<(String, u64)>,
 ) -> Result<Json<CorrectionDiff>, ApiError> {
-    require(&state, &caller, &name, "read a correction").await?;
+    let access = require(&state, &caller, &name, "read a correction").await?;
     existing(&state, &name).await?;
-    crate::meetings::corrections::diff(&state.registry, &name, id)
-        .await?
-        .map(Json)
+    let diff = crate::meetings::corrections::diff(&state.registry, &name, id).await?;
+    let hidden = match (&diff, access.restricted) {
+        (Some((_, block)), false) => part2_hidden(&state, &name, &access)
+            .await?
+            .contains(block),
+        _ => false,
+    };
+    diff.filter(|_| !hidden)
+        .map(|(diff, _)| Json(diff))
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no such correction"))
 }
 

@@ -37,6 +37,7 @@ pub mod publication_api;
 pub mod session_api;
 pub mod sign_in_limit;
 pub mod state;
+pub mod part2_api;
 pub mod ws;
 
 use std::sync::Arc;
@@ -47,9 +48,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use minutebook_shared::protocol::{valid_doc_name, SUBPROTOCOL};
+use minutebook_shared::protocol::{valid_doc_name, PART2_SEGMENT, SUBPROTOCOL};
 use tower_http::services::{ServeDir, ServeFile};
 
+use crate::docs::messages::Part;
 use state::AppState;
 
 /// Builds the router; `web_dir` holds the built web client (index.html + wasm).
@@ -59,6 +61,11 @@ pub fn router(state: AppState, web_dir: &std::path::Path) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/ws/{doc}", get(websocket))
+        .route(
+            &format!("/ws/{{doc}}/{PART2_SEGMENT}"),
+            get(websocket_part2),
+        )
+        .merge(crate::http::part2_api::routes())
         .merge(crate::http::session_api::routes())
         .merge(crate::http::ledger_api::routes(state.max_verify_bytes))
         .merge(crate::http::approval_api::routes())
@@ -96,6 +103,26 @@ async fn websocket(
     ws: WebSocketUpgrade,
     Path(doc): Path<String>,
     State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Response {
+    upgrade(ws, doc, Part::Minutes, state, headers).await
+}
+
+/// `/ws/{doc}/restricted`: the meeting's Part II document, for restricted access only.
+async fn websocket_part2(
+    ws: WebSocketUpgrade,
+    Path(doc): Path<String>,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Response {
+    upgrade(ws, doc, Part::Restricted, state, headers).await
+}
+
+async fn upgrade(
+    ws: WebSocketUpgrade,
+    doc: String,
+    part: Part,
+    state: AppState,
     headers: HeaderMap,
 ) -> Response {
     // The name was checked by [`names`] before routing; this is a second line.
@@ -142,6 +169,20 @@ async fn websocket(
         .await;
         return (StatusCode::FORBIDDEN, "you have no access to this meeting").into_response();
     };
+    if part == Part::Restricted && !access.restricted {
+        crate::http::access::refuse(
+            &state,
+            &caller,
+            &doc,
+            "Part II WebSocket upgrade without restricted access",
+        )
+        .await;
+        return (
+            StatusCode::FORBIDDEN,
+            "Part II of the minutes is for restricted access only",
+        )
+            .into_response();
+    }
     let max = state.limits.max_message_bytes;
     let doc: Arc<str> = doc.into();
     // Closes the connection when the session is signed out, renewed or expires.
@@ -160,6 +201,7 @@ async fn websocket(
             tracker.track_future(ws::serve(
                 socket,
                 doc,
+                part,
                 acks,
                 access,
                 lease,

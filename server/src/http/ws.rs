@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::docs::guard;
-use crate::docs::messages::Incoming;
+use crate::docs::messages::{Incoming, JoinError, Part};
 use crate::docs::outbox::{self, OutboxReceiver};
 use crate::docs::presence::AwarenessLimits;
 use crate::docs::registry::{DocHandle, Registry};
@@ -42,6 +42,7 @@ static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 pub async fn serve(
     socket: WebSocket,
     doc: Arc<str>,
+    part: Part,
     acks: bool,
     access: crate::auth::Access,
     lease: crate::auth::live::Lease,
@@ -53,11 +54,12 @@ pub async fn serve(
     let (outbox, outbox_rx) = outbox::channel(limits.outbound_frames, limits.outbound_bytes);
     let (sink, mut stream) = socket.split();
     let writer = tokio::spawn(write_loop(sink, outbox_rx, limits.ping_interval));
-    tracing::info!(conn, doc = %doc, acks, user = %access.name, role = ?access.role, "connection opened");
+    tracing::info!(conn, doc = %doc, ?part, acks, user = %access.name, role = ?access.role, "connection opened");
 
     let handle = match registry
         .join(
             &doc,
+            part,
             conn,
             outbox.clone(),
             acks,
@@ -69,7 +71,11 @@ pub async fn serve(
         Ok(handle) => handle,
         Err(e) => {
             tracing::error!(conn, doc = %doc, error = %e, "join failed");
-            outbox.close(CloseReason::new(code::INTERNAL_ERROR, e.to_string()));
+            let close = match e {
+                JoinError::NotRestricted => code::POLICY_VIOLATION,
+                _ => code::INTERNAL_ERROR,
+            };
+            outbox.close(CloseReason::new(close, e.to_string()));
             let _ = writer.await;
             return;
         }

@@ -9,13 +9,13 @@ use super::{read_view, MeetingError};
 use crate::docs::cpu;
 use crate::docs::registry::Registry;
 
-/// Correction `id` of meeting `name` against its statement's current text; `None` when
-/// the meeting has no such correction.
+/// Correction `id` of meeting `name` against its statement's current text, with the
+/// statement's block id; `None` when the meeting has no such correction.
 pub async fn diff(
     registry: &Registry,
     name: &str,
     id: u64,
-) -> Result<Option<CorrectionDiff>, MeetingError> {
+) -> Result<Option<(CorrectionDiff, String)>, MeetingError> {
     let Some((ledger, _)) = registry.ledger(name).await else {
         return Err(MeetingError::Busy);
     };
@@ -34,6 +34,7 @@ pub async fn diff(
         .base_sha256
         .as_ref()
         .is_some_and(|base| *base != trust::statement_hash(&current));
+    let block = correction.block.clone();
     let runs = cpu::run(move || diff::words(&current, &correction.text)).await?;
-    Ok(Some(CorrectionDiff { id, runs, stale }))
+    Ok(Some((CorrectionDiff { id, runs, stale }, block)))
 }

@@ -32,6 +32,8 @@ use yrs::{Doc, ReadTxn, StateVector, Transact};
 
 use crate::auth::signing::Signer;
 use crate::docs::cpu::{self, CpuError};
+use crate::docs::messages::LiveState;
+use crate::docs::part2;
 use crate::docs::registry::{ApplyError, Registry};
 use crate::docs::updates::build_doc;
 use crate::store::{Store, StoreError};
@@ -208,6 +210,7 @@ pub async fn create(
         approval::link(registry, &name, prev).await?;
     }
     write_minutes(registry, &name, &minutes, people).await?;
+    split_part2(registry, &name).await?;
     tracing::info!(doc = %name, from, "meeting created");
     Ok(Created {
         name,
@@ -248,6 +251,7 @@ pub async fn import(
         None => unique_name(registry, &minutes.header.title).await?,
     };
     registry.apply(&name, update).await?;
+    split_part2(registry, &name).await?;
     tracing::info!(doc = %name, people = minutes.people.len(), items = minutes.items.len(), "meeting imported");
     Ok(Created {
         name,
@@ -352,20 +356,23 @@ pub async fn export_for(
     }
 }
 
-/// The current view of meeting `name` (live if loaded, else as stored).
+/// The current view of meeting `name` (live if loaded, else as stored): the whole
+/// meeting, Part II included ([`Meeting::full_view`]); callers withhold exempt items from
+/// whoever lacks restricted access.
 pub async fn read_view(registry: &Registry, name: &str) -> Result<MeetingView, MeetingError> {
     let source = read_source(registry, name).await?;
     let name = name.to_string();
     cpu::run(move || view_of(&name, source)).await?
 }
 
-/// Where a meeting's state comes from: its loaded actor, else the store.
+/// Where a meeting's state comes from: its loaded actor, else the store (both
+/// documents: the minutes and Part II).
 enum Source {
-    Loaded(Vec<u8>),
-    Stored(crate::store::StoredDoc),
+    Loaded(LiveState),
+    Stored(crate::store::StoredDoc, crate::store::StoredDoc),
 }
 
-/// The state of document `name` (not yet decoded).
+/// The state of meeting `name` (not yet decoded).
 async fn read_source(registry: &Registry, name: &str) -> Result<Source, MeetingError> {
     if !valid_doc_name(name) {
         return Err(MeetingError::NotFound(name.to_string()));
@@ -374,31 +381,78 @@ async fn read_source(registry: &Registry, name: &str) -> Result<Source, MeetingE
         return Ok(Source::Loaded(state));
     }
     let owned = name.to_string();
-    let stored = read_store(registry, move |store| store.load(&owned)).await?;
-    Ok(Source::Stored(stored))
+    let (stored, stored2) = read_store(registry, move |store| {
+        Ok((store.load(&owned)?, store.load(&part2::key(&owned))?))
+    })
+    .await?;
+    Ok(Source::Stored(stored, stored2))
 }
 
 /// The view of meeting `name` from its state (CPU work: run it through [`cpu::run`]).
 fn view_of(name: &str, source: Source) -> Result<MeetingView, MeetingError> {
-    let doc = match source {
-        Source::Loaded(state) => {
-            let doc = Doc::new();
-            let applied = yrs::Update::decode_v1(&state)
-                .ok()
-                .and_then(|u| doc.transact_mut().apply_update(u).ok());
-            if applied.is_none() {
-                return Err(MeetingError::NotFound(name.to_string()));
-            }
-            doc
-        }
-        Source::Stored(stored) => build_doc(name, &stored),
+    let decode = |state: &[u8]| {
+        let doc = Doc::new();
+        let applied = yrs::Update::decode_v1(state)
+            .ok()
+            .and_then(|u| doc.transact_mut().apply_update(u).ok());
+        applied.map(|_| doc)
+    };
+    let (doc, doc2) = match source {
+        Source::Loaded(state) => match (decode(&state.main), decode(&state.part2)) {
+            (Some(doc), Some(doc2)) => (doc, doc2),
+            _ => return Err(MeetingError::NotFound(name.to_string())),
+        },
+        Source::Stored(stored, stored2) => (
+            build_doc(name, &stored),
+            build_doc(&part2::key(name), &stored2),
+        ),
     };
     let meeting = Meeting::new(doc);
+    let part2 = Meeting::new(doc2);
     let txn = meeting.doc().transact();
     if meeting.summary(&txn).is_none() {
         return Err(MeetingError::NotFound(name.to_string()));
     }
-    Ok(meeting.view(&txn))
+    let txn2 = part2.doc().transact();
+    let view = meeting.full_view(&txn, &part2, &txn2);
+    Ok(view)
+}
+
+/// Moves the exempt items of the new meeting `name` (imported, or carried forward from
+/// the previous meeting) into its Part II document ([`crate::docs::part2`]), so that the
+/// minutes every member syncs never hold their text.
+async fn split_part2(registry: &Registry, name: &str) -> Result<(), MeetingError> {
+    let view = read_view(registry, name).await?;
+    let server = crate::auth::Access {
+        name: "Minutebook".into(),
+        role: None,
+        admin: true,
+        person: None,
+        invite: None,
+        issued_by: None,
+        session: None,
+        restricted: true,
+    };
+    for item in view
+        .items
+        .iter()
+        .filter(|i| i.withheld_by.as_ref() == Some(&i.id))
+    {
+        let Some(exemption) = item.exemption.clone() else {
+            continue;
+        };
+        registry
+            .move_to_part2(
+                name,
+                &server,
+                item.id.clone(),
+                exemption,
+                item.public_title.clone(),
+            )
+            .await
+            .map_err(|e| MeetingError::Unprocessable(format!("moving item {} into Part II: {e}", item.number)))?;
+    }
+    Ok(())
 }
 
 /// Writes `minutes` into the new document `name` through its actor (durable on return).

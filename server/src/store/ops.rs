@@ -46,6 +46,16 @@ pub enum WriteOp {
     Audit { seq: u64, entries: Vec<AuditEntry> },
     /// Trust records and audit entries ([`crate::auth`]); reported as [`Written::Meta`].
     Records(Vec<Record>),
+    /// A document rebuilt without part of its history (an item moved into Part II):
+    /// its snapshot becomes `snapshot` at `seq`, every log entry up to `seq` is dropped,
+    /// and `records` (the audit entry, the retired client ids) are written in the same
+    /// transaction. Reported as [`Written::Appended`]`(seq)`.
+    Rebuild {
+        doc: Arc<str>,
+        seq: u64,
+        snapshot: Vec<u8>,
+        records: Vec<Record>,
+    },
     /// Replace the snapshot and drop the log entries up to and including `upto`.
     Compact {
         doc: Arc<str>,
@@ -60,6 +70,7 @@ impl WriteOp {
         match self {
             WriteOp::Append { doc, .. }
             | WriteOp::Ledger { doc, .. }
+            | WriteOp::Rebuild { doc, .. }
             | WriteOp::Compact { doc, .. } => Some(doc),
             WriteOp::Meta(_)
             | WriteOp::Allocate { .. }
@@ -103,7 +114,8 @@ pub struct SignedVersion {
     pub info: VersionInfo,
     /// The canonical Markdown rendering whose SHA-256 is `info.sha256`.
     pub markdown: String,
-    /// The full document state as a v1 update (stored in its own table).
+    /// The minutes' document state as a v1 update (stored in its own table); Part II's
+    /// content (exempt items) is in `markdown`, not here.
     #[serde(skip)]
     pub state: Vec<u8>,
     /// The HTML export, sign-off footer included, frozen at sign-off (`None` for

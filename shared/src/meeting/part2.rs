@@ -18,6 +18,8 @@
 
 use std::collections::HashSet;
 
+use serde::{Deserialize, Serialize};
+
 use yrs::types::text::TextPrelim;
 use yrs::{Any, ArrayPrelim, Doc, GetString, Map, MapPrelim, MapRef, Out, ReadTxn, Transact};
 use yrs::{StateVector, TransactionMut};
@@ -51,8 +53,71 @@ pub struct Rebuilt {
     pub moved: Moved,
 }
 
-/// Counts of what moved into Part II.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// The longest public title an exempt item may be given, in characters.
+pub const MAX_PUBLIC_TITLE_CHARS: usize = 300;
+
+/// `POST /api/meetings/{name}/items/{id}/exempt`: mark the item exempt and move its
+/// content into Part II.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExemptRequest {
+    /// [`Exemption::code`]: "12A:1" … "12A:7", or "confidential".
+    pub exemption: String,
+    /// With "confidential": the reason in words (at most
+    /// [`MAX_NOTE_CHARS`](super::exemption::MAX_NOTE_CHARS) characters).
+    #[serde(default)]
+    pub note: String,
+    /// The title the public version shows ("" = the placeholder's label alone).
+    #[serde(default)]
+    pub public_title: String,
+}
+
+/// One of Part II's statements as the attendee it is attributed to sees it (`GET
+/// /api/meetings/{name}/restricted/mine`): its text to confirm, and nothing else of the
+/// exempt item but its number and what the public version calls it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnStatement {
+    /// The statement's block id (confirm and correct it through the ledger API).
+    pub block: String,
+    /// The number of the item it is in.
+    pub item: String,
+    /// The exempt item's public heading: its label and public title.
+    pub heading: String,
+    /// The statement's text.
+    pub text: String,
+    /// Its SHA-256 (what a confirmation is bound to).
+    pub sha256: String,
+}
+
+/// The statements of `view`'s exempt items that register person `person` is a speaker of.
+pub fn own_statements(view: &super::MeetingView, person: &str) -> Vec<OwnStatement> {
+    let mut out = Vec::new();
+    for item in view.items.iter() {
+        let Some(exemption) = &item.effective_exemption else {
+            continue;
+        };
+        for b in &item.blocks {
+            if b.speakers.iter().any(|s| s.0 == person) {
+                let heading = match view.items.iter().find(|i| Some(&i.id) == item.withheld_by.as_ref()) {
+                    Some(root) if !root.public_title.is_empty() => {
+                        format!("{} — {}", exemption.label(), root.public_title)
+                    }
+                    _ => exemption.label(),
+                };
+                out.push(OwnStatement {
+                    block: b.id.0.clone(),
+                    item: item.number.clone(),
+                    heading,
+                    text: b.text.clone(),
+                    sha256: crate::trust::statement_hash(&b.text),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Counts of what moved into Part II (the answer to an [`ExemptRequest`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Moved {
     pub items: usize,
     pub blocks: usize,
@@ -165,6 +230,11 @@ pub fn move_into_part2(
     {
         let mut wtxn = new.transact_mut();
         for (root, src, dst) in roots {
+            if root == schema::HEADER {
+                // The header's fields are plain values, not entities.
+                copy_map(src, &rtxn, dst, &mut wtxn, &[], 1);
+                continue;
+            }
             for (id, v) in src.iter(&rtxn) {
                 let Out::YMap(m) = v else {
                     continue;
@@ -309,6 +379,14 @@ mod tests {
     fn meeting() -> (Meeting, ItemId) {
         let m = Meeting::new(Doc::new());
         let mut txn = m.doc().transact_mut();
+        m.set_header(
+            &mut txn,
+            &crate::meeting::model::Header {
+                title: "Board".into(),
+                date: "9 March".into(),
+                ..Default::default()
+            },
+        );
         let one = m.insert_item(&mut txn, None, 0, "Apologies").unwrap();
         m.insert_block(&mut txn, &one, 0, BlockKind::Paragraph, "None received.")
             .unwrap();
@@ -379,6 +457,8 @@ mod tests {
         assert_eq!(full.items[1].blocks, before.items[1].blocks);
         assert_eq!(full.actions, before.actions);
         assert_eq!(full.people, before.people);
+        assert_eq!(full.header, before.header);
+        assert_eq!(full.header.fields.title, "Board");
     }
 
     #[test]

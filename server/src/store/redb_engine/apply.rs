@@ -99,6 +99,18 @@ pub(super) fn apply_op(op: &WriteOp, t: &mut Tables<'_, '_>) -> Result<Written, 
             write_records(t, list)?;
             Ok(Written::Meta)
         }
+        WriteOp::Rebuild {
+            doc,
+            seq,
+            snapshot,
+            records,
+        } => {
+            t.snapshots.insert(&**doc, (*seq, snapshot.as_slice()))?;
+            t.updates
+                .retain_in((&**doc, 0)..=(&**doc, *seq), |_, _| false)?;
+            write_records(t, records)?;
+            Ok(Written::Appended(*seq))
+        }
         WriteOp::Compact {
             doc,
             upto,

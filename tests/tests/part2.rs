@@ -1,0 +1,305 @@
+//! Part II through the real server, watched on the wire: a meeting's exempt items live in
+//! its restricted document, which only grants with restricted access can sync
+//! (`/ws/{meeting}/restricted`), and no byte of their text reaches an observer — not in
+//! the minutes' sync, not in updates relayed while a minute-taker types in Part II, not
+//! in awareness, not in exports. Moving an item typed in the minutes into Part II is
+//! audited and rebuilds the minutes without it: a reconnecting observer receives none of
+//! it, and the old document's content is refused (close 4001) wherever it comes from.
+//! Part II is durable like the minutes (a restart keeps it) and sign-off merges both.
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use minutebook_shared::client::{ClientOptions, SyncClient};
+use minutebook_shared::meeting::model::{BlockKind, ItemId};
+use minutebook_shared::meeting::Meeting;
+use minutebook_shared::protocol::close::code;
+use minutebook_shared::protocol::{self, Message, SyncMessage, SUBPROTOCOL};
+use minutebook_shared::trust::Role;
+use minutebook_tests::http::Client;
+use minutebook_tests::raw::RawClient;
+use minutebook_tests::{TestServer, EXEMPT_MINUTES, PATIENCE};
+use serde_json::json;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use yrs::{ReadTxn, StateVector, Transact};
+
+/// Every binary frame `raw` receives within `window` (the connection may close).
+async fn frames_within(raw: &mut RawClient, window: Duration) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(window, async {
+        while let Some(Ok(msg)) = raw.ws.next().await {
+            match msg {
+                WsMessage::Binary(b) => out.push(b.to_vec()),
+                WsMessage::Close(_) => break,
+                _ => {}
+            }
+        }
+    })
+    .await;
+    out
+}
+
+fn holds(frames: &[Vec<u8>], needle: &str) -> bool {
+    frames
+        .iter()
+        .any(|f| f.windows(needle.len()).any(|w| w == needle.as_bytes()))
+}
+
+/// An observer's raw connection to the minutes, asking for everything.
+async fn observer_on_minutes(server: &TestServer, meeting: &str, token: &str) -> RawClient {
+    let mut raw =
+        RawClient::connect_as(&server.ws_url(meeting), Some(SUBPROTOCOL), Some(token)).await;
+    raw.send(&Message::Sync(SyncMessage::SyncStep1(StateVector::default())))
+        .await;
+    raw
+}
+
+fn part2_url(server: &TestServer, meeting: &str) -> String {
+    format!("{}/{}", server.ws_url(meeting), protocol::PART2_SEGMENT)
+}
+
+async fn import(server: &TestServer, text: &str) -> String {
+    let r = server
+        .http()
+        .post_text("/api/meetings/import?format=markdown", text)
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    r.json()["name"].as_str().expect("name").to_owned()
+}
+
+#[tokio::test]
+async fn an_observer_receives_no_byte_of_part_ii() {
+    let mut server = TestServer::start().await;
+    // Imported exempt items go straight into Part II.
+    let meeting = import(&server, EXEMPT_MINUTES).await;
+    let observer = server
+        .member(&meeting, "Olly Observer", None, Role::Observer)
+        .await;
+    let taker = server
+        .member(&meeting, "Sam Scribe", None, Role::MinuteTaker)
+        .await;
+
+    let mut watch = observer_on_minutes(&server, &meeting, &observer).await;
+    let first = frames_within(&mut watch, Duration::from_millis(500)).await;
+    assert!(holds(&first, "The chair welcomed everyone."), "the minutes sync");
+    assert!(holds(&first, "Contract award"), "the public title is public");
+    assert!(!holds(&first, "SECRET"), "the minutes hold no Part II text");
+
+    // Part II's WebSocket is refused without restricted access (before upgrading).
+    assert!(
+        RawClient::try_connect_as(&part2_url(&server, &meeting), Some(SUBPROTOCOL), Some(&observer))
+            .await
+            .is_err(),
+        "an observer cannot open Part II"
+    );
+
+    // A minute-taker syncs both documents and types more in Part II.
+    let main = SyncClient::connect(
+        ClientOptions::new(server.ws_url(&meeting)).with_bearer(taker.clone()),
+    );
+    let part2 = SyncClient::connect(
+        ClientOptions::new(part2_url(&server, &meeting)).with_bearer(taker.clone()),
+    );
+    main.wait_synced(PATIENCE).await.expect("minutes synced");
+    part2.wait_synced(PATIENCE).await.expect("Part II synced");
+    let (minutes, restricted) = (
+        Meeting::new(main.doc().clone()),
+        Meeting::new(part2.doc().clone()),
+    );
+    let full = minutes.full_view(
+        &minutes.doc().transact(),
+        &restricted,
+        &restricted.doc().transact(),
+    );
+    let item = full
+        .items
+        .iter()
+        .find(|i| i.title.contains("SECRET-TENDER"))
+        .expect("the minute-taker sees the exempt item's title");
+    assert_eq!(item.number, "2");
+    assert!(full.items.iter().any(|i| i.title == "SECRET-NEGOTIATION"));
+    let item: ItemId = item.id.clone();
+    restricted
+        .insert_block(
+            &mut restricted.doc().transact_mut(),
+            &item,
+            0,
+            BlockKind::Decision,
+            "SECRET-DECISION to award",
+        )
+        .expect("a block in Part II");
+    part2.wait_saved(PATIENCE).await.expect("Part II saved");
+
+    // Awareness in Part II stays in Part II.
+    let mut aware = RawClient::connect_as(
+        &part2_url(&server, &meeting),
+        Some(SUBPROTOCOL),
+        Some(&taker),
+    )
+    .await;
+    aware
+        .send(&minutebook_tests::raw::awareness(
+            4242,
+            1,
+            r#"{"user":{"name":"x"},"cursor":"SECRET-CARET"}"#,
+        ))
+        .await;
+
+    let later = frames_within(&mut watch, Duration::from_millis(800)).await;
+    assert!(!holds(&later, "SECRET"), "nothing of Part II reached the observer");
+
+    // Exports: the observer's is the public version; the minute-taker's is whole.
+    let as_observer = Client::new(server.addr(), Some(observer.clone()));
+    let as_taker = Client::new(server.addr(), Some(taker.clone()));
+    let md = as_observer
+        .get(&format!("/api/meetings/{meeting}/export.md"))
+        .await
+        .text();
+    assert!(!md.contains("SECRET") && md.contains("Contract award"), "{md}");
+    let md = as_taker
+        .get(&format!("/api/meetings/{meeting}/export.md"))
+        .await
+        .text();
+    assert!(md.contains("SECRET-DECISION") && md.contains("SECRET-PRICE"), "{md}");
+    main.close().await;
+    part2.close().await;
+
+    // Durable: a restart keeps Part II.
+    server.restart().await;
+    let md = Client::new(server.addr(), Some(taker.clone()))
+        .get(&format!("/api/meetings/{meeting}/export.md"))
+        .await
+        .text();
+    assert!(md.contains("SECRET-DECISION to award"), "{md}");
+
+    // Sign-off merges both documents: the full version has Part II, the public not.
+    let chair = server.member(&meeting, "Pat Chair", None, Role::Chair).await;
+    let chair = Client::new(server.addr(), Some(chair));
+    let r = chair
+        .post_json(
+            &format!("/api/meetings/{meeting}/sign-off"),
+            &json!({ "override_reason": "agreed at the meeting" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let full = chair
+        .get(&format!("/api/meetings/{meeting}/versions/1/export.md"))
+        .await
+        .text();
+    assert!(full.contains("SECRET-DECISION to award"), "{full}");
+    let public = chair
+        .get(&format!("/api/meetings/{meeting}/versions/1/public.md"))
+        .await
+        .text();
+    assert!(!public.contains("SECRET"), "{public}");
+}
+
+#[tokio::test]
+async fn moving_an_item_into_part_ii_purges_it_from_the_minutes() {
+    let server = TestServer::start().await;
+    // The same minutes with nothing marked exempt: everything is in the minutes.
+    let text = EXEMPT_MINUTES.replace(
+        "*Exempt — Schedule 12A paragraph 3; public title: Contract award*\n\n",
+        "",
+    );
+    let meeting = import(&server, &text).await;
+    let observer = server
+        .member(&meeting, "Olly Observer", None, Role::Observer)
+        .await;
+    let taker = server
+        .member(&meeting, "Sam Scribe", None, Role::MinuteTaker)
+        .await;
+    let plain_taker = {
+        let invite = server
+            .http()
+            .post_json(
+                &format!("/api/meetings/{meeting}/invites"),
+                &json!({"name": "Una Unrestricted", "role": "minute-taker", "restricted": false}),
+            )
+            .await;
+        assert_eq!(invite.status, 201, "{}", invite.text());
+        minutebook_tests::redeem(server.addr(), invite.json()["link"].as_str().expect("link"))
+            .await
+    };
+
+    // An old copy of the minutes, as a browser that synced before the move holds it.
+    let old = SyncClient::connect(
+        ClientOptions::new(server.ws_url(&meeting)).with_bearer(taker.clone()),
+    );
+    old.wait_synced(PATIENCE).await.expect("synced");
+    let old_state = old
+        .doc()
+        .transact()
+        .encode_state_as_update_v1(&StateVector::default());
+    let view = Meeting::new(old.doc().clone()).view(&old.doc().transact());
+    let item = view.items.iter().find(|i| i.number == "2").expect("item 2");
+    let path = format!("/api/meetings/{meeting}/items/{}/exempt", item.id.as_str());
+    let body = json!({"exemption": "12A:3", "public_title": "Contract award"});
+    old.close().await;
+
+    // Who may not: an observer, a minute-taker without restricted access.
+    for token in [&observer, &plain_taker] {
+        let r = Client::new(server.addr(), Some(token.clone()))
+            .post_json(&path, &body)
+            .await;
+        assert_eq!(r.status, 403, "{}", r.text());
+    }
+    let taker_http = Client::new(server.addr(), Some(taker.clone()));
+    for bad in [
+        json!({"exemption": "12A:9"}),
+        json!({"exemption": "12A:3", "public_title": "x".repeat(301)}),
+        json!({"exemption": "confidential", "note": "n".repeat(501)}),
+    ] {
+        assert_eq!(taker_http.post_json(&path, &bad).await.status, 400, "{bad}");
+    }
+    let r = taker_http
+        .post_json(&format!("/api/meetings/{meeting}/items/nope/exempt"), &body)
+        .await;
+    assert_eq!(r.status, 404, "{}", r.text());
+
+    // A connection to the minutes is closed by the move (its copy is of the old document).
+    let mut watching =
+        RawClient::connect_as(&server.ws_url(&meeting), Some(SUBPROTOCOL), Some(&taker)).await;
+    let r = taker_http.post_json(&path, &body).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json(), json!({"items": 2, "blocks": 2, "actions": 1}));
+    let (close, reason) = watching.expect_close().await;
+    assert_eq!(close, code::REBUILT, "{reason}");
+
+    // An observer connecting now receives the rebuilt minutes: none of the moved text,
+    // not even deleted or in history.
+    let mut watch = observer_on_minutes(&server, &meeting, &observer).await;
+    let frames = frames_within(&mut watch, Duration::from_millis(500)).await;
+    assert!(holds(&frames, "The chair welcomed everyone."));
+    assert!(holds(&frames, "Contract award"));
+    assert!(!holds(&frames, "SECRET"), "the rebuilt minutes hold no moved text");
+
+    // The old copy is refused wherever it comes from: sync step 2 of a stale tab.
+    let mut stale =
+        RawClient::connect_as(&server.ws_url(&meeting), Some(SUBPROTOCOL), Some(&taker)).await;
+    stale
+        .send(&Message::Sync(SyncMessage::SyncStep2(old_state)))
+        .await;
+    let (close, _) = stale.expect_close().await;
+    assert_eq!(close, code::REBUILT);
+    let frames = frames_within(&mut watch, Duration::from_millis(500)).await;
+    assert!(!holds(&frames, "SECRET"), "nothing of the old copy was relayed");
+
+    // The full view is what it was, now exempt; the move is audited without its text.
+    let md = taker_http
+        .get(&format!("/api/meetings/{meeting}/export.md"))
+        .await
+        .text();
+    assert!(
+        md.contains("## 2 Award of the SECRET-TENDER contract\n\n*Exempt — Schedule 12A paragraph 3; public title: Contract award*"),
+        "{md}"
+    );
+    assert!(md.contains("### 2.1 SECRET-NEGOTIATION") && md.contains("SECRET-BIDDER"));
+    let audit = server
+        .http()
+        .get(&format!("/api/meetings/{meeting}/audit"))
+        .await
+        .text();
+    assert!(audit.contains("item-exempt") && audit.contains("item 2 moved into Part II"), "{audit}");
+    assert!(!audit.contains("SECRET"), "{audit}");
+}
