@@ -159,7 +159,7 @@ pub fn MeetingPage(name: String) -> impl IntoView {
         </header>
         <TrustBanner />
         <Show when=move || store.rebuilding.get()>
-            <p id="rebuilt-notice" class="banner" role="alert">{crate::store::REBUILT_NOTICE}</p>
+            <p id="rebuilt-notice" class="notice" role="alert">{crate::store::REBUILT_NOTICE}</p>
         </Show>
         <div class="layout" class:read-only=move || !store.editable.get()
             class:reading=move || reading.get()>
