@@ -17,8 +17,10 @@ use minutebook_tests::{member, FixtureMeeting, ServerProcess, PATIENCE};
 use serde_json::json;
 use yrs::Transact;
 
-/// The restricted title typed into item 3 after the move.
-const SECRET_TITLE: &str = "Contractor dispute";
+/// What is typed after item 3's title ("AOB", which moved into Part II with it).
+const SECRET_TITLE: &str = " — contractor dispute";
+/// Item 3's restricted title then.
+const FULL_TITLE: &str = "AOB — contractor dispute";
 /// The restricted paragraph typed into item 3 after the move.
 const SECRET_TEXT: &str = "The settlement figure is confidential";
 /// The item's public title.
@@ -162,7 +164,7 @@ async fn scenario(
             SAVED_ITEM_JS,
             vec![],
             |v| {
-                v["title"] == json!(SECRET_TITLE)
+                v["title"] == json!(FULL_TITLE)
                     && v["texts"]
                         .as_array()
                         .is_some_and(|t| t.iter().any(|x| x == SECRET_TEXT))
@@ -200,7 +202,7 @@ async fn scenario(
             !in_main.contains(SECRET_TITLE) && !in_main.contains(SECRET_TEXT),
             "the main document never holds the restricted text"
         );
-        let done = item3.title == SECRET_TITLE
+        let done = item3.title == FULL_TITLE
             && item3.blocks.iter().any(|b| b.text == SECRET_TEXT)
             && item3.public_title == PUBLIC_TITLE;
         if done {

@@ -49,8 +49,10 @@ fn holds(frames: &[Vec<u8>], needle: &str) -> bool {
 async fn observer_on_minutes(server: &TestServer, meeting: &str, token: &str) -> RawClient {
     let mut raw =
         RawClient::connect_as(&server.ws_url(meeting), Some(SUBPROTOCOL), Some(token)).await;
-    raw.send(&Message::Sync(SyncMessage::SyncStep1(StateVector::default())))
-        .await;
+    raw.send(&Message::Sync(SyncMessage::SyncStep1(
+        StateVector::default(),
+    )))
+    .await;
     raw
 }
 
@@ -81,22 +83,31 @@ async fn an_observer_receives_no_byte_of_part_ii() {
 
     let mut watch = observer_on_minutes(&server, &meeting, &observer).await;
     let first = frames_within(&mut watch, Duration::from_millis(500)).await;
-    assert!(holds(&first, "The chair welcomed everyone."), "the minutes sync");
-    assert!(holds(&first, "Contract award"), "the public title is public");
+    assert!(
+        holds(&first, "The chair welcomed everyone."),
+        "the minutes sync"
+    );
+    assert!(
+        holds(&first, "Contract award"),
+        "the public title is public"
+    );
     assert!(!holds(&first, "SECRET"), "the minutes hold no Part II text");
 
     // Part II's WebSocket is refused without restricted access (before upgrading).
     assert!(
-        RawClient::try_connect_as(&part2_url(&server, &meeting), Some(SUBPROTOCOL), Some(&observer))
-            .await
-            .is_err(),
+        RawClient::try_connect_as(
+            &part2_url(&server, &meeting),
+            Some(SUBPROTOCOL),
+            Some(&observer)
+        )
+        .await
+        .is_err(),
         "an observer cannot open Part II"
     );
 
     // A minute-taker syncs both documents and types more in Part II.
-    let main = SyncClient::connect(
-        ClientOptions::new(server.ws_url(&meeting)).with_bearer(taker.clone()),
-    );
+    let main =
+        SyncClient::connect(ClientOptions::new(server.ws_url(&meeting)).with_bearer(taker.clone()));
     let part2 = SyncClient::connect(
         ClientOptions::new(part2_url(&server, &meeting)).with_bearer(taker.clone()),
     );
@@ -146,7 +157,10 @@ async fn an_observer_receives_no_byte_of_part_ii() {
         .await;
 
     let later = frames_within(&mut watch, Duration::from_millis(800)).await;
-    assert!(!holds(&later, "SECRET"), "nothing of Part II reached the observer");
+    assert!(
+        !holds(&later, "SECRET"),
+        "nothing of Part II reached the observer"
+    );
 
     // Exports: the observer's is the public version; the minute-taker's is whole.
     let as_observer = Client::new(server.addr(), Some(observer.clone()));
@@ -155,12 +169,18 @@ async fn an_observer_receives_no_byte_of_part_ii() {
         .get(&format!("/api/meetings/{meeting}/export.md"))
         .await
         .text();
-    assert!(!md.contains("SECRET") && md.contains("Contract award"), "{md}");
+    assert!(
+        !md.contains("SECRET") && md.contains("Contract award"),
+        "{md}"
+    );
     let md = as_taker
         .get(&format!("/api/meetings/{meeting}/export.md"))
         .await
         .text();
-    assert!(md.contains("SECRET-DECISION") && md.contains("SECRET-PRICE"), "{md}");
+    assert!(
+        md.contains("SECRET-DECISION") && md.contains("SECRET-PRICE"),
+        "{md}"
+    );
     main.close().await;
     part2.close().await;
 
@@ -173,7 +193,9 @@ async fn an_observer_receives_no_byte_of_part_ii() {
     assert!(md.contains("SECRET-DECISION to award"), "{md}");
 
     // Sign-off merges both documents: the full version has Part II, the public not.
-    let chair = server.member(&meeting, "Pat Chair", None, Role::Chair).await;
+    let chair = server
+        .member(&meeting, "Pat Chair", None, Role::Chair)
+        .await;
     let chair = Client::new(server.addr(), Some(chair));
     let r = chair
         .post_json(
@@ -218,14 +240,12 @@ async fn moving_an_item_into_part_ii_purges_it_from_the_minutes() {
             )
             .await;
         assert_eq!(invite.status, 201, "{}", invite.text());
-        minutebook_tests::redeem(server.addr(), invite.json()["link"].as_str().expect("link"))
-            .await
+        minutebook_tests::redeem(server.addr(), invite.json()["link"].as_str().expect("link")).await
     };
 
     // An old copy of the minutes, as a browser that synced before the move holds it.
-    let old = SyncClient::connect(
-        ClientOptions::new(server.ws_url(&meeting)).with_bearer(taker.clone()),
-    );
+    let old =
+        SyncClient::connect(ClientOptions::new(server.ws_url(&meeting)).with_bearer(taker.clone()));
     old.wait_synced(PATIENCE).await.expect("synced");
     let old_state = old
         .doc()
@@ -272,7 +292,10 @@ async fn moving_an_item_into_part_ii_purges_it_from_the_minutes() {
     let frames = frames_within(&mut watch, Duration::from_millis(500)).await;
     assert!(holds(&frames, "The chair welcomed everyone."));
     assert!(holds(&frames, "Contract award"));
-    assert!(!holds(&frames, "SECRET"), "the rebuilt minutes hold no moved text");
+    assert!(
+        !holds(&frames, "SECRET"),
+        "the rebuilt minutes hold no moved text"
+    );
 
     // The old copy is refused wherever it comes from: sync step 2 of a stale tab.
     let mut stale =
@@ -283,7 +306,10 @@ async fn moving_an_item_into_part_ii_purges_it_from_the_minutes() {
     let (close, _) = stale.expect_close().await;
     assert_eq!(close, code::REBUILT);
     let frames = frames_within(&mut watch, Duration::from_millis(500)).await;
-    assert!(!holds(&frames, "SECRET"), "nothing of the old copy was relayed");
+    assert!(
+        !holds(&frames, "SECRET"),
+        "nothing of the old copy was relayed"
+    );
 
     // The full view is what it was, now exempt; the move is audited without its text.
     let md = taker_http
@@ -300,6 +326,9 @@ async fn moving_an_item_into_part_ii_purges_it_from_the_minutes() {
         .get(&format!("/api/meetings/{meeting}/audit"))
         .await
         .text();
-    assert!(audit.contains("item-exempt") && audit.contains("item 2 moved into Part II"), "{audit}");
+    assert!(
+        audit.contains("item-exempt") && audit.contains("item 2 moved into Part II"),
+        "{audit}"
+    );
     assert!(!audit.contains("SECRET"), "{audit}");
 }
