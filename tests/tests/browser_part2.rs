@@ -267,3 +267,98 @@ async fn wait_for_alert(page: &Browser) -> anyhow::Result<String> {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// A confidential item needs its reason: choosing "Confidential" asks for it (an input
+/// labelled for screen readers, at most 500 characters) before anything moves, and the
+/// reason reaches the minutes with the move.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_confidential_item_moves_with_its_reason() {
+    require_built_client();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = ServerProcess::start(dir.path()).await;
+    let driver = Driver::spawn();
+    let mut browsers = Vec::new();
+    let outcome = confidential(&server, &driver, &mut browsers).await;
+    for b in browsers {
+        b.close().await;
+    }
+    drop(driver);
+    server.kill9().await;
+    if let Err(e) = outcome {
+        panic!("{e:#}");
+    }
+}
+
+async fn confidential(
+    server: &ServerProcess,
+    driver: &Driver,
+    browsers: &mut Vec<Browser>,
+) -> anyhow::Result<()> {
+    let origin = format!("http://{}", server.addr);
+    let FixtureMeeting { admin, meeting, .. } = server.fixture_with_chair("Chloe Chair").await;
+    let taker = member(
+        server.addr,
+        &admin,
+        &meeting,
+        "Mina Minutes",
+        None,
+        Role::MinuteTaker,
+    )
+    .await;
+    browsers.push(Browser::open(driver).await?);
+    let page = &browsers[0];
+    page.sign_in(&origin, &taker).await?;
+    page.client
+        .goto(&format!("{origin}/?meeting={meeting}"))
+        .await?;
+    let item = "section.item[data-number='3']";
+    let select = page
+        .client
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::Css(&format!("{item} select.item-exempt")))
+        .await?;
+    page.js("window.__beforeMove = true; return null;", vec![])
+        .await?;
+    select.select_by_value("confidential").await?;
+    // Nothing moves yet: the reason comes first.
+    let reason = page
+        .client
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::Css(&format!("{item} input.item-exempt-reason")))
+        .await?;
+    ensure!(
+        reason.attr("aria-label").await?.as_deref() == Some("Reason item 3 is confidential"),
+        "the reason is labelled"
+    );
+    ensure!(
+        reason.attr("maxlength").await?.as_deref() == Some("500"),
+        "at most 500 characters"
+    );
+    ensure!(
+        page.client.get_alert_text().await.is_err(),
+        "no confirmation before the reason"
+    );
+    reason.send_keys("Legal advice").await?;
+    page.client
+        .find(Locator::Css(&format!("{item} button.item-exempt-apply")))
+        .await?
+        .click()
+        .await?;
+    let question = wait_for_alert(page).await?;
+    ensure!(question.contains("Part II"), "{question:?}");
+    page.client.accept_alert().await?;
+    page.wait_until(
+        "Mina",
+        "the reloaded page with item 3 confidential",
+        "if (window.__beforeMove) return null; \
+         const s = document.querySelector(arguments[0] + ' select.item-exempt'); \
+         const r = document.querySelector(arguments[0] + ' input.item-exempt-reason'); \
+         return s && s.value === 'confidential' && r ? r.value : null;",
+        vec![json!(item)],
+        |v| v == &json!("Legal advice"),
+    )
+    .await?;
+    Ok(())
+}
