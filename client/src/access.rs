@@ -20,6 +20,9 @@ pub struct MeetingAccess {
     pub person: Option<String>,
     /// The display name (the grant's, else the session's).
     pub name: String,
+    /// Restricted access: reads and edits exempt (Part II) business (the grant's flag;
+    /// administrators always have it).
+    pub restricted: bool,
 }
 
 impl MeetingAccess {
@@ -41,6 +44,7 @@ impl MeetingAccess {
                 .and_then(|g| g.person.clone())
                 .filter(|p| !p.is_empty()),
             name,
+            restricted: session.admin || grant.is_some_and(|g| g.restricted),
         })
     }
 

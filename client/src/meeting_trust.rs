@@ -84,6 +84,9 @@ impl Trust {
         if let Some(provider) = store.provider() {
             provider.on_event(move |ev| trust.on_sync_event(ev));
         }
+        if let Some(provider) = store.part2_provider() {
+            provider.on_event(move |ev| trust.on_part2_event(ev));
+        }
         provide_context(trust);
         let name = name.to_owned();
         spawn_local(async move {
@@ -106,7 +109,30 @@ impl Trust {
         self.access.get_untracked()
     }
 
+    /// What the Part II connection reports: refusals and lost access, as for the main
+    /// one (it carries no ledger).
+    fn on_part2_event(&self, ev: SyncEvent) {
+        match ev {
+            SyncEvent::Rejected(r) => {
+                self.rejected
+                    .try_set(Some(format!("Part II: {}", r.reason)));
+            }
+            SyncEvent::Closed {
+                halted: true, code, ..
+            } if code != crate::sync::CLOSE_REBUILT => self.check_access(true),
+            _ => {}
+        }
+    }
+
     fn on_sync_event(&self, ev: SyncEvent) {
+        if let SyncEvent::Closed { code, .. } = &ev {
+            if *code == crate::sync::CLOSE_REBUILT {
+                // The main document was rebuilt (an item moved into Part II): this copy
+                // is dead; load the minutes afresh.
+                self.store.rebuilt();
+                return;
+            }
+        }
         match ev {
             // The whole ledger as the server has it now: what the changes that follow
             // apply to.
@@ -151,6 +177,9 @@ impl Trust {
             if gone {
                 trust.revoked.try_set(true);
                 if let Some(p) = provider {
+                    p.halt();
+                }
+                if let Some(p) = trust.store.part2_provider() {
                     p.halt();
                 }
             } else if let Some(p) = provider {

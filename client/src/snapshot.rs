@@ -38,6 +38,8 @@ pub struct ItemHead {
     /// Its own exemption (Part II), if marked; and one it inherits from an exempt parent.
     pub exemption: Option<minutebook_shared::meeting::Exemption>,
     pub inherited: bool,
+    /// The exemption in force: its own, else its exempt parent's.
+    pub effective: Option<minutebook_shared::meeting::Exemption>,
     /// The title the public version shows ("" = its own).
     pub public_title: String,
 }
@@ -86,6 +88,7 @@ impl Snapshot {
                     standing: item.standing,
                     exemption: item.exemption.clone(),
                     inherited: item.exemption.is_none() && item.effective_exemption.is_some(),
+                    effective: item.effective_exemption.clone(),
                     public_title: item.public_title.clone(),
                 };
                 (item.id.clone(), head)
@@ -145,6 +148,20 @@ impl Snapshot {
                     None => false,
                 }
             }
+        }
+    }
+
+    /// Whether `target` is inside an effectively exempt item (its title or one of its
+    /// blocks; action descriptions count as outside).
+    pub fn in_exempt(&self, target: &TextTarget) -> bool {
+        match target {
+            TextTarget::Block(id) => self
+                .block_ref(&BlockId::from(id.as_str()))
+                .is_some_and(|(item, _, _)| item.effective_exemption.is_some()),
+            TextTarget::ItemTitle(id) => self
+                .item(&ItemId::from(id.as_str()))
+                .is_some_and(|i| i.effective_exemption.is_some()),
+            TextTarget::ActionDescription(_) => false,
         }
     }
 

@@ -17,6 +17,16 @@
 //! role is read-only or the minutes are signed off: controls are hidden or disabled then,
 //! and this makes every remaining path, e.g. a keyboard shortcut, inert). [`Store`] is `Copy` (arena handles), so event handlers capture it freely; it is
 //! provided to the page's views as context ([`use_store`]).
+//!
+//! **Part II.** A page with restricted access also syncs the meeting's Part II document
+//! (`/ws/{meeting}/restricted`, see `minutebook_shared::meeting::part2`) with its own
+//! provider, offline copy, bindings, change observers and undo history ([`Doc2`]). The
+//! snapshot is then [`Meeting::full_view`] of both. Writes go to the document that holds
+//! what they touch ([`Which`]): inside an effectively exempt item (its title, sub-items,
+//! blocks and the actions raised there) to Part II, never to the main document; the
+//! exemption and public title stay in the main document. Undo takes back the latest
+//! change of the document this page changed last ([`Store::undo`]), with that
+//! document's own history, so undo in one never touches the other.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -80,7 +90,18 @@ pub struct Store {
     pub notice: RwSignal<Option<Notice>>,
     /// What the page last said to screen readers ([`Store::announce`]).
     pub announcement: RwSignal<String>,
+    /// The main document was rebuilt: the page is about to load the minutes afresh.
+    pub rebuilding: RwSignal<bool>,
     inner: StoredValue<Rc<Inner>, LocalStorage>,
+}
+
+/// Which of the meeting's two documents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Which {
+    /// The main document (everyone invited syncs it).
+    Main,
+    /// The Part II document (restricted access only).
+    Part2,
 }
 
 struct Inner {
@@ -94,6 +115,52 @@ struct Inner {
     snapshot: RefCell<Rc<Snapshot>>,
     watchers: RefCell<Watchers>,
     changes: Changes,
+    /// The Part II document, when this page has restricted access.
+    part2: Option<Doc2>,
+    /// Serial numbers of the latest local change and the latest undo, per document
+    /// (main, Part II): which history Ctrl+Z and Ctrl+Shift+Z step.
+    last_edit: Cell<[u64; 2]>,
+    last_undo: Cell<[u64; 2]>,
+    serial: Cell<u64>,
+}
+
+impl Inner {
+    /// The undo histories: the main document's, then Part II's.
+    fn histories(&self) -> Vec<&RefCell<History>> {
+        let mut all = vec![&self.history];
+        if let Some(p2) = &self.part2 {
+            all.push(&p2.history);
+        }
+        all
+    }
+}
+
+/// The Part II document and everything the page keeps per document.
+struct Doc2 {
+    doc: Doc,
+    meeting: Meeting,
+    provider: SyncProvider,
+    bindings: Bindings,
+    history: RefCell<History>,
+    changes: Changes,
+}
+
+/// A new document as the page needs it (see [`Store::open`] on garbage collection).
+fn page_doc() -> Doc {
+    Doc::with_options(Options {
+        offset_kind: OffsetKind::Utf16,
+        skip_gc: true,
+        ..Options::default()
+    })
+}
+
+/// The address of meeting `name`'s Part II document.
+pub fn part2_url(name: &str) -> String {
+    format!(
+        "{}/{}",
+        crate::socket_url(name),
+        minutebook_shared::protocol::PART2_SEGMENT
+    )
 }
 
 /// Signals of mounted components, by registration number (one id may be mounted twice
@@ -109,6 +176,10 @@ struct Watchers {
 /// Registration number → (what is watched, its signal).
 type Watched<K, V> = HashMap<u64, (K, RwSignal<V>)>;
 
+/// What the page says when the main document was rebuilt.
+pub const REBUILT_NOTICE: &str =
+    "The minutes were rebuilt because an item moved into Part II — reloading";
+
 /// Sets `signal` to `value` unless it already holds an equal value.
 fn set_if_changed<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, value: T) {
     if signal.try_with_untracked(|old| *old != value) == Some(true) {
@@ -118,22 +189,22 @@ fn set_if_changed<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, val
 
 impl Store {
     /// Opens meeting document `name`: creates the doc and starts syncing it; `on_state`
-    /// hears the save state.
-    pub fn open(name: &str, on_state: impl Fn(SaveState) + 'static) -> Store {
+    /// hears the save state. With `part2` (the page has restricted access) it also syncs
+    /// the Part II document, whose save state `on_state2` hears.
+    pub fn open(
+        name: &str,
+        on_state: impl Fn(SaveState) + 'static,
+        part2: Option<Box<dyn Fn(SaveState)>>,
+    ) -> Store {
         // No garbage collection of deleted content: the page holds handles into it (the
         // `TextRef`s of bound fields, the undo history's items). With collection on, a
         // block deleted by another page while its field was still mounted crashed the
         // page ("memory access out of bounds"; browser_undo hit it in 4 of 6 runs, and in
         // none of 8 without collection). Deleted text then stays in memory: fine for one
         // meeting.
-        let doc = Doc::with_options(Options {
-            offset_kind: OffsetKind::Utf16,
-            skip_gc: true,
-            ..Options::default()
-        });
+        let doc = page_doc();
         let meeting = Meeting::new(doc.clone());
         let history = History::new(&meeting, minutebook_shared::time::now_ms);
-        let snapshot = Snapshot::new(view_of(&meeting));
         let bindings = Bindings::new(doc.clone());
         let changes = Changes::default();
         let provider = SyncProvider::start(doc.clone(), crate::socket_url(name), on_state);
@@ -141,6 +212,26 @@ impl Store {
             let bindings = bindings.clone();
             Rc::new(move |apply| bindings.around_remote(apply))
         });
+        let part2 = part2.map(|on_state2| {
+            let doc = page_doc();
+            let meeting = Meeting::new(doc.clone());
+            let history = History::new(&meeting, minutebook_shared::time::now_ms);
+            let bindings = Bindings::new(doc.clone());
+            let provider = SyncProvider::start(doc.clone(), part2_url(name), on_state2);
+            provider.set_remote_guard({
+                let bindings = bindings.clone();
+                Rc::new(move |apply| bindings.around_remote(apply))
+            });
+            Doc2 {
+                doc,
+                meeting,
+                provider,
+                bindings,
+                history: RefCell::new(history),
+                changes: Changes::default(),
+            }
+        });
+        let snapshot = Snapshot::new(view_of(&meeting, part2.as_ref()));
         let store = Store {
             action_target: RwSignal::new(None),
             people: RwSignal::new(snapshot.view.people.clone()),
@@ -154,6 +245,7 @@ impl Store {
             can_redo: RwSignal::new(false),
             notice: RwSignal::new(None),
             announcement: RwSignal::new(String::new()),
+            rebuilding: RwSignal::new(false),
             inner: StoredValue::new_local(Rc::new(Inner {
                 name: name.to_owned(),
                 doc: doc.clone(),
@@ -164,11 +256,15 @@ impl Store {
                 snapshot: RefCell::new(Rc::new(snapshot)),
                 watchers: RefCell::default(),
                 changes: changes.clone(),
+                part2,
+                last_edit: Cell::new([0; 2]),
+                last_undo: Cell::new([0; 2]),
+                serial: Cell::new(0),
             })),
         };
 
         let scheduled = Rc::new(Cell::new(false));
-        changes.observe(&doc, move || {
+        let schedule = move || {
             if scheduled.replace(true) {
                 return;
             }
@@ -177,7 +273,15 @@ impl Store {
                 scheduled.set(false);
                 store.refresh();
             });
-        });
+        };
+        changes.observe(&doc, schedule.clone());
+        store.track_local_edits(&doc, Which::Main);
+        if let Some(inner) = store.inner() {
+            if let Some(p2) = &inner.part2 {
+                p2.changes.observe(&p2.doc, schedule);
+                store.track_local_edits(&p2.doc, Which::Part2);
+            }
+        }
         // Read-only (a role without editing, or signed off): nothing to undo any more.
         Effect::new(move |_| {
             if !store.editable.get() {
@@ -187,51 +291,139 @@ impl Store {
         store
     }
 
-    /// Takes back this page's last change (text or structure); whether it did anything.
-    /// Inert while the page is read-only.
+    /// Notes every local change of `doc` (typing included), for [`Store::undo`].
+    fn track_local_edits(&self, doc: &Doc, which: Which) {
+        let store = *self;
+        let observed = doc.observe_update_v1(
+            match which {
+                Which::Main => "minutebook/store/main",
+                Which::Part2 => "minutebook/store/part2",
+            },
+            move |txn, _| {
+                let local = txn
+                    .origin()
+                    .is_some_and(|o| o.as_ref() == LOCAL_ORIGIN.as_bytes());
+                if local {
+                    if let Some(inner) = store.inner() {
+                        let n = inner.serial.get() + 1;
+                        inner.serial.set(n);
+                        let mut last = inner.last_edit.get();
+                        last[which as usize] = n;
+                        inner.last_edit.set(last);
+                    }
+                }
+            },
+        );
+        if let Err(e) = observed {
+            crate::warn(&format!("undo: cannot observe local changes: {e}"));
+        }
+    }
+
+    /// Takes back this page's last change (text or structure) in the document it changed
+    /// last (main or Part II, each with its own history); whether it did anything. Inert
+    /// while the page is read-only.
     pub fn undo(&self) -> bool {
-        self.step_history(History::undo)
+        self.step_history(History::undo, History::can_undo, true)
     }
 
-    /// Does again the last change undone; whether it did anything.
+    /// Does again the last change undone (in the document undone last); whether it did
+    /// anything.
     pub fn redo(&self) -> bool {
-        self.step_history(History::redo)
+        self.step_history(History::redo, History::can_redo, false)
     }
 
-    fn step_history(&self, step: fn(&mut History) -> bool) -> bool {
+    fn step_history(
+        &self,
+        step: fn(&mut History) -> bool,
+        can: fn(&History) -> bool,
+        undo: bool,
+    ) -> bool {
         if !self.editable.get_untracked() {
             return false;
         }
         let Some(inner) = self.inner() else {
             return false;
         };
-        let changed = match inner.history.try_borrow_mut() {
-            Ok(mut history) => step(&mut history),
-            Err(_) => false,
+        let order = if undo {
+            inner.last_edit.get()
+        } else {
+            inner.last_undo.get()
         };
+        let mut candidates: Vec<(u64, Which, &RefCell<History>)> =
+            vec![(order[0], Which::Main, &inner.history)];
+        if let Some(p2) = &inner.part2 {
+            candidates.push((order[1], Which::Part2, &p2.history));
+        }
+        candidates.sort_by_key(|c| std::cmp::Reverse(c.0));
+        let mut changed = false;
+        for (_, which, history) in candidates {
+            let Ok(mut history) = history.try_borrow_mut() else {
+                continue;
+            };
+            if can(&history) {
+                changed = step(&mut history);
+                if undo && changed {
+                    let n = inner.serial.get() + 1;
+                    inner.serial.set(n);
+                    let mut last = inner.last_undo.get();
+                    last[which as usize] = n;
+                    inner.last_undo.set(last);
+                }
+                break;
+            }
+        }
         self.history_state();
         changed
     }
 
-    /// Forgets the undo and redo stacks.
+    /// Forgets the undo and redo stacks (of both documents).
     fn clear_history(&self) {
         if let Some(inner) = self.inner() {
-            if let Ok(mut history) = inner.history.try_borrow_mut() {
-                history.clear();
+            for history in inner.histories() {
+                if let Ok(mut history) = history.try_borrow_mut() {
+                    history.clear();
+                }
             }
         }
         self.notice.set(None);
         self.history_state();
     }
 
-    /// Sets the undo/redo button signals from the history.
+    /// Sets the undo/redo button signals from the histories.
     fn history_state(&self) {
         let Some(inner) = self.inner() else { return };
-        let Ok(history) = inner.history.try_borrow() else {
+        let (mut undo, mut redo) = (false, false);
+        for history in inner.histories() {
+            let Ok(history) = history.try_borrow() else {
+                return;
+            };
+            undo |= history.can_undo();
+            redo |= history.can_redo();
+        }
+        set_if_changed(self.can_undo, undo);
+        set_if_changed(self.can_redo, redo);
+    }
+
+    /// The server rebuilt the main document (an item moved into Part II): discards this
+    /// page's copy of it (offline copy, undo history; it is never sent again), says so,
+    /// and loads the minutes afresh.
+    pub fn rebuilt(&self) {
+        let Some(inner) = self.inner() else { return };
+        if inner.provider.discarded() && self.rebuilding.get_untracked() {
             return;
-        };
-        set_if_changed(self.can_undo, history.can_undo());
-        set_if_changed(self.can_redo, history.can_redo());
+        }
+        inner.provider.discard();
+        self.clear_history();
+        self.rebuilding.set(true);
+        self.announce(REBUILT_NOTICE.to_owned());
+        set_timeout(
+            || {
+                if let Some(w) = web_sys::window() {
+                    let _ = w.location().reload();
+                }
+            },
+            std::time::Duration::from_millis(1500),
+        );
     }
 
     /// Shows `text` with an Undo button for a while (after a deletion).
@@ -247,18 +439,44 @@ impl Store {
     /// arriving from someone else does not grow with the meeting.
     fn refresh(&self) {
         let Some(inner) = self.inner() else { return };
-        let focus = inner.bindings.remember_focus();
+        let focus = inner.bindings.remember_focus().or_else(|| {
+            inner
+                .part2
+                .as_ref()
+                .and_then(|p| p.bindings.remember_focus())
+        });
         let pending = inner.changes.take();
-        let (snap, patched) = if pending.full {
-            (Rc::new(Snapshot::new(view_of(&inner.meeting))), None)
+        let pending2 = inner.part2.as_ref().map(|p| p.changes.take());
+        let mut full = pending.full || pending2.as_ref().is_some_and(|p| p.full);
+        let mut contents = Vec::new();
+        if !full {
+            if let Ok(txn) = inner.doc.try_transact() {
+                contents = pending.contents(&txn);
+            }
+            if let (Some(p2), Some(pending2)) = (&inner.part2, &pending2) {
+                // Text typed in the main document inside an exempt item is not what the
+                // full view shows there: recompute.
+                let snap = inner.snapshot.borrow().clone();
+                if contents.iter().any(|(t, _)| snap.in_exempt(t)) {
+                    full = true;
+                }
+                // Part II text counts only inside exempt items (as in the full view).
+                if let Ok(txn) = p2.doc.try_transact() {
+                    contents.extend(pending2.contents(&txn).into_iter().filter(|(t, _)| {
+                        matches!(t, TextTarget::ActionDescription(_)) || snap.in_exempt(t)
+                    }));
+                }
+            }
+        }
+        let (snap, patched) = if full {
+            (
+                Rc::new(Snapshot::new(view_of(&inner.meeting, inner.part2.as_ref()))),
+                None,
+            )
         } else {
             // Only typed texts changed: patch them instead of recomputing the view.
             // Taken out of the cell, the snapshot is usually not shared: no copy is made.
             let mut snap = std::mem::take(&mut *inner.snapshot.borrow_mut());
-            let contents = match inner.doc.try_transact() {
-                Ok(txn) => pending.contents(&txn),
-                Err(_) => Vec::new(),
-            };
             let patch = Rc::make_mut(&mut snap);
             let mut targets = Vec::with_capacity(contents.len());
             for (target, text) in contents {
@@ -483,10 +701,105 @@ impl Store {
         self.register(|w| &mut w.item_blocks, id.clone(), initial)
     }
 
-    /// Runs `f` in one transaction (one update to the server). A refused operation is
-    /// logged and yields `None`; so does any write while the page is read-only.
+    /// Runs `f` on the main document in one transaction (one update to the server). A
+    /// refused operation is logged and yields `None`; so does any write while the page
+    /// is read-only. For what belongs to an item, use [`Store::write_item`] and its
+    /// kin: inside an exempt item they write to Part II.
     pub fn write<T>(
         &self,
+        what: &str,
+        f: impl FnOnce(&Meeting, &mut TransactionMut) -> Result<T, OpError>,
+    ) -> Option<T> {
+        self.write_in(Which::Main, what, f)
+    }
+
+    /// [`Store::write`] into item `id`'s content (its blocks, sub-items, actions): Part II
+    /// when the item is effectively exempt, else the main document. `None` (nothing
+    /// written) when the item is exempt and this page has no Part II.
+    pub fn write_item<T>(
+        &self,
+        id: &ItemId,
+        what: &str,
+        f: impl FnOnce(&Meeting, &mut TransactionMut) -> Result<T, OpError>,
+    ) -> Option<T> {
+        let which = self.item_doc(id)?;
+        self.write_in(which, what, f)
+    }
+
+    /// [`Store::write`] to block `id`, in the document that holds it.
+    pub fn write_block<T>(
+        &self,
+        id: &BlockId,
+        what: &str,
+        f: impl FnOnce(&Meeting, &mut TransactionMut) -> Result<T, OpError>,
+    ) -> Option<T> {
+        let which = self.holder(|m, txn| m.block_text(txn, id).is_some())?;
+        self.write_in(which, what, f)
+    }
+
+    /// [`Store::write`] to action `id`, in the document that holds it.
+    pub fn write_action<T>(
+        &self,
+        id: &minutebook_shared::meeting::ActionId,
+        what: &str,
+        f: impl FnOnce(&Meeting, &mut TransactionMut) -> Result<T, OpError>,
+    ) -> Option<T> {
+        let which = self.holder(|m, txn| m.has_action(txn, id))?;
+        self.write_in(which, what, f)
+    }
+
+    /// The document that holds block `id`.
+    pub fn block_home(&self, id: &BlockId) -> Option<Which> {
+        self.holder(|m, txn| m.block_text(txn, id).is_some())
+    }
+
+    /// Where item `id` itself (its place in the agenda) lives: a restricted sub-item of
+    /// an exempt item in Part II (`None` without Part II), every other item in the main
+    /// document.
+    pub fn item_home(&self, id: &ItemId) -> Option<Which> {
+        let inherited = self.with_untracked(|s| s.item_head(id).is_some_and(|h| h.inherited));
+        match (inherited, self.has_part2()) {
+            (false, _) => Some(Which::Main),
+            (true, true) => Some(Which::Part2),
+            (true, false) => None,
+        }
+    }
+
+    /// Where item `id`'s content goes: Part II inside an effectively exempt item (`None`
+    /// without a Part II document: nothing may be written there), else the main
+    /// document.
+    pub fn item_doc(&self, id: &ItemId) -> Option<Which> {
+        let exempt =
+            self.with_untracked(|s| s.item(id).is_some_and(|i| i.effective_exemption.is_some()));
+        match (exempt, self.has_part2()) {
+            (false, _) => Some(Which::Main),
+            (true, true) => Some(Which::Part2),
+            (true, false) => None,
+        }
+    }
+
+    /// Whether this page syncs the Part II document (restricted access).
+    pub fn has_part2(&self) -> bool {
+        self.inner().is_some_and(|i| i.part2.is_some())
+    }
+
+    /// The document in which `holds` is true: the main one first, then Part II.
+    fn holder(&self, holds: impl Fn(&Meeting, &TransactionMut) -> bool) -> Option<Which> {
+        let inner = self.inner()?;
+        if let Ok(txn) = inner.doc.try_transact_mut() {
+            if holds(&inner.meeting, &txn) {
+                return Some(Which::Main);
+            }
+        }
+        let p2 = inner.part2.as_ref()?;
+        let txn = p2.doc.try_transact_mut().ok()?;
+        holds(&p2.meeting, &txn).then_some(Which::Part2)
+    }
+
+    /// Runs `f` in one transaction of document `which` (see [`Store::write`]).
+    pub fn write_in<T>(
+        &self,
+        which: Which,
         what: &str,
         f: impl FnOnce(&Meeting, &mut TransactionMut) -> Result<T, OpError>,
     ) -> Option<T> {
@@ -495,21 +808,31 @@ impl Store {
             return None;
         }
         let inner = self.inner()?;
+        let (doc, meeting, history) = match which {
+            Which::Main => (&inner.doc, &inner.meeting, &inner.history),
+            Which::Part2 => {
+                let Some(p2) = inner.part2.as_ref() else {
+                    crate::warn(&format!("{what}: this page has no Part II"));
+                    return None;
+                };
+                (&p2.doc, &p2.meeting, &p2.history)
+            }
+        };
         // A structural change is its own undo step, apart from typing just before it.
-        if let Ok(mut history) = inner.history.try_borrow_mut() {
+        if let Ok(mut history) = history.try_borrow_mut() {
             history.stop_capturing();
         }
         let result = {
-            let mut txn = match inner.doc.try_transact_mut_with(LOCAL_ORIGIN) {
+            let mut txn = match doc.try_transact_mut_with(LOCAL_ORIGIN) {
                 Ok(txn) => txn,
                 Err(e) => {
                     crate::warn(&format!("{what}: cannot write the document: {e}"));
                     return None;
                 }
             };
-            f(&inner.meeting, &mut txn)
+            f(meeting, &mut txn)
         };
-        if let Ok(mut history) = inner.history.try_borrow_mut() {
+        if let Ok(mut history) = history.try_borrow_mut() {
             history.stop_capturing();
         }
         result
@@ -522,31 +845,53 @@ impl Store {
         self.editable.get()
     }
 
-    /// A block's Y.Text (for presence carets).
+    /// A block's Y.Text in the main document (for presence carets, which travel over
+    /// the main document's awareness and resolve against it). `None` for a Part II
+    /// block: its carets would mix the two documents and tell everyone invited where
+    /// restricted text is typed.
     pub fn block_text(&self, id: &BlockId) -> Option<TextRef> {
-        let inner = self.inner()?;
-        let txn = inner.doc.try_transact_mut().ok()?;
-        inner.meeting.block_text(&txn, id)
+        self.text_in(Which::Main, |m, txn| m.block_text(txn, id))
+            .map(|(t, _)| t)
     }
 
-    /// Binds `field` to a block's Y.Text.
+    fn text_in(
+        &self,
+        which: Which,
+        get: impl Fn(&Meeting, &TransactionMut) -> Option<TextRef>,
+    ) -> Option<(TextRef, Bindings)> {
+        let inner = self.inner()?;
+        match which {
+            Which::Main => {
+                let txn = inner.doc.try_transact_mut().ok()?;
+                Some((get(&inner.meeting, &txn)?, inner.bindings.clone()))
+            }
+            Which::Part2 => {
+                let p2 = inner.part2.as_ref()?;
+                let txn = p2.doc.try_transact_mut().ok()?;
+                Some((get(&p2.meeting, &txn)?, p2.bindings.clone()))
+            }
+        }
+    }
+
+    /// Binds `field` to a block's Y.Text (in the document that holds the block).
     pub fn bind_block(&self, id: &BlockId, field: Field) -> Option<Binding> {
-        let inner = self.inner()?;
-        let text = {
-            let txn = inner.doc.try_transact_mut().ok()?;
-            inner.meeting.block_text(&txn, id)?
-        };
-        Some(inner.bindings.bind(text, field))
+        let which = self.holder(|m, txn| m.block_text(txn, id).is_some())?;
+        let (text, bindings) = self.text_in(which, |m, txn| m.block_text(txn, id))?;
+        Some(bindings.bind(text, field))
     }
 
-    /// Binds `field` to an item title's Y.Text.
+    /// Binds `field` to an item title's Y.Text: inside an exempt item the Part II
+    /// document's, and nothing (`None`) while Part II does not hold it yet — never the
+    /// main document's, which everyone invited can read.
     pub fn bind_title(&self, id: &ItemId, field: Field) -> Option<Binding> {
-        let inner = self.inner()?;
-        let text = {
-            let txn = inner.doc.try_transact_mut().ok()?;
-            inner.meeting.item_title_text(&txn, id)?
-        };
-        Some(inner.bindings.bind(text, field))
+        let which = self.item_doc(id)?;
+        let (text, bindings) = self.text_in(which, |m, txn| m.item_title_text(txn, id))?;
+        Some(bindings.bind(text, field))
+    }
+
+    /// The Part II provider, when this page syncs Part II.
+    pub fn part2_provider(&self) -> Option<SyncProvider> {
+        self.inner()?.part2.as_ref().map(|p| p.provider.clone())
     }
 }
 
@@ -557,13 +902,24 @@ fn item_numbers(view: &MeetingView) -> Vec<(ItemId, String)> {
         .collect()
 }
 
-fn view_of(meeting: &Meeting) -> MeetingView {
-    match meeting.doc().try_transact() {
-        Ok(txn) => meeting.view(&txn),
+/// The meeting's view: the main document's, merged with Part II when there is one.
+fn view_of(meeting: &Meeting, part2: Option<&Doc2>) -> MeetingView {
+    let txn = match meeting.doc().try_transact() {
+        Ok(txn) => txn,
         Err(e) => {
             crate::warn(&format!("meeting: cannot read the document: {e}"));
-            MeetingView::default()
+            return MeetingView::default();
         }
+    };
+    match part2 {
+        None => meeting.view(&txn),
+        Some(p2) => match p2.doc.try_transact() {
+            Ok(txn2) => meeting.full_view(&txn, &p2.meeting, &txn2),
+            Err(e) => {
+                crate::warn(&format!("meeting: cannot read Part II: {e}"));
+                meeting.view(&txn)
+            }
+        },
     }
 }
 

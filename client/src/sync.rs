@@ -26,10 +26,15 @@
 //! (`MSG_REJECTED`, which also turns the save state to "not saved"), and every close.
 //! A close with code 1008 (policy violation: access revoked) stops reconnecting until
 //! the page calls [`SyncProvider::resume`]; the page can also stop it
-//! ([`SyncProvider::halt`]).
+//! ([`SyncProvider::halt`]). A close with code 4001 ([`CLOSE_REBUILT`]: the server rebuilt
+//! the document, e.g. an item moved into Part II) stops it for good and *discards* this
+//! page's copy: the offline copy is deleted and never stored again, and nothing more is
+//! sent, so the old document's content can never reach the server again; the page then
+//! loads the minutes afresh ([`SyncProvider::discard`]).
 
 pub mod awareness;
 mod backoff;
+pub mod combined;
 pub mod local_copy;
 mod throttle;
 
@@ -63,6 +68,10 @@ const OBSERVER_KEY: &str = "minutebook/sync";
 /// WebSocket close code of a policy violation: the server closed the connection because
 /// the caller's access was revoked (or changed).
 pub const CLOSE_POLICY: u16 = minutebook_shared::protocol::close::code::POLICY_VIOLATION;
+
+/// WebSocket close code of a rebuilt document: this page's copy is from a document the
+/// server replaced (see `minutebook_shared::meeting::part2`) and must be discarded.
+pub const CLOSE_REBUILT: u16 = minutebook_shared::protocol::close::code::REBUILT;
 
 /// What the provider tells the page beyond the save state.
 #[derive(Clone, Debug, PartialEq)]
@@ -123,6 +132,9 @@ struct Inner {
     local_copy: LocalCopy,
     /// Whether `local_copy` holds a copy this page stored.
     copy_stored: bool,
+    /// The document was rebuilt on the server: this copy is dead (never stored, never
+    /// sent again).
+    discarded: bool,
 }
 
 /// Page-level handlers of the awareness protocol: leaving on `pagehide`, coming back on
@@ -209,6 +221,7 @@ impl SyncProvider {
             failures: 0,
             local_copy,
             copy_stored: false,
+            discarded: false,
         }));
         let weak = SendWrapper::new(Rc::downgrade(&inner));
         let observed = doc.observe_update_v1(OBSERVER_KEY, move |txn, event| {
@@ -272,9 +285,41 @@ impl SyncProvider {
     /// Whether closing the page now could lose local changes (see
     /// [`SyncSession::has_unsaved`]).
     pub fn has_unsaved_changes(&self) -> bool {
-        self.inner
-            .try_borrow()
-            .map_or(true, |inner| inner.session.has_unsaved())
+        self.inner.try_borrow().map_or(true, |inner| {
+            !inner.discarded && inner.session.has_unsaved()
+        })
+    }
+
+    /// Discards this page's copy of the document for good (the server rebuilt it): stops
+    /// syncing, deletes the offline copy and never stores or sends anything again. The
+    /// page must load the minutes afresh.
+    pub fn discard(&self) {
+        match self.inner.try_borrow_mut() {
+            Ok(mut inner) => {
+                inner.discarded = true;
+                inner.local_copy.clear();
+                inner.copy_stored = false;
+            }
+            Err(_) => {
+                // Inside a provider callback: the close handler already discarded it.
+                crate::warn("sync: provider busy; discarding in a later task");
+                let weak = Rc::downgrade(&self.inner);
+                later(0, move || {
+                    if let Some(inner) = weak.upgrade() {
+                        let doc = inner.borrow().doc.clone();
+                        SyncProvider { doc, inner }.discard();
+                    }
+                });
+                return;
+            }
+        }
+        self.halt();
+    }
+
+    /// Whether the copy was discarded ([`SyncProvider::discard`], or a close with
+    /// [`CLOSE_REBUILT`]).
+    pub fn discarded(&self) -> bool {
+        self.inner.try_borrow().is_ok_and(|i| i.discarded)
     }
 
     /// Sets the listener of [`SyncEvent`]s (call it right after [`SyncProvider::start`]:
@@ -319,7 +364,7 @@ impl SyncProvider {
             let Ok(mut inner) = self.inner.try_borrow_mut() else {
                 return;
             };
-            if !inner.halted {
+            if !inner.halted || inner.discarded {
                 return;
             }
             inner.halted = false;
@@ -552,6 +597,13 @@ fn on_close(inner_rc: &Rc<RefCell<Inner>>, code: u16, reason: &str) {
         if code == CLOSE_POLICY {
             inner.halted = true;
         }
+        if code == CLOSE_REBUILT {
+            // The server replaced the document: this copy must never go back to it.
+            inner.halted = true;
+            inner.discarded = true;
+            inner.local_copy.clear();
+            inner.copy_stored = false;
+        }
         (opened, inner.failures, inner.halted)
     };
     drop_connection(
@@ -616,13 +668,16 @@ fn on_local_update(inner_rc: &Rc<RefCell<Inner>>, update: Vec<u8>) {
 
 /// Stores the document in `localStorage` when some change is unsaved.
 fn keep_copy(inner: &mut Inner) {
-    if inner.session.has_unsaved() {
+    if !inner.discarded && inner.session.has_unsaved() {
         inner.copy_stored = inner.local_copy.store(&inner.doc) || inner.copy_stored;
     }
 }
 
 /// Sends `msg` on the open connection and counts it; false if it was not sent.
 fn send(inner: &mut Inner, msg: &Message) -> bool {
+    if inner.discarded {
+        return false;
+    }
     let Some(conn) = inner.conn.as_ref().filter(|c| c.open) else {
         return false;
     };

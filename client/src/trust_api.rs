@@ -314,6 +314,49 @@ pub async fn unpublish(meeting: &str) -> Result<Publication, ApiError> {
     parse(status, &body)
 }
 
+/// What moved into Part II (`POST …/items/{id}/exempt`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub struct MovedCounts {
+    /// Items (the exempt one and its sub-items).
+    pub items: usize,
+    /// Blocks.
+    pub blocks: usize,
+    /// Actions.
+    pub actions: usize,
+}
+
+/// Where an item's exemption is set (POST) and taken back (DELETE).
+pub fn exempt_url(meeting: &str, item: &str) -> String {
+    meeting_url(meeting, &format!("/items/{}/exempt", escape(item)))
+}
+
+/// The body of `POST …/items/{id}/exempt`.
+pub fn exempt_body(exemption: &str, note: &str, public_title: &str) -> serde_json::Value {
+    json!({ "exemption": exemption, "note": note, "public_title": public_title })
+}
+
+/// `POST …/items/{id}/exempt`: marks the item exempt and moves its content into Part II
+/// (the server rebuilds the main document without it).
+pub async fn make_exempt(
+    meeting: &str,
+    item: &str,
+    exemption: &str,
+    note: &str,
+    public_title: &str,
+) -> Result<MovedCounts, ApiError> {
+    post(
+        &exempt_url(meeting, item),
+        exempt_body(exemption, note, public_title),
+    )
+    .await
+}
+
+/// `DELETE …/items/{id}/exempt`: moves the item back into Part I.
+pub async fn make_public(meeting: &str, item: &str) -> Result<(), ApiError> {
+    let (status, body) = call("DELETE", &exempt_url(meeting, item), None).await?;
+    parse_empty(status, &body)
+}
+
 /// `GET …/versions/{n}/diff`.
 pub async fn diff(meeting: &str, version: u32) -> Result<VersionDiff, ApiError> {
     get(&meeting_url(meeting, &format!("/versions/{version}/diff"))).await
@@ -445,6 +488,15 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(v, json!({"name":"Di","role":"observer","restricted":true}));
+        let v: Value = exempt_body("confidential", "Legal advice", "Contract matter");
+        assert_eq!(
+            v,
+            json!({"exemption":"confidential","note":"Legal advice","public_title":"Contract matter"})
+        );
+        assert_eq!(
+            exempt_url("m 1", "a/b"),
+            "/api/meetings/m%201/items/a%2Fb/exempt"
+        );
         let v: Value =
             serde_json::from_str(&invite_body("Cy", None, Role::Attendee, None, true, None))
                 .unwrap();

@@ -1,6 +1,6 @@
 //! Part I and Part II in a real browser, through the real `minutebook` binary: the chair
-//! marks item 2.2 exempt under Schedule 12A paragraph 3 from the item's own control and
-//! gives it a public title; the page says who can still read it; after sign-off the
+//! marks item 2.2 exempt under Schedule 12A paragraph 3 from the item's own control
+//! (confirming that its content moves into Part II) and gives it a public title; the page says who can still read it; after sign-off the
 //! public version withholds it — `minutebook verify --key` proves that offline — and once
 //! published, an anonymous reader's page and PDF carry the public title and the
 //! placeholder, never the item's text.
@@ -65,6 +65,24 @@ async fn scenario(
         "the control is labelled"
     );
     select.select_by_value("12A:3").await?;
+    // Marking it exempt moves its content into Part II after a confirmation; the page
+    // then reloads on the rebuilt minutes.
+    let deadline = std::time::Instant::now() + PATIENCE;
+    let question = loop {
+        if let Ok(text) = page.client.get_alert_text().await {
+            break text;
+        }
+        ensure!(
+            std::time::Instant::now() < deadline,
+            "no confirmation dialog"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    ensure!(
+        question.contains("Part II"),
+        "the dialog says where the item goes: {question:?}"
+    );
+    page.client.accept_alert().await?;
     let title = page
         .client
         .wait()

@@ -13,7 +13,7 @@ use minutebook_shared::meeting::{ActionFields, NewAction, PersonId};
 use wasm_bindgen::JsCast;
 
 use crate::focus::{focus_later, quoted};
-use crate::store::{use_store, ActionTarget};
+use crate::store::{use_store, ActionTarget, Which};
 use crate::views::header_form::person_option;
 
 /// The dialog; renders nothing while no block asked for it.
@@ -81,7 +81,27 @@ pub fn ActionForm() -> impl IntoView {
             item: Some(target.item.clone()),
             block: Some(target.block.clone()),
         };
-        store.write("flag action", |m, txn| m.add_action(txn, &action));
+        match store.item_doc(&target.item) {
+            // Raised inside an exempt item: the action belongs to Part II, whose document
+            // holds no register (the owners were picked from the main one).
+            Some(Which::Part2) => {
+                let known = store.people.with_untracked(|people| {
+                    action
+                        .owners
+                        .iter()
+                        .all(|o| people.iter().any(|p| p.id == *o))
+                });
+                if known {
+                    store.write_in(Which::Part2, "flag action", |m, txn| {
+                        m.add_part2_action(txn, &action)
+                    });
+                }
+            }
+            Some(Which::Main) => {
+                store.write("flag action", |m, txn| m.add_action(txn, &action));
+            }
+            None => crate::warn("flag action: the item is exempt and this page has no Part II"),
+        }
         close(Some(target));
     };
     let place = move || {

@@ -130,7 +130,9 @@ fn ActionRow(id: ActionId) -> impl IntoView {
         let id = id.clone();
         move |ev: leptos::ev::Event| {
             if let Some(s) = ActionStatus::parse(&event_target_value(&ev)) {
-                store.write("action status", |m, txn| m.set_action_status(txn, &id, s));
+                store.write_action(&id, "action status", |m, txn| {
+                    m.set_action_status(txn, &id, s)
+                });
             }
         }
     };

@@ -91,10 +91,13 @@ pub fn Block(id: BlockId) -> impl IntoView {
     let report = {
         let (id, text) = (id.clone(), text.clone());
         move || {
-            let (Some(p), Some(text), Some(el)) = (presence, text(), area.get_untracked()) else {
+            let Some(p) = presence else { return };
+            let item = info.with_untracked(|i| i.item.clone());
+            let (Some(text), Some(el)) = (text(), area.get_untracked()) else {
+                // A Part II block: only "in item N" (no block, no caret) goes out.
+                p.set_focus(&item, None, None);
                 return;
             };
-            let item = info.with_untracked(|i| i.item.clone());
             p.focus_textarea(&item, Some(&id), &text, &el);
         }
     };
@@ -142,7 +145,7 @@ pub fn Block(id: BlockId) -> impl IntoView {
             Some(BlockCommand::AddBlockAfter) => {
                 ev.prevent_default();
                 let (item, position) = info.with_untracked(|i| (i.item.clone(), i.position));
-                let new = store.write("add block", |m, txn| {
+                let new = store.write_item(&item, "add block", |m, txn| {
                     m.insert_block(txn, &item, position, BlockKind::Paragraph, "")
                 });
                 if let Some(b) = new {
@@ -163,7 +166,7 @@ pub fn Block(id: BlockId) -> impl IntoView {
         let id = id.clone();
         move |ev: leptos::ev::Event| {
             if let Some(k) = BlockKind::parse(&event_target_value(&ev)) {
-                store.write("block kind", |m, txn| m.set_block_kind(txn, &id, k));
+                store.write_block(&id, "block kind", |m, txn| m.set_block_kind(txn, &id, k));
             }
         }
     };
@@ -188,7 +191,7 @@ pub fn Block(id: BlockId) -> impl IntoView {
                     .cloned()
             });
             if store
-                .write("delete block", |m, txn| m.delete_block(txn, &id))
+                .write_block(&id, "delete block", |m, txn| m.delete_block(txn, &id))
                 .is_some()
             {
                 store.notify_undoable(label);

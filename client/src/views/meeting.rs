@@ -14,6 +14,7 @@
 
 use leptos::prelude::*;
 
+use crate::access::MeetingAccess;
 use crate::meeting_trust::Trust;
 use crate::presence::Presence;
 use crate::session::use_session;
@@ -48,14 +49,27 @@ use crate::views::versions::Versions;
 #[component]
 pub fn MeetingPage(name: String) -> impl IntoView {
     let state = RwSignal::new(SaveState::Connecting);
-    let store = Store::open(&name, move |s| state.set(s));
-    provide_context(store);
     let session =
         use_session().unwrap_or_else(|| crate::session::Session::provide(Default::default()));
+    // Restricted access (or an administrator): the page syncs Part II as well.
+    let restricted = session
+        .info
+        .with_untracked(|s| MeetingAccess::of(s, &name))
+        .is_some_and(|a| a.restricted);
+    let state2 = RwSignal::new(SaveState::Connecting);
+    let store = Store::open(
+        &name,
+        move |s| state.set(s),
+        restricted.then(|| Box::new(move |s| state2.set(s)) as Box<dyn Fn(SaveState)>),
+    );
+    provide_context(store);
     let trust = Trust::start(&name, session, store);
     if let Some(provider) = store.provider() {
         let default_name = trust.access_untracked().map(|a| a.name);
         Presence::start(&provider, default_name.as_deref());
+        warn_before_unload(provider);
+    }
+    if let Some(provider) = store.part2_provider() {
         warn_before_unload(provider);
     }
     install_history_keys(store);
@@ -126,7 +140,7 @@ pub fn MeetingPage(name: String) -> impl IntoView {
             <p class="meeting-status" data-status=move || status.get()>
                 {move || status.get()}
             </p>
-            <Status state=state.into() />
+            <Status state=state.into() part2=state2.into() with_part2=restricted />
             <ModeSwitch prefer_reading=prefer_reading />
             <HistoryButtons />
             <SessionBar />
@@ -144,6 +158,9 @@ pub fn MeetingPage(name: String) -> impl IntoView {
             </details>
         </header>
         <TrustBanner />
+        <Show when=move || store.rebuilding.get()>
+            <p id="rebuilt-notice" class="notice" role="alert">{crate::store::REBUILT_NOTICE}</p>
+        </Show>
         <div class="layout" class:read-only=move || !store.editable.get()
             class:reading=move || reading.get()>
             <main class="items-col" id="minutes" tabindex="-1">

@@ -17,7 +17,10 @@ use crate::store::{use_store, Store};
 
 /// Applies a computed move to item `id`.
 pub fn apply_move(store: Store, id: &ItemId, mv: Move) {
-    let moved = store.write("move item", |m, txn| match &mv {
+    let Some(home) = store.item_home(id) else {
+        return;
+    };
+    let moved = store.write_in(home, "move item", |m, txn| match &mv {
         Move::To { parent, index } => m.move_item(txn, id, parent.as_ref(), *index),
         Move::Indent => m.indent_item(txn, id),
         Move::Outdent => m.outdent_item(txn, id),
@@ -171,7 +174,10 @@ fn OutlineEntry(id: ItemId, dragged: RwSignal<Option<ItemId>>) -> impl IntoView 
             });
             if crate::confirm(&question)
                 && store
-                    .write("delete item", |m, txn| m.delete_item(txn, &id))
+                    .item_home(&id)
+                    .and_then(|home| {
+                        store.write_in(home, "delete item", |m, txn| m.delete_item(txn, &id))
+                    })
                     .is_some()
             {
                 store.notify_undoable(format!("Deleted item {number} “{title}”"));
@@ -225,7 +231,15 @@ fn OutlineEntry(id: ItemId, dragged: RwSignal<Option<ItemId>>) -> impl IntoView 
             on:drop=move |ev: DragEvent| if store.editable.get_untracked() { on_drop(ev) }>
             <span class="num">{number}</span>
             <a class="o-title" href=format!("#item-{}", id.as_str()) tabindex="-1">
-                {move || head.with(|h| if h.title.trim().is_empty() { "(untitled)".to_owned() } else { h.title.clone() })}
+                {move || head.with(|h| {
+                    // Without Part II an exempt item has no title here: its public one.
+                    let shown = if h.title.trim().is_empty() && h.effective.is_some() {
+                        h.public_title.as_str()
+                    } else {
+                        h.title.as_str()
+                    };
+                    if shown.trim().is_empty() { "(untitled)".to_owned() } else { shown.to_owned() }
+                })}
             </a>
             <Show when=move || store.editable.get()>
             <span class="o-buttons">

@@ -188,7 +188,23 @@ fn Item(item: ReadingItem) -> impl IntoView {
     let store = use_store();
     let level = item.heading_level();
     let head = store.watch_item_head(&item.id);
-    let title = move || head.with(|h| h.title.clone());
+    // An exempt item on a page without restricted access: its placeholder only (the
+    // page holds none of its content anyway).
+    let placeholder = !store.has_part2() && head.with_untracked(|h| h.effective.is_some());
+    let title = move || {
+        head.with(|h| match (placeholder, h.inherited) {
+            (false, _) => h.title.clone(),
+            (true, false) => h.public_title.clone(),
+            (true, true) => String::new(),
+        })
+    };
+    let label = move || {
+        head.with(|h| match (&h.effective, h.inherited) {
+            (Some(_), true) => "Part of an exempt item".to_owned(),
+            (Some(e), false) => e.label(),
+            (None, _) => String::new(),
+        })
+    };
     let heading = view! { <span class="number">{item.number.clone()}</span>" "{title}};
     let heading = match level {
         3 => view! { <h3>{heading}</h3> }.into_any(),
@@ -200,7 +216,11 @@ fn Item(item: ReadingItem) -> impl IntoView {
     view! {
         <section class=format!("item depth-{}", item.depth.min(4)) data-item=item.id.0.clone()>
             {heading}
-            {item.entries.into_iter().map(|e| entry(e, sub_level)).collect_view()}
+            {if placeholder {
+                view! { <p class="exempt-placeholder"><em>{label}</em></p> }.into_any()
+            } else {
+                item.entries.into_iter().map(|e| entry(e, sub_level)).collect_view().into_any()
+            }}
         </section>
     }
 }

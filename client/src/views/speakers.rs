@@ -7,11 +7,26 @@ use leptos::prelude::*;
 use minutebook_shared::meeting::{BlockId, PersonId};
 
 use crate::snapshot::BlockInfo;
-use crate::store::{use_store, Store};
+use crate::store::{use_store, Store, Which};
 
 /// Attributes block `id` to `speakers`.
 pub fn set_speakers(store: Store, id: &BlockId, speakers: &[PersonId]) {
-    store.write("speakers", |m, txn| m.set_speakers(txn, id, speakers));
+    match store.block_home(id) {
+        Some(Which::Part2) => {
+            // Part II holds no register: the speakers are checked against the main one.
+            let known = store.people.with_untracked(|people| {
+                speakers.iter().all(|s| people.iter().any(|p| p.id == *s))
+            });
+            if known {
+                store.write_in(Which::Part2, "speakers", |m, txn| {
+                    m.set_part2_speakers(txn, id, speakers)
+                });
+            }
+        }
+        _ => {
+            store.write("speakers", |m, txn| m.set_speakers(txn, id, speakers));
+        }
+    }
 }
 
 /// Chips and picker of block `id`.

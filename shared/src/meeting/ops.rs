@@ -517,10 +517,23 @@ impl Meeting {
         id: &BlockId,
         speakers: &[PersonId],
     ) -> Result<(), OpError> {
-        let m = self.live_block(txn, id)?;
+        self.live_block(txn, id)?;
         for s in speakers {
             self.live_person(txn, s)?;
         }
+        self.set_part2_speakers(txn, id, speakers)
+    }
+
+    /// [`Meeting::set_speakers`] for a Part II block (see [`super::part2`]): the Part II
+    /// document holds no register, so the caller checks the speakers against the main
+    /// document's.
+    pub fn set_part2_speakers(
+        &self,
+        txn: &mut TransactionMut,
+        id: &BlockId,
+        speakers: &[PersonId],
+    ) -> Result<(), OpError> {
+        let m = self.live_block(txn, id)?;
         let ids: Vec<String> = speakers.iter().map(|s| s.0.clone()).collect();
         write_ids(&m, txn, schema::block::SPEAKERS, &ids);
         let kind = BlockKind::parse(&read_str(&m, txn, schema::block::KIND)).unwrap_or_default();
@@ -545,6 +558,17 @@ impl Meeting {
         for o in &action.owners {
             self.live_person(txn, o)?;
         }
+        self.add_part2_action(txn, action)
+    }
+
+    /// [`Meeting::add_action`] for an action raised in Part II (see [`super::part2`]): the
+    /// Part II document holds no register, so the caller checks the owners against the
+    /// main document's.
+    pub fn add_part2_action(
+        &self,
+        txn: &mut TransactionMut,
+        action: &NewAction,
+    ) -> Result<ActionId, OpError> {
         if let Some(item) = &action.item {
             self.live_item(txn, item)?;
         }
@@ -900,6 +924,12 @@ impl Meeting {
 
     fn live_block(&self, txn: &TransactionMut, id: &BlockId) -> Result<MapRef, OpError> {
         live(&self.blocks, txn, id.as_str()).ok_or_else(|| OpError::UnknownBlock(id.0.clone()))
+    }
+
+    /// Whether this document holds live action `id` (a page that syncs Part II writes to
+    /// the document that holds it).
+    pub fn has_action(&self, txn: &TransactionMut, id: &ActionId) -> bool {
+        self.live_action(txn, id).is_ok()
     }
 
     fn live_action(&self, txn: &TransactionMut, id: &ActionId) -> Result<MapRef, OpError> {

@@ -574,3 +574,64 @@ fn speaker_suggestions() {
     let view = m.view(&txn);
     assert!(suggest::suggest_speakers(&view, &view.items[0].blocks[0]).is_empty());
 }
+
+/// A Part II document holds no register: its statements and actions name people of the
+/// main document's, so `set_part2_speakers` and `add_part2_action` leave that check to
+/// the caller, and the merged view attributes them.
+#[test]
+fn part2_statements_and_actions_name_people_of_the_main_register() {
+    let main = meeting();
+    let part2 = Meeting::new(Doc::with_client_id(2));
+    let (item, ann) = {
+        let mut txn = main.doc().transact_mut();
+        let item = main.insert_item(&mut txn, None, 0, "").unwrap();
+        main.set_exemption(&mut txn, &item, Some(&Exemption::confidential("legal")))
+            .unwrap();
+        let ann = main.add_person(&mut txn, &person("Ann Able", "AA"), &Attendance::Present);
+        (item, ann)
+    };
+    let (block, action) = {
+        let mut txn = part2.doc().transact_mut();
+        // The exempt item's restricted title, under the same id (as `move_into_part2`).
+        let m = crate::meeting::document::create_entity(&part2.items, &mut txn, item.as_str());
+        crate::meeting::document::create_text(&m, &mut txn, crate::schema::item::TITLE, "Legal");
+        let block = part2
+            .insert_block(&mut txn, &item, 0, BlockKind::Paragraph, "Advice received")
+            .unwrap();
+        // The checked variants refuse a person Part II does not hold …
+        assert!(part2
+            .set_speakers(&mut txn, &block, std::slice::from_ref(&ann))
+            .is_err());
+        // … the Part II ones take the caller's word.
+        part2
+            .set_part2_speakers(&mut txn, &block, std::slice::from_ref(&ann))
+            .unwrap();
+        let action = part2
+            .add_part2_action(
+                &mut txn,
+                &NewAction {
+                    fields: ActionFields {
+                        description: "Reply to counsel".into(),
+                        ..Default::default()
+                    },
+                    owners: vec![ann.clone()],
+                    item: Some(item.clone()),
+                    block: Some(block.clone()),
+                },
+            )
+            .unwrap();
+        assert!(part2.has_action(&txn, &action));
+        (block, action)
+    };
+    assert!(!main.has_action(&main.doc().transact_mut(), &action));
+    let full = main.full_view(&main.doc().transact(), &part2, &part2.doc().transact());
+    assert_eq!(full.items[0].title, "Legal");
+    let b = &full.items[0].blocks[0];
+    assert_eq!(b.id, block);
+    assert_eq!(b.kind, BlockKind::Statement);
+    assert_eq!(b.speakers, vec![ann.clone()]);
+    assert!(full
+        .actions
+        .iter()
+        .any(|a| a.id == action && a.owners == vec![ann.clone()]));
+}
