@@ -5,6 +5,7 @@
 //! cookie goes along by itself. Answers are parsed into `minutebook_shared::trust` types;
 //! request bodies and answer parsing are pure and unit-tested natively.
 
+use minutebook_shared::meeting::part2::OwnStatement;
 use std::fmt;
 
 use minutebook_shared::api::{
@@ -211,6 +212,12 @@ pub async fn sign_out() -> Result<(), ApiError> {
 /// `GET …/ledger`.
 pub async fn ledger(meeting: &str) -> Result<Ledger, ApiError> {
     get(&meeting_url(meeting, "/ledger")).await
+}
+
+/// `GET …/restricted/mine`: the caller's own statements in Part II (for a page without
+/// restricted access, whose minutes hold only placeholders there).
+pub async fn part2_mine(meeting: &str) -> Result<Vec<OwnStatement>, ApiError> {
+    get(&meeting_url(meeting, "/restricted/mine")).await
 }
 
 /// `GET …/corrections/{id}/diff`: the correction against the statement's current text.

@@ -4,6 +4,8 @@
 //! minutes; the minute-taker keeps editing the item (its title and a new paragraph) and
 //! the text is saved to the Part II document (`/ws/{meeting}/restricted`), never to the
 //! main one; an observer's page shows item 3 only as its placeholder, never the text.
+//! An attendee without restricted access, attributed in an exempt item, confirms their own
+//! Part II statement from "My statements" and sees nothing else of Part II.
 
 use std::time::Duration;
 
@@ -360,5 +362,97 @@ async fn confidential(
         |v| v == &json!("Legal advice"),
     )
     .await?;
+    Ok(())
+}
+
+/// An attendee without restricted access, attributed in an exempt item, finds their own
+/// Part II statement under "My statements" (with the exempt item's public heading, never
+/// its restricted title or anything else of it) and confirms it from there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attendee_confirms_their_own_part_two_statement() {
+    require_built_client();
+    let mut server = minutebook_tests::TestServer::start().await;
+    let driver = Driver::spawn();
+    let mut browsers = Vec::new();
+    let outcome = attendee_scenario(&server, &driver, &mut browsers).await;
+    minutebook_tests::browser::finish(browsers, driver, &mut server, outcome).await;
+}
+
+async fn attendee_scenario(
+    server: &minutebook_tests::TestServer,
+    driver: &Driver,
+    browsers: &mut Vec<Browser>,
+) -> anyhow::Result<()> {
+    let r = server
+        .http()
+        .post_text(
+            "/api/meetings/import?format=markdown",
+            minutebook_tests::EXEMPT_MINUTES,
+        )
+        .await;
+    ensure!(r.status == 201, "import: {}", r.text());
+    let meeting = r.json()["name"].as_str().context("name")?.to_owned();
+    let admin = server.client(&meeting);
+    admin.wait_synced(PATIENCE).await?;
+    let m = Meeting::new(admin.doc().clone());
+    let director = m
+        .view(&m.doc().transact())
+        .people
+        .iter()
+        .find(|p| p.person.short == "DD")
+        .map(|p| p.id.as_str().to_owned())
+        .context("DD in the register")?;
+    admin.close().await;
+    let attendee = server
+        .member(&meeting, "Dana Director", Some(&director), Role::Attendee)
+        .await;
+
+    let origin = format!("http://{}", server.addr());
+    browsers.push(Browser::open(driver).await?);
+    let page = &browsers[0];
+    page.sign_in(&origin, &attendee).await?;
+    page.client
+        .goto(&format!("{origin}/?meeting={meeting}"))
+        .await?;
+    const MINE: &str = "const li = [...document.querySelectorAll('li.my-statement')] \
+         .find(l => l.textContent.includes('SECRET-PRICE')); \
+         return li ? { status: li.dataset.status, text: li.textContent, \
+         page: document.body.innerText } : null;";
+    let seen = page
+        .wait_until("Dana", "her Part II statement", MINE, vec![], |v| {
+            !v.is_null()
+        })
+        .await?;
+    ensure!(seen["status"] == "pending", "not yet confirmed: {seen}");
+    let text = seen["text"].as_str().unwrap_or_default();
+    ensure!(
+        text.contains("Exempt item — Schedule 12A paragraph 3 — Contract award"),
+        "titled with the public heading: {text}"
+    );
+    let body = seen["page"].as_str().unwrap_or_default();
+    ensure!(
+        !body.contains("SECRET-TENDER") && !body.contains("SECRET-NEGOTIATION"),
+        "nothing else of Part II on her page: {body}"
+    );
+    page.js(
+        "const li = [...document.querySelectorAll('li.my-statement')] \
+         .find(l => l.textContent.includes('SECRET-PRICE')); \
+         li.querySelector('button.confirm').click(); return null;",
+        vec![],
+    )
+    .await?;
+    page.wait_until("Dana", "her confirmation", MINE, vec![], |v| {
+        v["status"] == "confirmed"
+    })
+    .await?;
+    let ledger = server
+        .http()
+        .get(&format!("/api/meetings/{meeting}/readiness"))
+        .await
+        .json();
+    ensure!(
+        ledger["confirmed"].as_u64() == Some(1),
+        "the server recorded it: {ledger}"
+    );
     Ok(())
 }

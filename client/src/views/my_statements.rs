@@ -16,9 +16,15 @@
 //! has confirmed it. For a statement attributed to others too, `p.my-others` says whose
 //! confirmation is still missing (`span.awaiting[data-person=ID]` each, by short form).
 //! Errors (409 changed, 403, 423 signed off) show in its `.my-error` (role=alert).
+//!
+//! Without restricted access the page's minutes hold only placeholders for exempt items:
+//! the user's own statements there come from `GET …/restricted/mine` (fetched again as
+//! the ledger or the minutes change), titled with the exempt item's public heading, and
+//! are confirmed and corrected the same way.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use minutebook_shared::meeting::part2::OwnStatement;
 use minutebook_shared::meeting::{BlockId, PersonId};
 use minutebook_shared::trust::{self, Correction, CorrectionStatus, StatementStatus};
 
@@ -56,52 +62,94 @@ pub fn MyStatements() -> impl IntoView {
             .access
             .with(|a| a.as_ref().and_then(|a| a.person.clone()))
     });
+    let restricted = Memo::new(move |_| {
+        trust
+            .access
+            .with(|a| a.as_ref().is_some_and(|a| a.restricted))
+    });
+    let part2 = RwSignal::new(Vec::<OwnStatement>::new());
+    Effect::new(move |_| {
+        trust.ledger.with(|l| l.revision);
+        store.revision.track();
+        if person.with(Option::is_none) || restricted.get() {
+            return;
+        }
+        let name = trust.name();
+        spawn_local(async move {
+            if let Ok(list) = trust_api::part2_mine(&name).await {
+                part2.try_set(list);
+            }
+        });
+    });
     let mine = Memo::new(move |_| {
         store.revision.track();
         let Some(person) = person.get() else {
             return Vec::new();
         };
         let person = PersonId(person);
-        trust.ledger.with(|ledger| {
-            store.with_untracked(|snap| {
-                snap.view
-                    .items
-                    .iter()
-                    .flat_map(|item| item.blocks.iter().map(move |b| (item, b)))
-                    .filter(|(_, b)| {
-                        b.kind == minutebook_shared::meeting::BlockKind::Statement
-                            && b.speakers.contains(&person)
-                    })
-                    .map(|(item, b)| {
-                        let speakers = trust::speaker_ids(b);
-                        let states =
-                            trust::speaker_states(ledger, b.id.as_str(), &b.text, &speakers);
-                        let status = states
-                            .iter()
-                            .find(|s| s.person == person.0)
-                            .map_or(StatementStatus::Pending, |s| s.status);
-                        let others_missing = missing(&states)
-                            .into_iter()
-                            .filter(|p| *p != person.0)
-                            .map(|p| {
-                                let label = speaker_label(&snap.view.people, &p);
-                                (p, label)
-                            })
-                            .collect();
-                        Mine {
-                            block: b.id.0.clone(),
-                            item_number: item.number.clone(),
-                            item_title: item.title.clone(),
-                            text: b.text.clone(),
-                            status,
-                            overall: trust::overall_status(&states),
-                            others_missing,
-                            shared: speakers.len() > 1,
-                        }
-                    })
-                    .collect::<Vec<_>>()
+        let own_part2 = part2.get();
+        trust
+            .ledger
+            .with(|ledger| {
+                store.with_untracked(|snap| {
+                    snap.view
+                        .items
+                        .iter()
+                        .flat_map(|item| item.blocks.iter().map(move |b| (item, b)))
+                        .filter(|(_, b)| {
+                            b.kind == minutebook_shared::meeting::BlockKind::Statement
+                                && b.speakers.contains(&person)
+                        })
+                        .map(|(item, b)| {
+                            let speakers = trust::speaker_ids(b);
+                            let states =
+                                trust::speaker_states(ledger, b.id.as_str(), &b.text, &speakers);
+                            let status = states
+                                .iter()
+                                .find(|s| s.person == person.0)
+                                .map_or(StatementStatus::Pending, |s| s.status);
+                            let others_missing = missing(&states)
+                                .into_iter()
+                                .filter(|p| *p != person.0)
+                                .map(|p| {
+                                    let label = speaker_label(&snap.view.people, &p);
+                                    (p, label)
+                                })
+                                .collect();
+                            Mine {
+                                block: b.id.0.clone(),
+                                item_number: item.number.clone(),
+                                item_title: item.title.clone(),
+                                text: b.text.clone(),
+                                status,
+                                overall: trust::overall_status(&states),
+                                others_missing,
+                                shared: speakers.len() > 1,
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                })
             })
-        })
+            .into_iter()
+            .chain(own_part2.into_iter().map(|s| {
+                let speakers = vec![person.0.clone()];
+                let status = trust.ledger.with(|ledger| {
+                    trust::speaker_states(ledger, &s.block, &s.text, &speakers)
+                        .first()
+                        .map_or(StatementStatus::Pending, |st| st.status)
+                });
+                Mine {
+                    block: s.block,
+                    item_number: s.item,
+                    item_title: s.heading,
+                    text: s.text,
+                    status,
+                    overall: status,
+                    others_missing: Vec::new(),
+                    shared: false,
+                }
+            }))
+            .collect::<Vec<_>>()
     });
     let summary = move || {
         mine.with(|m| {
