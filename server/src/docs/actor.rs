@@ -14,9 +14,13 @@
 //! ephemeral and goes out at once; [`crate::docs::presence`] keeps it (each client id
 //! bound to its session, the verified name stamped on every state, per-connection limits).
 //!
-//! The meeting's Yjs documents are [`Replica`]s — today one, the minutes — whose writes
-//! share the actor's one numbered write stream, so a second document (the restricted
-//! part of a meeting) can be written and signed off in the same commits.
+//! The meeting's Yjs documents are [`Replica`]s — the minutes and Part II, the restricted
+//! document of its exempt items ([`crate::docs::part2`]) — whose writes share the actor's
+//! one numbered write stream, so both are written and signed off in the same commits.
+//! Each connection syncs one of them ([`Part`]): updates, relays, awareness rooms and
+//! saved acks stay within it, and the ledger goes to the minutes' connections only,
+//! filtered for grants without restricted access. Moving an item into Part II
+//! ([`move_item`]) rebuilds the minutes and retires the old document's client ids.
 //!
 //! When the last connection leaves and every write is durable, the actor compacts its
 //! log if needed and exits (the registry then forgets it); its state is already on disk.
@@ -128,8 +132,7 @@ pub(crate) struct DocActor {
     name: Arc<str>,
     store: Store,
     policy: CompactionPolicy,
-    /// The minutes: the meeting's Yjs document (see [`Replica`] for how a second one,
-    /// the restricted document, joins the same write stream).
+    /// The minutes: the Yjs document every invited member syncs.
     minutes: Replica,
     /// Part II: the exempt items' restricted content ([`part2`]), and its handle.
     part2: Replica,
