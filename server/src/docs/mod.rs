@@ -3,7 +3,7 @@
 //! - [`registry`] finds or starts a document's actor and removes it once finished;
 //! - [`messages`]: what an actor is told and answers (its whole interface);
 //! - [`actor`] orders one meeting's messages: applies updates, keeps presence and the
-//!   ledger; [`replica`]: each Yjs document it owns (the minutes today) and when its log
+//!   ledger; [`replica`]: each Yjs document it owns (the minutes, Part II) and when its log
 //!   is compacted; [`gate`] holds every outgoing frame until the write covering it is
 //!   durable;
 //! - [`updates`] and [`guard`]: deciding on and applying untrusted Yjs updates (pre-scan
