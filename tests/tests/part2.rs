@@ -430,3 +430,53 @@ async fn moving_an_item_into_part_ii_purges_it_from_the_minutes() {
     let r = taker_http.delete(&path).await;
     assert_eq!(r.status, 409, "no longer exempt: {}", r.text());
 }
+
+#[tokio::test]
+async fn an_item_marked_exempt_by_a_field_write_moves_out_of_the_minutes_on_load() {
+    let mut server = TestServer::start().await;
+    let text = EXEMPT_MINUTES.replace(
+        "*Exempt — Schedule 12A paragraph 3; public title: Contract award*\n\n",
+        "",
+    );
+    let meeting = import(&server, &text).await;
+    let observer = server
+        .member(&meeting, "Olly Observer", None, Role::Observer)
+        .await;
+    // A plain Yjs client (or a page from before Part II) marks item 2 exempt by writing
+    // the field: its text is still in the minutes for now.
+    let client = server.client(&meeting);
+    client.wait_synced(PATIENCE).await.expect("synced");
+    let m = Meeting::new(client.doc().clone());
+    let item = m
+        .view(&m.doc().transact())
+        .items
+        .iter()
+        .find(|i| i.number == "2")
+        .map(|i| i.id.clone())
+        .expect("item 2");
+    let exemption =
+        minutebook_shared::meeting::Exemption::parse_code("12A:3", "").expect("a paragraph");
+    m.set_exemption(&mut m.doc().transact_mut(), &item, Some(&exemption))
+        .expect("marked");
+    client.wait_saved(PATIENCE).await.expect("saved");
+    client.close().await;
+
+    // Loaded again, the meeting moves it into Part II before anyone joins.
+    server.restart().await;
+    let mut watch = observer_on_minutes(&server, &meeting, &observer).await;
+    let frames = frames_within(&mut watch, Duration::from_millis(500)).await;
+    assert!(holds(&frames, "The chair welcomed everyone."));
+    assert!(
+        !holds(&frames, "SECRET"),
+        "moved out of the minutes on load"
+    );
+    let md = server
+        .http()
+        .get(&format!("/api/meetings/{meeting}/export.md"))
+        .await
+        .text();
+    assert!(
+        md.contains("SECRET-PRICE") && md.contains("*Exempt — Schedule 12A paragraph 3"),
+        "{md}"
+    );
+}

@@ -116,6 +116,21 @@ pub struct Access {
 }
 
 impl Access {
+    /// The server itself, acting on its own (splitting an import's exempt items off into
+    /// Part II): an administrator with restricted access, named "Minutebook" in the audit.
+    pub fn server() -> Access {
+        Access {
+            name: "Minutebook".into(),
+            role: None,
+            admin: true,
+            person: None,
+            invite: None,
+            issued_by: None,
+            session: None,
+            restricted: true,
+        }
+    }
+
     /// Whether the caller may change the minutes while they are a draft.
     pub fn edits(&self) -> bool {
         self.admin || self.role.is_some_and(Role::edits_minutes)

@@ -264,6 +264,7 @@ impl DocActor {
                 .submit(WriteOp::Meta(side.meta), actor.written_tx.clone());
         }
         actor.start_allocation(side.allocate);
+        actor.migrate_part2().await;
         Ok(actor)
     }
 

@@ -423,16 +423,7 @@ fn view_of(name: &str, source: Source) -> Result<MeetingView, MeetingError> {
 /// minutes every member syncs never hold their text.
 async fn split_part2(registry: &Registry, name: &str) -> Result<(), MeetingError> {
     let view = read_view(registry, name).await?;
-    let server = crate::auth::Access {
-        name: "Minutebook".into(),
-        role: None,
-        admin: true,
-        person: None,
-        invite: None,
-        issued_by: None,
-        session: None,
-        restricted: true,
-    };
+    let server = crate::auth::Access::server();
     for item in view
         .items
         .iter()

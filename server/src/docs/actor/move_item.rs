@@ -14,6 +14,7 @@ use minutebook_shared::meeting::part2::{self as shared_part2, Moved};
 use minutebook_shared::meeting::{Exemption, Meeting};
 use minutebook_shared::protocol::close::{code, CloseReason};
 use tokio::sync::oneshot;
+use yrs::Transact;
 
 use super::{DocActor, Effect};
 use crate::auth::Access;
@@ -29,6 +30,40 @@ pub const EVENT: &str = "item-exempt";
 pub const EVENT_PUBLIC: &str = "item-public";
 
 impl DocActor {
+    /// Exempt items whose content is still in the minutes — marked by a plain field write
+    /// (a y-websocket client, an older page) or before Part II existed — are moved into
+    /// Part II as the server when the meeting loads, before anyone joins. Signed minutes
+    /// wait until they are reopened.
+    pub(super) async fn migrate_part2(&mut self) {
+        if self.failed || self.ledger.signed() {
+            return;
+        }
+        let view = self.meeting.meeting.view(&self.doc().transact());
+        let holds_content = |root: &ItemId| {
+            view.items.iter().any(|i| {
+                i.withheld_by.as_ref() == Some(root)
+                    && (&i.id != root || !i.title.is_empty() || !i.blocks.is_empty())
+            }) || view.actions.iter().any(|a| {
+                a.item
+                    .as_ref()
+                    .and_then(|i| view.item(i))
+                    .is_some_and(|i| i.withheld_by.as_ref() == Some(root))
+            })
+        };
+        let roots: Vec<(ItemId, Exemption, String)> = view
+            .items
+            .iter()
+            .filter(|i| i.withheld_by.as_ref() == Some(&i.id) && holds_content(&i.id))
+            .filter_map(|i| Some((i.id.clone(), i.exemption.clone()?, i.public_title.clone())))
+            .collect();
+        for (item, exemption, public_title) in roots {
+            let (reply, _) = oneshot::channel();
+            tracing::info!(doc = %self.name, item = %item.0, "moving an exempt item's text out of the minutes");
+            self.move_to_part2(Access::server(), item, exemption, public_title, reply)
+                .await;
+        }
+    }
+
     /// Why `access` may not move items between the minutes and Part II now (audited).
     fn move_refusal(&mut self, access: &Access, event: &str) -> Option<Refusal> {
         let refusal = if self.failed {
