@@ -191,7 +191,10 @@ impl DocActor {
                 },
             }
             actor.reap();
-            if actor.peers.is_empty() && actor.ready_to_unload() {
+            // A message already waiting is handled first: unloading then would drop it,
+            // and a fresh actor whose own load writes complete first would do the same,
+            // so a request could be dropped on every retry.
+            if actor.peers.is_empty() && rx.is_empty() && actor.ready_to_unload() {
                 if actor.maybe_compact(actor.policy.unload_log_entries) {
                     continue; // wait for the compaction to be durable first
                 }
