@@ -29,6 +29,12 @@ pub struct ServerConfig {
     #[arg(long, env = "MINUTEBOOK_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
 
+    /// Serve Prometheus metrics at `/metrics` on this separate address (e.g.
+    /// `127.0.0.1:9090`); off unless set. Keep it on loopback or a private network: it is
+    /// not authenticated.
+    #[arg(long, env = "MINUTEBOOK_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
     /// Directory holding the redb database (`minutebook.redb`); created if missing.
     #[arg(long, env = "MINUTEBOOK_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
@@ -207,6 +213,7 @@ impl ServerConfig {
     pub fn new(listen: SocketAddr, data_dir: PathBuf) -> Self {
         ServerConfig {
             listen,
+            metrics_listen: None,
             data_dir,
             web_dir: PathBuf::from("client/dist"),
             max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,

@@ -20,6 +20,7 @@
 //!   room that touches redb), group commit, the audit log's and the meeting catalog's
 //!   stored entries.
 //! - [`config`]: flags and environment variables, handed down from the top.
+//! - [`metrics`]: the names of the operational metrics and their own `/metrics` listener.
 //!
 //! [`start`] runs a server on a listener; [`RunningServer::shutdown`] stops it gracefully.
 
@@ -29,6 +30,7 @@ pub mod demo;
 pub mod docs;
 pub mod http;
 pub mod meetings;
+pub mod metrics;
 pub mod store;
 
 use std::net::SocketAddr;
@@ -68,11 +70,14 @@ pub enum ServerError {
     Auth(#[from] auth::AuthError),
     #[error("cannot set up the signing key: {0}")]
     Signing(#[from] auth::signing::SigningError),
+    #[error(transparent)]
+    Metrics(#[from] metrics::MetricsError),
 }
 
 /// A server running in the background.
 pub struct RunningServer {
     addr: SocketAddr,
+    metrics_addr: Option<SocketAddr>,
     setup_link: Option<String>,
     shutdown: CancellationToken,
     task: JoinHandle<Result<(), ServerError>>,
@@ -82,6 +87,11 @@ impl RunningServer {
     /// The address the server listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The address `/metrics` is served on, when `--metrics-listen` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
     }
 
     /// The one-time administrator setup link, printed at start while no administrator
@@ -157,6 +167,10 @@ pub async fn start_rendering(
         })?;
     let addr = listener.local_addr().map_err(ServerError::Serve)?;
     let shutdown = CancellationToken::new();
+    let metrics_addr = match config.metrics_listen {
+        Some(listen) => Some(metrics::serve(listen, shutdown.clone()).await?),
+        None => None,
+    };
     let public_url = config
         .public_url
         .clone()
@@ -265,6 +279,7 @@ pub async fn start_rendering(
     });
     Ok(RunningServer {
         addr,
+        metrics_addr,
         setup_link,
         shutdown,
         task,

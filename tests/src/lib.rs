@@ -200,6 +200,11 @@ impl TestServer {
         raw::RawClient::connect_as(&self.ws_url(doc), subprotocol, Some(&self.admin)).await
     }
 
+    /// Where `/metrics` is served (when the configuration set `metrics_listen`).
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.server.as_ref().and_then(RunningServer::metrics_addr)
+    }
+
     pub fn addr(&self) -> SocketAddr {
         self.server
             .as_ref()

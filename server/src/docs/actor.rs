@@ -76,6 +76,7 @@ use crate::docs::replica::{CompactionPolicy, Replica};
 use crate::docs::side_records::{Allocation, MeetingState, SideWrites};
 use crate::docs::updates;
 use crate::docs::version_export;
+use crate::metrics::name as mnames;
 use crate::store::audit;
 use crate::store::{
     Completion, Record, SignedVersion, Store, StoreError, StoredDoc, WriteOp, Written,
@@ -111,6 +112,8 @@ enum Effect {
         from: ConnId,
         frame: Bytes,
         part: Part,
+        /// When the update was taken in (for the relay lag metric).
+        received: Instant,
     },
     Saved(ConnId, u64),
     Applied(oneshot::Sender<Result<(), String>>),
@@ -181,6 +184,7 @@ impl DocActor {
                 return;
             }
         };
+        let _loaded = crate::metrics::DocumentGauge::loaded();
         loop {
             tokio::select! {
                 biased;
@@ -500,6 +504,7 @@ impl DocActor {
                 from,
                 frame: relay,
                 part,
+                received: Instant::now(),
             });
             self.maybe_compact(self.policy.max_log_entries);
             return;
@@ -519,6 +524,7 @@ impl DocActor {
             from,
             frame: relay,
             part,
+            received: Instant::now(),
         });
         self.record_status_changes(from);
         self.start_allocation(side.allocate);
@@ -669,6 +675,8 @@ impl DocActor {
         let changed = match outcome {
             Ok(changed) => changed,
             Err(e) => {
+                metrics::counter!(mnames::REJECTED_UPDATES, mnames::REASON => e.kind())
+                    .increment(1);
                 if e.poisoned() {
                     tracing::error!(doc = %self.name, conn, error = %e, "decoding or applying an update panicked; discarding it");
                 } else {
@@ -702,6 +710,7 @@ impl DocActor {
             return;
         };
         peer.rejections += 1;
+        metrics::counter!(mnames::REFUSED_WRITES).increment(1);
         let rejections = peer.rejections;
         let acks = peer.acks;
         let access = peer.access.clone();
@@ -1031,7 +1040,13 @@ impl DocActor {
     fn perform(&mut self, effect: Effect) {
         match effect {
             Effect::To(conn, frame) => self.send_now(conn, frame),
-            Effect::Relay { from, frame, part } => {
+            Effect::Relay {
+                from,
+                frame,
+                part,
+                received,
+            } => {
+                metrics::histogram!(mnames::RELAY_LAG).record(received.elapsed().as_secs_f64());
                 let conns: Vec<ConnId> = self
                     .peers
                     .iter()

@@ -17,6 +17,7 @@ pub struct Panicked(pub String);
 /// rebuilds its document from disk).
 pub fn contain<T>(f: impl FnOnce() -> T) -> Result<T, Panicked> {
     catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
+        metrics::counter!(crate::metrics::name::CONTAINED_PANICS).increment(1);
         let msg = payload
             .downcast_ref::<&str>()
             .map(|s| s.to_string())

@@ -95,6 +95,9 @@ impl Outbox {
     }
 
     fn too_slow(&self) {
+        if !self.shared.closed.is_cancelled() {
+            metrics::counter!(crate::metrics::name::SLOW_CLIENT_DISCONNECTS).increment(1);
+        }
         self.close(CloseReason::new(
             code::TRY_AGAIN_LATER,
             "client too slow: outbound queue full; reconnect to resync",
@@ -103,7 +106,14 @@ impl Outbox {
 
     /// Asks the connection to close with `reason`. The first reason given wins.
     pub fn close(&self, reason: CloseReason) {
-        let _ = self.shared.close_reason.set(reason);
+        let code = reason.code;
+        if self.shared.close_reason.set(reason).is_ok() {
+            metrics::counter!(
+                crate::metrics::name::CLOSES,
+                crate::metrics::name::CODE => code.to_string()
+            )
+            .increment(1);
+        }
         self.shared.closed.cancel();
     }
 

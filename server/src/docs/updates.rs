@@ -50,6 +50,20 @@ pub enum UpdateError {
 }
 
 impl UpdateError {
+    /// A short, stable name for the kind of refusal (a metrics label).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            UpdateError::Scan(_) => "scan",
+            UpdateError::Decode(_) => "decode",
+            UpdateError::Apply(_) => "apply",
+            UpdateError::Panicked(_) => "panicked",
+            UpdateError::TypesTooDeep => "too-deep",
+            UpdateError::MissingDependencies => "missing-dependencies",
+            UpdateError::Gap => "gap",
+            UpdateError::Unencodable => "unencodable",
+        }
+    }
+
     /// Whether the document holds part or all of the refused update (yrs panicked
     /// part-way, or it was applied before being found too deep), so it must be rebuilt
     /// from disk.

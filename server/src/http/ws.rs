@@ -6,6 +6,7 @@
 //! closes this connection with a close code and reason (and a log line). Keepalive pings
 //! go out every `ping_interval`; a connection silent for `idle_timeout` is dropped.
 
+use crate::metrics::{name, ConnectionGauge};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -51,6 +52,7 @@ pub async fn serve(
     shutdown: CancellationToken,
 ) {
     let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
+    let _open = ConnectionGauge::open();
     let (outbox, outbox_rx) = outbox::channel(limits.outbound_frames, limits.outbound_bytes);
     let (sink, mut stream) = socket.split();
     let writer = tokio::spawn(write_loop(sink, outbox_rx, limits.ping_interval));
@@ -133,7 +135,10 @@ async fn read_loop(
             WsMessage::Binary(bytes) => {
                 let incoming = match classify(&bytes) {
                     Ok(incoming) => incoming,
-                    Err(reason) => return Some(reason),
+                    Err(reason) => {
+                        rejected("malformed");
+                        return Some(reason);
+                    }
                 };
                 if handle.send(incoming).await.is_err() {
                     return Some(CloseReason::new(
@@ -143,10 +148,11 @@ async fn read_loop(
                 }
             }
             WsMessage::Text(_) => {
+                rejected("text");
                 return Some(CloseReason::new(
                     code::UNSUPPORTED_DATA,
                     "text frames are not supported; send binary y-protocols messages",
-                ))
+                ));
             }
             WsMessage::Close(_) => return None,
             WsMessage::Ping(_) | WsMessage::Pong(_) => {}
@@ -157,6 +163,7 @@ async fn read_loop(
 fn read_error(e: axum::Error, limits: &ConnectionLimits) -> Option<CloseReason> {
     let text = e.to_string();
     if text.contains("too long") || text.contains("Space limit") {
+        rejected("too-big");
         Some(CloseReason::new(
             code::MESSAGE_TOO_BIG,
             format!("message too big (limit {} bytes)", limits.max_message_bytes),
@@ -165,6 +172,11 @@ fn read_error(e: axum::Error, limits: &ConnectionLimits) -> Option<CloseReason> 
         tracing::debug!(error = %text, "websocket read error");
         None
     }
+}
+
+/// Counts a message refused before it reached the document.
+fn rejected(reason: &'static str) {
+    metrics::counter!(name::REJECTED_MESSAGES, name::REASON => reason).increment(1);
 }
 
 /// Decodes one frame into a message the actor accepts, or the reason to close.

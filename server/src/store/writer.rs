@@ -11,6 +11,7 @@ use tokio::sync::mpsc;
 use super::engine::Engine;
 use super::faults;
 use super::ops::{Completion, WriteOp};
+use crate::metrics::name;
 
 /// Most write requests folded into one transaction.
 const MAX_BATCH: usize = 4096;
@@ -61,7 +62,14 @@ pub(super) fn writer_loop(
             }
         }
         let ops: Vec<&WriteOp> = batch.iter().map(|r| &r.op).collect();
-        for (req, done) in batch.iter().zip(engine.commit(&ops)) {
+        let started = std::time::Instant::now();
+        let done = engine.commit(&ops);
+        metrics::histogram!(name::COMMIT_SECONDS).record(started.elapsed().as_secs_f64());
+        metrics::histogram!(name::COMMIT_BATCH).record(batch.len() as f64);
+        if done.iter().all(|d| d.is_err()) {
+            metrics::counter!(name::COMMIT_FAILURES).increment(1);
+        }
+        for (req, done) in batch.iter().zip(done) {
             let _ = req.reply.send(done);
         }
     }
