@@ -8,6 +8,7 @@
 //! - [`browser`] drives headless Chromium through chromedriver.
 
 pub mod browser;
+pub mod crash_loop;
 pub mod hostile;
 pub mod http;
 pub mod raw;
@@ -415,7 +416,13 @@ impl ServerProcess {
 
     /// [`ServerProcess::start`] with more arguments to `serve`.
     pub async fn start_with(data_dir: &Path, extra: &[&str]) -> ServerProcess {
-        let mut child = tokio::process::Command::new(server_binary())
+        Self::start_bin(&server_binary(), data_dir, extra).await
+    }
+
+    /// [`ServerProcess::start_with`] running the server binary `bin` (a release build,
+    /// for the crash loop).
+    pub async fn start_bin(bin: &Path, data_dir: &Path, extra: &[&str]) -> ServerProcess {
+        let mut child = tokio::process::Command::new(bin)
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
             .arg("--web-dir")
