@@ -545,7 +545,7 @@ fn on_message(inner_rc: &Rc<RefCell<Inner>>, ev: &MessageEvent) {
             }
             Ok(())
         }
-        Received::Saved => Ok(()),
+        Received::Saved | Received::Storage(_) => Ok(()),
         Received::Ledger(ledger) => {
             event = Some(SyncEvent::Ledger(ledger));
             Ok(())

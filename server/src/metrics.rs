@@ -28,6 +28,9 @@ pub mod name {
     pub const COMMIT_BATCH: &str = "minutebook_commit_batch_size";
     /// Histogram: seconds one group commit took, fsync included.
     pub const COMMIT_SECONDS: &str = "minutebook_commit_seconds";
+    /// Counter: documents that met a disk failure and went on without storage until it
+    /// healed.
+    pub const STORAGE_OUTAGES: &str = "minutebook_storage_outages_total";
     /// Counter: group commits that failed (the storage could not write).
     pub const COMMIT_FAILURES: &str = "minutebook_commit_failures_total";
     /// Histogram: seconds from an update's arrival to its relay (after it is durable).
@@ -99,6 +102,10 @@ fn describe() {
         "Time of one group commit, fsync included"
     );
     metrics::describe_counter!(COMMIT_FAILURES, "Group commits that failed");
+    metrics::describe_counter!(
+        STORAGE_OUTAGES,
+        "Documents that met a disk failure and waited for the disk"
+    );
     metrics::describe_histogram!(
         RELAY_LAG,
         Unit::Seconds,

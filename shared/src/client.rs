@@ -74,6 +74,9 @@ pub struct Status {
     /// `saved` stays below it for the client's lifetime.
     pub rejected: u64,
     pub last_rejection: Option<String>,
+    /// The server says it cannot write to its disk (`MSG_STORAGE`): changes are kept
+    /// and sent again once it can.
+    pub cannot_write: bool,
 }
 
 /// Options for [`SyncClient::connect`].
@@ -162,6 +165,7 @@ impl SyncClient {
             ledger_messages: 0,
             rejected: 0,
             last_rejection: None,
+            cannot_write: false,
         };
         let (status_tx, status) = watch::channel(initial);
         let (online, online_rx) = watch::channel(true);
@@ -390,6 +394,7 @@ impl Worker {
         self.set(|s| {
             s.connection = Connection::Online;
             s.synced = false;
+            s.cannot_write = false;
             s.connections += 1;
         });
         self.session.opened(acks);
@@ -467,6 +472,7 @@ impl Worker {
                 let saved = self.session.saved();
                 self.set(|s| s.saved = saved);
             }
+            Received::Storage(failing) => self.set(|s| s.cannot_write = failing),
             Received::Ledger(ledger) => self.set(|s| {
                 s.ledger = Some(ledger);
                 s.ledger_messages += 1;

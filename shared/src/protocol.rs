@@ -50,6 +50,12 @@ pub const MSG_LEDGER_CHANGE: u8 = 103;
 /// will never be acknowledged.
 pub const MSG_REJECTED: u8 = 102;
 
+/// Message tag of the server's storage state: payload one byte, 1 when the server cannot
+/// write to its disk (changes sent meanwhile are neither applied nor acknowledged: the
+/// client keeps them), 0 when it can again. After 0 the server sends its sync step 1, and
+/// the client's sync step 2 carries everything not yet saved.
+pub const MSG_STORAGE: u8 = 104;
+
 /// Why the server refused an update-carrying message (payload of [`MSG_REJECTED`]).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Rejected {
@@ -115,6 +121,11 @@ pub fn saved(count: u64) -> Message {
     let mut payload = Vec::with_capacity(10);
     payload.write_var(count);
     Message::Custom(MSG_SAVED, payload)
+}
+
+/// The storage state message ([`MSG_STORAGE`]).
+pub fn storage(failing: bool) -> Message {
+    Message::Custom(MSG_STORAGE, vec![u8::from(failing)])
 }
 
 /// The ledger message.

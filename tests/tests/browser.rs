@@ -33,6 +33,100 @@ async fn two_browsers_co_edit_one_textarea() {
     finish(browsers, driver, &mut server, outcome).await;
 }
 
+/// The disk fills up under the page: it says "Not saved — the server cannot write" (and
+/// the screen reader hears it), keeps the text, and once the disk has room again saves it
+/// with no reload; the server holds it across a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_keeps_the_page_s_edits_and_saves_them_when_it_has_room() {
+    require_built_client();
+    require_browser();
+    let faults = minutebook_server::store::faults::FaultSwitch::default();
+    let switch = faults.clone();
+    let mut server = TestServer::start_with(move |c| c.storage_faults = Some(switch)).await;
+    let driver = Driver::spawn();
+    let mut browsers = Vec::new();
+    let outcome = disk_full(&mut server, &faults, &driver, &mut browsers).await;
+    finish(browsers, driver, &mut server, outcome).await;
+}
+
+async fn disk_full(
+    server: &mut TestServer,
+    faults: &minutebook_server::store::faults::FaultSwitch,
+    driver: &Driver,
+    browsers: &mut Vec<Browser>,
+) -> anyhow::Result<()> {
+    const FULL: &str = "disk-full";
+    let browser = Browser::open(driver).await?;
+    browser.sign_in(&server.http_url(), &server.admin).await?;
+    let url = format!("{}?doc={FULL}", server.http_url());
+    browser.client.goto(&url).await.context("open the page")?;
+    browsers.push(browser);
+    let page = &browsers[0].client;
+    wait_for(page, "page", "the first sync", |e| e.state == "saved").await?;
+    let editor = page.find(Locator::Css("#editor")).await?;
+    editor.send_keys("Before. ").await?;
+    wait_for(page, "page", "the first text saved", |e| {
+        e.state == "saved" && e.value == "Before. "
+    })
+    .await?;
+
+    faults.fill_disk();
+    editor.send_keys("During the outage.").await?;
+    let seen = wait_for(page, "page", "the cannot-write state", |e| {
+        e.state == "cannot-write"
+    })
+    .await?;
+    ensure!(
+        seen.label == "Not saved — the server cannot write",
+        "status text {:?}",
+        seen.label
+    );
+    ensure!(
+        seen.announced.contains("the server cannot write"),
+        "announced {:?}",
+        seen.announced
+    );
+    ensure!(
+        seen.value == "Before. During the outage.",
+        "the page kept its text: {:?}",
+        seen.value
+    );
+
+    faults.heal();
+    let seen = wait_for(page, "page", "saved once the disk has room", |e| {
+        e.state == "saved"
+    })
+    .await?;
+    ensure!(
+        seen.value == "Before. During the outage.",
+        "the page's text after the outage: {:?}",
+        seen.value
+    );
+    ensure!(
+        seen.announced.contains("write again"),
+        "announced {:?}",
+        seen.announced
+    );
+    for _ in 0..2 {
+        let reader = server.client(FULL);
+        reader
+            .wait_synced(PATIENCE)
+            .await
+            .context("a reader syncs")?;
+        let text = reader
+            .doc()
+            .get_or_insert_text(minutebook_shared::schema::TEXT);
+        let stored = yrs::GetString::get_string(&text, &yrs::Transact::transact(reader.doc()));
+        reader.close().await;
+        ensure!(
+            stored == "Before. During the outage.",
+            "the server holds {stored:?}"
+        );
+        server.restart().await;
+    }
+    Ok(())
+}
+
 async fn scenario(
     server: &mut TestServer,
     driver: &Driver,

@@ -1,9 +1,8 @@
 //! Promises the README makes that had no test: a used setup link is refused, a client
-//! that keeps sending refused writes is closed with 1008, and a storage failure closes
-//! the document's connections with 1011 (injected for real: the store's disk writes start
-//! failing underneath redb) while the server stays up and nothing unsaved is
-//! acknowledged. A write that fails inside a group commit fails only its own document:
-//! the writes batched with it (held together for real in the store's writer) commit.
+//! that keeps sending refused writes is closed with 1008, and a write that fails inside a
+//! group commit (an operation-level failure, injected for real in the store's writer)
+//! fails only its own document: its connections are closed with 1011, and the writes
+//! batched with it commit. (A failing disk is `disk_faults.rs`.)
 
 use std::net::SocketAddr;
 
@@ -114,76 +113,6 @@ async fn repeated_refused_writes_close_with_1008() {
         }
     }
     panic!("sixteen refused writes did not close the connection");
-}
-
-/// The disk starts failing: the writer's update is not acknowledged, every connection
-/// on the document is closed with 1011, nobody receives the unsaved update, and the
-/// server keeps serving. When the disk heals, writes are saved again without a restart
-/// (the database is reopened), and after a restart what was acknowledged is there.
-#[tokio::test]
-async fn a_storage_failure_closes_with_1011_and_acknowledges_nothing_unsaved() {
-    let faults = FaultSwitch::default();
-    let switch = faults.clone();
-    let mut server = TestServer::start_with(move |c| c.storage_faults = Some(switch)).await;
-    let mut writer = server.raw_with("faulty", Some(SUBPROTOCOL)).await;
-    let mut watcher = server.raw_with("faulty", Some(SUBPROTOCOL)).await;
-
-    writer
-        .send(&Message::Sync(SyncMessage::Update(insert(1, "saved "))))
-        .await;
-    match next_reply(&mut writer).await {
-        Received::Message(Message::Custom(MSG_SAVED, _)) => {}
-        other => panic!("expected the first update to be saved, got {other:?}"),
-    }
-    match next_reply(&mut watcher).await {
-        Received::Message(Message::Sync(SyncMessage::Update(_))) => {}
-        other => panic!("expected the saved update to be relayed, got {other:?}"),
-    }
-
-    faults.fail_writes();
-    writer
-        .send(&Message::Sync(SyncMessage::Update(insert(2, "lost "))))
-        .await;
-    match next_reply(&mut writer).await {
-        Received::Closed(code, reason) => {
-            assert_eq!(code, 1011, "{reason}");
-            assert!(reason.contains("storage failure"), "{reason}");
-        }
-        other => panic!("the writer was not closed with 1011: {other:?}"),
-    }
-    match next_reply(&mut watcher).await {
-        Received::Closed(code, reason) => assert_eq!(code, 1011, "{reason}"),
-        other => panic!("the watcher must not see the unsaved update: {other:?}"),
-    }
-
-    // The server is still up for everything that does not write.
-    let health = server.anonymous().get("/healthz").await;
-    assert_eq!(health.status, 200);
-
-    // Once the disk is healthy again, the server reopens its database by itself: a new
-    // connection's update is saved, with no restart.
-    faults.heal();
-    let mut again = server.raw_with("faulty", Some(SUBPROTOCOL)).await;
-    again
-        .send(&Message::Sync(SyncMessage::Update(insert(3, "again "))))
-        .await;
-    match next_reply(&mut again).await {
-        Received::Message(Message::Custom(MSG_SAVED, _)) => {}
-        other => panic!("a write after the disk healed was not saved: {other:?}"),
-    }
-    let live = stored_text(&server, "faulty").await;
-    assert!(
-        live.contains("saved ") && live.contains("again "),
-        "{live:?}"
-    );
-    assert!(
-        !live.contains("lost"),
-        "the unsaved update came back: {live:?}"
-    );
-    drop(again);
-
-    server.restart().await;
-    assert_eq!(stored_text(&server, "faulty").await, live);
 }
 
 /// The text "text" of document `name` as stored (read through a fresh connection).

@@ -12,8 +12,9 @@ fn severity(state: SaveState) -> u8 {
         SaveState::Saving => 2,
         SaveState::Connecting => 3,
         SaveState::Offline => 4,
-        SaveState::Stopped => 5,
-        SaveState::NotSaved => 6,
+        SaveState::CannotWrite => 5,
+        SaveState::Stopped => 6,
+        SaveState::NotSaved => 7,
     }
 }
 

@@ -84,6 +84,7 @@ use crate::store::{
 use minutebook_shared::protocol::close::{code, CloseReason};
 
 mod move_item;
+mod outage;
 
 /// Refused writes after which a connection is closed (1008).
 const MAX_REJECTIONS: u32 = 16;
@@ -148,8 +149,13 @@ pub(crate) struct DocActor {
     peers: HashMap<ConnId, Peer>,
     /// Holds every state-revealing effect until the write covering it is durable.
     gate: Gate<Effect>,
-    /// A store write failed: in-memory state may be ahead of disk, so drop everyone.
+    /// A store write failed: nothing is written until it is resolved. With `outage`
+    /// (the disk failed) the connections stay and the actor waits for the disk
+    /// ([`outage`]); otherwise it closes them and unloads.
     failed: bool,
+    outage: bool,
+    /// A [`WriteOp::Probe`] of the disk is in flight.
+    probing: bool,
     written_tx: mpsc::UnboundedSender<Completion>,
     written_rx: mpsc::UnboundedReceiver<Completion>,
     /// Connections whose outbox overflowed during the current step.
@@ -185,10 +191,16 @@ impl DocActor {
             }
         };
         let _loaded = crate::metrics::DocumentGauge::loaded();
+        let mut probe = tokio::time::interval(outage::PROBE_EVERY);
+        probe.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 biased;
-                Some(done) = actor.written_rx.recv() => actor.on_written(done),
+                Some(done) = actor.written_rx.recv() => match done {
+                    Ok(Written::Probe) => actor.leave_outage().await,
+                    done => actor.on_written(done),
+                },
+                _ = probe.tick(), if actor.outage => actor.probe(),
                 msg = rx.recv() => match msg {
                     Some(msg) => actor.handle(msg).await,
                     None => break,
@@ -254,6 +266,8 @@ impl DocActor {
             peers: HashMap::new(),
             gate: Gate::new(last),
             failed: false,
+            outage: false,
+            probing: false,
             written_tx,
             written_rx,
             dropped: Vec::new(),
@@ -320,7 +334,7 @@ impl DocActor {
                 awareness,
                 joined,
             } => {
-                if self.failed {
+                if self.failed && !self.outage {
                     let _ = joined.send(Err(JoinError::Busy));
                     return;
                 }
@@ -376,6 +390,7 @@ impl DocActor {
                 if let Some(states) = self.awareness_states(part) {
                     self.send_now(conn, states);
                 }
+                self.tell_joiner(conn);
                 let _ = joined.send(Ok(()));
             }
             ToDoc::Incoming { conn, msg } => {
@@ -644,6 +659,11 @@ impl DocActor {
             return;
         };
         peer.received += 1;
+        if self.outage {
+            // Counted (acknowledgements count messages) but neither applied nor stored:
+            // the client keeps it and sends it again when the disk heals.
+            return;
+        }
         let count = peer.received;
         let acks = peer.acks;
         let part = peer.part;
@@ -1153,9 +1173,18 @@ impl DocActor {
                 self.part2.compacted();
                 return;
             }
-            Ok(Written::Meta) => return,
+            Ok(Written::Meta) | Ok(Written::Probe) => return,
             Ok(Written::Allocated { first, count }) => {
                 self.on_allocated(first, count);
+                return;
+            }
+            Err(e) if self.outage => {
+                self.probe_failed();
+                tracing::debug!(doc = %self.name, error = %e, "the disk still fails");
+                return;
+            }
+            Err(e) if e.is_io() => {
+                self.enter_outage(&e);
                 return;
             }
             Err(e) => {

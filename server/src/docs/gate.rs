@@ -73,6 +73,14 @@ impl<E> Gate<E> {
         self.held.drain(..ready).map(|(_, effect)| effect).collect()
     }
 
+    /// Storage failed and the document goes on without it (an outage): nothing held may
+    /// ever be performed, and the failed writes will never complete. Drops the held
+    /// effects and counts every write submitted as settled, so what comes next passes.
+    pub fn reset(&mut self) -> usize {
+        self.durable = self.submitted;
+        self.fail()
+    }
+
     /// Storage failed: nothing held may ever be performed. Drops the held effects and
     /// returns how many there were.
     pub fn fail(&mut self) -> usize {
@@ -91,6 +99,18 @@ mod tests {
         Relay(&'static str),
         Saved(u64),
         Reply(&'static str),
+    }
+
+    #[test]
+    fn a_reset_gate_drops_what_it_held_and_lets_what_follows_pass() {
+        let mut gate = Gate::new(0);
+        gate.submit();
+        assert_eq!(gate.pass(Out::Relay("unsaved")), None);
+        assert_eq!(gate.reset(), 1);
+        assert!(gate.settled());
+        assert_eq!(gate.pass(Out::Reply("read")), Some(Out::Reply("read")));
+        // A late completion of a write from before the reset releases nothing.
+        assert!(gate.durable_up_to(1).is_empty());
     }
 
     #[test]

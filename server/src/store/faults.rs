@@ -20,6 +20,8 @@ pub struct FaultSwitch(Arc<Switches>);
 #[derive(Debug, Default)]
 struct Switches {
     disk: AtomicBool,
+    /// The failures say the disk is full (`ENOSPC`) rather than `EIO`.
+    full: AtomicBool,
     held: AtomicBool,
     /// Requests the held writer has taken (and keeps for its next batch).
     waiting: AtomicUsize,
@@ -27,8 +29,15 @@ struct Switches {
 }
 
 impl FaultSwitch {
-    /// From now on, every write, resize and fsync fails.
+    /// From now on, every write, resize and fsync fails with an I/O error (`EIO`).
     pub fn fail_writes(&self) {
+        self.0.full.store(false, Ordering::SeqCst);
+        self.0.disk.store(true, Ordering::SeqCst);
+    }
+
+    /// From now on, every write, resize and fsync fails as on a full disk (`ENOSPC`).
+    pub fn fill_disk(&self) {
+        self.0.full.store(true, Ordering::SeqCst);
         self.0.disk.store(true, Ordering::SeqCst);
     }
 
@@ -69,6 +78,15 @@ impl FaultSwitch {
     /// Whether the disk is to fail.
     pub(crate) fn failing(&self) -> bool {
         self.0.disk.load(Ordering::SeqCst)
+    }
+
+    /// The error a failing disk operation reports.
+    pub(crate) fn error(&self) -> std::io::Error {
+        if self.0.full.load(Ordering::SeqCst) {
+            std::io::Error::from(std::io::ErrorKind::StorageFull)
+        } else {
+            std::io::Error::other("injected storage failure (EIO)")
+        }
     }
 
     /// Whether operations on `doc` are to fail.

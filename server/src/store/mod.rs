@@ -362,8 +362,10 @@ mod tests {
             .await
             .expect_err("the disk fails");
         assert!(failed.is_io(), "{failed}");
-        // While the disk fails, every use fails (and tries to reopen).
+        // While the disk fails, writes fail (and the disk is checked before a reopen), but
+        // what was committed can still be read.
         assert!(store.write(append("d", 3)).await.is_err());
+        assert_eq!(store.load("d").unwrap().log, vec![(1, vec![1])]);
         faults.heal();
         assert_eq!(
             store.write(append("d", 4)).await.unwrap(),

@@ -62,6 +62,9 @@ pub enum WriteOp {
         upto: u64,
         snapshot: Vec<u8>,
     },
+    /// Writes nothing, durably: succeeds once the disk takes commits again (after a
+    /// failure, the engine reopens its files first). Reported as [`Written::Probe`].
+    Probe,
 }
 
 impl WriteOp {
@@ -75,7 +78,8 @@ impl WriteOp {
             WriteOp::Meta(_)
             | WriteOp::Allocate { .. }
             | WriteOp::Audit { .. }
-            | WriteOp::Records(_) => None,
+            | WriteOp::Records(_)
+            | WriteOp::Probe => None,
         }
     }
 }
@@ -176,6 +180,8 @@ pub enum Written {
     Meta,
     /// Numbers `first .. first + count` were reserved.
     Allocated { first: u32, count: u32 },
+    /// A [`WriteOp::Probe`] committed: the disk takes writes.
+    Probe,
 }
 
 /// Completion of a write, reported once it is durable (or failed).

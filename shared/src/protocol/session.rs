@@ -22,7 +22,7 @@ use yrs::{ReadTxn, StateVector};
 
 use super::{
     parse_ledger, parse_ledger_change, parse_rejected, parse_saved, AwarenessUpdate, Message,
-    Rejected, SyncMessage, MSG_LEDGER, MSG_LEDGER_CHANGE, MSG_REJECTED, MSG_SAVED,
+    Rejected, SyncMessage, MSG_LEDGER, MSG_LEDGER_CHANGE, MSG_REJECTED, MSG_SAVED, MSG_STORAGE,
 };
 use crate::trust::{Ledger, LedgerChange};
 use coverage::Coverage;
@@ -48,6 +48,8 @@ pub enum Received {
     Rejected(Rejected),
     /// A `MSG_SAVED` count, already counted.
     Saved,
+    /// The server's storage state changed (`MSG_STORAGE`; true: it cannot write).
+    Storage(bool),
     /// A custom message whose payload this client cannot read (`what`: why), or one it
     /// does not know: nothing to do, the connection goes on.
     Ignored(String),
@@ -80,6 +82,9 @@ pub struct SyncSession {
     /// Writes the server refused, and the reason for the last one.
     rejected: u64,
     last_rejection: Option<String>,
+    /// The server said it cannot write to its disk (until it says it can again, or the
+    /// connection ends).
+    storage_failing: bool,
 }
 
 /// The sync step 1 that opens the handshake.
@@ -105,6 +110,7 @@ impl SyncSession {
     /// The connection (or the attempt to make one) ended.
     pub fn closed(&mut self) {
         self.open = false;
+        self.storage_failing = false;
         self.ever_closed = true;
         self.synced = false;
     }
@@ -171,6 +177,10 @@ impl SyncSession {
                 self.last_rejection = Some(rejected.reason.clone());
                 Received::Rejected(rejected)
             }
+            Message::Custom(MSG_STORAGE, payload) => {
+                self.storage_failing = payload.first().is_some_and(|b| *b != 0);
+                Received::Storage(self.storage_failing)
+            }
             Message::Custom(MSG_LEDGER, payload) => match parse_ledger(&payload) {
                 Ok(ledger) => Received::Ledger(ledger),
                 Err(e) => Received::Ignored(e.to_string()),
@@ -235,6 +245,9 @@ impl SyncSession {
         }
         if !self.acks {
             return SaveState::Online;
+        }
+        if self.storage_failing {
+            return SaveState::CannotWrite;
         }
         if self.coverage.in_flight() || self.coverage.behind() {
             SaveState::Saving

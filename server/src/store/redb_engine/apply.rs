@@ -36,6 +36,7 @@ pub(super) fn apply_op(op: &WriteOp, t: &mut Tables<'_, '_>) -> Result<Written, 
             write_meta(t.meetings, t.references, meta)?;
             Ok(Written::Appended(*seq))
         }
+        WriteOp::Probe => Ok(Written::Probe),
         WriteOp::Meta(meta) => {
             write_meta(t.meetings, t.references, meta)?;
             Ok(Written::Meta)

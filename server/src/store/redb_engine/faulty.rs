@@ -1,5 +1,6 @@
 //! A redb storage backend over the real database file that fails every write, resize
-//! and fsync with an I/O error while its [`FaultSwitch`] is on (tests of the failure
+//! and fsync with an I/O error (`EIO`, or `ENOSPC` for a full disk) while its
+//! [`FaultSwitch`] is on (tests of the failure
 //! paths; see [`crate::store::faults`]).
 
 use std::fs::OpenOptions;
@@ -35,7 +36,7 @@ struct Faulty {
 impl Faulty {
     fn check(&self) -> Result<(), std::io::Error> {
         if self.switch.failing() {
-            Err(std::io::Error::other("injected storage failure (EIO)"))
+            Err(self.switch.error())
         } else {
             Ok(())
         }

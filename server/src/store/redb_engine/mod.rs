@@ -2,11 +2,14 @@
 //! group commit, and every key and value layout in [`tables`]. The only module that
 //! touches redb.
 //!
-//! **Recovery after a disk failure.** Once redb meets an I/O error it refuses every later
-//! operation until the database is reopened. The engine notes such a failure and reopens
-//! the file before its next use (a commit or a read), so the server goes on once the disk
-//! is healthy again, without a restart. Reopening waits for the reads in progress; while
-//! the disk still fails, each use tries again and reports the failure.
+//! **Recovery after a disk failure.** Once a commit meets an I/O error, redb refuses every
+//! later write until the database is reopened, but still reads what was committed. So
+//! the engine keeps the failed database for reads (sessions, the catalog, stored meetings
+//! stay readable while the disk is full or failing) and, before the next commit, checks
+//! that the disk takes a small write and fsync again ([`disk_takes_writes`]); only then
+//! does it close and reopen the file (reopening writes: redb repairs a file it did not
+//! close), so the server goes on once the disk is healthy, without a restart. Reopening
+//! waits for the reads in progress.
 //!
 //! Files: this one opens, reopens and reads; [`apply`] writes one operation inside a
 //! transaction; [`commit`] the group commit in which a failing operation fails alone;
@@ -56,11 +59,16 @@ impl RedbEngine {
         })
     }
 
-    /// Reopens the file if a disk failure was met. Runs alone: the write lock waits for
-    /// the reads in progress.
+    /// Reopens the file if a disk failure was met and the disk takes writes again. Runs
+    /// alone: the write lock waits for the reads in progress.
     fn recover(&self) -> Result<(), StoreError> {
         if !self.broken.load(Ordering::Acquire) {
             return Ok(());
+        }
+        let open = self.db.read().map(|db| db.is_some()).unwrap_or(false);
+        if open {
+            // Keep the failed database for reads until the disk can take the reopen.
+            disk_takes_writes(&self.path, self.faults.as_ref())?;
         }
         let mut slot = self.db.write().unwrap_or_else(|e| e.into_inner());
         if !self.broken.load(Ordering::Acquire) {
@@ -87,9 +95,21 @@ impl RedbEngine {
         result
     }
 
-    /// The open database, reopened first if needed; held for one read or one commit.
+    /// The open database, reopened first if needed; held for one commit.
     fn database(&self) -> Result<DbGuard<'_>, StoreError> {
         self.recover()?;
+        self.open_database()
+    }
+
+    /// The open database, even one a disk failure left read-only; held for one read.
+    fn readable(&self) -> Result<DbGuard<'_>, StoreError> {
+        if self.db.read().map(|db| db.is_none()).unwrap_or(true) {
+            self.recover()?;
+        }
+        self.open_database()
+    }
+
+    fn open_database(&self) -> Result<DbGuard<'_>, StoreError> {
         let guard = self.db.read().unwrap_or_else(|e| e.into_inner());
         if guard.is_none() {
             return Err(StoreError::of_kind(Kind::Io, "the database is not open"));
@@ -99,7 +119,7 @@ impl RedbEngine {
 
     /// Runs a read on the open database.
     fn read<T>(&self, f: impl FnOnce(&Database) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        let result = self.database().and_then(|db| f(&db));
+        let result = self.readable().and_then(|db| f(&db));
         self.note(result)
     }
 }
@@ -115,6 +135,23 @@ impl std::ops::Deref for DbGuard<'_> {
             .as_ref()
             .unwrap_or_else(|| unreachable!("checked open"))
     }
+}
+
+/// Whether the disk under `path` takes a small write and fsync (a file beside the
+/// database, removed again); under injected faults, whether they are off.
+fn disk_takes_writes(path: &Path, faults: Option<&FaultSwitch>) -> Result<(), StoreError> {
+    if let Some(faults) = faults.filter(|f| f.failing()) {
+        return Err(StoreError::from(faults.error()));
+    }
+    let probe = path.with_extension("probe");
+    let written = (|| {
+        use std::io::Write;
+        let mut file = std::fs::File::create(&probe)?;
+        file.write_all(&[0u8; 4096])?;
+        file.sync_all()
+    })();
+    let _ = std::fs::remove_file(&probe);
+    written.map_err(StoreError::from)
 }
 
 /// Opens the file and creates every table, so that readers never see "table does not

@@ -20,6 +20,9 @@ pub enum SaveState {
     NotSaved,
     /// Not connected, and not reconnecting (access to the meeting was revoked or expired).
     Stopped,
+    /// Connected, but the server cannot write to its disk (`MSG_STORAGE`): changes are
+    /// kept on this page and sent again once it can.
+    CannotWrite,
 }
 
 impl SaveState {
@@ -33,6 +36,7 @@ impl SaveState {
             SaveState::Saved => "saved",
             SaveState::NotSaved => "not-saved",
             SaveState::Stopped => "stopped",
+            SaveState::CannotWrite => "cannot-write",
         }
     }
 
@@ -46,6 +50,7 @@ impl SaveState {
             SaveState::Saved => "All changes saved",
             SaveState::NotSaved => "Not saved — the server refused a change",
             SaveState::Stopped => "Disconnected",
+            SaveState::CannotWrite => "Not saved — the server cannot write",
         }
     }
 
@@ -63,6 +68,10 @@ impl SaveState {
                 Some("Connection lost. Your changes are kept on this page and will be saved when it reconnects.")
             }
             (Offline, Online | Saving | Saved) => Some("Reconnected."),
+            (_, CannotWrite) => Some(
+                "Not saved: the server cannot write. Your changes are kept on this page and will be saved when it can.",
+            ),
+            (CannotWrite, Saving | Saved) => Some("The server can write again; saving your changes."),
             (_, NotSaved) => Some("Not saved: the server refused a change. Reload the page."),
             (_, Stopped) => Some("Disconnected: you no longer have access to this meeting."),
             _ => None,
