@@ -422,12 +422,20 @@ impl ServerProcess {
     /// [`ServerProcess::start_with`] running the server binary `bin` (a release build,
     /// for the crash loop).
     pub async fn start_bin(bin: &Path, data_dir: &Path, extra: &[&str]) -> ServerProcess {
-        let mut child = tokio::process::Command::new(bin)
+        let mut command = tokio::process::Command::new(bin);
+        command
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
             .arg("--web-dir")
             .arg(web_dir())
-            .args(extra)
+            .args(extra);
+        Self::start_command(command).await
+    }
+
+    /// Runs `command`, which starts `minutebook serve` on 127.0.0.1:0 (perhaps through a
+    /// wrapper, like `unshare`); waits for the URL line it prints.
+    pub async fn start_command(mut command: tokio::process::Command) -> ServerProcess {
+        let mut child = command
             .env("MINUTEBOOK_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
