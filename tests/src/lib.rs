@@ -12,6 +12,7 @@ pub mod crash_loop;
 pub mod hostile;
 pub mod http;
 pub mod raw;
+pub mod soak;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
