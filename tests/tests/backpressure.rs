@@ -95,3 +95,51 @@ async fn a_client_that_stops_reading_is_disconnected() {
         .get_string(&again.doc().transact())
         .starts_with("xxxx"));
 }
+
+/// A writer that pipelines: the updates one group commit makes durable reach a reader
+/// merged (fewer frames than updates), complete and in a form it applies.
+#[tokio::test]
+async fn a_commit_s_relays_reach_a_reader_merged() {
+    use minutebook_shared::protocol::{Message, SyncMessage, SUBPROTOCOL};
+    use minutebook_tests::raw::Received;
+    use yrs::updates::decoder::Decode;
+    use yrs::{GetString, Text, Transact, Update};
+
+    let server = minutebook_tests::TestServer::start().await;
+    let mut writer = server.raw_with("merged", Some(SUBPROTOCOL)).await;
+    let mut reader = server.raw_with("merged", Some(SUBPROTOCOL)).await;
+    let source = yrs::Doc::with_client_id(42);
+    let text = source.get_or_insert_text("text");
+    const UPDATES: usize = 300;
+    for i in 0..UPDATES {
+        let update = {
+            let mut txn = source.transact_mut();
+            let len = text.len(&txn);
+            text.insert(&mut txn, len, &format!("{i},"));
+            txn.encode_update_v1()
+        };
+        writer
+            .send(&Message::Sync(SyncMessage::Update(update)))
+            .await;
+    }
+    let expected = text.get_string(&source.transact());
+    let copy = yrs::Doc::new();
+    let seen = copy.get_or_insert_text("text");
+    let mut frames = 0;
+    while seen.get_string(&copy.transact()) != expected {
+        match reader.recv().await {
+            Received::Message(Message::Sync(SyncMessage::Update(u))) => {
+                frames += 1;
+                copy.transact_mut()
+                    .apply_update(Update::decode_v1(&u).expect("a v1 update"))
+                    .expect("applies");
+            }
+            Received::Message(_) => {}
+            other => panic!("the reader was cut off: {other:?}"),
+        }
+    }
+    assert!(
+        frames < UPDATES,
+        "{frames} frames for {UPDATES} updates: nothing was merged"
+    );
+}

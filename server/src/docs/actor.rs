@@ -85,6 +85,7 @@ use minutebook_shared::protocol::close::{code, CloseReason};
 
 mod move_item;
 mod outage;
+mod relays;
 
 /// Refused writes after which a connection is closed (1008).
 const MAX_REJECTIONS: u32 = 16;
@@ -111,7 +112,9 @@ enum Effect {
     To(ConnId, Bytes),
     Relay {
         from: ConnId,
-        frame: Bytes,
+        /// The update (v1), framed when it goes out (merged with the others of its
+        /// commit, [`relays`]).
+        update: Vec<u8>,
         part: Part,
         /// When the update was taken in (for the relay lag metric).
         received: Instant,
@@ -196,10 +199,7 @@ impl DocActor {
         loop {
             tokio::select! {
                 biased;
-                Some(done) = actor.written_rx.recv() => match done {
-                    Ok(Written::Probe) => actor.leave_outage().await,
-                    done => actor.on_written(done),
-                },
+                Some(done) = actor.written_rx.recv() => actor.on_completions(done).await,
                 _ = probe.tick(), if actor.outage => actor.probe(),
                 msg = rx.recv() => match msg {
                     Some(msg) => actor.handle(msg).await,
@@ -501,7 +501,7 @@ impl DocActor {
     /// allocation it calls for.
     fn append(&mut self, part: Part, raw: Vec<u8>, from: ConnId) {
         let seq = self.gate.submit();
-        let relay = frame(&Message::Sync(SyncMessage::Update(raw.clone())));
+        let relay = raw.clone();
         if part == Part::Restricted {
             // Part II has no side records: the catalog and the action references are the
             // minutes' (an action raised in an exempt item gets no series reference).
@@ -517,7 +517,7 @@ impl DocActor {
             );
             self.emit(Effect::Relay {
                 from,
-                frame: relay,
+                update: relay,
                 part,
                 received: Instant::now(),
             });
@@ -537,7 +537,7 @@ impl DocActor {
         );
         self.emit(Effect::Relay {
             from,
-            frame: relay,
+            update: relay,
             part,
             received: Instant::now(),
         });
@@ -1062,21 +1062,15 @@ impl DocActor {
             Effect::To(conn, frame) => self.send_now(conn, frame),
             Effect::Relay {
                 from,
-                frame,
+                update,
                 part,
                 received,
-            } => {
-                metrics::histogram!(mnames::RELAY_LAG).record(received.elapsed().as_secs_f64());
-                let conns: Vec<ConnId> = self
-                    .peers
-                    .iter()
-                    .filter(|(c, p)| **c != from && p.part == part)
-                    .map(|(c, _)| *c)
-                    .collect();
-                for c in conns {
-                    self.send_now(c, frame.clone());
-                }
-            }
+            } => self.relay_run(vec![relays::Relay {
+                from,
+                update,
+                part,
+                received,
+            }]),
             Effect::Saved(conn, count) => self.send_now(conn, frame(&protocol::saved(count))),
             Effect::Applied(done) => {
                 let _ = done.send(Ok(()));
@@ -1164,6 +1158,38 @@ impl DocActor {
         }
     }
 
+    /// Handles `first` and every completion already waiting behind it. The completions
+    /// of one group commit arrive together: their effects are released at once (so a
+    /// commit's relays go out coalesced, [`relays`]).
+    async fn on_completions(&mut self, first: Completion) {
+        let mut batch = vec![first];
+        while batch.len() < 4096 {
+            match self.written_rx.try_recv() {
+                Ok(done) => batch.push(done),
+                Err(_) => break,
+            }
+        }
+        // Writes complete in order, so "durable up to" the last of a run covers the run.
+        let mut upto: Option<u64> = None;
+        for done in batch {
+            match done {
+                Ok(Written::Appended(seq)) => upto = Some(upto.map_or(seq, |u| u.max(seq))),
+                other => {
+                    if let Some(seq) = upto.take() {
+                        self.on_written(Ok(Written::Appended(seq)));
+                    }
+                    match other {
+                        Ok(Written::Probe) => self.leave_outage().await,
+                        other => self.on_written(other),
+                    }
+                }
+            }
+        }
+        if let Some(seq) = upto {
+            self.on_written(Ok(Written::Appended(seq)));
+        }
+    }
+
     fn on_written(&mut self, done: Completion) {
         let released = match done {
             Ok(Written::Appended(seq)) => self.gate.durable_up_to(seq),
@@ -1213,12 +1239,9 @@ impl DocActor {
                 last_saved.insert(*conn, *count);
             }
         }
-        for effect in released {
-            match effect {
-                Effect::Saved(conn, count) if last_saved.get(&conn) != Some(&count) => {}
-                effect => self.perform(effect),
-            }
-        }
+        self.perform_released(released, |effect| {
+            matches!(effect, Effect::Saved(conn, count) if last_saved.get(conn) != Some(count))
+        });
     }
 
     /// Starts a compaction if the log is longer than `max_entries` (or too many bytes).

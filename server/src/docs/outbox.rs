@@ -129,6 +129,18 @@ impl Outbox {
 }
 
 impl OutboxReceiver {
+    /// The next frame if one is queued now (and the connection is not closing).
+    pub fn try_recv(&mut self) -> Option<Bytes> {
+        if self.shared.closed.is_cancelled() {
+            return None;
+        }
+        let frame = self.rx.try_recv().ok()?;
+        self.shared
+            .queued_bytes
+            .fetch_sub(self.shared.accounted(frame.len()), Ordering::AcqRel);
+        Some(frame)
+    }
+
     /// The next frame, or `None` once the connection is closing.
     pub async fn recv(&mut self) -> Option<Bytes> {
         tokio::select! {

@@ -234,6 +234,11 @@ impl Edge {
         slots: (TotalSlot, Option<AddressSlot>),
         shutdown: CancellationToken,
     ) {
+        // Frames go out as soon as they are written (the WebSocket writer batches what
+        // is queued into one write), not after Nagle's wait for an ACK.
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
         let activity = Arc::new(Activity::new());
         let io = TokioIo::new(Tracked {
             inner: stream,

@@ -206,6 +206,9 @@ fn classify(frame: &[u8]) -> Result<Incoming, CloseReason> {
     })
 }
 
+/// Most bytes of queued frames written to the socket at once.
+const WRITE_BATCH_BYTES: usize = 256 * 1024;
+
 async fn write_loop(
     mut sink: SplitSink<WebSocket, WsMessage>,
     mut outbox: OutboxReceiver,
@@ -223,7 +226,21 @@ async fn write_loop(
             },
             _ = ping.tick() => WsMessage::Ping(Default::default()),
         };
-        match tokio::time::timeout(write_timeout, sink.send(msg)).await {
+        // Whatever else is queued goes out in the same write (one syscall, not one per
+        // frame: sockets have TCP_NODELAY, so a lone small frame is not held back).
+        let batch = async {
+            sink.feed(msg).await?;
+            let mut bytes = 0;
+            while bytes < WRITE_BATCH_BYTES {
+                let Some(frame) = outbox.try_recv() else {
+                    break;
+                };
+                bytes += frame.len();
+                sink.feed(WsMessage::Binary(frame)).await?;
+            }
+            sink.flush().await
+        };
+        match tokio::time::timeout(write_timeout, batch).await {
             Ok(Ok(())) => {}
             _ => return,
         }
