@@ -6,13 +6,14 @@
 //! skipped while left connected, which is how clients silently diverge. On reconnect it
 //! resyncs and converges.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 use minutebook_shared::protocol::close::{code, CloseReason};
 use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
+use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
 /// Identifies one WebSocket connection for the lifetime of the process.
 pub type ConnId = u64;
@@ -22,6 +23,9 @@ struct Shared {
     max_bytes: usize,
     close_reason: OnceLock<CloseReason>,
     closed: CancellationToken,
+    /// Set with `closed`: what the per-frame paths read (a token's own check takes a
+    /// lock, and showed in profiles of fan-out).
+    is_closed: AtomicBool,
 }
 
 impl Shared {
@@ -45,6 +49,8 @@ pub struct Outbox {
 pub struct OutboxReceiver {
     rx: mpsc::Receiver<Bytes>,
     shared: Arc<Shared>,
+    /// Waits for the close, registered once rather than once per frame.
+    closing: Pin<Box<WaitForCancellationFutureOwned>>,
 }
 
 /// Creates a queue holding at most `max_frames` frames and `max_bytes` bytes.
@@ -55,13 +61,18 @@ pub fn channel(max_frames: usize, max_bytes: usize) -> (Outbox, OutboxReceiver) 
         max_bytes,
         close_reason: OnceLock::new(),
         closed: CancellationToken::new(),
+        is_closed: AtomicBool::new(false),
     });
     (
         Outbox {
             tx,
             shared: shared.clone(),
         },
-        OutboxReceiver { rx, shared },
+        OutboxReceiver {
+            rx,
+            closing: Box::pin(shared.closed.clone().cancelled_owned()),
+            shared,
+        },
     )
 }
 
@@ -73,7 +84,7 @@ impl Outbox {
     /// Queues a frame without waiting. If the queue is full the connection is closed with
     /// [`code::TRY_AGAIN_LATER`] and `Err(Closed)` is returned.
     pub fn send(&self, frame: Bytes) -> Result<(), Closed> {
-        if self.shared.closed.is_cancelled() {
+        if self.shared.is_closed.load(Ordering::Acquire) {
             return Err(Closed);
         }
         let len = self.shared.accounted(frame.len());
@@ -95,7 +106,7 @@ impl Outbox {
     }
 
     fn too_slow(&self) {
-        if !self.shared.closed.is_cancelled() {
+        if !self.shared.is_closed.load(Ordering::Acquire) {
             metrics::counter!(crate::metrics::name::SLOW_CLIENT_DISCONNECTS).increment(1);
         }
         self.close(CloseReason::new(
@@ -114,6 +125,7 @@ impl Outbox {
             )
             .increment(1);
         }
+        self.shared.is_closed.store(true, Ordering::Release);
         self.shared.closed.cancel();
     }
 
@@ -131,7 +143,7 @@ impl Outbox {
 impl OutboxReceiver {
     /// The next frame if one is queued now (and the connection is not closing).
     pub fn try_recv(&mut self) -> Option<Bytes> {
-        if self.shared.closed.is_cancelled() {
+        if self.shared.is_closed.load(Ordering::Acquire) {
             return None;
         }
         let frame = self.rx.try_recv().ok()?;
@@ -143,9 +155,12 @@ impl OutboxReceiver {
 
     /// The next frame, or `None` once the connection is closing.
     pub async fn recv(&mut self) -> Option<Bytes> {
+        if self.shared.is_closed.load(Ordering::Acquire) {
+            return None;
+        }
         tokio::select! {
             biased;
-            _ = self.shared.closed.cancelled() => None,
+            _ = self.closing.as_mut() => None,
             frame = self.rx.recv() => {
                 let frame = frame?;
                 self.shared.queued_bytes.fetch_sub(self.shared.accounted(frame.len()), Ordering::AcqRel);
