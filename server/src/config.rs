@@ -29,6 +29,11 @@ pub struct ServerConfig {
     #[arg(long, env = "MINUTEBOOK_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
 
+    /// Threads running connections and documents [default: one per CPU]. Fewer threads
+    /// trade peak parallelism for less cross-thread waking per message.
+    #[arg(long, env = "MINUTEBOOK_WORKER_THREADS")]
+    pub worker_threads: Option<usize>,
+
     /// Serve Prometheus metrics at `/metrics` on this separate address (e.g.
     /// `127.0.0.1:9090`); off unless set. Keep it on loopback or a private network: it is
     /// not authenticated.
@@ -214,6 +219,7 @@ impl ServerConfig {
         ServerConfig {
             listen,
             metrics_listen: None,
+            worker_threads: None,
             data_dir,
             web_dir: PathBuf::from("client/dist"),
             max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,

@@ -66,7 +66,14 @@ enum AdminCommand {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     init_logging(cli.log_format);
-    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    builder.enable_all();
+    if let Command::Serve(config) = &cli.command {
+        if let Some(n) = config.worker_threads.filter(|n| *n > 0) {
+            builder.worker_threads(n);
+        }
+    }
+    let runtime = builder.build().context("starting the async runtime")?;
     runtime.block_on(async {
         match cli.command {
             Command::Serve(config) => serve(config).await,
