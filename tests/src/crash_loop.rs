@@ -28,7 +28,7 @@ use minutebook_shared::meeting::Meeting;
 use minutebook_shared::trust::{self, Ledger, Role};
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
-use yrs::{Array, Out, Transact};
+use yrs::{Array, Transact};
 
 use crate::{ServerProcess, PATIENCE};
 
@@ -249,7 +249,9 @@ async fn load_and_kill(
         acked.extend((0..n).map(|k| format!("c{cycle}w{w}k{k}")));
         client.close().await;
     }
-    let relayed = entries(&watcher).into_iter().collect();
+    let relayed = crate::array_strings(watcher.doc(), ENTRIES)
+        .into_iter()
+        .collect();
     watcher.close().await;
     Ok((acked, relayed))
 }
@@ -368,7 +370,7 @@ async fn check(
         .wait_synced(PATIENCE)
         .await
         .context("syncing after the restart")?;
-    let present = entries(&reader);
+    let present = crate::array_strings(reader.doc(), ENTRIES);
     reader.close().await;
     let lose = |what: String, report: &mut Report| {
         report.lost += 1;
@@ -449,17 +451,4 @@ async fn check(
         lose("answered confirmation".into(), report);
     }
     Ok(())
-}
-
-/// The entries a client's copy of [`LOAD_DOC`] holds.
-fn entries(client: &SyncClient) -> HashSet<String> {
-    let items = client.doc().get_or_insert_array(ENTRIES);
-    let txn = client.doc().transact();
-    items
-        .iter(&txn)
-        .filter_map(|v| match v {
-            Out::Any(yrs::Any::String(s)) => Some(s.to_string()),
-            _ => None,
-        })
-        .collect()
 }

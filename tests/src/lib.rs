@@ -202,6 +202,32 @@ impl TestServer {
         raw::RawClient::connect_as(&self.ws_url(doc), subprotocol, Some(&self.admin)).await
     }
 
+    /// The root text "text" of document `name` as the server holds it (read through a
+    /// fresh raw connection).
+    pub async fn stored_text(&self, name: &str) -> String {
+        use minutebook_shared::protocol::{Message, SyncMessage};
+        use yrs::updates::decoder::Decode;
+        use yrs::{GetString, Transact};
+        let mut reader = self.raw(name).await;
+        reader
+            .send(&Message::Sync(SyncMessage::SyncStep1(Default::default())))
+            .await;
+        let state = loop {
+            match reader.recv().await {
+                raw::Received::Message(Message::Sync(SyncMessage::SyncStep2(u))) => break u,
+                raw::Received::Message(_) => continue,
+                other => panic!("no state for {name}: {other:?}"),
+            }
+        };
+        let doc = yrs::Doc::new();
+        let text = doc.get_or_insert_text("text");
+        doc.transact_mut()
+            .apply_update(yrs::Update::decode_v1(&state).expect("v1"))
+            .expect("apply");
+        let txn = doc.transact();
+        text.get_string(&txn)
+    }
+
     /// Where `/metrics` is served (when the configuration set `metrics_listen`).
     pub fn metrics_addr(&self) -> Option<SocketAddr> {
         self.server.as_ref().and_then(RunningServer::metrics_addr)
@@ -534,4 +560,33 @@ pub async fn save_signing_keys(addr: SocketAddr, dir: &Path) -> String {
         .text();
     std::fs::write(&keys, text).expect("keys written");
     keys.display().to_string()
+}
+
+/// The strings an array root `root` of `doc` holds (test entries, one per write).
+pub fn array_strings(doc: &yrs::Doc, root: &str) -> std::collections::HashSet<String> {
+    use yrs::{Array, Transact};
+    let items = doc.get_or_insert_array(root);
+    let txn = doc.transact();
+    items
+        .iter(&txn)
+        .filter_map(|v| match v {
+            yrs::Out::Any(yrs::Any::String(s)) => Some(s.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The `minutebook` binary for a tool run from `target/<profile>/`: `given`, or the one
+/// next to the running executable; an error saying how to build it when it is missing.
+pub fn server_bin_or_sibling(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    let bin = match given {
+        Some(b) => b,
+        None => std::env::current_exe()?.with_file_name("minutebook"),
+    };
+    anyhow::ensure!(
+        bin.exists(),
+        "{} is missing: build it (cargo build --release -p minutebook-server) or pass --server-bin",
+        bin.display()
+    );
+    Ok(bin)
 }

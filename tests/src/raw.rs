@@ -25,6 +25,16 @@ pub fn awareness(client: u64, clock: u32, json: &str) -> Message {
     Message::Awareness(AwarenessUpdate { clients })
 }
 
+/// A v1 update inserting `text` at the start of the root text "text" by `client`.
+pub fn text_insert(client: u64, text: &str) -> Vec<u8> {
+    use yrs::{Text, Transact};
+    let doc = yrs::Doc::with_client_id(client);
+    let root = doc.get_or_insert_text("text");
+    let mut txn = doc.transact_mut();
+    root.insert(&mut txn, 0, text);
+    txn.encode_update_v1()
+}
+
 /// What the server sent next.
 #[derive(Debug)]
 pub enum Received {

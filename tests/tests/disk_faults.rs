@@ -16,19 +16,9 @@ use minutebook_shared::protocol::{
     self, Message, SyncMessage, MSG_SAVED, MSG_STORAGE, SUBPROTOCOL,
 };
 use minutebook_shared::schema;
-use minutebook_tests::raw::{RawClient, Received};
+use minutebook_tests::raw::{text_insert, RawClient, Received};
 use minutebook_tests::{TestServer, PATIENCE};
-use yrs::updates::decoder::Decode;
-use yrs::{Doc, GetString, Text, Transact, Update};
-
-/// A v1 update inserting `text` at the start of the root text "text" by `client`.
-fn insert(client: u64, text: &str) -> Vec<u8> {
-    let doc = Doc::with_client_id(client);
-    let root = doc.get_or_insert_text("text");
-    let mut txn = doc.transact_mut();
-    root.insert(&mut txn, 0, text);
-    txn.encode_update_v1()
-}
+use yrs::{GetString, Text, Transact};
 
 /// What a raw client is told next, sync steps and awareness skipped.
 #[derive(Debug, PartialEq)]
@@ -62,28 +52,6 @@ async fn told(c: &mut RawClient, within: Duration) -> Told {
     }
 }
 
-/// The text "text" of document `name` as the server holds it (a fresh connection).
-async fn stored_text(server: &TestServer, name: &str) -> String {
-    let mut reader = server.raw(name).await;
-    reader
-        .send(&Message::Sync(SyncMessage::SyncStep1(Default::default())))
-        .await;
-    let state = loop {
-        match reader.recv().await {
-            Received::Message(Message::Sync(SyncMessage::SyncStep2(u))) => break u,
-            Received::Message(_) => continue,
-            other => panic!("no state for {name}: {other:?}"),
-        }
-    };
-    let doc = Doc::new();
-    let text = doc.get_or_insert_text("text");
-    doc.transact_mut()
-        .apply_update(Update::decode_v1(&state).expect("v1"))
-        .expect("apply");
-    let txn = doc.transact();
-    text.get_string(&txn)
-}
-
 async fn a_failing_disk_holds_everything_unsaved_and_recovers(fail: impl Fn(&FaultSwitch)) {
     let faults = FaultSwitch::default();
     let switch = faults.clone();
@@ -92,20 +60,22 @@ async fn a_failing_disk_holds_everything_unsaved_and_recovers(fail: impl Fn(&Fau
     let mut watcher = server.raw_with("faulty", Some(SUBPROTOCOL)).await;
 
     writer
-        .send(&Message::Sync(SyncMessage::Update(insert(1, "saved "))))
+        .send(&Message::Sync(SyncMessage::Update(text_insert(
+            1, "saved ",
+        ))))
         .await;
     assert_eq!(told(&mut writer, PATIENCE).await, Told::Saved(1));
     assert_eq!(told(&mut watcher, PATIENCE).await, Told::Update);
 
     fail(&faults);
-    let lost = insert(2, "kept ");
+    let lost = text_insert(2, "kept ");
     writer
         .send(&Message::Sync(SyncMessage::Update(lost.clone())))
         .await;
     // Told, not closed; neither acknowledged nor relayed.
     assert_eq!(told(&mut writer, PATIENCE).await, Told::Storage(true));
     assert_eq!(told(&mut watcher, PATIENCE).await, Told::Storage(true));
-    let more = insert(3, "more ");
+    let more = text_insert(3, "more ");
     writer
         .send(&Message::Sync(SyncMessage::Update(more.clone())))
         .await;
@@ -138,13 +108,13 @@ async fn a_failing_disk_holds_everything_unsaved_and_recovers(fail: impl Fn(&Fau
     assert_eq!(told(&mut watcher, PATIENCE).await, Told::Storage(false));
     assert_eq!(told(&mut watcher, PATIENCE).await, Told::Update);
 
-    let live = stored_text(&server, "faulty").await;
+    let live = server.stored_text("faulty").await;
     for part in ["saved ", "kept ", "more "] {
         assert!(live.contains(part), "{part:?} missing from {live:?}");
     }
     drop((writer, watcher, late));
     server.restart().await;
-    assert_eq!(stored_text(&server, "faulty").await, live);
+    assert_eq!(server.stored_text("faulty").await, live);
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use std::time::Duration;
 use minutebook_shared::client::{ClientOptions, SyncClient};
 use minutebook_shared::schema;
 use minutebook_tests::{ServerProcess, TestServer, PATIENCE};
-use yrs::{Array, GetString, Out, Text, Transact};
+use yrs::{Array, GetString, Text, Transact};
 
 /// A test-only root type: one entry per acknowledged write.
 const ITEMS: &str = "test-items";
@@ -91,7 +91,7 @@ async fn every_acknowledged_update_survives_kill_9() {
     for w in writers {
         w.close().await;
     }
-    let relayed: HashSet<String> = entries(&watcher);
+    let relayed: HashSet<String> = minutebook_tests::array_strings(watcher.doc(), ITEMS);
     watcher.close().await;
     println!("acknowledged before kill -9: {acked:?}");
 
@@ -99,7 +99,7 @@ async fn every_acknowledged_update_survives_kill_9() {
     let reader =
         SyncClient::connect(ClientOptions::new(server.ws_url("kill9")).with_bearer(&admin));
     reader.wait_synced(PATIENCE).await.unwrap();
-    let present = entries(&reader);
+    let present = minutebook_tests::array_strings(reader.doc(), ITEMS);
     let mut checked = 0;
     for (w, &n) in acked.iter().enumerate() {
         // Local change k (1-based) of writer w is the entry "w:(k-1)".
@@ -126,17 +126,4 @@ async fn every_acknowledged_update_survives_kill_9() {
         present.len()
     );
     server.kill9().await;
-}
-
-/// The test entries a client's document holds.
-fn entries(client: &SyncClient) -> HashSet<String> {
-    let items = client.doc().get_or_insert_array(ITEMS);
-    let txn = client.doc().transact();
-    items
-        .iter(&txn)
-        .filter_map(|v| match v {
-            Out::Any(yrs::Any::String(s)) => Some(s.to_string()),
-            _ => None,
-        })
-        .collect()
 }

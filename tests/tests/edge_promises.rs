@@ -10,19 +10,8 @@ use minutebook_server::store::faults::FaultSwitch;
 use minutebook_server::ServerConfig;
 use minutebook_shared::protocol::{Message, SyncMessage, MSG_REJECTED, MSG_SAVED, SUBPROTOCOL};
 use minutebook_shared::trust::Role;
-use minutebook_tests::raw::{RawClient, Received};
+use minutebook_tests::raw::{text_insert, RawClient, Received};
 use minutebook_tests::{http, web_dir, TestServer};
-use yrs::updates::decoder::Decode;
-use yrs::{Doc, GetString, Text, Transact, Update};
-
-/// A v1 update inserting `text` at the start of the root text "text" by `client`.
-fn insert(client: u64, text: &str) -> Vec<u8> {
-    let doc = Doc::with_client_id(client);
-    let root = doc.get_or_insert_text("text");
-    let mut txn = doc.transact_mut();
-    root.insert(&mut txn, 0, text);
-    txn.encode_update_v1()
-}
 
 /// The next message that is not a sync step or awareness (those the server sends on
 /// its own), or the close.
@@ -90,7 +79,7 @@ async fn repeated_refused_writes_close_with_1008() {
     let mut c =
         RawClient::connect_as(&server.ws_url(&meeting), Some(SUBPROTOCOL), Some(&observer)).await;
     for attempt in 1..=16u64 {
-        c.send(&Message::Sync(SyncMessage::Update(insert(
+        c.send(&Message::Sync(SyncMessage::Update(text_insert(
             900 + attempt,
             "mine now",
         ))))
@@ -115,28 +104,6 @@ async fn repeated_refused_writes_close_with_1008() {
     panic!("sixteen refused writes did not close the connection");
 }
 
-/// The text "text" of document `name` as stored (read through a fresh connection).
-async fn stored_text(server: &TestServer, name: &str) -> String {
-    let mut reader = server.raw(name).await;
-    reader
-        .send(&Message::Sync(SyncMessage::SyncStep1(Default::default())))
-        .await;
-    let state = loop {
-        match reader.recv().await {
-            Received::Message(Message::Sync(SyncMessage::SyncStep2(u))) => break u,
-            Received::Message(_) => continue,
-            other => panic!("no state for {name}: {other:?}"),
-        }
-    };
-    let doc = Doc::new();
-    let text = doc.get_or_insert_text("text");
-    doc.transact_mut()
-        .apply_update(Update::decode_v1(&state).expect("v1"))
-        .expect("apply");
-    let txn = doc.transact();
-    text.get_string(&txn)
-}
-
 /// Two documents' updates are committed in one batch (the writer is held until both
 /// wait), and one document's write fails: only that document's connections are closed
 /// (1011, nothing unsaved relayed); the other document's update is saved and relayed,
@@ -155,7 +122,9 @@ async fn a_failing_write_in_a_group_commit_fails_only_its_own_document() {
         (&mut healthy, &mut healthy_watcher),
     ] {
         writer
-            .send(&Message::Sync(SyncMessage::Update(insert(1, "saved "))))
+            .send(&Message::Sync(SyncMessage::Update(text_insert(
+                1, "saved ",
+            ))))
             .await;
         assert!(matches!(
             next_reply(writer).await,
@@ -170,10 +139,10 @@ async fn a_failing_write_in_a_group_commit_fails_only_its_own_document() {
     faults.fail_document("doomed");
     faults.hold_writer();
     doomed
-        .send(&Message::Sync(SyncMessage::Update(insert(2, "lost "))))
+        .send(&Message::Sync(SyncMessage::Update(text_insert(2, "lost "))))
         .await;
     healthy
-        .send(&Message::Sync(SyncMessage::Update(insert(2, "kept "))))
+        .send(&Message::Sync(SyncMessage::Update(text_insert(2, "kept "))))
         .await;
     let deadline = std::time::Instant::now() + minutebook_tests::PATIENCE;
     while faults.waiting() < 2 {
@@ -204,7 +173,9 @@ async fn a_failing_write_in_a_group_commit_fails_only_its_own_document() {
     }
     // The healthy document goes on being written.
     healthy
-        .send(&Message::Sync(SyncMessage::Update(insert(3, "later "))))
+        .send(&Message::Sync(SyncMessage::Update(text_insert(
+            3, "later ",
+        ))))
         .await;
     assert!(matches!(
         next_reply(&mut healthy).await,
@@ -214,9 +185,9 @@ async fn a_failing_write_in_a_group_commit_fails_only_its_own_document() {
 
     faults.heal();
     server.restart().await;
-    let kept = stored_text(&server, "healthy").await;
+    let kept = server.stored_text("healthy").await;
     for part in ["saved ", "kept ", "later "] {
         assert!(kept.contains(part), "{part:?} missing from {kept:?}");
     }
-    assert_eq!(stored_text(&server, "doomed").await, "saved ");
+    assert_eq!(server.stored_text("doomed").await, "saved ");
 }

@@ -41,18 +41,7 @@ struct Cli {
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();
-    let server_bin = match cli.server_bin {
-        Some(b) => b,
-        None => std::env::current_exe()
-            .context("locating this executable")?
-            .with_file_name("minutebook"),
-    };
-    if !server_bin.exists() {
-        bail!(
-            "{} is missing: build it or pass --server-bin",
-            server_bin.display()
-        );
-    }
+    let server_bin = minutebook_tests::server_bin_or_sibling(cli.server_bin)?;
     let seed = cli.seed.unwrap_or_else(|| {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

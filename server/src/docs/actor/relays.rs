@@ -123,11 +123,7 @@ impl DocActor {
 
     /// One merged frame per connection to `part` (without its own updates); `None` if
     /// merging failed (the relays then go out one by one).
-    fn merged_per_connection(
-        &self,
-        relays: &[&Relay],
-        part: Part,
-    ) -> Option<Vec<(ConnId, Bytes)>> {
+    fn merged_per_connection(&self, relays: &[&Relay], part: Part) -> Option<Vec<(ConnId, Bytes)>> {
         let all = merge(relays.iter().map(|r| r.update.as_slice()))?;
         let senders: Vec<ConnId> = {
             let mut s: Vec<ConnId> = relays.iter().map(|r| r.from).collect();
