@@ -94,6 +94,12 @@ pub fn public_version_url(meeting: &str, version: u32) -> String {
     meeting_url(meeting, &format!("/versions/{version}/public.md"))
 }
 
+/// Where a signed version's public PDF or Word document (`ext` "pdf" or "docx") downloads:
+/// rendered only for a version that withholds exempt items.
+pub fn public_output_url(meeting: &str, version: u32, ext: &str) -> String {
+    meeting_url(meeting, &format!("/versions/{version}/public.{ext}"))
+}
+
 /// Where the approval of version `version` (a later meeting's resolution on it) downloads
 /// as a signed record.
 pub fn approval_url(meeting: &str, version: u32) -> String {

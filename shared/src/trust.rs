@@ -285,6 +285,19 @@ pub struct VersionInfo {
     #[serde(default)]
     pub override_reason: String,
     pub readiness: Readiness,
+    /// The numbers of the items its public version withholds (exempt items, in order;
+    /// empty when nothing is withheld, and in versions recorded before this was kept).
+    /// While it holds any, the full renderings are for restricted access only and members
+    /// without it download the public version.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub withheld: Vec<String>,
+}
+
+impl VersionInfo {
+    /// Whether its public version withholds exempt items.
+    pub fn withholds(&self) -> bool {
+        !self.withheld.is_empty()
+    }
 }
 
 /// A reopening after sign-off.
