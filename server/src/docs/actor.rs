@@ -267,7 +267,7 @@ impl DocActor {
                 .submit(WriteOp::Meta(side.meta), actor.written_tx.clone());
         }
         actor.start_allocation(side.allocate);
-        actor.migrate_part2().await;
+        actor.move_strays().await;
         Ok(actor)
     }
 
@@ -405,11 +405,14 @@ impl DocActor {
                     }
                 };
                 match outcome {
-                    Ok(true) => {
+                    Ok(applied) if applied.changed => {
                         self.append(Part::Minutes, update, SERVER);
                         self.emit(Effect::Applied(done));
+                        if applied.placing {
+                            self.move_strays().await;
+                        }
                     }
-                    Ok(false) => self.emit(Effect::Applied(done)),
+                    Ok(_) => self.emit(Effect::Applied(done)),
                     Err(e) => {
                         let _ = done.send(Err(format!("update rejected: {e}")));
                         if e.poisoned() {
@@ -663,11 +666,14 @@ impl DocActor {
         // applied.
         let doc = self.replica(part).doc().clone();
         let outcome = match refusal {
-            Some(_) => updates::would_change(&doc, &raw),
+            Some(_) => updates::would_change(&doc, &raw).map(|changed| updates::Applied {
+                changed,
+                placing: false,
+            }),
             None => updates::apply(&doc, &raw),
         };
-        let changed = match outcome {
-            Ok(changed) => changed,
+        let applied = match outcome {
+            Ok(applied) => applied,
             Err(e) => {
                 if e.poisoned() {
                     tracing::error!(doc = %self.name, conn, error = %e, "decoding or applying an update panicked; discarding it");
@@ -684,7 +690,7 @@ impl DocActor {
                 return;
             }
         };
-        match (refusal, changed) {
+        match (refusal, applied.changed) {
             (Some(reason), true) => return self.reject(conn, count, reason),
             (None, true) => self.append(part, raw, conn),
             // Nothing new (e.g. a read-only client's sync step 2): acknowledged below once
@@ -693,6 +699,11 @@ impl DocActor {
         }
         if acks {
             self.emit(Effect::Saved(conn, count));
+        }
+        // Content the update may have put under an exempt item leaves the minutes before
+        // anything of it is relayed (the move closes every connection to them).
+        if part == Part::Minutes && applied.changed && applied.placing {
+            self.move_strays().await;
         }
     }
 
