@@ -194,13 +194,13 @@ pub async fn start_rendering(
         Err(e) => tracing::warn!(error = %e, "could not sign the approvals without a signature"),
     }
     let house = {
-        let (store, flags) = (
-            registry.store().clone(),
-            meetings::branding::Flags::of(&config),
-        );
-        tokio::task::spawn_blocking(move || meetings::branding::HouseState::load(&store, flags))
-            .await
-            .map_err(|e| ServerError::Store(store::StoreError::from_join(e)))??
+        let (store, config) = (registry.store().clone(), config.clone());
+        tokio::task::spawn_blocking(move || {
+            let flags = meetings::branding::Flags::of(&config);
+            meetings::branding::HouseState::load(&store, flags)
+        })
+        .await
+        .map_err(|e| ServerError::Store(store::StoreError::from_join(e)))??
     };
     let state = http::state::AppState {
         registry: registry.clone(),

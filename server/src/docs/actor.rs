@@ -20,7 +20,9 @@
 //! Each connection syncs one of them ([`Part`]): updates, relays, awareness rooms and
 //! saved acks stay within it, and the ledger goes to the minutes' connections only,
 //! filtered for grants without restricted access. Moving an item into Part II
-//! ([`move_item`]) rebuilds the minutes and retires the old document's client ids.
+//! ([`move_item`]) rebuilds the minutes and retires the old document's client ids; so does
+//! public content an update leaves under an exempt item, moved as the server right after
+//! that update is applied ([`DocActor::move_strays`]), before anything of it is relayed.
 //!
 //! When the last connection leaves and every write is durable, the actor compacts its
 //! log if needed and exits (the registry then forgets it); its state is already on disk.

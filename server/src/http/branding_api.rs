@@ -118,8 +118,7 @@ async fn set_logo(
             format!("logo set: an SVG of {} bytes (kept to shapes)", s.len())
         }
     };
-    let store = state.registry.store().clone();
-    let records = branding::logo_records(&store, &current, Some(&logo));
+    let records = logo_records(&state, current, Some(logo)).await?;
     write(&state, &admin, records, detail).await
 }
 
@@ -128,9 +127,24 @@ async fn remove_logo(
     caller: Caller,
 ) -> Result<Json<Branding>, ApiError> {
     let admin = require_admin(&state, &caller, "", "change the branding").await?;
-    let store = state.registry.store().clone();
-    let records = branding::logo_records(&store, &state.house.current(), None);
+    let records = logo_records(&state, state.house.current(), None).await?;
     write(&state, &admin, records, "logo removed".into()).await
+}
+
+/// [`branding::logo_records`], reading the store off the async workers.
+async fn logo_records(
+    state: &AppState,
+    current: Branding,
+    logo: Option<crate::docs::outputs::Logo>,
+) -> Result<Vec<Record>, ApiError> {
+    let store = state.registry.store().clone();
+    Ok(
+        tokio::task::spawn_blocking(move || {
+            branding::logo_records(&store, &current, logo.as_ref())
+        })
+        .await
+        .map_err(|e| MeetingError::Store(crate::store::StoreError::from_join(e)))?,
+    )
 }
 
 /// Stores `records` with their audit entry in one transaction; the branding now in force.
