@@ -12,6 +12,7 @@
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use minutebook_server::store::{Store, WriteOp};
 use minutebook_shared::client::{ClientOptions, SyncClient};
 use minutebook_shared::meeting::model::{BlockKind, ItemId};
 use minutebook_shared::meeting::Meeting;
@@ -619,5 +620,74 @@ async fn public_content_put_under_an_exempt_item_moves_into_part_ii_at_once() {
     assert!(
         !md.contains("LEAKED") && !md.contains("There was none"),
         "{md}"
+    );
+}
+
+/// A ledger stored before it said what each version withholds (`VersionInfo.withheld`
+/// absent) is filled in from the stored version when the meeting loads, so the web client
+/// offers members without restricted access the public downloads of older versions too.
+#[tokio::test]
+async fn what_an_older_version_withholds_is_filled_in_when_the_meeting_loads() {
+    let mut server = TestServer::start().await;
+    let meeting = import(&server, EXEMPT_MINUTES).await;
+    let chair = server
+        .member(&meeting, "Pat Chair", None, Role::Chair)
+        .await;
+    let observer = server
+        .member(&meeting, "Olly Observer", None, Role::Observer)
+        .await;
+    let r = Client::new(server.addr(), Some(chair))
+        .post_json(
+            &format!("/api/meetings/{meeting}/sign-off"),
+            &json!({ "override_reason": "confirmed on paper" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let versions = format!("/api/meetings/{meeting}/versions");
+    let seen = Client::new(server.addr(), Some(observer.clone()))
+        .get(&versions)
+        .await
+        .json();
+    assert_eq!(seen[0]["withheld"], json!(["2", "2.1"]), "{seen}");
+    // Nor does the version's readiness list the exempt item's statement (by DD) to an
+    // observer: who spoke in Part II is Part II's.
+    assert_eq!(
+        seen[0]["readiness"]["statements"],
+        json!([]),
+        "the observer's versions hold no Part II statement: {seen}"
+    );
+
+    // The ledger as stored before the field existed.
+    server.stop().await;
+    {
+        let path = server.data_dir().join("minutebook.redb");
+        let (store, writer) = Store::open(&path).expect("the store opens");
+        let mut ledger = store.ledger(&meeting).expect("the ledger");
+        ledger.versions[0].withheld = None;
+        store
+            .write(WriteOp::Ledger {
+                doc: meeting.as_str().into(),
+                seq: 0,
+                ledger: Box::new(ledger),
+                version: None,
+                audit: Vec::new(),
+                records: Vec::new(),
+            })
+            .await
+            .expect("written");
+        let stored = store.ledger(&meeting).expect("the ledger");
+        assert_eq!(stored.versions[0].withheld, None);
+        drop(store);
+        writer.join();
+    }
+    server.restart().await;
+    let seen = Client::new(server.addr(), Some(observer))
+        .get(&versions)
+        .await
+        .json();
+    assert_eq!(
+        seen[0]["withheld"],
+        json!(["2", "2.1"]),
+        "filled in on load: {seen}"
     );
 }

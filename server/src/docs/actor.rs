@@ -219,9 +219,23 @@ impl DocActor {
         let stored = load_stored(&store, &name).await?;
         let ledger = {
             let (store, name) = (store.clone(), name.clone());
-            tokio::task::spawn_blocking(move || store.ledger(&name))
-                .await
-                .unwrap_or_else(|e| Err(StoreError::from_join(e)))?
+            tokio::task::spawn_blocking(move || {
+                let mut ledger = store.ledger(&name)?;
+                // Versions recorded before the ledger said what they withhold: from the
+                // stored version (kept with the next ledger write).
+                for v in ledger.versions.iter_mut().filter(|v| v.withheld.is_none()) {
+                    let stored = store.version(&name, v.version)?;
+                    v.withheld = Some(
+                        stored
+                            .and_then(|s| s.public)
+                            .map(|p| p.withheld)
+                            .unwrap_or_default(),
+                    );
+                }
+                Ok(ledger)
+            })
+            .await
+            .unwrap_or_else(|e| Err(StoreError::from_join(e)))?
         };
         let key2: Arc<str> = part2::key(&name).into();
         let stored2 = load_stored(&store, &key2).await?;

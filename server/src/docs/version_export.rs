@@ -40,7 +40,7 @@ pub fn sign(
             override_reason
         },
         readiness,
-        withheld: Vec::new(),
+        withheld: None,
     };
     let markdown = canonical_markdown(&view, &info);
     info.sha256 = sha256_hex(markdown.as_bytes());
@@ -51,10 +51,12 @@ pub fn sign(
     let public = public_version(&view, &info, &markdown);
     // The ledger's summary says what the public version withholds, so that pages offer
     // members without restricted access only what they may download.
-    info.withheld = public
-        .as_ref()
-        .map(|p| p.withheld.clone())
-        .unwrap_or_default();
+    info.withheld = Some(
+        public
+            .as_ref()
+            .map(|p| p.withheld.clone())
+            .unwrap_or_default(),
+    );
     SignedVersion {
         info,
         markdown,

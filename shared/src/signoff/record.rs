@@ -130,7 +130,7 @@ mod tests {
                 })
                 .collect(),
             },
-            withheld: Vec::new(),
+            withheld: None,
         }
     }
 

@@ -393,7 +393,7 @@ mod tests {
                     },
                     override_reason: String::new(),
                     readiness: Readiness::default(),
-                    withheld: Vec::new(),
+                    withheld: None,
                 })
                 .collect(),
             ..Ledger::default()
