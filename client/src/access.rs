@@ -266,6 +266,7 @@ mod tests {
                 sha256: "ab".repeat(32),
                 override_reason: String::new(),
                 readiness: Readiness::default(),
+                withheld: None,
             }],
             ..Ledger::default()
         }

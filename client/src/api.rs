@@ -95,14 +95,25 @@ pub(crate) async fn fetch(
     url: &str,
     body: Option<(&str, String)>,
 ) -> Result<(u16, String), String> {
+    let body = body.map(|(kind, text)| (Some(kind), JsValue::from_str(&text)));
+    fetch_js(method, url, body).await
+}
+
+/// [`fetch`] with any body the browser sends (a `File` goes as its bytes, with its own
+/// type when `kind` is `None`).
+pub(crate) async fn fetch_js(
+    method: &str,
+    url: &str,
+    body: Option<(Option<&str>, JsValue)>,
+) -> Result<(u16, String), String> {
     let window = web_sys::window().ok_or("no window")?;
     let init = RequestInit::new();
     init.set_method(method);
-    if let Some((_, text)) = &body {
-        init.set_body(&JsValue::from_str(text));
+    if let Some((_, value)) = &body {
+        init.set_body(value);
     }
     let request = Request::new_with_str_and_init(url, &init).map_err(|e| js_err("request", e))?;
-    if let Some((kind, _)) = &body {
+    if let Some((Some(kind), _)) = &body {
         request
             .headers()
             .set("Content-Type", kind)

@@ -1,6 +1,7 @@
 //! Where an outline command or a drag-and-drop puts an item, computed from the current
-//! [`MeetingView`] as a [`Move`] for `Meeting::move_item` / `indent_item` / `outdent_item`.
-//! Pure, so it is unit-tested natively.
+//! [`MeetingView`] as a [`Move`] for `Meeting::move_item` / `indent_item` / `outdent_item`,
+//! and why a move may not be made ([`refusal`]: it would take an item into or out of an
+//! exempt item). Pure, so it is unit-tested natively.
 
 use minutebook_shared::meeting::{ItemId, MeetingView};
 
@@ -67,6 +68,67 @@ pub fn for_drop(view: &MeetingView, dragged: &ItemId, target: &ItemId) -> Option
         parent: t.parent.clone(),
         index,
     })
+}
+
+/// Why `mv` may not be made to item `id`, in words a clerk understands (`None`: it may).
+///
+/// A move never changes which part of the minutes an item belongs to. A public item stays
+/// out of exempt items: its text has already gone to every invited member, and taking it
+/// into Part II is the deliberate, audited act of marking it exempt. An exempt item stays
+/// out of other exempt items, and a sub-item of an exempt item stays inside that item
+/// (its content lives in Part II).
+pub fn refusal(view: &MeetingView, id: &ItemId, mv: &Move) -> Option<String> {
+    let item = view.item(id)?;
+    let new_parent = match mv {
+        Move::To { parent, .. } => parent.clone(),
+        Move::Indent => {
+            let sibs = siblings(view, item.parent.as_ref());
+            let pos = sibs.iter().position(|s| *s == id)?;
+            sibs.get(pos.checked_sub(1)?).map(|s| (*s).clone())
+        }
+        Move::Outdent => item
+            .parent
+            .as_ref()
+            .and_then(|p| view.item(p))
+            .and_then(|p| p.parent.clone()),
+    };
+    // The exempt item the parent is withheld by (itself, when it is the exempt one).
+    let new_root = new_parent
+        .as_ref()
+        .and_then(|p| view.item(p))
+        .and_then(|p| p.withheld_by.clone());
+    let number = |i: &ItemId| view.item(i).map(|i| i.number.clone()).unwrap_or_default();
+    match (&item.withheld_by, &new_root) {
+        (None, Some(root)) => {
+            let title = item.title.trim();
+            let named = if title.is_empty() {
+                format!("Item {}", item.number)
+            } else {
+                format!("Item {} “{title}”", item.number)
+            };
+            Some(format!(
+                "{named} is public, so it cannot go inside exempt item {root} (Part II): \
+                 every member has already received its text. To withhold it, mark item {n} \
+                 exempt where it is; to minute it within item {root}, add a sub-item there \
+                 with “+ Sub-item”.",
+                root = number(root),
+                n = item.number,
+            ))
+        }
+        (Some(own), Some(root)) if own == id && own != root => Some(format!(
+            "Item {} is exempt in its own right, so it cannot go inside exempt item {}. \
+             Move it elsewhere in the agenda.",
+            item.number,
+            number(root)
+        )),
+        (Some(own), new) if own != id && new.as_ref() != Some(own) => Some(format!(
+            "Item {} belongs to exempt item {} (Part II, for restricted access only), so it \
+             cannot be moved out of it.",
+            item.number,
+            number(own)
+        )),
+        _ => None,
+    }
 }
 
 /// Whether `id` is `ancestor` or lies below it.
@@ -209,5 +271,45 @@ mod tests {
         let v = m.view(&m.doc().transact());
         apply(&m, &ids[1], for_drop(&v, &ids[1], &ids[0]).unwrap());
         assert_eq!(numbers(&m)[0], ("1".to_owned(), "2".to_owned()));
+    }
+
+    #[test]
+    fn moves_never_cross_into_or_out_of_an_exempt_item() {
+        let (m, ids) = tree();
+        {
+            let mut txn = m.doc().transact_mut();
+            let paragraph = minutebook_shared::meeting::Exemption::parse_code("12A:3", "").unwrap();
+            m.set_exemption(&mut txn, &ids[1], Some(&paragraph))
+                .unwrap();
+        }
+        let v = m.view(&m.doc().transact());
+        // 3 (public) indented under 2 (exempt): refused, with the way to do it.
+        let why = refusal(&v, &ids[2], &Move::Indent).expect("refused");
+        assert!(why.contains("Item 3 “3” is public"), "{why}");
+        assert!(why.contains("exempt item 2"), "{why}");
+        assert!(why.contains("mark item 3 exempt"), "{why}");
+        // Dropped onto 2.1: refused too.
+        let drop = for_drop(&v, &ids[2], &ids[3]).unwrap();
+        assert!(refusal(&v, &ids[2], &drop).is_some());
+        // 2.1 (inside exempt 2) outdented out of it: refused.
+        let why = refusal(&v, &ids[3], &Move::Outdent).expect("refused");
+        assert!(why.contains("belongs to exempt item 2"), "{why}");
+        // Within 2, and public items among public ones: allowed.
+        let down = for_command(&v, &ids[3], OutlineCommand::MoveDown).unwrap();
+        assert_eq!(refusal(&v, &ids[3], &down), None);
+        assert_eq!(refusal(&v, &ids[3], &Move::Indent), None);
+        let up = for_command(&v, &ids[2], OutlineCommand::MoveUp).unwrap();
+        assert_eq!(refusal(&v, &ids[2], &up), None);
+        // 2 itself moves anywhere public, but not into another exempt item.
+        assert_eq!(refusal(&v, &ids[1], &Move::Indent), None);
+        {
+            let mut txn = m.doc().transact_mut();
+            let paragraph = minutebook_shared::meeting::Exemption::parse_code("12A:1", "").unwrap();
+            m.set_exemption(&mut txn, &ids[2], Some(&paragraph))
+                .unwrap();
+        }
+        let v = m.view(&m.doc().transact());
+        let why = refusal(&v, &ids[2], &Move::Indent).expect("refused");
+        assert!(why.contains("exempt in its own right"), "{why}");
     }
 }

@@ -92,6 +92,9 @@ pub struct Store {
     pub announcement: RwSignal<String>,
     /// The main document was rebuilt: the page is about to load the minutes afresh.
     pub rebuilding: RwSignal<bool>,
+    /// Why the last outline move was refused (`crate::moves::refusal`), until the next
+    /// move is made.
+    pub move_refused: RwSignal<Option<String>>,
     inner: StoredValue<Rc<Inner>, LocalStorage>,
 }
 
@@ -246,6 +249,7 @@ impl Store {
             notice: RwSignal::new(None),
             announcement: RwSignal::new(String::new()),
             rebuilding: RwSignal::new(false),
+            move_refused: RwSignal::new(None),
             inner: StoredValue::new_local(Rc::new(Inner {
                 name: name.to_owned(),
                 doc: doc.clone(),

@@ -11,6 +11,7 @@ use std::fmt;
 use minutebook_shared::api::{
     CorrectionDiff, PreviousMinutes, ResolveRequest, SeriesAction, VersionDiff,
 };
+use minutebook_shared::branding::{Branding, BrandingTexts};
 use minutebook_shared::publication::Publication;
 use minutebook_shared::trust::{
     Approval, AuditEntry, InviteInfo, Ledger, Role, SessionInfo, VersionInfo,
@@ -21,7 +22,7 @@ use serde_json::json;
 #[cfg(test)]
 use serde_json::Value;
 
-use crate::api::{fetch, Failure};
+use crate::api::{fetch, fetch_js, Failure};
 use crate::route::escape;
 
 /// A failed call: the HTTP status (0 when the server could not be reached) and what the
@@ -94,6 +95,12 @@ pub fn public_version_url(meeting: &str, version: u32) -> String {
     meeting_url(meeting, &format!("/versions/{version}/public.md"))
 }
 
+/// Where a signed version's public PDF or Word document (`ext` "pdf" or "docx") downloads:
+/// rendered only for a version that withholds exempt items.
+pub fn public_output_url(meeting: &str, version: u32, ext: &str) -> String {
+    meeting_url(meeting, &format!("/versions/{version}/public.{ext}"))
+}
+
 /// Where the approval of version `version` (a later meeting's resolution on it) downloads
 /// as a signed record.
 pub fn approval_url(meeting: &str, version: u32) -> String {
@@ -162,6 +169,32 @@ async fn get<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
 /// POSTs a JSON body (a `serde_json::Value` or a ready string).
 async fn post<T: DeserializeOwned>(url: &str, body: impl fmt::Display) -> Result<T, ApiError> {
     let (status, text) = call("POST", url, Some(body.to_string())).await?;
+    parse(status, &text)
+}
+
+/// `GET /api/branding`: the organisation's branding in force (administrators).
+pub async fn branding() -> Result<Branding, ApiError> {
+    get("/api/branding").await
+}
+
+/// `PUT /api/branding`: sets the branding's texts.
+pub async fn set_branding(texts: &BrandingTexts) -> Result<Branding, ApiError> {
+    let body = serde_json::to_string(texts).unwrap_or_default();
+    let (status, text) = call("PUT", "/api/branding", Some(body)).await?;
+    parse(status, &text)
+}
+
+/// `PUT /api/branding/logo` with the file as the body.
+pub async fn set_logo(file: &web_sys::File) -> Result<Branding, ApiError> {
+    let (status, text) = fetch_js("PUT", "/api/branding/logo", Some((None, file.into())))
+        .await
+        .map_err(ApiError::network)?;
+    parse(status, &text)
+}
+
+/// `DELETE /api/branding/logo`.
+pub async fn remove_logo() -> Result<Branding, ApiError> {
+    let (status, text) = call("DELETE", "/api/branding/logo", None).await?;
     parse(status, &text)
 }
 

@@ -207,6 +207,15 @@ pub async fn start_rendering(
         Ok(signed) => tracing::info!(signed, "signed the approvals that had no signature"),
         Err(e) => tracing::warn!(error = %e, "could not sign the approvals without a signature"),
     }
+    let house = {
+        let (store, config) = (registry.store().clone(), config.clone());
+        tokio::task::spawn_blocking(move || {
+            let flags = meetings::branding::Flags::of(&config);
+            meetings::branding::HouseState::load(&store, flags)
+        })
+        .await
+        .map_err(|e| ServerError::Store(store::StoreError::from_join(e)))??
+    };
     let state = http::state::AppState {
         registry: registry.clone(),
         auth,
@@ -219,7 +228,7 @@ pub async fn start_rendering(
         max_verify_bytes: config.max_verify_bytes,
         refusals,
         renderer: renderer.clone(),
-        organisation: config.organisation.trim().to_owned(),
+        house,
         public_pages: Default::default(),
     };
     if let Some(renderer) = renderer {

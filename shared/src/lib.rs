@@ -11,6 +11,7 @@
 //! - [`meeting`]: the meeting document model (typed API over yrs, views, import, export).
 //! - [`signoff`]: the sign-off block of a signed version's export, and checking a file.
 //! - [`publication`]: published minutes — their public pages, index and Atom feed.
+//! - [`branding`]: the organisation's name, logo and footer text on its outputs.
 //! - [`diff`]: line-by-line differences (a signed version → the current draft).
 //! - [`client`] (feature `native-client`): a tokio sync client used by tests,
 //!   the benchmark and command-line tools.
@@ -18,6 +19,7 @@
 //! Everything except `client` compiles for both native targets and wasm32.
 
 pub mod api;
+pub mod branding;
 pub mod depth;
 pub mod diff;
 pub mod meeting;

@@ -54,6 +54,10 @@ pub struct Scanned {
     pub clocks: Vec<(u64, u32, u64)>,
     /// The delete set, range by range, as encoded.
     pub deletes: Vec<DeletedRange>,
+    /// Items that set a map entry (a field, a new item, block or action) or start a
+    /// sequence (the first characters of an empty text): the only edits that can change
+    /// where content sits. Typing into existing text and deleting never count.
+    pub placing: u64,
 }
 
 impl Scanned {
@@ -110,6 +114,7 @@ pub fn scan_update_v1(bytes: &[u8]) -> Result<Scanned, ScanError> {
             scanned.structs += 1;
             if let Some((parent, is_type)) = scanned_struct.item {
                 scanned.types += u64::from(is_type);
+                scanned.placing += u64::from(scanned_struct.placing);
                 items.push(client, clock, scanned_struct.len, parent, is_type);
             }
         }
@@ -196,6 +201,8 @@ enum Parent {
 struct Struct {
     len: u64,
     item: Option<(Parent, bool)>,
+    /// Sets a map entry or has no neighbours ([`Scanned::placing`]).
+    placing: bool,
 }
 
 /// The items of one update, to bound how deep the shared types it creates nest within
@@ -288,6 +295,7 @@ fn scan_struct(r: &mut Reader) -> Result<Struct, ScanError> {
         return Ok(Struct {
             len: u64::from(len),
             item: None,
+            placing: false,
         });
     }
     let mut parent = Parent::Root;
@@ -373,6 +381,7 @@ fn scan_struct(r: &mut Reader) -> Result<Struct, ScanError> {
     Ok(Struct {
         len,
         item: Some((parent, is_type)),
+        placing: info & HAS_PARENT_SUB != 0 || info & (HAS_ORIGIN | HAS_RIGHT_ORIGIN) == 0,
     })
 }
 
@@ -864,5 +873,36 @@ mod tests {
                 let _ = scan_update_v1(&m);
             }
         }
+    }
+
+    #[test]
+    fn typing_and_deleting_place_nothing_but_fields_and_first_characters_do() {
+        let doc = Doc::with_client_id(9);
+        let map = doc.get_or_insert_map("m");
+        let text = doc.get_or_insert_text("t");
+        // What one transaction's update places.
+        let placing = |f: &dyn Fn(&mut yrs::TransactionMut)| {
+            let update = {
+                let mut txn = doc.transact_mut();
+                f(&mut txn);
+                txn.encode_update_v1()
+            };
+            scan_update_v1(&update).expect("scans").placing
+        };
+        assert!(
+            placing(&|txn| text.insert(txn, 0, "a")) > 0,
+            "first characters"
+        );
+        assert_eq!(placing(&|txn| text.insert(txn, 1, "bc")), 0, "typing");
+        assert_eq!(
+            placing(&|txn| text.insert(txn, 0, "z")),
+            0,
+            "typing at the start"
+        );
+        assert_eq!(placing(&|txn| text.remove_range(txn, 0, 2)), 0, "deleting");
+        let field = placing(&|txn| {
+            map.insert(txn, "parent", "x");
+        });
+        assert!(field > 0, "a field");
     }
 }

@@ -285,6 +285,20 @@ pub struct VersionInfo {
     #[serde(default)]
     pub override_reason: String,
     pub readiness: Readiness,
+    /// The numbers of the items its public version withholds (exempt items, in order;
+    /// empty when nothing is withheld). While it holds any, the full renderings are for
+    /// restricted access only and members without it download the public version.
+    /// `None` in ledgers stored before this was kept, until the meeting next loads (its
+    /// actor fills it in from the stored version).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withheld: Option<Vec<String>>,
+}
+
+impl VersionInfo {
+    /// Whether its public version withholds exempt items (as far as recorded).
+    pub fn withholds(&self) -> bool {
+        self.withheld.as_ref().is_some_and(|w| !w.is_empty())
+    }
 }
 
 /// A reopening after sign-off.
@@ -395,7 +409,8 @@ impl Ledger {
     }
 
     /// The ledger as seen without access to `hidden` statements (Part II's, see
-    /// [`part2_hidden`]): their confirmations and corrections left out.
+    /// [`part2_hidden`]): their confirmations and corrections, and their entries in the
+    /// signed versions' readiness, left out.
     pub fn without(&self, hidden: &BTreeSet<String>) -> Ledger {
         if hidden.is_empty() {
             return self.clone();
@@ -403,6 +418,12 @@ impl Ledger {
         let mut out = self.clone();
         out.confirmations.retain(|block, _| !hidden.contains(block));
         out.corrections.retain(|c| !hidden.contains(&c.block));
+        // A signed version's readiness lists its statements too (who spoke where).
+        for v in &mut out.versions {
+            v.readiness
+                .statements
+                .retain(|s| !hidden.contains(&s.block));
+        }
         out
     }
 

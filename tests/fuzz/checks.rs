@@ -81,7 +81,7 @@ pub fn update_bytes(raw: &[u8]) {
             "whatever the scan refuses is never applied"
         );
     }
-    if let Ok(true) = applied {
+    if applied.as_ref().is_ok_and(|a| a.changed) {
         // The document still encodes and re-decodes (what the server stores and relays).
         let state = doc
             .transact()

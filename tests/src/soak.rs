@@ -3,9 +3,10 @@
 //! curve that is not flat.
 //!
 //! D documents, each with C `minutebook.v1` clients of which W write R updates a second.
-//! A writer inserts a short text carrying its send time (`~T<µs hex>~`) at the start of
-//! the shared text and deletes its own oldest characters past a bound, so the visible
-//! document stays small (as minutes do) while its history grows. Every other client of
+//! A writer appends a short text carrying its send time (`~T<µs hex>~`) to its text, as
+//! typing does, and deletes its own oldest characters past a bound, so the visible
+//! document stays small while the history grows the way typing's does (consecutive
+//! inserts and deletes of one client merge into runs). Every other client of
 //! the document receives each update once: [`Report::delivered`] must equal
 //! [`Report::expected`], every update is acknowledged ([`Report::acked`]), and no
 //! connection is lost.
@@ -222,10 +223,10 @@ async fn write(
         let update = {
             let mut txn = doc.transact_mut();
             let stamp = format!("~T{:x}~ ", epoch.elapsed().as_micros());
-            text.insert(&mut txn, 0, &stamp);
             let len = text.len(&txn);
+            text.insert(&mut txn, len, &stamp);
             if len > KEEP {
-                text.remove_range(&mut txn, KEEP, len - KEEP);
+                text.remove_range(&mut txn, 0, len - KEEP);
             }
             txn.encode_update_v1()
         };

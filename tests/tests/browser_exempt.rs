@@ -3,11 +3,14 @@
 //! (confirming that its content moves into Part II) and gives it a public title; the page says who can still read it; after sign-off the
 //! public version withholds it — `minutebook verify --key` proves that offline — and once
 //! published, an anonymous reader's page and PDF carry the public title and the
-//! placeholder, never the item's text.
+//! placeholder, never the item's text. The versions list offers each member only what
+//! the server gives them: an observer (no restricted access) the public downloads, the
+//! chair the full ones too — every link shown answers 200 for the one it is shown to.
 
 use anyhow::{ensure, Context};
 use fantoccini::key::Key;
 use fantoccini::Locator;
+use minutebook_shared::trust::Role;
 use minutebook_tests::browser::{require_built_client, Browser, Driver};
 use minutebook_tests::http::Client;
 use minutebook_tests::{FixtureMeeting, ServerProcess, PATIENCE};
@@ -151,6 +154,82 @@ async fn scenario(
         "verify says what was withheld: {out}"
     );
 
+    // The versions list: what each member is offered, and what the server answers them.
+    let observer = minutebook_tests::member(
+        server.addr,
+        &admin_token,
+        &meeting,
+        "Olive Observer",
+        None,
+        Role::Observer,
+    )
+    .await;
+    browsers.push(Browser::open(driver).await?);
+    let watcher = &browsers[1];
+    watcher.sign_in(&origin, &observer).await?;
+    let observer_api = Client::new(server.addr, Some(observer.clone()));
+    let observer_links = version_links(watcher, &origin, &meeting, "Olive").await?;
+    let chair_links = version_links(&browsers[0], &origin, &meeting, "Chloe").await?;
+    let classes = |links: &[(String, String)]| -> Vec<String> {
+        links.iter().map(|(class, _)| class.clone()).collect()
+    };
+    ensure!(
+        classes(&observer_links) == ["v-public", "v-public-pdf", "v-public-docx"].map(String::from),
+        "an observer is offered the public downloads only: {observer_links:?}"
+    );
+    ensure!(
+        classes(&chair_links)
+            == [
+                "v-export-md",
+                "v-export-html",
+                "v-export-pdf",
+                "v-export-docx",
+                "v-public",
+                "v-public-pdf",
+                "v-public-docx",
+                "v-compare",
+            ]
+            .map(String::from),
+        "the chair is offered the full downloads and the comparison too: {chair_links:?}"
+    );
+    for (who, api, links) in [
+        ("the observer", &observer_api, &observer_links),
+        ("the chair", &chair_api, &chair_links),
+    ] {
+        for (class, href) in links.iter().filter(|(_, href)| !href.is_empty()) {
+            let path = href.strip_prefix(&origin).unwrap_or(href);
+            let r = api.get(path).await;
+            ensure!(
+                r.status == 200,
+                "{who}'s {class} link {path}: {} {}",
+                r.status,
+                r.text()
+            );
+            if class.starts_with("v-public") && !class.ends_with("docx") {
+                let text = String::from_utf8_lossy(&r.body[..]).into_owned();
+                ensure!(!text.contains(EXEMPT_WORDS), "{class} withholds 2.2");
+            }
+        }
+    }
+    // What the observer is not offered, the server refuses them.
+    for ext in ["md", "html", "pdf", "docx"] {
+        let path = format!("/api/meetings/{meeting}/versions/1/export.{ext}");
+        let r = observer_api.get(&path).await;
+        ensure!(r.status == 403, "the observer's {path}: {}", r.status);
+    }
+    let r = observer_api
+        .get(&format!("/api/meetings/{meeting}/versions/1/diff"))
+        .await;
+    ensure!(r.status == 403, "the observer's comparison: {}", r.status);
+    let versions = observer_api
+        .get(&format!("/api/meetings/{meeting}/versions"))
+        .await
+        .json();
+    ensure!(
+        versions[0]["withheld"] == json!(["2.2"]),
+        "the version says what it withholds: {versions}"
+    );
+
     // Published: an anonymous reader sees the placeholder, never the text.
     let r = chair_api
         .post_json(
@@ -164,7 +243,7 @@ async fn scenario(
         r.json()["series"].as_str().context("series")?
     );
     browsers.push(Browser::open(driver).await?);
-    let reader = &browsers[1];
+    let reader = &browsers[2];
     reader.client.goto(&format!("{origin}{path}")).await?;
     let text = reader
         .wait_until(
@@ -201,4 +280,48 @@ async fn scenario(
     );
     ensure!(pdf_text.contains("Quality of the data"), "{pdf_text}");
     Ok(())
+}
+
+/// The downloads (and the comparison button, with an empty address) that `page` (signed in
+/// as `who`) offers for version 1 in its Versions tab, as (class, address) in page order.
+async fn version_links(
+    page: &Browser,
+    origin: &str,
+    meeting: &str,
+    who: &str,
+) -> anyhow::Result<Vec<(String, String)>> {
+    page.client
+        .goto(&format!("{origin}/?meeting={meeting}"))
+        .await?;
+    page.client
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::Css("#tab-versions"))
+        .await?
+        .click()
+        .await?;
+    let links = page
+        .wait_until(
+            who,
+            "version 1's downloads",
+            "const li = document.querySelector(\"li.version[data-version='1'] .v-links\"); \
+             if (!li || !li.querySelector('.v-public')) return null; \
+             return Array.from(li.querySelectorAll('a, button')) \
+               .filter(e => !e.classList.contains('v-approval')) \
+               .map(e => [e.className, e.href || '']);",
+            vec![],
+            |v| v.is_array(),
+        )
+        .await?;
+    Ok(links
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|pair| {
+                    let s = |i: usize| pair[i].as_str().unwrap_or_default().to_owned();
+                    (s(0), s(1))
+                })
+                .collect()
+        })
+        .unwrap_or_default())
 }

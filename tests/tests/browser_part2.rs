@@ -6,10 +6,15 @@
 //! main one; an observer's page shows item 3 only as its placeholder, never the text.
 //! An attendee without restricted access, attributed in an exempt item, confirms their own
 //! Part II statement from "My statements" and sees nothing else of Part II.
+//! Indenting public item 4 under exempt item 3 from the outline (Alt+→) is refused with an
+//! alert saying why and what to do instead, and nothing is sent; when a modified client
+//! does it anyway, the server moves item 4 into Part II at once: the observer's page
+//! reloads without its text, the minute-taker's shows it as a sub-item of item 3.
 
 use std::time::Duration;
 
 use anyhow::{ensure, Context};
+use fantoccini::key::Key;
 use fantoccini::Locator;
 use minutebook_shared::client::{ClientOptions, SyncClient};
 use minutebook_shared::meeting::Meeting;
@@ -252,6 +257,114 @@ async fn scenario(
         !stored.as_str().unwrap_or_default().contains("settlement"),
         "the observer's browser stores nothing of it"
     );
+
+    // Indenting public item 4 under exempt item 3 from the outline is refused, saying why.
+    let four = page
+        .js(
+            "const e = document.querySelector(\"#outline li[data-number='4']\"); \
+             if (!e) return null; e.focus(); return e.dataset.item;",
+            vec![],
+        )
+        .await?;
+    let four = four.as_str().context("item 4 in the outline")?.to_owned();
+    page.client
+        .active_element()
+        .await?
+        .send_keys(&format!("{}{}", Key::Alt, Key::Right))
+        .await?;
+    let refused = page
+        .wait_until(
+            "Mina",
+            "the refusal",
+            "const r = document.getElementById('move-refused'); \
+             return r && r.getAttribute('role') === 'alert' ? r.textContent : null;",
+            vec![],
+            |v| v.is_string(),
+        )
+        .await?;
+    let refused = refused.as_str().unwrap_or_default();
+    ensure!(
+        refused.contains("Item 4")
+            && refused.contains("is public")
+            && refused.contains("exempt item 3")
+            && refused.contains("mark item 4 exempt"),
+        "the alert says why and what to do: {refused}"
+    );
+    let number = page
+        .js(
+            "const e = document.querySelector(`#outline li[data-item=\"${arguments[0]}\"]`); \
+             return e ? e.dataset.number : null;",
+            vec![json!(four)],
+        )
+        .await?;
+    ensure!(number == json!("4"), "item 4 stays where it was: {number}");
+    // Item 4's title (its date is in the header's next meeting too); one of its paragraphs.
+    let words = "Confirmation of next meeting";
+    let paragraph = "Performance";
+    {
+        let m = Meeting::new(main.doc().clone());
+        let view = m.view(&main.doc().transact());
+        let item4 = view.items.iter().find(|i| i.id.0 == four);
+        ensure!(
+            item4.is_some_and(|i| i.parent.is_none() && i.withheld_by.is_none()),
+            "the server's minutes hold item 4 at the top level, public"
+        );
+    }
+    ensure!(
+        watcher
+            .js("return document.body.textContent;", vec![])
+            .await?
+            .as_str()
+            .unwrap_or_default()
+            .contains(words),
+        "the observer reads item 4"
+    );
+
+    // Their copies are of the minutes about to be rebuilt.
+    main.close().await;
+    part2.close().await;
+
+    // A modified client indents it anyway: the server moves it into Part II at once.
+    watcher
+        .js("window.__beforeIndent = true; return null;", vec![])
+        .await?;
+    let hostile =
+        SyncClient::connect(ClientOptions::new(server.ws_url(&meeting)).with_bearer(&taker));
+    hostile
+        .wait_synced(PATIENCE)
+        .await
+        .context("the modified client syncs")?;
+    {
+        let m = Meeting::new(hostile.doc().clone());
+        m.indent_item(&mut m.doc().transact_mut(), &four.as_str().into())
+            .context("indented")?;
+    }
+    watcher
+        .wait_until(
+            "Otto",
+            "the reloaded page without item 4's text",
+            "const t = document.body.textContent; \
+             return { reloaded: !window.__beforeIndent, placeholder: t.includes(arguments[1]), \
+                      words: t.includes(arguments[0]) };",
+            vec![
+                json!(words),
+                json!("Exempt item — Schedule 12A paragraph 3"),
+            ],
+            |v| v == &json!({"reloaded": true, "placeholder": true, "words": false}),
+        )
+        .await?;
+    page.wait_until(
+        "Mina",
+        "item 4's text as a sub-item of item 3",
+        "const i = document.querySelector(`section.item[data-item=\"${arguments[0]}\"]`); \
+         if (!i || !i.dataset.number.startsWith('3.')) return null; \
+         return [...i.querySelectorAll('textarea.block-text')].some(t => t.value.includes(arguments[1])) \
+           ? true : null;",
+        vec![json!(four), json!(paragraph)],
+        |v| v == &json!(true),
+    )
+    .await?;
+    hostile.close().await;
     Ok(())
 }
 

@@ -6,10 +6,13 @@
 //! audited and rebuilds the minutes without it: a reconnecting observer receives none of
 //! it, and the old document's content is refused (close 4001) wherever it comes from.
 //! Part II is durable like the minutes (a restart keeps it) and sign-off merges both.
+//! Public content a client puts under an exempt item (a field write, an indent, a block)
+//! moves into Part II at once, before anything of it is relayed.
 
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use minutebook_server::store::{Store, WriteOp};
 use minutebook_shared::client::{ClientOptions, SyncClient};
 use minutebook_shared::meeting::model::{BlockKind, ItemId};
 use minutebook_shared::meeting::Meeting;
@@ -432,7 +435,7 @@ async fn moving_an_item_into_part_ii_purges_it_from_the_minutes() {
 }
 
 #[tokio::test]
-async fn an_item_marked_exempt_by_a_field_write_moves_out_of_the_minutes_on_load() {
+async fn an_item_marked_exempt_by_a_field_write_moves_out_of_the_minutes_at_once() {
     let mut server = TestServer::start().await;
     let text = EXEMPT_MINUTES.replace(
         "*Exempt — Schedule 12A paragraph 3; public title: Contract award*\n\n",
@@ -442,8 +445,9 @@ async fn an_item_marked_exempt_by_a_field_write_moves_out_of_the_minutes_on_load
     let observer = server
         .member(&meeting, "Olly Observer", None, Role::Observer)
         .await;
+    let mut watching = observer_on_minutes(&server, &meeting, &observer).await;
     // A plain Yjs client (or a page from before Part II) marks item 2 exempt by writing
-    // the field: its text is still in the minutes for now.
+    // the field: its text is in the minutes until the server moves it.
     let client = server.client(&meeting);
     client.wait_synced(PATIENCE).await.expect("synced");
     let m = Meeting::new(client.doc().clone());
@@ -458,18 +462,28 @@ async fn an_item_marked_exempt_by_a_field_write_moves_out_of_the_minutes_on_load
         minutebook_shared::meeting::Exemption::parse_code("12A:3", "").expect("a paragraph");
     m.set_exemption(&mut m.doc().transact_mut(), &item, Some(&exemption))
         .expect("marked");
-    client.wait_saved(PATIENCE).await.expect("saved");
+    // The move follows the update at once: the minutes are rebuilt.
+    let (close, reason) = watching.expect_close().await;
+    assert_eq!(close, code::REBUILT, "{reason}");
     client.close().await;
+    let mut watch = observer_on_minutes(&server, &meeting, &observer).await;
+    let frames = frames_within(&mut watch, Duration::from_millis(500)).await;
+    assert!(holds(&frames, "The chair welcomed everyone."));
+    assert!(!holds(&frames, "SECRET"), "moved out of the minutes");
+    let audit = server
+        .http()
+        .get(&format!("/api/meetings/{meeting}/audit"))
+        .await
+        .text();
+    assert!(audit.contains("item 2 moved into Part II"), "{audit}");
 
-    // Loaded again, the meeting moves it into Part II before anyone joins.
+    // Durably: loaded again, the minutes still hold none of it.
+    drop(watch);
     server.restart().await;
     let mut watch = observer_on_minutes(&server, &meeting, &observer).await;
     let frames = frames_within(&mut watch, Duration::from_millis(500)).await;
     assert!(holds(&frames, "The chair welcomed everyone."));
-    assert!(
-        !holds(&frames, "SECRET"),
-        "moved out of the minutes on load"
-    );
+    assert!(!holds(&frames, "SECRET"), "still out of the minutes");
     let md = server
         .http()
         .get(&format!("/api/meetings/{meeting}/export.md"))
@@ -478,5 +492,202 @@ async fn an_item_marked_exempt_by_a_field_write_moves_out_of_the_minutes_on_load
     assert!(
         md.contains("SECRET-PRICE") && md.contains("*Exempt — Schedule 12A paragraph 3"),
         "{md}"
+    );
+}
+
+/// A hostile editor (a minute-taker without restricted access, with a modified client)
+/// puts public content under an exempt item: it indents the public item 3 under exempt
+/// item 2, then writes a paragraph straight into item 2's placeholder in the minutes. Each
+/// time the server moves it into Part II at once (audited, the minutes rebuilt), and an
+/// observer watching the wire never receives the words written into the exempt item —
+/// not relayed before the rebuild, not after reconnecting.
+#[tokio::test]
+async fn public_content_put_under_an_exempt_item_moves_into_part_ii_at_once() {
+    let server = TestServer::start().await;
+    let meeting = import(&server, EXEMPT_MINUTES).await;
+    let observer = server
+        .member(&meeting, "Olly Observer", None, Role::Observer)
+        .await;
+    let taker = server
+        .member(&meeting, "Sam Scribe", None, Role::MinuteTaker)
+        .await;
+    let hostile = {
+        let invite = server
+            .http()
+            .post_json(
+                &format!("/api/meetings/{meeting}/invites"),
+                &json!({"name": "Hal Hostile", "role": "minute-taker", "restricted": false}),
+            )
+            .await;
+        assert_eq!(invite.status, 201, "{}", invite.text());
+        minutebook_tests::redeem(server.addr(), invite.json()["link"].as_str().expect("link")).await
+    };
+    let taker_http = Client::new(server.addr(), Some(taker.clone()));
+    let numbers = |client: &SyncClient| {
+        let m = Meeting::new(client.doc().clone());
+        let view = m.view(&m.doc().transact());
+        let id = |n: &str| {
+            view.items
+                .iter()
+                .find(|i| i.number == n)
+                .map(|i| i.id.clone())
+                .expect("item")
+        };
+        (m.clone(), id("2"), id("3"))
+    };
+
+    // 1. Item 3 (public) indented under exempt item 2.
+    let mut watching = observer_on_minutes(&server, &meeting, &observer).await;
+    let first = frames_within(&mut watching, Duration::from_millis(300)).await;
+    assert!(holds(&first, "There was none."), "item 3 is public so far");
+    let client = SyncClient::connect(
+        ClientOptions::new(server.ws_url(&meeting)).with_bearer(hostile.clone()),
+    );
+    client.wait_synced(PATIENCE).await.expect("synced");
+    let (m, _two, three) = numbers(&client);
+    let started = std::time::Instant::now();
+    m.indent_item(&mut m.doc().transact_mut(), &three)
+        .expect("indented");
+    let (close, reason) = watching.expect_close().await;
+    assert_eq!(close, code::REBUILT, "{reason}");
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(5), "moved promptly: {took:?}");
+    client.close().await;
+    let mut watch = observer_on_minutes(&server, &meeting, &observer).await;
+    let frames = frames_within(&mut watch, Duration::from_millis(500)).await;
+    assert!(holds(&frames, "The chair welcomed everyone."));
+    assert!(
+        !holds(&frames, "There was none.") && !holds(&frames, "Any other business"),
+        "item 3 left the minutes with the indent"
+    );
+    let md = taker_http
+        .get(&format!("/api/meetings/{meeting}/export.md"))
+        .await
+        .text();
+    assert!(
+        ["2.1", "2.2"]
+            .iter()
+            .any(|n| md.contains(&format!("### {n} Any other business\n\nThere was none."))),
+        "Part II holds it as a sub-item of item 2: {md}"
+    );
+    let audit = taker_http
+        .get(&format!("/api/meetings/{meeting}/audit"))
+        .await
+        .text();
+    assert!(audit.contains("item 2 moved into Part II"), "{audit}");
+    assert!(!audit.contains("There was none"), "{audit}");
+
+    // 2. A paragraph written straight into item 2's placeholder in the minutes.
+    let client = SyncClient::connect(
+        ClientOptions::new(server.ws_url(&meeting)).with_bearer(hostile.clone()),
+    );
+    client.wait_synced(PATIENCE).await.expect("synced");
+    let m = Meeting::new(client.doc().clone());
+    let two = m
+        .view(&m.doc().transact())
+        .items
+        .iter()
+        .find(|i| i.number == "2")
+        .map(|i| i.id.clone())
+        .expect("item 2");
+    m.insert_block(
+        &mut m.doc().transact_mut(),
+        &two,
+        0,
+        BlockKind::Paragraph,
+        "LEAKED-WORDS of the hostile client",
+    )
+    .expect("written");
+    let before_close = frames_within(&mut watch, Duration::from_secs(3)).await;
+    assert!(
+        !holds(&before_close, "LEAKED"),
+        "the observer never receives what was written into the exempt item"
+    );
+    client.close().await;
+    let mut watch = observer_on_minutes(&server, &meeting, &observer).await;
+    let frames = frames_within(&mut watch, Duration::from_millis(500)).await;
+    assert!(holds(&frames, "The chair welcomed everyone."));
+    assert!(!holds(&frames, "LEAKED"), "nor after reconnecting");
+    let md = taker_http
+        .get(&format!("/api/meetings/{meeting}/export.md"))
+        .await
+        .text();
+    assert!(md.contains("LEAKED-WORDS"), "Part II holds it: {md}");
+    let md = Client::new(server.addr(), Some(observer.clone()))
+        .get(&format!("/api/meetings/{meeting}/export.md"))
+        .await
+        .text();
+    assert!(
+        !md.contains("LEAKED") && !md.contains("There was none"),
+        "{md}"
+    );
+}
+
+/// A ledger stored before it said what each version withholds (`VersionInfo.withheld`
+/// absent) is filled in from the stored version when the meeting loads, so the web client
+/// offers members without restricted access the public downloads of older versions too.
+#[tokio::test]
+async fn what_an_older_version_withholds_is_filled_in_when_the_meeting_loads() {
+    let mut server = TestServer::start().await;
+    let meeting = import(&server, EXEMPT_MINUTES).await;
+    let chair = server
+        .member(&meeting, "Pat Chair", None, Role::Chair)
+        .await;
+    let observer = server
+        .member(&meeting, "Olly Observer", None, Role::Observer)
+        .await;
+    let r = Client::new(server.addr(), Some(chair))
+        .post_json(
+            &format!("/api/meetings/{meeting}/sign-off"),
+            &json!({ "override_reason": "confirmed on paper" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let versions = format!("/api/meetings/{meeting}/versions");
+    let seen = Client::new(server.addr(), Some(observer.clone()))
+        .get(&versions)
+        .await
+        .json();
+    assert_eq!(seen[0]["withheld"], json!(["2", "2.1"]), "{seen}");
+    // Nor does the version's readiness list the exempt item's statement (by DD) to an
+    // observer: who spoke in Part II is Part II's.
+    assert_eq!(
+        seen[0]["readiness"]["statements"],
+        json!([]),
+        "the observer's versions hold no Part II statement: {seen}"
+    );
+
+    // The ledger as stored before the field existed.
+    server.stop().await;
+    {
+        let path = server.data_dir().join("minutebook.redb");
+        let (store, writer) = Store::open(&path).expect("the store opens");
+        let mut ledger = store.ledger(&meeting).expect("the ledger");
+        ledger.versions[0].withheld = None;
+        store
+            .write(WriteOp::Ledger {
+                doc: meeting.as_str().into(),
+                seq: 0,
+                ledger: Box::new(ledger),
+                version: None,
+                audit: Vec::new(),
+                records: Vec::new(),
+            })
+            .await
+            .expect("written");
+        let stored = store.ledger(&meeting).expect("the ledger");
+        assert_eq!(stored.versions[0].withheld, None);
+        drop(store);
+        writer.join();
+    }
+    server.restart().await;
+    let seen = Client::new(server.addr(), Some(observer))
+        .get(&versions)
+        .await
+        .json();
+    assert_eq!(
+        seen[0]["withheld"],
+        json!(["2", "2.1"]),
+        "filled in on load: {seen}"
     );
 }

@@ -1,7 +1,8 @@
 //! The meeting list (`/`): every meeting the user may open (the server filters the list
 //! by the session's grants) with its series, date, status and the user's role in it; for
 //! administrators only, a form to create a meeting (empty, or from a previous meeting of
-//! the series) and one to import minutes (legacy text or canonical Markdown).
+//! the series), one to import minutes (legacy text or canonical Markdown) and the
+//! organisation's branding ([`crate::views::branding`]).
 
 use leptos::html::{Input, Select};
 use leptos::prelude::*;
@@ -11,6 +12,7 @@ use minutebook_shared::api::MeetingSummary;
 
 use crate::api;
 use crate::session::use_session;
+use crate::views::branding::BrandingForm;
 use crate::views::session_bar::SessionBar;
 
 fn go_to(name: &str) {
@@ -88,6 +90,7 @@ pub fn MeetingList() -> impl IntoView {
             <Show when=admin>
                 <NewMeeting meetings=Signal::derive(all) />
                 <ImportMeeting />
+                <BrandingForm />
             </Show>
         </main>
     }

@@ -8,6 +8,7 @@ pub mod announcer;
 pub mod app;
 pub mod audit_log;
 pub mod block;
+pub mod branding;
 pub mod correction_diff;
 pub mod corrections;
 pub mod doc_page;

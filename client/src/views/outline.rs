@@ -2,6 +2,7 @@
 //! add, reorder, indent, outdent and delete items — by buttons, by keyboard on a focused
 //! entry (Alt+Arrow keys, see [`crate::keys`]) and by HTML5 drag and drop (drop an entry
 //! onto another to move it before that one). None of these while the page is read-only.
+//! A move into or out of an exempt item is refused, and `p#move-refused` says why.
 
 use leptos::prelude::*;
 use minutebook_shared::meeting::ItemId;
@@ -16,7 +17,19 @@ use crate::snapshot::ItemHead;
 use crate::store::{use_store, Store};
 
 /// Applies a computed move to item `id`.
+/// A move that would take an item into or out of an exempt item is refused instead, and
+/// `p#move-refused` (role=alert) says why and what to do.
 pub fn apply_move(store: Store, id: &ItemId, mv: Move) {
+    if let Some(why) = store.with_untracked(|s| moves::refusal(&s.view, id, &mv)) {
+        // The same words again are announced again.
+        store.move_refused.set(None);
+        set_timeout(
+            move || store.move_refused.set(Some(why)),
+            std::time::Duration::ZERO,
+        );
+        return;
+    }
+    store.move_refused.set(None);
     let Some(home) = store.item_home(id) else {
         return;
     };
@@ -83,6 +96,9 @@ pub fn Outline() -> impl IntoView {
             <p class="hint" id="outline-hint" hidden=move || !store.editable.get()>
                 "Alt+↑/↓ moves the focused item, Alt+→/← indents or outdents it; or drag it onto another."
             </p>
+            {move || store.move_refused.get().map(|why| view! {
+                <p id="move-refused" class="error" role="alert">{why}</p>
+            })}
             <ol id="outline" aria-describedby="outline-hint">
                 <For each=move || ids.get() key=|id| id.clone()
                     children=move |id| view! { <OutlineEntry id=id dragged=dragged /> } />

@@ -3,19 +3,26 @@
 //! SHA-256 of the signed rendering (`.v-sha`), an override reason when it was signed with
 //! unconfirmed statements (`.v-override`), downloads (`a.v-export-md`, `a.v-export-html`,
 //! `a.v-export-pdf`, `a.v-export-docx`, `a.v-public` (the public version, exempt items
-//! withheld),
+//! withheld), `a.v-public-pdf` and `a.v-public-docx` (its PDF and Word document, for a
+//! version that withholds exempt items),
 //! and `a.v-approval`, the signed approval record, when a later meeting resolved on it)
 //! and `button.v-compare` ("Compare with current draft"), which shows
 //! `#version-diff[data-version=N]`: `li.diff-line[data-op=insert|delete|equal]`, inserted
 //! lines in `<ins>` and deleted ones in `<del>`, each with a visible "+"/"−" marker and a
 //! screen-reader prefix ("Added:", "Removed:"); long unchanged runs fold into
 //! `li.diff-skip`. Reopenings are listed in `ul#reopenings`.
+//!
+//! A member without restricted access is offered only what the server gives them: for a
+//! version that withholds exempt items, the public version's downloads, not the full
+//! ones nor the comparison (both refused with 403); nor the comparison while the draft
+//! holds exempt items.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::access::{iso_time, local_time};
 use crate::meeting_trust::use_trust;
+use crate::store::use_store;
 use minutebook_shared::api::VersionDiff;
 use minutebook_shared::diff::{DiffLine, DiffOp};
 
@@ -65,7 +72,18 @@ pub fn fold(lines: &[DiffLine], context: usize) -> Vec<Shown> {
 #[component]
 pub fn Versions() -> impl IntoView {
     let trust = use_trust();
+    let store = use_store();
     let versions = Memo::new(move |_| trust.ledger.with(|l| l.versions.clone()));
+    let restricted = Memo::new(move |_| {
+        trust
+            .access
+            .with(|a| a.as_ref().is_some_and(|a| a.restricted))
+    });
+    // The draft holds exempt items: its comparison is for restricted access only.
+    let draft_exempt = Memo::new(move |_| {
+        store.structure.track();
+        store.with_untracked(|s| s.view.items.iter().any(|i| i.exemption.is_some()))
+    });
     let reopenings = Memo::new(move |_| trust.ledger.with(|l| l.reopenings.clone()));
     let compared = RwSignal::new(None::<u32>);
     let diff = RwSignal::new(None::<Result<VersionDiff, String>>);
@@ -110,6 +128,20 @@ pub fn Versions() -> impl IntoView {
                         let n = v.version;
                         let name = trust.name();
                         let open = move || compared.get() == Some(n);
+                        let withholds = v.withholds();
+                        // Full downloads: restricted access, or nothing withheld.
+                        let full = move || restricted.get() || !withholds;
+                        let compare = move || full() && (restricted.get() || !draft_exempt.get());
+                        let (md, html, pdf, docx) = (
+                            trust_api::version_export_url(&name, n, "md"),
+                            trust_api::version_export_url(&name, n, "html"),
+                            trust_api::version_export_url(&name, n, "pdf"),
+                            trust_api::version_export_url(&name, n, "docx"),
+                        );
+                        let (public_pdf, public_docx) = (
+                            trust_api::public_output_url(&name, n, "pdf"),
+                            trust_api::public_output_url(&name, n, "docx"),
+                        );
                         view! {
                             <li class="version" data-version=n.to_string()>
                                 <p>
@@ -129,25 +161,37 @@ pub fn Versions() -> impl IntoView {
                                     </p>
                                 })}
                                 <p class="v-links">
-                                    <a class="v-export-md" href=trust_api::version_export_url(&name, n, "md") download="">
-                                        {format!("Version {n} (Markdown)")}
-                                    </a>
-                                    " "
-                                    <a class="v-export-html" href=trust_api::version_export_url(&name, n, "html") target="_blank">
-                                        {format!("Version {n} (HTML)")}
-                                    </a>
-                                    " "
-                                    <a class="v-export-pdf" href=trust_api::version_export_url(&name, n, "pdf") download="">
-                                        {format!("Version {n} (PDF)")}
-                                    </a>
-                                    " "
-                                    <a class="v-export-docx" href=trust_api::version_export_url(&name, n, "docx") download="">
-                                        {format!("Version {n} (Word)")}
-                                    </a>
-                                    " "
+                                    <Show when=full>
+                                        <a class="v-export-md" href=md.clone() download="">
+                                            {format!("Version {n} (Markdown)")}
+                                        </a>
+                                        " "
+                                        <a class="v-export-html" href=html.clone() target="_blank">
+                                            {format!("Version {n} (HTML)")}
+                                        </a>
+                                        " "
+                                        <a class="v-export-pdf" href=pdf.clone() download="">
+                                            {format!("Version {n} (PDF)")}
+                                        </a>
+                                        " "
+                                        <a class="v-export-docx" href=docx.clone() download="">
+                                            {format!("Version {n} (Word)")}
+                                        </a>
+                                        " "
+                                    </Show>
                                     <a class="v-public" href=trust_api::public_version_url(&name, n) download="">
                                         {format!("Version {n}, public (Markdown)")}
                                     </a>
+                                    " "
+                                    {withholds.then(|| view! {
+                                        <a class="v-public-pdf" href=public_pdf download="">
+                                            {format!("Version {n}, public (PDF)")}
+                                        </a>
+                                        " "
+                                        <a class="v-public-docx" href=public_docx download="">
+                                            {format!("Version {n}, public (Word)")}
+                                        </a>
+                                    })}
                                     " "
                                     {move || approval(n).map(|(words, resolved)| view! {
                                         <a class="v-approval" href=trust_api::approval_url(&trust.name(), resolved)
@@ -156,12 +200,14 @@ pub fn Versions() -> impl IntoView {
                                         </a>
                                         " "
                                     })}
-                                    <button type="button" class="v-compare"
-                                        aria-expanded=move || open().to_string()
-                                        aria-controls="version-diff"
-                                        on:click=move |_| if open() { compared.set(None) } else { load(n) }>
-                                        {move || if open() { "Hide comparison" } else { "Compare with current draft" }}
-                                    </button>
+                                    <Show when=compare>
+                                        <button type="button" class="v-compare"
+                                            aria-expanded=move || open().to_string()
+                                            aria-controls="version-diff"
+                                            on:click=move |_| if open() { compared.set(None) } else { load(n) }>
+                                            {move || if open() { "Hide comparison" } else { "Compare with current draft" }}
+                                        </button>
+                                    </Show>
                                 </p>
                             </li>
                         }

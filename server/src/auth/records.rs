@@ -36,6 +36,9 @@ pub mod kind {
     pub const APPROVAL: &str = crate::store::APPROVAL_RECORDS;
     /// `meeting/version` → the signature of that approval's statement.
     pub const APPROVAL_SIGNATURE: &str = "approval-signature";
+    /// `texts` / `logo` → the organisation's branding of its outputs
+    /// ([`crate::branding`]).
+    pub const BRANDING: &str = "branding";
     /// `meeting/version.pdf` or `.docx` (version zero-padded) → that version's rendered
     /// output, raw bytes (`crate::meetings::outputs`).
     pub const VERSION_OUTPUT: &str = "version-output";

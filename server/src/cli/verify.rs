@@ -583,6 +583,7 @@ mod tests {
             sha256: s.sha256.clone(),
             override_reason: String::new(),
             readiness: Readiness::default(),
+            withheld: None,
         };
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         store.submit(

@@ -20,7 +20,9 @@
 //! Each connection syncs one of them ([`Part`]): updates, relays, awareness rooms and
 //! saved acks stay within it, and the ledger goes to the minutes' connections only,
 //! filtered for grants without restricted access. Moving an item into Part II
-//! ([`move_item`]) rebuilds the minutes and retires the old document's client ids.
+//! ([`move_item`]) rebuilds the minutes and retires the old document's client ids; so does
+//! public content an update leaves under an exempt item, moved as the server right after
+//! that update is applied ([`DocActor::move_strays`]), before anything of it is relayed.
 //!
 //! When the last connection leaves and every write is durable, the actor compacts its
 //! log if needed and exits (the registry then forgets it); its state is already on disk.
@@ -233,9 +235,23 @@ impl DocActor {
         let stored = load_stored(&store, &name).await?;
         let ledger = {
             let (store, name) = (store.clone(), name.clone());
-            tokio::task::spawn_blocking(move || store.ledger(&name))
-                .await
-                .unwrap_or_else(|e| Err(StoreError::from_join(e)))?
+            tokio::task::spawn_blocking(move || {
+                let mut ledger = store.ledger(&name)?;
+                // Versions recorded before the ledger said what they withhold: from the
+                // stored version (kept with the next ledger write).
+                for v in ledger.versions.iter_mut().filter(|v| v.withheld.is_none()) {
+                    let stored = store.version(&name, v.version)?;
+                    v.withheld = Some(
+                        stored
+                            .and_then(|s| s.public)
+                            .map(|p| p.withheld)
+                            .unwrap_or_default(),
+                    );
+                }
+                Ok(ledger)
+            })
+            .await
+            .unwrap_or_else(|e| Err(StoreError::from_join(e)))?
         };
         let key2: Arc<str> = part2::key(&name).into();
         let stored2 = load_stored(&store, &key2).await?;
@@ -285,7 +301,7 @@ impl DocActor {
                 .submit(WriteOp::Meta(side.meta), actor.written_tx.clone());
         }
         actor.start_allocation(side.allocate);
-        actor.migrate_part2().await;
+        actor.move_strays().await;
         Ok(actor)
     }
 
@@ -424,11 +440,14 @@ impl DocActor {
                     }
                 };
                 match outcome {
-                    Ok(true) => {
+                    Ok(applied) if applied.changed => {
                         self.append(Part::Minutes, update, SERVER);
                         self.emit(Effect::Applied(done));
+                        if applied.placing {
+                            self.move_strays().await;
+                        }
                     }
-                    Ok(false) => self.emit(Effect::Applied(done)),
+                    Ok(_) => self.emit(Effect::Applied(done)),
                     Err(e) => {
                         let _ = done.send(Err(format!("update rejected: {e}")));
                         if e.poisoned() {
@@ -689,11 +708,14 @@ impl DocActor {
         // applied.
         let doc = self.replica(part).doc().clone();
         let outcome = match refusal {
-            Some(_) => updates::would_change(&doc, &raw),
+            Some(_) => updates::would_change(&doc, &raw).map(|changed| updates::Applied {
+                changed,
+                placing: false,
+            }),
             None => updates::apply(&doc, &raw),
         };
-        let changed = match outcome {
-            Ok(changed) => changed,
+        let applied = match outcome {
+            Ok(applied) => applied,
             Err(e) => {
                 metrics::counter!(mnames::REJECTED_UPDATES, mnames::REASON => e.kind())
                     .increment(1);
@@ -712,7 +734,7 @@ impl DocActor {
                 return;
             }
         };
-        match (refusal, changed) {
+        match (refusal, applied.changed) {
             (Some(reason), true) => return self.reject(conn, count, reason),
             (None, true) => self.append(part, raw, conn),
             // Nothing new (e.g. a read-only client's sync step 2): acknowledged below once
@@ -721,6 +743,11 @@ impl DocActor {
         }
         if acks {
             self.emit(Effect::Saved(conn, count));
+        }
+        // Content the update may have put under an exempt item leaves the minutes before
+        // anything of it is relayed (the move closes every connection to them).
+        if part == Part::Minutes && applied.changed && applied.placing {
+            self.move_strays().await;
         }
     }
 

@@ -81,6 +81,11 @@ impl<E> Gate<E> {
         self.fail()
     }
 
+    /// Drops the held effects `keep` refuses (the others keep their order and writes).
+    pub fn retain(&mut self, mut keep: impl FnMut(&E) -> bool) {
+        self.held.retain(|(_, effect)| keep(effect));
+    }
+
     /// Storage failed: nothing held may ever be performed. Drops the held effects and
     /// returns how many there were.
     pub fn fail(&mut self) -> usize {

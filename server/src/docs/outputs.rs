@@ -24,6 +24,37 @@ pub struct Job {
     pub signed_at: u64,
     /// The status line ("Signed off — version 2 — by … on …").
     pub status: String,
+    /// The branding an administrator set ([`crate::branding`]); `None`: the renderer's
+    /// own (the start-up flags).
+    pub house: Option<House>,
+}
+
+/// The organisation's branding for a rendering, as an administrator set it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct House {
+    pub organisation: String,
+    pub footer: String,
+    /// The logo's alt text.
+    pub logo_alt: String,
+    pub logo: HouseLogo,
+}
+
+/// Which logo a rendering shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HouseLogo {
+    /// The renderer's own (from the start-up flags), if it has one.
+    Flags,
+    /// None.
+    Removed,
+    /// This one (checked by [`Render::check_logo`]).
+    Set(Logo),
+}
+
+/// A logo's image, checked: a PNG, or an SVG kept to shapes only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Logo {
+    Png(Vec<u8>),
+    Svg(String),
 }
 
 /// The outputs of one version.
@@ -37,6 +68,10 @@ pub struct Rendered {
 pub trait Render: Send + Sync + 'static {
     /// The PDF and Word document of `job`.
     fn render(&self, job: &Job) -> Result<Rendered, String>;
+
+    /// `bytes` as a logo the renderings can show: a PNG checked, or an SVG sanitised to
+    /// shapes only (scripts, text, links and external references dropped); why not.
+    fn check_logo(&self, bytes: &[u8]) -> Result<Logo, String>;
 }
 
 /// A shared renderer.

@@ -112,8 +112,18 @@ fn deletes_something_new(doc: &Doc, scanned: &Scanned) -> bool {
         .any(|(_, ranges)| ranges.iter().any(|r| !r.is_empty()))
 }
 
-/// Scans, decodes and applies an update; `Ok(true)` when it added anything that must be
-/// stored.
+/// What [`apply`] did with an update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Applied {
+    /// It added something that must be stored.
+    pub changed: bool,
+    /// It could have changed where content sits ([`Scanned::placing`]: a field written, a
+    /// first character typed), unlike typing into existing text or deleting.
+    pub placing: bool,
+}
+
+/// Scans, decodes and applies an update; [`Applied::changed`] when it added anything
+/// that must be stored.
 ///
 /// An update that creates shared types is checked once applied: if the document's types
 /// now nest deeper than [`MAX_NESTING`], it is refused with
@@ -122,7 +132,7 @@ fn deletes_something_new(doc: &Doc, scanned: &Scanned) -> bool {
 /// ([`UpdateError::MissingDependencies`], see `has_pending`). With
 /// the pre-scan bounding chains inside one update, yrs's recursive delete and garbage
 /// collection never go deeper than twice the limit.
-pub fn apply(doc: &Doc, raw: &[u8]) -> Result<bool, UpdateError> {
+pub fn apply(doc: &Doc, raw: &[u8]) -> Result<Applied, UpdateError> {
     let scanned = prescan::scan_update_v1(raw)?;
     // Structs must continue from what the document holds: ones that start past it depend
     // on changes nobody sent. (yrs 0.28 integrated some such updates anyway, leaving a
@@ -161,7 +171,10 @@ pub fn apply(doc: &Doc, raw: &[u8]) -> Result<bool, UpdateError> {
     if scanned.types > 0 && deepest_type(doc) > MAX_NESTING {
         return Err(UpdateError::TypesTooDeep);
     }
-    Ok(changed)
+    Ok(Applied {
+        changed,
+        placing: scanned.placing > 0,
+    })
 }
 
 /// Whether the document holds content yrs could not integrate (structs or deletions
@@ -377,8 +390,8 @@ mod tests {
         );
         // The caller rebuilds from disk; the client's sync step 2 then carries both.
         let rebuilt = Doc::new();
-        assert!(apply(&rebuilt, &first).expect("applies"));
-        assert!(apply(&rebuilt, &second).expect("applies"));
+        assert!(apply(&rebuilt, &first).expect("applies").changed);
+        assert!(apply(&rebuilt, &second).expect("applies").changed);
         assert!(!has_pending(&rebuilt.transact()));
         let t = rebuilt.get_or_insert_text("t");
         assert_eq!(

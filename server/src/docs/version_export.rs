@@ -40,6 +40,7 @@ pub fn sign(
             override_reason
         },
         readiness,
+        withheld: None,
     };
     let markdown = canonical_markdown(&view, &info);
     info.sha256 = sha256_hex(markdown.as_bytes());
@@ -48,6 +49,14 @@ pub fn sign(
     let state = minutebook_shared::meeting::part2::merged_state(meeting, part2);
     let html = render_html(&view, &SignOff::of_version(&info, name));
     let public = public_version(&view, &info, &markdown);
+    // The ledger's summary says what the public version withholds, so that pages offer
+    // members without restricted access only what they may download.
+    info.withheld = Some(
+        public
+            .as_ref()
+            .map(|p| p.withheld.clone())
+            .unwrap_or_default(),
+    );
     SignedVersion {
         info,
         markdown,

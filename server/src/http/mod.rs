@@ -20,6 +20,7 @@ pub mod access;
 pub mod action_log;
 pub mod approval_api;
 pub mod audit_csv;
+pub mod branding_api;
 pub mod caps;
 pub mod client_addr;
 pub mod credentials;
@@ -72,6 +73,7 @@ pub fn router(state: AppState, web_dir: &std::path::Path) -> Router {
             get(websocket_part2),
         )
         .merge(crate::http::part2_api::routes())
+        .merge(crate::http::branding_api::routes())
         .merge(crate::http::session_api::routes())
         .merge(crate::http::ledger_api::routes(state.max_verify_bytes))
         .merge(crate::http::approval_api::routes())

@@ -98,7 +98,10 @@ async fn series_list(State(state): State<AppState>) -> Result<Response, ApiError
         }
     }
     series.sort_by_key(|s| s.1.to_lowercase());
-    Ok(html_page(page::series_list(&state.organisation, &series)))
+    Ok(html_page(page::series_list(
+        &state.house.organisation(),
+        &series,
+    )))
 }
 
 async fn series_index(
@@ -112,7 +115,7 @@ async fn series_index(
         .map(|l| (l.publication, l.approval))
         .collect();
     Ok(html_page(page::series_index(
-        &state.organisation,
+        &state.house.organisation(),
         &slug,
         &title,
         &list,
@@ -199,14 +202,14 @@ async fn minutes_page(
             withheld: p.withheld.clone(),
         }),
     };
+    let organisation = state.house.organisation();
     let key = format!(
-        "{meeting}\n{}\n{}\n{approval:?}\n{verification:?}",
+        "{meeting}\n{}\n{}\n{approval:?}\n{verification:?}\n{organisation}",
         p.version, p.published_at
     );
     if let Some(page) = state.public_pages.get(&key) {
         return Ok(html_page(page.to_string()));
     }
-    let organisation = state.organisation.clone();
     let body = cpu::run(move || {
         let view = version_export::view(&v)?;
         let status = signoff::signed_status(v.info.version, &v.info.signed.by, v.info.signed.at);
@@ -244,7 +247,7 @@ async fn feed(state: &AppState, slug: &str) -> Result<Response, ApiError> {
     let title = list[0].publication.series_name();
     let body = atom(
         state.auth.public_url(),
-        &state.organisation,
+        &state.house.organisation(),
         slug,
         &title,
         &entries,

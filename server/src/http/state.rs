@@ -32,8 +32,9 @@ pub struct AppState {
     pub refusals: crate::auth::refusals::Refusals,
     /// Renders signed versions' PDF and Word outputs (`None`: Markdown and HTML only).
     pub renderer: Option<crate::docs::outputs::Renderer>,
-    /// The organisation named on the published pages (`--organisation`; may be empty).
-    pub organisation: String,
+    /// The organisation's branding in force ([`crate::meetings::branding`]): its name on
+    /// the published pages, its name, logo and footer on the renderings.
+    pub house: crate::meetings::branding::HouseState,
     /// Published pages recently rendered ([`crate::http::page_cache`]).
     pub public_pages: crate::http::page_cache::PageCache,
 }

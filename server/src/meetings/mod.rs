@@ -40,6 +40,7 @@ use crate::store::{Store, StoreError};
 
 pub mod action_log;
 pub mod approval;
+pub mod branding;
 pub mod corrections;
 pub mod outputs;
 pub mod publication;

@@ -15,7 +15,7 @@ use super::{read_store, MeetingError};
 use crate::auth::records::kind;
 use crate::auth::signing::Signer;
 use crate::docs::cpu;
-use crate::docs::outputs::{Job, Kind, Renderer};
+use crate::docs::outputs::{House, Job, Kind, Renderer};
 use crate::docs::registry::Registry;
 use crate::docs::version_export;
 use crate::store::{Record, SignedVersion, WriteOp};
@@ -115,6 +115,8 @@ pub async fn render_missing(
             let Some(v) = version(registry, &name, info.version).await? else {
                 continue;
             };
+            // The branding in force now (set by an administrator, else the flags').
+            let house = read_store(registry, super::branding::house).await?;
             // The full version's outputs, and when it withholds exempt items, its public
             // version's (what publishing makes public).
             let (renderer, owned) = (renderer.clone(), name.clone());
@@ -125,7 +127,8 @@ pub async fn render_missing(
                 }
                 let mut out = Vec::new();
                 for scope in scopes {
-                    let job = job(&owned, &v, scope).ok_or("the version's state is unreadable")?;
+                    let job = job(&owned, &v, scope, house.clone())
+                        .ok_or("the version's state is unreadable")?;
                     out.push((scope, renderer.render(&job).map_err(|e| e.to_string())?));
                 }
                 Ok::<_, String>(out)
@@ -170,7 +173,7 @@ pub async fn render_missing(
 /// What the renderer needs of version `v` of `name` (its full version, or its public
 /// version: exempt items withheld, the public file attached and its SHA-256 in the
 /// footer); `None` if its state is unreadable.
-fn job(name: &str, v: &SignedVersion, scope: Scope) -> Option<Job> {
+fn job(name: &str, v: &SignedVersion, scope: Scope, house: Option<House>) -> Option<Job> {
     let view = version_export::view(v)?;
     let status = signoff::signed_status(v.info.version, &v.info.signed.by, v.info.signed.at);
     let (reading, markdown, sha256) = match (scope, &v.public) {
@@ -194,5 +197,6 @@ fn job(name: &str, v: &SignedVersion, scope: Scope) -> Option<Job> {
         signer: v.info.signed.by.clone(),
         signed_at: v.info.signed.at,
         status,
+        house,
     })
 }

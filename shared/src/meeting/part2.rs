@@ -18,6 +18,9 @@
 
 use std::collections::HashSet;
 
+mod strays;
+pub use strays::{strays, strays_in, Stray};
+
 use serde::{Deserialize, Serialize};
 
 use yrs::types::text::TextPrelim;

@@ -393,6 +393,7 @@ mod tests {
                     },
                     override_reason: String::new(),
                     readiness: Readiness::default(),
+                    withheld: None,
                 })
                 .collect(),
             ..Ledger::default()

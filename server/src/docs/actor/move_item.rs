@@ -30,37 +30,31 @@ pub const EVENT: &str = "item-exempt";
 pub const EVENT_PUBLIC: &str = "item-public";
 
 impl DocActor {
-    /// Exempt items whose content is still in the minutes — marked by a plain field write
-    /// (a y-websocket client, an older page) or before Part II existed — are moved into
-    /// Part II as the server when the meeting loads, before anyone joins. Signed minutes
-    /// wait until they are reopened.
-    pub(super) async fn migrate_part2(&mut self) {
+    /// Public content under an exempt item in the minutes
+    /// ([`shared_part2::strays`]: an item marked exempt by a plain field write, a public
+    /// item indented or moved under an exempt one, a block or action written into one, by
+    /// a y-websocket client, an older page or a hostile one — or anything from before Part
+    /// II existed) is moved into Part II as the server, audited like any move: when the
+    /// meeting loads, before anyone joins, and after every update that could have placed
+    /// content ([`crate::docs::updates::Applied::placing`]), before anything of it is
+    /// relayed. Finding nothing costs one pass over the items' exemption fields when no
+    /// item is exempt. Signed minutes wait until they are reopened.
+    pub(super) async fn move_strays(&mut self) {
         if self.failed || self.ledger.signed() {
             return;
         }
-        let view = self.meeting.meeting.view(&self.doc().transact());
-        let holds_content = |root: &ItemId| {
-            view.items.iter().any(|i| {
-                i.withheld_by.as_ref() == Some(root)
-                    && (&i.id != root || !i.title.is_empty() || !i.blocks.is_empty())
-            }) || view.actions.iter().any(|a| {
-                a.item
-                    .as_ref()
-                    .and_then(|i| view.item(i))
-                    .is_some_and(|i| i.withheld_by.as_ref() == Some(root))
-            })
-        };
-        let roots: Vec<(ItemId, Exemption, String)> = view
-            .items
-            .iter()
-            .filter(|i| i.withheld_by.as_ref() == Some(&i.id) && holds_content(&i.id))
-            .filter_map(|i| Some((i.id.clone(), i.exemption.clone()?, i.public_title.clone())))
-            .collect();
-        for (item, exemption, public_title) in roots {
+        let strays = shared_part2::strays(&self.meeting.meeting, &self.doc().transact());
+        for stray in strays {
             let (reply, _) = oneshot::channel();
-            tracing::info!(doc = %self.name, item = %item.0, "moving an exempt item's text out of the minutes");
-            self.move_to_part2(Access::server(), item, exemption, public_title, reply)
-                .await;
+            tracing::info!(doc = %self.name, item = %stray.item.0, "moving public content under an exempt item out of the minutes");
+            self.move_to_part2(
+                Access::server(),
+                stray.item,
+                stray.exemption,
+                stray.public_title,
+                reply,
+            )
+            .await;
         }
     }
 
@@ -220,6 +214,17 @@ impl DocActor {
             self.written_tx.clone(),
         );
         self.minutes.replace(rebuilt.main, snapshot_len);
+        // Updates of the old minutes waiting to be relayed never go out: a connection
+        // made after the rebuild would receive the moved text in them.
+        self.gate.retain(|e| {
+            !matches!(
+                e,
+                Effect::Relay {
+                    part: Part::Minutes,
+                    ..
+                }
+            )
+        });
         let doc = self.doc().clone();
         self.meeting.rebind(&doc);
         self.part2_meeting = Meeting::new(self.part2.doc().clone());
