@@ -57,9 +57,9 @@ use state::AppState;
 
 /// Bytes a WebSocket reads from its socket at a time. tungstenite's default, 128 KiB,
 /// is allocated for every connection up front and was most of an idle connection's
-/// memory (148 KiB each; 13–15 KiB with this, see BENCHMARKS.md). Larger messages are
-/// still read whole, in steps of this size.
-const READ_BUFFER: usize = 2 * 1024;
+/// memory (148 KiB each; 14.9 KiB with this, 10,000 connections, see BENCHMARKS.md).
+/// Larger messages are still read whole, in steps of this size.
+const READ_BUFFER: usize = 1024;
 
 /// Builds the router; `web_dir` holds the built web client (index.html + wasm).
 pub fn router(state: AppState, web_dir: &std::path::Path) -> Router {
