@@ -237,6 +237,7 @@ fn report(
         }
     }
     out.push('\n');
+    out.push_str(&paired(params, runs));
     out.push_str(&targets(params, runs));
     let _ = writeln!(out, "#### Every run\n");
     let _ = writeln!(out, "| Scenario | Run | Server | Delivery p50 / p99 / max (ms) | Saved p99 (ms) | Deliveries (expected) | Echoes | Server CPU s | CPU s / 100k | RSS idle / window end / peak / after close (MiB) | Bench CPU s | Others' cores | fsync p99 before (ms) | Problems |");
@@ -246,6 +247,46 @@ fn report(
     );
     for (s, i, r) in runs {
         let _ = writeln!(out, "{}", raw_row(*s, *i, r));
+    }
+    out.push('\n');
+    out
+}
+
+/// Ratios against y-websocket within each repeat (the servers ran back to back, so
+/// these are steadier than ratios of medians when other load comes and goes).
+fn paired(params: &Params, runs: &[(Scenario, usize, Outcome)]) -> String {
+    let mut out = String::from(
+        "Ratios to y-websocket within each repeat (run 1 / run 2 / …), CPU per 100k deliveries and p99:\n\n",
+    );
+    let of = |s: Scenario, i: usize, k: Kind| {
+        runs.iter()
+            .find(|(sc, n, r)| *sc == s && *n == i && r.kind == k)
+            .map(|(_, _, r)| r)
+    };
+    for &s in &params.scenario {
+        for &k in params.servers.iter().filter(|&&k| k != Kind::YWebsocket) {
+            let per_run = |get: Get| {
+                (1..=params.repeat)
+                    .map(|i| {
+                        match (
+                            of(s, i, k).and_then(get),
+                            of(s, i, Kind::YWebsocket).and_then(get),
+                        ) {
+                            (Some(a), Some(b)) => ratio(a, b),
+                            _ => "–".into(),
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" / ")
+            };
+            let _ = writeln!(
+                out,
+                "- {}, {k}: CPU {}; p99 {}",
+                s.label(),
+                per_run(cpu),
+                per_run(p99)
+            );
+        }
     }
     out.push('\n');
     out
