@@ -2,10 +2,12 @@
 //!
 //! Every insert is one Update message whose text carries its send time (`~T<µs hex>~`,
 //! microseconds since the bench's epoch), so each receiving client computes the delivery
-//! latency send → receipt. Writers use the `minutebook.v1` subprotocol and also time
-//! send → the "saved" acknowledgement covering the message. Only updates sent inside the
-//! measurement window (after a warm-up) are counted; the server's CPU time over the window
-//! is divided by the deliveries made in it.
+//! latency send → receipt. Writers use the `minutebook.v1` subprotocol where the server
+//! offers it and also time send → the "saved" acknowledgement covering the message. Only
+//! updates sent inside the measurement window (after a warm-up) are counted; the server's
+//! CPU time over the window is divided by the deliveries made in it. Servers that echo an
+//! update to its writer (y-websocket, Hocuspocus) have the echoes counted apart: they are
+//! not deliveries.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -19,6 +21,7 @@ use tokio::time::{sleep_until, Instant as TokioInstant, MissedTickBehavior};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use yrs::{Doc, Text, Transact};
 
+use super::framing::{update_client, Framing};
 use super::procfs;
 use super::stats::{Samples, Summary};
 use super::sut::{Bins, Kind, Sut};
@@ -69,6 +72,8 @@ pub struct Outcome {
     /// Deliveries expected (sent × other clients) and made, for updates sent in the window.
     pub expected: u64,
     pub delivered: u64,
+    /// Updates sent inside the window that came back to their own writer.
+    pub echoes: u64,
     pub deliveries_per_s: f64,
     pub server_cpu_s: f64,
     pub cpu_s_per_100k: f64,
@@ -76,7 +81,10 @@ pub struct Outcome {
     /// Cores kept busy by other processes during the window, on average.
     pub other_cores: f64,
     pub rss_idle_mib: f64,
+    /// After every client has closed.
     pub rss_end_mib: f64,
+    /// At the end of the measurement window, every client still connected.
+    pub rss_window_end_mib: f64,
     pub rss_peak_mib: f64,
     /// Disconnects, errors and server log lines.
     pub problems: Vec<String>,
@@ -112,6 +120,7 @@ struct ClientStats {
     deliveries: Samples,
     acks: Samples,
     sent_in_window: u64,
+    echoes: u64,
     problems: Vec<String>,
 }
 
@@ -126,7 +135,8 @@ pub async fn run(kind: Kind, bins: &Bins, params: &Params) -> Result<Outcome> {
     let sut = Sut::start(kind, bins, &dir.path().join("data"), dir.path()).await?;
 
     // Connect everyone (64 handshakes at a time) and wait for each initial sync.
-    let mut sockets: Vec<(usize, usize, Ws)> = Vec::with_capacity(params.docs * params.clients);
+    let mut sockets: Vec<(usize, usize, Ws, Framing)> =
+        Vec::with_capacity(params.docs * params.clients);
     let slots: Vec<(usize, usize)> = (0..params.docs)
         .flat_map(|d| (0..params.clients).map(move |c| (d, c)))
         .collect();
@@ -139,8 +149,12 @@ pub async fn run(kind: Kind, bins: &Bins, params: &Params) -> Result<Outcome> {
                 let sut = &sut;
                 async move {
                     let mut ws = sut.connect(&doc, writer).await?;
-                    ws::handshake(&mut ws, Duration::from_secs(30)).await?;
-                    anyhow::Ok((d, c, ws))
+                    let framing = sut.framing(&doc);
+                    framing
+                        .handshake(&mut ws, Duration::from_secs(30))
+                        .await
+                        .with_context(|| format!("{kind}: doc {d} client {c}"))?;
+                    anyhow::Ok((d, c, ws, framing))
                 }
             })
             .collect();
@@ -165,10 +179,15 @@ pub async fn run(kind: Kind, bins: &Bins, params: &Params) -> Result<Outcome> {
     });
     let tasks: Vec<_> = sockets
         .into_iter()
-        .map(|(d, c, ws)| {
+        .map(|(d, c, ws, framing)| {
+            let writer = c < params.writers;
             tokio::spawn(client(
                 ws,
-                c < params.writers,
+                Role {
+                    writer,
+                    acks: writer && kind.acks(),
+                    framing,
+                },
                 format!("doc {d} client {c}"),
                 plan.clone(),
             ))
@@ -194,6 +213,7 @@ pub async fn run(kind: Kind, bins: &Bins, params: &Params) -> Result<Outcome> {
         all.deliveries.extend(stats.deliveries);
         all.acks.extend(stats.acks);
         all.sent_in_window += stats.sent_in_window;
+        all.echoes += stats.echoes;
         all.problems.extend(stats.problems);
     }
     let end = sut.sample()?;
@@ -221,6 +241,7 @@ pub async fn run(kind: Kind, bins: &Bins, params: &Params) -> Result<Outcome> {
         sent: all.sent_in_window,
         expected,
         delivered,
+        echoes: all.echoes,
         deliveries_per_s: delivered as f64 / params.seconds,
         server_cpu_s,
         cpu_s_per_100k: server_cpu_s / delivered.max(1) as f64 * 100_000.0,
@@ -232,6 +253,7 @@ pub async fn run(kind: Kind, bins: &Bins, params: &Params) -> Result<Outcome> {
             / params.seconds,
         rss_idle_mib: idle.rss_mib(),
         rss_end_mib: end.rss_mib(),
+        rss_window_end_mib: server_after.rss_mib(),
         rss_peak_mib: [idle, server_before, server_after, end]
             .iter()
             .map(|s| s.hwm_mib().max(s.rss_mib()))
@@ -240,18 +262,33 @@ pub async fn run(kind: Kind, bins: &Bins, params: &Params) -> Result<Outcome> {
     })
 }
 
+/// What one client does and how it frames its messages.
+struct Role {
+    writer: bool,
+    /// Expects "saved" acknowledgements for what it writes.
+    acks: bool,
+    framing: Framing,
+}
+
 /// One client: reads (timing deliveries and acks) and, if a writer, writes on schedule.
-async fn client(ws: Ws, writer: bool, name: String, plan: Arc<Plan>) -> ClientStats {
+async fn client(ws: Ws, role: Role, name: String, plan: Arc<Plan>) -> ClientStats {
+    let Role {
+        writer,
+        acks,
+        framing,
+    } = role;
+    let own_id = rand::rng().random_range(1..u64::from(u32::MAX));
+    let framing = Arc::new(framing);
     let (mut sink, mut stream) = ws.split();
     // Update-carrying messages sent on this connection: (count, send time µs).
     let pending: Arc<Mutex<VecDeque<(u64, u64)>>> = Arc::default();
     let write = {
-        let (plan, pending) = (plan.clone(), pending.clone());
+        let (plan, pending, framing) = (plan.clone(), pending.clone(), framing.clone());
         async move {
             if !writer {
                 return Ok((sink, 0));
             }
-            let doc = Doc::with_client_id(rand::rng().random_range(1..u64::from(u32::MAX)));
+            let doc = Doc::with_client_id(own_id);
             let text = doc.get_or_insert_text(minutebook_shared::schema::TEXT);
             let phase =
                 Duration::from_secs_f64(rand::rng().random_range(0.0..plan.period.as_secs_f64()));
@@ -278,7 +315,7 @@ async fn client(ws: Ws, writer: bool, name: String, plan: Arc<Plan>) -> ClientSt
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .push_back((count, ts));
-                sink.send(WsMessage::Binary(ws::update(update))).await?;
+                sink.send(WsMessage::Binary(framing.update(update))).await?;
             }
             anyhow::Ok((sink, in_window))
         }
@@ -302,8 +339,13 @@ async fn client(ws: Ws, writer: bool, name: String, plan: Arc<Plan>) -> ClientSt
                     }
                 };
                 let now = plan.now_us();
-                match ws::parse(&frame) {
+                match framing.parse(&frame) {
                     Ok(Frame::Update(update)) => match find_timestamp(update) {
+                        Some(ts) if writer && update_client(update) == Some(own_id) => {
+                            if plan.in_window(ts) {
+                                stats.echoes += 1;
+                            }
+                        }
                         Some(ts) if plan.in_window(ts) => {
                             stats.deliveries.push_us(now.saturating_sub(ts))
                         }
@@ -339,7 +381,7 @@ async fn client(ws: Ws, writer: bool, name: String, plan: Arc<Plan>) -> ClientSt
         }
         Err(e) => stats.problems.push(format!("{name}: send failed: {e}")),
     }
-    if writer {
+    if acks {
         let unacked = pending
             .lock()
             .unwrap_or_else(|p| p.into_inner())

@@ -1,12 +1,14 @@
 //! The system under test as a separate process, so its CPU time and memory can be read
-//! from `/proc`: either the real `minutebook serve` (redb in a temp dir, fsync on every
-//! group commit) or the bench's own bare relay (`bench relay-serve`, the baseline).
+//! from `/proc`: the real `minutebook serve` (redb in a temp dir, fsync on every group
+//! commit), the bench's own bare relay (`bench relay-serve`, the baseline), or one of
+//! the npm reference servers run by `node` (see [`super::reference`]).
 //!
 //! The real server requires a session on every WebSocket upgrade: on a fresh data dir
 //! [`Sut::start`] sets up an administrator through the one-time setup link the server
 //! prints, and every connection the benchmarks open carries that session's token
 //! (`Authorization: Bearer`, checked once per connection before the upgrade). The relay
-//! has no sessions; its connections carry no token.
+//! has no sessions; its connections carry no token. Hocuspocus authenticates each
+//! document inside the connection instead (see [`Framing`]); y-websocket checks nothing.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -19,7 +21,9 @@ use minutebook_shared::client::http::{self, Limits};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+use super::framing::Framing;
 use super::procfs::{self, ProcSample};
+use super::reference;
 use super::ws::{self, Ws};
 
 /// Which server a measurement runs against.
@@ -32,6 +36,18 @@ pub enum Kind {
     /// Diagnostic: the same relay leaving Nagle's algorithm on (no `TCP_NODELAY` on
     /// accepted sockets), as `minutebook serve` does.
     RelayNagle,
+    /// The y-websocket 1.5.4 server (npm, in memory), run by node.
+    YWebsocket,
+    /// Hocuspocus 3.4.4 (npm, in memory, a token checked per document), run by node.
+    Hocuspocus,
+}
+
+impl Kind {
+    /// Whether the server acknowledges durable writes ("saved"): only Minutebook and the
+    /// relay standing in for it.
+    pub fn acks(self) -> bool {
+        matches!(self, Kind::Minutebook | Kind::Relay | Kind::RelayNagle)
+    }
 }
 
 impl fmt::Display for Kind {
@@ -40,6 +56,8 @@ impl fmt::Display for Kind {
             Kind::Minutebook => "minutebook",
             Kind::Relay => "bare relay",
             Kind::RelayNagle => "bare relay, Nagle on",
+            Kind::YWebsocket => "y-websocket 1.5.4",
+            Kind::Hocuspocus => "Hocuspocus 3.4.4",
         })
     }
 }
@@ -148,7 +166,17 @@ impl Sut {
             .append(true)
             .open(&log)?;
         let log_start = log_file.metadata()?.len();
+        let mut listening: reference::Listening = Box::new(minutebook_tests::printed_address);
         let mut cmd = match kind {
+            Kind::YWebsocket | Kind::Hocuspocus => {
+                let start = if kind == Kind::YWebsocket {
+                    reference::y_websocket()?
+                } else {
+                    reference::hocuspocus()?
+                };
+                listening = start.listening;
+                start.command
+            }
             Kind::Minutebook => {
                 let web_dir = match web_dir {
                     Some(dir) => dir.to_path_buf(),
@@ -196,18 +224,14 @@ impl Sut {
         let pid = child.id().context("server exited at once")?;
         let stdout = child.stdout.take().context("server stdout")?;
         let mut lines = BufReader::new(stdout).lines();
-        let addr = minutebook_tests::printed(
-            &mut lines,
-            Duration::from_secs(30),
-            minutebook_tests::printed_address,
-        )
-        .await
-        .with_context(|| {
-            format!(
-                "the {kind} server did not print its address (log: {})",
-                log.display()
-            )
-        })?;
+        let addr = minutebook_tests::printed(&mut lines, Duration::from_secs(30), listening)
+            .await
+            .with_context(|| {
+                format!(
+                    "the {kind} server did not print its address (log: {})",
+                    log.display()
+                )
+            })?;
         // A fresh data dir: the setup link follows the address at once.
         let setup_link = match (kind, &token) {
             (Kind::Minutebook, None) => {
@@ -244,14 +268,36 @@ impl Sut {
         })
     }
 
-    /// A protocol connection to `doc` with this server's session (see [`ws::connect`]).
+    /// A protocol connection to `doc` with this server's session (see [`ws::connect`]);
+    /// `acks` asks for "saved" acknowledgements where the server gives them.
     pub async fn connect(&self, doc: &str, acks: bool) -> Result<Ws> {
-        ws::connect(&self.ws_url(doc), acks, self.token.as_deref()).await
+        ws::connect(
+            &self.ws_url(doc),
+            acks && self.kind.acks(),
+            self.token.as_deref(),
+        )
+        .await
     }
 
-    /// `ws://…/ws/{doc}`
+    /// `ws://…/ws/{doc}`; y-websocket names the document by the whole path, Hocuspocus
+    /// inside every message.
     pub fn ws_url(&self, doc: &str) -> String {
-        format!("ws://{}/ws/{doc}", self.addr)
+        match self.kind {
+            Kind::YWebsocket => format!("ws://{}/{doc}", self.addr),
+            Kind::Hocuspocus => format!("ws://{}/", self.addr),
+            _ => format!("ws://{}/ws/{doc}", self.addr),
+        }
+    }
+
+    /// How messages about `doc` are framed on this server's connections.
+    pub fn framing(&self, doc: &str) -> Framing {
+        match self.kind {
+            Kind::Hocuspocus => Framing::Hocuspocus {
+                doc: doc.to_string(),
+                token: reference::HOCUSPOCUS_TOKEN.to_string(),
+            },
+            _ => Framing::Plain,
+        }
     }
 
     /// The server process's CPU time and memory now.
@@ -299,7 +345,9 @@ impl Sut {
         match tokio::time::timeout(Duration::from_secs(20), self.child.wait()).await {
             Ok(status) => {
                 let status = status?;
-                if !status.success() {
+                // y-websocket's server has no SIGTERM handler: it just dies of it.
+                let by_term = std::os::unix::process::ExitStatusExt::signal(&status) == Some(15);
+                if !(status.success() || by_term && self.kind == Kind::YWebsocket) {
                     eprintln!("warning: the {} server exited with {status}", self.kind);
                 }
             }

@@ -2,7 +2,8 @@
 //!
 //! Measures the real server (`minutebook serve`, spawned as a separate process with redb
 //! in a temp dir and fsync on every group commit) over loopback WebSockets, next to
-//! baselines measured in the same session (a bare relay, raw yrs). See BENCHMARKS.md.
+//! baselines measured in the same session (a bare relay, raw yrs) and, with `compare`,
+//! next to the npm reference servers (y-websocket, Hocuspocus). See BENCHMARKS.md.
 //!
 //! Build with `cargo build --release -p minutebook-server -p minutebook-tests`, then run
 //! `target/release/bench --help`.
@@ -57,6 +58,13 @@ enum Command {
         repeat: usize,
         #[arg(long, value_enum, default_value_t = Targets::Both)]
         target: Targets,
+    },
+    /// Minutebook (durable) against the npm reference servers y-websocket 1.5.4 and
+    /// Hocuspocus 3.4.4 (in memory, installed in tests/interop) under M8's fan-out
+    /// scenarios, runs alternating: medians, ratios against y-websocket, every run.
+    Compare {
+        #[command(flatten)]
+        params: bench::compare::Params,
     },
     /// Stream the 259,778 B4 edits as pipelined updates from one writer to one reader.
     B4Stream {
@@ -160,6 +168,9 @@ fn main() -> Result<()> {
                 repeat,
                 target,
             } => add(bench::fanout(&quiet, &bins, &params, repeat, target).await?),
+            Command::Compare { params } => {
+                add(bench::compare::run(&quiet, &bins, &params).await?)
+            }
             Command::B4Stream {
                 repeat,
                 target,
