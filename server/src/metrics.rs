@@ -197,34 +197,20 @@ pub async fn serve(
     Ok(addr)
 }
 
-/// Counts one open connection while it lives.
-pub struct ConnectionGauge(());
+/// Counts one of something in a gauge while it lives (a connection, a loaded document).
+pub struct Counted(&'static str);
 
-impl ConnectionGauge {
-    pub fn open() -> Self {
-        metrics::gauge!(name::CONNECTIONS).increment(1.0);
-        ConnectionGauge(())
+impl Counted {
+    /// Adds one to gauge `name` ([`name::CONNECTIONS`], [`name::DOCUMENTS_LOADED`]) until
+    /// dropped.
+    pub fn new(name: &'static str) -> Self {
+        metrics::gauge!(name).increment(1.0);
+        Counted(name)
     }
 }
 
-impl Drop for ConnectionGauge {
+impl Drop for Counted {
     fn drop(&mut self) {
-        metrics::gauge!(name::CONNECTIONS).decrement(1.0);
-    }
-}
-
-/// Counts one loaded document while its actor lives.
-pub struct DocumentGauge(());
-
-impl DocumentGauge {
-    pub fn loaded() -> Self {
-        metrics::gauge!(name::DOCUMENTS_LOADED).increment(1.0);
-        DocumentGauge(())
-    }
-}
-
-impl Drop for DocumentGauge {
-    fn drop(&mut self) {
-        metrics::gauge!(name::DOCUMENTS_LOADED).decrement(1.0);
+        metrics::gauge!(self.0).decrement(1.0);
     }
 }

@@ -195,7 +195,7 @@ impl DocActor {
                 return;
             }
         };
-        let _loaded = crate::metrics::DocumentGauge::loaded();
+        let _loaded = crate::metrics::Counted::new(mnames::DOCUMENTS_LOADED);
         let mut probe = tokio::time::interval(outage::PROBE_EVERY);
         probe.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -1300,27 +1300,27 @@ impl DocActor {
                 None => break,
             }
         }
-        let key2 = self.part2.key().clone();
-        let loaded = match load_stored(&self.store, &self.name).await {
-            Ok(stored) => load_stored(&self.store, &key2)
-                .await
-                .map(|stored2| (stored, stored2)),
-            Err(e) => Err(e),
-        };
-        match loaded {
-            Ok((stored, stored2)) => {
-                self.minutes.reload(&stored);
-                self.part2.reload(&stored2);
-                self.part2_meeting = Meeting::new(self.part2.doc().clone());
-                let doc = self.doc().clone();
-                self.meeting.rebind(&doc);
-                tracing::info!(doc = %self.name, "document rebuilt from disk after a panic");
-            }
+        match self.reload_documents().await {
+            Ok(()) => tracing::info!(doc = %self.name, "document rebuilt from disk after a panic"),
             Err(e) => {
                 tracing::error!(doc = %self.name, error = %e, "rebuilding document failed");
                 self.on_written(Err(e));
             }
         }
+    }
+
+    /// Replaces both documents in memory with what is on disk (nothing is changed if
+    /// either cannot be read).
+    async fn reload_documents(&mut self) -> Result<(), StoreError> {
+        let stored = load_stored(&self.store, &self.name).await?;
+        let key2 = self.part2.key().clone();
+        let stored2 = load_stored(&self.store, &key2).await?;
+        self.minutes.reload(&stored);
+        self.part2.reload(&stored2);
+        self.part2_meeting = Meeting::new(self.part2.doc().clone());
+        let doc = self.doc().clone();
+        self.meeting.rebind(&doc);
+        Ok(())
     }
 }
 

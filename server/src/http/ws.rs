@@ -6,7 +6,7 @@
 //! closes this connection with a close code and reason (and a log line). Keepalive pings
 //! go out every `ping_interval`; a connection silent for `idle_timeout` is dropped.
 
-use crate::metrics::{name, ConnectionGauge};
+use crate::metrics::{name, Counted};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -52,7 +52,7 @@ pub async fn serve(
     shutdown: CancellationToken,
 ) {
     let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
-    let _open = ConnectionGauge::open();
+    let _open = Counted::new(name::CONNECTIONS);
     let (outbox, outbox_rx) = outbox::channel(limits.outbound_frames, limits.outbound_bytes);
     let (sink, mut stream) = socket.split();
     let writer = tokio::spawn(write_loop(sink, outbox_rx, limits.ping_interval));

@@ -22,11 +22,10 @@
 
 use std::time::Duration;
 
-use minutebook_shared::meeting::Meeting;
 use minutebook_shared::protocol::{self, Message, SyncMessage};
 use yrs::{ReadTxn, Transact};
 
-use super::{frame, load_stored, DocActor};
+use super::{frame, DocActor};
 use crate::docs::gate::Gate;
 use crate::docs::messages::ConnId;
 use crate::metrics::name as mnames;
@@ -95,33 +94,21 @@ impl DocActor {
         if !self.outage {
             return;
         }
-        let key2 = self.part2.key().clone();
-        let loaded = match load_stored(&self.store, &self.name).await {
-            Ok(stored) => match load_stored(&self.store, &key2).await {
-                Ok(stored2) => {
-                    let (store, name) = (self.store.clone(), self.name.clone());
-                    tokio::task::spawn_blocking(move || store.ledger(&name))
-                        .await
-                        .unwrap_or_else(|e| Err(StoreError::from_join(e)))
-                        .map(|ledger| (stored, stored2, ledger))
-                }
-                Err(e) => Err(e),
-            },
+        let (store, name) = (self.store.clone(), self.name.clone());
+        let ledger = tokio::task::spawn_blocking(move || store.ledger(&name))
+            .await
+            .unwrap_or_else(|e| Err(StoreError::from_join(e)));
+        let reloaded = match ledger {
+            Ok(ledger) => self.reload_documents().await.map(|()| ledger),
             Err(e) => Err(e),
         };
-        let (stored, stored2, ledger) = match loaded {
-            Ok(loaded) => loaded,
+        match reloaded {
+            Ok(ledger) => self.ledger = ledger,
             Err(e) => {
                 tracing::warn!(doc = %self.name, error = %e, "the disk takes writes but the document could not be read yet");
                 return;
             }
-        };
-        self.minutes.reload(&stored);
-        self.part2.reload(&stored2);
-        self.part2_meeting = Meeting::new(self.part2.doc().clone());
-        let doc = self.doc().clone();
-        self.meeting.rebind(&doc);
-        self.ledger = ledger;
+        }
         // Writes numbered before the failure are either on disk or lost; number on.
         self.gate = Gate::new(self.gate.submitted());
         self.failed = false;
