@@ -11,6 +11,7 @@ pub mod fanout;
 pub mod framing;
 pub mod m2;
 pub mod procfs;
+pub mod public_page;
 pub mod reference;
 pub mod relay;
 pub mod report;
@@ -200,6 +201,56 @@ pub async fn cold_load(
         })
         .collect();
     Ok((report::cold(&raw, runs, &outcomes), problems))
+}
+
+/// `bench public-page`: the published meeting's public page at a fixed rate, `repeat`
+/// runs on fresh servers; prints each run, returns the table.
+pub async fn public_page(
+    quiet: &procfs::Quiet,
+    bins: &Bins,
+    params: &public_page::Params,
+    repeat: usize,
+) -> Result<(String, Vec<String>)> {
+    let mut runs = Vec::new();
+    for i in 0..repeat {
+        eprintln!(
+            "public-page run {}/{repeat}: {} (load {})",
+            i + 1,
+            params.describe(),
+            procfs::loadavg()
+        );
+        quiet.wait().await;
+        let r = public_page::run(bins, params).await?;
+        eprintln!(
+            "  {:.1} req/s ({:.1}/s completed in the window) | {} | {} of {} OK, {} errors, {} non-200 | server CPU {:.2} s | RSS start {:.1} end {:.1} peak {:.1} MiB | bench CPU {:.2} s | others {:.2} cores | {}",
+            r.achieved_rps,
+            r.completed_rps,
+            r.latency.map_or("no latency".into(), |s| s.to_string()),
+            r.ok,
+            r.scheduled,
+            r.errors,
+            r.non_200,
+            r.server_cpu_s,
+            r.rss_start_mib,
+            r.rss_end_mib,
+            r.rss_peak_mib,
+            r.bench_cpu_s,
+            r.other_cores,
+            if r.passes(params) { "PASS" } else { "FAIL" }
+        );
+        eprintln!("  latency histogram (ms): {}", r.histogram);
+        runs.push(r);
+    }
+    let problems = runs
+        .iter()
+        .enumerate()
+        .flat_map(|(n, r)| {
+            r.problems
+                .iter()
+                .map(move |p| format!("public-page run {}: {p}", n + 1))
+        })
+        .collect();
+    Ok((public_page::report(params, &runs), problems))
 }
 
 /// Runs the browser benchmark `repeat` times per meeting scale.

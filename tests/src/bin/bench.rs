@@ -115,6 +115,17 @@ enum Command {
         #[arg(long, default_value_t = 11)]
         runs: usize,
     },
+    /// A published meeting's public page (`GET /public/{series}/{meeting}`, anonymous) at
+    /// a fixed open-loop rate over keep-alive connections: achieved requests/s, latency
+    /// from each request's due time (p50/p99/max), errors, server CPU and RSS; PASS/FAIL
+    /// against M8's "≥ 1,000 requests/s with p99 ≤ 20 ms".
+    PublicPage {
+        #[command(flatten)]
+        params: bench::public_page::Params,
+        /// Runs, each on a fresh server (medians are reported, every run printed).
+        #[arg(long, default_value_t = 1)]
+        repeat: usize,
+    },
     /// The attacks of RELIABILITY.md, each a bounded loop against the release server
     /// with default limits, while a victim on another meeting keeps saving edits: what
     /// the server answered, its memory, the store's size and the victim's latency.
@@ -202,6 +213,9 @@ fn main() -> Result<()> {
             }
             Command::SignOff { scale, runs } => {
                 add(bench::sign_off(&quiet, &bins, &scale, runs).await?)
+            }
+            Command::PublicPage { params, repeat } => {
+                add(bench::public_page(&quiet, &bins, &params, repeat).await?)
             }
             Command::Attack => {
                 let work = tempfile::tempdir()?;
