@@ -19,6 +19,8 @@ use crate::store::faults::FaultSwitch;
 pub const DEFAULT_MAX_IMPORT_BYTES: usize = 2 << 20;
 /// Default `--max-verify-bytes`: room for the PDF of a very long meeting.
 pub const DEFAULT_MAX_VERIFY_BYTES: usize = 16 << 20;
+/// Default `--commit-interval-ms` (BENCHMARKS.md, M8: what pacing bought).
+pub const DEFAULT_COMMIT_INTERVAL_MS: u64 = 4;
 use crate::docs::ledger::{LedgerBudget, DEFAULT_LEDGER_MAX_BYTES, DEFAULT_LEDGER_MAX_ENTRIES};
 use crate::docs::presence::AwarenessLimits;
 
@@ -128,6 +130,13 @@ pub struct ServerConfig {
     #[arg(long, env = "MINUTEBOOK_REFUSAL_KEYS", default_value_t = 1024)]
     pub refusal_keys: usize,
 
+    /// Group commit pacing: a commit starts at least this many milliseconds after the
+    /// previous one started, so writes arriving in between share its fsync. Only a busy
+    /// store waits (an isolated write commits at once); 0 commits as soon as the previous
+    /// commit is durable.
+    #[arg(long, env = "MINUTEBOOK_COMMIT_INTERVAL_MS", default_value_t = DEFAULT_COMMIT_INTERVAL_MS)]
+    pub commit_interval_ms: u64,
+
     /// Compact a document's update log into a snapshot after this many updates.
     #[arg(long, env = "MINUTEBOOK_COMPACT_AFTER", default_value_t = 20_000)]
     pub compact_after: usize,
@@ -227,6 +236,7 @@ impl ServerConfig {
             outbound_bytes: 16 << 20,
             ping_interval_ms: 15_000,
             idle_timeout_ms: 45_000,
+            commit_interval_ms: DEFAULT_COMMIT_INTERVAL_MS,
             compact_after: 20_000,
             max_import_bytes: DEFAULT_MAX_IMPORT_BYTES,
             max_verify_bytes: DEFAULT_MAX_VERIFY_BYTES,

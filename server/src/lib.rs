@@ -154,9 +154,12 @@ pub async fn start_rendering(
         source,
     })?;
     let db_path = config.data_dir.join(DB_FILE);
-    let faults = config.storage_faults.clone();
+    let options = store::StoreOptions {
+        commit_interval: std::time::Duration::from_millis(config.commit_interval_ms),
+        faults: config.storage_faults.clone(),
+    };
     let (store, writer) =
-        tokio::task::spawn_blocking(move || store::Store::open_with(&db_path, faults.as_ref()))
+        tokio::task::spawn_blocking(move || store::Store::open_with(&db_path, &options))
             .await
             .map_err(|e| ServerError::Store(store::StoreError::from_join(e)))??;
     let listener = tokio::net::TcpListener::bind(config.listen)

@@ -243,6 +243,7 @@ impl Edge {
         let io = TokioIo::new(Tracked {
             inner: stream,
             activity: activity.clone(),
+            write_blocked: false,
             _slots: slots,
         });
         let edge = self.clone();
@@ -486,24 +487,28 @@ impl HttpBody for TrackedBody {
 struct Tracked {
     inner: TcpStream,
     activity: Arc<Activity>,
+    /// Whether the watchdog was told writing is blocked: only changes take its lock
+    /// (every frame to every receiver passes here).
+    write_blocked: bool,
     _slots: (TotalSlot, Option<AddressSlot>),
 }
 
 impl Tracked {
-    fn wrote<T>(&self, poll: &Poll<io::Result<T>>) {
-        match poll {
-            Poll::Pending => self.activity.update(|s| {
-                if s.write_blocked.is_none() {
-                    s.write_blocked = Some(Instant::now());
-                    return true;
-                }
-                false
-            }),
-            Poll::Ready(_) => self.activity.update(|s| {
+    fn wrote<T>(&mut self, poll: &Poll<io::Result<T>>) {
+        let blocked = poll.is_pending();
+        if blocked == self.write_blocked {
+            return;
+        }
+        self.write_blocked = blocked;
+        self.activity.update(|s| {
+            if blocked {
+                s.write_blocked = Some(Instant::now());
+                true
+            } else {
                 s.write_blocked = None;
                 false
-            }),
-        }
+            }
+        });
     }
 }
 
@@ -535,7 +540,7 @@ impl AsyncWrite for Tracked {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let poll = Pin::new(&mut self.inner).poll_write(cx, buf);
-        self.wrote(&poll);
+        self.as_mut().get_mut().wrote(&poll);
         poll
     }
 
@@ -545,7 +550,7 @@ impl AsyncWrite for Tracked {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let poll = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
-        self.wrote(&poll);
+        self.as_mut().get_mut().wrote(&poll);
         poll
     }
 

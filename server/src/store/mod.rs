@@ -94,6 +94,16 @@ impl StoredDoc {
     }
 }
 
+/// How the store is run: group commit pacing, and fault injection for tests.
+#[derive(Clone, Debug, Default)]
+pub struct StoreOptions {
+    /// Least time from one commit's start to the next one's (see [`writer`]); zero
+    /// commits as soon as the previous commit is durable.
+    pub commit_interval: std::time::Duration,
+    /// Disk writes fail while this switch is on (tests only).
+    pub faults: Option<faults::FaultSwitch>,
+}
+
 /// Handle to the store. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
@@ -106,29 +116,30 @@ pub struct Store {
 impl Store {
     /// Opens (or creates) the redb database at `path` and starts the writer thread.
     pub fn open(path: &Path) -> Result<(Store, WriterThread), StoreError> {
-        Self::open_with(path, None)
+        Self::open_with(path, &StoreOptions::default())
     }
 
-    /// Like [`Store::open`], with disk writes that fail while `faults` is on (tests).
+    /// Like [`Store::open`], with the writer's pacing and, in tests, disk writes that
+    /// fail while a fault switch is on.
     pub fn open_with(
         path: &Path,
-        faults: Option<&faults::FaultSwitch>,
+        options: &StoreOptions,
     ) -> Result<(Store, WriterThread), StoreError> {
-        let engine = redb_engine::RedbEngine::open(path, faults)?;
-        Self::start(Arc::new(engine), faults.cloned())
+        let engine = redb_engine::RedbEngine::open(path, options.faults.as_ref())?;
+        Self::start(Arc::new(engine), options.clone())
     }
 
     /// Starts the writer thread over `engine`.
     fn start(
         engine: Arc<dyn Engine>,
-        faults: Option<faults::FaultSwitch>,
+        options: StoreOptions,
     ) -> Result<(Store, WriterThread), StoreError> {
         let audit_next = engine.last_audit_seq()? + 1;
         let (tx, rx) = std_mpsc::channel();
         let writer_engine = engine.clone();
         let handle = std::thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || writer_loop(&*writer_engine, rx, faults))?;
+            .spawn(move || writer_loop(&*writer_engine, rx, &options))?;
         let store = Store {
             engine,
             writer: tx,
@@ -346,6 +357,36 @@ mod tests {
         assert_eq!(store.load("y").unwrap().last_seq(), 1);
     }
 
+    /// Pacing: the next commit does not start before the interval since the previous
+    /// commit's start has passed, and the writes queued meanwhile are all answered.
+    #[tokio::test]
+    async fn a_paced_writer_holds_the_next_commit_for_the_interval() {
+        let dir = tempfile::tempdir().unwrap();
+        let interval = std::time::Duration::from_millis(300);
+        let options = StoreOptions {
+            commit_interval: interval,
+            ..StoreOptions::default()
+        };
+        let (store, _w) = Store::open_with(&dir.path().join("t.redb"), &options).unwrap();
+        let submitted = std::time::Instant::now();
+        store.write(append("p", 1)).await.unwrap();
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        for seq in 2..=4 {
+            store.submit(append("p", seq), tx.clone());
+        }
+        for _ in 2..=4 {
+            assert!(rx.recv().await.unwrap().is_ok());
+        }
+        // The first commit started after `submitted`, so the next one no sooner than
+        // `submitted + interval`.
+        assert!(
+            submitted.elapsed() >= interval,
+            "answered {:?} after the first write",
+            submitted.elapsed()
+        );
+        assert_eq!(store.load("p").unwrap().last_seq(), 4);
+    }
+
     /// A disk failure fails the writes of its commit (as disk failures), and the engine
     /// reopens the file by itself once the disk is healthy: later writes and reads work
     /// with no restart, and what failed is not there.
@@ -354,7 +395,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.redb");
         let faults = faults::FaultSwitch::default();
-        let (store, writer) = Store::open_with(&path, Some(&faults)).unwrap();
+        let options = StoreOptions {
+            faults: Some(faults.clone()),
+            ..StoreOptions::default()
+        };
+        let (store, writer) = Store::open_with(&path, &options).unwrap();
         store.write(append("d", 1)).await.unwrap();
         faults.fail_writes();
         let failed = store

@@ -2,15 +2,22 @@
 //! while the previous commit was being fsynced, hands them to the engine as one batch
 //! ([`Engine::commit`]: one durable transaction), and answers each request once that is
 //! durable; a request that fails fails alone.
+//!
+//! Pacing: a commit starts no sooner than [`StoreOptions::commit_interval`] after the
+//! previous one started, and requests arriving in the meantime join it. A lone write
+//! after a quiet spell commits at once; under load, commits (each an fsync and redb's
+//! per-transaction work) are bounded to one per interval, which is where a durable
+//! server spends much of its CPU (BENCHMARKS.md, M8).
 
 use std::sync::mpsc as std_mpsc;
 use std::thread::JoinHandle;
+use std::time::Instant;
 
 use tokio::sync::mpsc;
 
 use super::engine::Engine;
-use super::faults;
 use super::ops::{Completion, WriteOp};
+use super::StoreOptions;
 use crate::metrics::name;
 
 /// Most write requests folded into one transaction.
@@ -37,11 +44,15 @@ impl WriterThread {
 pub(super) fn writer_loop(
     engine: &dyn Engine,
     rx: std_mpsc::Receiver<WriteRequest>,
-    faults: Option<faults::FaultSwitch>,
+    options: &StoreOptions,
 ) {
+    let mut last_start: Option<Instant> = None;
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
-        if let Some(faults) = faults.as_ref().filter(|f| f.held()) {
+        if let Some(due) = last_start.map(|t| t + options.commit_interval) {
+            gather_until(&rx, &mut batch, due);
+        }
+        if let Some(faults) = options.faults.as_ref().filter(|f| f.held()) {
             // Tests: while the writer is held, every request joins this one batch.
             faults.took_one();
             loop {
@@ -62,7 +73,8 @@ pub(super) fn writer_loop(
             }
         }
         let ops: Vec<&WriteOp> = batch.iter().map(|r| &r.op).collect();
-        let started = std::time::Instant::now();
+        let started = Instant::now();
+        last_start = Some(started);
         let done = engine.commit(&ops);
         metrics::histogram!(name::COMMIT_SECONDS).record(started.elapsed().as_secs_f64());
         metrics::histogram!(name::COMMIT_BATCH).record(batch.len() as f64);
@@ -71,6 +83,24 @@ pub(super) fn writer_loop(
         }
         for (req, done) in batch.iter().zip(done) {
             let _ = req.reply.send(done);
+        }
+    }
+}
+
+/// Adds to `batch` what arrives before `due` (up to [`MAX_BATCH`]).
+fn gather_until(
+    rx: &std_mpsc::Receiver<WriteRequest>,
+    batch: &mut Vec<WriteRequest>,
+    due: Instant,
+) {
+    while batch.len() < MAX_BATCH {
+        let now = Instant::now();
+        if now >= due {
+            return;
+        }
+        match rx.recv_timeout(due - now) {
+            Ok(req) => batch.push(req),
+            Err(_) => return,
         }
     }
 }
