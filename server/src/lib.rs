@@ -233,6 +233,7 @@ pub async fn start_rendering(
         renderer: renderer.clone(),
         house,
         public_pages: Default::default(),
+        public_versions: Default::default(),
     };
     if let Some(renderer) = renderer {
         let registry = registry.clone();

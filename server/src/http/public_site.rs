@@ -15,12 +15,16 @@
 //! sheet is allowed by hash, and they may be framed by any site (a council's website
 //! embeds them), which is safe because they hold no control and no session.
 
+use std::sync::{Arc, LazyLock};
+
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use base64::Engine;
+use bytes::Bytes;
 use minutebook_shared::meeting::reading::Reading;
 use minutebook_shared::protocol::valid_doc_name;
 use minutebook_shared::publication::feed::{atom, FeedEntry};
@@ -34,6 +38,7 @@ use sha2::{Digest, Sha256};
 use crate::docs::outputs::Kind;
 use crate::docs::{cpu, version_export};
 use crate::http::error::ApiError;
+use crate::http::page_cache;
 use crate::http::state::AppState;
 use crate::meetings::{self, approval, publication, ExportFormat};
 use crate::store::SignedVersion;
@@ -63,25 +68,28 @@ async fn not_found() -> ApiError {
 
 /// A public HTML page: its own policy (no script, the page's style sheet by hash, any
 /// site may frame it) and no caching beyond revalidation (a withdrawal takes effect).
-fn html_page(body: String) -> Response {
-    let style = Sha256::digest(page::style().as_bytes());
-    let style = base64::engine::general_purpose::STANDARD.encode(style);
-    let csp = format!(
-        "default-src 'none'; style-src 'sha256-{style}'; img-src 'self'; base-uri 'none'; \
-         form-action 'none'; frame-ancestors *"
-    );
+fn html_page(body: impl Into<Bytes>) -> Response {
+    static CSP: LazyLock<Option<HeaderValue>> = LazyLock::new(|| {
+        let style = Sha256::digest(page::style().as_bytes());
+        let style = base64::engine::general_purpose::STANDARD.encode(style);
+        HeaderValue::from_str(&format!(
+            "default-src 'none'; style-src 'sha256-{style}'; img-src 'self'; base-uri 'none'; \
+             form-action 'none'; frame-ancestors *"
+        ))
+        .ok()
+    });
     let mut response = (
         [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8".to_owned()),
-            (header::CACHE_CONTROL, "no-cache".to_owned()),
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
         ],
-        body,
+        Body::from(body.into()),
     )
         .into_response();
-    if let Ok(csp) = HeaderValue::from_str(&csp) {
+    if let Some(csp) = CSP.as_ref() {
         response
             .headers_mut()
-            .insert(header::CONTENT_SECURITY_POLICY, csp);
+            .insert(header::CONTENT_SECURITY_POLICY, csp.clone());
     }
     response
 }
@@ -179,10 +187,14 @@ async fn minutes_page(
             continue;
         }
         if let Some(kind) = output_kind(file) {
-            let stored =
-                meetings::outputs::output(&state.registry, &meeting, p.version, kind, scope_of(&v))
-                    .await?
-                    .is_some();
+            let stored = meetings::outputs::is_stored(
+                &state.registry,
+                &meeting,
+                p.version,
+                kind,
+                scope_of(&v),
+            )
+            .await?;
             if !stored {
                 continue;
             }
@@ -208,7 +220,7 @@ async fn minutes_page(
         p.version, p.published_at
     );
     if let Some(page) = state.public_pages.get(&key) {
-        return Ok(html_page(page.to_string()));
+        return Ok(html_page(page));
     }
     let body = cpu::run(move || {
         let view = version_export::view(&v)?;
@@ -230,7 +242,8 @@ async fn minutes_page(
             "the signed version could not be read",
         )
     })?;
-    state.public_pages.put(key, body.as_str().into());
+    let body = Bytes::from(body);
+    state.public_pages.put(key, body.clone(), body.len());
     Ok(html_page(body))
 }
 
@@ -388,7 +401,7 @@ async fn published(
     state: &AppState,
     slug: &str,
     meeting: &str,
-) -> Result<(Publication, SignedVersion, Ledger), ApiError> {
+) -> Result<(Publication, Arc<SignedVersion>, Ledger), ApiError> {
     if !valid_slug(slug) || !valid_doc_name(meeting) {
         return Err(gone());
     }
@@ -396,7 +409,18 @@ async fn published(
         .await?
         .filter(|p| p.series == slug)
         .ok_or_else(gone)?;
+    // A signed version never changes: decode it once. Its ledger (approvals) is read
+    // each time.
+    let key = page_cache::version_key(&p.meeting, p.version);
+    if let Some(v) = state.public_versions.get(&key) {
+        let ledger = meetings::records::ledger(&state.registry, &p.meeting).await?;
+        return Ok((p, v, ledger));
+    }
     let (v, ledger) =
         meetings::records::verification_facts(&state.registry, &p.meeting, p.version).await?;
-    Ok((p, v.ok_or_else(gone)?, ledger))
+    let v = Arc::new(v.ok_or_else(gone)?);
+    state
+        .public_versions
+        .put(key, v.clone(), page_cache::version_bytes(&v));
+    Ok((p, v, ledger))
 }

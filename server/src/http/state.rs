@@ -37,4 +37,6 @@ pub struct AppState {
     pub house: crate::meetings::branding::HouseState,
     /// Published pages recently rendered ([`crate::http::page_cache`]).
     pub public_pages: crate::http::page_cache::PageCache,
+    /// Published versions recently read, decoded ([`crate::http::page_cache`]).
+    pub public_versions: crate::http::page_cache::VersionCache,
 }

@@ -54,6 +54,21 @@ pub async fn output(
     .await
 }
 
+/// Whether the `kind` output of version `n` of `name` is stored (without reading it).
+pub async fn is_stored(
+    registry: &Registry,
+    name: &str,
+    n: u32,
+    kind: Kind,
+    scope: Scope,
+) -> Result<bool, MeetingError> {
+    let key = output_key(name, n, kind, scope);
+    read_store(registry, move |store| {
+        store.has_record(kind::VERSION_OUTPUT, &key)
+    })
+    .await
+}
+
 /// The stored `kind` output of version `n` of `name` as it is downloaded: carrying the
 /// server's signed claim that it is that output ([`output_signature`]), so that `verify
 /// --key` checks it offline.

@@ -22,6 +22,12 @@ pub async fn version(
     read_store(registry, move |store| store.version(&name, n)).await
 }
 
+/// Meeting `name`'s ledger as stored (empty if it has none).
+pub async fn ledger(registry: &Registry, name: &str) -> Result<Ledger, MeetingError> {
+    let name = name.to_string();
+    read_store(registry, move |store| store.ledger(&name)).await
+}
+
 /// Meeting `name`'s audit entries in order, or every entry (by sequence) for `None`.
 pub async fn audit(
     registry: &Registry,

@@ -32,6 +32,8 @@ pub trait Engine: Send + Sync + 'static {
     fn reference_counter(&self, series: &str, year: u8) -> Result<u32, StoreError>;
     /// A trust record's JSON.
     fn record(&self, kind: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Whether a trust record is stored (without reading it).
+    fn has_record(&self, kind: &str, key: &str) -> Result<bool, StoreError>;
     /// Every trust record of `kind`, as (key, JSON), in key order.
     fn records(&self, kind: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError>;
     /// A meeting's ledger, if one is stored.

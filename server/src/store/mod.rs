@@ -177,6 +177,11 @@ impl Store {
         self.engine.record(kind, key)
     }
 
+    /// Whether a trust record is stored, without reading it. Blocking.
+    pub fn has_record(&self, kind: &str, key: &str) -> Result<bool, StoreError> {
+        self.engine.has_record(kind, key)
+    }
+
     /// Every record of `kind` as (key, JSON). Blocking.
     pub fn records(&self, kind: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
         self.engine.records(kind)

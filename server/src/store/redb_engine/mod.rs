@@ -283,6 +283,14 @@ impl Engine for RedbEngine {
         })
     }
 
+    fn has_record(&self, kind: &str, key: &str) -> Result<bool, StoreError> {
+        self.read(|db| {
+            let txn = db.begin_read()?;
+            let table = txn.open_table(RECORDS)?;
+            Ok(table.get((kind, key))?.is_some())
+        })
+    }
+
     fn records(&self, kind: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
         self.read(|db| {
             let txn = db.begin_read()?;
