@@ -9,7 +9,8 @@
 //! that sent some of the commit's updates gets the others merged.
 //!
 //! Runs of fewer than [`MERGE_FROM`] updates go out as they are (merging costs a decode
-//! and an encode, more than it saves for one or two small updates).
+//! and an encode, more than it saves for one or two small updates); longer runs than
+//! [`MERGE_AT_MOST`] go out as several merged frames.
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -24,6 +25,10 @@ use crate::metrics::name as mnames;
 
 /// Updates in one commit's run from which they are merged.
 const MERGE_FROM: usize = 3;
+/// Most updates merged into one frame: yrs's merge costs more than linearly in the
+/// number of updates (a whole B4 commit of ~4,000 updates at once took a quarter of the
+/// server's CPU; BENCHMARKS.md, M8), so longer runs go out as several merged frames.
+const MERGE_AT_MOST: usize = 128;
 
 /// One relay waiting to go out.
 pub(super) struct Relay {
@@ -87,21 +92,23 @@ impl DocActor {
             for r in &relays {
                 metrics::histogram!(mnames::RELAY_LAG).record(r.received.elapsed().as_secs_f64());
             }
-            let merged = if relays.len() >= MERGE_FROM {
-                self.merged_per_connection(&relays, part)
-            } else {
-                None
-            };
-            match merged {
-                Some(frames) => {
-                    for (conn, frame) in frames {
-                        self.send_now(conn, frame);
+            for relays in relays.chunks(MERGE_AT_MOST) {
+                let merged = if relays.len() >= MERGE_FROM {
+                    self.merged_per_connection(relays, part)
+                } else {
+                    None
+                };
+                match merged {
+                    Some(frames) => {
+                        for (conn, frame) in frames {
+                            self.send_now(conn, frame);
+                        }
                     }
-                }
-                None => {
-                    for r in relays {
-                        let frame = update_frame(&r.update);
-                        self.relay_one(r.from, frame, part);
+                    None => {
+                        for r in relays {
+                            let frame = update_frame(&r.update);
+                            self.relay_one(r.from, frame, part);
+                        }
                     }
                 }
             }
