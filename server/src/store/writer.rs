@@ -4,10 +4,11 @@
 //! durable; a request that fails fails alone.
 //!
 //! Pacing: a commit starts no sooner than [`StoreOptions::commit_interval`] after the
-//! previous one started, and requests arriving in the meantime join it. A lone write
-//! after a quiet spell commits at once; under load, commits (each an fsync and redb's
-//! per-transaction work) are bounded to one per interval, which is where a durable
-//! server spends much of its CPU (BENCHMARKS.md, M8).
+//! previous one started, and requests arriving in the meantime join it, unless
+//! [`PACED_BATCH`] of them are already waiting. A lone write after a quiet spell commits
+//! at once; under moderate load, commits (each an fsync and redb's per-transaction work,
+//! which is where a durable server spends much of its CPU: BENCHMARKS.md, M8) are
+//! bounded to one per interval; under heavy load, batches are large anyway.
 
 use std::sync::mpsc as std_mpsc;
 use std::thread::JoinHandle;
@@ -22,6 +23,9 @@ use crate::metrics::name;
 
 /// Most write requests folded into one transaction.
 const MAX_BATCH: usize = 4096;
+/// Pacing waits for at most this many requests: a store this busy already shares its
+/// fsyncs, and waiting longer would only add latency.
+const PACED_BATCH: usize = 32;
 
 pub(super) struct WriteRequest {
     pub(super) op: WriteOp,
@@ -87,13 +91,13 @@ pub(super) fn writer_loop(
     }
 }
 
-/// Adds to `batch` what arrives before `due` (up to [`MAX_BATCH`]).
+/// Adds to `batch` what arrives before `due`, until it holds [`PACED_BATCH`] requests.
 fn gather_until(
     rx: &std_mpsc::Receiver<WriteRequest>,
     batch: &mut Vec<WriteRequest>,
     due: Instant,
 ) {
-    while batch.len() < MAX_BATCH {
+    while batch.len() < PACED_BATCH {
         let now = Instant::now();
         if now >= due {
             return;

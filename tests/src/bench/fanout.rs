@@ -340,20 +340,24 @@ async fn client(ws: Ws, role: Role, name: String, plan: Arc<Plan>) -> ClientStat
                 };
                 let now = plan.now_us();
                 match framing.parse(&frame) {
-                    Ok(Frame::Update(update)) => match find_timestamp(update) {
-                        Some(ts) if writer && update_client(update) == Some(own_id) => {
-                            if plan.in_window(ts) {
+                    Ok(Frame::Update(update)) => {
+                        // A merged update (Minutebook merges a commit's relays) carries
+                        // several writes: each is a delivery.
+                        let stamps = find_timestamps(update);
+                        if stamps.is_empty() {
+                            stats
+                                .problems
+                                .push(format!("{name}: an update without a timestamp"));
+                        }
+                        let echo = writer && update_client(update) == Some(own_id);
+                        for ts in stamps.into_iter().filter(|ts| plan.in_window(*ts)) {
+                            if echo {
                                 stats.echoes += 1;
+                            } else {
+                                stats.deliveries.push_us(now.saturating_sub(ts));
                             }
                         }
-                        Some(ts) if plan.in_window(ts) => {
-                            stats.deliveries.push_us(now.saturating_sub(ts))
-                        }
-                        Some(_) => {}
-                        None => stats
-                            .problems
-                            .push(format!("{name}: an update without a timestamp")),
-                    },
+                    }
                     Ok(Frame::Saved(n)) => {
                         let mut pending = pending.lock().unwrap_or_else(|p| p.into_inner());
                         while pending.front().is_some_and(|(count, _)| *count <= n) {
@@ -397,17 +401,21 @@ async fn client(ws: Ws, role: Role, name: String, plan: Arc<Plan>) -> ClientStat
     stats
 }
 
-/// Finds `~T<16 hex digits>~` in an update's bytes (strings are stored verbatim in v1).
-fn find_timestamp(update: &[u8]) -> Option<u64> {
-    update.windows(19).find_map(|w| {
-        if w[0] == b'~' && w[1] == b'T' && w[18] == b'~' {
-            std::str::from_utf8(&w[2..18])
-                .ok()
-                .and_then(|h| u64::from_str_radix(h, 16).ok())
-        } else {
-            None
-        }
-    })
+/// Every `~T<16 hex digits>~` in an update's bytes (strings are stored verbatim in v1,
+/// and a merged update holds the writes it merged).
+fn find_timestamps(update: &[u8]) -> Vec<u64> {
+    update
+        .windows(19)
+        .filter_map(|w| {
+            if w[0] == b'~' && w[1] == b'T' && w[18] == b'~' {
+                std::str::from_utf8(&w[2..18])
+                    .ok()
+                    .and_then(|h| u64::from_str_radix(h, 16).ok())
+            } else {
+                None
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -418,9 +426,15 @@ mod tests {
     fn timestamps_survive_the_update_encoding() {
         let doc = Doc::with_client_id(7);
         let text = doc.get_or_insert_text("text");
-        let mut txn = doc.transact_mut();
-        text.insert(&mut txn, 0, &format!("~T{:016x}~", 123_456_789u64));
-        assert_eq!(find_timestamp(&txn.encode_update_v1()), Some(123_456_789));
-        assert_eq!(find_timestamp(b"nothing here"), None);
+        let mut updates = Vec::new();
+        for (at, ts) in [(0, 123_456_789u64), (19, 987_654_321)] {
+            let mut txn = doc.transact_mut();
+            text.insert(&mut txn, at, &format!("~T{ts:016x}~"));
+            updates.push(txn.encode_update_v1());
+        }
+        assert_eq!(find_timestamps(&updates[0]), vec![123_456_789]);
+        let merged = yrs::merge_updates_v1(updates.iter().map(Vec::as_slice)).unwrap();
+        assert_eq!(find_timestamps(&merged), vec![123_456_789, 987_654_321]);
+        assert!(find_timestamps(b"nothing here").is_empty());
     }
 }
