@@ -249,13 +249,15 @@ async fn receive(mut stream: Stream, counters: Arc<Counters>, epoch: Instant) {
         };
         match protocol::decode(&bytes) {
             Ok(Message::Sync(SyncMessage::Update(update))) => {
-                counters.delivered.fetch_add(1, Ordering::SeqCst);
-                if let Some(sent) = stamp(&update) {
-                    let now = epoch.elapsed().as_micros() as u64;
-                    let ms = now.saturating_sub(sent) as f64 / 1000.0;
-                    if let Ok(mut l) = counters.latencies_ms.lock() {
-                        l.push(ms);
-                    }
+                // One update may be several writes merged (the server merges a commit's
+                // relays): each stamp is a delivery.
+                let sent = stamps(&update);
+                counters
+                    .delivered
+                    .fetch_add(sent.len() as u64, Ordering::SeqCst);
+                let now = epoch.elapsed().as_micros() as u64;
+                if let Ok(mut l) = counters.latencies_ms.lock() {
+                    l.extend(sent.iter().map(|s| now.saturating_sub(*s) as f64 / 1000.0));
                 }
             }
             Ok(Message::Sync(SyncMessage::SyncStep1(_))) => {
@@ -275,10 +277,47 @@ async fn receive(mut stream: Stream, counters: Arc<Counters>, epoch: Instant) {
     counters.disconnects.fetch_add(1, Ordering::SeqCst);
 }
 
-/// The send time an update's inserted text carries (µs since the epoch).
-fn stamp(update: &[u8]) -> Option<u64> {
-    let at = update.windows(2).position(|w| w == b"~T")?;
-    let rest = &update[at + 2..];
-    let end = rest.iter().position(|b| *b == b'~')?;
-    u64::from_str_radix(std::str::from_utf8(&rest[..end]).ok()?, 16).ok()
+/// The send times the inserted texts of an update carry (µs since the epoch), one per
+/// write it holds.
+fn stamps(update: &[u8]) -> Vec<u64> {
+    let mut found = Vec::new();
+    let mut rest = update;
+    while let Some(at) = rest.windows(2).position(|w| w == b"~T") {
+        rest = &rest[at + 2..];
+        let Some(end) = rest.iter().position(|b| *b == b'~') else {
+            break;
+        };
+        // Bytes that merely look like "~T" parse as nothing; the search goes on after them.
+        if let Some(t) = std::str::from_utf8(&rest[..end])
+            .ok()
+            .and_then(|h| u64::from_str_radix(h, 16).ok())
+        {
+            found.push(t);
+            rest = &rest[end + 1..];
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stamps;
+    use yrs::{Doc, Text, Transact};
+
+    #[test]
+    fn every_write_of_a_merged_update_is_counted() {
+        let doc = Doc::new();
+        let text = doc.get_or_insert_text("t");
+        let mut updates = Vec::new();
+        for t in [0x1a2bu64, 0x1a2c, 0x1a2d] {
+            let mut txn = doc.transact_mut();
+            let len = text.len(&txn);
+            text.insert(&mut txn, len, &format!("~T{t:x}~ "));
+            updates.push(txn.encode_update_v1());
+        }
+        let merged = yrs::merge_updates_v1(updates.iter().map(Vec::as_slice)).unwrap();
+        assert_eq!(stamps(&merged), vec![0x1a2b, 0x1a2c, 0x1a2d]);
+        assert_eq!(stamps(b"~Tzz~T12~"), vec![0x12], "a false start is skipped");
+        assert!(stamps(b"nothing").is_empty());
+    }
 }

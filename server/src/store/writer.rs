@@ -58,7 +58,9 @@ pub(super) fn writer_loop(
         }
         if let Some(faults) = options.faults.as_ref().filter(|f| f.held()) {
             // Tests: while the writer is held, every request joins this one batch.
-            faults.took_one();
+            for _ in &batch {
+                faults.took_one();
+            }
             loop {
                 match rx.recv_timeout(std::time::Duration::from_millis(2)) {
                     Ok(req) => {
