@@ -133,8 +133,13 @@ pub struct ServerConfig {
     /// Group commit pacing: a commit starts at least this many milliseconds after the
     /// previous one started, so writes arriving in between share its fsync. Only a busy
     /// store waits (an isolated write commits at once); 0 commits as soon as the previous
-    /// commit is durable.
-    #[arg(long, env = "MINUTEBOOK_COMMIT_INTERVAL_MS", default_value_t = DEFAULT_COMMIT_INTERVAL_MS)]
+    /// commit is durable. At most 1000.
+    #[arg(
+        long,
+        env = "MINUTEBOOK_COMMIT_INTERVAL_MS",
+        default_value_t = DEFAULT_COMMIT_INTERVAL_MS,
+        value_parser = clap::value_parser!(u64).range(0..=1000)
+    )]
     pub commit_interval_ms: u64,
 
     /// Compact a document's update log into a snapshot after this many updates.

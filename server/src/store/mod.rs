@@ -5,7 +5,8 @@
 //!
 //! All writes go through one writer thread. It takes every request queued while the
 //! previous commit was being fsynced and has the engine commit them together in one
-//! durable transaction (group commit), so throughput is not capped by fsync latency. A
+//! durable transaction (group commit), so throughput is not capped by fsync latency;
+//! under load it paces commits ([`StoreOptions::commit_interval`]) so more share one. A
 //! request's completion is reported only after its transaction is durable. A request that
 //! fails (e.g. a version that already exists) fails alone: the documents batched with it
 //! are not affected. Compaction writes the snapshot and deletes the log entries it covers
