@@ -6,7 +6,7 @@ use minutebook_shared::protocol::{Message, SyncMessage};
 use minutebook_shared::schema;
 use minutebook_tests::raw::RawClient;
 use minutebook_tests::{TestServer, PATIENCE};
-use yrs::{GetString, Text, Transact};
+use yrs::{GetString, ReadTxn, Text, Transact};
 
 /// Runs one bad-input case against a server that two healthy clients are using.
 async fn offending_connection_alone_is_closed(
@@ -102,6 +102,99 @@ async fn garbage_update() {
     )
     .await;
     assert!(reason.contains("update"), "{reason}");
+}
+
+/// A writer pipelines 60 edits with a bad update after the 40th. However the server
+/// groups what arrives together (`docs::runs`), the outcome is the one of applying them
+/// one by one: the 40 before are kept and relayed, the bad one closes the writer alone
+/// (1007), the ones after it are dropped, and a restart finds exactly the 40.
+async fn a_bad_update_inside_a_burst(bad: Vec<u8>) {
+    let mut server = minutebook_tests::TestServer::start().await;
+    let doc = "burst";
+    let watcher = server.client(doc);
+    watcher.wait_synced(PATIENCE).await.unwrap();
+    let source = yrs::Doc::with_client_id(7);
+    let text = source.get_or_insert_text(schema::TEXT);
+    let mut burst = Vec::new();
+    for i in 0..60 {
+        let mut txn = source.transact_mut();
+        let len = text.len(&txn);
+        text.insert(&mut txn, len, &format!("w{i},"));
+        burst.push(txn.encode_update_v1());
+    }
+    let kept: String = (0..40).map(|i| format!("w{i},")).collect();
+    burst.insert(40, bad);
+    let mut writer = server.raw(doc).await;
+    for update in burst {
+        writer
+            .send(&Message::Sync(SyncMessage::Update(update)))
+            .await;
+    }
+    let (code, reason) = writer.expect_close().await;
+    assert_eq!(code, 1007, "close code (reason: {reason})");
+
+    let seen = watcher.doc().get_or_insert_text(schema::TEXT);
+    watcher
+        .wait_doc(
+            "the watcher gets the edits before the bad one",
+            PATIENCE,
+            |d| seen.get_string(&d.transact()) == kept,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        watcher.status().connections,
+        1,
+        "the watcher was never disconnected"
+    );
+    drop(watcher);
+    server.restart().await;
+    assert_eq!(server.stored_text(doc).await, kept);
+    // The document still takes edits after the restart.
+    let later = server.client(doc);
+    let t = later.doc().get_or_insert_text(schema::TEXT);
+    later
+        .wait_doc("a new client loads the document", PATIENCE, |d| {
+            t.get_string(&d.transact()) == kept
+        })
+        .await
+        .unwrap();
+    t.insert(&mut later.doc().transact_mut(), kept.len() as u32, "end");
+    later.wait_saved(PATIENCE).await.unwrap();
+    drop(later);
+    assert_eq!(server.stored_text(doc).await, format!("{kept}end"));
+}
+
+#[tokio::test]
+async fn a_garbage_update_inside_a_burst() {
+    a_bad_update_inside_a_burst(vec![3, 0xff, 0xfe, 0x12, 0x99, 0x01, 0x00, 0x7f]).await;
+}
+
+/// yrs would keep this one waiting for changes nobody sent, which the server refuses
+/// after applying it: a run holding it is undone (the document is rebuilt from disk) and
+/// applied again one by one.
+#[tokio::test]
+async fn an_update_missing_its_dependencies_inside_a_burst() {
+    let source = yrs::Doc::with_client_id(5);
+    source
+        .get_or_insert_text(schema::TEXT)
+        .insert(&mut source.transact_mut(), 0, "z");
+    let other = yrs::Doc::with_client_id(6);
+    {
+        use yrs::updates::decoder::Decode;
+        let all = source
+            .transact()
+            .encode_state_as_update_v1(&Default::default());
+        other
+            .transact_mut()
+            .apply_update(yrs::Update::decode_v1(&all).expect("decodes"))
+            .expect("applies");
+    }
+    let sv = other.transact().state_vector();
+    other
+        .get_or_insert_text(schema::TEXT)
+        .insert(&mut other.transact_mut(), 1, "q");
+    a_bad_update_inside_a_burst(other.transact().encode_diff_v1(&sv)).await;
 }
 
 #[tokio::test]

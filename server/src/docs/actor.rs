@@ -88,6 +88,7 @@ use minutebook_shared::protocol::close::{code, CloseReason};
 mod move_item;
 mod outage;
 mod relays;
+mod update_runs;
 
 /// Refused writes after which a connection is closed (1008).
 const MAX_REJECTIONS: u32 = 16;
@@ -204,6 +205,13 @@ impl DocActor {
                 Some(done) = actor.written_rx.recv() => actor.on_completions(done).await,
                 _ = probe.tick(), if actor.outage => actor.probe(),
                 msg = rx.recv() => match msg {
+                    Some(ToDoc::Incoming { conn, msg: Incoming::Update(raw) }) => {
+                        let (run, next) = update_runs::gather(&mut rx, conn, raw);
+                        actor.on_update_run(conn, run).await;
+                        if let Some(next) = next {
+                            actor.handle(next).await;
+                        }
+                    }
                     Some(msg) => actor.handle(msg).await,
                     None => break,
                 },

@@ -31,6 +31,7 @@ pub mod part2;
 pub mod presence;
 pub mod registry;
 pub mod replica;
+pub mod runs;
 pub mod side_records;
 pub mod updates;
 pub mod version_export;

@@ -13,7 +13,7 @@
 
 use std::collections::HashSet;
 
-use minutebook_shared::prescan::{self, ScanError};
+use minutebook_shared::prescan::{self, ScanError, Scanned};
 
 use crate::store::{Record, Store, StoreError};
 
@@ -56,15 +56,22 @@ pub fn touches_retired(raw: &[u8], retired: &HashSet<u64>) -> Result<bool, ScanE
     if retired.is_empty() {
         return Ok(false);
     }
-    let scanned = prescan::scan_update_v1(raw)?;
-    Ok(scanned
+    Ok(scanned_touches_retired(
+        &prescan::scan_update_v1(raw)?,
+        retired,
+    ))
+}
+
+/// [`touches_retired`] for an update already scanned.
+pub fn scanned_touches_retired(scanned: &Scanned, retired: &HashSet<u64>) -> bool {
+    scanned
         .clocks
         .iter()
         .any(|(client, _, _)| retired.contains(client))
         || scanned
             .deletes
             .iter()
-            .any(|r| r.len > 0 && retired.contains(&r.client)))
+            .any(|r| r.len > 0 && retired.contains(&r.client))
 }
 
 #[cfg(test)]

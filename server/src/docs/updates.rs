@@ -187,7 +187,7 @@ pub fn apply(doc: &Doc, raw: &[u8]) -> Result<Applied, UpdateError> {
 /// sends an edit typed while reconnecting before the sync step 2 it builds on): its
 /// update is refused (1007), the client reconnects, and its sync step 2 carries every
 /// change in order.
-fn has_pending<T: ReadTxn>(txn: &T) -> bool {
+pub(crate) fn has_pending<T: ReadTxn>(txn: &T) -> bool {
     txn.store().pending_update().is_some() || txn.store().pending_ds().is_some()
 }
 
