@@ -4,7 +4,6 @@
 use redb::{Database, Durability};
 
 use super::apply::{apply_op, Tables};
-use super::tables::*;
 use crate::store::faults;
 use crate::store::ops::{Completion, WriteOp, Written};
 use crate::store::StoreError;
@@ -75,15 +74,7 @@ fn commit_batch(
     txn.set_durability(Durability::Immediate).map_err(txn_err)?;
     let mut written = Vec::with_capacity(batch.len());
     {
-        let mut updates = txn.open_table(UPDATES).map_err(txn_err)?;
-        let mut snapshots = txn.open_table(SNAPSHOTS).map_err(txn_err)?;
-        let mut meetings = txn.open_table(MEETINGS).map_err(txn_err)?;
-        let mut references = txn.open_table(REFERENCES).map_err(txn_err)?;
-        let mut records = txn.open_table(RECORDS).map_err(txn_err)?;
-        let mut ledgers = txn.open_table(LEDGERS).map_err(txn_err)?;
-        let mut versions = txn.open_table(VERSIONS).map_err(txn_err)?;
-        let mut version_states = txn.open_table(VERSION_STATES).map_err(txn_err)?;
-        let mut audit = txn.open_table(AUDIT).map_err(txn_err)?;
+        let mut tables = Tables::new(&txn);
         for (k, op) in batch.iter().enumerate() {
             if let Some(doc) = op
                 .doc()
@@ -94,22 +85,14 @@ fn commit_batch(
                     StoreError::new(format!("injected failure of a write to {doc}")),
                 ));
             }
-            apply_op(
-                op,
-                &mut Tables {
-                    updates: &mut updates,
-                    snapshots: &mut snapshots,
-                    meetings: &mut meetings,
-                    references: &mut references,
-                    records: &mut records,
-                    ledgers: &mut ledgers,
-                    versions: &mut versions,
-                    version_states: &mut version_states,
-                    audit: &mut audit,
-                },
-            )
-            .map(|w| written.push(w))
-            .map_err(|e| BatchError::Op(k, e))?;
+            // A disk failure (tables open as operations first need them, so opening one
+            // can meet it too) fails the transaction, not the operation.
+            apply_op(op, &mut tables)
+                .map(|w| written.push(w))
+                .map_err(|e| match e.is_io() {
+                    true => BatchError::Txn(e),
+                    false => BatchError::Op(k, e),
+                })?;
         }
     }
     txn.commit().map_err(txn_err)?;
