@@ -15,7 +15,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
 
-use crate::{web_dir, TestServer, PATIENCE};
+use crate::{web_dir, ServerProcess, TestServer, PATIENCE};
 
 /// Debian's chromedriver.
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -141,6 +141,22 @@ impl Browser {
                 Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
             }
         }
+    }
+
+    /// Signs in with `token` ([`Browser::sign_in`]) and opens `meeting`'s page.
+    pub async fn open_meeting(
+        &self,
+        origin: &str,
+        token: &str,
+        meeting: &str,
+    ) -> anyhow::Result<()> {
+        self.sign_in(origin, token).await?;
+        let url = format!("{}/?meeting={meeting}", origin.trim_end_matches('/'));
+        self.client
+            .goto(&url)
+            .await
+            .with_context(|| format!("open {url}"))?;
+        Ok(())
     }
 
     /// Signs this browser in to the server at `origin` (`http://ADDR/`) with session
@@ -355,14 +371,32 @@ pub async fn finish(
     server: &mut TestServer,
     outcome: anyhow::Result<()>,
 ) {
-    for browser in browsers {
-        browser.close().await;
-    }
-    drop(driver);
+    close_all(browsers, driver).await;
     server.stop().await;
     if let Err(e) = outcome {
         panic!("{e:#}");
     }
+}
+
+/// [`finish`] for a test of the real `minutebook` binary: the process is killed.
+pub async fn finish_process(
+    browsers: Vec<Browser>,
+    driver: Driver,
+    server: ServerProcess,
+    outcome: anyhow::Result<()>,
+) {
+    close_all(browsers, driver).await;
+    server.kill9().await;
+    if let Err(e) = outcome {
+        panic!("{e:#}");
+    }
+}
+
+async fn close_all(browsers: Vec<Browser>, driver: Driver) {
+    for browser in browsers {
+        browser.close().await;
+    }
+    drop(driver);
 }
 
 /// Panics with a hint unless the web client has been built.

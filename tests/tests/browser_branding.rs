@@ -8,7 +8,9 @@
 use anyhow::{ensure, Context};
 use fantoccini::key::Key;
 use fantoccini::Locator;
-use minutebook_tests::browser::{axe_source, require_built_client, Browser, Driver};
+use minutebook_tests::browser::{
+    axe_source, finish_process, require_built_client, Browser, Driver,
+};
 use minutebook_tests::http::Client;
 use minutebook_tests::{FixtureMeeting, ServerProcess, PATIENCE};
 use serde_json::{json, Value};
@@ -27,14 +29,7 @@ async fn an_administrator_sets_the_branding_by_keyboard() {
     let driver = Driver::spawn();
     let mut browsers = Vec::new();
     let outcome = scenario(&server, &driver, &mut browsers).await;
-    for b in browsers {
-        b.close().await;
-    }
-    drop(driver);
-    server.kill9().await;
-    if let Err(e) = outcome {
-        panic!("{e:#}");
-    }
+    finish_process(browsers, driver, server, outcome).await;
 }
 
 async fn scenario(

@@ -19,7 +19,7 @@ use futures_util::StreamExt;
 use minutebook_shared::meeting::Meeting;
 use minutebook_shared::protocol::{self, Message, SyncMessage, SUBPROTOCOL};
 use minutebook_shared::trust::Role;
-use minutebook_tests::browser::{require_built_client, Browser, Driver};
+use minutebook_tests::browser::{finish_process, require_built_client, Browser, Driver};
 use minutebook_tests::http::Client;
 use minutebook_tests::raw::RawClient;
 use minutebook_tests::{member, FixtureMeeting, ServerProcess, PATIENCE};
@@ -42,14 +42,7 @@ async fn exempt_sign_verify_approve_publish_and_read_anonymously() {
     let driver = Driver::spawn();
     let mut browsers = Vec::new();
     let outcome = walk(&server, &driver, &mut browsers).await;
-    for b in browsers {
-        b.close().await;
-    }
-    drop(driver);
-    server.kill9().await;
-    if let Err(e) = outcome {
-        panic!("{e:#}");
-    }
+    finish_process(browsers, driver, server, outcome).await;
 }
 
 /// Collects the binary frames a raw connection receives, in the background.
@@ -117,10 +110,7 @@ async fn walk(
         browsers.push(Browser::open(driver).await?);
     }
     for (b, token) in browsers.iter().zip([&chair, &taker, &observer]) {
-        b.sign_in(&origin, token).await?;
-        b.client
-            .goto(&format!("{origin}/?meeting={meeting}"))
-            .await?;
+        b.open_meeting(&origin, token, &meeting).await?;
     }
     let (chair_page, taker_page, observer_page) = (&browsers[0], &browsers[1], &browsers[2]);
 

@@ -11,7 +11,7 @@ use anyhow::{ensure, Context};
 use fantoccini::key::Key;
 use fantoccini::Locator;
 use minutebook_shared::trust::Role;
-use minutebook_tests::browser::{require_built_client, Browser, Driver};
+use minutebook_tests::browser::{finish_process, require_built_client, Browser, Driver};
 use minutebook_tests::http::Client;
 use minutebook_tests::{FixtureMeeting, ServerProcess, PATIENCE};
 use serde_json::json;
@@ -27,14 +27,7 @@ async fn the_chair_marks_an_item_exempt_and_the_published_minutes_withhold_it() 
     let driver = Driver::spawn();
     let mut browsers = Vec::new();
     let outcome = scenario(&server, &driver, &mut browsers).await;
-    for b in browsers {
-        b.close().await;
-    }
-    drop(driver);
-    server.kill9().await;
-    if let Err(e) = outcome {
-        panic!("{e:#}");
-    }
+    finish_process(browsers, driver, server, outcome).await;
 }
 
 async fn scenario(
@@ -52,10 +45,7 @@ async fn scenario(
 
     browsers.push(Browser::open(driver).await?);
     let page = &browsers[0];
-    page.sign_in(&origin, &chair).await?;
-    page.client
-        .goto(&format!("{origin}/?meeting={meeting}"))
-        .await?;
+    page.open_meeting(&origin, &chair, &meeting).await?;
     let item = "section.item[data-number='2.2']";
     let select = page
         .client

@@ -19,7 +19,7 @@ use fantoccini::Locator;
 use minutebook_shared::client::{ClientOptions, SyncClient};
 use minutebook_shared::meeting::Meeting;
 use minutebook_shared::trust::Role;
-use minutebook_tests::browser::{require_built_client, Browser, Driver};
+use minutebook_tests::browser::{finish_process, require_built_client, Browser, Driver};
 use minutebook_tests::{member, FixtureMeeting, ServerProcess, PATIENCE};
 use serde_json::json;
 use yrs::Transact;
@@ -41,14 +41,7 @@ async fn a_minute_taker_moves_an_item_into_part_two_and_an_observer_never_sees_i
     let driver = Driver::spawn();
     let mut browsers = Vec::new();
     let outcome = scenario(&server, &driver, &mut browsers).await;
-    for b in browsers {
-        b.close().await;
-    }
-    drop(driver);
-    server.kill9().await;
-    if let Err(e) = outcome {
-        panic!("{e:#}");
-    }
+    finish_process(browsers, driver, server, outcome).await;
 }
 
 /// The text of item 3's section and the combined save state, once saved.
@@ -89,15 +82,8 @@ async fn scenario(
     browsers.push(Browser::open(driver).await?);
     browsers.push(Browser::open(driver).await?);
     let (page, watcher) = (&browsers[0], &browsers[1]);
-    watcher.sign_in(&origin, &observer).await?;
-    watcher
-        .client
-        .goto(&format!("{origin}/?meeting={meeting}"))
-        .await?;
-    page.sign_in(&origin, &taker).await?;
-    page.client
-        .goto(&format!("{origin}/?meeting={meeting}"))
-        .await?;
+    watcher.open_meeting(&origin, &observer, &meeting).await?;
+    page.open_meeting(&origin, &taker, &meeting).await?;
 
     let item = "section.item[data-number='3']";
     let select = page
@@ -394,14 +380,7 @@ async fn a_confidential_item_moves_with_its_reason() {
     let driver = Driver::spawn();
     let mut browsers = Vec::new();
     let outcome = confidential(&server, &driver, &mut browsers).await;
-    for b in browsers {
-        b.close().await;
-    }
-    drop(driver);
-    server.kill9().await;
-    if let Err(e) = outcome {
-        panic!("{e:#}");
-    }
+    finish_process(browsers, driver, server, outcome).await;
 }
 
 async fn confidential(
@@ -422,10 +401,7 @@ async fn confidential(
     .await;
     browsers.push(Browser::open(driver).await?);
     let page = &browsers[0];
-    page.sign_in(&origin, &taker).await?;
-    page.client
-        .goto(&format!("{origin}/?meeting={meeting}"))
-        .await?;
+    page.open_meeting(&origin, &taker, &meeting).await?;
     let item = "section.item[data-number='3']";
     let select = page
         .client
@@ -523,10 +499,7 @@ async fn attendee_scenario(
     let origin = format!("http://{}", server.addr());
     browsers.push(Browser::open(driver).await?);
     let page = &browsers[0];
-    page.sign_in(&origin, &attendee).await?;
-    page.client
-        .goto(&format!("{origin}/?meeting={meeting}"))
-        .await?;
+    page.open_meeting(&origin, &attendee, &meeting).await?;
     const MINE: &str = "const li = [...document.querySelectorAll('li.my-statement')] \
          .find(l => l.textContent.includes('SECRET-PRICE')); \
          return li ? { status: li.dataset.status, text: li.textContent, \

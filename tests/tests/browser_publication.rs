@@ -10,7 +10,9 @@ use anyhow::{ensure, Context};
 use base64::Engine;
 use fantoccini::key::Key;
 use fantoccini::Locator;
-use minutebook_tests::browser::{axe_source, require_built_client, Browser, Driver};
+use minutebook_tests::browser::{
+    axe_source, finish_process, require_built_client, Browser, Driver,
+};
 use minutebook_tests::http::Client;
 use minutebook_tests::{FixtureMeeting, ServerProcess, PATIENCE};
 use serde_json::{json, Value};
@@ -30,14 +32,7 @@ async fn the_chair_publishes_and_anyone_reads_and_verifies_the_minutes() {
     let driver = Driver::spawn();
     let mut browsers = Vec::new();
     let outcome = scenario(&server, &driver, &mut browsers).await;
-    for b in browsers {
-        b.close().await;
-    }
-    drop(driver);
-    server.kill9().await;
-    if let Err(e) = outcome {
-        panic!("{e:#}");
-    }
+    finish_process(browsers, driver, server, outcome).await;
 }
 
 async fn scenario(
@@ -66,10 +61,7 @@ async fn scenario(
     browsers.push(Browser::open(driver).await?);
     browsers.push(Browser::open(driver).await?);
     let (page, reader) = (&browsers[0], &browsers[1]);
-    page.sign_in(&origin, &chair).await?;
-    page.client
-        .goto(&format!("{origin}/?meeting={meeting}"))
-        .await?;
+    page.open_meeting(&origin, &chair, &meeting).await?;
     page.client
         .wait()
         .at_most(PATIENCE)

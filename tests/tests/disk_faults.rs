@@ -58,6 +58,15 @@ async fn a_failing_disk_holds_everything_unsaved_and_recovers(fail: impl Fn(&Fau
     let mut server = TestServer::start_with(move |c| c.storage_faults = Some(switch)).await;
     let mut writer = server.raw_with("faulty", Some(SUBPROTOCOL)).await;
     let mut watcher = server.raw_with("faulty", Some(SUBPROTOCOL)).await;
+    let board = server
+        .http()
+        .post_json(
+            "/api/meetings",
+            &serde_json::json!({ "title": "Before", "series": "Board", "from": null }),
+        )
+        .await;
+    assert_eq!(board.status, 201, "{}", board.text());
+    let board = board.json()["name"].as_str().expect("name").to_string();
 
     writer
         .send(&Message::Sync(SyncMessage::Update(text_insert(
@@ -93,6 +102,24 @@ async fn a_failing_disk_holds_everything_unsaved_and_recovers(fail: impl Fn(&Fau
     assert_eq!(health.status, 200);
     let list = server.http().get("/api/meetings").await;
     assert_eq!(list.status, 200, "{}", list.text());
+    // Writes through the API are refused as unavailable (503: try again), not as a fault
+    // of the server (500): the disk may heal.
+    let created = server
+        .http()
+        .post_json(
+            "/api/meetings",
+            &serde_json::json!({ "title": "During", "series": "Board", "from": null }),
+        )
+        .await;
+    assert_eq!(created.status, 503, "{}", created.text());
+    let invited = server
+        .http()
+        .post_json(
+            &format!("/api/meetings/{board}/invites"),
+            &serde_json::json!({ "name": "Nina New", "role": "observer" }),
+        )
+        .await;
+    assert_eq!(invited.status, 503, "{}", invited.text());
     let mut late = server.raw_with("faulty", Some(SUBPROTOCOL)).await;
     assert_eq!(told(&mut late, PATIENCE).await, Told::Storage(true));
 

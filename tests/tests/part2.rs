@@ -72,6 +72,20 @@ async fn import(server: &TestServer, text: &str) -> String {
     r.json()["name"].as_str().expect("name").to_owned()
 }
 
+/// Invites `name` to `meeting` as a minute-taker without restricted access (no Part II)
+/// and returns their session token.
+async fn unrestricted_taker(server: &TestServer, meeting: &str, name: &str) -> String {
+    let invite = server
+        .http()
+        .post_json(
+            &format!("/api/meetings/{meeting}/invites"),
+            &json!({"name": name, "role": "minute-taker", "restricted": false}),
+        )
+        .await;
+    assert_eq!(invite.status, 201, "{}", invite.text());
+    minutebook_tests::redeem(server.addr(), invite.json()["link"].as_str().expect("link")).await
+}
+
 /// The register id of the person with short form `short` (as a member with restricted
 /// access reads the meeting).
 async fn full_people_id(server: &TestServer, meeting: &str, token: &str, short: &str) -> String {
@@ -308,17 +322,7 @@ async fn moving_an_item_into_part_ii_purges_it_from_the_minutes() {
     let taker = server
         .member(&meeting, "Sam Scribe", None, Role::MinuteTaker)
         .await;
-    let plain_taker = {
-        let invite = server
-            .http()
-            .post_json(
-                &format!("/api/meetings/{meeting}/invites"),
-                &json!({"name": "Una Unrestricted", "role": "minute-taker", "restricted": false}),
-            )
-            .await;
-        assert_eq!(invite.status, 201, "{}", invite.text());
-        minutebook_tests::redeem(server.addr(), invite.json()["link"].as_str().expect("link")).await
-    };
+    let plain_taker = unrestricted_taker(&server, &meeting, "Una Unrestricted").await;
 
     // An old copy of the minutes, as a browser that synced before the move holds it.
     let old =
@@ -511,17 +515,7 @@ async fn public_content_put_under_an_exempt_item_moves_into_part_ii_at_once() {
     let taker = server
         .member(&meeting, "Sam Scribe", None, Role::MinuteTaker)
         .await;
-    let hostile = {
-        let invite = server
-            .http()
-            .post_json(
-                &format!("/api/meetings/{meeting}/invites"),
-                &json!({"name": "Hal Hostile", "role": "minute-taker", "restricted": false}),
-            )
-            .await;
-        assert_eq!(invite.status, 201, "{}", invite.text());
-        minutebook_tests::redeem(server.addr(), invite.json()["link"].as_str().expect("link")).await
-    };
+    let hostile = unrestricted_taker(&server, &meeting, "Hal Hostile").await;
     let taker_http = Client::new(server.addr(), Some(taker.clone()));
     let numbers = |client: &SyncClient| {
         let m = Meeting::new(client.doc().clone());

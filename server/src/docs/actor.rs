@@ -70,6 +70,7 @@ use crate::auth::Access;
 use crate::docs::cpu;
 use crate::docs::gate::Gate;
 use crate::docs::ledger::{Command, Decision, LedgerBudget, Refusal};
+use crate::docs::messages::ApplyError;
 use crate::docs::messages::{CommandOk, ConnId, Incoming, JoinError, LiveState, Part, ToDoc};
 use crate::docs::outbox::Outbox;
 use crate::docs::part2;
@@ -123,7 +124,7 @@ enum Effect {
         received: Instant,
     },
     Saved(ConnId, u64),
-    Applied(oneshot::Sender<Result<(), String>>),
+    Applied(oneshot::Sender<Result<(), ApplyError>>),
     State(oneshot::Sender<LiveState>, LiveState),
     Moved(oneshot::Sender<Result<Moved, Refusal>>, Moved),
     /// A ledger change (from the first ledger to the second) to every connection to the
@@ -425,11 +426,13 @@ impl DocActor {
             ToDoc::Leave { conn } => self.remove_peer(conn),
             ToDoc::Apply { update, done } => {
                 if self.failed {
-                    let _ = done.send(Err("storage failure".into()));
+                    let _ = done.send(Err(ApplyError::unavailable("storage failure; try again")));
                     return;
                 }
                 if self.ledger.signed() {
-                    let _ = done.send(Err("the minutes are signed off and read-only".into()));
+                    let _ = done.send(Err(ApplyError::refused(
+                        "the minutes are signed off and read-only",
+                    )));
                     return;
                 }
                 // An import's update is as large as the meeting: decode and apply it on the
@@ -443,7 +446,9 @@ impl DocActor {
                 let (outcome, update) = match applied {
                     Ok(applied) => applied,
                     Err(e) => {
-                        let _ = done.send(Err(format!("could not apply the update: {e}")));
+                        let _ = done.send(Err(ApplyError::refused(format!(
+                            "could not apply the update: {e}"
+                        ))));
                         return;
                     }
                 };
@@ -457,7 +462,8 @@ impl DocActor {
                     }
                     Ok(_) => self.emit(Effect::Applied(done)),
                     Err(e) => {
-                        let _ = done.send(Err(format!("update rejected: {e}")));
+                        let _ =
+                            done.send(Err(ApplyError::refused(format!("update rejected: {e}"))));
                         if e.poisoned() {
                             self.rebuild().await;
                         }

@@ -86,7 +86,7 @@ pub enum ToDoc {
     /// it is durable (and relayed to every connection).
     Apply {
         update: Vec<u8>,
-        done: oneshot::Sender<Result<(), String>>,
+        done: oneshot::Sender<Result<(), ApplyError>>,
     },
     /// Both documents' whole state, answered once everything in them is durable.
     Read {
@@ -124,4 +124,30 @@ pub enum JoinError {
     Busy,
     #[error("Part II is for restricted access only")]
     NotRestricted,
+}
+
+/// A server-side update could not be applied: refused, or ([`ApplyError::unavailable`])
+/// not now — the disk is failing or the document kept unloading — so it may succeed when
+/// tried again.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct ApplyError {
+    pub message: String,
+    pub unavailable: bool,
+}
+
+impl ApplyError {
+    pub fn refused(message: impl Into<String>) -> Self {
+        ApplyError {
+            message: message.into(),
+            unavailable: false,
+        }
+    }
+
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        ApplyError {
+            message: message.into(),
+            unavailable: true,
+        }
+    }
 }

@@ -13,7 +13,9 @@ use crate::auth::refusals::{RefusalPolicy, Refusals};
 use crate::auth::Access;
 use crate::docs::actor::DocActor;
 use crate::docs::ledger::{Command, LedgerBudget, Refusal};
-use crate::docs::messages::{CommandOk, ConnId, Incoming, JoinError, LiveState, Part, ToDoc};
+use crate::docs::messages::{
+    ApplyError, CommandOk, ConnId, Incoming, JoinError, LiveState, Part, ToDoc,
+};
 use crate::docs::outbox::Outbox;
 use crate::docs::presence::AwarenessLimits;
 use crate::docs::replica::CompactionPolicy;
@@ -36,11 +38,6 @@ pub struct DocHandle {
 /// The actor is gone (its document failed and unloaded).
 #[derive(Debug)]
 pub struct ActorGone;
-
-/// A server-side update could not be applied.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{0}")]
-pub struct ApplyError(pub String);
 
 impl DocHandle {
     /// Sends a decoded message; waits if the actor is behind (backpressure on the reader).
@@ -166,12 +163,12 @@ impl Registry {
             }
             match answer.await {
                 Ok(Ok(())) => return Ok(()),
-                Ok(Err(e)) => return Err(ApplyError(e)),
+                Ok(Err(e)) => return Err(e),
                 // The actor unloaded (or failed) without applying it: a fresh one will.
                 Err(_) => continue,
             }
         }
-        Err(ApplyError("document is busy; try again".into()))
+        Err(ApplyError::unavailable("document is busy; try again"))
     }
 
     /// Runs a ledger command on meeting `name` (loading it if needed); answers once durable.

@@ -47,6 +47,12 @@ impl From<AuthError> for ApiError {
             AuthError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AuthError::NotFound => StatusCode::NOT_FOUND,
             AuthError::Used(_) => StatusCode::CONFLICT,
+            // The disk is failing (the store reopens it and writes resume once it heals):
+            // the request may succeed when retried.
+            AuthError::Store(s) if s.is_io() => {
+                tracing::warn!(error = %e, "identity request failed: the disk is failing");
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             AuthError::Store(_) | AuthError::Random => {
                 tracing::error!(error = %e, "identity request failed");
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -64,6 +70,14 @@ impl From<MeetingError> for ApiError {
             MeetingError::NotFound(_) => StatusCode::NOT_FOUND,
             MeetingError::Exists(_) => StatusCode::CONFLICT,
             MeetingError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            MeetingError::Apply(a) if a.unavailable => {
+                tracing::warn!(error = %e, "meeting request failed for now");
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            MeetingError::Store(s) if s.is_io() => {
+                tracing::warn!(error = %e, "meeting request failed: the disk is failing");
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             MeetingError::Store(_)
             | MeetingError::Apply(_)
             | MeetingError::Work(_)

@@ -32,9 +32,10 @@ use yrs::{Doc, ReadTxn, StateVector, Transact};
 
 use crate::auth::signing::Signer;
 use crate::docs::cpu::{self, CpuError};
+use crate::docs::messages::ApplyError;
 use crate::docs::messages::LiveState;
 use crate::docs::part2;
-use crate::docs::registry::{ApplyError, Registry};
+use crate::docs::registry::Registry;
 use crate::docs::updates::build_doc;
 use crate::store::{Store, StoreError};
 
@@ -61,10 +62,10 @@ pub enum MeetingError {
     /// The name is taken (409).
     #[error("a document named {0:?} already exists")]
     Exists(String),
-    /// Storage failed (500).
+    /// Storage failed (500; 503 when the disk is failing).
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// The document actor refused the write (500).
+    /// The document actor refused the write (500), or could not take it now (503).
     #[error("could not write the meeting: {0}")]
     Apply(#[from] ApplyError),
     /// The CPU work (parsing, rendering) failed (500).
