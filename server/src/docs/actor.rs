@@ -70,8 +70,9 @@ use crate::auth::Access;
 use crate::docs::cpu;
 use crate::docs::gate::Gate;
 use crate::docs::ledger::{Command, Decision, LedgerBudget, Refusal};
-use crate::docs::messages::ApplyError;
-use crate::docs::messages::{CommandOk, ConnId, Incoming, JoinError, LiveState, Part, ToDoc};
+use crate::docs::messages::{
+    ApplyError, CommandOk, ConnId, Incoming, JoinError, LiveState, Part, ToDoc,
+};
 use crate::docs::outbox::Outbox;
 use crate::docs::part2;
 use crate::docs::presence::{AwarenessLimits, Presence, RateLimit, Speaker};
