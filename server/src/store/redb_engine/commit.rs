@@ -89,9 +89,12 @@ fn commit_batch(
             // can meet it too) fails the transaction, not the operation.
             apply_op(op, &mut tables)
                 .map(|w| written.push(w))
-                .map_err(|e| match e.is_io() {
-                    true => BatchError::Txn(e),
-                    false => BatchError::Op(k, e),
+                .map_err(|e| {
+                    if e.is_io() {
+                        BatchError::Txn(e)
+                    } else {
+                        BatchError::Op(k, e)
+                    }
                 })?;
         }
     }
