@@ -3,7 +3,7 @@
 //! sees real minutes at once. A store holding any document is left alone.
 
 use crate::docs::registry::Registry;
-use crate::meetings::{self, ImportFormat, MeetingError};
+use crate::meetings::{self, Created, ImportFormat, MeetingError};
 
 /// Name of the demo meeting.
 pub const DEMO_NAME: &str = "assurance-2022-01";
@@ -11,21 +11,20 @@ pub const DEMO_NAME: &str = "assurance-2022-01";
 /// The demo minutes (legacy text format).
 pub const DEMO_MINUTES: &str = include_str!("../../shared/fixtures/assurance-meeting-2022-01.txt");
 
-/// Imports the demo meeting if the store holds no document at all; returns its name if
-/// it did.
-pub async fn load_if_empty(registry: &Registry) -> Result<Option<String>, MeetingError> {
+/// Imports the demo meeting if the store holds no document at all; returns it (its name
+/// and series) if it did.
+pub async fn load_if_empty(registry: &Registry) -> Result<Option<Created>, MeetingError> {
     if !meetings::store_is_empty(registry).await? {
         tracing::debug!("store not empty; no demo meeting");
         return Ok(None);
     }
-    let name = meetings::import(
+    let made = meetings::import(
         registry,
         DEMO_MINUTES,
         ImportFormat::Legacy,
         Some(DEMO_NAME),
     )
-    .await?
-    .name;
-    tracing::info!(doc = %name, "empty store: loaded the demo meeting");
-    Ok(Some(name))
+    .await?;
+    tracing::info!(doc = %made.name, "empty store: loaded the demo meeting");
+    Ok(Some(made))
 }

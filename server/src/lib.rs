@@ -196,9 +196,16 @@ pub async fn start_rendering(
         refusals.clone(),
     );
     if config.demo {
-        demo::load_if_empty(&registry)
+        let demo = demo::load_if_empty(&registry)
             .await
             .map_err(|e| ServerError::Demo(e.to_string()))?;
+        if let Some(made) = demo {
+            // Like a meeting imported through the API: the next meeting of its series
+            // agrees its minutes.
+            if let Err(e) = auth.add_to_series(&made.series, &made.name).await {
+                tracing::warn!(doc = %made.name, error = %e, "the demo meeting did not join its series");
+            }
+        }
     }
     match meetings::records::sign_missing(&registry, &signer, None).await {
         Ok(0) => {}

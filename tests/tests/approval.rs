@@ -9,6 +9,7 @@ use minutebook_shared::trust::Role;
 use minutebook_tests::http::{Client, Response};
 use minutebook_tests::TestServer;
 use serde_json::{json, Value};
+use yrs::Transact;
 
 async fn create(server: &TestServer, title: &str, from: Option<&str>) -> String {
     let r = server
@@ -352,4 +353,79 @@ async fn amendments_agreed_approve_the_version_signed_after_them() {
     // Approved now: not reopened again, and not resolved on again.
     let r = post(&chair, &path, resolve(2, &v2, "correct-record", "")).await;
     assert_eq!(r.status, 409, "{}", r.text());
+}
+
+/// The series that links a meeting to the minutes it agrees is the one the meeting was
+/// created in, not its editable header: the chair of another series' meeting who retitles
+/// its series learns nothing of the Board's minutes and cannot agree (and so lock) them.
+#[tokio::test]
+async fn a_retitled_series_does_not_reach_another_series_minutes() {
+    let server = TestServer::start().await;
+    let jan = create(&server, "Board January", None).await;
+    let jan_chair = server.member(&jan, "Jan Chair", None, Role::Chair).await;
+    let sha = sign(&server, &jan_chair, &jan).await;
+    let r = server
+        .http()
+        .post_json(
+            "/api/meetings",
+            &json!({ "title": "Parish Council March", "series": "Parish Council" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let parish = r.json()["name"].as_str().expect("name").to_owned();
+    let intruder = server
+        .member(&parish, "Parish Chair", None, Role::Chair)
+        .await;
+    let path = format!("/api/meetings/{parish}/previous-minutes");
+    assert_eq!(as_(&server, &intruder).get(&path).await.status, 404);
+
+    // The intruder retitles the series of their own meeting as "Board".
+    let client = server.client_as(&parish, &intruder);
+    client
+        .wait_synced(std::time::Duration::from_secs(10))
+        .await
+        .expect("synced");
+    let m = minutebook_shared::meeting::Meeting::new(client.doc().clone());
+    {
+        let header = minutebook_shared::meeting::Header {
+            title: "Parish Council March".into(),
+            series: "Board".into(),
+            ..Default::default()
+        };
+        m.set_header(&mut client.doc().transact_mut(), &header);
+    }
+    client
+        .wait_saved(std::time::Duration::from_secs(10))
+        .await
+        .expect("the retitle is saved");
+    drop(client);
+
+    let r = as_(&server, &intruder).get(&path).await;
+    assert_eq!(
+        r.status,
+        404,
+        "nothing of the Board's minutes: {}",
+        r.text()
+    );
+    let r = post(
+        &as_(&server, &intruder),
+        &path,
+        resolve(1, &sha, "correct-record", ""),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        404,
+        "no resolution on another series: {}",
+        r.text()
+    );
+    assert_eq!(
+        listed(&server, &jan).await.1,
+        "Signed (unapproved) — version 1",
+        "January is not approved"
+    );
+    // The Board's own next meeting still agrees January's minutes.
+    let feb = create(&server, "Board February", None).await;
+    let previous = read(&server, &feb, "previous-minutes").await.json();
+    assert_eq!(previous["meeting"], json!(jan));
 }

@@ -2,6 +2,8 @@
 //! a server, through the same document actors and group-commit writer as the server.
 
 use minutebook_server::auth::signing::Signer;
+use minutebook_server::auth::Auth;
+use minutebook_server::docs::registry::Registry;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
@@ -79,11 +81,23 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
         InFormat::Markdown => ImportFormat::Markdown,
     };
     let result = meetings::import(&registry, &text, format, args.name.as_deref()).await;
+    // As through the API: the meeting joins its series (the next meeting of the series
+    // agrees its minutes, and invitations to the series open it).
+    let joined = match &result {
+        Ok(made) => join_series(&registry, made).await,
+        Err(_) => Ok(()),
+    };
     close(registry, writer).await;
-    let name = result
-        .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?
-        .name;
-    println!("{name}");
+    let made = result.map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
+    joined.with_context(|| format!("adding {} to its series", made.name))?;
+    println!("{}", made.name);
+    Ok(())
+}
+
+async fn join_series(registry: &Registry, made: &meetings::Created) -> anyhow::Result<()> {
+    // No link is made here, so the public address does not matter.
+    let auth = Auth::open(registry.store().clone(), "").await?;
+    auth.add_to_series(&made.series, &made.name).await?;
     Ok(())
 }
 

@@ -16,6 +16,7 @@ use minutebook_shared::trust::{Approval, ApprovingMeeting, Lifecycle, Resolution
 
 use super::{read_store, MeetingError};
 use crate::auth::records::kind;
+use crate::auth::series::SeriesRecord;
 use crate::auth::signing::Signer;
 use crate::auth::Access;
 use crate::docs::ledger::{Command, Refusal};
@@ -38,6 +39,11 @@ pub async fn link(registry: &Registry, next: &str, prev: &str) -> Result<(), Mee
 
 /// The meeting whose minutes `name` agrees: the one it was started from, else the meeting
 /// catalogued just before it in its series. `None` for a first meeting.
+///
+/// The series is the server's index ([`crate::auth::series`]: fixed when a meeting is
+/// created or imported), never the editable header: otherwise the chair of any meeting
+/// could retitle its series and agree — and so lock — the minutes of a meeting they have
+/// no part in.
 pub async fn previous_of(registry: &Registry, name: &str) -> Result<Option<String>, MeetingError> {
     let name = name.to_owned();
     read_store(registry, move |store| {
@@ -48,17 +54,24 @@ pub async fn previous_of(registry: &Registry, name: &str) -> Result<Option<Strin
         if let Some(prev) = linked.filter(|p| *p != name && meetings.iter().any(|(n, _)| n == p)) {
             return Ok(Some(prev));
         }
+        let Some(series) = store
+            .record(kind::MEETING_SERIES, &name)?
+            .and_then(|json| serde_json::from_slice::<String>(&json).ok())
+        else {
+            return Ok(None);
+        };
+        let members = store
+            .record(kind::SERIES, &series)?
+            .and_then(|json| serde_json::from_slice::<SeriesRecord>(&json).ok())
+            .unwrap_or_default()
+            .meetings;
         let Some((_, own)) = meetings.iter().find(|(n, _)| *n == name) else {
             return Ok(None);
         };
-        let series = own.series.trim();
-        if series.is_empty() {
-            return Ok(None);
-        }
         Ok(meetings
             .iter()
             .filter(|(n, e)| {
-                e.series.trim() == series && (e.created, n.as_str()) < (own.created, name.as_str())
+                members.contains(n) && (e.created, n.as_str()) < (own.created, name.as_str())
             })
             .max_by_key(|(n, e)| (e.created, n.clone()))
             .map(|(n, _)| n.clone()))
