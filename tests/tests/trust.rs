@@ -871,3 +871,28 @@ async fn signed_versions_export_with_their_hash_and_verify() {
     let lines = diff["lines"].as_array().expect("lines");
     assert!(lines.iter().all(|l| l["op"] == "equal"));
 }
+
+/// Confirming again, as the statement already stands confirmed, answers the ledger and
+/// writes nothing: a loop of repeats cannot grow the ledger, the audit log or the store.
+#[tokio::test]
+async fn a_repeated_confirmation_is_not_written_again() {
+    let w = World::new().await;
+    let (status, body) = w.confirm(&w.alice, &w.alice_statement).await;
+    assert_eq!(status, 200, "{body}");
+    let ledger = w.ledger().await;
+    let sha = trust::statement_hash(&w.statement_text(&w.alice_statement).await);
+    let audited = w.audit().await.len();
+    for _ in 0..50 {
+        let (status, body) = w
+            .post(
+                &w.alice,
+                &format!("statements/{}/confirm", w.alice_statement),
+                json!({ "sha256": sha }),
+            )
+            .await;
+        assert_eq!(status, 200, "a repeat is answered as a success: {body}");
+        assert_eq!(body["revision"], json!(ledger.revision), "{body}");
+    }
+    assert_eq!(w.ledger().await, ledger, "the ledger did not change");
+    assert_eq!(w.audit().await.len(), audited, "nothing more was audited");
+}

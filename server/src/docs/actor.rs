@@ -876,6 +876,12 @@ impl DocActor {
                 return;
             }
         };
+        if decision.unchanged {
+            // Ordered behind any write still in flight, like every answer.
+            let shown = self.shown_ledger();
+            self.emit(Effect::Reply(reply, CommandOk::Ledger(shown)));
+            return;
+        }
         let Decision {
             mut ledger,
             detail,
@@ -883,6 +889,7 @@ impl DocActor {
             sign,
             resolution_text,
             records: mut approvals,
+            unchanged: _,
         } = decision;
         if let Some(text) = resolution_text {
             self.server_change(Part::Minutes, |meeting, txn| {

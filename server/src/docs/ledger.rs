@@ -7,6 +7,8 @@
 //!   only when every speaker has confirmed it (`minutebook_shared::trust::readiness`).
 //! - Every decision first drops confirmations that no longer count ([`Ledger::prune`]):
 //!   those of people no longer among a statement's speakers.
+//! - Confirming a statement again, as it already stands confirmed, changes nothing and is
+//!   not written (nor audited): a confirmation is a state, not an event.
 //! - One open correction proposal per person per statement: a new one withdraws the old.
 //! - New proposals are refused once the meeting's ledger reaches its [`LedgerBudget`];
 //!   confirmations (bounded by the minutes), decisions, sign-off and reopening are not,
@@ -137,6 +139,10 @@ pub struct Decision {
     pub resolution_text: Option<String>,
     /// Records written in the ledger's transaction (an approval).
     pub records: Vec<Approval>,
+    /// Nothing changes (a statement confirmed again as it already stands): the actor
+    /// answers with the ledger and writes nothing, audit included, so repeating a
+    /// confirmation cannot grow the ledger or the audit log.
+    pub unchanged: bool,
 }
 
 /// Who acts, now, and through which invitation (issued by whom).
@@ -175,7 +181,7 @@ pub fn decide(
     budget: &LedgerBudget,
 ) -> Result<Decision, Refusal> {
     let mut next = ledger.clone();
-    next.prune(view);
+    let pruned = next.prune(view);
     next.revision = ledger.revision + 1;
     let via = match stamp(access, now).provenance() {
         p if p.is_empty() => String::new(),
@@ -188,6 +194,7 @@ pub fn decide(
         sign: None,
         resolution_text: None,
         records: Vec::new(),
+        unchanged: false,
     };
     match cmd {
         Command::Confirm { block, sha256 } => {
@@ -198,6 +205,19 @@ pub fn decide(
                     "the statement changed since you read it; read it again before confirming"
                         .into(),
                 ));
+            }
+            let already = ledger
+                .confirmations
+                .get(block)
+                .and_then(|by| by.get(&person))
+                .is_some_and(|c| {
+                    c.sha256 == current && c.speakers.as_ref() == Some(&statement.speakers)
+                });
+            if already && !pruned {
+                return Ok(Decision {
+                    unchanged: true,
+                    ..decision(ledger.clone(), String::new())
+                });
             }
             next.confirm(
                 block,

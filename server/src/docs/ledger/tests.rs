@@ -181,6 +181,41 @@ fn signed_minutes_take_no_confirmation() {
 }
 
 #[test]
+fn confirming_again_as_it_stands_changes_nothing() {
+    let first = run(
+        &Ledger::default(),
+        &view(),
+        &speaker("dcc"),
+        confirm_cmd("The DCC responded."),
+    )
+    .unwrap();
+    assert!(!first.unchanged);
+    let again = run(
+        &first.ledger,
+        &view(),
+        &speaker("dcc"),
+        confirm_cmd("The DCC responded."),
+    )
+    .unwrap();
+    assert!(again.unchanged, "a repeat is not written");
+    assert_eq!(
+        again.ledger, first.ledger,
+        "nor does it advance the revision"
+    );
+    // After the statement changes and is confirmed anew, that is a change again.
+    let changed = view_with("The DCC responded at length.", &["dcc"]);
+    let anew = run(
+        &first.ledger,
+        &changed,
+        &speaker("dcc"),
+        confirm_cmd("The DCC responded at length."),
+    )
+    .unwrap();
+    assert!(!anew.unchanged);
+    assert_eq!(anew.ledger.revision, first.ledger.revision + 1);
+}
+
+#[test]
 fn with_three_speakers_one_confirmation_counts_for_one() {
     let view = view_with("They agreed.", &["a", "b", "c"]);
     let d = run(
