@@ -138,6 +138,48 @@ async fn repeated_refusals_of_one_caller_are_one_entry_with_a_count() {
     );
 }
 
+/// Reconnecting in a loop is audited like a repeated refusal: the first connection of a
+/// caller in a window at once, the rest as one entry with the count.
+#[tokio::test]
+async fn reconnecting_in_a_loop_is_one_join_entry_with_a_count() {
+    let mut server = TestServer::start().await;
+    let meeting = new_meeting(&server, "Board").await;
+    let olive = server.member(&meeting, "Olive", None, Role::Observer).await;
+    let before = audit_log(&server).await.len();
+    for _ in 0..40 {
+        let mut raw = minutebook_tests::raw::RawClient::connect_as(
+            &server.ws_url(&meeting),
+            None,
+            Some(&olive),
+        )
+        .await;
+        // Joined: the server's first sync message arrived.
+        raw.recv().await;
+        drop(raw);
+    }
+    let joins = |log: &[AuditEntry]| -> Vec<AuditEntry> {
+        log.iter()
+            .filter(|e| e.event == "join" && e.meeting == meeting && e.actor == "Olive")
+            .cloned()
+            .collect()
+    };
+    let log = audit_log(&server).await;
+    assert_eq!(joins(&log).len(), 1, "{:#?}", joins(&log));
+    assert!(
+        log.len() <= before + 1,
+        "{} entries after {before}",
+        log.len()
+    );
+    // The window ends (here: at shutdown, which writes the counts).
+    server.restart().await;
+    let joins = joins(&audit_log(&server).await);
+    assert_eq!(joins.len(), 2, "{joins:#?}");
+    assert!(
+        joins[1].detail.starts_with("repeated 39 more times"),
+        "{joins:#?}"
+    );
+}
+
 /// Splits one CSV line (RFC 4180 quoting) into cells.
 fn cells(line: &str) -> Vec<String> {
     let mut out = vec![String::new()];

@@ -1,6 +1,8 @@
 //! Refused attempts, counted: the first of each (caller, meeting, refusal) in a window is
 //! audited at once, the repeats only counted, and one entry per key with the count is
-//! written when the window ends ([`Refusals::run`]). Memory is bounded by
+//! written when the window ends ([`Refusals::run`]). Connections to a meeting ("join")
+//! are aggregated the same way ([`Refusals::note_event`]), so reconnecting in a loop
+//! cannot grow the audit log faster than one entry per caller and window. Memory is bounded by
 //! [`RefusalPolicy::max_keys`] keys of capped strings. Used by the HTTP handlers and the
 //! document actors alike.
 
@@ -37,6 +39,8 @@ impl Default for RefusalPolicy {
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Key {
+    /// The audit event: `rejected`, or `join`.
+    event: &'static str,
     caller: String,
     meeting: String,
     what: String,
@@ -94,10 +98,18 @@ impl Refusals {
     /// Counts a refusal; `true` when it is the first of its kind in this window and must
     /// be recorded now.
     pub fn note(&self, refusal: &Refusal<'_>) -> bool {
+        self.note_event("rejected", refusal)
+    }
+
+    /// Counts an occurrence of audit event `event` (`what` is its detail, without
+    /// anything that differs between repeats); `true` when it is the first of its kind
+    /// in this window and must be recorded now.
+    pub fn note_event(&self, event: &'static str, refusal: &Refusal<'_>) -> bool {
         let Ok(mut window) = self.window.lock() else {
             return false;
         };
         let key = Key {
+            event,
             caller: cap(refusal.caller, MAX_ACTOR_CHARS),
             meeting: cap(refusal.meeting, MAX_MEETING_CHARS),
             what: cap(refusal.what, MAX_DETAIL_CHARS),
@@ -138,7 +150,7 @@ impl Refusals {
                     &key.meeting,
                     &r.actor,
                     r.role,
-                    "rejected",
+                    key.event,
                     format!(
                         "repeated {} more time{} within {secs:.0} s: {}",
                         r.count,
@@ -156,7 +168,7 @@ impl Refusals {
                 None,
                 "rejected",
                 format!(
-                    "{} further refused requests within {secs:.0} s (not itemised: more than {} kinds)",
+                    "{} further refused requests or connections within {secs:.0} s (not itemised: more than {} kinds)",
                     window.overflow, self.policy.max_keys
                 ),
             ));

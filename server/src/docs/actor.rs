@@ -368,21 +368,36 @@ impl DocActor {
                     let _ = joined.send(Err(JoinError::NotRestricted));
                     return;
                 }
-                let audit = audit::entry(
-                    &self.store,
-                    &self.name,
-                    &access.name,
-                    access.role,
+                // The first connection of a caller in a window is audited at once, the
+                // rest counted into one entry when the window ends ([`Refusals`]).
+                let what = match part {
+                    Part::Minutes => "connected",
+                    Part::Restricted => "connected to Part II",
+                };
+                let first = self.refusals.note_event(
                     "join",
-                    match part {
-                        Part::Minutes => format!("connected (connection {conn})"),
-                        Part::Restricted => format!("connected to Part II (connection {conn})"),
+                    &refusals::Refusal {
+                        caller: access.session.as_deref().unwrap_or(&access.name),
+                        actor: &access.name,
+                        role: access.role,
+                        meeting: &self.name,
+                        what,
                     },
                 );
-                self.store.submit(
-                    WriteOp::Records(vec![Record::Audit(audit)]),
-                    self.written_tx.clone(),
-                );
+                if first {
+                    let audit = audit::entry(
+                        &self.store,
+                        &self.name,
+                        &access.name,
+                        access.role,
+                        "join",
+                        format!("{what} (connection {conn})"),
+                    );
+                    self.store.submit(
+                        WriteOp::Records(vec![Record::Audit(audit)]),
+                        self.written_tx.clone(),
+                    );
+                }
                 let (restricted, person) = (access.restricted, access.person.clone());
                 self.peers.insert(
                     conn,
