@@ -415,17 +415,16 @@ async fn an_administrator_cannot_become_the_chair_or_a_register_person() {
     assert_eq!(r.status, 200, "{}", r.text());
     // An observer invitation without a register person is fine: the administrator's
     // rights move to the fresh session with it.
-    let observe = link_of(
-        &invite(
-            server.addr(),
-            &admin,
-            &m,
-            "Admin watching",
-            None,
-            Role::Observer,
-        )
-        .await,
-    );
+    let observing = invite(
+        server.addr(),
+        &admin,
+        &m,
+        "Admin watching",
+        None,
+        Role::Observer,
+    )
+    .await;
+    let observe = link_of(&observing);
     let r = sign_in(
         &server,
         Some(&admin),
@@ -434,6 +433,28 @@ async fn an_administrator_cannot_become_the_chair_or_a_register_person() {
     .await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["admin"], json!(true), "{}", r.text());
+    // Making that invitation the chair's afterwards does not make the administrator's
+    // session the chair: the rule holds when access is resolved, not only at sign-in.
+    let session = r.json()["token"].as_str().expect("token").to_owned();
+    let as_admin = Client::new(server.addr(), Some(session));
+    let id = observing["id"].as_u64().expect("invitation id");
+    let r = as_admin
+        .post_json(
+            &format!("/api/meetings/{m}/invites/{id}/role"),
+            &json!({ "role": "chair" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let info = as_admin.get("/api/session").await.json();
+    assert_eq!(info["admin"], json!(true), "{info}");
+    assert_eq!(info["grants"], json!([]), "no chair grant: {info}");
+    let r = as_admin
+        .post_json(
+            &format!("/api/meetings/{m}/sign-off"),
+            &json!({ "override_reason": "signing alone" }),
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.text());
 }
 
 #[tokio::test]

@@ -384,6 +384,11 @@ impl Auth {
             if invite.revoked_at.is_some() || invite.generation != held.generation {
                 continue;
             }
+            // Checked again here, not only when the link was opened: the role or person
+            // of an invitation an administrator's session already holds may change since.
+            if session.admin.is_some() && invite.barred_from_admin_sessions() {
+                continue;
+            }
             if invite.series.is_some() {
                 series_invites.push(invite);
                 continue;
@@ -492,7 +497,7 @@ impl Auth {
                 },
             ),
         };
-        if session.admin.is_some() && (invite.role == Role::Chair || invite.person.is_some()) {
+        if session.admin.is_some() && invite.barred_from_admin_sessions() {
             return Err(AuthError::Forbidden(
                 "invitation refused: an invitation for the chair or for a person on the \
                  register cannot be opened in a session with administrator rights; open it \

@@ -100,6 +100,13 @@ impl InviteRecord {
         format!("{id:020}")
     }
 
+    /// Whether a session with administrator rights may not hold it: the chair's, or one
+    /// that speaks for a register person (an administrator must not sign off or confirm
+    /// as someone through their own session).
+    pub fn barred_from_admin_sessions(&self) -> bool {
+        self.role == Role::Chair || self.person.is_some()
+    }
+
     /// Whether the grant it gives has restricted access (sees exempt business).
     pub fn restricted_access(&self) -> bool {
         self.restricted
