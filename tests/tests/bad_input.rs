@@ -289,3 +289,87 @@ async fn random_and_mutated_updates_never_take_the_server_down() {
     assert_eq!(alice.status().connections, 1);
     assert_eq!(bob.status().connections, 1);
 }
+
+/// A Yjs client id belongs to the member who first added content under it: a minute-taker
+/// who writes under the chair's (the ids are public) is refused (1007), and the chair's
+/// next edit — which would otherwise have been acknowledged yet never stored, the server
+/// already holding those clocks — is stored.
+#[tokio::test]
+async fn an_update_under_another_member_s_client_id_is_refused() {
+    use minutebook_shared::trust::Role;
+    use yrs::updates::decoder::Decode;
+    let mut server = TestServer::start().await;
+    let r = server
+        .http()
+        .post_json(
+            "/api/meetings",
+            &serde_json::json!({ "title": "Board", "series": "Board" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let meeting = r.json()["name"].as_str().expect("name").to_owned();
+    let chair = server.member(&meeting, "Chair", None, Role::Chair).await;
+    let taker = server
+        .member(&meeting, "Taker", None, Role::MinuteTaker)
+        .await;
+    let url = server.ws_url(&meeting);
+
+    // The chair writes as client 4242.
+    let mine = yrs::Doc::with_client_id(4242);
+    let text = mine.get_or_insert_text(schema::TEXT);
+    let edit = |s: &str| {
+        let mut txn = mine.transact_mut();
+        let len = text.len(&txn);
+        text.insert(&mut txn, len, s);
+        txn.encode_update_v1()
+    };
+    let mut chair_ws = RawClient::connect_as(&url, None, Some(&chair)).await;
+    chair_ws
+        .send(&Message::Sync(SyncMessage::Update(edit("chair one"))))
+        .await;
+    let stored = async |server: &TestServer, want: &str| {
+        for _ in 0..200 {
+            if server.stored_text(&meeting).await == want {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("never stored: {want:?}");
+    };
+    stored(&server, "chair one").await;
+
+    // The minute-taker writes under 4242 at its next clock, before the chair does.
+    let forged = yrs::Doc::with_client_id(4242);
+    forged
+        .transact_mut()
+        .apply_update(
+            yrs::Update::decode_v1(
+                &mine
+                    .transact()
+                    .encode_state_as_update_v1(&Default::default()),
+            )
+            .expect("v1"),
+        )
+        .expect("applies");
+    let sv = forged.transact().state_vector();
+    let ftext = forged.get_or_insert_text(schema::TEXT);
+    ftext.insert(&mut forged.transact_mut(), 9, " FORGED");
+    let mut taker_ws = RawClient::connect_as(&url, None, Some(&taker)).await;
+    taker_ws
+        .send(&Message::Sync(SyncMessage::Update(
+            forged.transact().encode_diff_v1(&sv),
+        )))
+        .await;
+    let (code, reason) = taker_ws.expect_close().await;
+    assert_eq!(code, 1007, "{reason}");
+    assert!(reason.contains("another member's"), "{reason}");
+
+    // The chair's own next edit is stored, the forgery is not: also after a restart.
+    chair_ws
+        .send(&Message::Sync(SyncMessage::Update(edit(", chair two"))))
+        .await;
+    stored(&server, "chair one, chair two").await;
+    drop(chair_ws);
+    server.restart().await;
+    assert_eq!(server.stored_text(&meeting).await, "chair one, chair two");
+}

@@ -87,6 +87,7 @@ use crate::store::{
 };
 use minutebook_shared::protocol::close::{code, CloseReason};
 
+mod client_ids;
 mod move_item;
 mod outage;
 mod relays;
@@ -151,6 +152,9 @@ pub(crate) struct DocActor {
     part2_meeting: Meeting,
     /// Client ids of the minutes before their last rebuild: never accepted again.
     retired: HashSet<u64>,
+    /// Who owns each client id content was added under, per document ([`client_ids`]).
+    client_ids: client_ids::ClientIds,
+    client_ids2: client_ids::ClientIds,
     /// Awareness states (ephemeral; never stored), one room per document.
     presence: Presence,
     presence2: Presence,
@@ -287,6 +291,8 @@ impl DocActor {
             part2,
             part2_meeting,
             retired,
+            client_ids: client_ids::ClientIds::default(),
+            client_ids2: client_ids::ClientIds::default(),
             presence: Presence::default(),
             presence2: Presence::default(),
             peers: HashMap::new(),
@@ -727,6 +733,7 @@ impl DocActor {
                 ),
             );
         }
+        let owner = client_ids::owner(&peer.access);
         let refusal = if self.ledger.signed() {
             Some("the minutes are signed off and read-only")
         } else if !peer.access.edits() {
@@ -737,6 +744,22 @@ impl DocActor {
         // A refused role's update is only inspected (without yrs decoding it), never
         // applied.
         let doc = self.replica(part).doc().clone();
+        let mut writers = Vec::new();
+        if refusal.is_none() {
+            writers = client_ids::writers(&doc, &raw);
+            if let Some(client) = self.client_ids(part).foreign(&writers, &owner) {
+                metrics::counter!(mnames::REJECTED_UPDATES, mnames::REASON => "foreign-client")
+                    .increment(1);
+                tracing::warn!(doc = %self.name, conn, client, "update refused: it writes under another member's client id");
+                return self.close_peer(
+                    conn,
+                    CloseReason::new(
+                        code::INVALID_PAYLOAD,
+                        format!("update rejected: client id {client} is another member's"),
+                    ),
+                );
+            }
+        }
         let outcome = match refusal {
             Some(_) => updates::would_change(&doc, &raw).map(|changed| updates::Applied {
                 changed,
@@ -749,8 +772,10 @@ impl DocActor {
             Err(e) => {
                 metrics::counter!(mnames::REJECTED_UPDATES, mnames::REASON => e.kind())
                     .increment(1);
-                if e.poisoned() {
+                if matches!(e, updates::UpdateError::Panicked(_)) {
                     tracing::error!(doc = %self.name, conn, error = %e, "decoding or applying an update panicked; discarding it");
+                } else if e.poisoned() {
+                    tracing::warn!(doc = %self.name, conn, error = %e, "update refused; the document is rebuilt from disk without it");
                 } else {
                     tracing::warn!(doc = %self.name, conn, error = %e, "update refused as invalid");
                 }
@@ -766,7 +791,10 @@ impl DocActor {
         };
         match (refusal, applied.changed) {
             (Some(reason), true) => return self.reject(conn, count, reason),
-            (None, true) => self.append(part, raw, conn),
+            (None, true) => {
+                self.client_ids(part).claim(&writers, &owner);
+                self.append(part, raw, conn)
+            }
             // Nothing new (e.g. a read-only client's sync step 2): acknowledged below once
             // what it duplicates is durable.
             (_, false) => {}
@@ -778,6 +806,14 @@ impl DocActor {
         // anything of it is relayed (the move closes every connection to them).
         if part == Part::Minutes && applied.changed && applied.placing {
             self.move_strays().await;
+        }
+    }
+
+    /// The client-id owners of document `part`.
+    fn client_ids(&mut self, part: Part) -> &mut client_ids::ClientIds {
+        match part {
+            Part::Minutes => &mut self.client_ids,
+            Part::Restricted => &mut self.client_ids2,
         }
     }
 

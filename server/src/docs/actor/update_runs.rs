@@ -11,8 +11,9 @@
 use std::collections::HashSet;
 
 use tokio::sync::mpsc;
+use yrs::{ReadTxn, Transact};
 
-use super::{DocActor, Effect};
+use super::{client_ids, DocActor, Effect};
 use crate::docs::messages::{ConnId, Incoming, Part, ToDoc};
 use crate::docs::runs;
 
@@ -54,18 +55,37 @@ impl DocActor {
             return;
         };
         let part = peer.part;
+        let owner = client_ids::owner(&peer.access);
         let runnable =
             raws.len() > 1 && !self.outage && !self.ledger.signed() && peer.access.edits();
         if runnable {
             let doc = self.replica(part).doc().clone();
+            // Who the run writes as; if anyone else owns one of those client ids, the
+            // updates go one by one and the culprit is refused alone.
+            let sv = doc.transact().state_vector();
+            let writers: Vec<Vec<u64>> = raws
+                .iter()
+                .map(|raw| client_ids::writers_past(&sv, raw))
+                .collect();
+            let owners = self.client_ids(part);
+            let foreign = writers.iter().any(|w| owners.foreign(w, &owner).is_some());
             let empty = HashSet::new();
             let retired = match part {
                 Part::Minutes => &self.retired,
                 Part::Restricted => &empty,
             };
-            match runs::apply_run(&doc, &raws, retired) {
+            let run = if foreign {
+                Ok(runs::Run::default())
+            } else {
+                runs::apply_run(&doc, &raws, retired)
+            };
+            match run {
                 Ok(run) if run.applied > 0 => {
                     raws.drain(..run.applied);
+                    let claimed = self.client_ids(part);
+                    for w in &writers[..run.applied] {
+                        claimed.claim(w, &owner);
+                    }
                     self.take_run(conn, part, run).await;
                 }
                 Ok(_) => {}
