@@ -578,24 +578,28 @@ async fn a_new_proposal_withdraws_the_previous_one() {
 #[tokio::test]
 async fn the_ledger_budget_refuses_proposals_but_never_the_meetings_business() {
     let w = World::with(|c| {
-        c.ledger_max_entries = 4;
+        c.ledger_max_entries = 16;
         c.ledger_max_bytes = 64 << 10;
     })
     .await;
-    // Entries: each proposal is one (the withdrawn ones stay on record).
-    for n in 0..4 {
+    // Entries: each proposal is one (the withdrawn ones stay on record), and one person's
+    // proposals may hold an eighth of the budget: two of sixteen.
+    for n in 0..2 {
         let (status, body) = w.propose(&w.pat, &w.solo, &format!("Try {n}.")).await;
         assert_eq!(status, 201, "{n}: {body}");
     }
-    let (status, body) = w.propose(&w.quinn, &w.joint, "One more.").await;
+    let (status, body) = w.propose(&w.pat, &w.solo, "Once more.").await;
     assert_eq!(status, 413, "{body}");
     assert!(
         body["error"]
             .as_str()
-            .is_some_and(|e| e.contains("ledger is full")),
+            .is_some_and(|e| e.contains("your share")),
         "{body}"
     );
-    assert_eq!(w.ledger().await.corrections.len(), 4);
+    // Pat's proposals did not use up anyone else's room.
+    let (status, body) = w.propose(&w.quinn, &w.joint, "One more.").await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(w.ledger().await.corrections.len(), 3);
     // Confirmations, decisions and sign-off still go through.
     let (status, body) = w.confirm(&w.quinn, &w.joint).await;
     assert_eq!(status, 200, "{body}");
@@ -623,8 +627,9 @@ async fn the_ledger_budget_refuses_proposals_but_never_the_meetings_business() {
         .await;
     assert_eq!(status, 200, "{body}");
 
-    // Bytes: 64 KiB hold three 20,000-character proposals, not four.
-    let w = World::with(|c| c.ledger_max_bytes = 64 << 10).await;
+    // Bytes: a share of 64 KiB (of 512) holds three 20,000-character proposals, not four;
+    // the next person still files theirs.
+    let w = World::with(|c| c.ledger_max_bytes = 512 << 10).await;
     let big = "x".repeat(19_990);
     let mut refused = None;
     for n in 0..6 {
@@ -634,9 +639,11 @@ async fn the_ledger_budget_refuses_proposals_but_never_the_meetings_business() {
             break;
         }
     }
-    let (n, status, body) = refused.expect("the byte budget refused a proposal");
+    let (n, status, body) = refused.expect("the byte share refused a proposal");
     assert_eq!((n, status), (3, 413), "{body}");
-    assert!(serde_json::to_vec(&w.ledger().await).expect("json").len() <= 64 << 10);
+    let (status, body) = w.propose(&w.quinn, &w.joint, &format!("q{big}")).await;
+    assert_eq!(status, 201, "{body}");
+    assert!(serde_json::to_vec(&w.ledger().await).expect("json").len() <= 512 << 10);
 }
 
 /// Reads ledger messages from `watcher` until its ledger reaches `revision`; returns
@@ -664,7 +671,8 @@ async fn watch(watcher: &mut RawClient, ledger: &mut Option<Ledger>, revision: u
 
 #[tokio::test]
 async fn a_watcher_receives_what_changed_not_the_whole_ledger() {
-    let w = World::new().await;
+    // Room for one person's 60 large proposals (their share is an eighth of the budget).
+    let w = World::with(|c| c.ledger_max_bytes = 16 << 20).await;
     let observer = w
         .server
         .member(MEETING, "Olive", None, Role::Observer)

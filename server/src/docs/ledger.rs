@@ -268,6 +268,7 @@ pub fn decide(
                 base_sha256: Some(trust::statement_hash(&statement.text)),
                 base_speakers: Some(statement.speakers),
             });
+            within_share(&next, &person, budget)?;
             within_budget(ledger, &next, budget)?;
             let mut detail = format!("proposed correction #{id} to statement {block}");
             if !withdrawn.is_empty() {
@@ -460,12 +461,44 @@ pub fn decide(
     }
 }
 
+/// One person's correction proposals, of any status (withdrawn and declined ones stay in
+/// the record), may hold at most this fraction of the meeting's ledger budget: so one
+/// attendee filing and replacing proposals in a loop cannot use up everyone's room.
+pub const PERSON_SHARE: usize = 8;
+
+/// 413 when `person`'s proposals in `next` hold more than their share of the budget
+/// ([`PERSON_SHARE`]).
+fn within_share(next: &Ledger, person: &str, budget: &LedgerBudget) -> Result<(), Refusal> {
+    let theirs = next
+        .corrections
+        .iter()
+        .filter(|c| c.proposed.person.as_deref() == Some(person));
+    let (mut entries, mut bytes) = (0usize, 0usize);
+    for c in theirs {
+        entries += 1;
+        bytes += serde_json::to_vec(c).map_or(usize::MAX / 2, |v| v.len());
+    }
+    let (max_entries, max_bytes) = (
+        (budget.max_entries / PERSON_SHARE).max(1),
+        (budget.max_bytes / PERSON_SHARE).max(1),
+    );
+    if entries > max_entries || bytes > max_bytes {
+        return Err(Refusal::Full(format!(
+            "your correction proposals in this meeting have reached your share of its \
+             ledger ({max_entries} proposals or {max_bytes} bytes, withdrawn and declined \
+             ones included): no more can be filed"
+        )));
+    }
+    Ok(())
+}
+
 /// 413 when `next` holds more than the budget allows and more than `before` did.
 fn within_budget(before: &Ledger, next: &Ledger, budget: &LedgerBudget) -> Result<(), Refusal> {
     let full = |what: String| {
         Err(Refusal::Full(format!(
             "this meeting's ledger is full ({what}): no more correction proposals can be \
-             filed; ask the chair or a minute-taker to decide the open ones"
+             filed; raise the chair's concerns at the meeting, or ask an administrator to \
+             raise the ledger limits (--ledger-max-entries, --ledger-max-bytes)"
         )))
     };
     let entries = next.entries();

@@ -335,6 +335,43 @@ fn a_full_ledger_refuses_proposals_but_not_confirmations() {
 // --- deciding on corrections ---
 
 #[test]
+fn one_person_s_proposals_hold_at_most_their_share_of_the_budget() {
+    let budget = LedgerBudget {
+        max_entries: 2 * PERSON_SHARE,
+        max_bytes: usize::MAX,
+    };
+    let view = view_with("They agreed.", &["a", "b"]);
+    let mut ledger = Ledger::default();
+    for n in 0..2 {
+        let cmd = propose_cmd(&format!("Try {n}."));
+        ledger = decide(&ledger, &view, &speaker("a"), &cmd, NOW, &budget)
+            .expect("within the share")
+            .ledger;
+    }
+    let third = decide(
+        &ledger,
+        &view,
+        &speaker("a"),
+        &propose_cmd("Again."),
+        NOW,
+        &budget,
+    );
+    assert!(
+        matches!(&third, Err(Refusal::Full(why)) if why.contains("your share")),
+        "{third:?}"
+    );
+    let other = decide(
+        &ledger,
+        &view,
+        &speaker("b"),
+        &propose_cmd("Mine."),
+        NOW,
+        &budget,
+    );
+    assert!(other.is_ok(), "another speaker still proposes: {other:?}");
+}
+
+#[test]
 fn attendees_do_not_decide_on_corrections() {
     let ledger = proposed(&view(), &speaker("dcc"), "Fixed.");
     let r = run(&ledger, &view(), &speaker("dcc"), Command::Accept { id: 1 });
