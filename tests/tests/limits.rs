@@ -471,3 +471,59 @@ async fn hold(addr: SocketAddr, n: usize) -> Vec<TcpStream> {
     }
     held
 }
+
+/// What an administrator or member sends is sized and checked like anything else: a JSON
+/// body over the request limit is 413 (not a 400 "bad request"), an invitation names an
+/// existing meeting and a register id of sensible length, and a new meeting's title has
+/// a bound.
+#[tokio::test]
+async fn oversized_bodies_and_fields_are_refused_with_their_reason() {
+    let server = TestServer::start().await;
+    let r = server
+        .http()
+        .post_json(
+            "/api/meetings",
+            &serde_json::json!({ "title": "Board", "series": "Board" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let meeting = r.json()["name"].as_str().expect("name").to_owned();
+    let attendee = server
+        .member(&meeting, "Pat", Some("p1"), Role::Attendee)
+        .await;
+    let pat = minutebook_tests::http::Client::new(server.addr(), Some(attendee));
+    let huge = serde_json::json!({ "sha256": "a".repeat(5 << 20) });
+    let r = pat
+        .post_json(
+            &format!("/api/meetings/{meeting}/statements/s1/confirm"),
+            &huge,
+        )
+        .await;
+    assert_eq!(r.status, 413, "{}", r.text());
+
+    let invite = |meeting: &str, person: &str| {
+        let (meeting, person) = (meeting.to_owned(), person.to_owned());
+        let admin = server.http();
+        async move {
+            admin
+                .post_json(
+                    &format!("/api/meetings/{meeting}/invites"),
+                    &serde_json::json!({ "name": "Someone", "role": "attendee", "person": person }),
+                )
+                .await
+        }
+    };
+    let r = invite("no-such-meeting", "").await;
+    assert_eq!(r.status, 404, "{}", r.text());
+    let r = invite(&meeting, &"p".repeat(1 << 20)).await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    let r = server
+        .http()
+        .post_json(
+            "/api/meetings",
+            &serde_json::json!({ "title": "T".repeat(1 << 20), "series": "Board" }),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(r.text().contains("longer than"), "{}", r.text());
+}

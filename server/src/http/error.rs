@@ -96,10 +96,19 @@ impl IntoResponse for MeetingError {
     }
 }
 
-/// Parses a JSON body, answering 400 with serde's message otherwise.
+/// Parses a JSON body, answering 400 with serde's message otherwise (413 for a body
+/// over the request size limit).
 pub fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
-    body.map(|Json(t)| t)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.body_text()))
+    body.map(|Json(t)| t).map_err(json_rejection)
+}
+
+/// 413 for a body over the size limit, 400 for anything else wrong with it.
+pub fn json_rejection(e: JsonRejection) -> ApiError {
+    let status = match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => StatusCode::PAYLOAD_TOO_LARGE,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    ApiError::new(status, e.body_text())
 }
 
 /// A file download: `body` as `mime`, saved as `filename`.

@@ -7,12 +7,13 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use minutebook_shared::meeting::ops::MAX_ID_LEN;
 use minutebook_shared::protocol::valid_doc_name;
 use minutebook_shared::trust::{InviteInfo, Role, SessionInfo};
 use serde::Deserialize;
 
 use crate::auth::{self, Caller};
-use crate::http::access::require_admin;
+use crate::http::access::{existing, require_admin};
 use crate::http::error::{body, ApiError};
 use crate::http::state::AppState;
 use crate::meetings;
@@ -210,8 +211,15 @@ async fn invite(
 ) -> Result<Response, ApiError> {
     meeting_name(&name)?;
     let by = require_admin(&state, &caller, &name, "invite someone").await?;
+    existing(&state, &name).await?;
     let req = body(req)?;
     let person = req.person.filter(|p| !p.is_empty());
+    if person.as_ref().is_some_and(|p| p.len() > MAX_ID_LEN) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("a register person's id has at most {MAX_ID_LEN} bytes"),
+        ));
+    }
     let seconds = match (req.expires_in_seconds, req.expires_in_hours) {
         (Some(s), _) => s,
         (None, Some(h)) => h.saturating_mul(3600),

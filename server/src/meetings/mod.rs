@@ -172,6 +172,10 @@ pub struct Created {
     pub series: String,
 }
 
+/// Longest title or series a new meeting is given (its header can be edited later, like
+/// any text of the minutes).
+pub const MAX_HEADER_CHARS: usize = 500;
+
 /// Creates a meeting, empty or started from the previous meeting `from` of its series
 /// (see [`meeting::series::carry_forward`]; the register keeps its people's ids, so an
 /// invitation that speaks for one of them does so in every meeting of the series).
@@ -183,6 +187,13 @@ pub async fn create(
 ) -> Result<Created, MeetingError> {
     let title = title.trim();
     let series = series.trim();
+    for (what, text) in [("title", title), ("series", series)] {
+        if text.chars().count() > MAX_HEADER_CHARS {
+            return Err(MeetingError::BadRequest(format!(
+                "the {what} is longer than {MAX_HEADER_CHARS} characters"
+            )));
+        }
+    }
     let (minutes, people) = match from {
         Some(prev) => {
             let view = read_view(registry, prev).await.map_err(|e| match e {
