@@ -192,6 +192,19 @@ impl TestServer {
         member(self.addr(), &self.admin, meeting, name, person, role).await
     }
 
+    /// Creates an empty meeting through the API as the administrator; its name.
+    pub async fn create_meeting(&self, title: &str, series: &str) -> String {
+        let r = self
+            .http()
+            .post_json(
+                "/api/meetings",
+                &serde_json::json!({ "title": title, "series": series }),
+            )
+            .await;
+        assert_eq!(r.status, 201, "create {title}: {}", r.text());
+        r.json()["name"].as_str().expect("name").to_owned()
+    }
+
     /// A raw WebSocket client on `doc`, signed in as the administrator (no subprotocol).
     pub async fn raw(&self, doc: &str) -> raw::RawClient {
         raw::RawClient::connect_as(&self.ws_url(doc), None, Some(&self.admin)).await

@@ -364,15 +364,9 @@ async fn a_retitled_series_does_not_reach_another_series_minutes() {
     let jan = create(&server, "Board January", None).await;
     let jan_chair = server.member(&jan, "Jan Chair", None, Role::Chair).await;
     let sha = sign(&server, &jan_chair, &jan).await;
-    let r = server
-        .http()
-        .post_json(
-            "/api/meetings",
-            &json!({ "title": "Parish Council March", "series": "Parish Council" }),
-        )
+    let parish = server
+        .create_meeting("Parish Council March", "Parish Council")
         .await;
-    assert_eq!(r.status, 201, "{}", r.text());
-    let parish = r.json()["name"].as_str().expect("name").to_owned();
     let intruder = server
         .member(&parish, "Parish Chair", None, Role::Chair)
         .await;

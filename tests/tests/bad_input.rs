@@ -299,15 +299,7 @@ async fn an_update_under_another_member_s_client_id_is_refused() {
     use minutebook_shared::trust::Role;
     use yrs::updates::decoder::Decode;
     let mut server = TestServer::start().await;
-    let r = server
-        .http()
-        .post_json(
-            "/api/meetings",
-            &serde_json::json!({ "title": "Board", "series": "Board" }),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text());
-    let meeting = r.json()["name"].as_str().expect("name").to_owned();
+    let meeting = server.create_meeting("Board", "Board").await;
     let chair = server.member(&meeting, "Chair", None, Role::Chair).await;
     let taker = server
         .member(&meeting, "Taker", None, Role::MinuteTaker)

@@ -479,15 +479,7 @@ async fn hold(addr: SocketAddr, n: usize) -> Vec<TcpStream> {
 #[tokio::test]
 async fn oversized_bodies_and_fields_are_refused_with_their_reason() {
     let server = TestServer::start().await;
-    let r = server
-        .http()
-        .post_json(
-            "/api/meetings",
-            &serde_json::json!({ "title": "Board", "series": "Board" }),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text());
-    let meeting = r.json()["name"].as_str().expect("name").to_owned();
+    let meeting = server.create_meeting("Board", "Board").await;
     let attendee = server
         .member(&meeting, "Pat", Some("p1"), Role::Attendee)
         .await;
