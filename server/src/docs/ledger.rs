@@ -497,7 +497,7 @@ fn within_budget(before: &Ledger, next: &Ledger, budget: &LedgerBudget) -> Resul
     let full = |what: String| {
         Err(Refusal::Full(format!(
             "this meeting's ledger is full ({what}): no more correction proposals can be \
-             filed; raise the chair's concerns at the meeting, or ask an administrator to \
+             filed; raise further corrections at the meeting, or ask an administrator to \
              raise the ledger limits (--ledger-max-entries, --ledger-max-bytes)"
         )))
     };

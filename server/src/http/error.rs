@@ -103,7 +103,7 @@ pub fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
 }
 
 /// 413 for a body over the size limit, 400 for anything else wrong with it.
-pub fn json_rejection(e: JsonRejection) -> ApiError {
+fn json_rejection(e: JsonRejection) -> ApiError {
     let status = match e.status() {
         StatusCode::PAYLOAD_TOO_LARGE => StatusCode::PAYLOAD_TOO_LARGE,
         _ => StatusCode::BAD_REQUEST,
