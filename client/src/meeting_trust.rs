@@ -118,6 +118,12 @@ impl Trust {
                     .try_set(Some(format!("Part II: {}", r.reason)));
             }
             SyncEvent::Closed {
+                code,
+                reason,
+                opened: true,
+                ..
+            } if code == crate::sync::CLOSE_REFUSED => self.store.refused(true, &reason),
+            SyncEvent::Closed {
                 halted: true, code, ..
             } if code != crate::sync::CLOSE_REBUILT => self.check_access(true),
             _ => {}
@@ -125,11 +131,23 @@ impl Trust {
     }
 
     fn on_sync_event(&self, ev: SyncEvent) {
-        if let SyncEvent::Closed { code, .. } = &ev {
+        if let SyncEvent::Closed {
+            code,
+            reason,
+            opened,
+            ..
+        } = &ev
+        {
             if *code == crate::sync::CLOSE_REBUILT {
                 // The main document was rebuilt (an item moved into Part II): this copy
                 // is dead; load the minutes afresh.
                 self.store.rebuilt();
+                return;
+            }
+            if *code == crate::sync::CLOSE_REFUSED && *opened {
+                // The copy holds content the server refuses: reconnecting would only
+                // send it again.
+                self.store.refused(false, reason);
                 return;
             }
         }

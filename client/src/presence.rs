@@ -15,7 +15,7 @@
 //! Once, where the document and its provider are made (inside a leptos owner):
 //!
 //! ```ignore
-//! let provider = SyncProvider::start(doc.clone(), url, move |s| state.set(s));
+//! let provider = SyncProvider::start(doc.clone(), url, &writer, move |s| state.set(s));
 //! let presence = Presence::start(&provider, Some("Ann")); // also provide_context(presence)
 //! ```
 //!

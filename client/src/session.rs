@@ -39,6 +39,22 @@ pub fn use_session() -> Option<Session> {
     use_context::<Session>()
 }
 
+/// Who writes in `meeting` from this page, as the server counts it: the invitation
+/// that grants it, else the administrator (the server's owner of a Yjs client id,
+/// `server/src/docs/actor/client_ids.rs`). The page's unsaved copy is kept under it.
+pub fn writer(meeting: &str) -> String {
+    let Some(session) = use_session() else {
+        return String::new();
+    };
+    session
+        .info
+        .with_untracked(|info| match info.grant(meeting) {
+            Some(grant) => format!("invite {}", grant.invite),
+            None if info.admin => format!("admin {}", info.name),
+            None => String::new(),
+        })
+}
+
 /// Signs out (`DELETE /api/session`) and goes to `/`, which then shows the signed-out
 /// page; `error` hears why it failed.
 pub fn sign_out(error: impl Fn(String) + 'static) {

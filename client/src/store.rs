@@ -90,8 +90,12 @@ pub struct Store {
     pub notice: RwSignal<Option<Notice>>,
     /// What the page last said to screen readers ([`Store::announce`]).
     pub announcement: RwSignal<String>,
-    /// The main document was rebuilt: the page is about to load the minutes afresh.
-    pub rebuilding: RwSignal<bool>,
+    /// Why this page's copy was discarded, while it is about to load the minutes afresh
+    /// (the main document was rebuilt, or the server refused what the copy holds).
+    pub reloading: RwSignal<Option<String>>,
+    /// Why the previous page of this meeting in this tab discarded its copy and
+    /// reloaded, shown until dismissed (the reload would otherwise wipe the reason).
+    pub reloaded: RwSignal<Option<String>>,
     /// Why the last outline move was refused (`crate::moves::refusal`), until the next
     /// move is made.
     pub move_refused: RwSignal<Option<String>>,
@@ -179,9 +183,21 @@ struct Watchers {
 /// Registration number → (what is watched, its signal).
 type Watched<K, V> = HashMap<u64, (K, RwSignal<V>)>;
 
-/// What the page says when the main document was rebuilt.
-pub const REBUILT_NOTICE: &str =
-    "The minutes were rebuilt because an item moved into Part II — reloading";
+/// Why the page reloads when the main document was rebuilt.
+const REBUILT: &str = "The minutes were rebuilt because an item moved into Part II";
+
+/// Where the cause of a reload waits for the reloaded page (`sessionStorage`, per tab),
+/// followed by the meeting's name.
+const RELOAD_CAUSE: &str = "minutebook.reloaded:";
+
+/// Takes the cause of the reload that opened `meeting`'s page, if one did.
+fn take_reload_cause(meeting: &str) -> Option<String> {
+    let storage = web_sys::window()?.session_storage().ok().flatten()?;
+    let key = format!("{RELOAD_CAUSE}{meeting}");
+    let cause = storage.get_item(&key).ok().flatten()?;
+    let _ = storage.remove_item(&key);
+    Some(cause)
+}
 
 /// Sets `signal` to `value` unless it already holds an equal value.
 fn set_if_changed<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, value: T) {
@@ -210,7 +226,8 @@ impl Store {
         let history = History::new(&meeting, minutebook_shared::time::now_ms);
         let bindings = Bindings::new(doc.clone());
         let changes = Changes::default();
-        let provider = SyncProvider::start(doc.clone(), crate::socket_url(name), on_state);
+        let writer = crate::session::writer(name);
+        let provider = SyncProvider::start(doc.clone(), crate::socket_url(name), &writer, on_state);
         provider.set_remote_guard({
             let bindings = bindings.clone();
             Rc::new(move |apply| bindings.around_remote(apply))
@@ -220,7 +237,7 @@ impl Store {
             let meeting = Meeting::new(doc.clone());
             let history = History::new(&meeting, minutebook_shared::time::now_ms);
             let bindings = Bindings::new(doc.clone());
-            let provider = SyncProvider::start(doc.clone(), part2_url(name), on_state2);
+            let provider = SyncProvider::start(doc.clone(), part2_url(name), &writer, on_state2);
             provider.set_remote_guard({
                 let bindings = bindings.clone();
                 Rc::new(move |apply| bindings.around_remote(apply))
@@ -248,7 +265,8 @@ impl Store {
             can_redo: RwSignal::new(false),
             notice: RwSignal::new(None),
             announcement: RwSignal::new(String::new()),
-            rebuilding: RwSignal::new(false),
+            reloading: RwSignal::new(None),
+            reloaded: RwSignal::new(take_reload_cause(name)),
             move_refused: RwSignal::new(None),
             inner: StoredValue::new_local(Rc::new(Inner {
                 name: name.to_owned(),
@@ -412,14 +430,48 @@ impl Store {
     /// page's copy of it (offline copy, undo history; it is never sent again), says so,
     /// and loads the minutes afresh.
     pub fn rebuilt(&self) {
+        self.reload_afresh(false, REBUILT.to_owned());
+    }
+
+    /// The server refused content this page's copy of the minutes (or, with `part2`, of
+    /// Part II) holds, and closed its connection (1007, `reason`): every reconnection
+    /// would send it again, so the copy is discarded and the minutes load afresh, saying
+    /// what was lost and why.
+    pub fn refused(&self, part2: bool, reason: &str) {
+        let reason = reason.trim_end_matches('.');
+        let reason = if reason.is_empty() {
+            "no reason given"
+        } else {
+            reason
+        };
+        self.reload_afresh(
+            part2,
+            format!(
+                "The server refused changes held in this page ({reason}); they could not be \
+                 saved and were discarded"
+            ),
+        );
+    }
+
+    /// Discards this page's copy of the main document (with `part2`, of Part II's),
+    /// undo history included, says why (`cause`) now and again on the reloaded page, and
+    /// reloads the page.
+    fn reload_afresh(&self, part2: bool, cause: String) {
         let Some(inner) = self.inner() else { return };
-        if inner.provider.discarded() && self.rebuilding.get_untracked() {
+        if self.reloading.with_untracked(Option::is_some) {
             return;
         }
-        inner.provider.discard();
+        match (part2, &inner.part2) {
+            (true, Some(doc2)) => doc2.provider.discard(),
+            _ => inner.provider.discard(),
+        }
         self.clear_history();
-        self.rebuilding.set(true);
-        self.announce(REBUILT_NOTICE.to_owned());
+        if let Some(storage) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) {
+            let _ = storage.set_item(&format!("{RELOAD_CAUSE}{}", inner.name), &cause);
+        }
+        let notice = format!("{cause} — reloading the minutes as saved");
+        self.reloading.set(Some(notice.clone()));
+        self.announce(notice);
         set_timeout(
             || {
                 if let Some(w) = web_sys::window() {

@@ -30,7 +30,11 @@
 //! the document, e.g. an item moved into Part II) stops it for good and *discards* this
 //! page's copy: the offline copy is deleted and never stored again, and nothing more is
 //! sent, so the old document's content can never reach the server again; the page then
-//! loads the minutes afresh ([`SyncProvider::discard`]).
+//! loads the minutes afresh ([`SyncProvider::discard`]). So does a close with code 1007
+//! ([`CLOSE_REFUSED`]) on an opened connection: the server refused content this copy
+//! holds (e.g. edits under another member's client id), and every reconnection would send
+//! it again (a sync step 2 carries everything the server lacks), so reconnecting would
+//! only repeat the refusal, forever.
 
 pub mod awareness;
 mod backoff;
@@ -73,6 +77,10 @@ pub const CLOSE_POLICY: u16 = minutebook_shared::protocol::close::code::POLICY_V
 /// server replaced (see `minutebook_shared::meeting::part2`) and must be discarded.
 pub const CLOSE_REBUILT: u16 = minutebook_shared::protocol::close::code::REBUILT;
 
+/// WebSocket close code of refused content (invalid payload): this page's copy holds
+/// something the server will never accept, and must be discarded.
+pub const CLOSE_REFUSED: u16 = minutebook_shared::protocol::close::code::INVALID_PAYLOAD;
+
 /// What the provider tells the page beyond the save state.
 #[derive(Clone, Debug, PartialEq)]
 pub enum SyncEvent {
@@ -87,11 +95,14 @@ pub enum SyncEvent {
         /// The close code (1006 when the socket never opened, e.g. an upgrade refused
         /// with HTTP 401/403: browsers do not reveal the status).
         code: u16,
+        /// The server's reason (empty when it gave none).
+        reason: String,
         /// Whether the socket had opened.
         opened: bool,
         /// Consecutive attempts that ended before opening (0 after an opened one).
         failures: u32,
-        /// Whether the provider stopped reconnecting (code 1008, or [`SyncProvider::halt`]).
+        /// Whether the provider stopped reconnecting (code 1008, 1007 or 4001, or
+        /// [`SyncProvider::halt`]).
         halted: bool,
     },
 }
@@ -198,11 +209,17 @@ impl Connection {
 }
 
 impl SyncProvider {
-    /// Starts syncing `doc` over the WebSocket at `url`; `on_state` hears every change
-    /// of [`SaveState`] (and the initial one, synchronously).
-    pub fn start(doc: Doc, url: String, on_state: impl Fn(SaveState) + 'static) -> Self {
-        let local_copy = LocalCopy::for_url(&url);
-        let earlier_copy = LocalCopy::for_url(&url);
+    /// Starts syncing `doc` over the WebSocket at `url` as `writer` (who the page's
+    /// unsaved copy belongs to: [`crate::session::writer`]); `on_state` hears every
+    /// change of [`SaveState`] (and the initial one, synchronously).
+    pub fn start(
+        doc: Doc,
+        url: String,
+        writer: &str,
+        on_state: impl Fn(SaveState) + 'static,
+    ) -> Self {
+        let local_copy = LocalCopy::new(&url, writer);
+        let earlier_copy = LocalCopy::new(&url, writer);
         let inner = Rc::new(RefCell::new(Inner {
             doc: doc.clone(),
             url,
@@ -597,8 +614,9 @@ fn on_close(inner_rc: &Rc<RefCell<Inner>>, code: u16, reason: &str) {
         if code == CLOSE_POLICY {
             inner.halted = true;
         }
-        if code == CLOSE_REBUILT {
-            // The server replaced the document: this copy must never go back to it.
+        if code == CLOSE_REBUILT || (code == CLOSE_REFUSED && opened) {
+            // The server replaced the document, or refuses content this copy holds: this
+            // copy must never go back to it.
             inner.halted = true;
             inner.discarded = true;
             inner.local_copy.clear();
@@ -614,6 +632,7 @@ fn on_close(inner_rc: &Rc<RefCell<Inner>>, code: u16, reason: &str) {
         inner_rc,
         SyncEvent::Closed {
             code,
+            reason: reason.to_owned(),
             opened,
             failures,
             halted,

@@ -297,6 +297,21 @@ impl TestServer {
     }
 }
 
+impl TestServer {
+    /// Starts again (after [`TestServer::stop`]) on the same data dir at `addr`, the
+    /// address it had (a browser's unsaved copy is kept per WebSocket URL, so its page
+    /// finds it only there).
+    pub async fn start_again_at(&mut self, addr: SocketAddr) {
+        self.stop().await;
+        self.config.listen = addr;
+        self.server = Some(
+            minutebook_server::start(self.config.clone())
+                .await
+                .expect("server restarts at the same address"),
+        );
+    }
+}
+
 fn loopback() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 0))
 }

@@ -293,7 +293,8 @@ async fn random_and_mutated_updates_never_take_the_server_down() {
 /// A Yjs client id belongs to the member who first added content under it: a minute-taker
 /// who writes under the chair's (the ids are public) is refused (1007), and the chair's
 /// next edit — which would otherwise have been acknowledged yet never stored, the server
-/// already holding those clocks — is stored.
+/// already holding those clocks — is stored. The ownership is stored too: after a restart
+/// (the document loaded afresh) the forgery is still refused.
 #[tokio::test]
 async fn an_update_under_another_member_s_client_id_is_refused() {
     use minutebook_shared::trust::Role;
@@ -331,30 +332,35 @@ async fn an_update_under_another_member_s_client_id_is_refused() {
     stored(&server, "chair one").await;
 
     // The minute-taker writes under 4242 at its next clock, before the chair does.
-    let forged = yrs::Doc::with_client_id(4242);
-    forged
-        .transact_mut()
-        .apply_update(
-            yrs::Update::decode_v1(
-                &mine
-                    .transact()
-                    .encode_state_as_update_v1(&Default::default()),
+    let forge = |url: String| {
+        let forged = yrs::Doc::with_client_id(4242);
+        forged
+            .transact_mut()
+            .apply_update(
+                yrs::Update::decode_v1(
+                    &mine
+                        .transact()
+                        .encode_state_as_update_v1(&Default::default()),
+                )
+                .expect("v1"),
             )
-            .expect("v1"),
-        )
-        .expect("applies");
-    let sv = forged.transact().state_vector();
-    let ftext = forged.get_or_insert_text(schema::TEXT);
-    ftext.insert(&mut forged.transact_mut(), 9, " FORGED");
-    let mut taker_ws = RawClient::connect_as(&url, None, Some(&taker)).await;
-    taker_ws
-        .send(&Message::Sync(SyncMessage::Update(
-            forged.transact().encode_diff_v1(&sv),
-        )))
-        .await;
-    let (code, reason) = taker_ws.expect_close().await;
-    assert_eq!(code, 1007, "{reason}");
-    assert!(reason.contains("another member's"), "{reason}");
+            .expect("applies");
+        let sv = forged.transact().state_vector();
+        let ftext = forged.get_or_insert_text(schema::TEXT);
+        ftext.insert(&mut forged.transact_mut(), 9, " FORGED");
+        let forgery = forged.transact().encode_diff_v1(&sv);
+        let taker = taker.clone();
+        async move {
+            let mut taker_ws = RawClient::connect_as(&url, None, Some(&taker)).await;
+            taker_ws
+                .send(&Message::Sync(SyncMessage::Update(forgery)))
+                .await;
+            let (code, reason) = taker_ws.expect_close().await;
+            assert_eq!(code, 1007, "{reason}");
+            assert!(reason.contains("another member's"), "{reason}");
+        }
+    };
+    forge(url.clone()).await;
 
     // The chair's own next edit is stored, the forgery is not: also after a restart.
     chair_ws
@@ -364,4 +370,13 @@ async fn an_update_under_another_member_s_client_id_is_refused() {
     drop(chair_ws);
     server.restart().await;
     assert_eq!(server.stored_text(&meeting).await, "chair one, chair two");
+
+    // The document loads afresh with its owners: the forgery at the chair's next clock
+    // is refused again, and the chair's next edit is stored.
+    forge(server.ws_url(&meeting)).await;
+    let mut chair_ws = RawClient::connect_as(&server.ws_url(&meeting), None, Some(&chair)).await;
+    chair_ws
+        .send(&Message::Sync(SyncMessage::Update(edit(", chair three"))))
+        .await;
+    stored(&server, "chair one, chair two, chair three").await;
 }

@@ -19,10 +19,14 @@ pub struct LocalCopy {
 }
 
 impl LocalCopy {
-    /// The slot of the document synced over `url` (one per server and document).
-    pub fn for_url(url: &str) -> Self {
+    /// The slot of the document synced over `url` (one per server and document) by
+    /// `writer`. One person's copy is never applied in another's page: another person
+    /// signing in on this browser would otherwise send it under their own sign-in, where
+    /// the server refuses it (its client id is the first person's); it stays for its
+    /// writer to come back to (or until a sign-out deletes every copy).
+    pub fn new(url: &str, writer: &str) -> Self {
         LocalCopy {
-            key: format!("{PREFIX}{url}"),
+            key: format!("{PREFIX}{url}#{writer}"),
         }
     }
 

@@ -19,8 +19,10 @@ pub fn DocPage(name: String) -> impl IntoView {
     });
     let text = doc.get_or_insert_text(schema::TEXT);
     let state = RwSignal::new(SaveState::Connecting);
-    let provider =
-        SyncProvider::start(doc.clone(), crate::socket_url(&name), move |s| state.set(s));
+    let writer = crate::session::writer(&name);
+    let provider = SyncProvider::start(doc.clone(), crate::socket_url(&name), &writer, move |s| {
+        state.set(s)
+    });
     // The provider lives as long as the page does.
     let _keep = StoredValue::new_local(provider.clone());
     crate::unload::warn_before_unload(provider.clone());

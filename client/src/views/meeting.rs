@@ -158,9 +158,16 @@ pub fn MeetingPage(name: String) -> impl IntoView {
             </details>
         </header>
         <TrustBanner />
-        <Show when=move || store.rebuilding.get()>
-            <p id="rebuilt-notice" class="notice" role="alert">{crate::store::REBUILT_NOTICE}</p>
-        </Show>
+        {move || store.reloading.get().map(|notice| view! {
+            <p id="reload-notice" class="notice" role="alert">{notice}</p>
+        })}
+        {move || store.reloaded.get().map(|cause| view! {
+            <p id="reloaded-notice" class="notice" role="alert">
+                {format!("{cause}. The minutes were reloaded as saved.")} " "
+                <button type="button" id="reloaded-dismiss"
+                    on:click=move |_| store.reloaded.set(None)>"Dismiss"</button>
+            </p>
+        })}
         <div class="layout" class:read-only=move || !store.editable.get()
             class:reading=move || reading.get()>
             <main class="items-col" id="minutes" tabindex="-1">

@@ -83,7 +83,7 @@ use crate::docs::version_export;
 use crate::metrics::name as mnames;
 use crate::store::audit;
 use crate::store::{
-    Completion, Record, SignedVersion, Store, StoreError, StoredDoc, WriteOp, Written,
+    Completion, Meta, Record, SignedVersion, Store, StoreError, StoredDoc, WriteOp, Written,
 };
 use minutebook_shared::protocol::close::{code, CloseReason};
 
@@ -291,8 +291,8 @@ impl DocActor {
             part2,
             part2_meeting,
             retired,
-            client_ids: client_ids::ClientIds::default(),
-            client_ids2: client_ids::ClientIds::default(),
+            client_ids: client_ids::ClientIds::stored(&stored.owners),
+            client_ids2: client_ids::ClientIds::stored(&stored2.owners),
             presence: Presence::default(),
             presence2: Presence::default(),
             peers: HashMap::new(),
@@ -557,16 +557,26 @@ impl DocActor {
     fn append(&mut self, part: Part, raw: Vec<u8>, from: ConnId) {
         let seq = self.gate.submit();
         let relay = raw.clone();
+        // Client ids this update was the first to write under: their owners are stored
+        // with it.
+        let owners = self.client_ids(part).take_new();
+        let owned = |doc: &Arc<str>| {
+            (!owners.is_empty()).then(|| Meta::ClientOwners {
+                doc: doc.clone(),
+                owners,
+            })
+        };
         if part == Part::Restricted {
-            // Part II has no side records: the catalog and the action references are the
-            // minutes' (an action raised in an exempt item gets no series reference).
+            // Part II has no other side records: the catalog and the action references
+            // are the minutes' (an action raised in an exempt item gets no series
+            // reference).
             self.part2.logged(raw.len());
             self.store.submit(
                 WriteOp::Append {
                     doc: self.part2.key().clone(),
                     seq,
                     update: raw,
-                    meta: Vec::new(),
+                    meta: owned(self.part2.key()).into_iter().collect(),
                 },
                 self.written_tx.clone(),
             );
@@ -580,7 +590,8 @@ impl DocActor {
             return;
         }
         self.minutes.logged(raw.len());
-        let side = self.side_writes();
+        let mut side = self.side_writes();
+        side.meta.extend(owned(self.minutes.key()));
         self.store.submit(
             WriteOp::Append {
                 doc: self.minutes.key().clone(),

@@ -85,6 +85,8 @@ pub struct StoredDoc {
     pub log: Vec<(u64, Vec<u8>)>,
     /// The document's catalog entry, if it is a meeting.
     pub meeting: Option<CatalogEntry>,
+    /// Who owns each Yjs client id written under ([`Meta::ClientOwners`]).
+    pub owners: Vec<(u64, String)>,
 }
 
 impl StoredDoc {

@@ -95,6 +95,12 @@ pub enum Meta {
         year: u8,
         at_least: u32,
     },
+    /// Record who first wrote under each of these Yjs client ids of `doc` (written with
+    /// the update that first did).
+    ClientOwners {
+        doc: Arc<str>,
+        owners: Vec<(u64, Arc<str>)>,
+    },
 }
 
 /// A write to the trust records.

@@ -8,11 +8,14 @@
 //! values the owner is about to use, and the owner's next edit would then be acknowledged
 //! yet never stored — the server already "has" those clocks — leaving the two copies
 //! different for good. Owners are invitations (a person's devices and reconnections share
-//! one), or the session for an administrator without one.
+//! one), or the administrator's account for an administrator without one (so that their
+//! unsaved edits still save from a new session after the old one expired).
 //!
-//! Ownership lives as long as the loaded document: after a reload the first writer under
-//! an id owns it again. The table is bounded ([`MAX_OWNED`]); past it, new ids are not
-//! recorded (and so not protected), old ones still are.
+//! Ownership is stored: a new owner is written in the same transaction as the update that
+//! made it ([`ClientIds::take_new`], `Meta::ClientOwners`), and read back when the
+//! document loads, so unloading the document (or restarting the server) does not hand an
+//! id to whoever writes under it first afterwards. The table is bounded ([`MAX_OWNED`]);
+//! past it, new ids are not recorded (and so not protected), old ones still are.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -29,12 +32,17 @@ pub(super) const MAX_OWNED: usize = 65_536;
 #[derive(Default)]
 pub(super) struct ClientIds {
     owners: HashMap<u64, Arc<str>>,
+    /// Owners recorded since the last [`ClientIds::take_new`], not yet submitted.
+    new: Vec<(u64, Arc<str>)>,
 }
 
-/// Who writes: the invitation, else the session, else the name.
+/// Who writes: the invitation, else the administrator, else the session, else the name.
+/// The browser keys the unsaved copy it keeps the same way (`client/src/session.rs`), so
+/// that one person's copy is never sent under another's sign-in.
 pub(super) fn owner(access: &Access) -> Arc<str> {
     match (&access.invite, &access.session) {
         (Some(invite), _) => format!("invite {invite}").into(),
+        (None, _) if access.admin => format!("admin {}", access.name).into(),
         (None, Some(session)) => format!("session {session}").into(),
         (None, None) => format!("name {}", access.name).into(),
     }
@@ -62,6 +70,25 @@ pub(super) fn writers_past(sv: &StateVector, raw: &[u8]) -> Vec<u64> {
 }
 
 impl ClientIds {
+    /// The owners a document was stored with (at most [`MAX_OWNED`] of them).
+    pub(super) fn stored(owners: &[(u64, String)]) -> Self {
+        let mut names: HashMap<&str, Arc<str>> = HashMap::new();
+        let owners = owners
+            .iter()
+            .take(MAX_OWNED)
+            .map(|(client, owner)| {
+                let name = names
+                    .entry(owner.as_str())
+                    .or_insert_with(|| owner.as_str().into());
+                (*client, name.clone())
+            })
+            .collect();
+        ClientIds {
+            owners,
+            new: Vec::new(),
+        }
+    }
+
     /// The first of `writers` that someone other than `owner` owns.
     pub(super) fn foreign(&self, writers: &[u64], owner: &str) -> Option<u64> {
         writers
@@ -73,11 +100,21 @@ impl ClientIds {
     /// Records `owner` as the owner of those of `writers` nobody owns yet.
     pub(super) fn claim(&mut self, writers: &[u64], owner: &Arc<str>) {
         for &client in writers {
-            if self.owners.len() >= MAX_OWNED && !self.owners.contains_key(&client) {
+            if self.owners.contains_key(&client) {
+                continue;
+            }
+            if self.owners.len() >= MAX_OWNED {
                 return;
             }
-            self.owners.entry(client).or_insert_with(|| owner.clone());
+            self.owners.insert(client, owner.clone());
+            self.new.push((client, owner.clone()));
         }
+    }
+
+    /// The owners recorded since the last call, to store with the update that made them
+    /// (the caller appends it right after claiming).
+    pub(super) fn take_new(&mut self) -> Vec<(u64, Arc<str>)> {
+        std::mem::take(&mut self.new)
     }
 }
 
@@ -119,5 +156,38 @@ mod tests {
         ids.claim(&[7], &mallory);
         assert_eq!(ids.foreign(&[7], &alice), None);
         assert_eq!(ids.foreign(&[8, 7], &mallory), Some(7));
+        // What to store: Alice's claim, once.
+        assert_eq!(ids.take_new(), vec![(7, alice.clone())]);
+        assert!(ids.take_new().is_empty());
+    }
+
+    #[test]
+    fn an_administrator_owns_their_ids_from_any_session_and_an_invitation_from_any_device() {
+        let admin = |session: &str| Access {
+            name: "Clerk".into(),
+            role: None,
+            admin: true,
+            person: None,
+            invite: None,
+            issued_by: None,
+            session: Some(session.into()),
+            restricted: true,
+        };
+        assert_eq!(owner(&admin("s1")), owner(&admin("s2")));
+        let invited = |session: &str| Access {
+            invite: Some(7),
+            role: Some(minutebook_shared::trust::Role::Chair),
+            admin: false,
+            ..admin(session)
+        };
+        assert_eq!(owner(&invited("s1")), owner(&invited("s2")));
+        assert_ne!(owner(&invited("s1")), owner(&admin("s1")));
+    }
+
+    #[test]
+    fn stored_owners_are_owners_after_a_reload() {
+        let ids = ClientIds::stored(&[(7, "invite 1".into()), (9, "invite 1".into())]);
+        assert_eq!(ids.foreign(&[9], "invite 2"), Some(9));
+        assert_eq!(ids.foreign(&[7, 9], "invite 1"), None);
     }
 }

@@ -30,7 +30,7 @@ fn opened<'s, 't, K: redb::Key + 'static, V: redb::Value + 'static>(
 macro_rules! tables {
     ($($name:ident: $def:ident => ($k:ty, $v:ty);)*) => {
         /// The tables of a write transaction, each opened when an operation first needs
-        /// it: most commits only append updates, and opening all nine tables for each
+        /// it: most commits only append updates, and opening all ten tables for each
         /// took an eighth of the writer thread's CPU (BENCHMARKS.md, M8).
         pub(super) struct Tables<'t> {
             txn: &'t WriteTransaction,
@@ -61,6 +61,7 @@ tables! {
     versions: VERSIONS => ((&'static str, u32), &'static [u8]);
     version_states: VERSION_STATES => ((&'static str, u32), &'static [u8]);
     audit: AUDIT => ((&'static str, u64), &'static [u8]);
+    client_owners: CLIENT_OWNERS => ((&'static str, u64), &'static str);
 }
 
 /// Writes one operation. Checks that can refuse it (an existing version) run before any
@@ -208,6 +209,11 @@ fn write_meta(t: &mut Tables<'_>, meta: &[Meta]) -> Result<(), StoreError> {
                 if *at_least > current {
                     t.references()?
                         .insert((series.as_str(), *year), *at_least)?;
+                }
+            }
+            Meta::ClientOwners { doc, owners } => {
+                for (client, owner) in owners {
+                    t.client_owners()?.insert((&**doc, *client), &**owner)?;
                 }
             }
         }

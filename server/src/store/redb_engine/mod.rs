@@ -178,6 +178,7 @@ fn open_file(path: &Path, faults: Option<&FaultSwitch>) -> Result<Database, Stor
     txn.open_table(VERSIONS)?;
     txn.open_table(VERSION_STATES)?;
     txn.open_table(AUDIT)?;
+    txn.open_table(CLIENT_OWNERS)?;
     txn.commit()?;
     Ok(db)
 }
@@ -218,10 +219,17 @@ impl Engine for RedbEngine {
                 Some(v) => CatalogEntry::from_json(v.value()),
                 None => None,
             };
+            let mut owners = Vec::new();
+            let owned = txn.open_table(CLIENT_OWNERS)?;
+            for entry in owned.range((doc, 0)..=(doc, u64::MAX))? {
+                let (key, value) = entry?;
+                owners.push((key.value().1, value.value().to_owned()));
+            }
             Ok(StoredDoc {
                 snapshot,
                 log,
                 meeting,
+                owners,
             })
         })
     }

@@ -21,5 +21,9 @@ pub(super) const VERSIONS: TableDefinition<(&str, u32), &[u8]> = TableDefinition
 /// Signed versions' full document state: (document, version) → v1 update.
 pub(super) const VERSION_STATES: TableDefinition<(&str, u32), &[u8]> =
     TableDefinition::new("version_states");
+/// Owners of Yjs client ids: (document, client id) → who first wrote under it
+/// (`crate::docs::actor::client_ids`), kept across reloads.
+pub(super) const CLIENT_OWNERS: TableDefinition<(&str, u64), &str> =
+    TableDefinition::new("client_owners");
 /// Audit log: (document or "", sequence) → [`AuditEntry`] as JSON.
 pub(super) const AUDIT: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("audit");
