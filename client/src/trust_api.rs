@@ -445,9 +445,16 @@ pub async fn set_role(meeting: &str, id: u64, role: Role) -> Result<InviteInfo, 
     post(&url, json!({ "role": role.as_str() })).await
 }
 
-/// `GET …/audit`.
-pub async fn audit(meeting: &str) -> Result<Vec<AuditEntry>, ApiError> {
-    get(&meeting_url(meeting, "/audit")).await
+/// `GET …/audit?limit=`: the newest `count` entries (oldest first), and whether older
+/// ones exist (asks for one more than it returns; `count` below the server's most, 5,000).
+pub async fn audit(meeting: &str, count: usize) -> Result<(Vec<AuditEntry>, bool), ApiError> {
+    let url = meeting_url(meeting, &format!("/audit?limit={}", count + 1));
+    let mut entries: Vec<AuditEntry> = get(&url).await?;
+    let more = entries.len() > count;
+    if more {
+        entries.drain(..entries.len() - count);
+    }
+    Ok((entries, more))
 }
 
 /// `GET …/series-actions`: the action log of the meeting's series.

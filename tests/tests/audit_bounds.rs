@@ -1,7 +1,7 @@
 //! The audit log stays bounded and harmless whatever anonymous callers send: meeting
 //! names in paths are checked at the router (400, nothing looked up or recorded),
-//! repeated refusals of one caller become one entry with a count, and the CSV export
-//! neutralises cells a spreadsheet would run as formulas.
+//! repeated refusals of one caller become one entry with a count, the CSV export
+//! neutralises cells a spreadsheet would run as formulas, and reading the log is paged.
 
 use minutebook_server::DB_FILE;
 use minutebook_shared::trust::{AuditEntry, Role};
@@ -240,6 +240,93 @@ async fn the_csv_export_neutralises_spreadsheet_formulas() {
                 rows.iter().any(|row| row.get(2) == Some(&neutral)),
                 "{name} is not in {path} as {neutral:?}:\n{csv}"
             );
+        }
+    }
+}
+
+/// The audit logs answer in pages (a long log is never one answer): the newest entries,
+/// oldest first, with a `Link` to the older ones; following the links gives every entry
+/// once, in order, the same as the CSV download holds; a bad `limit` is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_logs_answer_in_pages_linked_to_the_older_ones() {
+    let server = TestServer::start().await;
+    let meeting = new_meeting(&server, "Paged").await;
+    for i in 0..23 {
+        let r = server
+            .http()
+            .post_json(
+                &format!("/api/meetings/{meeting}/invites"),
+                &serde_json::json!({ "name": format!("Guest {i}"), "role": "observer" }),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text());
+    }
+    for path in [
+        format!("/api/meetings/{meeting}/audit"),
+        "/api/audit".into(),
+    ] {
+        // Every entry, by following the links from the newest page.
+        let mut pages = Vec::new();
+        let mut next = Some(format!("{path}?limit=10"));
+        while let Some(url) = next.take() {
+            let r = server.http().get(&url).await;
+            assert_eq!(r.status, 200, "{url}: {}", r.text());
+            let page: Vec<AuditEntry> = serde_json::from_str(&r.text()).expect("JSON");
+            assert!(page.len() <= 10, "{url}: {} entries", page.len());
+            assert!(
+                page.windows(2).all(|w| w[0].seq < w[1].seq),
+                "{url}: a page is oldest first"
+            );
+            next = r.header("link").map(|link| {
+                assert!(link.ends_with("; rel=\"next\""), "{link}");
+                let oldest = page.first().expect("a linked page has entries").seq;
+                assert_eq!(
+                    link,
+                    format!("<{path}?before={oldest}&limit=10>; rel=\"next\""),
+                    "the link names the page's oldest entry"
+                );
+                link.trim_start_matches('<')
+                    .split('>')
+                    .next()
+                    .expect("<url>")
+                    .to_owned()
+            });
+            pages.push(page);
+        }
+        assert!(
+            pages.len() >= 3,
+            "{path}: 23 invitations make 3 pages or more"
+        );
+        let followed: Vec<u64> = pages.iter().rev().flatten().map(|e| e.seq).collect();
+        let whole: Vec<AuditEntry> = serde_json::from_str(
+            &server
+                .http()
+                .get(&format!("{path}?limit=5000"))
+                .await
+                .text(),
+        )
+        .expect("JSON");
+        let whole: Vec<u64> = whole.iter().map(|e| e.seq).collect();
+        assert_eq!(
+            followed, whole,
+            "{path}: the pages hold every entry once, in order"
+        );
+        let csv = server
+            .http()
+            .get(&format!("{path}?format=csv"))
+            .await
+            .text();
+        assert!(
+            csv.lines().count() > whole.len(),
+            "{path}: the download holds the whole log (and its header line)"
+        );
+        // The default page is the newest 500; a bad limit is refused.
+        let r = server.http().get(&path).await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.header("link"), None, "{path}: fewer than 500 entries");
+        for bad in ["0", "5001", "many"] {
+            let r = server.http().get(&format!("{path}?limit={bad}")).await;
+            assert_eq!(r.status, 400, "{path}?limit={bad}: {}", r.text());
         }
     }
 }

@@ -3,7 +3,9 @@
 //! detail; `tr[data-seq][data-event]`), refreshed on `button#refresh-audit` and whenever
 //! the ledger changes while it is shown; `a#audit-csv` downloads it as CSV. Details show
 //! item numbers and names where the server wrote ids ([`humanise`]; the exact text is the
-//! cell's `title`).
+//! cell's `title`). It shows the newest [`PAGE`] entries; `button#audit-older` shows
+//! [`PAGE`] more each time, up to [`MOST`] (then the download has the rest), so a long
+//! log is never fetched whole on every refresh.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -14,6 +16,11 @@ use crate::audit_text::humanise;
 use crate::meeting_trust::use_trust;
 use crate::store::use_store;
 use crate::trust_api;
+
+/// Entries shown at first, and added by each "Show older entries".
+pub const PAGE: usize = 200;
+/// Most entries shown (below the server's most in one answer, 5,000).
+pub const MOST: usize = 4_000;
 
 /// The panel (nothing for attendees and observers).
 #[component]
@@ -31,16 +38,20 @@ fn AuditPanel() -> impl IntoView {
     let trust = use_trust();
     let store = use_store();
     let shown = RwSignal::new(false);
-    let entries = RwSignal::new(None::<Result<Vec<AuditEntry>, String>>);
+    let wanted = RwSignal::new(PAGE);
+    // The entries shown, and whether older ones exist.
+    let entries = RwSignal::new(None::<Result<(Vec<AuditEntry>, bool), String>>);
     let load = move || {
         let name = trust.name();
+        let count = wanted.get_untracked();
         spawn_local(async move {
-            let got = trust_api::audit(&name)
+            let got = trust_api::audit(&name, count)
                 .await
                 .map_err(|e| trust.explain("Cannot read the audit log", &e));
             entries.try_set(Some(got));
         });
     };
+    let more = move || entries.with(|e| matches!(e, Some(Ok((_, true)))));
     // Every ledger change is an audited event: follow it while shown.
     Effect::new(move |_| {
         trust.ledger.track();
@@ -85,7 +96,7 @@ fn AuditPanel() -> impl IntoView {
                         </thead>
                         <tbody>
                             <For each=move || entries.with(|e| match e {
-                                    Some(Ok(list)) => list.clone(),
+                                    Some(Ok((list, _))) => list.clone(),
                                     _ => Vec::new(),
                                 })
                                 key=|e| e.seq
@@ -103,6 +114,22 @@ fn AuditPanel() -> impl IntoView {
                         </tbody>
                     </table>
                 </div>
+                <Show when=more>
+                    {move || if wanted.get() < MOST {
+                        view! {
+                            <button type="button" id="audit-older" on:click=move |_| {
+                                wanted.update(|w| *w = (*w + PAGE).min(MOST));
+                                load();
+                            }>"Show older entries"</button>
+                        }.into_any()
+                    } else {
+                        view! {
+                            <p id="audit-older-hint" class="hint">
+                                "Older entries are in the CSV download."
+                            </p>
+                        }.into_any()
+                    }}
+                </Show>
             </Show>
         </section>
     }

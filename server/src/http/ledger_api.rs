@@ -1,12 +1,12 @@
 //! Ledger endpoints: confirmations, correction proposals and decisions, sign-off,
-//! reopening, signed versions (list, export with their signatures, diff), the audit log,
+//! reopening, signed versions (list, export with their signatures, diff),
 //! verification and the public signing keys.
 //! See `server/API.md`. Every change goes through the meeting's document actor
 //! ([`crate::docs::registry::Registry::command`]), which decides it and makes it durable.
 
 use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -66,8 +66,6 @@ pub fn routes(max_verify: usize) -> Router<AppState> {
             get(version_html),
         )
         .route("/api/meetings/{name}/versions/{n}/diff", get(diff))
-        .route("/api/meetings/{name}/audit", get(audit_log))
-        .route("/api/audit", get(global_audit_log))
         .route(
             "/api/verify",
             post(verify).layer(DefaultBodyLimit::max(max_verify)),
@@ -412,61 +410,6 @@ async fn diff(
         .await
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     Ok(Json(VersionDiff { version: n, lines }).into_response())
-}
-
-#[derive(Deserialize)]
-struct AuditQuery {
-    format: Option<String>,
-}
-
-async fn audit_log(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(name): Path<String>,
-    Query(query): Query<AuditQuery>,
-) -> Result<Response, ApiError> {
-    let access = require(&state, &caller, &name, "read the audit log").await?;
-    if !access.audits() {
-        crate::http::access::refuse(
-            &state,
-            &caller,
-            &name,
-            "read the audit log: not chair or minute-taker",
-        )
-        .await;
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "only the chair, minute-takers and administrators may read the audit log",
-        ));
-    }
-    let entries = meetings::records::audit(&state.registry, Some(&name)).await?;
-    if query.format.as_deref() == Some("csv") {
-        return Ok(download(
-            super::audit_csv::csv(&entries),
-            "text/csv; charset=utf-8",
-            format!("{name}-audit.csv"),
-        ));
-    }
-    Ok(Json(entries).into_response())
-}
-
-/// Administrators: the whole audit log, every meeting's and the events outside any
-/// meeting (setup, refused sign-ins).
-async fn global_audit_log(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(query): Query<AuditQuery>,
-) -> Result<Response, ApiError> {
-    crate::http::access::require_admin(&state, &caller, "", "read the whole audit log").await?;
-    let entries = meetings::records::audit(&state.registry, None).await?;
-    if query.format.as_deref() == Some("csv") {
-        return Ok(download(
-            super::audit_csv::csv(&entries),
-            "text/csv; charset=utf-8",
-            "minutebook-audit.csv".into(),
-        ));
-    }
-    Ok(Json(entries).into_response())
 }
 
 /// Public: what the store holds for the version an exported file names (anyone holding a

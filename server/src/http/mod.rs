@@ -3,8 +3,8 @@
 //! checked by [`names`] before anything else runs.
 //!
 //! - handlers, one file per group: [`meetings_api`], [`ledger_api`], [`session_api`],
-//!   [`action_log`], [`approval_api`], [`outputs_api`], [`publication_api`], with
-//!   [`audit_csv`] for the audit downloads and [`public_site`] for the published minutes
+//!   [`action_log`], [`approval_api`], [`outputs_api`], [`publication_api`],
+//!   [`audit_api`], with [`audit_csv`] for the audit downloads and [`public_site`] for the published minutes
 //!   (no sign-in); [`ws`] runs one
 //!   WebSocket connection;
 //! - what they share: [`state`] ([`state::AppState`]), [`error`] (the one `ApiError`,
@@ -19,6 +19,7 @@ pub mod accept;
 pub mod access;
 pub mod action_log;
 pub mod approval_api;
+pub mod audit_api;
 pub mod audit_csv;
 pub mod branding_api;
 pub mod caps;
@@ -76,6 +77,7 @@ pub fn router(state: AppState, web_dir: &std::path::Path) -> Router {
         .merge(crate::http::branding_api::routes())
         .merge(crate::http::session_api::routes())
         .merge(crate::http::ledger_api::routes(state.max_verify_bytes))
+        .merge(crate::http::audit_api::routes())
         .merge(crate::http::approval_api::routes())
         .merge(crate::http::outputs_api::routes())
         .merge(crate::http::publication_api::routes())

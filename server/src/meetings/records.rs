@@ -37,6 +37,21 @@ pub async fn audit(
     read_store(registry, move |store| store.audit(name.as_deref())).await
 }
 
+/// One page of [`audit`]: the newest `limit` entries numbered below `before`, in order,
+/// and whether older ones exist.
+pub async fn audit_page(
+    registry: &Registry,
+    name: Option<&str>,
+    before: u64,
+    limit: usize,
+) -> Result<(Vec<AuditEntry>, bool), MeetingError> {
+    let name = name.map(str::to_string);
+    read_store(registry, move |store| {
+        store.audit_page(name.as_deref(), before, limit)
+    })
+    .await
+}
+
 /// What a file claiming to be version `n` of `name` is checked against: the stored
 /// version, if any, and (when there is one) the meeting's ledger (its versions and
 /// approvals).

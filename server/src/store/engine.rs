@@ -42,6 +42,14 @@ pub trait Engine: Send + Sync + 'static {
     fn version(&self, doc: &str, version: u32) -> Result<Option<SignedVersion>, StoreError>;
     /// A meeting's audit entries in order, or every entry (by sequence) for `None`.
     fn audit(&self, doc: Option<&str>) -> Result<Vec<AuditEntry>, StoreError>;
+    /// The newest `limit` entries of [`Engine::audit`] numbered below `before`, in order,
+    /// and whether older ones exist.
+    fn audit_page(
+        &self,
+        doc: Option<&str>,
+        before: u64,
+        limit: usize,
+    ) -> Result<(Vec<AuditEntry>, bool), StoreError>;
     /// The highest audit sequence number stored (0 when none).
     fn last_audit_seq(&self) -> Result<u64, StoreError>;
 }

@@ -231,6 +231,18 @@ impl Store {
         self.engine.audit(doc)
     }
 
+    /// One page of [`Store::audit`]: the newest `limit` entries numbered below `before`,
+    /// in order, and whether older ones exist. Reads at most `limit + 1` entries for a
+    /// meeting; every key (not every entry) for the whole log. Blocking.
+    pub fn audit_page(
+        &self,
+        doc: Option<&str>,
+        before: u64,
+        limit: usize,
+    ) -> Result<(Vec<AuditEntry>, bool), StoreError> {
+        self.engine.audit_page(doc, before, limit)
+    }
+
     /// Reads a document's snapshot and log. Blocking: call from `spawn_blocking`.
     pub fn load(&self, doc: &str) -> Result<StoredDoc, StoreError> {
         self.engine.load(doc)

@@ -374,6 +374,62 @@ impl Engine for RedbEngine {
         })
     }
 
+    fn audit_page(
+        &self,
+        doc: Option<&str>,
+        before: u64,
+        limit: usize,
+    ) -> Result<(Vec<AuditEntry>, bool), StoreError> {
+        if before == 0 || limit == 0 {
+            return Ok((Vec::new(), before > 0));
+        }
+        self.read(|db| {
+            let txn = db.begin_read()?;
+            let table = txn.open_table(AUDIT)?;
+            // The keys of the page, newest first, one more than asked for (is there more?).
+            let mut keys: Vec<(String, u64)> = Vec::with_capacity(limit + 1);
+            match doc {
+                Some(doc) => {
+                    for entry in table.range((doc, 0)..(doc, before))?.rev().take(limit + 1) {
+                        keys.push((doc.to_owned(), entry?.0.value().1));
+                    }
+                }
+                None => {
+                    // Sequence numbers are global and the log is keyed by meeting first:
+                    // keep the newest `limit + 1` keys seen (a min-heap), not every entry.
+                    let mut newest = std::collections::BinaryHeap::new();
+                    for entry in table.iter()? {
+                        let (key, _) = entry?;
+                        let (meeting, seq) = key.value();
+                        if seq >= before {
+                            continue;
+                        }
+                        if newest.len() <= limit {
+                            newest.push(std::cmp::Reverse((seq, meeting.to_owned())));
+                        } else if newest.peek().is_some_and(|r| r.0 .0 < seq) {
+                            newest.pop();
+                            newest.push(std::cmp::Reverse((seq, meeting.to_owned())));
+                        }
+                    }
+                    let mut list: Vec<(u64, String)> = newest.into_iter().map(|r| r.0).collect();
+                    list.sort_unstable_by_key(|e| std::cmp::Reverse(e.0));
+                    keys = list.into_iter().map(|(seq, m)| (m, seq)).collect();
+                }
+            }
+            let more = keys.len() > limit;
+            keys.truncate(limit);
+            let mut out = Vec::with_capacity(keys.len());
+            for (meeting, seq) in keys.iter().rev() {
+                if let Some(v) = table.get((meeting.as_str(), *seq))? {
+                    if let Ok(entry) = serde_json::from_slice::<AuditEntry>(v.value()) {
+                        out.push(entry);
+                    }
+                }
+            }
+            Ok((out, more))
+        })
+    }
+
     fn last_audit_seq(&self) -> Result<u64, StoreError> {
         self.read(|db| {
             let txn = db.begin_read()?;
