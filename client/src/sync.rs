@@ -218,8 +218,9 @@ impl SyncProvider {
         writer: &str,
         on_state: impl Fn(SaveState) + 'static,
     ) -> Self {
-        let local_copy = LocalCopy::new(&url, writer);
-        let earlier_copy = LocalCopy::new(&url, writer);
+        // This page's slot is named by its doc's client id (random per page).
+        let local_copy = LocalCopy::new(&url, writer, doc.client_id().get());
+        let earlier_copies = LocalCopy::new(&url, writer, doc.client_id().get());
         let inner = Rc::new(RefCell::new(Inner {
             doc: doc.clone(),
             url,
@@ -256,11 +257,15 @@ impl SyncProvider {
             crate::warn(&format!("sync: cannot observe local changes: {e}"));
         }
         install_page_hooks(&inner);
-        // Unsaved changes an earlier page left behind: applied as local edits before the
-        // socket opens, so the observer above counts them as unsaved and keeps them in a
-        // new copy, and the handshake sends them. (No borrow of `inner` here.)
-        if earlier_copy.restore(&doc) {
-            crate::warn("sync: applied unsaved changes kept from an earlier visit");
+        // Unsaved changes earlier pages (or other tabs) left behind: applied as local
+        // edits before the socket opens, so the observer above counts them as unsaved and
+        // keeps them in this page's copy, and the handshake sends them. (No borrow of
+        // `inner` here.)
+        let restored = earlier_copies.restore_all(&doc);
+        if restored > 0 {
+            crate::warn(&format!(
+                "sync: applied {restored} unsaved copies kept from earlier pages"
+            ));
         }
         report(&inner);
         connect(&inner);

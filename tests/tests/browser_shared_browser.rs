@@ -1,5 +1,6 @@
-//! One browser, two people: the unsaved copy a page keeps in `localStorage` belongs to
-//! the person who wrote it. Another person signing in on the same browser never sends
+//! One browser, two people, or one person in two tabs. The unsaved copy a page keeps in
+//! `localStorage` belongs to the person who wrote it, and to the tab: two tabs offline
+//! keep both tabs' edits. Another person signing in on the same browser never sends
 //! it (it would go out under their sign-in, where the server refuses it: its Yjs client
 //! id is the first person's), and the first person's next visit still saves it. A copy
 //! that holds content the server refuses anyway (close 1007) is discarded and the
@@ -34,6 +35,132 @@ async fn one_person_s_unsaved_copy_is_never_sent_under_another_s_sign_in() {
     let mut browsers = Vec::new();
     let outcome = scenario(&mut server, &seeded, &driver, &mut browsers).await;
     finish(browsers, driver, &mut server, outcome).await;
+}
+
+/// One person, two tabs, both offline: each tab types, both are closed before the server
+/// is back. The next page applies both tabs' copies and saves both edits (each tab kept
+/// its own copy; one shared copy kept only the last tab's).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_tabs_offline_keep_both_tabs_edits() {
+    require_built_client();
+    require_browser();
+    let mut server = TestServer::start().await;
+    let seeded = seed_fixture(&server, MEETING).await;
+    let driver = Driver::spawn();
+    let mut browsers = Vec::new();
+    let outcome = two_tabs(&mut server, &seeded, &driver, &mut browsers).await;
+    finish(browsers, driver, &mut server, outcome).await;
+}
+
+async fn two_tabs(
+    server: &mut TestServer,
+    seeded: &MeetingView,
+    driver: &Driver,
+    browsers: &mut Vec<Browser>,
+) -> anyhow::Result<()> {
+    let ann = member(server, "Ann").await?;
+    let first_block = |number: &str| -> anyhow::Result<(BlockId, String)> {
+        let block = seeded
+            .items
+            .iter()
+            .find(|i| i.number == number)
+            .and_then(|i| i.blocks.first())
+            .with_context(|| format!("a block in item {number}"))?;
+        Ok((block.id.clone(), block.text.clone()))
+    };
+    let (one, one_text) = first_block("2.1")?;
+    let (two, two_text) = first_block("2.2")?;
+    browsers.push(Browser::open(driver).await?);
+    let browser = &browsers[0];
+    let origin = server.http_url();
+
+    // Two tabs of the meeting, both saved.
+    browser.open_meeting(&origin, &ann.token, MEETING).await?;
+    wait_state(browser, "tab 1", "saved").await?;
+    let tab1 = browser
+        .client
+        .window()
+        .await
+        .context("the first tab's handle")?;
+    browser
+        .js("window.open('about:blank', '_blank'); return null;", vec![])
+        .await
+        .context("open a second tab")?;
+    let tab2 = browser
+        .client
+        .windows()
+        .await
+        .context("the tabs")?
+        .into_iter()
+        .find(|w| *w != tab1)
+        .context("a second tab")?;
+    browser
+        .client
+        .switch_to_window(tab2.clone())
+        .await
+        .context("switch to the second tab")?;
+    browser
+        .client
+        .goto(&format!("{origin}?meeting={MEETING}"))
+        .await?;
+    wait_state(browser, "tab 2", "saved").await?;
+
+    // Offline, each tab types into its own block; the first tab types last.
+    let addr = server.addr();
+    server.stop().await;
+    wait_state(browser, "tab 2", "offline").await?;
+    type_at_end(browser, &two, " [tab two, offline]").await?;
+    let two_offline = format!("{two_text} [tab two, offline]");
+    wait_block(browser, "tab 2", &two, &two_offline).await?;
+    browser.client.switch_to_window(tab1.clone()).await?;
+    wait_state(browser, "tab 1", "offline").await?;
+    type_at_end(browser, &one, " [tab one, offline]").await?;
+    let one_offline = format!("{one_text} [tab one, offline]");
+    wait_block(browser, "tab 1", &one, &one_offline).await?;
+
+    // Both tabs are left before the server is back.
+    browser.client.goto("about:blank").await?;
+    browser.client.switch_to_window(tab2).await?;
+    browser.client.goto("about:blank").await?;
+    server.start_again_at(addr).await;
+    // (A page of the server's origin that is not the meeting, to read its storage.)
+    browser.client.goto(&format!("{origin}healthz")).await?;
+    let kept = unsaved_keys(browser).await?;
+    ensure!(kept.len() == 2, "each tab keeps its own copy: {kept:?}");
+
+    // The next page applies both copies and saves both edits.
+    browser
+        .client
+        .goto(&format!("{origin}?meeting={MEETING}"))
+        .await?;
+    wait_text_saved(browser, "the next page", &one, &one_offline).await?;
+    wait_text_saved(browser, "the next page", &two, &two_offline).await?;
+    ensure!(
+        stored_block(server, &one).await? == one_offline
+            && stored_block(server, &two).await? == two_offline,
+        "the server holds both tabs' edits"
+    );
+    let keys = unsaved_keys(browser).await?;
+    ensure!(keys.is_empty(), "copies left once all is saved: {keys:?}");
+    Ok(())
+}
+
+async fn wait_block(
+    browser: &Browser,
+    who: &str,
+    block: &BlockId,
+    want: &str,
+) -> anyhow::Result<()> {
+    browser
+        .wait_until(
+            who,
+            &format!("{want:?} typed"),
+            BLOCK_TEXT_JS,
+            vec![json!(block.as_str())],
+            |v| v.as_str() == Some(want),
+        )
+        .await?;
+    Ok(())
 }
 
 /// A member: their invitation's id and a session token.
@@ -111,9 +238,9 @@ async fn scenario(
         "the server holds Ann's unsaved edit after Ben's visit"
     );
     let keys = unsaved_keys(browser).await?;
-    let ann_key = format!("#invite {}", ann.invite);
+    let ann_key = format!("#invite {}#", ann.invite);
     ensure!(
-        keys.len() == 1 && keys[0].ends_with(&ann_key),
+        keys.len() == 1 && keys[0].contains(&ann_key),
         "Ann's copy (and only it) stays in the browser for her: {keys:?}"
     );
 
@@ -137,7 +264,7 @@ async fn scenario(
             "localStorage.setItem(arguments[0], arguments[1]); return null;",
             vec![
                 json!(format!(
-                    "minutebook.unsaved:{}#invite {}",
+                    "minutebook.unsaved:{}#invite {}#1",
                     server.ws_url(MEETING),
                     ben.invite
                 )),
