@@ -30,7 +30,7 @@ fi
 wasm_bindgen="$(command -v wasm-bindgen || true)"
 [ -n "$wasm_bindgen" ] || wasm_bindgen="$HOME/.cargo/bin/wasm-bindgen"
 
-# Size (the bundle's budget is in the README): `erase_components` makes leptos type-erase
+# Size (the bundle's budget is in BENCHMARKS.md, M6): `erase_components` makes leptos type-erase
 # each component's view (measured: 688 -> 625 KB gzipped); shallow Debug output and no
 # panic locations drop formatting code and strings (625 -> ~590 KB). Panic messages
 # themselves are kept (console_error_panic_hook prints them).
