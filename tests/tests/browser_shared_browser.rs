@@ -1,8 +1,8 @@
-//! One browser, two people, or one person in two tabs. The unsaved copy a page keeps in
-//! `localStorage` belongs to the person who wrote it, and to the tab: two tabs offline
-//! keep both tabs' edits. Another person signing in on the same browser never sends
-//! it (it would go out under their sign-in, where the server refuses it: its Yjs client
-//! id is the first person's), and the first person's next visit still saves it. A copy
+//! One browser, two people, or one person in two tabs: the unsaved copy a page keeps in
+//! `localStorage` belongs to the person who wrote it, and to the tab. Another person
+//! signing in on the same browser never sends it (it would go out under their sign-in,
+//! where the server refuses it: its Yjs client id is the first person's), and its
+//! writer's next visit still saves it. Two tabs offline keep both tabs' edits. A copy
 //! that holds content the server refuses anyway (close 1007) is discarded and the
 //! minutes reload as saved, once, saying why: the page does not reconnect to send it
 //! again, forever.
