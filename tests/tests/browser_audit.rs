@@ -77,6 +77,27 @@ async fn scenario(
         .await?;
     ensure!(gone == json!(true), "no older entries are left to show");
 
+    // A control under the side column's sticky tabs, focused from the keyboard, is
+    // scrolled clear of them (the long list left the panel's top under the tabs).
+    let obscured: Value = browser
+        .js(
+            "const col = document.querySelector('.side-col');
+             const tabs = document.querySelector('.side-tabs').getBoundingClientRect();
+             const button = document.getElementById('refresh-audit');
+             button.blur();
+             col.scrollTop += button.getBoundingClientRect().top - tabs.top;
+             button.focus();
+             const r = button.getBoundingClientRect();
+             const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+             return hit === button || button.contains(hit) ? null : (hit ? hit.outerHTML.slice(0, 80) : 'nothing');",
+            vec![],
+        )
+        .await?;
+    ensure!(
+        obscured.is_null(),
+        "the focused Refresh button is under {obscured}"
+    );
+
     // A new entry appears at the end when the log is refreshed.
     let r = server
         .http()
