@@ -220,7 +220,7 @@ impl SyncProvider {
     ) -> Self {
         // This page's slot is named by its doc's client id (random per page).
         let local_copy = LocalCopy::new(&url, writer, doc.client_id().get());
-        let earlier_copies = LocalCopy::new(&url, writer, doc.client_id().get());
+        let earlier_copies = local_copy.clone();
         let inner = Rc::new(RefCell::new(Inner {
             doc: doc.clone(),
             url,

@@ -287,27 +287,19 @@ impl TestServer {
 
     /// Stops and starts again on the same data dir (on a new port).
     pub async fn restart(&mut self) {
-        self.stop().await;
-        self.config.listen = loopback();
-        self.server = Some(
-            minutebook_server::start(self.config.clone())
-                .await
-                .expect("server restarts"),
-        );
+        self.start_again_at(loopback()).await;
     }
-}
 
-impl TestServer {
-    /// Starts again (after [`TestServer::stop`]) on the same data dir at `addr`, the
-    /// address it had (a browser's unsaved copy is kept per WebSocket URL, so its page
-    /// finds it only there).
+    /// Stops (if running) and starts again on the same data dir at `addr`: the address
+    /// it had, for a browser test (a browser's unsaved copy is kept per WebSocket URL, so
+    /// its page finds it only there).
     pub async fn start_again_at(&mut self, addr: SocketAddr) {
         self.stop().await;
         self.config.listen = addr;
         self.server = Some(
             minutebook_server::start(self.config.clone())
                 .await
-                .expect("server restarts at the same address"),
+                .expect("server restarts"),
         );
     }
 }

@@ -22,6 +22,7 @@ use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
 const PREFIX: &str = "minutebook.unsaved:";
 
 /// One page's slot for one document in `localStorage`.
+#[derive(Clone)]
 pub struct LocalCopy {
     /// Every slot of this document and writer starts with it.
     writer_prefix: String,
