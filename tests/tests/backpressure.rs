@@ -189,3 +189,82 @@ async fn a_commit_s_relays_reach_a_reader_merged() {
         "{frames} frames for {UPDATES} updates committed together: not merged"
     );
 }
+
+/// A reader that stops reading for a while, but not long enough to be cut off, then gets
+/// every update in the order they were committed. While its socket is full, the server's
+/// frames for it take the queued path (and one may be left half written by the direct
+/// path, for the writer task to finish); once it reads again, frames go direct. Applying
+/// them in arrival order must never leave one waiting for an earlier one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_that_falls_behind_gets_every_update_in_order() {
+    use minutebook_shared::protocol::SUBPROTOCOL;
+    use yrs::updates::decoder::Decode;
+    use yrs::{ReadTxn, Update};
+
+    let server = TestServer::start_with(|c| {
+        c.outbound_bytes = 256 * 1024 * 1024;
+        c.outbound_frames = 1 << 16;
+    })
+    .await;
+    let doc = "in-order";
+    let mut writer = server.raw_with(doc, Some(SUBPROTOCOL)).await;
+    let mut reader = server.raw_with(doc, Some(SUBPROTOCOL)).await;
+    for c in [&mut writer, &mut reader] {
+        loop {
+            if let Received::Message(Message::Sync(SyncMessage::SyncStep1(_))) = c.recv().await {
+                break;
+            }
+        }
+    }
+    // 24 MiB in 768 updates of 32 KiB, far more than the sockets' kernel buffers, sent
+    // while the reader reads nothing; the writer reads its acknowledgements.
+    let source = yrs::Doc::with_client_id(4242);
+    let text = source.get_or_insert_text("text");
+    const UPDATES: usize = 768;
+    let chunk = "y".repeat(32 * 1024);
+    let reading = tokio::spawn(async move {
+        while let Some(got) = writer.recv_within(PATIENCE).await {
+            if !matches!(got, Received::Message(_)) {
+                break;
+            }
+        }
+    });
+    let mut sender = server.raw_with(doc, Some(SUBPROTOCOL)).await;
+    for i in 0..UPDATES {
+        let update = {
+            let mut txn = source.transact_mut();
+            let len = text.len(&txn);
+            text.insert(&mut txn, len, &format!("{i}:{chunk}"));
+            txn.encode_update_v1()
+        };
+        sender
+            .send(&Message::Sync(SyncMessage::Update(update)))
+            .await;
+        if i % 64 == 63 {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+    reading.abort();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+
+    let copy = yrs::Doc::new();
+    let got = copy.get_or_insert_text("text");
+    let expected = text.get_string(&source.transact());
+    let mut frames = 0;
+    while got.get_string(&copy.transact()) != expected {
+        match reader.recv().await {
+            Received::Message(Message::Sync(SyncMessage::Update(u))) => {
+                frames += 1;
+                let mut txn = copy.transact_mut();
+                txn.apply_update(Update::decode_v1(&u).expect("a v1 update"))
+                    .expect("applies");
+                assert!(
+                    txn.store().pending_update().is_none(),
+                    "frame {frames} arrived before an update it follows"
+                );
+            }
+            Received::Message(_) => {}
+            other => panic!("the reader was cut off after {frames} frames: {other:?}"),
+        }
+    }
+}
