@@ -61,6 +61,7 @@ tables! {
     versions: VERSIONS => ((&'static str, u32), &'static [u8]);
     version_states: VERSION_STATES => ((&'static str, u32), &'static [u8]);
     audit: AUDIT => ((&'static str, u64), &'static [u8]);
+    audit_order: AUDIT_ORDER => (u64, &'static str);
     client_owners: CLIENT_OWNERS => ((&'static str, u64), &'static str);
 }
 
@@ -188,6 +189,7 @@ fn write_audit(t: &mut Tables<'_>, entry: &AuditEntry) -> Result<(), StoreError>
     let json = serde_json::to_vec(entry)?;
     t.audit()?
         .insert((entry.meeting.as_str(), entry.seq), json.as_slice())?;
+    t.audit_order()?.insert(entry.seq, entry.meeting.as_str())?;
     Ok(())
 }
 

@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{RwLock, RwLockReadGuard};
 
-use redb::{Database, ReadableDatabase, ReadableTable};
+use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata};
 
 use minutebook_shared::trust::{AuditEntry, Ledger};
 
@@ -177,10 +177,26 @@ fn open_file(path: &Path, faults: Option<&FaultSwitch>) -> Result<Database, Stor
     txn.open_table(LEDGERS)?;
     txn.open_table(VERSIONS)?;
     txn.open_table(VERSION_STATES)?;
-    txn.open_table(AUDIT)?;
     txn.open_table(CLIENT_OWNERS)?;
+    order_audit_log(&txn)?;
     txn.commit()?;
     Ok(db)
+}
+
+/// Fills [`AUDIT_ORDER`] from [`AUDIT`] if a store written before it has entries that
+/// it lacks (once: afterwards every entry is written to both in one transaction).
+fn order_audit_log(txn: &redb::WriteTransaction) -> Result<(), StoreError> {
+    let mut order = txn.open_table(AUDIT_ORDER)?;
+    let audit = txn.open_table(AUDIT)?;
+    if !order.is_empty()? || audit.is_empty()? {
+        return Ok(());
+    }
+    for entry in audit.iter()? {
+        let (key, _) = entry?;
+        let (meeting, seq) = key.value();
+        order.insert(seq, meeting)?;
+    }
+    Ok(())
 }
 
 impl Engine for RedbEngine {
@@ -364,10 +380,12 @@ impl Engine for RedbEngine {
                     }
                 }
                 None => {
-                    for entry in table.iter()? {
-                        push(entry?.1.value());
+                    for entry in txn.open_table(AUDIT_ORDER)?.iter()? {
+                        let (seq, meeting) = entry?;
+                        if let Some(v) = table.get((meeting.value(), seq.value()))? {
+                            push(v.value());
+                        }
                     }
-                    out.sort_by_key(|e| e.seq);
                 }
             }
             Ok(out)
@@ -395,25 +413,11 @@ impl Engine for RedbEngine {
                     }
                 }
                 None => {
-                    // Sequence numbers are global and the log is keyed by meeting first:
-                    // keep the newest `limit + 1` keys seen (a min-heap), not every entry.
-                    let mut newest = std::collections::BinaryHeap::new();
-                    for entry in table.iter()? {
-                        let (key, _) = entry?;
-                        let (meeting, seq) = key.value();
-                        if seq >= before {
-                            continue;
-                        }
-                        if newest.len() <= limit {
-                            newest.push(std::cmp::Reverse((seq, meeting.to_owned())));
-                        } else if newest.peek().is_some_and(|r| r.0 .0 < seq) {
-                            newest.pop();
-                            newest.push(std::cmp::Reverse((seq, meeting.to_owned())));
-                        }
+                    let order = txn.open_table(AUDIT_ORDER)?;
+                    for entry in order.range(..before)?.rev().take(limit + 1) {
+                        let (seq, meeting) = entry?;
+                        keys.push((meeting.value().to_owned(), seq.value()));
                     }
-                    let mut list: Vec<(u64, String)> = newest.into_iter().map(|r| r.0).collect();
-                    list.sort_unstable_by_key(|e| std::cmp::Reverse(e.0));
-                    keys = list.into_iter().map(|(seq, m)| (m, seq)).collect();
                 }
             }
             let more = keys.len() > limit;
@@ -433,11 +437,8 @@ impl Engine for RedbEngine {
     fn last_audit_seq(&self) -> Result<u64, StoreError> {
         self.read(|db| {
             let txn = db.begin_read()?;
-            let table = txn.open_table(AUDIT)?;
-            let mut last = 0;
-            for entry in table.iter()? {
-                last = last.max(entry?.0.value().1);
-            }
+            let order = txn.open_table(AUDIT_ORDER)?;
+            let last = order.last()?.map_or(0, |(seq, _)| seq.value());
             Ok(last)
         })
     }
@@ -498,5 +499,52 @@ wraps_storage!(DatabaseError, TransactionError, TableError, CommitError);
 impl DiskFailure for redb::SetDurabilityError {
     fn is_disk_failure(&self) -> bool {
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(meeting: &str, seq: u64) -> Vec<u8> {
+        serde_json::to_vec(&serde_json::json!({
+            "seq": seq, "at": 1, "actor": "Chair", "role": null,
+            "meeting": meeting, "event": "join", "detail": ""
+        }))
+        .expect("json")
+    }
+
+    fn seqs(entries: &[AuditEntry]) -> Vec<u64> {
+        entries.iter().map(|e| e.seq).collect()
+    }
+
+    /// A store whose audit log was written before [`AUDIT_ORDER`] existed is ordered when
+    /// opened: the whole log reads in pages, newest first, and its last sequence is found.
+    #[test]
+    fn an_audit_log_written_before_its_order_is_ordered_when_opened() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("old.redb");
+        {
+            let db = Database::create(&path).expect("create");
+            let txn = db.begin_write().expect("write");
+            {
+                let mut audit = txn.open_table(AUDIT).expect("audit table");
+                for (meeting, seq) in [("m1", 1), ("", 2), ("m2", 3), ("m1", 4), ("m2", 5)] {
+                    audit
+                        .insert((meeting, seq), entry(meeting, seq).as_slice())
+                        .expect("insert");
+                }
+            }
+            txn.commit().expect("commit");
+        }
+        let engine = RedbEngine::open(&path, None).expect("open");
+        assert_eq!(engine.last_audit_seq().expect("last"), 5);
+        let (page, more) = engine.audit_page(None, u64::MAX, 3).expect("page");
+        assert_eq!((seqs(&page), more), (vec![3, 4, 5], true));
+        let (page, more) = engine.audit_page(None, 3, 3).expect("older page");
+        assert_eq!((seqs(&page), more), (vec![1, 2], false));
+        let (page, _) = engine.audit_page(Some("m1"), u64::MAX, 10).expect("m1");
+        assert_eq!(seqs(&page), vec![1, 4]);
+        assert_eq!(seqs(&engine.audit(None).expect("all")), vec![1, 2, 3, 4, 5]);
     }
 }

@@ -27,3 +27,8 @@ pub(super) const CLIENT_OWNERS: TableDefinition<(&str, u64), &str> =
     TableDefinition::new("client_owners");
 /// Audit log: (document or "", sequence) → [`AuditEntry`] as JSON.
 pub(super) const AUDIT: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("audit");
+/// The audit log in the order it was written: sequence (one counter for the whole
+/// server) → the key's document or "" in [`AUDIT`]. The whole log's pages, newest first,
+/// and its last sequence are then read without visiting every entry. Written with each
+/// entry; filled from [`AUDIT`] when a store written before it is opened.
+pub(super) const AUDIT_ORDER: TableDefinition<u64, &str> = TableDefinition::new("audit_order");
