@@ -592,6 +592,7 @@ impl DocActor {
         self.minutes.logged(raw.len());
         let mut side = self.side_writes();
         side.meta.extend(owned(self.minutes.key()));
+        side.meta.extend(self.status_change_audit(from));
         self.store.submit(
             WriteOp::Append {
                 doc: self.minutes.key().clone(),
@@ -607,40 +608,32 @@ impl DocActor {
             part,
             received: Instant::now(),
         });
-        self.record_status_changes(from);
         self.start_allocation(side.allocate);
         self.maybe_compact(self.policy.max_log_entries);
     }
 
-    /// Audits action status changes made by connection `from` (who and when), for the
-    /// series' action log.
-    fn record_status_changes(&mut self, from: ConnId) {
+    /// The audit entries of the action status changes made by connection `from` (who and
+    /// when, for the series' action log), stored with the update that made them.
+    fn status_change_audit(&mut self, from: ConnId) -> Vec<Meta> {
         let doc = self.doc().clone();
         let changes = self.meeting.status_changes(&doc);
         let Some(peer) = self.peers.get(&from) else {
-            return;
+            return Vec::new();
         };
-        if changes.is_empty() {
-            return;
-        }
-        let access = peer.access.clone();
-        let entries = changes
+        let access = &peer.access;
+        changes
             .into_iter()
             .map(|c| {
-                audit::entry(
+                Meta::Audit(audit::entry(
                     &self.store,
                     &self.name,
                     &access.name,
                     access.role,
                     "action-status",
                     format!("action {} {}: {} → {}", c.action, c.reference, c.from, c.to),
-                )
+                ))
             })
-            .collect::<Vec<_>>();
-        self.store.submit(
-            WriteOp::Records(entries.into_iter().map(Record::Audit).collect()),
-            self.written_tx.clone(),
-        );
+            .collect()
     }
 
     /// Compares the header summary and the action map with what was last stored.

@@ -101,6 +101,9 @@ pub enum Meta {
         doc: Arc<str>,
         owners: Vec<(u64, Arc<str>)>,
     },
+    /// Append an audit entry about the update itself (who changed an action's status),
+    /// stored with it: once the update is acknowledged, so is its record.
+    Audit(AuditEntry),
 }
 
 /// A write to the trust records.

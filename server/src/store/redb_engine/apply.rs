@@ -218,6 +218,7 @@ fn write_meta(t: &mut Tables<'_>, meta: &[Meta]) -> Result<(), StoreError> {
                     t.client_owners()?.insert((&**doc, *client), &**owner)?;
                 }
             }
+            Meta::Audit(entry) => write_audit(t, entry)?,
         }
     }
     Ok(())
